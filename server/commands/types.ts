@@ -1,0 +1,80 @@
+import type { ErrorReply, Reply } from '../../protocol/reply';
+import type { Database, Keyspace } from '../keyspace';
+
+/** Flags as Redis prints them in COMMAND INFO (src/commands/*.json "command_flags", lower-cased). */
+export type CommandFlag =
+  | 'write'
+  | 'readonly'
+  | 'denyoom'
+  | 'admin'
+  | 'pubsub'
+  | 'noscript'
+  | 'blocking'
+  | 'loading'
+  | 'stale'
+  | 'skip_monitor'
+  | 'skip_slowlog'
+  | 'fast'
+  | 'no_auth'
+  | 'may_replicate'
+  | 'no_multi'
+  | 'allow_busy'
+  | 'movablekeys';
+
+/** Argument description used to generate COMMAND DOCS (redis-cli builds its hints from it). */
+export interface ArgDoc {
+  name: string;
+  type: 'key' | 'string' | 'integer' | 'double' | 'pattern' | 'unix-time' | 'pure-token' | 'oneof' | 'block';
+  token?: string;
+  optional?: boolean;
+  multiple?: boolean;
+  multipleToken?: boolean;
+  arguments?: ArgDoc[];
+  since?: string;
+}
+
+export interface CommandDoc {
+  summary: string;
+  since: string;
+  group: 'string' | 'generic' | 'connection' | 'server' | 'list' | 'hash' | 'set' | 'sorted-set' | 'pubsub' | 'transactions' | 'scripting' | 'cluster';
+  complexity?: string;
+  arguments?: ArgDoc[];
+}
+
+/**
+ * What a data command sees. For a write this is apply time on every node:
+ * `now` is the log entry's cluster time and `index` its log index, so the
+ * outcome is a pure function of (state, entry). For a read, `now` is the
+ * local clock and `index` is 0; reads must not mutate.
+ */
+export interface ExecContext {
+  keyspace: Keyspace;
+  db: Database;
+  dbIndex: number;
+  now: number;
+  index: number;
+}
+
+/** A command that reads or writes the keyspace. */
+export interface DataCommand {
+  kind: 'data';
+  name: string; // lower-case
+  arity: number; // negative = at least -arity
+  flags: CommandFlag[];
+  firstKey: number;
+  lastKey: number; // -1 = last argument
+  keyStep: number;
+  aclCategories: string[]; // e.g. ['@write', '@string', '@slow']
+  doc: CommandDoc;
+  /**
+   * Stateless syntax checks, run before a write is proposed so that bad
+   * requests never reach the log. Returns the error Redis would give, or null.
+   */
+  check?(argv: Buffer[]): ErrorReply | null;
+  /**
+   * Rewrite before logging so apply never depends on when it runs, e.g.
+   * `SET k v EX 10` -> `SET k v PXAT <now+10000>` (Redis propagates the same way).
+   */
+  rewrite?(argv: Buffer[], now: number): Buffer[];
+  exec(ctx: ExecContext, argv: Buffer[]): Reply;
+}

@@ -1,0 +1,207 @@
+/**
+ * The contract of the Raft core (server/raft/). Modelled on etcd-io/raft's
+ * RawNode: inputs are tick/step/propose/readIndex/transferLeader/conf changes,
+ * output is a Ready that the driver persists, sends and applies, then
+ * acknowledges with advance(). The core does no I/O and reads no clock:
+ * time is ticks, randomness comes from an injected source.
+ *
+ * Node ids are positive integers; 0 means "none".
+ */
+
+export type NodeId = number;
+export const NONE: NodeId = 0;
+
+export enum EntryType {
+  Normal = 0,
+  /** data is an encoded ConfChange (see ConfChange below). */
+  ConfChange = 1,
+}
+
+export interface Entry {
+  term: number;
+  index: number;
+  type: EntryType;
+  /** Opaque to the core; empty for the leader's no-op. */
+  data: Uint8Array;
+}
+
+/** Persisted before any message that depends on it is sent. */
+export interface HardState {
+  term: number;
+  vote: NodeId;
+  commit: number;
+}
+
+/** Cluster membership. Joint consensus: votersOutgoing is non-empty while in a joint config. */
+export interface ConfState {
+  voters: NodeId[];
+  learners: NodeId[];
+  votersOutgoing: NodeId[];
+  /** Learners that become voters when the joint config is left. */
+  learnersNext: NodeId[];
+  autoLeave: boolean;
+}
+
+export enum ConfChangeType {
+  AddNode = 0,
+  RemoveNode = 1,
+  AddLearner = 2,
+}
+
+export interface ConfChangeSingle {
+  type: ConfChangeType;
+  node: NodeId;
+}
+
+/** One or more changes. More than one change (or explicit joint=true) enters joint consensus. */
+export interface ConfChange {
+  changes: ConfChangeSingle[];
+  /** Leave a joint config (empty changes + leaveJoint=true). */
+  leaveJoint?: boolean;
+  /** Opaque context for the driver (e.g. the new node's addresses). */
+  context?: Uint8Array;
+}
+
+export interface SnapshotMeta {
+  index: number;
+  term: number;
+  conf: ConfState;
+}
+
+export enum MessageType {
+  // Local inputs (never sent over the wire)
+  Hup = 0, // start an election
+  Beat = 1, // leader: send heartbeats
+  Prop = 2, // proposal (also forwarded follower -> leader when enabled)
+  Unreachable = 3, // driver reports a peer unreachable
+  SnapStatus = 4, // driver reports a snapshot transfer finished (reject = failed)
+  // Wire messages
+  App = 10,
+  AppResp = 11,
+  Vote = 12,
+  VoteResp = 13,
+  PreVote = 14,
+  PreVoteResp = 15,
+  Snap = 16,
+  Heartbeat = 17,
+  HeartbeatResp = 18,
+  TransferLeader = 19,
+  TimeoutNow = 20,
+  ReadIndex = 21,
+  ReadIndexResp = 22,
+}
+
+export interface Message {
+  type: MessageType;
+  from: NodeId;
+  to: NodeId;
+  term: number;
+  /** App: term of the entry preceding `entries`; also the hint term on rejection. */
+  logTerm: number;
+  /** App: index preceding `entries`; AppResp: last index matched (or rejected index). */
+  index: number;
+  entries: Entry[];
+  commit: number;
+  reject: boolean;
+  rejectHint: number;
+  /** ReadIndex request context / heartbeat context; opaque bytes. */
+  context?: Uint8Array;
+  /** Snap: the snapshot's metadata. The driver streams the data itself. */
+  snapshot?: SnapshotMeta;
+}
+
+export enum Role {
+  Follower = 'follower',
+  PreCandidate = 'pre-candidate',
+  Candidate = 'candidate',
+  Leader = 'leader',
+}
+
+export interface SoftState {
+  leader: NodeId;
+  role: Role;
+}
+
+/** A completed ReadIndex request: serve the read once applied >= index. */
+export interface ReadState {
+  index: number;
+  context: Uint8Array;
+}
+
+/**
+ * Work handed to the driver. Processing order:
+ *  1. if hardState has a new term or vote, persist it before sending anything;
+ *  2. messages of type App/Snap/Heartbeat from a leader may be sent at once
+ *     (the leader writes its log in parallel with its followers, Raft thesis 10.2.1);
+ *  3. persist `entries` (discarding any persisted entries with index >= entries[0].index)
+ *     and hardState, in one durable write; install `snapshot` if present;
+ *  4. send the remaining messages (acknowledgements must follow persistence);
+ *  5. apply committedEntries in order;
+ *  6. call advance(ready).
+ * The leader counts its own log toward the commit quorum only for entries it
+ * has persisted, i.e. after advance().
+ */
+export interface Ready {
+  softState?: SoftState;
+  hardState?: HardState;
+  entries: Entry[];
+  snapshot?: SnapshotMeta;
+  committedEntries: Entry[];
+  messages: Message[];
+  readStates: ReadState[];
+  /** True when hardState term/vote or entries changed: the write must be fsynced. */
+  mustSync: boolean;
+}
+
+/** Deterministic randomness injected into the core (election jitter). */
+export interface RandomSource {
+  /** An integer in [0, n). */
+  intn(n: number): number;
+}
+
+export interface RaftConfig {
+  id: NodeId;
+  /** Ticks without hearing from a leader before campaigning (randomised in [t, 2t)). */
+  electionTicks: number;
+  heartbeatTicks: number;
+  preVote: boolean;
+  checkQuorum: boolean;
+  /**
+   * Leader lease: valid for (electionTicks - leaseDriftTicks) ticks after the
+   * tick at which a quorum last acknowledged this leader.
+   */
+  leaseDriftTicks: number;
+  /** Flow control per follower. */
+  maxInflightMsgs: number;
+  maxInflightBytes: number;
+  /** Max bytes of entries in one App message. */
+  maxMsgBytes: number;
+  /** Proposals are rejected (ErrProposalDropped) beyond this many uncommitted bytes. 0 = unlimited. */
+  maxUncommittedBytes: number;
+  /** Applied index at start (from the durable keyspace); committed entries start after it. */
+  applied: number;
+  random: RandomSource;
+}
+
+/** Why the core refused a proposal/request; the driver maps these to Redis errors. */
+export class RaftError extends Error {
+  constructor(
+    readonly code: 'not-leader' | 'proposal-dropped' | 'uncommitted-limit' | 'conf-change-pending' | 'transfer-in-progress' | 'invalid',
+    message: string,
+    readonly leader: NodeId = NONE,
+  ) {
+    super(message);
+  }
+}
+
+/** Synchronous read access to the durable log the core needs (LMDB reads are synchronous). */
+export interface LogReader {
+  /** Index of the first entry still in the log (snapshot.index + 1 when compacted). */
+  firstIndex(): number;
+  lastIndex(): number;
+  /** Term of the entry at index; the snapshot's index also answers. undefined if compacted or beyond lastIndex. */
+  term(index: number): number | undefined;
+  /** Entries in [lo, hi), stopping once maxBytes is exceeded (always at least one). */
+  entries(lo: number, hi: number, maxBytes: number): Entry[];
+  snapshotMeta(): SnapshotMeta;
+}
