@@ -13,10 +13,23 @@ export interface LogStore extends LogReader {
   /**
    * Append entries; entries[0].index may be <= lastIndex(), in which case the
    * existing suffix from that index is discarded first (a leader overwrote it).
+   * Entries already compacted (index <= snapshot index) are skipped; a gap
+   * (entries[0].index > lastIndex() + 1) is an error; [] is a no-op.
    * Resolves once the write is durable (according to the sync mode).
+   * Reads must reflect the write once the promise resolves: the core reads
+   * these entries from the store after advance() (before, from memory).
    */
   append(entries: Entry[]): Promise<void>;
-  /** Drop entries with index <= upTo; the term of upTo stays answerable via snapshotMeta. */
+  /**
+   * Make the log start after the snapshot `meta` (meta.index === upTo); afterwards
+   * firstIndex() = upTo + 1, snapshotMeta() = meta, term(upTo) = meta.term.
+   * - Compaction (the driver drops applied entries): the log holds upTo with
+   *   term meta.term, so entries <= upTo are dropped and later ones are kept.
+   * - Snapshot install (Ready.snapshot on a follower): the log does not hold
+   *   upTo with term meta.term (or ends before it), so every entry is dropped
+   *   and lastIndex() = upTo.
+   * upTo <= the current snapshot index is a no-op.
+   */
   compact(upTo: number, meta: SnapshotMeta): Promise<void>;
   /** Size of the log on disk in bytes (INFO). */
   sizeBytes(): number;

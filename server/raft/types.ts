@@ -17,6 +17,11 @@ export enum EntryType {
   ConfChange = 1,
 }
 
+/**
+ * Entries are immutable once created: the core shares the same Entry objects
+ * between its log, Ready.entries, Ready.committedEntries and App messages.
+ * The size of an entry, for every byte limit below, is data.byteLength.
+ */
 export interface Entry {
   term: number;
   index: number;
@@ -53,9 +58,15 @@ export interface ConfChangeSingle {
   node: NodeId;
 }
 
-/** One or more changes. More than one change (or explicit joint=true) enters joint consensus. */
+/**
+ * One or more changes. More than one change (or joint=true) enters joint
+ * consensus; the leader leaves the joint config automatically once it is
+ * applied (autoLeave). A single change is applied directly (one voter at most).
+ */
 export interface ConfChange {
   changes: ConfChangeSingle[];
+  /** Enter a joint config even for a single change. */
+  joint?: boolean;
   /** Leave a joint config (empty changes + leaveJoint=true). */
   leaveJoint?: boolean;
   /** Opaque context for the driver (e.g. the new node's addresses). */
@@ -98,13 +109,22 @@ export interface Message {
   term: number;
   /** App: term of the entry preceding `entries`; also the hint term on rejection. */
   logTerm: number;
-  /** App: index preceding `entries`; AppResp: last index matched (or rejected index). */
+  /**
+   * App: index preceding `entries`; AppResp: last index matched (or rejected index);
+   * Vote/PreVote: candidate's last index; ReadIndexResp: the read index;
+   * Heartbeat/HeartbeatResp: the leader's heartbeat round (echoed), which
+   * confirms ReadIndex requests and times the leader lease.
+   */
   index: number;
   entries: Entry[];
   commit: number;
   reject: boolean;
   rejectHint: number;
-  /** ReadIndex request context / heartbeat context; opaque bytes. */
+  /**
+   * ReadIndex/ReadIndexResp: the request context, opaque bytes.
+   * Vote/PreVote: CAMPAIGN_TRANSFER when the election follows a TimeoutNow
+   * (voters then grant it even while they still hear from a leader).
+   */
   context?: Uint8Array;
   /** Snap: the snapshot's metadata. The driver streams the data itself. */
   snapshot?: SnapshotMeta;
@@ -181,6 +201,66 @@ export interface RaftConfig {
   /** Applied index at start (from the durable keyspace); committed entries start after it. */
   applied: number;
   random: RandomSource;
+  /**
+   * Membership as of `applied` (the durable keyspace records it with the
+   * applied index). Defaults to log.snapshotMeta().conf, which is right only
+   * when no conf change was applied after the log's snapshot.
+   */
+  conf?: ConfState;
+  /** Max bytes of committedEntries in one Ready (at least one entry). Default unlimited. */
+  maxCommittedBytesPerReady?: number;
+}
+
+/** Context of a Vote sent after TimeoutNow (leadership transfer). */
+export const CAMPAIGN_TRANSFER: Uint8Array = Uint8Array.of(0x54, 0x52, 0x41, 0x4e, 0x53, 0x46, 0x45, 0x52); // "TRANSFER"
+
+/** Where an accepted proposal landed: wait for an applied entry with this index AND term. */
+export interface ProposeResult {
+  /** Index of the first entry of the proposal; the others follow consecutively. */
+  index: number;
+  term: number;
+}
+
+export type ProgressStateName = 'probe' | 'replicate' | 'snapshot';
+
+/** The leader's view of one peer (status()). */
+export interface PeerStatus {
+  id: NodeId;
+  match: number;
+  next: number;
+  state: ProgressStateName;
+  /** Snapshot state: the index of the snapshot being sent. */
+  pendingSnapshot: number;
+  inflightMsgs: number;
+  inflightBytes: number;
+  /** Heard from since the last check-quorum round. */
+  recentActive: boolean;
+  /** No more App messages until an acknowledgement arrives. */
+  paused: boolean;
+  isLearner: boolean;
+}
+
+export interface Status {
+  id: NodeId;
+  term: number;
+  vote: NodeId;
+  commit: number;
+  applied: number;
+  firstIndex: number;
+  lastIndex: number;
+  role: Role;
+  leader: NodeId;
+  /** Leadership transfer in progress (leader only), else NONE. */
+  leadTransferee: NodeId;
+  conf: ConfState;
+  /** Leader only: every member but itself, sorted by id; empty otherwise. */
+  progress: PeerStatus[];
+  /** Ticks seen since start. */
+  tick: number;
+  /** Leader only: lease reads are allowed while tick < leaseValidUntilTick; 0 when not valid. */
+  leaseValidUntilTick: number;
+  /** Bytes of proposals appended by this leader and not committed yet. */
+  uncommittedBytes: number;
 }
 
 /** Why the core refused a proposal/request; the driver maps these to Redis errors. */
@@ -201,7 +281,17 @@ export interface LogReader {
   lastIndex(): number;
   /** Term of the entry at index; the snapshot's index also answers. undefined if compacted or beyond lastIndex. */
   term(index: number): number | undefined;
-  /** Entries in [lo, hi), stopping once maxBytes is exceeded (always at least one). */
+  /**
+   * Entries in [lo, hi): the longest prefix whose total size (data.byteLength)
+   * is <= maxBytes, but always at least one entry. Requires
+   * firstIndex() <= lo <= hi <= lastIndex() + 1 (throws otherwise). The caller
+   * must not mutate the returned array.
+   */
   entries(lo: number, hi: number, maxBytes: number): Entry[];
+  /**
+   * The snapshot the log starts after: index firstIndex()-1, its term, and the
+   * membership at that index. A fresh log answers { index: 0, term: 0, conf }
+   * with the bootstrap membership.
+   */
   snapshotMeta(): SnapshotMeta;
 }

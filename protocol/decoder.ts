@@ -1,0 +1,333 @@
+import { parseRedisInteger } from './resp-int';
+import { splitInlineArgs } from './inline';
+
+/**
+ * Request decoder for the server side of RESP: multibulk requests
+ * (`*N\r\n$len\r\n...`) and inline commands (`PING\r\n`), with Redis 7's
+ * limits and protocol error wording (networking.c, processMultibulkBuffer and
+ * processInlineBuffer).
+ *
+ * It is a hand-written resumable parser rather than redis-parser: measured in
+ * bench/protocol-decoder.ts it is much faster (see the report in that file),
+ * and it checks each header as it arrives, before any payload is buffered, so
+ * a hostile length prefix costs nothing. `RedisParserDecoder`
+ * (decoder-redis-parser.ts) keeps the redis-parser based alternative with the
+ * same behaviour; the tests run both.
+ *
+ * Redis quirks kept on purpose, so clients see the same thing:
+ *  - a header line ends at '\r' and the byte after it is skipped unchecked;
+ *  - the two bytes after a bulk payload are skipped unchecked;
+ *  - `*0` and negative counts are ignored, as are empty inline lines;
+ *  - "too big ... string" errors fire only when no line end has arrived and
+ *    more than maxInlineLen bytes are waiting.
+ * Deliberate difference: a NUL byte is an ordinary byte (Redis's strchr stops
+ * at it, which makes such a request hang until the "too big" error).
+ */
+
+export interface DecoderLimits {
+  /** proto-max-bulk-len: largest accepted `$` length. */
+  maxBulkLen: number;
+  /** Largest accepted `*` count (Redis 7: INT_MAX). */
+  maxMultibulkLen: number;
+  /** PROTO_INLINE_MAX_SIZE: longest unterminated header or inline line. */
+  maxInlineLen: number;
+}
+
+export const DEFAULT_DECODER_LIMITS: Readonly<DecoderLimits> = Object.freeze({
+  maxBulkLen: 512 * 1024 * 1024,
+  maxMultibulkLen: 2147483647,
+  maxInlineLen: 64 * 1024,
+});
+
+/** Redis's wording (without the leading '-'); the connection closes after them. */
+export const ERR_INVALID_MULTIBULK = 'ERR Protocol error: invalid multibulk length';
+export const ERR_INVALID_BULK = 'ERR Protocol error: invalid bulk length';
+export const ERR_TOO_BIG_MULTIBULK = 'ERR Protocol error: too big mbulk count string';
+export const ERR_TOO_BIG_BULK = 'ERR Protocol error: too big bulk count string';
+export const ERR_TOO_BIG_INLINE = 'ERR Protocol error: too big inline request';
+export const ERR_UNBALANCED_QUOTES = 'ERR Protocol error: unbalanced quotes in request';
+export const ERR_UNAUTH_MULTIBULK = 'ERR Protocol error: unauthenticated multibulk length';
+export const ERR_UNAUTH_BULK = 'ERR Protocol error: unauthenticated bulk length';
+
+/** Redis formats the byte with %c and then turns \r and \n into spaces. */
+export function errExpectedDollar(byte: number): string {
+  const shown = byte === 13 || byte === 10 ? ' ' : String.fromCharCode(byte);
+  return `ERR Protocol error: expected '$', got '${shown}'`;
+}
+
+/** Before AUTH, Redis refuses counts above 10 and bulk lengths above 16 KiB. */
+export const UNAUTH_MAX_MULTIBULK = 10;
+export const UNAUTH_MAX_BULK = 16384;
+
+const STAR = 42;
+const DOLLAR = 36;
+const CR = 13;
+const LF = 10;
+const EMPTY = Buffer.alloc(0);
+
+/** A fresh copy of buf[start, end): argv must not pin the socket's chunk. */
+function copyBytes(buf: Buffer, start: number, end: number): Buffer {
+  const out = Buffer.allocUnsafe(end - start);
+  buf.copy(out, 0, start, end);
+  return out;
+}
+
+export type CommandSink = (argv: Buffer[]) => void;
+
+export class RequestDecoder {
+  /**
+   * Set while the connection is not authenticated and a password is required:
+   * applies Redis's "unauthenticated multibulk/bulk length" limits.
+   */
+  authRequired = false;
+
+  private readonly maxBulkLen: number;
+  private readonly maxMultibulkLen: number;
+  private readonly maxInlineLen: number;
+  private failed: string | null = null;
+
+  /** Arguments still to read for the current multibulk request (0: between requests). */
+  private argsLeft = 0;
+  private argv: Buffer[] = [];
+  /** Length of the next payload once its `$` header is read, else -1. */
+  private bulkLen = -1;
+
+  /** An unterminated line (header or inline) carried to the next chunk. */
+  private line: Buffer = EMPTY;
+  private lineLen = 0;
+
+  /** A payload split across chunks; grows with the bytes received, never to more than bulkLen. */
+  private payload: Buffer | null = null;
+  private payloadHave = 0;
+  private crlfHave = 0;
+
+  /** Bytes of the incomplete request received in earlier chunks. */
+  private requestBytes = 0;
+
+  constructor(limits?: Partial<DecoderLimits>) {
+    const l = { ...DEFAULT_DECODER_LIMITS, ...limits };
+    this.maxBulkLen = l.maxBulkLen;
+    this.maxMultibulkLen = l.maxMultibulkLen;
+    this.maxInlineLen = l.maxInlineLen;
+  }
+
+  /**
+   * Bytes received for the request not yet delivered: its parsed arguments and
+   * headers plus the unparsed tail (for client query buffer statistics and limits).
+   */
+  get bufferedBytes(): number {
+    return this.requestBytes;
+  }
+
+  /**
+   * Decodes every complete request in the buffered bytes plus `chunk`, calling
+   * onCommand(argv) for each in order. Returns null, or a protocol error message
+   * (without the leading '-') after which the caller replies and closes; later
+   * calls return the same error. onCommand must not throw.
+   */
+  feed(chunk: Buffer, onCommand: CommandSink): string | null {
+    if (this.failed !== null) return this.failed;
+    if (chunk.length === 0) return null;
+    let buf = chunk;
+    let pos = 0;
+    let reqStart = 0;
+
+    if (this.payload !== null) {
+      pos = this.resumePayload(chunk, onCommand);
+      if (pos < 0) return null;
+      reqStart = pos;
+    } else if (this.lineLen > 0) {
+      if (!this.lineCompletedBy(chunk)) return this.extendLine(chunk);
+      // Parse the carried line and this chunk as one buffer; the carried bytes
+      // are already counted in requestBytes.
+      reqStart = this.lineLen;
+      buf = Buffer.concat([this.line.subarray(0, this.lineLen), chunk]);
+      this.lineLen = 0;
+      if (this.line.length > 4096) this.line = EMPTY;
+    }
+    return this.parse(buf, pos, reqStart, onCommand);
+  }
+
+  private parse(buf: Buffer, pos: number, reqStart: number, onCommand: CommandSink): string | null {
+    const end = buf.length;
+    while (pos < end) {
+      if (this.argsLeft === 0) {
+        reqStart = pos;
+        if (buf[pos] !== STAR) {
+          const nl = buf.indexOf(LF, pos);
+          if (nl < 0) {
+            if (end - pos > this.maxInlineLen) return this.fail(ERR_TOO_BIG_INLINE);
+            this.saveLine(buf, pos, end);
+            break;
+          }
+          const lineEnd = nl > pos && buf[nl - 1] === CR ? nl - 1 : nl;
+          const args = splitInlineArgs(buf, pos, lineEnd);
+          if (args === null) return this.fail(ERR_UNBALANCED_QUOTES);
+          pos = nl + 1;
+          if (args.length > 0) onCommand(args);
+          continue;
+        }
+        // `*N\r\n`: the count line.
+        const cr = buf.indexOf(CR, pos);
+        if (cr < 0 || cr + 1 >= end) {
+          if (cr < 0 && end - pos > this.maxInlineLen) return this.fail(ERR_TOO_BIG_MULTIBULK);
+          this.saveLine(buf, pos, end);
+          break;
+        }
+        const count = parseRedisInteger(buf, pos + 1, cr);
+        if (!(count <= this.maxMultibulkLen)) return this.fail(ERR_INVALID_MULTIBULK);
+        if (count > UNAUTH_MAX_MULTIBULK && this.authRequired) return this.fail(ERR_UNAUTH_MULTIBULK);
+        pos = cr + 2;
+        if (count <= 0) continue;
+        this.argsLeft = count;
+      }
+
+      if (this.bulkLen < 0) {
+        // `$len\r\n`: digits are read inline for the common case; anything
+        // unusual goes through the exact string2ll rules.
+        let i = pos + 1;
+        let n = 0;
+        let c = 0;
+        while (i < end && (c = buf[i]) >= 48 && c <= 57) {
+          n = n * 10 + (c - 48);
+          i++;
+        }
+        const digits = i - pos - 1;
+        if (i + 1 < end && c === CR && buf[pos] === DOLLAR && digits > 0 && digits < 16 &&
+            (buf[pos + 1] !== 48 || digits === 1) && n <= this.maxBulkLen) {
+          pos = i + 2;
+        } else {
+          const cr = buf.indexOf(CR, pos);
+          if (cr < 0 || cr + 1 >= end) {
+            if (cr < 0 && end - pos > this.maxInlineLen) return this.fail(ERR_TOO_BIG_BULK);
+            this.saveLine(buf, pos, end);
+            break;
+          }
+          if (buf[pos] !== DOLLAR) return this.fail(errExpectedDollar(buf[pos]));
+          n = parseRedisInteger(buf, pos + 1, cr);
+          if (!(n >= 0 && n <= this.maxBulkLen)) return this.fail(ERR_INVALID_BULK);
+          pos = cr + 2;
+        }
+        if (n > UNAUTH_MAX_BULK && this.authRequired) return this.fail(ERR_UNAUTH_BULK);
+        this.bulkLen = n;
+      }
+
+      const len = this.bulkLen;
+      if (end - pos < len + 2) {
+        if (pos < end) this.startPayload(buf, pos, end);
+        break;
+      }
+      this.argv.push(copyBytes(buf, pos, pos + len));
+      pos += len + 2;
+      this.bulkLen = -1;
+      if (--this.argsLeft === 0) {
+        const argv = this.argv;
+        this.argv = [];
+        this.requestBytes = 0;
+        reqStart = pos;
+        onCommand(argv);
+      }
+    }
+    if (this.argsLeft > 0 || this.lineLen > 0) this.requestBytes += end - reqStart;
+    return null;
+  }
+
+  /** Whether `chunk` ends the carried line (for a header: also brings the byte after '\r'). */
+  private lineCompletedBy(chunk: Buffer): boolean {
+    const crTerminated = this.argsLeft > 0 || this.line[0] === STAR;
+    if (!crTerminated) return chunk.indexOf(LF) >= 0;
+    if (this.line[this.lineLen - 1] === CR) return true;
+    const cr = chunk.indexOf(CR);
+    return cr >= 0 && cr + 1 < chunk.length;
+  }
+
+  /** Appends a chunk that does not end the carried line; fails once it is too long. */
+  private extendLine(chunk: Buffer): string | null {
+    const crTerminated = this.argsLeft > 0 || this.line[0] === STAR;
+    this.appendLine(chunk, 0, chunk.length);
+    this.requestBytes += chunk.length;
+    // The line did not complete, so the only terminator it can hold is a
+    // header's final '\r' still waiting for the byte after it.
+    const terminated = crTerminated && this.line[this.lineLen - 1] === CR;
+    if (!terminated && this.lineLen > this.maxInlineLen) {
+      if (!crTerminated) return this.fail(ERR_TOO_BIG_INLINE);
+      return this.fail(this.argsLeft > 0 ? ERR_TOO_BIG_BULK : ERR_TOO_BIG_MULTIBULK);
+    }
+    return null;
+  }
+
+  private saveLine(buf: Buffer, start: number, end: number): void {
+    this.lineLen = 0;
+    this.appendLine(buf, start, end);
+  }
+
+  private appendLine(buf: Buffer, start: number, end: number): void {
+    const need = this.lineLen + (end - start);
+    if (need > this.line.length) {
+      const grown = Buffer.allocUnsafe(Math.max(need, this.line.length * 2, 256));
+      this.line.copy(grown, 0, 0, this.lineLen);
+      this.line = grown;
+    }
+    buf.copy(this.line, this.lineLen, start, end);
+    this.lineLen = need;
+  }
+
+  /** Keeps the received part of a payload (start < end, fewer than bulkLen + 2 bytes). */
+  private startPayload(buf: Buffer, start: number, end: number): void {
+    const len = this.bulkLen;
+    const take = Math.min(end - start, len);
+    this.payload = Buffer.allocUnsafe(Math.min(len, Math.max(take * 2, 4096)));
+    buf.copy(this.payload, 0, start, start + take);
+    this.payloadHave = take;
+    this.crlfHave = end - start - take;
+  }
+
+  /**
+   * Continues a split payload with `chunk`. Returns where parsing continues in
+   * the chunk, or -1 if the chunk was used up without finishing the payload.
+   */
+  private resumePayload(chunk: Buffer, onCommand: CommandSink): number {
+    const len = this.bulkLen;
+    let payload = this.payload as Buffer;
+    let used = 0;
+    if (this.payloadHave < len) {
+      const take = Math.min(len - this.payloadHave, chunk.length);
+      const need = this.payloadHave + take;
+      if (need > payload.length) {
+        const grown = Buffer.allocUnsafe(Math.min(len, Math.max(need, payload.length * 2)));
+        payload.copy(grown, 0, 0, this.payloadHave);
+        payload = this.payload = grown;
+      }
+      chunk.copy(payload, this.payloadHave, 0, take);
+      this.payloadHave = need;
+      used = take;
+    }
+    const crlf = Math.min(2 - this.crlfHave, chunk.length - used);
+    this.crlfHave += crlf;
+    used += crlf;
+    if (this.crlfHave < 2) {
+      this.requestBytes += chunk.length;
+      return -1;
+    }
+    // Growth stops at len, so a finished payload fills its buffer exactly.
+    this.argv.push(payload.length === len ? payload : payload.subarray(0, len));
+    this.payload = null;
+    this.payloadHave = 0;
+    this.crlfHave = 0;
+    this.bulkLen = -1;
+    if (--this.argsLeft === 0) {
+      const argv = this.argv;
+      this.argv = [];
+      this.requestBytes = 0;
+      onCommand(argv);
+    } else {
+      this.requestBytes += used;
+    }
+    return used;
+  }
+
+  private fail(message: string): string {
+    this.failed = message;
+    return message;
+  }
+}

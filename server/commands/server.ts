@@ -1,0 +1,571 @@
+import {
+  ErrorReply,
+  MapReply,
+  OK,
+  PONG,
+  SimpleString,
+  VerbatimReply,
+  type Reply,
+} from '../../protocol/reply';
+import { ERR_DB_INDEX, ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGPASS } from '../../protocol/errors';
+import { ConfigError, OPTIONS, findOption, parseOptionValue } from '../config';
+import { REDIS_COMPAT_VERSION, renderInfo } from '../info';
+import type { ClientConnection } from '../connection';
+import type { Server } from '../server';
+import { commandDocs, commandInfo } from './introspection';
+import type { ArgDoc, CommandDoc, CommandFlag } from './types';
+import type { CommandDef, ContainerCommand, ServerCommand, ServerContext } from './table';
+import { globMatch } from './glob';
+
+const str = (b: Buffer): string => b.toString('latin1');
+const lower = (b: Buffer): string => b.toString('latin1').toLowerCase();
+
+function cmd(
+  name: string,
+  arity: number,
+  flags: CommandFlag[],
+  acl: string[],
+  doc: CommandDoc,
+  run: (ctx: ServerContext, argv: Buffer[]) => Reply,
+): ServerCommand {
+  return { kind: 'server', name, arity, flags, firstKey: 0, lastKey: 0, keyStep: 0, aclCategories: acl, doc, run };
+}
+
+function container(name: string, doc: CommandDoc, flags: CommandFlag[], subs: ServerCommand[]): ContainerCommand {
+  return {
+    kind: 'container',
+    name,
+    arity: -2,
+    flags,
+    firstKey: 0,
+    lastKey: 0,
+    keyStep: 0,
+    aclCategories: ['@slow'],
+    doc,
+    subcommands: new Map(subs.map((s) => [s.name.slice(name.length + 1), s])),
+  };
+}
+
+const arg = (name: string, type: ArgDoc['type'], extra: Partial<ArgDoc> = {}): ArgDoc => ({ name, type, ...extra });
+
+/** Redis's strict integer parse (string2ll): no '+', no spaces, no leading zeros. */
+function parseInt64(b: Buffer): number | undefined {
+  const s = str(b);
+  if (!/^(0|-?[1-9]\d{0,18})$/.test(s)) return undefined;
+  const n = Number(s);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+// ---------------------------------------------------------------- connection
+
+const ping = cmd(
+  'ping',
+  -1,
+  ['fast', 'stale'],
+  ['@fast', '@connection'],
+  { summary: 'Returns the server\'s liveliness response.', since: '1.0.0', group: 'connection', complexity: 'O(1)', arguments: [arg('message', 'string', { optional: true })] },
+  (_ctx, argv) => {
+    if (argv.length > 2) return new ErrorReply("ERR wrong number of arguments for 'ping' command");
+    return argv.length === 2 ? argv[1] : PONG;
+  },
+);
+
+const echo = cmd(
+  'echo',
+  2,
+  ['fast'],
+  ['@fast', '@connection'],
+  { summary: 'Returns the given string.', since: '1.0.0', group: 'connection', complexity: 'O(1)', arguments: [arg('message', 'string')] },
+  (_ctx, argv) => argv[1],
+);
+
+const quit = cmd(
+  'quit',
+  -1,
+  ['no_auth', 'fast', 'stale', 'allow_busy'],
+  ['@fast', '@connection'],
+  { summary: 'Closes the connection.', since: '1.0.0', group: 'connection', complexity: 'O(1)' },
+  ({ conn }) => {
+    conn.closeAfterReplies();
+    return OK;
+  },
+);
+
+function checkPassword(server: Server, user: string, pass: string): boolean {
+  const required = server.config.requirepass;
+  if (user !== 'default') return false;
+  return required === '' || pass === required;
+}
+
+const auth = cmd(
+  'auth',
+  -2,
+  ['no_auth', 'fast', 'stale', 'allow_busy', 'noscript', 'loading'],
+  ['@fast', '@connection'],
+  {
+    summary: 'Authenticates the connection.',
+    since: '1.0.0',
+    group: 'connection',
+    complexity: 'O(N) where N is the number of passwords defined for the user',
+    arguments: [arg('username', 'string', { optional: true, since: '6.0.0' }), arg('password', 'string')],
+  },
+  ({ conn, server }, argv) => {
+    if (argv.length > 3) return ERR_SYNTAX;
+    if (argv.length === 2 && server.config.requirepass === '') {
+      return new ErrorReply(
+        'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
+      );
+    }
+    const user = argv.length === 3 ? str(argv[1]) : 'default';
+    const pass = str(argv[argv.length - 1]);
+    if (!checkPassword(server, user, pass)) return ERR_WRONGPASS;
+    conn.authenticated = true;
+    return OK;
+  },
+);
+
+const hello = cmd(
+  'hello',
+  -1,
+  ['no_auth', 'fast', 'stale', 'allow_busy', 'noscript', 'loading'],
+  ['@fast', '@connection'],
+  {
+    summary: 'Handshakes with the Redis server.',
+    since: '6.0.0',
+    group: 'connection',
+    complexity: 'O(1)',
+    arguments: [
+      arg('arguments', 'block', {
+        optional: true,
+        arguments: [
+          arg('protover', 'integer'),
+          arg('username-password', 'block', { token: 'AUTH', optional: true, arguments: [arg('username', 'string'), arg('password', 'string')] }),
+          arg('clientname', 'string', { token: 'SETNAME', optional: true }),
+        ],
+      }),
+    ],
+  },
+  ({ conn, server }, argv) => {
+    let proto = conn.proto;
+    let i = 1;
+    if (argv.length >= 2) {
+      const v = parseInt64(argv[1]);
+      if (v === undefined) return new ErrorReply('ERR Protocol version is not an integer or out of range');
+      if (v < 2 || v > 3) return new ErrorReply('NOPROTO unsupported protocol version');
+      proto = v as 2 | 3;
+      i = 2;
+    }
+    let setname: string | undefined;
+    let authed = conn.authenticated;
+    for (; i < argv.length; i++) {
+      const opt = lower(argv[i]);
+      const more = argv.length - i - 1;
+      if (opt === 'auth' && more >= 2) {
+        if (!checkPassword(server, str(argv[i + 1]), str(argv[i + 2]))) return ERR_WRONGPASS;
+        authed = true;
+        i += 2;
+      } else if (opt === 'setname' && more >= 1) {
+        setname = str(argv[i + 1]);
+        if (!validClientName(setname)) return ERR_CLIENT_NAME;
+        i += 1;
+      } else {
+        return new ErrorReply(`ERR Syntax error in HELLO option '${str(argv[i])}'`);
+      }
+    }
+    if (!authed) {
+      return new ErrorReply(
+        'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
+      );
+    }
+    conn.authenticated = true;
+    conn.proto = proto;
+    if (setname !== undefined) conn.name = setname;
+    return new MapReply([
+      ['server', 'redis'],
+      ['version', REDIS_COMPAT_VERSION],
+      ['proto', proto],
+      ['id', conn.id],
+      ['mode', 'standalone'],
+      ['role', 'master'],
+      ['modules', []],
+    ]);
+  },
+);
+
+const reset = cmd(
+  'reset',
+  1,
+  ['no_auth', 'fast', 'stale', 'noscript', 'loading'],
+  ['@fast', '@connection'],
+  { summary: 'Resets the connection.', since: '6.2.0', group: 'connection', complexity: 'O(1)' },
+  ({ conn, server }) => {
+    conn.db = 0;
+    conn.proto = 2;
+    conn.name = '';
+    conn.authenticated = server.config.requirepass === '';
+    return new SimpleString('RESET');
+  },
+);
+
+const select = cmd(
+  'select',
+  2,
+  ['loading', 'stale', 'fast'],
+  ['@keyspace', '@fast'],
+  { summary: 'Changes the selected database.', since: '1.0.0', group: 'connection', complexity: 'O(1)', arguments: [arg('index', 'integer')] },
+  ({ conn, server }, argv) => {
+    const n = parseInt64(argv[1]);
+    if (n === undefined) return ERR_NOT_INTEGER;
+    if (n < 0 || n >= server.keyspace.dbs.length) return ERR_DB_INDEX;
+    conn.db = n;
+    return OK;
+  },
+);
+
+// ------------------------------------------------------------------- CLIENT
+
+const ERR_CLIENT_NAME = new ErrorReply('ERR Client names cannot contain spaces, newlines or special characters.');
+
+/** Redis accepts printable ASCII without spaces ('!' .. '~'). */
+function validClientName(name: string): boolean {
+  return /^[\x21-\x7e]*$/.test(name);
+}
+
+export function clientInfoLine(c: ClientConnection, now: number): string {
+  const age = Math.floor((now - c.createdAt) / 1000);
+  const idle = Math.floor((now - c.lastActive) / 1000);
+  return (
+    `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=-1 name=${c.name} age=${age} idle=${idle} flags=N db=${c.db} ` +
+    `sub=0 psub=0 ssub=0 multi=-1 qbuf=${c.queryBufferBytes} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 ` +
+    `obl=0 oll=${c.pendingReplies} omem=0 tot-mem=0 events=r cmd=${c.lastCommand} user=default redir=-1 ` +
+    `resp=${c.proto} lib-name=${c.libName} lib-ver=${c.libVer}`
+  );
+}
+
+const clientDoc = (summary: string, args: ArgDoc[] = [], since = '2.4.0'): CommandDoc => ({
+  summary,
+  since,
+  group: 'connection',
+  complexity: 'O(1)',
+  arguments: args,
+});
+
+const clientCmd = container(
+  'client',
+  { summary: 'A container for client connection commands.', since: '2.4.0', group: 'connection', complexity: 'Depends on subcommand.' },
+  [],
+  [
+    cmd('client|id', 2, ['noscript', 'loading', 'stale'], ['@slow', '@connection'], clientDoc('Returns the unique client ID of the connection.', [], '5.0.0'), ({ conn }) => conn.id),
+    cmd('client|getname', 2, ['noscript', 'loading', 'stale'], ['@slow', '@connection'], clientDoc('Returns the name of the connection.'), ({ conn }) => (conn.name === '' ? null : conn.name)),
+    cmd(
+      'client|setname',
+      3,
+      ['noscript', 'loading', 'stale'],
+      ['@slow', '@connection'],
+      clientDoc('Sets the connection name.', [arg('connection-name', 'string')]),
+      ({ conn }, argv) => {
+        const name = str(argv[2]);
+        if (!validClientName(name)) return ERR_CLIENT_NAME;
+        conn.name = name;
+        return OK;
+      },
+    ),
+    cmd(
+      'client|setinfo',
+      4,
+      ['noscript', 'loading', 'stale'],
+      ['@slow', '@connection'],
+      clientDoc('Sets information specific to the client or connection.', [
+        arg('attr', 'oneof', { arguments: [arg('libname', 'string', { token: 'LIB-NAME' }), arg('libver', 'string', { token: 'LIB-VER' })] }),
+      ], '7.2.0'),
+      ({ conn }, argv) => {
+        const attr = lower(argv[2]);
+        const value = str(argv[3]);
+        if (!/^[\x21-\x7e]*$/.test(value)) {
+          return new ErrorReply(`ERR ${attr} cannot contain spaces, newlines or special characters.`);
+        }
+        if (attr === 'lib-name') conn.libName = value;
+        else if (attr === 'lib-ver') conn.libVer = value;
+        else return new ErrorReply(`ERR Unrecognized option '${str(argv[2])}'`);
+        return OK;
+      },
+    ),
+    cmd(
+      'client|list',
+      -2,
+      ['admin', 'noscript', 'loading', 'stale'],
+      ['@admin', '@slow', '@dangerous', '@connection'],
+      clientDoc('Lists open connections.', [
+        arg('client-type', 'oneof', { token: 'TYPE', optional: true, arguments: [arg('normal', 'pure-token', { token: 'NORMAL' }), arg('master', 'pure-token', { token: 'MASTER' }), arg('replica', 'pure-token', { token: 'REPLICA' }), arg('pubsub', 'pure-token', { token: 'PUBSUB' })] }),
+        arg('client-id', 'integer', { token: 'ID', optional: true, multiple: true }),
+      ]),
+      ({ server }, argv) => {
+        let ids: Set<number> | undefined;
+        let type: string | undefined;
+        for (let i = 2; i < argv.length; i++) {
+          const opt = lower(argv[i]);
+          if (opt === 'type' && i + 1 < argv.length) {
+            type = lower(argv[++i]);
+            if (!['normal', 'master', 'replica', 'slave', 'pubsub'].includes(type)) {
+              return new ErrorReply(`ERR Unknown client type '${str(argv[i])}'`);
+            }
+          } else if (opt === 'id' && i + 1 < argv.length) {
+            ids = new Set();
+            for (i++; i < argv.length; i++) {
+              const id = parseInt64(argv[i]);
+              if (id === undefined || id <= 0) return new ErrorReply('ERR Invalid client ID');
+              ids.add(id);
+            }
+          } else return ERR_SYNTAX;
+        }
+        const now = Date.now();
+        const lines: string[] = [];
+        for (const c of server.clients.values()) {
+          if (ids && !ids.has(c.id)) continue;
+          if (type !== undefined && type !== 'normal') continue;
+          lines.push(clientInfoLine(c, now) + '\n');
+        }
+        return new VerbatimReply('txt', lines.join(''));
+      },
+    ),
+    cmd('client|info', 2, ['noscript', 'loading', 'stale'], ['@slow', '@connection'], clientDoc('Returns information about the connection.', [], '6.2.0'), ({ conn }) =>
+      new VerbatimReply('txt', clientInfoLine(conn, Date.now()) + '\n'),
+    ),
+    cmd(
+      'client|kill',
+      -3,
+      ['admin', 'noscript', 'loading', 'stale'],
+      ['@admin', '@slow', '@dangerous', '@connection'],
+      clientDoc('Terminates open connections.', [
+        arg('filter', 'oneof', {
+          arguments: [
+            arg('ip:port', 'string'),
+            arg('new-format', 'oneof', {
+              multiple: true,
+              arguments: [
+                arg('client-id', 'integer', { token: 'ID', optional: true }),
+                arg('addr', 'string', { token: 'ADDR', optional: true }),
+                arg('laddr', 'string', { token: 'LADDR', optional: true }),
+                arg('skipme', 'string', { token: 'SKIPME', optional: true }),
+              ],
+            }),
+          ],
+        }),
+      ]),
+      ({ conn, server }, argv) => {
+        if (argv.length === 3) {
+          const addr = str(argv[2]);
+          for (const c of server.clients.values()) {
+            if (c.addr === addr) {
+              c.closeAfterReplies();
+              return OK;
+            }
+          }
+          return new ErrorReply('ERR No such client');
+        }
+        if ((argv.length - 2) % 2 !== 0) return ERR_SYNTAX;
+        let id: number | undefined;
+        let addr: string | undefined;
+        let laddr: string | undefined;
+        let skipme = true;
+        for (let i = 2; i < argv.length; i += 2) {
+          const opt = lower(argv[i]);
+          const v = str(argv[i + 1]);
+          if (opt === 'id') {
+            const n = parseInt64(argv[i + 1]);
+            if (n === undefined || n <= 0) return new ErrorReply('ERR client-id should be greater than 0');
+            id = n;
+          } else if (opt === 'addr') addr = v;
+          else if (opt === 'laddr') laddr = v;
+          else if (opt === 'skipme') {
+            if (v.toLowerCase() === 'yes') skipme = true;
+            else if (v.toLowerCase() === 'no') skipme = false;
+            else return ERR_SYNTAX;
+          } else if (opt === 'type' || opt === 'user' || opt === 'maxage') {
+            // Accepted for compatibility; every client here is a normal client of the default user.
+          } else return ERR_SYNTAX;
+        }
+        let killed = 0;
+        for (const c of server.clients.values()) {
+          if (id !== undefined && c.id !== id) continue;
+          if (addr !== undefined && c.addr !== addr) continue;
+          if (laddr !== undefined && c.laddr !== laddr) continue;
+          if (skipme && c === conn) continue;
+          c.closeAfterReplies();
+          killed++;
+        }
+        return killed;
+      },
+    ),
+  ],
+);
+
+// ------------------------------------------------------------------ INFO etc.
+
+const info = cmd(
+  'info',
+  -1,
+  ['loading', 'stale'],
+  ['@slow', '@dangerous'],
+  { summary: 'Returns information and statistics about the server.', since: '1.0.0', group: 'server', complexity: 'O(1)', arguments: [arg('section', 'string', { optional: true, multiple: true })] },
+  ({ server }, argv) => new VerbatimReply('txt', renderInfo(server, argv.slice(1).map(str))),
+);
+
+const time = cmd(
+  'time',
+  1,
+  ['loading', 'stale', 'fast'],
+  ['@fast'],
+  { summary: 'Returns the server time.', since: '2.6.0', group: 'server', complexity: 'O(1)' },
+  () => {
+    const us = BigInt(Date.now()) * 1000n + (process.hrtime.bigint() / 1000n) % 1000n;
+    return [String(us / 1000000n), String(us % 1000000n)];
+  },
+);
+
+/** Redis-compatible parameters we answer but do not act on (redis-benchmark reads save/appendonly). */
+const COMPAT_CONFIG: Record<string, string> = {
+  save: '',
+  appendonly: 'no',
+  appendfsync: 'always',
+  timeout: '0',
+  'maxmemory': '0',
+  'maxmemory-policy': 'noeviction',
+  'cluster-enabled': 'no',
+};
+
+function configValue(server: Server, name: string): string {
+  const v = (server.config as unknown as Record<string, string | number>)[name];
+  return v === undefined ? COMPAT_CONFIG[name] : String(v);
+}
+
+const configCmd = container(
+  'config',
+  { summary: 'A container for server configuration commands.', since: '2.0.0', group: 'server', complexity: 'Depends on subcommand.' },
+  [],
+  [
+    cmd(
+      'config|get',
+      -3,
+      ['admin', 'noscript', 'loading', 'stale'],
+      ['@admin', '@slow', '@dangerous'],
+      { summary: 'Returns the effective values of configuration parameters.', since: '2.0.0', group: 'server', complexity: 'O(N) when N is the number of configuration parameters provided', arguments: [arg('parameter', 'string', { multiple: true })] },
+      ({ server }, argv) => {
+        const names = [...OPTIONS.map((o) => o.name as string), ...Object.keys(COMPAT_CONFIG)];
+        const out = new Map<string, string>();
+        for (const p of argv.slice(2)) {
+          const pattern = p.toString('latin1').toLowerCase();
+          for (const n of names) if (!out.has(n) && globMatch(Buffer.from(pattern, 'latin1'), Buffer.from(n, 'latin1'), false)) out.set(n, configValue(server, n));
+        }
+        return new MapReply([...out].map(([k, v]): [Reply, Reply] => [k, v]));
+      },
+    ),
+    cmd(
+      'config|set',
+      -4,
+      ['admin', 'noscript', 'loading', 'stale'],
+      ['@admin', '@slow', '@dangerous'],
+      { summary: 'Sets configuration parameters in-flight.', since: '2.0.0', group: 'server', complexity: 'O(N) when N is the number of configuration parameters provided', arguments: [arg('data', 'block', { multiple: true, arguments: [arg('parameter', 'string'), arg('value', 'string')] })] },
+      ({ server }, argv) => {
+        if ((argv.length - 2) % 2 !== 0) return new ErrorReply("ERR wrong number of arguments for 'config|set' command");
+        const updates: Array<[string, string | number]> = [];
+        for (let i = 2; i < argv.length; i += 2) {
+          const name = lower(argv[i]);
+          const spec = findOption(name);
+          if (!spec) return new ErrorReply(`ERR Unknown option or number of arguments for CONFIG SET - '${str(argv[i])}'`);
+          if (!spec.mutable) return new ErrorReply(`ERR CONFIG SET failed (possibly related to argument '${name}') - can't set immutable config`);
+          try {
+            updates.push([spec.name, parseOptionValue(spec, str(argv[i + 1]))]);
+          } catch (e) {
+            if (!(e instanceof ConfigError)) throw e;
+            return new ErrorReply(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${e.message}`);
+          }
+        }
+        // All or nothing, as in Redis 7.
+        for (const [k, v] of updates) (server.config as unknown as Record<string, string | number>)[k] = v;
+        if (updates.some(([k]) => k === 'loglevel')) server.log.level = server.config.loglevel;
+        return OK;
+      },
+    ),
+    cmd(
+      'config|resetstat',
+      2,
+      ['admin', 'noscript', 'loading', 'stale'],
+      ['@admin', '@slow', '@dangerous'],
+      { summary: 'Resets the server\'s statistics.', since: '2.0.0', group: 'server', complexity: 'O(1)' },
+      ({ server }) => {
+        server.stats.reset();
+        return OK;
+      },
+    ),
+  ],
+);
+
+// ------------------------------------------------------------------ COMMAND
+
+function commandSubs(getTable: () => Iterable<CommandDef>, find: (n: string) => CommandDef | undefined): ServerCommand[] {
+  return [
+    cmd('command|count', 2, ['loading', 'stale'], ['@slow', '@connection'], { summary: 'Returns a count of commands.', since: '2.8.13', group: 'server', complexity: 'O(1)' }, () => [...getTable()].length),
+    cmd(
+      'command|info',
+      -2,
+      ['loading', 'stale'],
+      ['@slow', '@connection'],
+      { summary: 'Returns information about one, multiple or all commands.', since: '2.8.13', group: 'server', complexity: 'O(N) where N is the number of commands to look up', arguments: [arg('command-name', 'string', { optional: true, multiple: true })] },
+      (_ctx, argv) => {
+        if (argv.length === 2) return [...getTable()].map(commandInfo);
+        return argv.slice(2).map((n) => {
+          const c = find(lower(n));
+          return c ? commandInfo(c) : null;
+        });
+      },
+    ),
+    cmd(
+      'command|docs',
+      -2,
+      ['loading', 'stale'],
+      ['@slow', '@connection'],
+      { summary: 'Returns documentary information about one, multiple or all commands.', since: '7.0.0', group: 'server', complexity: 'O(N) where N is the number of commands to look up', arguments: [arg('command-name', 'string', { optional: true, multiple: true })] },
+      (_ctx, argv) => {
+        const list = argv.length === 2 ? [...getTable()] : argv.slice(2).map((n) => find(lower(n))).filter((c): c is CommandDef => c !== undefined);
+        return new MapReply(list.map((c): [Reply, Reply] => [c.name, commandDocs(c)]));
+      },
+    ),
+    cmd(
+      'command|list',
+      -2,
+      ['loading', 'stale'],
+      ['@slow', '@connection'],
+      { summary: 'Returns a list of command names.', since: '7.0.0', group: 'server', complexity: 'O(N) where N is the total number of Redis commands' },
+      (_ctx, argv) => {
+        if (argv.length === 2) return [...getTable()].map((c) => c.name);
+        if (argv.length === 5 && lower(argv[2]) === 'filterby') {
+          const how = lower(argv[3]);
+          const v = str(argv[4]);
+          const all = [...getTable()];
+          if (how === 'pattern') return all.filter((c) => globMatch(Buffer.from(v), Buffer.from(c.name), true)).map((c) => c.name);
+          if (how === 'aclcat') return all.filter((c) => c.aclCategories.includes('@' + v.toLowerCase())).map((c) => c.name);
+          if (how === 'module') return [];
+        }
+        return ERR_SYNTAX;
+      },
+    ),
+  ];
+}
+
+/** COMMAND with no subcommand lists everything, so it is a server command whose subcommands we route ourselves. */
+function commandCommand(getTable: () => Iterable<CommandDef>, find: (n: string) => CommandDef | undefined): ContainerCommand {
+  const c = container(
+    'command',
+    { summary: 'Returns detailed information about all commands.', since: '2.8.13', group: 'server', complexity: 'O(N) where N is the total number of Redis commands' },
+    ['loading', 'stale'],
+    commandSubs(getTable, find),
+  );
+  c.arity = -1;
+  c.bare = () => [...getTable()].map(commandInfo);
+  return c;
+}
+
+export function serverCommands(getTable: () => Iterable<CommandDef>, find: (n: string) => CommandDef | undefined): CommandDef[] {
+  return [ping, echo, quit, auth, hello, reset, select, clientCmd, info, time, configCmd, commandCommand(getTable, find)];
+}

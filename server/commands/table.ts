@@ -1,0 +1,78 @@
+import type { Reply } from '../../protocol/reply';
+import type { CommandDoc, CommandFlag, DataCommand } from './types';
+import type { ClientConnection } from '../connection';
+import type { Server } from '../server';
+
+export interface ServerContext {
+  conn: ClientConnection;
+  server: Server;
+}
+
+/** A command that touches connection or server state rather than the keyspace. */
+export interface ServerCommand {
+  kind: 'server';
+  name: string; // lower-case; subcommands are 'container|sub'
+  arity: number;
+  flags: CommandFlag[];
+  firstKey: number;
+  lastKey: number;
+  keyStep: number;
+  aclCategories: string[];
+  doc: CommandDoc;
+  run(ctx: ServerContext, argv: Buffer[]): Reply;
+}
+
+/** A command with subcommands (CLIENT, CONFIG, COMMAND): Redis checks arity per subcommand. */
+export interface ContainerCommand {
+  kind: 'container';
+  name: string;
+  arity: number;
+  flags: CommandFlag[];
+  firstKey: number;
+  lastKey: number;
+  keyStep: number;
+  aclCategories: string[];
+  doc: CommandDoc;
+  subcommands: Map<string, ServerCommand | DataCommand>;
+  /** Runs the container without a subcommand (bare `COMMAND`); absent = arity error. */
+  bare?: (ctx: ServerContext, argv: Buffer[]) => Reply;
+}
+
+export type CommandDef = DataCommand | ServerCommand | ContainerCommand;
+export type LeafCommand = DataCommand | ServerCommand;
+
+/** The command table: every command by lower-case name, like Redis's server.commands dict. */
+export class CommandTable {
+  private readonly byName = new Map<string, CommandDef>();
+
+  constructor(defs: Iterable<CommandDef>) {
+    for (const d of defs) this.add(d);
+  }
+
+  add(def: CommandDef): void {
+    this.byName.set(def.name, def);
+  }
+
+  get(name: string): CommandDef | undefined {
+    return this.byName.get(name);
+  }
+
+  /** A data command by name, for apply (subcommands are never logged). */
+  data(name: string): DataCommand | undefined {
+    const d = this.byName.get(name);
+    return d && d.kind === 'data' ? d : undefined;
+  }
+
+  all(): CommandDef[] {
+    return [...this.byName.values()];
+  }
+
+  get size(): number {
+    return this.byName.size;
+  }
+}
+
+/** Arity check as in Redis processCommand: positive = exact, negative = minimum. */
+export function arityOk(arity: number, argc: number): boolean {
+  return arity > 0 ? argc === arity : argc >= -arity;
+}

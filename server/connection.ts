@@ -1,0 +1,159 @@
+import type { Socket } from 'node:net';
+import { RequestDecoder, type DecoderLimits } from '../protocol/decoder';
+import { ReplyWriter, type Protocol } from '../protocol/encoder';
+import { ErrorReply, type Reply } from '../protocol/reply';
+
+/**
+ * A reply position in a connection's output: writes wait for their entry to
+ * be applied, reads queued behind them run only once the writes before them
+ * have been applied (so a pipeline reads its own writes).
+ */
+interface Slot {
+  reply: Reply | undefined;
+  run: (() => Reply) | undefined;
+}
+
+export interface ConnectionHooks {
+  onCommand(conn: ClientConnection, argv: Buffer[]): void;
+  /** The connection has output to flush at the end of this turn. */
+  markDirty(conn: ClientConnection): void;
+  onClose(conn: ClientConnection): void;
+}
+
+/** One client: its socket, decoder, session state and ordered reply queue. */
+export class ClientConnection {
+  name = '';
+  db = 0;
+  proto: Protocol = 2;
+  authenticated: boolean;
+  libName = '';
+  libVer = '';
+  lastCommand = 'NULL';
+  lastActive: number;
+  readonly createdAt: number;
+  readonly addr: string;
+  readonly laddr: string;
+  /** Set by QUIT / CLIENT KILL: close once every queued reply is written. */
+  closing = false;
+  closed = false;
+  private readonly queue: Slot[] = [];
+  private readonly writer = new ReplyWriter();
+  private readonly decoder: RequestDecoder;
+  private dirty = false;
+
+  constructor(
+    readonly id: number,
+    readonly socket: Socket,
+    limits: Partial<DecoderLimits>,
+    needsAuth: boolean,
+    private readonly hooks: ConnectionHooks,
+  ) {
+    this.authenticated = !needsAuth;
+    this.createdAt = this.lastActive = Date.now();
+    this.addr = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.laddr = `${socket.localAddress}:${socket.localPort}`;
+    this.decoder = new RequestDecoder(limits);
+    socket.setNoDelay(true);
+    socket.on('data', this.onData);
+    socket.on('drain', () => socket.resume());
+    socket.on('error', () => this.destroy());
+    socket.on('close', () => this.destroy());
+  }
+
+  get queryBufferBytes(): number {
+    return this.decoder.bufferedBytes;
+  }
+
+  get pendingReplies(): number {
+    return this.queue.length;
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.closing) return;
+    this.lastActive = Date.now();
+    const error = this.decoder.feed(chunk, this.onArgv);
+    if (error !== null) {
+      // Redis answers a protocol error and closes: nothing after it is trusted.
+      this.reply(new ErrorReply(error));
+      this.closing = true;
+      this.markDirty();
+    }
+  };
+
+  private readonly onArgv = (argv: Buffer[]): void => {
+    if (!this.closing) this.hooks.onCommand(this, argv);
+  };
+
+  /** A reply available now; queued if earlier replies are still pending. */
+  reply(r: Reply): void {
+    if (this.queue.length === 0) {
+      this.writer.write(r, this.proto);
+      this.markDirty();
+    } else {
+      this.queue.push({ reply: r, run: undefined });
+    }
+  }
+
+  /** A read: runs now if nothing is pending, else after the writes queued before it. */
+  read(run: () => Reply): void {
+    if (this.queue.length === 0) this.reply(run());
+    else this.queue.push({ reply: undefined, run });
+  }
+
+  /** Reserves the reply position of a write; call the result with the applied reply. */
+  pendingWrite(): (r: Reply) => void {
+    const slot: Slot = { reply: undefined, run: undefined };
+    this.queue.push(slot);
+    return (r: Reply) => {
+      slot.reply = r;
+      if (this.queue[0] === slot) this.drainQueue();
+    };
+  }
+
+  private drainQueue(): void {
+    const q = this.queue;
+    while (q.length > 0) {
+      const head = q[0];
+      if (head.reply === undefined) {
+        if (head.run === undefined) break; // a write still waiting for apply
+        head.reply = head.run();
+      }
+      this.writer.write(head.reply, this.proto);
+      q.shift();
+    }
+    this.markDirty();
+  }
+
+  private markDirty(): void {
+    if (!this.dirty) {
+      this.dirty = true;
+      this.hooks.markDirty(this);
+    }
+  }
+
+  /** Writes buffered replies to the socket; called once per event-loop turn. */
+  flush(): void {
+    this.dirty = false;
+    if (this.closed) return;
+    const out = this.writer.take();
+    if (out.length > 0 && !this.socket.write(out)) {
+      // The client is not reading its replies: stop reading its requests
+      // until it does, so our output buffer cannot grow without bound.
+      this.socket.pause();
+    }
+    if (this.closing && this.queue.length === 0) this.socket.end();
+  }
+
+  /** Close after queued replies are written (QUIT, CLIENT KILL). */
+  closeAfterReplies(): void {
+    this.closing = true;
+    this.markDirty();
+  }
+
+  destroy(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.destroy();
+    this.hooks.onClose(this);
+  }
+}

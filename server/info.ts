@@ -1,0 +1,149 @@
+import os from 'node:os';
+import type { Server } from './server';
+
+/** Version reported to clients; tools parse redis_version, so we report the Redis API level we follow. */
+export const REDIS_COMPAT_VERSION = '7.2.4';
+export const RAFTCACHE_VERSION = '0.1.0';
+
+type Section = [name: string, fields: Array<[string, string | number]>];
+
+function serverSection(s: Server): Section {
+  const uptime = Math.floor((Date.now() - s.startedAt) / 1000);
+  return [
+    'Server',
+    [
+      ['redis_version', REDIS_COMPAT_VERSION],
+      ['raftcache_version', RAFTCACHE_VERSION],
+      ['redis_mode', 'standalone'],
+      ['os', `${os.type()} ${os.release()} ${os.arch()}`],
+      ['arch_bits', 64],
+      ['multiplexing_api', 'epoll'],
+      ['process_id', process.pid],
+      ['run_id', s.runId],
+      ['tcp_port', s.port],
+      ['server_time_usec', Date.now() * 1000],
+      ['uptime_in_seconds', uptime],
+      ['uptime_in_days', Math.floor(uptime / 86400)],
+      ['executable', process.argv[1] ?? ''],
+      ['node_version', process.version],
+    ],
+  ];
+}
+
+function clientsSection(s: Server): Section {
+  let maxQbuf = 0;
+  for (const c of s.clients.values()) maxQbuf = Math.max(maxQbuf, c.queryBufferBytes);
+  return [
+    'Clients',
+    [
+      ['connected_clients', s.clients.size],
+      ['maxclients', s.config.maxclients],
+      ['client_recent_max_input_buffer', maxQbuf],
+      ['blocked_clients', 0],
+    ],
+  ];
+}
+
+function human(n: number): string {
+  const units = ['B', 'K', 'M', 'G', 'T'];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${v}B` : `${v.toFixed(2)}${units[i]}`;
+}
+
+function memorySection(s: Server): Section {
+  const mem = process.memoryUsage();
+  const used = s.keyspace.usedBytes;
+  return [
+    'Memory',
+    [
+      ['used_memory', used],
+      ['used_memory_human', human(used)],
+      ['used_memory_rss', mem.rss],
+      ['used_memory_rss_human', human(mem.rss)],
+      ['used_memory_dataset', used],
+      ['total_system_memory', os.totalmem()],
+      ['total_system_memory_human', human(os.totalmem())],
+      ['maxmemory', 0],
+      ['maxmemory_human', '0B'],
+      ['maxmemory_policy', 'noeviction'],
+      ['node_heap_used', mem.heapUsed],
+    ],
+  ];
+}
+
+function statsSection(s: Server): Section {
+  const st = s.stats;
+  return [
+    'Stats',
+    [
+      ['total_connections_received', st.totalConnectionsReceived],
+      ['total_commands_processed', st.totalCommandsProcessed],
+      ['instantaneous_ops_per_sec', st.instantaneousOpsPerSec()],
+      ['rejected_connections', st.rejectedConnections],
+      ['expired_keys', st.expiredKeys],
+      ['evicted_keys', 0],
+      ['keyspace_hits', st.keyspaceHits],
+      ['keyspace_misses', st.keyspaceMisses],
+      ['total_error_replies', st.totalErrorReplies],
+    ],
+  ];
+}
+
+function replicationSection(_s: Server): Section {
+  return ['Replication', [['role', 'master'], ['connected_slaves', 0]]];
+}
+
+function keyspaceSection(s: Server): Section {
+  const now = Date.now();
+  const fields: Array<[string, string]> = [];
+  s.keyspace.dbs.forEach((db, i) => {
+    const keys = db.size();
+    if (keys > 0) fields.push([`db${i}`, `keys=${keys},expires=${db.expiresCount()},avg_ttl=${db.avgTtl(now)}`]);
+  });
+  return ['Keyspace', fields];
+}
+
+function commandstatsSection(s: Server): Section {
+  const fields: Array<[string, string]> = [];
+  for (const [name, c] of s.stats.commands) {
+    if (c.calls === 0 && c.rejectedCalls === 0) continue;
+    const usec = Math.round(c.usec);
+    const per = c.calls ? (c.usec / c.calls).toFixed(2) : '0.00';
+    fields.push([
+      `cmdstat_${name}`,
+      `calls=${c.calls},usec=${usec},usec_per_call=${per},rejected_calls=${c.rejectedCalls},failed_calls=${c.failedCalls}`,
+    ]);
+  }
+  return ['Commandstats', fields];
+}
+
+const SECTIONS: Record<string, (s: Server) => Section> = {
+  server: serverSection,
+  clients: clientsSection,
+  memory: memorySection,
+  stats: statsSection,
+  replication: replicationSection,
+  keyspace: keyspaceSection,
+  commandstats: commandstatsSection,
+};
+const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'stats', 'replication', 'keyspace'];
+
+/** Renders INFO [section ...] as Redis does: `# Name` headers, `field:value` lines, CRLF. */
+export function renderInfo(s: Server, requested: string[]): string {
+  let names: string[];
+  const lower = requested.map((r) => r.toLowerCase());
+  if (lower.length === 0 || lower.includes('default')) names = DEFAULT_SECTIONS;
+  else if (lower.includes('all') || lower.includes('everything')) names = Object.keys(SECTIONS);
+  else names = lower.filter((n) => n in SECTIONS);
+  const parts: string[] = [];
+  for (const n of new Set(names)) {
+    const [title, fields] = SECTIONS[n](s);
+    parts.push(`# ${title}\r\n` + fields.map(([k, v]) => `${k}:${v}\r\n`).join(''));
+  }
+  return parts.join('\r\n');
+}

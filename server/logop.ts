@@ -1,0 +1,134 @@
+/**
+ * What the replicated log carries for the keyspace, and its binary encoding
+ * (the `data` of a Raft entry). Every op carries the leader's cluster time
+ * `ts`; apply uses it as "now", so every node computes the same state.
+ *
+ * Layout (little-endian):
+ *   u8 kind | f64 ts | u8 db | f64 clientId | f64 seq | body
+ *   kind Command: u32 argc, then argc x (u32 len, bytes)
+ *   kind Multi:   u32 count, then count x (u32 argc, argc x (u32 len, bytes))
+ *   kind Expire:  u32 len, key bytes
+ * An empty entry (length 0) is the Raft leader's no-op and is never decoded.
+ */
+
+export enum OpKind {
+  Command = 1,
+  Multi = 2,
+  /** Delete `key` if its deadline has passed at `ts` (proposed by the leader's active expiry). */
+  Expire = 3,
+}
+
+export interface OpHeader {
+  ts: number;
+  db: number;
+  /** (clientId, seq) identify a request for dedupe across retries; 0 = no dedupe. */
+  clientId: number;
+  seq: number;
+}
+
+export type LogOp =
+  | (OpHeader & { kind: OpKind.Command; argv: Buffer[] })
+  | (OpHeader & { kind: OpKind.Multi; commands: Buffer[][] })
+  | (OpHeader & { kind: OpKind.Expire; key: Buffer });
+
+const HEADER = 1 + 8 + 1 + 8 + 8;
+
+function argvSize(argv: Buffer[]): number {
+  let n = 4;
+  for (const a of argv) n += 4 + a.length;
+  return n;
+}
+
+function writeArgv(buf: Buffer, off: number, argv: Buffer[]): number {
+  off = buf.writeUInt32LE(argv.length, off);
+  for (const a of argv) {
+    off = buf.writeUInt32LE(a.length, off);
+    off += a.copy(buf, off);
+  }
+  return off;
+}
+
+export function encodeOp(op: LogOp): Buffer {
+  let size = HEADER;
+  switch (op.kind) {
+    case OpKind.Command:
+      size += argvSize(op.argv);
+      break;
+    case OpKind.Multi:
+      size += 4;
+      for (const c of op.commands) size += argvSize(c);
+      break;
+    case OpKind.Expire:
+      size += 4 + op.key.length;
+      break;
+  }
+  const buf = Buffer.allocUnsafe(size);
+  let off = buf.writeUInt8(op.kind, 0);
+  off = buf.writeDoubleLE(op.ts, off);
+  off = buf.writeUInt8(op.db, off);
+  off = buf.writeDoubleLE(op.clientId, off);
+  off = buf.writeDoubleLE(op.seq, off);
+  switch (op.kind) {
+    case OpKind.Command:
+      writeArgv(buf, off, op.argv);
+      break;
+    case OpKind.Multi:
+      off = buf.writeUInt32LE(op.commands.length, off);
+      for (const c of op.commands) off = writeArgv(buf, off, c);
+      break;
+    case OpKind.Expire:
+      off = buf.writeUInt32LE(op.key.length, off);
+      op.key.copy(buf, off);
+      break;
+  }
+  return buf;
+}
+
+class Reader {
+  constructor(private readonly buf: Buffer, public off: number) {}
+  u32(): number {
+    const v = this.buf.readUInt32LE(this.off);
+    this.off += 4;
+    return v;
+  }
+  bytes(n: number): Buffer {
+    if (this.off + n > this.buf.length) throw new RangeError('log op truncated');
+    const b = this.buf.subarray(this.off, this.off + n);
+    this.off += n;
+    return b;
+  }
+  argv(): Buffer[] {
+    const argc = this.u32();
+    const argv = new Array<Buffer>(argc);
+    for (let i = 0; i < argc; i++) argv[i] = this.bytes(this.u32());
+    return argv;
+  }
+}
+
+/** Decodes an op. Buffers in the result are views into `data` (no copy). Throws on corrupt input. */
+export function decodeOp(data: Uint8Array): LogOp {
+  const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (buf.length < HEADER) throw new RangeError('log op too short');
+  const kind = buf.readUInt8(0) as OpKind;
+  const header: OpHeader = {
+    ts: buf.readDoubleLE(1),
+    db: buf.readUInt8(9),
+    clientId: buf.readDoubleLE(10),
+    seq: buf.readDoubleLE(18),
+  };
+  const r = new Reader(buf, HEADER);
+  switch (kind) {
+    case OpKind.Command:
+      return { ...header, kind, argv: r.argv() };
+    case OpKind.Multi: {
+      const n = r.u32();
+      const commands: Buffer[][] = [];
+      for (let i = 0; i < n; i++) commands.push(r.argv());
+      return { ...header, kind, commands };
+    }
+    case OpKind.Expire:
+      return { ...header, kind, key: r.bytes(r.u32()) };
+    default:
+      throw new RangeError(`unknown log op kind ${kind}`);
+  }
+}

@@ -1,0 +1,251 @@
+import net from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { ErrorReply, type Reply } from '../protocol/reply';
+import { errArity, errUnknownCommand, errUnknownSubcommand, ERR_NOAUTH } from '../protocol/errors';
+import { ClientConnection, type ConnectionHooks } from './connection';
+import { CommandTable, arityOk, type LeafCommand } from './commands/table';
+import type { DataCommand } from './commands/types';
+import type { ServerConfig } from './config';
+import { StateMachine } from './fsm';
+import { Keyspace } from './keyspace';
+import type { Logger } from './log';
+import { OpKind } from './logop';
+import type { Replicator } from './replicator';
+import { ServerStats } from './stats';
+
+export interface ServerDeps {
+  config: ServerConfig;
+  log: Logger;
+  table: CommandTable;
+  keyspace: Keyspace;
+  fsm: StateMachine;
+  replicator: Replicator;
+}
+
+/** How often the leader looks for expired keys to delete, and how many per database per round. */
+const ACTIVE_EXPIRE_INTERVAL_MS = 100;
+const ACTIVE_EXPIRE_KEYS_PER_DB = 200;
+
+/**
+ * The client-facing side of a node: accepts connections, checks each command
+ * as Redis's processCommand does, answers reads from the applied state and
+ * sends writes through the replicator.
+ */
+export class Server implements ConnectionHooks {
+  readonly config: ServerConfig;
+  readonly log: Logger;
+  readonly table: CommandTable;
+  readonly keyspace: Keyspace;
+  readonly fsm: StateMachine;
+  readonly replicator: Replicator;
+  readonly stats = new ServerStats();
+  readonly clients = new Map<number, ClientConnection>();
+  readonly startedAt = Date.now();
+  readonly runId = randomBytes(20).toString('hex');
+  private nextClientId = 1;
+  private listener: net.Server | undefined;
+  private dirty: ClientConnection[] = [];
+  private flushScheduled = false;
+  private timers: NodeJS.Timeout[] = [];
+  /** Keys whose expiry delete is proposed but not yet applied, so we propose each once. */
+  private expiring = new Set<string>();
+  private lastIssuedTs = 0;
+
+  constructor(deps: ServerDeps) {
+    this.config = deps.config;
+    this.log = deps.log;
+    this.table = deps.table;
+    this.keyspace = deps.keyspace;
+    this.fsm = deps.fsm;
+    this.replicator = deps.replicator;
+    this.replicator.onBatchApplied(() => this.flushDirty());
+  }
+
+  get port(): number {
+    const addr = this.listener?.address();
+    return addr && typeof addr === 'object' ? addr.port : this.config.port;
+  }
+
+  async listen(): Promise<void> {
+    const listener = net.createServer((socket) => this.accept(socket));
+    this.listener = listener;
+    await new Promise<void>((resolve, reject) => {
+      listener.once('error', reject);
+      listener.listen(this.config.port, this.config.bind, () => {
+        listener.off('error', reject);
+        resolve();
+      });
+    });
+    this.timers.push(setInterval(() => this.stats.sample(Date.now()), 100));
+    this.timers.push(setInterval(() => this.activeExpire(), ACTIVE_EXPIRE_INTERVAL_MS));
+    for (const t of this.timers) t.unref();
+    this.log.info({ port: this.port, bind: this.config.bind }, 'ready to accept connections');
+  }
+
+  async close(): Promise<void> {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    for (const c of this.clients.values()) c.destroy();
+    const l = this.listener;
+    this.listener = undefined;
+    if (l) await new Promise<void>((resolve) => l.close(() => resolve()));
+  }
+
+  /**
+   * Cluster time for a new entry: the local clock, but never below what was
+   * already applied or issued, so time in the log never goes backwards.
+   */
+  clusterNow(): number {
+    const t = Math.max(Date.now(), this.fsm.lastTs, this.lastIssuedTs);
+    this.lastIssuedTs = t;
+    return t;
+  }
+
+  private accept(socket: net.Socket): void {
+    this.stats.totalConnectionsReceived++;
+    if (this.clients.size >= this.config.maxclients) {
+      this.stats.rejectedConnections++;
+      socket.end('-ERR max number of clients reached\r\n');
+      return;
+    }
+    const conn = new ClientConnection(
+      this.nextClientId++,
+      socket,
+      { maxBulkLen: this.config['proto-max-bulk-len'] },
+      this.config.requirepass !== '',
+      this,
+    );
+    this.clients.set(conn.id, conn);
+  }
+
+  onClose(conn: ClientConnection): void {
+    this.clients.delete(conn.id);
+  }
+
+  markDirty(conn: ClientConnection): void {
+    this.dirty.push(conn);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      process.nextTick(this.flushDirty);
+    }
+  }
+
+  /** Writes every connection's pending replies: one socket write per connection per turn. */
+  private readonly flushDirty = (): void => {
+    this.flushScheduled = false;
+    const list = this.dirty;
+    this.dirty = [];
+    for (const c of list) c.flush();
+  };
+
+  /** processCommand: lookup, arity, auth, then run, read or propose. */
+  onCommand(conn: ClientConnection, argv: Buffer[]): void {
+    const name = argv[0].toString('latin1').toLowerCase();
+    let cmd = this.table.get(name);
+    if (cmd === undefined) {
+      this.reject(conn, errUnknownCommand(argv[0].toString('latin1'), argv.slice(1)));
+      return;
+    }
+    if (cmd.kind === 'container') {
+      if (argv.length < 2) {
+        if (cmd.bare && conn.authenticated) conn.reply(cmd.bare({ conn, server: this }, argv));
+        else this.reject(conn, conn.authenticated ? errArity(cmd.name) : ERR_NOAUTH);
+        return;
+      }
+      const sub = cmd.subcommands.get(argv[1].toString('latin1').toLowerCase());
+      if (sub === undefined) {
+        this.reject(conn, errUnknownSubcommand(argv[1].toString('latin1'), cmd.name));
+        return;
+      }
+      cmd = sub;
+    }
+    const stat = this.stats.command(cmd.name);
+    if (!arityOk(cmd.arity, argv.length)) {
+      stat.rejectedCalls++;
+      this.reject(conn, errArity(cmd.name));
+      return;
+    }
+    if (!conn.authenticated && !cmd.flags.includes('no_auth')) {
+      stat.rejectedCalls++;
+      this.reject(conn, ERR_NOAUTH);
+      return;
+    }
+    conn.lastCommand = cmd.name;
+    this.stats.totalCommandsProcessed++;
+    stat.calls++;
+    const start = process.hrtime.bigint();
+    this.execute(conn, cmd, argv);
+    stat.usec += Number(process.hrtime.bigint() - start) / 1000;
+  }
+
+  private execute(conn: ClientConnection, cmd: LeafCommand, argv: Buffer[]): void {
+    if (cmd.kind === 'server') {
+      conn.reply(this.counted(cmd.name, cmd.run({ conn, server: this }, argv)));
+    } else if (cmd.flags.includes('write')) {
+      this.proposeWrite(conn, cmd, argv);
+    } else {
+      const db = conn.db;
+      conn.read(() => this.counted(cmd.name, this.readCommand(cmd, db, argv)));
+    }
+  }
+
+  private readCommand(cmd: DataCommand, db: number, argv: Buffer[]): Reply {
+    const reply = this.fsm.read(cmd, db, argv, Date.now());
+    if (cmd.name === 'get') {
+      if (reply === null) this.stats.keyspaceMisses++;
+      else this.stats.keyspaceHits++;
+    }
+    return reply;
+  }
+
+  private proposeWrite(conn: ClientConnection, cmd: DataCommand, argv: Buffer[]): void {
+    const bad = cmd.check?.(argv);
+    if (bad) {
+      conn.reply(this.counted(cmd.name, bad));
+      return;
+    }
+    const ts = this.clusterNow();
+    const logged = cmd.rewrite ? cmd.rewrite(argv, ts) : argv;
+    const done = conn.pendingWrite();
+    this.replicator.propose({ kind: OpKind.Command, ts, db: conn.db, clientId: 0, seq: 0, argv: logged }, (reply) =>
+      done(this.counted(cmd.name, reply)),
+    );
+  }
+
+  /** Counts error replies per command (failed_calls) on their way out. */
+  private counted(name: string, reply: Reply): Reply {
+    if (reply instanceof ErrorReply) {
+      this.stats.totalErrorReplies++;
+      this.stats.command(name).failedCalls++;
+    }
+    return reply;
+  }
+
+  private reject(conn: ClientConnection, err: ErrorReply): void {
+    this.stats.totalErrorReplies++;
+    conn.reply(err);
+  }
+
+  /**
+   * Only the leader deletes expired keys, by proposing deletes that every
+   * node applies (replicas never expire keys on their own, as in Redis).
+   */
+  private activeExpire(): void {
+    const now = Date.now();
+    this.keyspace.dbs.forEach((db, dbIndex) => {
+      for (const key of db.expiredCandidates(now, ACTIVE_EXPIRE_KEYS_PER_DB)) {
+        const tag = `${dbIndex}:${key}`;
+        if (this.expiring.has(tag)) continue;
+        this.expiring.add(tag);
+        const ts = this.clusterNow();
+        this.replicator.propose(
+          { kind: OpKind.Expire, ts, db: dbIndex, clientId: 0, seq: 0, key: Buffer.from(key, 'latin1') },
+          (reply) => {
+            this.expiring.delete(tag);
+            if (reply === 1) this.stats.expiredKeys++;
+          },
+        );
+      }
+    });
+  }
+}

@@ -1,0 +1,204 @@
+import { expect } from 'chai';
+import Redis from 'ioredis';
+import { startServer, type RunningServer } from '../support/proc';
+import { RawClient, resp } from '../support/raw';
+
+describe('connection and server commands (ioredis, raw RESP)', function () {
+  let srv: RunningServer;
+  let r: Redis;
+
+  before(async () => {
+    srv = await startServer();
+    r = new Redis({ port: srv.port, lazyConnect: true, maxRetriesPerRequest: 0 });
+    await r.connect();
+  });
+  after(async () => {
+    r.disconnect();
+    await srv.stop();
+  });
+
+  it('PING and ECHO', async () => {
+    expect(await r.ping()).to.equal('PONG');
+    expect(await r.ping('hi')).to.equal('hi');
+    expect(await r.echo('hello world')).to.equal('hello world');
+    expect(String(await r.call('ping', 'a', 'b').catch((e: Error) => e))).to.contain("ERR wrong number of arguments for 'ping' command");
+  });
+
+  it('answers unknown commands and wrong arity with Redis wording', async () => {
+    const err1 = await r.call('foo', 'a', 'b').catch((e: Error) => e);
+    expect(String(err1)).to.contain("ERR unknown command 'foo', with args beginning with: 'a' 'b' ");
+    const err2 = await r.call('get').catch((e: Error) => e);
+    expect(String(err2)).to.contain("ERR wrong number of arguments for 'get' command");
+    const err3 = await r.call('client', 'nope').catch((e: Error) => e);
+    expect(String(err3)).to.contain("ERR unknown subcommand 'nope'. Try CLIENT HELP.");
+    const err4 = await r.call('client', 'id', 'x').catch((e: Error) => e);
+    expect(String(err4)).to.contain("ERR wrong number of arguments for 'client|id' command");
+  });
+
+  it('SELECT switches between 16 databases', async () => {
+    const c = new Redis({ port: srv.port });
+    try {
+      await c.select(3);
+      await c.set('dbkey', 'three');
+      await c.select(0);
+      expect(await c.get('dbkey')).to.equal(null);
+      await c.select(3);
+      expect(await c.get('dbkey')).to.equal('three');
+      expect(String(await c.select(16).catch((e: Error) => e))).to.contain('ERR DB index is out of range');
+      expect(String(await c.call('select', 'x').catch((e: Error) => e))).to.contain('ERR value is not an integer or out of range');
+    } finally {
+      c.disconnect();
+    }
+  });
+
+  it('CLIENT ID, SETNAME, GETNAME, INFO, LIST, KILL', async () => {
+    const c = new Redis({ port: srv.port });
+    try {
+      const id = (await c.client('ID')) as number;
+      expect(id).to.be.a('number');
+      expect(await c.client('GETNAME')).to.equal(null);
+      expect(await c.client('SETNAME', 'worker-1')).to.equal('OK');
+      expect(await c.client('GETNAME')).to.equal('worker-1');
+      expect(String(await c.client('SETNAME', 'bad name').catch((e: Error) => e))).to.contain(
+        'ERR Client names cannot contain spaces, newlines or special characters.',
+      );
+      const info = (await c.client('INFO')) as string;
+      expect(info).to.match(new RegExp(`^id=${id} addr=127\\.0\\.0\\.1:\\d+ .* name=worker-1 .* db=0 `));
+      const list = (await r.client('LIST')) as string;
+      expect(list).to.contain(`id=${id} `);
+      expect(list.trim().split('\n').length).to.be.at.least(2);
+      expect(await r.client('KILL', 'ID', String(id))).to.equal(1);
+      expect(await r.client('KILL', 'ID', String(id))).to.equal(0);
+    } finally {
+      c.disconnect();
+    }
+  });
+
+  it('INFO has the Redis sections and fields tools parse', async () => {
+    await r.set('infokey', 'v');
+    const info = await r.info();
+    for (const f of ['# Server', 'redis_version:', 'process_id:', 'tcp_port:', '# Clients', 'connected_clients:', '# Memory', 'used_memory:', '# Stats', 'total_commands_processed:', '# Replication', 'role:master', '# Keyspace', 'db0:keys=']) {
+      expect(info).to.contain(f);
+    }
+    expect(info).to.contain(`process_id:${srv.proc.pid}`);
+    const cs = await r.info('commandstats');
+    expect(cs).to.match(/cmdstat_set:calls=\d+,usec=\d+,usec_per_call=[\d.]+,rejected_calls=\d+,failed_calls=\d+/);
+  });
+
+  it('CONFIG GET/SET/RESETSTAT', async () => {
+    expect(await r.config('GET', 'save')).to.deep.equal(['save', '']);
+    expect(await r.config('GET', 'appendonly')).to.deep.equal(['appendonly', 'no']);
+    expect(await r.config('GET', 'maxclients')).to.deep.equal(['maxclients', '10000']);
+    expect(await r.config('SET', 'maxclients', '500')).to.equal('OK');
+    expect(await r.config('GET', 'maxclients')).to.deep.equal(['maxclients', '500']);
+    expect(String(await r.config('SET', 'maxclients', 'abc').catch((e: Error) => e))).to.contain(
+      "ERR CONFIG SET failed (possibly related to argument 'maxclients')",
+    );
+    expect(String(await r.config('SET', 'nosuch', '1').catch((e: Error) => e))).to.contain(
+      "ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'",
+    );
+    expect(await r.config('RESETSTAT')).to.equal('OK');
+  });
+
+  it('TIME returns seconds and microseconds', async () => {
+    const [s, us] = (await r.time()) as unknown as [string, string];
+    expect(Math.abs(Number(s) - Date.now() / 1000)).to.be.lessThan(5);
+    expect(Number(us)).to.be.within(0, 999999);
+  });
+
+  it('COMMAND COUNT, INFO and DOCS come from the command table', async () => {
+    const count = (await r.command('COUNT')) as number;
+    expect(count).to.be.greaterThan(40);
+    const [get] = (await r.command('INFO', 'get')) as unknown[][];
+    expect(get.slice(0, 6)).to.deep.equal(['get', 2, ['readonly', 'fast'], 1, 1, 1]);
+    const [set] = (await r.command('INFO', 'set')) as unknown[][];
+    expect(set[1]).to.equal(-3);
+    expect(await r.command('INFO', 'nosuchcmd')).to.deep.equal([null]);
+    const docs = (await r.call('command', 'docs', 'set')) as unknown[];
+    expect(docs[0]).to.equal('set');
+    const body = docs[1] as unknown[];
+    expect(body).to.include('summary');
+    expect(body).to.include('arguments');
+    const all = (await r.command()) as unknown[];
+    expect(all.length).to.equal(count);
+  });
+
+  it('HELLO 3 switches to RESP3 maps and nulls; HELLO 4 is refused', async () => {
+    const c = await RawClient.connect(srv.port);
+    try {
+      c.write(resp('HELLO', '3'));
+      const hello = await c.waitFor((t) => t.includes('modules'));
+      expect(hello.startsWith('%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n')).to.equal(true);
+      c.write(resp('GET', 'no-such-key-resp3'));
+      await c.waitFor((t) => t.endsWith('_\r\n'));
+      c.write(resp('HELLO', '4'));
+      const t = await c.waitFor((x) => x.includes('NOPROTO'));
+      expect(t).to.contain('-NOPROTO unsupported protocol version\r\n');
+    } finally {
+      c.close();
+    }
+  });
+
+  it('QUIT answers +OK and closes', async () => {
+    const c = await RawClient.connect(srv.port);
+    c.write(resp('QUIT'));
+    const t = await c.waitClosed();
+    expect(t).to.equal('+OK\r\n');
+    expect(c.closed).to.equal(true);
+  });
+
+  it('RESET restores the default connection state', async () => {
+    const c = await RawClient.connect(srv.port);
+    try {
+      c.write(Buffer.concat([resp('SELECT', '2'), resp('CLIENT', 'SETNAME', 'x'), resp('RESET'), resp('CLIENT', 'GETNAME')]));
+      const t = await c.waitFor((x) => x.endsWith('$-1\r\n'));
+      expect(t).to.equal('+OK\r\n+OK\r\n+RESET\r\n$-1\r\n');
+    } finally {
+      c.close();
+    }
+  });
+});
+
+describe('AUTH with requirepass', function () {
+  let srv: RunningServer;
+  before(async () => {
+    srv = await startServer(['--requirepass', 's3cret']);
+  });
+  after(async () => {
+    await srv.stop();
+  });
+
+  it('refuses commands before AUTH and accepts the right password', async () => {
+    const c = await RawClient.connect(srv.port);
+    try {
+      c.write(resp('GET', 'k'));
+      expect(await c.waitFor((t) => t.includes('\r\n'))).to.equal('-NOAUTH Authentication required.\r\n');
+      c.write(resp('AUTH', 'wrong'));
+      await c.waitFor((t) => t.includes('WRONGPASS'));
+      expect(c.received).to.contain('-WRONGPASS invalid username-password pair or user is disabled.\r\n');
+      c.write(resp('AUTH', 's3cret'));
+      await c.waitFor((t) => t.endsWith('+OK\r\n'));
+      c.write(resp('PING'));
+      await c.waitFor((t) => t.endsWith('+PONG\r\n'));
+    } finally {
+      c.close();
+    }
+  });
+
+  it('ioredis connects with a password, and HELLO AUTH works', async () => {
+    const r = new Redis({ port: srv.port, password: 's3cret' });
+    try {
+      expect(await r.set('a', '1')).to.equal('OK');
+    } finally {
+      r.disconnect();
+    }
+    const c = await RawClient.connect(srv.port);
+    try {
+      c.write(resp('HELLO', '2', 'AUTH', 'default', 's3cret'));
+      await c.waitFor((t) => t.includes('modules'));
+      expect(c.received.startsWith('*14\r\n')).to.equal(true);
+    } finally {
+      c.close();
+    }
+  });
+});

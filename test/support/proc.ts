@@ -1,0 +1,85 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+
+/** Repository root, whether tests run from source (tsx) or from dist/. */
+export const ROOT = __filename.endsWith('.ts') ? path.resolve(__dirname, '..', '..') : path.resolve(__dirname, '..', '..', '..');
+
+/** Node arguments that run a TypeScript entry point either compiled (dist/) or from source via tsx. */
+export function nodeEntry(relativeTs: string): string[] {
+  if (__filename.endsWith('.ts')) return ['--require', 'tsx/cjs', path.join(ROOT, relativeTs)];
+  return [path.join(ROOT, 'dist', relativeTs.replace(/\.ts$/, '.js'))];
+}
+
+export interface RunningServer {
+  port: number;
+  proc: ChildProcess;
+  dir: string;
+  /** Lines the server logged (pino JSON), for assertions on logging. */
+  logs: string[];
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * Starts `raftcache-server --port 0` as a child process and resolves with the
+ * port it reports in its 'ready' log line, so parallel runs never collide.
+ */
+export async function startServer(extraArgs: string[] = [], opts: { dir?: string } = {}): Promise<RunningServer> {
+  const dir = opts.dir ?? mkdtempSync(path.join(os.tmpdir(), 'raftcache-test-'));
+  const ownsDir = opts.dir === undefined;
+  const proc = spawn(process.execPath, [...nodeEntry('server/main.ts'), '--port', '0', '--dir', dir, ...extraArgs], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, RAFTCACHE_LOG_LEVEL: process.env.RAFTCACHE_LOG_LEVEL ?? 'info' },
+  });
+  const logs: string[] = [];
+  let stderr = '';
+  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const port = await new Promise<number>((resolve, reject) => {
+    const rl = readline.createInterface({ input: proc.stdout! });
+    const timer = setTimeout(() => reject(new Error(`server did not start in 15s; stderr: ${stderr}`)), 15000);
+    rl.on('line', (line) => {
+      logs.push(line);
+      try {
+        const rec = JSON.parse(line) as { msg?: string; port?: number };
+        if (rec.msg === 'ready to accept connections' && typeof rec.port === 'number') {
+          clearTimeout(timer);
+          resolve(rec.port);
+        }
+      } catch {
+        // not JSON; keep it in logs
+      }
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code} before listening; stderr: ${stderr}`));
+    });
+  });
+  let exited: Promise<number | null> = new Promise((resolve) => proc.once('exit', (code) => resolve(code)));
+  return {
+    port,
+    proc,
+    dir,
+    logs,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+      const code = await exited;
+      clearTimeout(timer);
+      exited = Promise.resolve(code);
+      if (ownsDir) rmSync(dir, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
+
+/** Runs redis-cli one-shot against a port; returns stdout (raw, as redis-cli prints it non-interactively). */
+export function redisCli(port: number, args: string[], input?: string): { stdout: string; stderr: string; status: number | null } {
+  const r = spawnSync('redis-cli', ['-p', String(port), ...args], { input, encoding: 'utf8', timeout: 20000 });
+  return { stdout: r.stdout, stderr: r.stderr, status: r.status };
+}
+
+export function hasBinary(name: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
+}
