@@ -1,5 +1,5 @@
 import RedisParser from 'redis-parser';
-import { parseRedisInteger } from './resp-int';
+import { fastHeader, fastHeaderValue, parseRedisInteger } from './resp-int';
 import { splitInlineArgs } from './inline';
 import {
   DEFAULT_DECODER_LIMITS,
@@ -13,6 +13,7 @@ import {
   ERR_UNAUTH_MULTIBULK,
   UNAUTH_MAX_BULK,
   UNAUTH_MAX_MULTIBULK,
+  copyBytes,
   errExpectedDollar,
   type CommandSink,
   type DecoderLimits,
@@ -59,7 +60,7 @@ export class RedisParserDecoder {
   }
 
   get bufferedBytes(): number {
-    return this.requestBytes;
+    return this.requestBytes + this.line.length;
   }
 
   feed(chunk: Buffer, onCommand: CommandSink): string | null {
@@ -76,10 +77,9 @@ export class RedisParserDecoder {
   private onReply(reply: unknown): void {
     // `*0` and `*-1` come back as [] and null: Redis ignores them.
     if (!Array.isArray(reply) || reply.length === 0 || this.sink === null) return;
-    this.requestBytes = 0;
     const argv = reply as Buffer[];
     if (this.options.copyArgs !== false) {
-      for (let i = 0; i < argv.length; i++) argv[i] = Buffer.from(argv[i]);
+      for (let i = 0; i < argv.length; i++) argv[i] = copyBytes(argv[i], 0, argv[i].length);
     }
     this.sink(argv);
   }
@@ -93,10 +93,8 @@ export class RedisParserDecoder {
     if (this.line.length > 0) {
       // A carried line was never given to redis-parser: it parses a header as
       // soon as it sees '\r', so only validated headers may reach it.
-      const carried = this.line.length;
       buf = Buffer.concat([this.line, chunk]);
       this.line = Buffer.alloc(0);
-      reqStart = carried;
     }
     const end = buf.length;
     const { maxBulkLen, maxMultibulkLen, maxInlineLen } = this.limits;
@@ -122,7 +120,10 @@ export class RedisParserDecoder {
         this.skipLeft -= n;
         if (this.skipLeft > 0) break;
         this.skipLeft = -1;
-        if (--this.argsLeft === 0) reqStart = pos;
+        if (--this.argsLeft === 0) {
+          this.requestBytes = 0;
+          reqStart = pos;
+        }
         continue;
       }
       if (this.argsLeft === 0) {
@@ -132,7 +133,6 @@ export class RedisParserDecoder {
           if (nl < 0) {
             if (end - pos > maxInlineLen) return fail(ERR_TOO_BIG_INLINE, pos);
             carry(pos);
-            this.requestBytes = end - pos;
             return null;
           }
           flush(pos);
@@ -142,33 +142,46 @@ export class RedisParserDecoder {
           if (args.length > 0) this.sink?.(args);
           continue;
         }
-        const cr = buf.indexOf(13, pos);
-        if (cr < 0 || cr + 1 >= end) {
-          if (cr < 0 && end - pos > maxInlineLen) return fail(ERR_TOO_BIG_MULTIBULK, pos);
-          carry(pos);
-          this.requestBytes = end - pos;
-          return null;
+        let count: number;
+        let next = fastHeader(buf, pos, end);
+        if (next >= 0) {
+          count = fastHeaderValue.value;
+        } else {
+          const cr = buf.indexOf(13, pos);
+          if (cr < 0 || cr + 1 >= end) {
+            if (cr < 0 && end - pos > maxInlineLen) return fail(ERR_TOO_BIG_MULTIBULK, pos);
+            carry(pos);
+            return null;
+          }
+          count = parseRedisInteger(buf, pos + 1, cr);
+          next = cr + 2;
         }
-        const count = parseRedisInteger(buf, pos + 1, cr);
         if (!(count <= maxMultibulkLen)) return fail(ERR_INVALID_MULTIBULK, pos);
         if (count > UNAUTH_MAX_MULTIBULK && this.authRequired) return fail(ERR_UNAUTH_MULTIBULK, pos);
-        pos = cr + 2;
+        pos = next;
         if (count > 0) this.argsLeft = count;
         continue;
       }
       // A `$` header.
-      const cr = buf.indexOf(13, pos);
-      if (cr < 0 || cr + 1 >= end) {
-        if (cr < 0 && end - pos > maxInlineLen) return fail(ERR_TOO_BIG_BULK, pos);
-        carry(pos);
-        this.requestBytes += end - reqStart;
-        return null;
+      let len: number;
+      let next = buf[pos] === 36 ? fastHeader(buf, pos, end) : -1;
+      if (next >= 0) {
+        len = fastHeaderValue.value;
+      } else {
+        const cr = buf.indexOf(13, pos);
+        if (cr < 0 || cr + 1 >= end) {
+          if (cr < 0 && end - pos > maxInlineLen) return fail(ERR_TOO_BIG_BULK, pos);
+          carry(pos);
+          this.requestBytes += pos - reqStart;
+          return null;
+        }
+        if (buf[pos] !== 36) return fail(errExpectedDollar(buf[pos]), pos);
+        len = parseRedisInteger(buf, pos + 1, cr);
+        next = cr + 2;
       }
-      if (buf[pos] !== 36) return fail(errExpectedDollar(buf[pos]), pos);
-      const len = parseRedisInteger(buf, pos + 1, cr);
       if (!(len >= 0 && len <= maxBulkLen)) return fail(ERR_INVALID_BULK, pos);
       if (len > UNAUTH_MAX_BULK && this.authRequired) return fail(ERR_UNAUTH_BULK, pos);
-      pos = cr + 2;
+      pos = next;
       this.skipLeft = len + 2;
     }
     flush(end);

@@ -44,3 +44,26 @@ export function parseRedisInteger(buf: Uint8Array, start: number, end: number): 
   }
   return negative ? -value : value;
 }
+
+/** The value of the last header fastHeader() accepted. */
+export const fastHeaderValue = { value: 0 };
+
+/**
+ * The common request header, read without a native call: prefix byte at
+ * `pos`, 1 to 15 digits without a leading zero, '\r' and one more byte.
+ * Returns the position after the line (value in fastHeaderValue), or -1 to
+ * take the exact path, which also covers errors and incomplete lines.
+ */
+export function fastHeader(buf: Uint8Array, pos: number, end: number): number {
+  let i = pos + 1;
+  let n = 0;
+  let c = 0;
+  while (i < end && (c = buf[i]) >= 48 && c <= 57) {
+    n = n * 10 + (c - 48);
+    i++;
+  }
+  const digits = i - pos - 1;
+  if (i + 1 >= end || c !== 13 || digits === 0 || digits > 15 || (digits > 1 && buf[pos + 1] === 48)) return -1;
+  fastHeaderValue.value = n;
+  return i + 2;
+}
