@@ -4,19 +4,26 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need_pkgs=()
-command -v redis-cli >/dev/null 2>&1 || need_pkgs+=(redis-tools)
-command -v redis-benchmark >/dev/null 2>&1 || need_pkgs+=(redis-tools)
-if [ ${#need_pkgs[@]} -gt 0 ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "test: installing redis-tools (redis-cli, redis-benchmark) with apt-get..."
+# redis-server is optional: the protocol compatibility test compares against it
+# and is skipped without it; as root we install it along with redis-tools.
+missing_tools=0
+command -v redis-cli >/dev/null 2>&1 || missing_tools=1
+command -v redis-benchmark >/dev/null 2>&1 || missing_tools=1
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  pkgs=()
+  [ $missing_tools = 1 ] && pkgs+=(redis-tools)
+  command -v redis-server >/dev/null 2>&1 || pkgs+=(redis-server)
+  if [ ${#pkgs[@]} -gt 0 ]; then
+    echo "test: installing ${pkgs[*]} with apt-get..."
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-tools >/dev/null
-  else
-    echo "test: redis-cli and redis-benchmark are needed. Install them with:" >&2
-    echo "  sudo apt-get update && sudo apt-get install -y redis-tools" >&2
-    exit 1
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${pkgs[@]}" >/dev/null
+    # Debian starts the packaged redis-server on 6379; tests start their own.
+    if command -v service >/dev/null 2>&1; then service redis-server stop >/dev/null 2>&1 || true; fi
   fi
+elif [ $missing_tools = 1 ]; then
+  echo "test: redis-cli and redis-benchmark are needed. Install them with:" >&2
+  echo "  sudo apt-get update && sudo apt-get install -y redis-tools" >&2
+  exit 1
 fi
 
 npx tsc -p .

@@ -25,7 +25,7 @@ export class ClientConnection {
   name = '';
   db = 0;
   proto: Protocol = 2;
-  authenticated: boolean;
+  private authed: boolean;
   libName = '';
   libVer = '';
   lastCommand = 'NULL';
@@ -48,16 +48,27 @@ export class ClientConnection {
     needsAuth: boolean,
     private readonly hooks: ConnectionHooks,
   ) {
-    this.authenticated = !needsAuth;
+    this.authed = !needsAuth;
     this.createdAt = this.lastActive = Date.now();
     this.addr = `${socket.remoteAddress}:${socket.remotePort}`;
     this.laddr = `${socket.localAddress}:${socket.localPort}`;
     this.decoder = new RequestDecoder(limits);
+    // Redis limits request sizes until a client has authenticated.
+    this.decoder.authRequired = needsAuth;
     socket.setNoDelay(true);
     socket.on('data', this.onData);
     socket.on('drain', () => socket.resume());
     socket.on('error', () => this.destroy());
     socket.on('close', () => this.destroy());
+  }
+
+  get authenticated(): boolean {
+    return this.authed;
+  }
+
+  set authenticated(v: boolean) {
+    this.authed = v;
+    this.decoder.authRequired = !v;
   }
 
   get queryBufferBytes(): number {
