@@ -1,0 +1,222 @@
+/**
+ * Frames on a peer TCP stream: [u32 length, big-endian][u8 type][payload],
+ * where length = 1 + payload bytes. FrameReader reassembles frames from
+ * chunks split anywhere and enforces a maximum size before allocating, so a
+ * peer cannot make us buffer an unbounded frame.
+ */
+import type { Message } from '../raft/types';
+import { decodeMessage, messageSize, writeMessage } from './codec';
+import { CodecError, Reader, uvarintSize, writeUvarint } from './varint';
+
+export const FRAME_HEADER_BYTES = 5;
+/** Default limit on a frame's length field (type byte + payload). */
+export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024 * 1024;
+
+/** Wire codes of the frame types; handshake codes (auth.ts) live in 0x40..0x4f. */
+export const FrameCode = {
+  Raft: 0x01,
+  SnapshotChunk: 0x02,
+  Forward: 0x03,
+  ForwardReply: 0x04,
+  Ping: 0x05,
+  Pong: 0x06,
+} as const;
+
+export interface RaftFrame {
+  type: 'raft';
+  message: Message;
+}
+
+/** One piece of a snapshot stream; the driver defines what the bytes hold. */
+export interface SnapshotChunkFrame {
+  type: 'snapshot-chunk';
+  /** Index and term of the snapshot being streamed. */
+  index: number;
+  term: number;
+  /** 0, 1, 2, ... within one snapshot stream. */
+  seq: number;
+  last: boolean;
+  data: Uint8Array;
+}
+
+/** Opaque bytes: a client request forwarded follower -> leader, or its result. */
+export interface ForwardFrame {
+  type: 'forward' | 'forward-reply';
+  payload: Uint8Array;
+}
+
+/** Liveness/latency probes; `seq` is echoed by the driver in its pong. */
+export interface PingFrame {
+  type: 'ping' | 'pong';
+  seq: number;
+}
+
+export type Frame = RaftFrame | SnapshotChunkFrame | ForwardFrame | PingFrame;
+
+/** A stream that breaks the framing rules; the connection must be closed. */
+export class FrameError extends Error {
+  override readonly name = 'FrameError';
+}
+
+function frameWithPayload(code: number, payloadBytes: number): Buffer {
+  const buf = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payloadBytes);
+  buf.writeUInt32BE(1 + payloadBytes, 0);
+  buf[4] = code;
+  return buf;
+}
+
+/** A frame of any type code around `payload` (copied), in one buffer. */
+export function encodeRawFrame(code: number, payload: Uint8Array): Buffer {
+  const buf = frameWithPayload(code, payload.byteLength);
+  buf.set(payload, FRAME_HEADER_BYTES);
+  return buf;
+}
+
+/** The complete frame (header included) in one buffer allocation. */
+export function encodeFrame(frame: Frame): Buffer {
+  switch (frame.type) {
+    case 'raft': {
+      const buf = frameWithPayload(FrameCode.Raft, messageSize(frame.message));
+      writeMessage(frame.message, buf, FRAME_HEADER_BYTES);
+      return buf;
+    }
+    case 'snapshot-chunk': {
+      const head =
+        uvarintSize(frame.index, 'index') + uvarintSize(frame.term, 'term') + uvarintSize(frame.seq, 'seq') + 1;
+      const buf = frameWithPayload(FrameCode.SnapshotChunk, head + frame.data.byteLength);
+      let pos = writeUvarint(buf, FRAME_HEADER_BYTES, frame.index);
+      pos = writeUvarint(buf, pos, frame.term);
+      pos = writeUvarint(buf, pos, frame.seq);
+      buf[pos++] = frame.last ? 1 : 0;
+      buf.set(frame.data, pos);
+      return buf;
+    }
+    case 'forward':
+      return encodeRawFrame(FrameCode.Forward, frame.payload);
+    case 'forward-reply':
+      return encodeRawFrame(FrameCode.ForwardReply, frame.payload);
+    case 'ping':
+    case 'pong': {
+      const buf = frameWithPayload(frame.type === 'ping' ? FrameCode.Ping : FrameCode.Pong, uvarintSize(frame.seq, 'seq'));
+      writeUvarint(buf, FRAME_HEADER_BYTES, frame.seq);
+      return buf;
+    }
+  }
+}
+
+/**
+ * The frame for a data type code. Byte fields are views of `payload`
+ * except Raft entries/context, which are copied (see decodeMessage).
+ * Throws FrameError for an unknown code, CodecError for a bad payload.
+ */
+export function decodeFrame(code: number, payload: Uint8Array): Frame {
+  switch (code) {
+    case FrameCode.Raft:
+      return { type: 'raft', message: decodeMessage(payload) };
+    case FrameCode.SnapshotChunk: {
+      const r = new Reader(payload);
+      const index = r.uvarint();
+      const term = r.uvarint();
+      const seq = r.uvarint();
+      const flags = r.u8();
+      if (flags > 1) throw new CodecError(`bad snapshot chunk flags ${flags}`);
+      return { type: 'snapshot-chunk', index, term, seq, last: flags === 1, data: r.bytes(r.remaining) };
+    }
+    case FrameCode.Forward:
+      return { type: 'forward', payload };
+    case FrameCode.ForwardReply:
+      return { type: 'forward-reply', payload };
+    case FrameCode.Ping:
+    case FrameCode.Pong: {
+      const r = new Reader(payload);
+      const seq = r.uvarint();
+      if (r.remaining !== 0) throw new CodecError('trailing bytes after ping/pong');
+      return { type: code === FrameCode.Ping ? 'ping' : 'pong', seq };
+    }
+    default:
+      throw new FrameError(`unknown frame type 0x${code.toString(16)}`);
+  }
+}
+
+/**
+ * Reassembles frames from stream chunks. `onFrame` gets each frame's type
+ * code and payload: a view of the chunk when the frame lies within one
+ * chunk, else a buffer of its own. Throws FrameError on a frame over
+ * `maxFrameBytes` (checked on the header, before buffering anything).
+ */
+export class FrameReader {
+  /** May be raised after the handshake; checked on every header. */
+  maxFrameBytes: number;
+  private readonly head = Buffer.alloc(FRAME_HEADER_BYTES);
+  private headFilled = 0;
+  /** The payload being assembled across chunks, or null between frames. */
+  private body: Buffer | null = null;
+  private bodyFilled = 0;
+  private bodyCode = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly onFrame: (code: number, payload: Buffer) => void,
+    maxFrameBytes = DEFAULT_MAX_FRAME_BYTES,
+  ) {
+    this.maxFrameBytes = maxFrameBytes;
+  }
+
+  /** Ignore all further input (the connection is being closed). */
+  stop(): void {
+    this.stopped = true;
+    this.body = null;
+  }
+
+  /** True when no partial frame is buffered. */
+  get idle(): boolean {
+    return this.headFilled === 0 && this.body === null;
+  }
+
+  push(chunk: Buffer): void {
+    let pos = 0;
+    while (pos < chunk.length && !this.stopped) {
+      if (this.body === null) {
+        let length: number;
+        let code: number;
+        if (this.headFilled === 0 && chunk.length - pos >= FRAME_HEADER_BYTES) {
+          length = chunk.readUInt32BE(pos);
+          code = chunk[pos + 4];
+          pos += FRAME_HEADER_BYTES;
+        } else {
+          const n = Math.min(FRAME_HEADER_BYTES - this.headFilled, chunk.length - pos);
+          chunk.copy(this.head, this.headFilled, pos, pos + n);
+          this.headFilled += n;
+          pos += n;
+          if (this.headFilled < FRAME_HEADER_BYTES) return;
+          this.headFilled = 0;
+          length = this.head.readUInt32BE(0);
+          code = this.head[4];
+        }
+        if (length === 0) throw new FrameError('frame with length 0');
+        if (length > this.maxFrameBytes) {
+          throw new FrameError(`frame of ${length} bytes exceeds the limit of ${this.maxFrameBytes}`);
+        }
+        const payloadBytes = length - 1;
+        if (chunk.length - pos >= payloadBytes) {
+          const payload = chunk.subarray(pos, pos + payloadBytes);
+          pos += payloadBytes;
+          this.onFrame(code, payload);
+          continue;
+        }
+        this.body = Buffer.allocUnsafe(payloadBytes);
+        this.bodyFilled = 0;
+        this.bodyCode = code;
+      }
+      const body = this.body;
+      const n = Math.min(body.length - this.bodyFilled, chunk.length - pos);
+      chunk.copy(body, this.bodyFilled, pos, pos + n);
+      this.bodyFilled += n;
+      pos += n;
+      if (this.bodyFilled === body.length) {
+        this.body = null;
+        this.onFrame(this.bodyCode, body);
+      }
+    }
+  }
+}

@@ -1,0 +1,538 @@
+/**
+ * Peer links between cluster nodes. Each node dials each peer for its own
+ * outbound traffic (one connection per direction, like etcd's streams);
+ * accepted connections only receive. Every connection first runs the
+ * cluster-secret handshake (auth.ts), optionally over TLS.
+ *
+ * Outbound frames are encoded at send(), queued per peer (bounded by bytes)
+ * and written once per event-loop turn as one batch. When the queue is over
+ * its bound, send() returns false and drops the frame: Raft tolerates loss,
+ * and the caller reports the peer unreachable to the core.
+ */
+import net from 'node:net';
+import tls from 'node:tls';
+import type { Logger } from '../log';
+import { HANDSHAKE_MAX_FRAME_BYTES, Handshake, HandshakeCode } from './auth';
+import { DEFAULT_MAX_FRAME_BYTES, FrameError, FrameReader, decodeFrame, encodeFrame, type Frame } from './frames';
+import { CodecError } from './varint';
+
+export interface PeerAddress {
+  host: string;
+  port: number;
+}
+
+export interface TransportOptions {
+  /** This node's id (positive). */
+  id: number;
+  /** Peer port; port 0 picks a free one (see `port`). */
+  listen: PeerAddress;
+  /** Peers to dial for outbound traffic, by node id. */
+  peers: Map<number, PeerAddress>;
+  /** Shared cluster secret (non-empty). */
+  secret: string;
+  log: Logger;
+  /** TLS on the peer port; both sides present a certificate signed by `ca`. */
+  tls?: { key: Buffer; cert: Buffer; ca: Buffer };
+  /** Per-peer outbound queue bound in bytes (default 16 MiB). */
+  maxQueueBytes?: number;
+  /** Largest frame accepted or sent (default 64 MiB). */
+  maxFrameBytes?: number;
+  /** A connection must authenticate within this time (default 5000 ms). */
+  handshakeTimeoutMs?: number;
+  /** Reconnect delay: doubles from minMs up to maxMs, with jitter (default 50..2000 ms). */
+  backoff?: { minMs: number; maxMs: number };
+}
+
+export interface PeerStats {
+  /** The outbound link is authenticated and writable. */
+  connected: boolean;
+  /** Bytes waiting in the queue and in the socket's write buffer. */
+  queuedBytes: number;
+  sentFrames: number;
+  receivedFrames: number;
+  /** Times the outbound link was re-established after losing a connection. */
+  reconnects: number;
+}
+
+export type FrameHandler = (from: number, frame: Frame) => void;
+export type PeerStateHandler = (peer: number, connected: boolean) => void;
+export type DrainHandler = (peer: number) => void;
+
+const DEFAULT_MAX_QUEUE_BYTES = 16 * 1024 * 1024;
+/** Frames are concatenated into writes of up to this size. */
+const WRITE_BATCH_BYTES = 1024 * 1024;
+const KEEPALIVE_MS = 10_000;
+
+function describe(socket: net.Socket): string {
+  return `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+}
+
+/** Handshake and protocol failures end a connection with one of these. */
+class ConnectionRefused extends Error {}
+
+/** Carries an exception thrown by a frame handler past the protocol-error handling. */
+class HandlerFailure {
+  constructor(readonly error: unknown) {}
+}
+
+/** The contract between PeerTransport and its links. */
+interface LinkHost {
+  readonly id: number;
+  readonly secret: string;
+  readonly log: Logger;
+  readonly tls?: { key: Buffer; cert: Buffer; ca: Buffer };
+  readonly maxQueueBytes: number;
+  readonly maxFrameBytes: number;
+  readonly handshakeTimeoutMs: number;
+  readonly backoff: { minMs: number; maxMs: number };
+  peerState(peer: number, connected: boolean): void;
+  drained(peer: number): void;
+}
+
+/** The outbound side towards one peer: dial, authenticate, write the queue, redial. */
+class OutboundLink {
+  sentFrames = 0;
+  reconnects = 0;
+  private queue: Buffer[] = [];
+  private head = 0;
+  private queued = 0;
+  private socket: net.Socket | null = null;
+  private connected = false;
+  private everConnected = false;
+  private closed = false;
+  private attempt = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private flushScheduled = false;
+  private waitingDrain = false;
+  /** A send was refused: tell the host once the queue has drained. */
+  private refusedSend = false;
+  private lastRefusal = '';
+
+  constructor(
+    private readonly host: LinkHost,
+    readonly peer: number,
+    readonly addr: PeerAddress,
+  ) {}
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  get queuedBytes(): number {
+    return this.queued + (this.connected && this.socket !== null ? this.socket.writableLength : 0);
+  }
+
+  enqueue(frame: Buffer): boolean {
+    if (this.closed) return false;
+    if (this.queued > 0 && this.queued + frame.length > this.host.maxQueueBytes) {
+      this.refusedSend = true;
+      return false;
+    }
+    this.queue.push(frame);
+    this.queued += frame.length;
+    if (this.connected && !this.flushScheduled && !this.waitingDrain) {
+      this.flushScheduled = true;
+      setImmediate(this.flush);
+    }
+    return true;
+  }
+
+  dial(): void {
+    if (this.closed || this.socket !== null) return;
+    const { host, port } = this.addr;
+    const t = this.host.tls;
+    const socket = t ? tls.connect({ host, port, key: t.key, cert: t.cert, ca: t.ca }) : net.connect({ host, port });
+    this.socket = socket;
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, KEEPALIVE_MS);
+    const handshake = Handshake.dial(this.host, this.peer);
+    let authenticated = false;
+    let ending = false;
+    const where = `${host}:${port}`;
+    const fail = (err: Error): void => {
+      if (ending) return;
+      ending = true;
+      reader.stop();
+      if (err instanceof ConnectionRefused) {
+        // A misconfigured peer is retried every backoff period: log each new reason once.
+        if (err.message !== this.lastRefusal) {
+          this.host.log.warn({ peerAddress: where, claimedId: handshake.claimedId, reason: err.message }, 'peer refused');
+        }
+        this.lastRefusal = err.message;
+        socket.end();
+        setTimeout(() => socket.destroy(), 1000).unref(); // do not wait for the peer to close its side
+      } else {
+        this.host.log.debug({ peerAddress: where, peer: this.peer, err: err.message }, 'peer connection failed');
+        socket.destroy();
+      }
+    };
+    const handshakeTimer = setTimeout(() => {
+      const ms = this.host.handshakeTimeoutMs;
+      // Still connecting: the peer is down or unreachable, not refusing us.
+      fail(socket.connecting ? new Error(`connect timeout after ${ms} ms`) : new ConnectionRefused(`handshake not completed within ${ms} ms`));
+      socket.destroy();
+    }, this.host.handshakeTimeoutMs);
+    const reader = new FrameReader((code, payload) => {
+      if (authenticated) {
+        // The listener sends nothing once authenticated, except a late REFUSE.
+        const why = code === HandshakeCode.Refuse ? `refused by peer: ${payload.toString('utf8')}` : `unexpected frame 0x${code.toString(16)} from the listener`;
+        throw new ConnectionRefused(why);
+      }
+      const result = handshake.receive(code, payload);
+      for (const frame of result.send) socket.write(frame);
+      if (result.status === 'refused') throw new ConnectionRefused(result.reason);
+      if (result.status === 'done') {
+        authenticated = true;
+        clearTimeout(handshakeTimer);
+        this.onConnected();
+      }
+    }, HANDSHAKE_MAX_FRAME_BYTES);
+    for (const frame of handshake.start()) socket.write(frame);
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        reader.push(chunk);
+      } catch (err) {
+        if (err instanceof ConnectionRefused || err instanceof FrameError || err instanceof CodecError) {
+          fail(err instanceof ConnectionRefused ? err : new ConnectionRefused(`protocol error: ${err.message}`));
+        } else throw err;
+      }
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      // Errors without a syscall come from TLS (e.g. an untrusted certificate): a refusal.
+      fail(t && err.syscall === undefined ? new ConnectionRefused(`TLS: ${err.message}`) : err);
+    });
+    socket.on('close', () => {
+      clearTimeout(handshakeTimer);
+      this.onClosed(socket);
+    });
+  }
+
+  private onConnected(): void {
+    this.connected = true;
+    this.attempt = 0;
+    this.lastRefusal = '';
+    if (this.everConnected) this.reconnects++;
+    this.everConnected = true;
+    this.host.log.info({ peer: this.peer, peerAddress: `${this.addr.host}:${this.addr.port}` }, 'peer connected');
+    this.host.peerState(this.peer, true);
+    this.flush();
+  }
+
+  private onClosed(socket: net.Socket): void {
+    if (this.socket !== socket) return;
+    this.socket = null;
+    this.waitingDrain = false;
+    const wasConnected = this.connected;
+    this.connected = false;
+    if (this.closed) return;
+    if (wasConnected) {
+      this.host.log.info({ peer: this.peer }, 'peer disconnected');
+      this.host.peerState(this.peer, false);
+    }
+    const { minMs, maxMs } = this.host.backoff;
+    const ceiling = Math.min(maxMs, minMs * 2 ** Math.min(this.attempt, 30));
+    this.attempt++;
+    // "Equal jitter": half fixed, half random, so peers do not redial in lockstep.
+    const delay = ceiling / 2 + Math.random() * (ceiling / 2);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.dial();
+    }, delay);
+  }
+
+  /** Writes queued frames in batches until the queue is empty or the socket pushes back. */
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const socket = this.socket;
+    if (!this.connected || socket === null || this.waitingDrain) return;
+    const q = this.queue;
+    while (this.head < q.length) {
+      const start = this.head;
+      let end = start;
+      let bytes = 0;
+      while (end < q.length && (end === start || bytes + q[end].length <= WRITE_BATCH_BYTES)) bytes += q[end++].length;
+      const data = end - start === 1 ? q[start] : Buffer.concat(q.slice(start, end), bytes);
+      this.head = end;
+      this.queued -= bytes;
+      this.sentFrames += end - start;
+      if (!socket.write(data)) {
+        this.waitingDrain = true;
+        socket.once('drain', () => {
+          if (this.socket !== socket) return;
+          this.waitingDrain = false;
+          this.flush();
+        });
+        break;
+      }
+    }
+    if (this.head === q.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > q.length) {
+      this.queue = q.slice(this.head);
+      this.head = 0;
+    }
+    if (this.queued === 0 && this.refusedSend) {
+      this.refusedSend = false;
+      this.host.drained(this.peer);
+    }
+  };
+
+  close(): void {
+    this.closed = true;
+    this.connected = false;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.socket?.destroy();
+    this.socket = null;
+    this.queue = [];
+    this.head = 0;
+    this.queued = 0;
+  }
+}
+
+export class PeerTransport implements LinkHost {
+  readonly id: number;
+  readonly secret: string;
+  readonly log: Logger;
+  readonly tls?: { key: Buffer; cert: Buffer; ca: Buffer };
+  readonly maxQueueBytes: number;
+  readonly maxFrameBytes: number;
+  readonly handshakeTimeoutMs: number;
+  readonly backoff: { minMs: number; maxMs: number };
+
+  private readonly listenAddr: PeerAddress;
+  private readonly links = new Map<number, OutboundLink>();
+  /** Authenticated inbound connections, by peer id (the newest wins). */
+  private readonly inbound = new Map<number, net.Socket>();
+  /** Every accepted TCP socket (under TLS too), destroyed by close(). */
+  private readonly sockets = new Set<net.Socket>();
+  private readonly received = new Map<number, number>();
+  private readonly frameHandlers: FrameHandler[] = [];
+  private readonly stateHandlers: PeerStateHandler[] = [];
+  private readonly drainHandlers: DrainHandler[] = [];
+  private server: net.Server | null = null;
+  private boundPort = 0;
+  private started = false;
+  private closed = false;
+
+  constructor(opts: TransportOptions) {
+    if (!Number.isSafeInteger(opts.id) || opts.id <= 0) throw new Error(`bad node id ${opts.id}`);
+    if (opts.secret.length === 0) throw new Error('the cluster secret must not be empty');
+    this.id = opts.id;
+    this.secret = opts.secret;
+    this.log = opts.log.child({ component: 'transport' });
+    this.tls = opts.tls;
+    this.maxQueueBytes = opts.maxQueueBytes ?? DEFAULT_MAX_QUEUE_BYTES;
+    this.maxFrameBytes = opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.handshakeTimeoutMs = opts.handshakeTimeoutMs ?? 5000;
+    this.backoff = opts.backoff ?? { minMs: 50, maxMs: 2000 };
+    this.listenAddr = opts.listen;
+    for (const [id, addr] of opts.peers) this.addPeer(id, addr);
+  }
+
+  /** The bound peer port (after start()). */
+  get port(): number {
+    return this.boundPort;
+  }
+
+  /** Listens on the peer port and starts dialing every peer. */
+  async start(): Promise<void> {
+    if (this.started) throw new Error('transport already started');
+    this.started = true;
+    const t = this.tls;
+    const server = t
+      ? tls.createServer(
+          { key: t.key, cert: t.cert, ca: t.ca, requestCert: true, rejectUnauthorized: true, handshakeTimeout: this.handshakeTimeoutMs },
+          (s) => this.accept(s),
+        )
+      : net.createServer((s) => this.accept(s));
+    server.on('connection', (s: net.Socket) => {
+      if (this.closed) return void s.destroy();
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    server.on('tlsClientError', (err: Error, socket: tls.TLSSocket) => {
+      this.log.warn({ peerAddress: describe(socket), reason: `TLS: ${err.message}` }, 'peer refused');
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.listenAddr.port, this.listenAddr.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (err) => this.log.error({ err: err.message }, 'peer listener error'));
+    this.boundPort = (server.address() as net.AddressInfo).port;
+    for (const link of this.links.values()) link.dial();
+  }
+
+  /**
+   * Queues a frame for a peer. False when the peer is unknown or its queue
+   * is full (the frame is dropped; report the peer unreachable). Throws
+   * FrameError for a frame larger than maxFrameBytes, CodecError for a field
+   * that cannot be encoded (e.g. a negative term).
+   */
+  send(to: number, frame: Frame): boolean {
+    const link = this.links.get(to);
+    if (link === undefined) return false;
+    const buf = encodeFrame(frame);
+    if (buf.length - 4 > this.maxFrameBytes) {
+      throw new FrameError(`frame of ${buf.length - 4} bytes exceeds the limit of ${this.maxFrameBytes}`);
+    }
+    return link.enqueue(buf);
+  }
+
+  /** Adds (or re-addresses) a peer to dial. Peers not listed may still connect in. */
+  addPeer(id: number, addr: PeerAddress): void {
+    if (id === this.id) throw new Error(`node ${id} cannot be its own peer`);
+    if (!Number.isSafeInteger(id) || id <= 0) throw new Error(`bad peer id ${id}`);
+    const old = this.links.get(id);
+    if (old !== undefined) {
+      if (old.addr.host === addr.host && old.addr.port === addr.port) return;
+      this.removePeer(id);
+    }
+    const link = new OutboundLink(this, id, { host: addr.host, port: addr.port });
+    this.links.set(id, link);
+    if (this.started && !this.closed) link.dial();
+  }
+
+  /** Stops dialing a peer, drops its queue and closes its inbound connection. */
+  removePeer(id: number): void {
+    const link = this.links.get(id);
+    if (link !== undefined) {
+      const wasConnected = link.isConnected;
+      link.close();
+      this.links.delete(id);
+      if (wasConnected) this.peerState(id, false);
+    }
+    this.inbound.get(id)?.destroy();
+    this.inbound.delete(id);
+  }
+
+  onFrame(handler: FrameHandler): void {
+    this.frameHandlers.push(handler);
+  }
+
+  /** Outbound link state changes (authenticated and writable, or lost). */
+  onPeerState(handler: PeerStateHandler): void {
+    this.stateHandlers.push(handler);
+  }
+
+  /** A peer whose queue refused a send has emptied its queue again. */
+  onDrain(handler: DrainHandler): void {
+    this.drainHandlers.push(handler);
+  }
+
+  stats(): Map<number, PeerStats> {
+    const out = new Map<number, PeerStats>();
+    for (const [id, link] of this.links) {
+      out.set(id, {
+        connected: link.isConnected,
+        queuedBytes: link.queuedBytes,
+        sentFrames: link.sentFrames,
+        receivedFrames: this.received.get(id) ?? 0,
+        reconnects: link.reconnects,
+      });
+    }
+    for (const [id, n] of this.received) {
+      if (!out.has(id)) out.set(id, { connected: false, queuedBytes: 0, sentFrames: 0, receivedFrames: n, reconnects: 0 });
+    }
+    return out;
+  }
+
+  /** Closes the listener and every connection; no handler is called afterwards. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const link of this.links.values()) link.close();
+    for (const s of this.inbound.values()) s.destroy();
+    for (const s of this.sockets) s.destroy();
+    this.inbound.clear();
+    this.sockets.clear();
+    const server = this.server;
+    if (server !== null) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  peerState(peer: number, connected: boolean): void {
+    if (this.closed) return;
+    for (const h of this.stateHandlers) h(peer, connected);
+  }
+
+  drained(peer: number): void {
+    if (this.closed) return;
+    for (const h of this.drainHandlers) h(peer);
+  }
+
+  /** An accepted connection: authenticate the dialer, then deliver its frames. */
+  private accept(socket: net.Socket): void {
+    if (this.closed) {
+      socket.destroy();
+      return;
+    }
+    socket.setNoDelay(true);
+    socket.setKeepAlive(true, KEEPALIVE_MS);
+    const where = describe(socket);
+    const handshake = Handshake.accept(this);
+    let peer = 0;
+    let ending = false;
+    const fail = (reason: string, message: string): void => {
+      if (ending) return;
+      ending = true;
+      reader.stop();
+      this.log.warn({ peerAddress: where, claimedId: handshake.claimedId, reason }, message);
+      socket.end();
+      // Do not wait for a misbehaving peer to close its side.
+      setTimeout(() => socket.destroy(), 1000).unref();
+    };
+    const handshakeTimer = setTimeout(
+      () => fail(`handshake not completed within ${this.handshakeTimeoutMs} ms`, 'peer refused'),
+      this.handshakeTimeoutMs,
+    );
+    const reader = new FrameReader((code, payload) => {
+      if (peer === 0) {
+        const result = handshake.receive(code, payload);
+        for (const frame of result.send) socket.write(frame);
+        if (result.status === 'refused') throw new ConnectionRefused(result.reason);
+        if (result.status === 'done') {
+          clearTimeout(handshakeTimer);
+          peer = result.peerId;
+          reader.maxFrameBytes = this.maxFrameBytes;
+          const previous = this.inbound.get(peer);
+          this.inbound.set(peer, socket);
+          previous?.destroy(); // the peer redialed; its old connection is dead or dying
+          this.log.debug({ peer, peerAddress: where }, 'peer accepted');
+        }
+        return;
+      }
+      if (socket.destroyed) return; // a handler closed the transport or removed the peer mid-chunk
+      if (code === HandshakeCode.Refuse) throw new ConnectionRefused(`refused by peer: ${payload.toString('utf8')}`);
+      const frame = decodeFrame(code, payload);
+      if (frame.type === 'raft' && (frame.message.from !== peer || frame.message.to !== this.id)) {
+        throw new CodecError(`raft message from ${frame.message.from} to ${frame.message.to} on the link from node ${peer} to node ${this.id}`);
+      }
+      this.received.set(peer, (this.received.get(peer) ?? 0) + 1);
+      try {
+        for (const h of this.frameHandlers) h(peer, frame);
+      } catch (err) {
+        throw new HandlerFailure(err);
+      }
+    }, HANDSHAKE_MAX_FRAME_BYTES);
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        reader.push(chunk);
+      } catch (err) {
+        if (err instanceof HandlerFailure) throw err.error; // a bug in the driver, not the peer's fault
+        if (err instanceof ConnectionRefused) fail(err.message, 'peer refused');
+        else if (err instanceof FrameError || err instanceof CodecError) fail(err.message, 'peer protocol error');
+        else throw err;
+      }
+    });
+    socket.on('error', (err) => this.log.debug({ peerAddress: where, err: err.message }, 'peer connection error'));
+    socket.on('close', () => {
+      clearTimeout(handshakeTimer);
+      if (peer !== 0 && this.inbound.get(peer) === socket) this.inbound.delete(peer);
+    });
+  }
+}
