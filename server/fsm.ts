@@ -38,7 +38,7 @@ export class StateMachine {
       case OpKind.Multi:
         return op.commands.map((argv) => this.execWrite(op.db, argv, op.ts, index));
       case OpKind.Expire:
-        return this.keyspace.dbs[op.db].deleteIfExpired(keyString(op.key), op.ts) ? 1 : 0;
+        return this.keyspace.dbs[op.db].deleteIfExpired(keyString(op.key), op.ts, index) ? 1 : 0;
     }
   }
 

@@ -387,6 +387,7 @@ const clientCmd = container(
         }
         let killed = 0;
         for (const c of server.clients.values()) {
+          if (c.closing) continue; // already being killed
           if (id !== undefined && c.id !== id) continue;
           if (addr !== undefined && c.addr !== addr) continue;
           if (laddr !== undefined && c.laddr !== laddr) continue;

@@ -107,7 +107,7 @@ describe('connection and server commands (ioredis, raw RESP)', function () {
   });
 
   it('COMMAND COUNT, INFO and DOCS come from the command table', async () => {
-    const count = (await r.command('COUNT')) as number;
+    const count = (await r.call('command', 'count')) as number;
     expect(count).to.be.greaterThan(40);
     const [get] = (await r.command('INFO', 'get')) as unknown[][];
     expect(get.slice(0, 6)).to.deep.equal(['get', 2, ['readonly', 'fast'], 1, 1, 1]);
@@ -119,7 +119,7 @@ describe('connection and server commands (ioredis, raw RESP)', function () {
     const body = docs[1] as unknown[];
     expect(body).to.include('summary');
     expect(body).to.include('arguments');
-    const all = (await r.command()) as unknown[];
+    const all = (await r.call('command')) as unknown[];
     expect(all.length).to.equal(count);
   });
 

@@ -95,7 +95,7 @@ describe('key commands and expiry through ioredis', function () {
     } while (cursor !== '0');
     const expected = pairs.filter((_, i) => i % 2 === 0).filter((k) => k.startsWith('scan:1'));
     expect([...seen].sort()).to.deep.equal(expected.sort());
-    const [, typed] = await r.scan('0', 'TYPE', 'hash', 'COUNT', 1000);
+    const [, typed] = (await r.call('scan', '0', 'TYPE', 'hash', 'COUNT', '1000')) as [string, string[]];
     expect(typed).to.deep.equal([]);
   });
 

@@ -19,8 +19,8 @@ describe('redis-cli and redis-benchmark', function () {
     expect(redisCli(srv.port, ['incr', 'cli-counter']).stdout).to.equal('1\n');
     expect(redisCli(srv.port, ['mget', 'cli-key', 'nope']).stdout).to.equal('hello world\n\n');
     expect(redisCli(srv.port, ['get', 'nope']).stdout).to.equal('\n');
-    expect(redisCli(srv.port, ['nosuchcommand', 'x']).stdout).to.equal(
-      "ERR unknown command 'nosuchcommand', with args beginning with: 'x' \n",
+    expect(redisCli(srv.port, ['nosuchcommand', 'x']).stdout).to.match(
+      /^ERR unknown command 'nosuchcommand', with args beginning with: 'x' \n/,
     );
     expect(redisCli(srv.port, ['--no-raw', 'incr', 'cli-counter']).stdout).to.equal('(integer) 2\n');
   });

@@ -1,0 +1,834 @@
+/**
+ * The in-memory keyspace: the state the Raft log is applied to.
+ *
+ * Determinism: every mutation takes the log `index` of the entry being
+ * applied (and commands take `now` = the entry's cluster time), so every node
+ * that applies the same log holds the same data, the same per-key versions
+ * (for WATCH) and the same tombstones. Nothing here reads the clock or
+ * Math.random. Reads (`lookupRead`, `scan`, `randomKey`, ...) never mutate.
+ *
+ * Keys are binary-safe: a key is held as a `latin1` string (one char per
+ * byte, lossless); `keyString`/`keyBuffer` convert.
+ */
+
+/**
+ * A string value. Later types (list, hash, set, zset) join the union.
+ * The bytes a value exposes are never modified once stored, so replies may
+ * be views of them. `capacity` (set by APPEND) says this value owns
+ * `capacity` bytes of its ArrayBuffer from value.byteOffset: the next
+ * APPEND may write past value.length there without copying, invisibly to
+ * existing views. Values that share bytes (COPY) never carry it.
+ */
+export interface StringValue {
+  type: 'string';
+  value: Buffer;
+  capacity?: number;
+}
+
+export type Value = StringValue;
+export type ValueType = Value['type'];
+
+export function stringValue(value: Buffer): StringValue {
+  return { type: 'string', value };
+}
+
+/** Bytes a value accounts for in `usedBytes`. */
+function valueBytes(v: Value): number {
+  switch (v.type) {
+    case 'string':
+      return v.capacity ?? v.value.length;
+  }
+}
+
+export function keyString(buf: Buffer): string {
+  return buf.toString('latin1');
+}
+
+export function keyBuffer(key: string): Buffer {
+  return Buffer.from(key, 'latin1');
+}
+
+/** Keys touched since the last drain, for the durable (LMDB) copy. */
+export type KeyspaceChange = { db: number; key: string } | { flushDb: number } | { flushAll: true };
+
+/**
+ * A change `{ db: META_DB, key: '' }` means the keyspace metadata (per-db
+ * version floors) changed: write `encodeRecord(META_DB, '')` like any record.
+ * Record keys of real databases start with the db number (< META_DB), so the
+ * meta record survives a prefix delete for FLUSHDB.
+ */
+export const META_DB = 0xff;
+
+/** "No deadline" in Entry.expireAt and in encoded records. */
+export const NO_EXPIRE = -1;
+
+/**
+ * Per-key cost beyond the key and value bytes, for `usedBytes`: Map slot,
+ * entry, value object, Buffer view, key string header, scan bucket slot.
+ * Measured on Node 20 (V8, pointer compression): about 290 B per key.
+ */
+const KEY_OVERHEAD = 280;
+/** An entry in `expires` and a boxed deadline. */
+const EXPIRE_OVERHEAD = 40;
+/** Tombstones kept per db before the oldest half is folded into the db's version floor. */
+const MAX_TOMBSTONES = 4096;
+/** Scan-index table size bounds (log2 of the bucket count). */
+const MIN_BITS = 4;
+const MAX_BITS = 30;
+const HASH_SPACE = 2 ** 32;
+/** Old buckets migrated per add/remove during an incremental resize. */
+const MIGRATE_PER_OP = 2;
+
+interface Entry {
+  readonly key: string;
+  readonly hash: number;
+  value: Value;
+  /** Log index of the last mutation (WATCH compares it). */
+  version: number;
+  /** Absolute deadline in ms, or NO_EXPIRE. */
+  expireAt: number;
+  /** What this entry contributes to usedBytes. */
+  size: number;
+  /** Next entry in the same scan bucket. */
+  next: Entry | null;
+}
+
+/** FNV-1a over the key bytes, then murmur3's finalizer so the top bits (the bucket) are well mixed. */
+export function hashKey(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+function isExpired(e: Entry, now: number): boolean {
+  return e.expireAt !== NO_EXPIRE && e.expireAt <= now;
+}
+
+function entrySize(key: string, value: Value, expireAt: number): number {
+  return KEY_OVERHEAD + key.length + valueBytes(value) + (expireAt === NO_EXPIRE ? 0 : EXPIRE_OVERHEAD);
+}
+
+/**
+ * The SCAN index: every key sits in a chained hash table whose bucket is the
+ * TOP `bits` bits of a fixed 32-bit hash, so bucket b holds exactly the
+ * hashes in [b * 2^(32-bits), (b+1) * 2^(32-bits)). The SCAN cursor is a
+ * position in hash space (not a bucket number), so it means the same thing
+ * whatever the table size and on every node. A step at cursor c takes the
+ * coarsest bucket range [start, end) containing c, returns the keys with
+ * hash in [c, end) and returns `end` as the next cursor (2^32 -> 0, done).
+ *
+ * Proof that a key present for the whole scan is returned: the cursors
+ * 0 = c0 < c1 < ... < cn = 2^32 tile the hash space, step i returns every key
+ * present at that moment with hash in [ci, ci+1), and a key's hash never
+ * changes; so the key is returned at the one step whose range holds its
+ * hash (exactly once, in fact).
+ *
+ * Resizing is incremental, like Redis's: while it runs, an entry lives in
+ * the old table if its old bucket has not been migrated yet, else in the
+ * new one; each add/remove migrates a few old buckets. A scan step looks at
+ * the buckets of both tables that overlap its range, so the proof holds
+ * unchanged. No single write pays for rehashing millions of keys.
+ */
+class ScanTable {
+  /** Entries in both tables. */
+  count = 0;
+  private main: Array<Entry | null> = emptyBuckets(MIN_BITS);
+  private bits = MIN_BITS;
+  /** The table being migrated away from, during a resize. */
+  private old: Array<Entry | null> | null = null;
+  private oldBits = 0;
+  /** Old buckets below this index are migrated (and empty). */
+  private migrated = 0;
+  private oldCount = 0;
+
+  add(e: Entry): void {
+    if (this.inOld(e.hash)) {
+      this.push(this.old as Array<Entry | null>, this.oldBits, e);
+      this.oldCount++;
+    } else {
+      this.push(this.main, this.bits, e);
+    }
+    this.count++;
+    this.step();
+    if (this.old === null && this.count > 2 << this.bits && this.bits < MAX_BITS) this.start(this.bits + 1);
+  }
+
+  remove(e: Entry): void {
+    if (this.inOld(e.hash)) {
+      this.oldCount--;
+      this.pull(this.old as Array<Entry | null>, this.oldBits, e);
+    } else {
+      this.pull(this.main, this.bits, e);
+    }
+    this.count--;
+    this.step();
+    if (this.old === null && this.bits > MIN_BITS && this.count < (1 << this.bits) >>> 3) this.start(this.bits - 1);
+  }
+
+  scan(cursor: number, count: number): { cursor: number; keys: string[] } {
+    const keys: string[] = [];
+    if (!Number.isInteger(cursor) || cursor < 0 || cursor >= HASH_SPACE) return { cursor: 0, keys };
+    const coarse = this.old === null ? this.bits : Math.min(this.bits, this.oldBits);
+    const width = 2 ** (32 - coarse);
+    let visits = Math.max(1, count * 10);
+    let pos = cursor;
+    do {
+      const end = (Math.floor(pos / width) + 1) * width;
+      collect(this.main, this.bits, pos, end, keys);
+      if (this.old !== null) collect(this.old, this.oldBits, pos, end, keys);
+      pos = end;
+    } while (pos < HASH_SPACE && --visits > 0 && keys.length < count);
+    return { cursor: pos >= HASH_SPACE ? 0 : pos, keys };
+  }
+
+  /** A random entry (uniform over buckets, then over the chain), or null when empty. */
+  random(rand: () => number): Entry | null {
+    if (this.count === 0) return null;
+    const mainCount = this.count - this.oldCount;
+    const useOld = this.old !== null && this.oldCount > 0 && (mainCount === 0 || rand() * this.count < this.oldCount);
+    const t = useOld ? (this.old as Array<Entry | null>) : this.main;
+    const n = t.length;
+    let b = Math.min(n - 1, Math.floor(rand() * n));
+    while (t[b] === null) b = (b + 1) & (n - 1);
+    let len = 0;
+    for (let e = t[b]; e !== null; e = e.next) len++;
+    let e = t[b] as Entry;
+    for (let k = Math.min(len - 1, Math.floor(rand() * len)); k > 0; k--) e = e.next as Entry;
+    return e;
+  }
+
+  private inOld(hash: number): boolean {
+    return this.old !== null && hash >>> (32 - this.oldBits) >= this.migrated;
+  }
+
+  private start(bits: number): void {
+    this.old = this.main;
+    this.oldBits = this.bits;
+    this.oldCount = this.count;
+    this.migrated = 0;
+    this.main = emptyBuckets(bits);
+    this.bits = bits;
+  }
+
+  /** Migrates up to MIGRATE_PER_OP non-empty old buckets (and skips at most 10x as many empty ones). */
+  private step(): void {
+    const old = this.old;
+    if (old === null) return;
+    let moved = 0;
+    let empty = 0;
+    while (this.migrated < old.length && moved < MIGRATE_PER_OP && empty < 10 * MIGRATE_PER_OP) {
+      let e = old[this.migrated];
+      if (e === null) empty++;
+      else moved++;
+      while (e !== null) {
+        const next: Entry | null = e.next;
+        this.push(this.main, this.bits, e);
+        this.oldCount--;
+        e = next;
+      }
+      old[this.migrated++] = null;
+    }
+    if (this.migrated === old.length) {
+      this.old = null;
+      this.oldCount = 0;
+    }
+  }
+
+  private push(t: Array<Entry | null>, bits: number, e: Entry): void {
+    const b = e.hash >>> (32 - bits);
+    e.next = t[b];
+    t[b] = e;
+  }
+
+  private pull(t: Array<Entry | null>, bits: number, e: Entry): void {
+    const b = e.hash >>> (32 - bits);
+    let p = t[b];
+    if (p === e) {
+      t[b] = e.next;
+    } else {
+      while (p !== null && p.next !== e) p = p.next;
+      if (p !== null) p.next = e.next;
+    }
+    e.next = null;
+  }
+}
+
+function emptyBuckets(bits: number): Array<Entry | null> {
+  return new Array<Entry | null>(1 << bits).fill(null);
+}
+
+/** Pushes the keys of table `t` with hash in [pos, end) (end is a bucket boundary of `t`). */
+function collect(t: Array<Entry | null>, bits: number, pos: number, end: number, out: string[]): void {
+  const w = 2 ** (32 - bits);
+  for (let i = Math.floor(pos / w); i * w < end; i++) {
+    for (let e = t[i]; e !== null; e = e.next) if (e.hash >= pos) out.push(e.key);
+  }
+}
+
+/**
+ * One numbered database.
+ *
+ * Versions (WATCH): a live key's version is the index of its last mutation. A
+ * deleted key leaves a tombstone with the deleting index; when tombstones
+ * overflow, the oldest half is dropped and the db's `floor` rises to the
+ * highest dropped version, and a key with neither entry nor tombstone
+ * reports `floor`. So a key deleted or created after a WATCH never reports
+ * the watched version again (false aborts are possible, missed changes not).
+ * FLUSHDB/SWAPDB raise the floor to their index. Versions, tombstones and
+ * floors are part of the durable records, so a node restored from a
+ * snapshot answers WATCH exactly like one that replayed the log.
+ */
+export class Database {
+  private entries = new Map<string, Entry>();
+  private expiresMap = new Map<string, number>();
+  private tombstones = new Map<string, number>();
+  private floor = 0;
+  private table = new ScanTable();
+  private bytes = 0;
+  /** Sum of (deadline - TTL_BASE) over volatile keys, for avgTtl in O(1). */
+  private ttlSum = 0;
+  /** Leader-side cursor for expiredCandidates (not replicated state). */
+  private expireCursor: Iterator<[string, number]> | undefined;
+
+  constructor(
+    readonly id: number,
+    private readonly keyspace: Keyspace,
+  ) {}
+
+  // ------------------------------------------------------------- reading
+
+  /** The value, or undefined when absent or past its deadline. Never mutates (any node may read). */
+  lookupRead(key: string, now: number): Value | undefined {
+    const e = this.entries.get(key);
+    if (e === undefined || isExpired(e, now)) return undefined;
+    return e.value;
+  }
+
+  /**
+   * For writes at apply time: deletes the key first if its deadline has
+   * passed (deterministic, `now` is the entry's time) and returns the live value.
+   */
+  lookupWrite(key: string, now: number, index?: number): Value | undefined {
+    const e = this.entries.get(key);
+    if (e === undefined) return undefined;
+    if (isExpired(e, now)) {
+      this.removeEntry(e, index ?? e.version);
+      return undefined;
+    }
+    return e.value;
+  }
+
+  /** Deadline in ms, or NO_EXPIRE (also for absent keys). Does not check expiry. */
+  getExpire(key: string): number {
+    const e = this.entries.get(key);
+    return e === undefined ? NO_EXPIRE : e.expireAt;
+  }
+
+  /** Index of the key's last mutation (see the class comment); 0 if never written. */
+  version(key: string): number {
+    const e = this.entries.get(key);
+    if (e !== undefined) return e.version;
+    return this.tombstones.get(key) ?? this.floor;
+  }
+
+  /** Number of keys, including expired ones not yet deleted (like Redis's DBSIZE). */
+  size(): number {
+    return this.entries.size;
+  }
+
+  expiresCount(): number {
+    return this.expiresMap.size;
+  }
+
+  /** Key -> deadline for keys with a TTL. */
+  get expires(): ReadonlyMap<string, number> {
+    return this.expiresMap;
+  }
+
+  /** Average remaining TTL in ms over volatile keys (0 when none), as INFO keyspace reports. */
+  avgTtl(now: number): number {
+    const n = this.expiresMap.size;
+    if (n === 0) return 0;
+    return Math.max(0, Math.round(this.ttlSum / n + TTL_BASE - now));
+  }
+
+  /** Estimated bytes held by this db (keys, values, fixed per-key overhead). */
+  usedBytes(): number {
+    return this.bytes;
+  }
+
+  /** All keys (including expired-not-deleted); callers filter with lookupRead. */
+  keys(): IterableIterator<string> {
+    return this.entries.keys();
+  }
+
+  /**
+   * One SCAN step from `cursor` (a position in 32-bit hash space, 0 = start).
+   * Visits buckets until at least `count` keys are collected or `count * 10`
+   * buckets were visited. Returns raw keys (callers filter expired/MATCH/TYPE)
+   * and the next cursor (0 = done).
+   */
+  scan(cursor: number, count: number): { cursor: number; keys: string[] } {
+    return this.table.scan(cursor, count);
+  }
+
+  /** A random key that has not expired at `now`, or null. `rand` returns [0, 1). */
+  randomKey(now: number, rand: () => number): string | null {
+    if (this.entries.size === 0) return null;
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const e = this.table.random(rand);
+      if (e !== null && !isExpired(e, now)) return e.key;
+    }
+    // Nearly everything is expired: fall back to a linear search.
+    for (const e of this.entries.values()) if (!isExpired(e, now)) return e.key;
+    return null;
+  }
+
+  /**
+   * Up to `max` keys whose deadline is <= now, for the leader to propose
+   * deleting. Resumes where the previous call stopped and examines at most
+   * `max * 20` volatile keys per call, so the cost is bounded however large
+   * the keyspace is. A key may be returned again until its delete is applied.
+   */
+  expiredCandidates(now: number, max: number): string[] {
+    const out: string[] = [];
+    const limit = Math.min(this.expiresMap.size, Math.max(1, max) * 20);
+    let wrapped = false;
+    for (let examined = 0; examined < limit && out.length < max; ) {
+      if (this.expireCursor === undefined) this.expireCursor = this.expiresMap.entries();
+      const r = this.expireCursor.next();
+      if (r.done) {
+        this.expireCursor = undefined;
+        if (wrapped) break;
+        wrapped = true;
+        continue;
+      }
+      examined++;
+      if (r.value[1] <= now) out.push(r.value[0]);
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------- writing
+
+  /**
+   * Deletes the key if its deadline is <= now (the leader's proposed expiry,
+   * applied at the entry's time: a key re-set meanwhile survives).
+   */
+  deleteIfExpired(key: string, now: number, index?: number): boolean {
+    const e = this.entries.get(key);
+    if (e === undefined || !isExpired(e, now)) return false;
+    this.removeEntry(e, index ?? e.version);
+    return true;
+  }
+
+  /** Creates or replaces the value. The TTL is cleared unless keepTtl. */
+  set(key: string, value: Value, index: number, keepTtl = false): void {
+    const e = this.entries.get(key);
+    if (e === undefined) {
+      this.insert(key, value, NO_EXPIRE, index);
+      return;
+    }
+    if (!keepTtl && e.expireAt !== NO_EXPIRE) this.clearDeadline(e);
+    e.value = value;
+    e.version = index;
+    this.resize(e);
+  }
+
+  /** Records an in-place change to the key's value (e.g. a mutated list) and its new size. */
+  touched(key: string, index: number): void {
+    const e = this.entries.get(key);
+    if (e === undefined) return;
+    e.version = index;
+    this.resize(e);
+  }
+
+  delete(key: string, index: number): boolean {
+    const e = this.entries.get(key);
+    if (e === undefined) return false;
+    this.removeEntry(e, index);
+    return true;
+  }
+
+  /** Sets the deadline of an existing key; false if the key is absent. */
+  setExpire(key: string, at: number, index: number): boolean {
+    const e = this.entries.get(key);
+    if (e === undefined) return false;
+    if (e.expireAt !== NO_EXPIRE) this.ttlSum -= e.expireAt - TTL_BASE;
+    e.expireAt = at;
+    this.expiresMap.set(key, at);
+    this.ttlSum += at - TTL_BASE;
+    e.version = index;
+    this.resize(e);
+    return true;
+  }
+
+  /** Removes the deadline; true if there was one. */
+  removeExpire(key: string, index: number): boolean {
+    const e = this.entries.get(key);
+    if (e === undefined || e.expireAt === NO_EXPIRE) return false;
+    this.clearDeadline(e);
+    e.version = index;
+    this.resize(e);
+    return true;
+  }
+
+  /** FLUSHDB at log index `index`. */
+  flush(index: number): void {
+    this.reset();
+    this.floor = index;
+    this.keyspace.noteFlush(this.id);
+  }
+
+  /** Empties the db without recording a change (restore from a snapshot starts here). */
+  clear(): void {
+    this.reset();
+    this.floor = 0;
+  }
+
+  /**
+   * SWAPDB: exchanges the contents of two dbs (the Database objects stay, so
+   * connections holding one keep their number). Every key in both reports
+   * `index` as its version afterwards.
+   */
+  swapWith(other: Database, index: number): void {
+    if (other === this) return;
+    const a = this.state();
+    this.load(other.state());
+    other.load(a);
+    for (const db of [this, other]) {
+      db.tombstones.clear();
+      db.floor = index;
+      for (const e of db.entries.values()) e.version = index;
+      db.keyspace.noteFlush(db.id);
+      for (const k of db.entries.keys()) db.keyspace.noteKey(db.id, k);
+    }
+  }
+
+  // ------------------------------------------------------------ restoring
+
+  /** Restores a live key exactly as recorded (no change is recorded). */
+  restoreEntry(key: string, value: Value, expireAt: number, version: number): void {
+    const old = this.entries.get(key);
+    if (old !== undefined) this.unindex(old);
+    this.tombstones.delete(key);
+    this.insertRaw(key, value, expireAt, version);
+  }
+
+  restoreTombstone(key: string, version: number): void {
+    if (!this.entries.has(key)) this.tombstones.set(key, version);
+  }
+
+  /** The version reported for keys with neither entry nor tombstone. */
+  get versionFloor(): number {
+    return this.floor;
+  }
+
+  set versionFloor(v: number) {
+    this.floor = v;
+  }
+
+  /** Tombstone version of an absent key, if one is kept. */
+  tombstone(key: string): number | undefined {
+    return this.tombstones.get(key);
+  }
+
+  /** For encodeRecord: the live entry's raw fields (expired or not). */
+  rawEntry(key: string): Readonly<{ value: Value; expireAt: number; version: number }> | undefined {
+    return this.entries.get(key);
+  }
+
+  // ------------------------------------------------------------- internals
+
+  private insert(key: string, value: Value, expireAt: number, index: number): void {
+    this.tombstones.delete(key);
+    this.insertRaw(key, value, expireAt, index);
+    this.keyspace.noteKey(this.id, key);
+  }
+
+  private insertRaw(key: string, value: Value, expireAt: number, version: number): void {
+    const e: Entry = { key, hash: hashKey(key), value, version, expireAt, size: entrySize(key, value, expireAt), next: null };
+    this.entries.set(key, e);
+    if (expireAt !== NO_EXPIRE) {
+      this.expiresMap.set(key, expireAt);
+      this.ttlSum += expireAt - TTL_BASE;
+    }
+    this.bytes += e.size;
+    this.table.add(e);
+  }
+
+  /** Removes the entry from every index, leaving a tombstone at `version`. */
+  private removeEntry(e: Entry, version: number): void {
+    this.unindex(e);
+    this.tombstones.set(e.key, version);
+    if (this.tombstones.size > MAX_TOMBSTONES) this.compactTombstones();
+    this.keyspace.noteKey(this.id, e.key);
+  }
+
+  private unindex(e: Entry): void {
+    this.entries.delete(e.key);
+    if (e.expireAt !== NO_EXPIRE) {
+      this.expiresMap.delete(e.key);
+      this.ttlSum -= e.expireAt - TTL_BASE;
+      if (this.expiresMap.size === 0) this.ttlSum = 0;
+    }
+    this.bytes -= e.size;
+    this.table.remove(e);
+  }
+
+  private clearDeadline(e: Entry): void {
+    this.expiresMap.delete(e.key);
+    this.ttlSum -= e.expireAt - TTL_BASE;
+    if (this.expiresMap.size === 0) this.ttlSum = 0;
+    e.expireAt = NO_EXPIRE;
+  }
+
+  /** Recomputes the entry's size after a change and records the key as changed. */
+  private resize(e: Entry): void {
+    const size = entrySize(e.key, e.value, e.expireAt);
+    this.bytes += size - e.size;
+    e.size = size;
+    this.keyspace.noteKey(this.id, e.key);
+  }
+
+  /**
+   * Drops the older half of the tombstones (by version, so the choice depends
+   * only on the set, not on insertion order, and a restored node drops the
+   * same ones) and raises the floor to the highest dropped version.
+   */
+  private compactTombstones(): void {
+    const versions = Float64Array.from(this.tombstones.values()).sort();
+    const cut = versions[versions.length >>> 1];
+    for (const [k, v] of this.tombstones) {
+      if (v <= cut) {
+        this.tombstones.delete(k);
+        this.keyspace.noteKey(this.id, k);
+      }
+    }
+    if (cut > this.floor) this.floor = cut;
+    this.keyspace.noteMeta();
+  }
+
+  private reset(): void {
+    this.entries = new Map();
+    this.expiresMap = new Map();
+    this.tombstones = new Map();
+    this.table = new ScanTable();
+    this.bytes = 0;
+    this.ttlSum = 0;
+    this.expireCursor = undefined;
+  }
+
+  private state(): DbState {
+    return {
+      entries: this.entries,
+      expiresMap: this.expiresMap,
+      tombstones: this.tombstones,
+      floor: this.floor,
+      table: this.table,
+      bytes: this.bytes,
+      ttlSum: this.ttlSum,
+    };
+  }
+
+  private load(s: DbState): void {
+    this.entries = s.entries;
+    this.expiresMap = s.expiresMap;
+    this.tombstones = s.tombstones;
+    this.floor = s.floor;
+    this.table = s.table;
+    this.bytes = s.bytes;
+    this.ttlSum = s.ttlSum;
+    this.expireCursor = undefined;
+  }
+}
+
+/** Deadlines are summed relative to this (about 2023) to keep the float sum small. */
+const TTL_BASE = 1.7e12;
+
+interface DbState {
+  entries: Map<string, Entry>;
+  expiresMap: Map<string, number>;
+  tombstones: Map<string, number>;
+  floor: number;
+  table: ScanTable;
+  bytes: number;
+  ttlSum: number;
+}
+
+// Record layout for the durable copy and snapshots (big-endian):
+//   key:   [db u8][key bytes]            meta: [0xff]
+//   value: [type u8][expireAt f64, -1 = none][version f64][payload]
+//          meta value: [db count u8][floor f64 x count]
+const TYPE_TOMBSTONE = 0;
+const TYPE_STRING = 1;
+const RECORD_HEADER = 17;
+
+/** The 16 (by default) numbered databases, change tracking and record encoding. */
+export class Keyspace {
+  readonly dbs: Database[];
+  /** When true, mutations are remembered until drainChanges() (the durable copy turns it on). */
+  trackChanges = false;
+  private readonly changed: Array<Set<string>>;
+  private marks: KeyspaceChange[] = [];
+  private metaChanged = false;
+
+  constructor(dbCount = 16) {
+    if (!(dbCount >= 1 && dbCount < META_DB)) throw new RangeError(`database count must be 1..${META_DB - 1}`);
+    this.dbs = [];
+    this.changed = [];
+    for (let i = 0; i < dbCount; i++) {
+      this.dbs.push(new Database(i, this));
+      this.changed.push(new Set());
+    }
+  }
+
+  /** Estimated memory held by all keys and values (INFO used_memory, maxmemory). */
+  get usedBytes(): number {
+    let n = 0;
+    for (const db of this.dbs) n += db.usedBytes();
+    return n;
+  }
+
+  /** Total keys over all dbs. */
+  size(): number {
+    let n = 0;
+    for (const db of this.dbs) n += db.size();
+    return n;
+  }
+
+  /** Empties every db without recording changes (before a restore). */
+  clear(): void {
+    for (const db of this.dbs) db.clear();
+    this.dropChanges();
+  }
+
+  /** FLUSHALL at log index `index`. */
+  flushAll(index: number): void {
+    const tracking = this.trackChanges;
+    this.trackChanges = false;
+    for (const db of this.dbs) db.flush(index);
+    this.trackChanges = tracking;
+    if (tracking) {
+      this.dropChanges();
+      this.marks.push({ flushAll: true });
+      this.metaChanged = true;
+    }
+  }
+
+  swapDb(a: number, b: number, index: number): void {
+    this.dbs[a].swapWith(this.dbs[b], index);
+  }
+
+  /**
+   * Changes since the last call, deduplicated: flush markers first (keys
+   * touched before a flush of their db are dropped), then keys, then the
+   * meta pseudo-key if the floors changed.
+   */
+  drainChanges(): KeyspaceChange[] {
+    const out: KeyspaceChange[] = this.marks;
+    this.marks = [];
+    this.changed.forEach((set, db) => {
+      for (const key of set) out.push({ db, key });
+      set.clear();
+    });
+    if (this.metaChanged) out.push({ db: META_DB, key: '' });
+    this.metaChanged = false;
+    return out;
+  }
+
+  /** @internal called by Database */
+  noteKey(db: number, key: string): void {
+    if (this.trackChanges) this.changed[db].add(key);
+  }
+
+  /** @internal called by Database */
+  noteFlush(db: number): void {
+    if (!this.trackChanges) return;
+    this.changed[db].clear();
+    this.marks.push({ flushDb: db });
+    this.metaChanged = true;
+  }
+
+  /** @internal called by Database */
+  noteMeta(): void {
+    if (this.trackChanges) this.metaChanged = true;
+  }
+
+  /** The record for one key: its value, a tombstone, or null when neither is kept. */
+  encodeRecord(db: number, key: string): { key: Buffer; value: Buffer } | null {
+    if (db === META_DB) return this.encodeMeta();
+    const d = this.dbs[db];
+    if (d === undefined) return null;
+    const rkey = Buffer.allocUnsafe(1 + key.length);
+    rkey[0] = db;
+    rkey.write(key, 1, 'latin1');
+    const e = d.rawEntry(key);
+    if (e !== undefined) {
+      const payload = e.value.value;
+      const value = Buffer.allocUnsafe(RECORD_HEADER + payload.length);
+      writeHeader(value, TYPE_STRING, e.expireAt, e.version);
+      payload.copy(value, RECORD_HEADER);
+      return { key: rkey, value };
+    }
+    const t = d.tombstone(key);
+    if (t === undefined) return null;
+    const value = Buffer.allocUnsafe(RECORD_HEADER);
+    writeHeader(value, TYPE_TOMBSTONE, NO_EXPIRE, t);
+    return { key: rkey, value };
+  }
+
+  /** Restores one record written by encodeRecord (into a cleared keyspace). Copies the bytes. */
+  applyRecord(recordKey: Buffer, recordValue: Buffer): void {
+    if (recordKey.length === 0) throw new RangeError('empty record key');
+    if (recordKey[0] === META_DB) {
+      const n = Math.min(recordValue[0] ?? 0, this.dbs.length);
+      for (let i = 0; i < n; i++) this.dbs[i].versionFloor = recordValue.readDoubleBE(1 + 8 * i);
+      return;
+    }
+    const db = this.dbs[recordKey[0]];
+    if (db === undefined) throw new RangeError(`record for db ${recordKey[0]} out of range`);
+    if (recordValue.length < RECORD_HEADER) throw new RangeError('record value truncated');
+    const key = recordKey.toString('latin1', 1);
+    const type = recordValue[0];
+    const expireAt = recordValue.readDoubleBE(1);
+    const version = recordValue.readDoubleBE(9);
+    switch (type) {
+      case TYPE_TOMBSTONE:
+        db.restoreTombstone(key, version);
+        return;
+      case TYPE_STRING:
+        db.restoreEntry(key, stringValue(Buffer.from(recordValue.subarray(RECORD_HEADER))), expireAt, version);
+        return;
+      default:
+        throw new RangeError(`unknown record type ${type}`);
+    }
+  }
+
+  private encodeMeta(): { key: Buffer; value: Buffer } {
+    const value = Buffer.allocUnsafe(1 + 8 * this.dbs.length);
+    value[0] = this.dbs.length;
+    this.dbs.forEach((d, i) => value.writeDoubleBE(d.versionFloor, 1 + 8 * i));
+    return { key: Buffer.from([META_DB]), value };
+  }
+
+  private dropChanges(): void {
+    for (const s of this.changed) s.clear();
+    this.marks = [];
+    this.metaChanged = false;
+  }
+}
+
+function writeHeader(buf: Buffer, type: number, expireAt: number, version: number): void {
+  buf[0] = type;
+  buf.writeDoubleBE(expireAt, 1);
+  buf.writeDoubleBE(version, 9);
+}

@@ -1,0 +1,290 @@
+import { expect } from 'chai';
+import type { Value } from '../../../server/keyspace';
+import { dataCommands } from '../../../server/commands/index';
+import { command, argv, err, Harness, OK_ } from './helpers';
+
+const NOT_INT = err('ERR value is not an integer or out of range');
+const SYNTAX = err('ERR syntax error');
+
+describe('key commands', () => {
+  let h: Harness;
+  beforeEach(() => {
+    h = new Harness();
+  });
+
+  describe('DEL / UNLINK / EXISTS / TOUCH / TYPE', () => {
+    it('DEL counts deleted keys; expired keys do not count', () => {
+      h.run('mset', 'a', 1, 'b', 2, 'c', 3);
+      h.run('set', 'e', 1, 'PX', 10);
+      h.now += 10;
+      expect(h.run('del', 'a', 'b', 'missing', 'a', 'e')).to.equal(2);
+      expect(h.run('unlink', 'c', 'c')).to.equal(1);
+      expect(h.ks.dbs[0].size()).to.equal(0);
+    });
+
+    it('EXISTS counts repeats; TOUCH counts existing keys', () => {
+      h.run('set', 'a', 1);
+      expect(h.run('exists', 'a', 'a', 'b')).to.equal(2);
+      expect(h.run('touch', 'a', 'b', 'a')).to.equal(2);
+    });
+
+    it('TYPE answers a status reply, none when absent', () => {
+      h.run('set', 'a', 1);
+      expect(h.run('type', 'a')).to.deep.equal({ status: 'string' });
+      expect(h.run('type', 'b')).to.deep.equal({ status: 'none' });
+      h.ks.dbs[0].set('l', { type: 'list' } as unknown as Value, 99);
+      expect(h.run('type', 'l')).to.deep.equal({ status: 'list' });
+    });
+  });
+
+  describe('EXPIRE family', () => {
+    it('sets deadlines in seconds and milliseconds, relative and absolute', () => {
+      h.run('set', 'k', 'v');
+      expect(h.run('expire', 'k', 100)).to.equal(1);
+      expect(h.run('pttl', 'k')).to.equal(100000);
+      expect(h.run('pexpire', 'k', 1500)).to.equal(1);
+      expect(h.run('pttl', 'k')).to.equal(1500);
+      expect(h.run('ttl', 'k')).to.equal(2); // (1500 + 500) / 1000, rounded like Redis
+      expect(h.run('expireat', 'k', Math.floor(h.now / 1000) + 60)).to.equal(1);
+      expect(h.run('expiretime', 'k')).to.equal(Math.floor(h.now / 1000) + 60);
+      expect(h.run('pexpireat', 'k', h.now + 1234)).to.equal(1);
+      expect(h.run('pexpiretime', 'k')).to.equal(h.now + 1234);
+      expect(h.run('expire', 'missing', 100)).to.equal(0);
+    });
+
+    it('a past deadline deletes the key and answers 1', () => {
+      h.run('set', 'a', 'v');
+      h.run('set', 'b', 'v');
+      h.run('set', 'c', 'v');
+      expect(h.run('expire', 'a', -1)).to.equal(1);
+      expect(h.run('pexpireat', 'b', h.now)).to.equal(1);
+      expect(h.run('expireat', 'c', 0)).to.equal(1);
+      expect(h.run('exists', 'a', 'b', 'c')).to.equal(0);
+      expect(h.ks.dbs[0].size()).to.equal(0);
+    });
+
+    it('NX / XX / GT / LT follow Redis 7 (no TTL counts as infinite)', () => {
+      h.run('set', 'k', 'v');
+      expect(h.run('expire', 'k', 100, 'XX')).to.equal(0);
+      expect(h.run('expire', 'k', 100, 'GT')).to.equal(0);
+      expect(h.run('expire', 'k', 100, 'LT')).to.equal(1);
+      expect(h.run('expire', 'k', 200, 'NX')).to.equal(0);
+      expect(h.run('expire', 'k', 200, 'xx')).to.equal(1);
+      expect(h.run('expire', 'k', 100, 'gt')).to.equal(0);
+      expect(h.run('expire', 'k', 300, 'GT')).to.equal(1);
+      expect(h.run('expire', 'k', 300, 'LT')).to.equal(0);
+      expect(h.run('expire', 'k', 50, 'LT', 'XX')).to.equal(1);
+      expect(h.run('ttl', 'k')).to.equal(50);
+      h.run('persist', 'k');
+      expect(h.run('expire', 'k', 10, 'NX')).to.equal(1);
+    });
+
+    it('rejects bad options and overflow with Redis errors', () => {
+      h.run('set', 'k', 'v');
+      expect(h.run('expire', 'k', 10, 'NX', 'XX')).to.deep.equal(err('ERR NX and XX, GT or LT options at the same time are not compatible'));
+      expect(h.run('expire', 'k', 10, 'NX', 'GT')).to.deep.equal(err('ERR NX and XX, GT or LT options at the same time are not compatible'));
+      expect(h.run('expire', 'k', 10, 'GT', 'LT')).to.deep.equal(err('ERR GT and LT options at the same time are not compatible'));
+      expect(h.run('expire', 'k', 10, 'FOO')).to.deep.equal(err('ERR Unsupported option FOO'));
+      expect(h.run('expire', 'k', 'abc')).to.deep.equal(NOT_INT);
+      expect(h.run('expire', 'k', 'abc', 'FOO')).to.deep.equal(err('ERR Unsupported option FOO')); // options first
+      expect(h.run('expire', 'k', '9223372036854775807')).to.deep.equal(err("ERR invalid expire time in 'expire' command"));
+      expect(h.run('expire', 'k', '-9223372036854775808')).to.deep.equal(err("ERR invalid expire time in 'expire' command"));
+      expect(h.run('pexpire', 'k', '9223372036854775807')).to.deep.equal(err("ERR invalid expire time in 'pexpire' command"));
+      expect(h.run('expireat', 'k', '9223372036854775807')).to.deep.equal(err("ERR invalid expire time in 'expireat' command"));
+      expect(h.run('pexpireat', 'k', '9223372036854775807')).to.equal(1);
+      expect(h.run('ttl', 'k')).to.be.greaterThan(1e14);
+    });
+
+    it('relative forms are logged as PEXPIREAT so a late apply keeps the deadline', () => {
+      const t = h.now;
+      const logged = command('expire').rewrite!(argv('expire', 'k', 10, 'GT'), t);
+      expect(logged.map(String)).to.deep.equal(['PEXPIREAT', 'k', String(t + 10000), 'GT']);
+      expect(command('pexpire').rewrite!(argv('pexpire', 'k', 10), t).map(String)).to.deep.equal(['PEXPIREAT', 'k', String(t + 10)]);
+      expect(command('expireat').rewrite!(argv('expireat', 'k', 10), t).map(String)).to.deep.equal(['PEXPIREAT', 'k', '10000']);
+      expect(command('pexpireat').rewrite!(argv('pexpireat', 'k', 10), t).map(String)).to.deep.equal(['pexpireat', 'k', '10']);
+      expect(command('expire').rewrite!(argv('expire', 'k', 10, 'NX', 'XX'), t).map(String)).to.deep.equal(['expire', 'k', '10', 'NX', 'XX']);
+      h.run('set', 'k', 'v');
+      h.now += 3000;
+      expect(h.exec(...logged)).to.equal(0); // GT against no TTL: same answer as EXPIRE would give
+      expect(h.exec('PEXPIREAT', 'k', String(t + 10000))).to.equal(1);
+      expect(h.run('pttl', 'k')).to.equal(7000);
+    });
+
+    it('TTL / PTTL / EXPIRETIME / PEXPIRETIME answer -2 and -1', () => {
+      for (const c of ['ttl', 'pttl', 'expiretime', 'pexpiretime']) {
+        expect(h.run(c, 'missing')).to.equal(-2);
+        h.run('set', 'k', 'v');
+        expect(h.run(c, 'k')).to.equal(-1);
+      }
+      h.run('set', 'k', 'v', 'PXAT', h.now + 1499);
+      expect(h.run('ttl', 'k')).to.equal(1);
+      expect(h.run('expiretime', 'k')).to.equal(Math.floor((h.now + 1499 + 500) / 1000));
+    });
+
+    it('PERSIST', () => {
+      expect(h.run('persist', 'k')).to.equal(0);
+      h.run('set', 'k', 'v');
+      expect(h.run('persist', 'k')).to.equal(0);
+      h.run('expire', 'k', 10);
+      expect(h.run('persist', 'k')).to.equal(1);
+      expect(h.run('ttl', 'k')).to.equal(-1);
+    });
+  });
+
+  describe('KEYS / RANDOMKEY / DBSIZE', () => {
+    it('KEYS matches globs, skips expired keys, returns binary keys', () => {
+      h.run('mset', 'one', 1, 'two', 2, 'three', 3, 'four', 4);
+      h.run('set', Buffer.from([0xff, 0x00]), 'bin');
+      h.run('set', 'tmp', 1, 'PX', 1);
+      h.now += 1;
+      expect((h.run('keys', '*o*') as string[]).sort()).to.deep.equal(['four', 'one', 'two']);
+      expect((h.run('keys', 't??') as string[]).sort()).to.deep.equal(['two']);
+      expect((h.run('keys', '*') as string[]).length).to.equal(5);
+      expect(h.raw('keys', Buffer.from([0xff, 0x2a]))).to.deep.equal([Buffer.from([0xff, 0x00])]);
+      expect(h.run('dbsize')).to.equal(6); // DBSIZE counts keys not yet deleted, like Redis
+    });
+
+    it('RANDOMKEY', () => {
+      expect(h.run('randomkey')).to.equal(null);
+      h.run('set', 'only', 1);
+      expect(h.run('randomkey')).to.equal('only');
+    });
+  });
+
+  describe('RENAME / RENAMENX / COPY / MOVE', () => {
+    it('RENAME moves value and TTL, overwrites the destination', () => {
+      expect(h.run('rename', 'a', 'b')).to.deep.equal(err('ERR no such key'));
+      h.run('set', 'a', 'A', 'EX', 100);
+      h.run('set', 'b', 'B');
+      expect(h.run('rename', 'a', 'b')).to.deep.equal(OK_);
+      expect(h.run('get', 'b')).to.equal('A');
+      expect(h.run('ttl', 'b')).to.equal(100);
+      expect(h.run('exists', 'a')).to.equal(0);
+      expect(h.run('rename', 'b', 'b')).to.deep.equal(OK_);
+      h.run('set', 'c', 'C');
+      h.run('rename', 'c', 'b');
+      expect(h.run('ttl', 'b')).to.equal(-1); // the destination's TTL went with its old value
+    });
+
+    it('RENAMENX', () => {
+      expect(h.run('renamenx', 'a', 'b')).to.deep.equal(err('ERR no such key'));
+      h.run('mset', 'a', 'A', 'b', 'B');
+      expect(h.run('renamenx', 'a', 'b')).to.equal(0);
+      expect(h.run('renamenx', 'a', 'a')).to.equal(0);
+      expect(h.run('renamenx', 'a', 'c')).to.equal(1);
+      expect(h.run('mget', 'a', 'c')).to.deep.equal([null, 'A']);
+    });
+
+    it('COPY within and across databases, with REPLACE', () => {
+      h.run('set', 'src', 'v', 'EX', 100);
+      expect(h.run('copy', 'src', 'dst')).to.equal(1);
+      expect(h.run('get', 'dst')).to.equal('v');
+      expect(h.run('ttl', 'dst')).to.equal(100);
+      expect(h.run('copy', 'src', 'dst')).to.equal(0);
+      h.run('set', 'src', 'w');
+      expect(h.run('copy', 'src', 'dst', 'REPLACE')).to.equal(1);
+      expect(h.run('get', 'dst')).to.equal('w');
+      expect(h.run('copy', 'src', 'dst', 'DB', 3)).to.equal(1);
+      expect(h.ks.dbs[3].lookupRead('dst', h.now)!.value.toString()).to.equal('w');
+      expect(h.run('copy', 'src', 'src')).to.deep.equal(err('ERR source and destination objects are the same'));
+      expect(h.run('copy', 'src', 'src', 'DB', 3)).to.equal(1);
+      expect(h.run('copy', 'missing', 'x')).to.equal(0);
+      expect(h.run('copy', 'src', 'x', 'DB', 16)).to.deep.equal(err('ERR DB index is out of range'));
+      expect(h.run('copy', 'src', 'x', 'DB', 'a')).to.deep.equal(NOT_INT);
+      expect(h.run('copy', 'src', 'x', 'FOO')).to.deep.equal(SYNTAX);
+      expect(h.run('copy', 'src', 'x', 'DB')).to.deep.equal(SYNTAX);
+    });
+
+    it('MOVE', () => {
+      h.run('set', 'k', 'v', 'EX', 50);
+      expect(h.run('move', 'k', 0)).to.deep.equal(err('ERR source and destination objects are the same'));
+      expect(h.run('move', 'k', 99)).to.deep.equal(err('ERR DB index is out of range'));
+      expect(h.run('move', 'k', 2)).to.equal(1);
+      expect(h.run('exists', 'k')).to.equal(0);
+      expect(h.ks.dbs[2].getExpire('k')).to.equal(h.now + 50000);
+      expect(h.run('move', 'k', 2)).to.equal(0);
+      h.db = 2;
+      h.ks.dbs[0].set('k', { type: 'string', value: Buffer.from('x') }, 1000);
+      expect(h.run('move', 'k', 0)).to.equal(0); // exists in the target
+    });
+  });
+
+  describe('FLUSHDB / FLUSHALL / SWAPDB', () => {
+    it('FLUSHDB empties the current db only; FLUSHALL every db', () => {
+      h.run('set', 'a', 1);
+      h.ks.dbs[1].set('b', { type: 'string', value: Buffer.from('x') }, 1000);
+      expect(h.run('flushdb')).to.deep.equal(OK_);
+      expect(h.run('dbsize')).to.equal(0);
+      expect(h.ks.dbs[1].size()).to.equal(1);
+      expect(h.run('flushall', 'ASYNC')).to.deep.equal(OK_);
+      expect(h.ks.dbs[1].size()).to.equal(0);
+      expect(h.run('flushdb', 'sync')).to.deep.equal(OK_);
+      expect(h.run('flushdb', 'lazy')).to.deep.equal(SYNTAX);
+      expect(h.run('flushall', 'sync', 'async')).to.deep.equal(SYNTAX);
+    });
+
+    it('SWAPDB', () => {
+      h.run('set', 'zero', 0);
+      expect(h.run('swapdb', 0, 1)).to.deep.equal(OK_);
+      expect(h.run('dbsize')).to.equal(0);
+      expect(h.ks.dbs[1].size()).to.equal(1);
+      expect(h.run('swapdb', 0, 0)).to.deep.equal(OK_);
+      expect(h.run('swapdb', 44, 55)).to.deep.equal(err('ERR DB index is out of range'));
+      expect(h.run('swapdb', 44, 'a')).to.deep.equal(err('ERR invalid second DB index'));
+      expect(h.run('swapdb', 'a', 55)).to.deep.equal(err('ERR invalid first DB index'));
+      expect(h.run('swapdb', 'a', 'b')).to.deep.equal(err('ERR invalid first DB index'));
+    });
+  });
+
+  describe('the command table entries', () => {
+    it('have unique names and Redis arities, flags and key positions', () => {
+      const names = dataCommands.map((c) => c.name);
+      expect(new Set(names).size).to.equal(names.length);
+      const spot: Record<string, [number, string[], number, number, number]> = {
+        get: [2, ['readonly', 'fast'], 1, 1, 1],
+        set: [-3, ['write', 'denyoom'], 1, 1, 1],
+        mset: [-3, ['write', 'denyoom'], 1, -1, 2],
+        mget: [-2, ['readonly', 'fast'], 1, -1, 1],
+        del: [-2, ['write'], 1, -1, 1],
+        expire: [-3, ['write', 'fast'], 1, 1, 1],
+        keys: [2, ['readonly'], 0, 0, 0],
+        scan: [-2, ['readonly'], 0, 0, 0],
+        rename: [3, ['write'], 1, 2, 1],
+        flushall: [-1, ['write'], 0, 0, 0],
+        getex: [-2, ['write', 'fast'], 1, 1, 1],
+        incrbyfloat: [3, ['write', 'denyoom', 'fast'], 1, 1, 1],
+      };
+      for (const [name, [arity, flags, first, last, step]] of Object.entries(spot)) {
+        const c = command(name);
+        expect(c.arity, name).to.equal(arity);
+        expect(c.flags, name).to.deep.equal(flags);
+        expect([c.firstKey, c.lastKey, c.keyStep], name).to.deep.equal([first, last, step]);
+      }
+      for (const c of dataCommands) {
+        expect(c.doc.summary, c.name).to.be.a('string').and.not.empty;
+        expect(c.doc.since, c.name).to.match(/^\d+\.\d+\.\d+$/);
+        expect(c.aclCategories.some((a) => a === '@read' || a === '@write'), c.name).to.equal(true);
+        expect(c.flags.includes('write') !== c.flags.includes('readonly'), c.name).to.equal(true);
+      }
+    });
+
+    it('arity errors come from check and exec alike', () => {
+      expect(command('get').check!(argv('get'))).to.deep.include({ message: "ERR wrong number of arguments for 'get' command" });
+      expect(command('dbsize').exec(h.ctx(false), argv('dbsize', 'x'))).to.deep.include({
+        message: "ERR wrong number of arguments for 'dbsize' command",
+      });
+    });
+  });
+
+  it('writes record the log index as the key version (WATCH)', () => {
+    h.run('set', 'k', 'v');
+    const v1 = h.ks.dbs[0].version('k');
+    expect(v1).to.equal(h.index);
+    h.run('get', 'k'); // reads do not bump it
+    expect(h.ks.dbs[0].version('k')).to.equal(v1);
+    h.run('set', 'k', 'v', 'NX'); // a no-op write does not bump it
+    expect(h.ks.dbs[0].version('k')).to.equal(v1);
+    h.run('del', 'k');
+    expect(h.ks.dbs[0].version('k')).to.equal(h.index);
+  });
+});
