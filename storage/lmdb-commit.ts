@@ -68,6 +68,8 @@ export class CommitQueue {
   private scheduled = false;
   private inFlight = false;
   private closed = false;
+  /** Set when the environment could only be opened read-only: every write is refused with it. */
+  private refusal: StorageError | undefined;
   private idleWaiters: Array<() => void> = [];
   /** Transactions committed by this queue (for tests and INFO). */
   transactions = 0;
@@ -97,8 +99,22 @@ export class CommitQueue {
     this.closed = true;
   }
 
+  refuseWrites(error: StorageError): void {
+    this.refusal = error;
+  }
+
+  /** Throws if a write would be refused; stores call it before touching their in-memory state. */
+  checkWritable(): void {
+    if (this.closed) throw new StorageClosedError();
+    if (this.refusal) throw this.refusal;
+  }
+
   private enqueue(item: Omit<Pending, 'resolve' | 'reject'>): Promise<void> {
-    if (this.closed) return Promise.reject(new StorageClosedError());
+    try {
+      this.checkWritable();
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ ...item, resolve, reject });
       this.schedule();
@@ -165,7 +181,12 @@ export class CommitQueue {
     this.queue = [];
     this.inFlight = false;
     this.lastError = failure;
-    this.options.onFailure(failure);
+    try {
+      this.options.onFailure(failure);
+    } catch (reloadError) {
+      // The store could not re-read its state: refuse further writes rather than build on a wrong view.
+      this.refusal = classifyStorageError(reloadError, this.options.dir, 'reload after failed commit');
+    }
     for (const item of dropped) item.reject(failure);
     this.afterTransaction();
   }
