@@ -13,9 +13,23 @@ export interface ServerConfig {
   maxclients: number;
   'loglevel': string;
   databases: number;
+  'node-id': number;
+  'peer-port': number;
+  'peer-bind': string;
+  members: string;
+  join: string;
+  'cluster-secret': string;
+  'tick-ms': number;
+  'election-ticks': number;
+  'heartbeat-ticks': number;
+  sync: string;
+  'read-mode': string;
+  'write-timeout-ms': number;
+  'snapshot-entries': number;
+  'log-tail': number;
 }
 
-type Kind = 'int' | 'string' | 'bytes';
+type Kind = 'int' | 'string' | 'bytes' | 'enum';
 
 interface OptionSpec {
   name: keyof ServerConfig;
@@ -27,6 +41,8 @@ interface OptionSpec {
   /** Hidden from CONFIG GET output values (requirepass is shown as Redis does). */
   min?: number;
   max?: number;
+  /** Allowed values of an 'enum' option. */
+  values?: string[];
 }
 
 export const OPTIONS: OptionSpec[] = [
@@ -38,6 +54,40 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'maxclients', kind: 'int', default: 10000, min: 1, mutable: true, help: 'most client connections at once' },
   { name: 'loglevel', kind: 'string', default: 'info', mutable: true, help: 'log level: debug, info, warn, error' },
   { name: 'databases', kind: 'int', default: 16, min: 1, max: 16, mutable: false, help: 'number of logical databases (SELECT 0..n-1)' },
+  { name: 'node-id', kind: 'int', default: 1, min: 1, max: 2 ** 31, mutable: false, help: 'this node\'s Raft id (unique in the cluster)' },
+  { name: 'peer-port', kind: 'int', default: 0, min: 0, max: 65535, mutable: false, help: 'port for Raft traffic between nodes (0: client port + 10000)' },
+  { name: 'peer-bind', kind: 'string', default: '', mutable: false, help: 'address for Raft traffic (empty: same as --bind)' },
+  {
+    name: 'members',
+    kind: 'string',
+    default: '',
+    mutable: false,
+    help: 'initial cluster, id@host:port:peerport,... (empty: a one-node cluster); read on first start only',
+  },
+  { name: 'join', kind: 'enum', values: ['no', 'yes'], default: 'no', mutable: false, help: 'start empty and wait to be added with RAFT.NODE ADD' },
+  { name: 'cluster-secret', kind: 'string', default: '', mutable: false, help: 'shared secret peers authenticate with (required with peers)' },
+  { name: 'tick-ms', kind: 'int', default: 50, min: 1, max: 10000, mutable: false, help: 'length of one Raft tick' },
+  { name: 'election-ticks', kind: 'int', default: 10, min: 2, max: 1000, mutable: false, help: 'ticks without a leader before an election (randomised up to 2x)' },
+  { name: 'heartbeat-ticks', kind: 'int', default: 1, min: 1, max: 1000, mutable: false, help: 'ticks between leader heartbeats' },
+  {
+    name: 'sync',
+    kind: 'enum',
+    values: ['always', 'batch', 'none'],
+    default: 'always',
+    mutable: false,
+    help: 'fsync policy: always (no acknowledged write lost), batch (background fsync; a machine crash may lose the last moments), none',
+  },
+  {
+    name: 'read-mode',
+    kind: 'enum',
+    values: ['local', 'lease', 'linearizable'],
+    default: 'local',
+    mutable: true,
+    help: 'default read consistency: local, lease (leader lease) or linearizable (ReadIndex); per connection: CLIENT READMODE',
+  },
+  { name: 'write-timeout-ms', kind: 'int', default: 5000, min: 1, mutable: true, help: 'how long a write waits for a leader before -CLUSTERDOWN' },
+  { name: 'snapshot-entries', kind: 'int', default: 50000, min: 10, mutable: true, help: 'compact the log once this many entries are covered by the durable keyspace' },
+  { name: 'log-tail', kind: 'int', default: 10000, min: 0, mutable: true, help: 'entries kept after compaction for followers that lag a little' },
 ];
 
 export class ConfigError extends Error {}
@@ -63,6 +113,11 @@ export function parseBytes(s: string): number | undefined {
 /** Validates and converts a value for an option; throws ConfigError with a clear message. */
 export function parseOptionValue(spec: OptionSpec, raw: string): string | number {
   if (spec.kind === 'string') return raw;
+  if (spec.kind === 'enum') {
+    const v = raw.toLowerCase();
+    if (!spec.values!.includes(v)) throw new ConfigError(`argument must be one of: ${spec.values!.join(', ')}`);
+    return v;
+  }
   const n = spec.kind === 'bytes' ? parseBytes(raw) : /^-?\d+$/.test(raw) ? Number(raw) : undefined;
   if (n === undefined || !Number.isSafeInteger(n)) throw new ConfigError(`argument couldn't be parsed into an integer`);
   if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {

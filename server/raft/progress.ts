@@ -100,6 +100,12 @@ export class Progress {
   sentCommit = 0;
   /** Highest heartbeat round the peer echoed in this term (ReadIndex and lease). */
   ackedRound = 0;
+  /**
+   * Send an App even if it carries nothing new: set when a heartbeat response
+   * shows the peer behind, so that lost Apps are detected (the peer rejects
+   * or acknowledges, either of which frees the inflight window).
+   */
+  appWanted = false;
   readonly inflights: Inflights;
 
   constructor(
@@ -114,6 +120,7 @@ export class Progress {
 
   private resetState(state: ProgressState): void {
     this.msgAppFlowPaused = false;
+    this.appWanted = false;
     this.pendingSnapshot = 0;
     this.state = state;
     this.inflights.reset();
@@ -185,6 +192,7 @@ export class Progress {
     return true;
   }
 
+  /** No App at all may be sent now (a full replicate window still allows empty Apps, see raft.ts). */
   isPaused(): boolean {
     switch (this.state) {
       case ProgressState.Probe:

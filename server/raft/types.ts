@@ -83,7 +83,7 @@ export enum MessageType {
   // Local inputs (never sent over the wire)
   Hup = 0, // start an election
   Beat = 1, // leader: send heartbeats
-  Prop = 2, // proposal (also forwarded follower -> leader when enabled)
+  Prop = 2, // proposal via step() (= propose(entries' data)); a follower refuses, the driver forwards writes
   Unreachable = 3, // driver reports a peer unreachable
   SnapStatus = 4, // driver reports a snapshot transfer finished (reject = failed)
   // Wire messages
@@ -96,7 +96,7 @@ export enum MessageType {
   Snap = 16,
   Heartbeat = 17,
   HeartbeatResp = 18,
-  TransferLeader = 19,
+  TransferLeader = 19, // reserved: transferLeader() is local to the leader (drivers forward admin requests)
   TimeoutNow = 20,
   ReadIndex = 21,
   ReadIndexResp = 22,
@@ -153,13 +153,22 @@ export interface ReadState {
  *  1. if hardState has a new term or vote, persist it before sending anything;
  *  2. messages of type App/Snap/Heartbeat from a leader may be sent at once
  *     (the leader writes its log in parallel with its followers, Raft thesis 10.2.1);
- *  3. persist `entries` (discarding any persisted entries with index >= entries[0].index)
- *     and hardState, in one durable write; install `snapshot` if present;
+ *  3. install `snapshot` if present (the keyspace data streamed by the leader,
+ *     then LogStore.compact(snapshot.index, snapshot)); persist `entries`
+ *     (LogStore.append discards persisted entries with index >= entries[0].index)
+ *     and hardState, in one durable write when possible;
  *  4. send the remaining messages (acknowledgements must follow persistence);
- *  5. apply committedEntries in order;
+ *  5. apply committedEntries in order (a ConfChange entry: applyConfChange());
+ *     serve readStates once the applied index reaches theirs;
  *  6. call advance(ready).
+ * The driver may call ready() again before advance() (e.g. while a write is
+ * in flight); Readies must then be processed and advanced in the order
+ * returned, and the messages of step 4 and the entries of step 5 of a Ready
+ * wait until the writes of that Ready AND of every earlier one are durable
+ * (an acknowledgement may cover entries written by an earlier Ready).
  * The leader counts its own log toward the commit quorum only for entries it
- * has persisted, i.e. after advance().
+ * has persisted, i.e. after advance(). The arrays of a Ready are read-only
+ * (empty ones are shared and frozen).
  */
 export interface Ready {
   softState?: SoftState;
