@@ -4,13 +4,17 @@ import { ReplyWriter, type Protocol } from '../protocol/encoder';
 import { ErrorReply, type Reply } from '../protocol/reply';
 
 /**
- * A reply position in a connection's output: writes wait for their entry to
- * be applied, reads queued behind them run only once the writes before them
- * have been applied (so a pipeline reads its own writes).
+ * A reply position in a connection's output. Writes wait for their entry to
+ * be applied; reads queued behind a write start only once every write before
+ * them has been applied (so a pipeline reads its own writes); replies leave
+ * strictly in request order.
  */
 interface Slot {
   reply: Reply | undefined;
-  run: (() => Reply) | undefined;
+  /** Produces the reply (a read); undefined for writes and ready replies. */
+  start: ((done: (r: Reply) => void) => void) | undefined;
+  isWrite: boolean;
+  started: boolean;
 }
 
 export interface ConnectionHooks {
@@ -29,6 +33,8 @@ export class ClientConnection {
   libName = '';
   libVer = '';
   lastCommand = 'NULL';
+  /** Read consistency chosen with CLIENT READMODE; undefined = the server default. */
+  readMode: 'local' | 'lease' | 'linearizable' | undefined;
   lastActive: number;
   readonly createdAt: number;
   readonly addr: string;
@@ -101,37 +107,69 @@ export class ClientConnection {
       this.writer.write(r, this.proto);
       this.markDirty();
     } else {
-      this.queue.push({ reply: r, run: undefined });
+      this.queue.push({ reply: r, start: undefined, isWrite: false, started: true });
     }
   }
 
-  /** A read: runs now if nothing is pending, else after the writes queued before it. */
+  /** A read answered synchronously: runs now unless writes of this connection are still pending. */
   read(run: () => Reply): void {
     if (this.queue.length === 0) this.reply(run());
-    else this.queue.push({ reply: undefined, run });
+    else this.readAsync((done) => done(run()));
+  }
+
+  /** A read that may answer later (lease / ReadIndex barrier); starts once no write is pending ahead of it. */
+  readAsync(start: (done: (r: Reply) => void) => void): void {
+    const slot: Slot = { reply: undefined, start, isWrite: false, started: false };
+    this.queue.push(slot);
+    if (this.unresolvedWrites === 0) this.startSlot(slot);
   }
 
   /** Reserves the reply position of a write; call the result with the applied reply. */
   pendingWrite(): (r: Reply) => void {
-    const slot: Slot = { reply: undefined, run: undefined };
+    const slot: Slot = { reply: undefined, start: undefined, isWrite: true, started: true };
     this.queue.push(slot);
+    this.unresolvedWrites++;
     return (r: Reply) => {
+      if (slot.reply !== undefined) return;
       slot.reply = r;
-      if (this.queue[0] === slot) this.drainQueue();
+      this.unresolvedWrites--;
+      this.advanceQueue();
     };
   }
 
-  private drainQueue(): void {
-    const q = this.queue;
-    while (q.length > 0) {
-      const head = q[0];
-      if (head.reply === undefined) {
-        if (head.run === undefined) break; // a write still waiting for apply
-        head.reply = head.run();
-      }
-      this.writer.write(head.reply, this.proto);
-      q.shift();
+  private unresolvedWrites = 0;
+  private advancing = false;
+  private advanceAgain = false;
+
+  private startSlot(slot: Slot): void {
+    slot.started = true;
+    slot.start!((r) => {
+      if (slot.reply !== undefined) return;
+      slot.reply = r;
+      this.advanceQueue();
+    });
+  }
+
+  /** Starts reads no longer blocked by writes and writes out the completed head of the queue. */
+  private advanceQueue(): void {
+    if (this.advancing) {
+      this.advanceAgain = true;
+      return;
     }
+    this.advancing = true;
+    const q = this.queue;
+    do {
+      this.advanceAgain = false;
+      let blocked = false;
+      for (let i = 0; i < q.length; i++) {
+        const s = q[i];
+        if (s.reply !== undefined) continue;
+        if (s.isWrite) blocked = true;
+        else if (!s.started && !blocked) this.startSlot(s);
+      }
+      while (q.length > 0 && q[0].reply !== undefined) this.writer.write(q.shift()!.reply!, this.proto);
+    } while (this.advanceAgain);
+    this.advancing = false;
     this.markDirty();
   }
 

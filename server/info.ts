@@ -94,8 +94,84 @@ function statsSection(s: Server): Section {
   ];
 }
 
-function replicationSection(_s: Server): Section {
-  return ['Replication', [['role', 'master'], ['connected_slaves', 0]]];
+/**
+ * INFO replication with Redis's fields, so tools that read it understand a
+ * cluster: the leader is `role:master` with its followers as `slaveN`, a
+ * follower is `role:slave` of the leader's client address.
+ */
+function replicationSection(s: Server): Section {
+  const c = s.cluster;
+  if (!c) return ['Replication', [['role', 'master'], ['connected_slaves', 0]]];
+  const st = c.status();
+  const fields: Array<[string, string | number]> = [];
+  if (st.role === 'leader') {
+    fields.push(['role', 'master']);
+    const peers = c.transport?.stats();
+    const followers = st.progress;
+    fields.push(['connected_slaves', followers.filter((p) => peers?.get(p.id)?.connected).length]);
+    followers.forEach((p, i) => {
+      const m = c.members.get(p.id);
+      const online = peers?.get(p.id)?.connected ? 'online' : 'offline';
+      fields.push([`slave${i}`, `ip=${m?.host ?? '?'},port=${m?.port ?? 0},state=${online},offset=${p.match},lag=${st.commit - p.match}`]);
+    });
+    fields.push(['master_repl_offset', st.commit]);
+  } else {
+    const leader = c.members.get(st.leader);
+    fields.push(['role', 'slave']);
+    fields.push(['master_host', leader?.host ?? '']);
+    fields.push(['master_port', leader?.port ?? 0]);
+    const up = st.leader !== 0 && (c.transport?.stats().get(st.leader)?.connected ?? false);
+    fields.push(['master_link_status', up ? 'up' : 'down']);
+    fields.push(['slave_repl_offset', st.applied]);
+    fields.push(['slave_read_only', 0]);
+    fields.push(['connected_slaves', 0]);
+    fields.push(['master_repl_offset', st.commit]);
+  }
+  return ['Replication', fields];
+}
+
+/** INFO raft: this node's view of the cluster. */
+function raftSection(s: Server): Section {
+  const c = s.cluster;
+  if (!c) return ['Raft', [['raft_enabled', 0]]];
+  const st = c.status();
+  const leader = c.members.get(st.leader);
+  const conf = c.confState();
+  const stats = c.storage.stats();
+  const snap = c.storage.keyspace.snapshotMeta();
+  const fields: Array<[string, string | number]> = [
+    ['raft_node_id', st.id],
+    ['raft_role', conf.learners.includes(st.id) ? 'learner' : st.role],
+    ['raft_term', st.term],
+    ['raft_leader_id', st.leader],
+    ['raft_leader_addr', leader ? `${leader.host}:${leader.port}` : ''],
+    ['raft_commit_index', st.commit],
+    ['raft_applied_index', s.fsm.appliedIndex],
+    ['raft_first_index', st.firstIndex],
+    ['raft_last_index', st.lastIndex],
+    ['raft_snapshot_index', snap.index],
+    ['raft_log_bytes', stats.logBytes],
+    ['raft_file_bytes', stats.fileBytes],
+    ['raft_sync', stats.sync],
+    ['raft_read_mode_default', s.config['read-mode']],
+    ['raft_lease_valid', st.role === 'leader' && st.leaseValidUntilTick > st.tick ? 1 : 0],
+    ['raft_disk_error', c.diskError ? c.diskError.message.replace(/[\r\n]/g, ' ') : ''],
+    ['raft_voters', conf.voters.join(',')],
+    ['raft_learners', conf.learners.join(',')],
+  ];
+  const progress = new Map(st.progress.map((p) => [p.id, p]));
+  for (const id of [...conf.voters, ...conf.learners].sort((a, b) => a - b)) {
+    const m = c.members.get(id);
+    const p = progress.get(id);
+    const role = conf.learners.includes(id) ? 'learner' : 'voter';
+    const addr = m ? `${m.host}:${m.port}` : '';
+    const peer = m ? m.peerPort : 0;
+    const match = id === st.id ? st.lastIndex : (p?.match ?? -1);
+    const lag = id === st.id || !p ? 0 : st.lastIndex - p.match;
+    const state = id === st.id ? 'self' : (p?.state ?? 'unknown');
+    fields.push([`raft_member_${id}`, `addr=${addr},peer_port=${peer},role=${role},match=${match},lag=${lag},state=${state}`]);
+  }
+  return ['Raft', fields];
 }
 
 function keyspaceSection(s: Server): Section {
@@ -128,10 +204,11 @@ const SECTIONS: Record<string, (s: Server) => Section> = {
   memory: memorySection,
   stats: statsSection,
   replication: replicationSection,
+  raft: raftSection,
   keyspace: keyspaceSection,
   commandstats: commandstatsSection,
 };
-const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'stats', 'replication', 'keyspace'];
+const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'stats', 'replication', 'raft', 'keyspace'];
 
 /** Renders INFO [section ...] as Redis does: `# Name` headers, `field:value` lines, CRLF. */
 export function renderInfo(s: Server, requested: string[]): string {

@@ -1,43 +1,141 @@
-import { mkdirSync } from 'node:fs';
-import { ConfigError, helpText, parseArgs } from './config';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { openLmdbStorage, type SyncMode } from '../storage/lmdb';
+import { ConfigError, helpText, parseArgs, type ServerConfig } from './config';
+import { runForwardedAdmin } from './commands/cluster';
 import { buildCommandTable } from './commands/registry';
 import { StateMachine } from './fsm';
 import { Keyspace } from './keyspace';
-import { LocalLog } from './local-log';
 import { createLogger } from './log';
+import { MembersError, parseMembers, type ClusterMember } from './members';
+import { RaftReplicator } from './raft-replicator';
 import { Server } from './server';
+
+interface ClusterPlan {
+  members: ClusterMember[];
+  peerPort: number;
+  peerHost: string;
+}
+
+/** Checks the cluster flags together; throws ConfigError with what to fix. */
+function planCluster(config: ServerConfig): ClusterPlan {
+  let members: ClusterMember[];
+  try {
+    members = parseMembers(config.members);
+  } catch (e) {
+    throw new ConfigError((e as MembersError).message);
+  }
+  const id = config['node-id'];
+  const join = config.join === 'yes';
+  const self = members.find((m) => m.id === id);
+  if (members.length > 0 && !self && !join) {
+    throw new ConfigError(`--members does not list this node (--node-id ${id}); add it, or start with --join yes to be added later`);
+  }
+  if (join && members.length === 0) throw new ConfigError('--join yes needs --members (the cluster\'s bootstrap membership)');
+  const peerPort = config['peer-port'] || self?.peerPort || (config.port ? config.port + 10000 : 0);
+  if ((members.length > 1 || join) && config['cluster-secret'] === '') {
+    throw new ConfigError('a cluster needs --cluster-secret (the same on every node)');
+  }
+  if (self && config['peer-port'] && self.peerPort !== config['peer-port']) {
+    throw new ConfigError(`--peer-port ${config['peer-port']} differs from this node's entry in --members (${self.peerPort})`);
+  }
+  return { members, peerPort, peerHost: config['peer-bind'] || config.bind };
+}
+
+/** Refuses to share a data directory with a live process (two nodes on one log would diverge). */
+function lockDataDir(dir: string): () => void {
+  const file = path.join(dir, 'raftcache.pid');
+  try {
+    const pid = Number(readFileSync(file, 'utf8'));
+    if (pid && pid !== process.pid) {
+      try {
+        process.kill(pid, 0);
+        throw new ConfigError(`data directory ${dir} is in use by process ${pid}`);
+      } catch (e) {
+        if (e instanceof ConfigError) throw e;
+        // Stale lock from a process that died.
+      }
+    }
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+  }
+  writeFileSync(file, String(process.pid));
+  return () => rmSync(file, { force: true });
+}
 
 /** Starts one node from command-line arguments; resolves once it listens. */
 export async function main(argv: string[]): Promise<Server | undefined> {
-  let parsed;
+  let config: ServerConfig;
+  let plan: ClusterPlan;
+  let unlock: () => void;
   try {
-    parsed = parseArgs(argv);
+    const parsed = parseArgs(argv);
+    if (parsed.help) {
+      process.stdout.write(helpText() + '\n');
+      return undefined;
+    }
+    config = parsed.config;
+    plan = planCluster(config);
+    mkdirSync(config.dir, { recursive: true });
+    unlock = lockDataDir(config.dir);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     process.stderr.write(`raftcache-server: ${e.message}\n`);
     process.exitCode = 1;
     return undefined;
   }
-  if (parsed.help) {
-    process.stdout.write(helpText() + '\n');
-    return undefined;
-  }
-  const config = parsed.config;
-  const log = createLogger({ port: config.port }, config.loglevel);
-  mkdirSync(config.dir, { recursive: true });
-
-  const table = buildCommandTable();
-  const keyspace = new Keyspace(config.databases);
-  const fsm = new StateMachine(keyspace, (n) => table.data(n), log);
-  const server = new Server({ config, log, table, keyspace, fsm, replicator: new LocalLog(fsm) });
+  const log = createLogger({ node: config['node-id'], port: config.port }, config.loglevel);
 
   process.on('uncaughtException', (err) => {
     log.fatal({ err }, 'uncaught exception; exiting');
     process.exit(1);
   });
+
+  const table = buildCommandTable();
+  const keyspace = new Keyspace(config.databases);
+  const fsm = new StateMachine(keyspace, (n) => table.data(n), log);
+  let cluster: RaftReplicator;
+  try {
+    const storage = openLmdbStorage(config.dir, { sync: config.sync as SyncMode });
+    cluster = new RaftReplicator({
+      id: config['node-id'],
+      log,
+      fsm,
+      keyspace,
+      storage,
+      members: plan.members,
+      join: config.join === 'yes',
+      secret: config['cluster-secret'],
+      peerListen: { host: plan.peerHost, port: plan.peerPort },
+      tickMs: config['tick-ms'],
+      electionTicks: config['election-ticks'],
+      heartbeatTicks: config['heartbeat-ticks'],
+      writeTimeoutMs: config['write-timeout-ms'],
+      snapshotEntries: config['snapshot-entries'],
+      logTail: config['log-tail'],
+    });
+    await cluster.start();
+  } catch (err) {
+    log.fatal({ err }, 'could not open the data directory or start raft');
+    unlock();
+    process.exit(1);
+  }
+  const server = new Server({ config, log, table, keyspace, fsm, replicator: cluster, cluster });
+  server.forwardedAdmin = (args, done) => runForwardedAdmin(server, table, args, done);
+
+  let stopping = false;
   const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
     log.info({ signal }, 'shutting down');
-    server.close().then(() => process.exit(0));
+    server
+      .close()
+      .then(() => cluster.close())
+      .catch((err: unknown) => log.error({ err }, 'error while shutting down'))
+      .finally(() => {
+        unlock();
+        process.exit(0);
+      });
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
@@ -46,6 +144,7 @@ export async function main(argv: string[]): Promise<Server | undefined> {
     await server.listen();
   } catch (err) {
     log.fatal({ err }, 'could not listen');
+    unlock();
     process.exit(1);
   }
   return server;

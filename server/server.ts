@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { ErrorReply, type Reply } from '../protocol/reply';
 import { errArity, errUnknownCommand, errUnknownSubcommand, ERR_NOAUTH } from '../protocol/errors';
 import { ClientConnection, type ConnectionHooks } from './connection';
-import { CommandTable, arityOk, type LeafCommand } from './commands/table';
+import { CommandTable, DeferredReply, arityOk, type LeafCommand } from './commands/table';
 import type { DataCommand } from './commands/types';
 import type { ServerConfig } from './config';
 import { StateMachine } from './fsm';
@@ -11,6 +11,8 @@ import { Keyspace } from './keyspace';
 import type { Logger } from './log';
 import { OpKind } from './logop';
 import type { Replicator } from './replicator';
+import { misconf, type RaftReplicator, type ReadMode } from './raft-replicator';
+import { encodeOp } from './logop';
 import { ServerStats } from './stats';
 
 export interface ServerDeps {
@@ -20,6 +22,8 @@ export interface ServerDeps {
   keyspace: Keyspace;
   fsm: StateMachine;
   replicator: Replicator;
+  /** The Raft driver when the replicator is one (forwarding, read barriers, admin, INFO raft). */
+  cluster?: RaftReplicator;
 }
 
 /** How often the leader looks for expired keys to delete, and how many per database per round. */
@@ -38,6 +42,7 @@ export class Server implements ConnectionHooks {
   readonly keyspace: Keyspace;
   readonly fsm: StateMachine;
   readonly replicator: Replicator;
+  readonly cluster: RaftReplicator | undefined;
   readonly stats = new ServerStats();
   readonly clients = new Map<number, ClientConnection>();
   readonly startedAt = Date.now();
@@ -58,7 +63,9 @@ export class Server implements ConnectionHooks {
     this.keyspace = deps.keyspace;
     this.fsm = deps.fsm;
     this.replicator = deps.replicator;
+    this.cluster = deps.cluster;
     this.replicator.onBatchApplied(() => this.flushDirty());
+    this.cluster?.setForwardHandler((db, argv, done) => this.executeForwarded(db, argv, done));
   }
 
   get port(): number {
@@ -148,7 +155,7 @@ export class Server implements ConnectionHooks {
     }
     if (cmd.kind === 'container') {
       if (argv.length < 2) {
-        if (cmd.bare && conn.authenticated) conn.reply(cmd.bare({ conn, server: this }, argv));
+        if (cmd.bare && conn.authenticated) this.replyServer(conn, cmd.name, cmd.bare({ conn, server: this }, argv));
         else this.reject(conn, conn.authenticated ? errArity(cmd.name) : ERR_NOAUTH);
         return;
       }
@@ -180,12 +187,30 @@ export class Server implements ConnectionHooks {
 
   private execute(conn: ClientConnection, cmd: LeafCommand, argv: Buffer[]): void {
     if (cmd.kind === 'server') {
-      conn.reply(this.counted(cmd.name, cmd.run({ conn, server: this }, argv)));
+      this.replyServer(conn, cmd.name, cmd.run({ conn, server: this }, argv));
     } else if (cmd.flags.includes('write')) {
       this.proposeWrite(conn, cmd, argv);
     } else {
       const db = conn.db;
-      conn.read(() => this.counted(cmd.name, this.readCommand(cmd, db, argv)));
+      const mode: ReadMode = conn.readMode ?? (this.config['read-mode'] as ReadMode);
+      if (mode === 'local' || this.cluster === undefined) {
+        if (conn.pendingReplies === 0) conn.reply(this.counted(cmd.name, this.readCommand(cmd, db, argv)));
+        else conn.read(() => this.counted(cmd.name, this.readCommand(cmd, db, argv)));
+      } else {
+        const cluster = this.cluster;
+        conn.readAsync((done) =>
+          cluster.readBarrier(mode, (err) => done(this.counted(cmd.name, err ?? this.readCommand(cmd, db, argv)))),
+        );
+      }
+    }
+  }
+
+  private replyServer(conn: ClientConnection, name: string, r: Reply | DeferredReply): void {
+    if (r instanceof DeferredReply) {
+      const done = conn.pendingWrite();
+      r.start((reply) => done(this.counted(name, reply)));
+    } else {
+      conn.reply(this.counted(name, r));
     }
   }
 
@@ -199,9 +224,15 @@ export class Server implements ConnectionHooks {
   }
 
   private proposeWrite(conn: ClientConnection, cmd: DataCommand, argv: Buffer[]): void {
-    const bad = cmd.check?.(argv);
+    const bad = cmd.check?.(argv) ?? (this.cluster?.diskError ? misconf(this.cluster.diskError) : null);
     if (bad) {
       conn.reply(this.counted(cmd.name, bad));
+      return;
+    }
+    if (this.cluster?.shouldForward()) {
+      // Followers hand writes to the leader, which rewrites times with its own clock.
+      const done = conn.pendingWrite();
+      this.cluster.forward(conn.db, argv, conn.proto, (reply) => done(this.counted(cmd.name, reply)));
       return;
     }
     const ts = this.clusterNow();
@@ -211,6 +242,36 @@ export class Server implements ConnectionHooks {
       done(this.counted(cmd.name, reply)),
     );
   }
+
+  /**
+   * A write (or admin command) a follower forwarded to us: run it as if a
+   * local client sent it; `done` gets the reply and the index that produced it.
+   */
+  executeForwarded(db: number, argv: Buffer[], done: (reply: Reply, index: number) => void): void {
+    const name = argv[0]?.toString('latin1').toLowerCase() ?? '';
+    const def = this.table.get(name);
+    if (name.startsWith('raft.') && this.forwardedAdmin) {
+      this.forwardedAdmin(argv, (reply) => done(reply, 0));
+      return;
+    }
+    if (def === undefined || def.kind !== 'data' || !def.flags.includes('write')) {
+      done(new ErrorReply(`ERR cannot forward '${name}'`), 0);
+      return;
+    }
+    const bad = def.check?.(argv) ?? (this.cluster?.diskError ? misconf(this.cluster.diskError) : null);
+    if (bad) {
+      done(bad, 0);
+      return;
+    }
+    const ts = this.clusterNow();
+    const logged = def.rewrite ? def.rewrite(argv, ts) : argv;
+    this.stats.totalCommandsProcessed++;
+    this.stats.command(def.name).calls++;
+    this.cluster!.proposeData(encodeOp({ kind: OpKind.Command, ts, db, clientId: 0, seq: 0, argv: logged }), done);
+  }
+
+  /** Set by the cluster admin commands: runs a forwarded RAFT.* command on the leader. */
+  forwardedAdmin: ((argv: Buffer[], done: (reply: Reply) => void) => void) | undefined;
 
   /** Counts error replies per command (failed_calls) on their way out. */
   private counted(name: string, reply: Reply): Reply {
@@ -231,6 +292,7 @@ export class Server implements ConnectionHooks {
    * node applies (replicas never expire keys on their own, as in Redis).
    */
   private activeExpire(): void {
+    if (this.cluster && !this.cluster.isLeader()) return;
     const now = Date.now();
     this.keyspace.dbs.forEach((db, dbIndex) => {
       for (const key of db.expiredCandidates(now, ACTIVE_EXPIRE_KEYS_PER_DB)) {

@@ -3,6 +3,11 @@ import type { CommandDoc, CommandFlag, DataCommand } from './types';
 import type { ClientConnection } from '../connection';
 import type { Server } from '../server';
 
+/** A reply that a server command produces later (cluster administration waits for the log). */
+export class DeferredReply {
+  constructor(readonly start: (done: (r: Reply) => void) => void) {}
+}
+
 export interface ServerContext {
   conn: ClientConnection;
   server: Server;
@@ -19,7 +24,7 @@ export interface ServerCommand {
   keyStep: number;
   aclCategories: string[];
   doc: CommandDoc;
-  run(ctx: ServerContext, argv: Buffer[]): Reply;
+  run(ctx: ServerContext, argv: Buffer[]): Reply | DeferredReply;
 }
 
 /** A command with subcommands (CLIENT, CONFIG, COMMAND): Redis checks arity per subcommand. */
@@ -35,7 +40,7 @@ export interface ContainerCommand {
   doc: CommandDoc;
   subcommands: Map<string, ServerCommand | DataCommand>;
   /** Runs the container without a subcommand (bare `COMMAND`); absent = arity error. */
-  bare?: (ctx: ServerContext, argv: Buffer[]) => Reply;
+  bare?: (ctx: ServerContext, argv: Buffer[]) => Reply | DeferredReply;
 }
 
 export type CommandDef = DataCommand | ServerCommand | ContainerCommand;

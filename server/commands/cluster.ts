@@ -1,0 +1,180 @@
+import { ErrorReply, OK, SimpleString, VerbatimReply, type Reply } from '../../protocol/reply';
+import { errClusterDown } from '../../protocol/errors';
+import { renderInfo } from '../info';
+import { MembersError, parseMemberAddress } from '../members';
+import type { RaftReplicator } from '../raft-replicator';
+import type { Server } from '../server';
+import { DeferredReply, type CommandTable, type ContainerCommand, type ServerCommand, type ServerContext } from './table';
+import type { ArgDoc, CommandDoc, CommandFlag } from './types';
+
+/**
+ * Cluster administration with redis-cli, answered on any node. Names follow
+ * RedisRaft (RAFT.NODE ADD/REMOVE, RAFT.TRANSFER_LEADER, RAFT.INFO); changes
+ * run on the leader, and a follower forwards them there.
+ */
+
+const ADMIN_FLAGS: CommandFlag[] = ['admin', 'noscript', 'loading', 'stale'];
+const ADMIN_ACL = ['@admin', '@slow', '@dangerous'];
+const arg = (name: string, type: ArgDoc['type'], extra: Partial<ArgDoc> = {}): ArgDoc => ({ name, type, ...extra });
+const doc = (summary: string, args: ArgDoc[] = []): CommandDoc => ({ summary, since: '0.1.0', group: 'cluster', complexity: 'O(1)', arguments: args });
+
+function cmd(name: string, arity: number, d: CommandDoc, run: ServerCommand['run'], flags = ADMIN_FLAGS): ServerCommand {
+  return { kind: 'server', name, arity, flags, firstKey: 0, lastKey: 0, keyStep: 0, aclCategories: ADMIN_ACL, doc: d, run };
+}
+
+function parseId(b: Buffer): number | undefined {
+  const s = b.toString('latin1');
+  if (!/^[1-9]\d{0,9}$/.test(s)) return undefined;
+  return Number(s);
+}
+
+const ERR_NO_CLUSTER = new ErrorReply('ERR this node runs without Raft');
+const ERR_BAD_ID = new ErrorReply('ERR invalid node id');
+
+/** Runs `action` on the leader: here if we lead, else forwarded to it. */
+function onLeader(server: Server, argv: Buffer[], proto: 2 | 3, action: (c: RaftReplicator, done: (r: Reply) => void) => void): DeferredReply {
+  return new DeferredReply((done) => {
+    const c = server.cluster;
+    if (!c) done(ERR_NO_CLUSTER);
+    else if (c.isLeader()) action(c, done);
+    else if (c.leaderId() === 0) done(errClusterDown('no leader'));
+    else c.forward(0, argv, proto, done);
+  });
+}
+
+/** The handler for RAFT.* commands forwarded by a follower (they run here as on the leader). */
+export function runForwardedAdmin(server: Server, table: CommandTable, argv: Buffer[], done: (r: Reply) => void): void {
+  const name = argv[0].toString('latin1').toLowerCase();
+  let def = table.get(name);
+  if (def?.kind === 'container') def = argv.length > 1 ? def.subcommands.get(argv[1].toString('latin1').toLowerCase()) : undefined;
+  if (def === undefined || def.kind !== 'server') {
+    done(new ErrorReply(`ERR cannot forward '${name}'`));
+    return;
+  }
+  // A forwarded request has no client connection; admin commands never use it.
+  const r = def.run({ server, conn: undefined as never }, argv);
+  if (r instanceof DeferredReply) r.start(done);
+  else done(r);
+}
+
+function nodeSubcommands(): ServerCommand[] {
+  return [
+    cmd(
+      'raft.node|add',
+      4,
+      doc('Adds a node to the cluster as a learner (non-voting) member.', [arg('node-id', 'integer'), arg('address', 'string')]),
+      ({ server, conn }: ServerContext, argv) => {
+        const id = parseId(argv[2]);
+        if (id === undefined) return ERR_BAD_ID;
+        let member;
+        try {
+          member = parseMemberAddress(id, argv[3].toString('latin1'));
+        } catch (e) {
+          return new ErrorReply(`ERR ${(e as MembersError).message}`);
+        }
+        return onLeader(server, argv, conn?.proto ?? 2, (c, done) => {
+          if (c.confState().voters.includes(id) || c.confState().learners.includes(id)) done(new ErrorReply(`ERR node ${id} is already a member`));
+          else c.addNode(member, done);
+        });
+      },
+    ),
+    cmd('raft.node|promote', 3, doc('Makes a learner a voting member.', [arg('node-id', 'integer')]), ({ server, conn }, argv) => {
+      const id = parseId(argv[2]);
+      if (id === undefined) return ERR_BAD_ID;
+      return onLeader(server, argv, conn?.proto ?? 2, (c, done) => c.promoteNode(id, done));
+    }),
+    cmd('raft.node|remove', 3, doc('Removes a node from the cluster.', [arg('node-id', 'integer')]), ({ server, conn }, argv) => {
+      const id = parseId(argv[2]);
+      if (id === undefined) return ERR_BAD_ID;
+      return onLeader(server, argv, conn?.proto ?? 2, (c, done) => c.removeNode(id, done));
+    }),
+  ];
+}
+
+export function clusterCommands(): Array<ServerCommand | ContainerCommand> {
+  const subs = nodeSubcommands();
+  const node: ContainerCommand = {
+    kind: 'container',
+    name: 'raft.node',
+    arity: -2,
+    flags: ADMIN_FLAGS,
+    firstKey: 0,
+    lastKey: 0,
+    keyStep: 0,
+    aclCategories: ADMIN_ACL,
+    doc: doc('A container for cluster membership commands.'),
+    subcommands: new Map(subs.map((s) => [s.name.slice('raft.node|'.length), s])),
+  };
+  return [
+    node,
+    cmd(
+      'raft.transfer_leader',
+      -1,
+      doc('Hands leadership to another voter (the most up-to-date one if no id is given).', [arg('node-id', 'integer', { optional: true })]),
+      ({ server, conn }, argv) => {
+        if (argv.length > 2) return new ErrorReply("ERR wrong number of arguments for 'raft.transfer_leader' command");
+        const id = argv.length === 2 ? parseId(argv[1]) : 0;
+        if (id === undefined) return ERR_BAD_ID;
+        return onLeader(server, argv, conn?.proto ?? 2, (c, done) => {
+          const target = id || c.bestTransferTarget();
+          if (!target) done(new ErrorReply('ERR no other voter to transfer leadership to'));
+          else c.transferLeader(target, done);
+        });
+      },
+    ),
+    cmd('raft.compact', 1, doc('Writes the durable keyspace and compacts this node\'s log behind it.'), ({ server }) => {
+      const c = server.cluster;
+      if (!c) return ERR_NO_CLUSTER;
+      return new DeferredReply((done) => {
+        c.compactNow().then(
+          () => done(OK),
+          (err: Error) => done(new ErrorReply(`ERR compaction failed: ${err.message.replace(/[\r\n]/g, ' ')}`)),
+        );
+      });
+    }),
+    cmd('raft.info', 1, doc('Returns the Raft state of this node (same as INFO raft).'), ({ server }) => new VerbatimReply('txt', renderInfo(server, ['raft'])), [
+      'loading',
+      'stale',
+    ]),
+  ];
+}
+
+/** CLIENT READMODE [local|lease|linearizable]: this connection's read consistency. */
+export function clientReadmode(): ServerCommand {
+  return {
+    kind: 'server',
+    name: 'client|readmode',
+    arity: -2,
+    flags: ['noscript', 'loading', 'stale'],
+    firstKey: 0,
+    lastKey: 0,
+    keyStep: 0,
+    aclCategories: ['@slow', '@connection'],
+    doc: {
+      summary: 'Shows or sets the read consistency of the connection: local, lease or linearizable.',
+      since: '0.1.0',
+      group: 'connection',
+      complexity: 'O(1)',
+      arguments: [
+        arg('mode', 'oneof', {
+          optional: true,
+          arguments: [
+            arg('local', 'pure-token', { token: 'LOCAL' }),
+            arg('lease', 'pure-token', { token: 'LEASE' }),
+            arg('linearizable', 'pure-token', { token: 'LINEARIZABLE' }),
+          ],
+        }),
+      ],
+    },
+    run: ({ conn, server }, argv) => {
+      if (argv.length === 2) return new SimpleString(conn.readMode ?? server.config['read-mode']);
+      if (argv.length > 3) return new ErrorReply("ERR wrong number of arguments for 'client|readmode' command");
+      const mode = argv[2].toString('latin1').toLowerCase();
+      if (mode !== 'local' && mode !== 'lease' && mode !== 'linearizable') {
+        return new ErrorReply("ERR read mode must be 'local', 'lease' or 'linearizable'");
+      }
+      conn.readMode = mode;
+      return OK;
+    },
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * What followers and the leader say to each other about client requests,
+ * carried in the transport's `forward` / `forward-reply` frames.
+ *
+ *   request: u8 kind=1 | u32 reqId | u8 proto | u8 db | u32 argc | argc x (u32 len, bytes)
+ *   reply:   u8 kind=2 | u32 reqId | f64 index | RESP bytes (encoded for `proto`)
+ *
+ * A follower forwards the original argv (not a rewritten one) so that the
+ * leader alone turns relative times into absolute ones with its clock.
+ * `index` is the log index whose apply produced the reply (0 when the reply
+ * did not come from the log, e.g. an error): the follower answers its client
+ * only once it has applied that index itself, so the client reads its writes.
+ */
+
+export interface ForwardRequest {
+  reqId: number;
+  proto: 2 | 3;
+  db: number;
+  argv: Buffer[];
+}
+
+export interface ForwardReply {
+  reqId: number;
+  index: number;
+  resp: Buffer;
+}
+
+const REQUEST = 1;
+const REPLY = 2;
+
+export function encodeForwardRequest(r: ForwardRequest): Buffer {
+  let size = 1 + 4 + 1 + 1 + 4;
+  for (const a of r.argv) size += 4 + a.length;
+  const b = Buffer.allocUnsafe(size);
+  let o = b.writeUInt8(REQUEST, 0);
+  o = b.writeUInt32LE(r.reqId, o);
+  o = b.writeUInt8(r.proto, o);
+  o = b.writeUInt8(r.db, o);
+  o = b.writeUInt32LE(r.argv.length, o);
+  for (const a of r.argv) {
+    o = b.writeUInt32LE(a.length, o);
+    o += a.copy(b, o);
+  }
+  return b;
+}
+
+export function encodeForwardReply(r: ForwardReply): Buffer {
+  const b = Buffer.allocUnsafe(1 + 4 + 8 + r.resp.length);
+  let o = b.writeUInt8(REPLY, 0);
+  o = b.writeUInt32LE(r.reqId, o);
+  o = b.writeDoubleLE(r.index, o);
+  r.resp.copy(b, o);
+  return b;
+}
+
+export type ForwardMessage = ({ kind: 'request' } & ForwardRequest) | ({ kind: 'reply' } & ForwardReply);
+
+/** Decodes either message; throws RangeError on malformed input. Buffers are copies. */
+export function decodeForward(payload: Uint8Array): ForwardMessage {
+  const b = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  const kind = b.readUInt8(0);
+  const reqId = b.readUInt32LE(1);
+  if (kind === REPLY) return { kind: 'reply', reqId, index: b.readDoubleLE(5), resp: Buffer.from(b.subarray(13)) };
+  if (kind !== REQUEST) throw new RangeError(`unknown forward message kind ${kind}`);
+  const proto = b.readUInt8(5);
+  if (proto !== 2 && proto !== 3) throw new RangeError(`bad protocol version ${proto}`);
+  const db = b.readUInt8(6);
+  const argc = b.readUInt32LE(7);
+  let o = 11;
+  const argv: Buffer[] = [];
+  for (let i = 0; i < argc; i++) {
+    const len = b.readUInt32LE(o);
+    o += 4;
+    if (o + len > b.length) throw new RangeError('forward request truncated');
+    argv.push(Buffer.from(b.subarray(o, o + len)));
+    o += len;
+  }
+  return { kind: 'request', reqId, proto, db, argv };
+}

@@ -1,0 +1,1059 @@
+import { randomBytes } from 'node:crypto';
+import { ErrorReply, RawReply, type Reply } from '../protocol/reply';
+import { encodeReply } from '../protocol/encoder';
+import { errClusterDown, errTryAgain } from '../protocol/errors';
+import {
+  ConfChangeType,
+  EntryType,
+  MessageType,
+  RaftError,
+  RaftNode,
+  Role,
+  decodeConfChange,
+  defaultRaftConfig,
+  encodeConfChange,
+  seededRandom,
+  type ConfChange,
+  type ConfState,
+  type Entry,
+  type Message,
+  type Ready,
+  type SnapshotMeta,
+  type Status,
+} from './raft';
+import type { LmdbStorage } from '../storage/lmdb';
+import type { KeyspaceChange as StoreChange } from '../storage/lmdb';
+import { compactionPoint } from '../storage/lmdb';
+import { SnapshotReceiver, SnapshotSender, type SnapshotSink } from '../storage/snapshot';
+import type { RawRecord } from '../storage/lmdb';
+import { PeerTransport } from './transport/peer-transport';
+import type { Frame } from './transport/frames';
+import { decodeForward, encodeForwardReply, encodeForwardRequest } from './forwarding';
+import type { StateMachine } from './fsm';
+import type { Keyspace } from './keyspace';
+import type { Logger } from './log';
+import { decodeOp, encodeOp, type LogOp } from './logop';
+import { decodeMembers, encodeMembers, type ClusterMember } from './members';
+import type { Replicator } from './replicator';
+
+/** Record key of the members' addresses inside the durable keyspace (db byte 0xFE is never a Redis db). */
+const MEMBERS_KEY = Buffer.from([0xfe, 0x6d]);
+const RESERVED_DB = 0xfe;
+
+/** How often the durable keyspace copy is written when nothing forces it (the log covers the gap). */
+const KEYSPACE_FLUSH_MS = 1000;
+const KEYSPACE_FLUSH_CHANGES = 20000;
+const SNAPSHOT_CHUNK_BYTES = 256 * 1024;
+
+export type ReadMode = 'local' | 'lease' | 'linearizable';
+
+export interface RaftReplicatorOptions {
+  id: number;
+  log: Logger;
+  fsm: StateMachine;
+  keyspace: Keyspace;
+  storage: LmdbStorage;
+  /** Bootstrap membership (used when the data directory is new). */
+  members: ClusterMember[];
+  /** This node starts outside the bootstrap membership and waits to be added. */
+  join: boolean;
+  secret: string;
+  peerListen: { host: string; port: number };
+  tickMs: number;
+  electionTicks: number;
+  heartbeatTicks: number;
+  writeTimeoutMs: number;
+  snapshotEntries: number;
+  logTail: number;
+}
+
+interface Waiter {
+  term: number;
+  done: (reply: Reply, index: number) => void;
+}
+
+interface PendingProposal {
+  data: Buffer;
+  done: (reply: Reply, index: number) => void;
+  deadline: number;
+}
+
+interface PendingForward {
+  done: (reply: Reply) => void;
+  deadline: number;
+}
+
+interface PendingRead {
+  done: (err: ErrorReply | null) => void;
+  deadline: number;
+}
+
+/** Runs `fn` once `appliedIndex` reaches `index`. */
+interface ApplyWaiter {
+  index: number;
+  fn: () => void;
+}
+
+export type ForwardHandler = (db: number, argv: Buffer[], done: (reply: Reply, index: number) => void) => void;
+
+/**
+ * The node driver: the only asynchronous layer around the pure Raft core.
+ * Timers drive tick(); the Ready loop persists (one LMDB transaction and
+ * fsync per Ready), sends, applies and answers clients. Followers forward
+ * writes to the leader; reads may wait for a lease or ReadIndex barrier.
+ */
+export class RaftReplicator implements Replicator {
+  readonly id: number;
+  private raft!: RaftNode;
+  readonly transport: PeerTransport | undefined;
+  private readonly log: Logger;
+  private readonly fsm: StateMachine;
+  private readonly keyspace: Keyspace;
+  readonly storage: LmdbStorage;
+  private readonly opts: RaftReplicatorOptions;
+  readonly members = new Map<number, ClusterMember>();
+  private conf!: ConfState;
+  private appliedTerm = 0;
+  private lastTerm = -1;
+  private lastVote = -1;
+  /** Role and leader as of the last Ready (status() is too costly for the write path). */
+  private role: Role = Role.Follower;
+  private leader = 0;
+  /** Last log index known to be on this node's disk. */
+  private durableIndex = 0;
+
+  private readonly batchCallbacks: Array<() => void> = [];
+  private readonly waiters = new Map<number, Waiter>();
+  private proposals: PendingProposal[] = [];
+  private noLeaderQueue: PendingProposal[] = [];
+  private readonly forwards = new Map<number, PendingForward>();
+  private forwardHandler: ForwardHandler | undefined;
+  private nextReqId = 1;
+  private applyWaiters: ApplyWaiter[] = [];
+  private readIndexBatch: PendingRead[] = [];
+  private readonly readIndexPending = new Map<number, PendingRead[]>();
+  private nextReadCtx = 1;
+  private readonly leaderWaiters: Array<{ target: number; done: (ok: boolean) => void; deadline: number }> = [];
+
+  private tickTimer: NodeJS.Timeout | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private readyScheduled = false;
+  private inReady = false;
+  private lastKeyspaceFlush = Date.now();
+  private pendingKeyspaceChanges = 0;
+  private forceKeyspaceFlush = false;
+  private membersDirty = false;
+  private compacting = false;
+  private closed = false;
+  /** Set while the disk refuses writes; writes are answered -MISCONF meanwhile. */
+  diskError: Error | undefined;
+
+  // Snapshot transfer state
+  private sending = new Map<number, SnapshotSender>();
+  private receiver: SnapshotReceiver | undefined;
+  private receiverFrom = 0;
+  private stagedMeta: SnapshotMeta | undefined;
+  private stagedDecision: ((install: boolean) => Promise<void>) | undefined;
+  private snapStepped = false;
+
+  constructor(opts: RaftReplicatorOptions) {
+    this.opts = opts;
+    this.id = opts.id;
+    this.log = opts.log;
+    this.fsm = opts.fsm;
+    this.keyspace = opts.keyspace;
+    this.storage = opts.storage;
+    const peers = opts.members.filter((m) => m.id !== opts.id);
+    if (peers.length > 0 || opts.join) {
+      this.transport = new PeerTransport({
+        id: opts.id,
+        listen: opts.peerListen,
+        peers: new Map(peers.map((m) => [m.id, { host: m.host, port: m.peerPort }])),
+        secret: opts.secret,
+        log: opts.log,
+      });
+    }
+  }
+
+  // ------------------------------------------------------------------ start
+
+  /** Loads the durable keyspace, builds the core and starts ticking and listening. */
+  async start(): Promise<void> {
+    const meta = await this.restore();
+    const random = seededRandom(randomBytes(4).readUInt32LE(0));
+    this.raft = new RaftNode(
+      defaultRaftConfig(this.id, random, {
+        electionTicks: this.opts.electionTicks,
+        heartbeatTicks: this.opts.heartbeatTicks,
+        applied: meta.index,
+        conf: meta.conf,
+      }),
+      this.storage.log,
+      this.storage.stable.hardState(),
+    );
+    const hs = this.storage.stable.hardState();
+    this.durableIndex = this.storage.log.lastIndex();
+    this.lastTerm = hs.term;
+    this.lastVote = hs.vote;
+    if (this.transport) {
+      this.transport.onFrame((from, frame) => this.onFrame(from, frame));
+      this.transport.onPeerState((peer, connected) => {
+        if (!connected && this.role === Role.Leader) this.raft.reportUnreachable(peer);
+      });
+      await this.transport.start();
+      for (const m of this.members.values()) if (m.id !== this.id) this.transport.addPeer(m.id, { host: m.host, port: m.peerPort });
+    }
+    this.tickTimer = setInterval(() => this.onTick(), this.opts.tickMs);
+    this.flushTimer = setInterval(() => this.maybeFlushKeyspace(), KEYSPACE_FLUSH_MS / 2);
+    // A one-voter cluster elects itself at once instead of waiting a timeout.
+    if (this.conf.voters.length === 1 && this.conf.voters[0] === this.id) this.raft.campaign();
+    this.scheduleReady();
+    this.log.info({ id: this.id, applied: meta.index, voters: this.conf.voters, learners: this.conf.learners }, 'raft node started');
+  }
+
+  /** Restores the in-memory keyspace and membership from the durable copy. */
+  private async restore(): Promise<SnapshotMeta> {
+    let meta = this.storage.keyspace.snapshotMeta();
+    this.loadKeyspaceFromStorage();
+    if (meta.index === 0 && meta.conf.voters.length === 0 && meta.conf.learners.length === 0) {
+      // First start: the bootstrap membership is the snapshot at index 0.
+      const voters = this.opts.members.length > 0 ? this.opts.members.map((m) => m.id) : [this.id];
+      meta = { index: 0, term: 0, conf: { voters, learners: [], votersOutgoing: [], learnersNext: [], autoLeave: false } };
+      for (const m of this.opts.members) this.members.set(m.id, m);
+      if (this.opts.members.length === 0) this.members.set(this.id, { id: this.id, host: this.opts.peerListen.host, port: 0, peerPort: this.opts.peerListen.port });
+      await this.storage.writeBatch({ keyspace: { changes: [{ key: MEMBERS_KEY, value: encodeMembers(this.members.values()) }], meta } });
+    }
+    this.conf = meta.conf;
+    this.fsm.appliedIndex = meta.index;
+    this.appliedTerm = meta.term;
+    this.keyspace.trackChanges = true;
+    return meta;
+  }
+
+  private loadKeyspaceFromStorage(): void {
+    this.keyspace.clear();
+    for (const rec of this.storage.keyspace.records()) {
+      const key = Buffer.from(rec.key);
+      if (key[0] === RESERVED_DB) {
+        if (key.equals(MEMBERS_KEY)) {
+          this.members.clear();
+          for (const m of decodeMembers(rec.value)) this.members.set(m.id, m);
+        }
+        continue;
+      }
+      this.keyspace.applyRecord(key, Buffer.from(rec.value));
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    for (const s of this.sending.values()) s.close();
+    this.sending.clear();
+    if (this.receiver) await this.receiver.abort().catch(() => undefined);
+    await this.transport?.close();
+    // Write the keyspace copy so the next start replays little.
+    if (!this.diskError) {
+      const changes = this.collectKeyspaceChanges();
+      if (changes.length > 0) await this.storage.writeBatch({ keyspace: { changes, meta: this.appliedMeta() } }).catch(() => undefined);
+    }
+    await this.storage.close();
+  }
+
+  // ------------------------------------------------------------------ status
+
+  status(): Status {
+    return this.raft.status();
+  }
+
+  isLeader(): boolean {
+    return this.role === Role.Leader;
+  }
+
+  leaderId(): number {
+    return this.leader;
+  }
+
+  confState(): ConfState {
+    return this.conf;
+  }
+
+  // ------------------------------------------------------------------ writes
+
+  onBatchApplied(cb: () => void): void {
+    this.batchCallbacks.push(cb);
+  }
+
+  setForwardHandler(h: ForwardHandler): void {
+    this.forwardHandler = h;
+  }
+
+  propose(op: LogOp, done: (reply: Reply) => void): void {
+    this.proposeData(encodeOp(op), (reply) => done(reply));
+  }
+
+  /** Proposes encoded op bytes on the leader; `done` gets the applied reply and its index. */
+  proposeData(data: Buffer, done: (reply: Reply, index: number) => void): void {
+    this.proposals.push({ data, done, deadline: Date.now() + this.opts.writeTimeoutMs });
+    this.scheduleReady();
+  }
+
+  /**
+   * A write this node cannot propose itself: forward it to the leader, or
+   * queue it until one is known (failing after write-timeout-ms).
+   */
+  forward(db: number, argv: Buffer[], proto: 2 | 3, done: (reply: Reply) => void): void {
+    const reqId = this.nextReqId++;
+    if (this.nextReqId > 0xffffffff) this.nextReqId = 1;
+    this.forwards.set(reqId, { done, deadline: Date.now() + this.opts.writeTimeoutMs });
+    const payload = encodeForwardRequest({ reqId, proto, db, argv });
+    this.sendForward(reqId, payload);
+  }
+
+  private readonly unsentForwards = new Map<number, Buffer>();
+
+  private sendForward(reqId: number, payload: Buffer): void {
+    const leader = this.leaderId();
+    if (leader === 0 || leader === this.id || !this.transport || !this.transport.send(leader, { type: 'forward', payload })) {
+      this.unsentForwards.set(reqId, payload);
+    } else {
+      this.unsentForwards.delete(reqId);
+    }
+  }
+
+  /** Whether this node should hand client writes to another node. */
+  shouldForward(): boolean {
+    return this.role !== Role.Leader;
+  }
+
+  // ------------------------------------------------------------------ reads
+
+  /**
+   * Calls `done(null)` once a read in `mode` may be served from the local
+   * applied state, or `done(error)`.
+   */
+  readBarrier(mode: ReadMode, done: (err: ErrorReply | null) => void): void {
+    if (mode === 'local') {
+      done(null);
+      return;
+    }
+    if (mode === 'lease') {
+      const idx = this.raft.leaseRead();
+      if (idx !== undefined) {
+        this.waitApplied(idx, () => done(null));
+        return;
+      }
+    }
+    this.readIndexBatch.push({ done, deadline: Date.now() + this.opts.writeTimeoutMs });
+    this.scheduleReady();
+  }
+
+  /** Runs fn once this node has applied `index`. */
+  waitApplied(index: number, fn: () => void): void {
+    if (this.fsm.appliedIndex >= index) {
+      fn();
+      return;
+    }
+    const w = this.applyWaiters;
+    w.push({ index, fn });
+    // Keep sorted by index; appends are almost always in order.
+    for (let i = w.length - 1; i > 0 && w[i - 1].index > w[i].index; i--) [w[i - 1], w[i]] = [w[i], w[i - 1]];
+  }
+
+  // ------------------------------------------------------------------ admin
+
+  /** Proposes a membership change on the leader; resolves with OK once applied. */
+  proposeConfChange(cc: ConfChange, done: (reply: Reply) => void): void {
+    if (!this.isLeader()) {
+      done(new ErrorReply('ERR not the leader; run this on the leader or let it be forwarded'));
+      return;
+    }
+    try {
+      const res = this.raft.proposeConfChange(cc);
+      this.waiters.set(res.index, { term: res.term, done: (r) => done(r) });
+      this.scheduleReady();
+    } catch (e) {
+      done(this.raftErrorReply(e));
+    }
+  }
+
+  addNode(member: ClusterMember, done: (reply: Reply) => void): void {
+    this.proposeConfChange(
+      { changes: [{ type: ConfChangeType.AddLearner, node: member.id }], context: encodeMembers([member]) },
+      done,
+    );
+  }
+
+  promoteNode(id: number, done: (reply: Reply) => void): void {
+    if (!this.conf.learners.includes(id)) {
+      done(new ErrorReply(`ERR node ${id} is not a learner`));
+      return;
+    }
+    this.proposeConfChange({ changes: [{ type: ConfChangeType.AddNode, node: id }] }, done);
+  }
+
+  removeNode(id: number, done: (reply: Reply) => void): void {
+    if (!this.conf.voters.includes(id) && !this.conf.learners.includes(id)) {
+      done(new ErrorReply(`ERR node ${id} is not a member`));
+      return;
+    }
+    this.proposeConfChange({ changes: [{ type: ConfChangeType.RemoveNode, node: id }] }, done);
+  }
+
+  transferLeader(target: number, done: (reply: Reply) => void): void {
+    if (!this.isLeader()) {
+      done(new ErrorReply('ERR not the leader'));
+      return;
+    }
+    if (target === this.id) {
+      done(new ErrorReply('ERR this node is already the leader'));
+      return;
+    }
+    if (!this.conf.voters.includes(target)) {
+      done(new ErrorReply(`ERR node ${target} is not a voter`));
+      return;
+    }
+    try {
+      this.raft.transferLeader(target);
+    } catch (e) {
+      done(this.raftErrorReply(e));
+      return;
+    }
+    this.leaderWaiters.push({
+      target,
+      deadline: Date.now() + this.opts.tickMs * this.opts.electionTicks * 3,
+      done: (ok) => done(ok ? new RawReply(Buffer.from('+OK\r\n')) : errTryAgain('leadership transfer did not complete in time')),
+    });
+    this.scheduleReady();
+  }
+
+  /** The most up-to-date voter other than this node (for TRANSFER_LEADER without an id). */
+  bestTransferTarget(): number {
+    let best = 0;
+    let bestMatch = -1;
+    for (const p of this.raft.status().progress) {
+      if (!this.conf.voters.includes(p.id)) continue;
+      if (p.match > bestMatch) {
+        best = p.id;
+        bestMatch = p.match;
+      }
+    }
+    return best;
+  }
+
+  /** Writes the durable keyspace now and compacts the log behind it. */
+  async compactNow(): Promise<{ upTo: number }> {
+    await this.flushKeyspace();
+    const durable = this.storage.keyspace.appliedIndex();
+    const upTo = Math.min(durable, this.storage.log.lastIndex()) - this.opts.logTail;
+    if (upTo < this.storage.log.firstIndex()) return { upTo: this.storage.log.firstIndex() - 1 };
+    await this.compactTo(upTo);
+    return { upTo };
+  }
+
+  private async compactTo(upTo: number): Promise<void> {
+    const term = this.storage.log.term(upTo);
+    if (term === undefined) return;
+    this.compacting = true;
+    try {
+      await this.storage.log.compact(upTo, { index: upTo, term, conf: this.conf });
+      this.log.info({ upTo }, 'log compacted');
+    } finally {
+      this.compacting = false;
+    }
+  }
+
+  // ------------------------------------------------------------------ timers
+
+  private onTick(): void {
+    if (this.closed) return;
+    this.raft.tick();
+    const now = Date.now();
+    this.expireDeadlines(now);
+    this.retryUnsentForwards();
+    this.scheduleReady();
+  }
+
+  private expireDeadlines(now: number): void {
+    if (this.noLeaderQueue.length > 0) {
+      const keep: PendingProposal[] = [];
+      for (const p of this.noLeaderQueue) {
+        if (p.deadline <= now) p.done(errClusterDown('no leader'), 0);
+        else keep.push(p);
+      }
+      this.noLeaderQueue = keep;
+    }
+    for (const [reqId, f] of this.forwards) {
+      if (f.deadline <= now) {
+        this.forwards.delete(reqId);
+        const unsent = this.unsentForwards.delete(reqId);
+        f.done(unsent ? errClusterDown('no leader') : errTryAgain('no reply from the leader in time; the write may or may not have been applied'));
+      }
+    }
+    for (const [ctx, reads] of this.readIndexPending) {
+      if (reads.length > 0 && reads[0].deadline <= now) {
+        this.readIndexPending.delete(ctx);
+        for (const r of reads) r.done(errTryAgain('could not confirm leadership for a linearizable read'));
+      }
+    }
+    for (let i = this.leaderWaiters.length - 1; i >= 0; i--) {
+      const w = this.leaderWaiters[i];
+      if (w.deadline <= now) {
+        this.leaderWaiters.splice(i, 1);
+        w.done(false);
+      }
+    }
+  }
+
+  private retryUnsentForwards(): void {
+    if (this.unsentForwards.size === 0) return;
+    for (const [reqId, payload] of [...this.unsentForwards]) this.sendForward(reqId, payload);
+  }
+
+  private maybeFlushKeyspace(): void {
+    if (this.closed || this.diskError) return;
+    const due = Date.now() - this.lastKeyspaceFlush >= KEYSPACE_FLUSH_MS;
+    if (due || this.pendingKeyspaceChanges >= KEYSPACE_FLUSH_CHANGES) {
+      this.forceKeyspaceFlush = true;
+      this.scheduleReady();
+    }
+  }
+
+  private async flushKeyspace(): Promise<void> {
+    this.forceKeyspaceFlush = true;
+    this.scheduleReady();
+    // The next Ready round writes it; wait for the durable index to catch up.
+    const target = this.fsm.appliedIndex;
+    const deadline = Date.now() + 10000;
+    while (this.storage.keyspace.appliedIndex() < target && Date.now() < deadline) {
+      this.forceKeyspaceFlush = true;
+      this.scheduleReady();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  // ------------------------------------------------------------------ messages
+
+  private onFrame(from: number, frame: Frame): void {
+    if (this.closed) return;
+    switch (frame.type) {
+      case 'raft':
+        this.onRaftMessage(frame.message);
+        break;
+      case 'forward':
+        this.onForward(from, frame.payload);
+        break;
+      case 'snapshot-chunk':
+        this.onSnapshotChunk(from, frame.data, frame.seq);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private onRaftMessage(m: Message): void {
+    if (m.type === MessageType.Snap) {
+      // Only step a snapshot whose data we hold staged; the core decides whether to install it.
+      if (!this.stagedMeta || !m.snapshot || this.stagedMeta.index !== m.snapshot.index || this.stagedMeta.term !== m.snapshot.term) {
+        this.log.warn({ from: m.from, index: m.snapshot?.index }, 'snapshot message without its data; ignored');
+        return;
+      }
+      this.snapStepped = true;
+    }
+    try {
+      this.raft.step(m);
+    } catch (err) {
+      this.log.error({ err, type: m.type, from: m.from }, 'raft step failed');
+    }
+    this.scheduleReady();
+  }
+
+  private onForward(from: number, payload: Uint8Array): void {
+    let msg;
+    try {
+      msg = decodeForward(payload);
+    } catch (err) {
+      this.log.warn({ err, from }, 'malformed forward frame');
+      return;
+    }
+    if (msg.kind === 'reply') {
+      const f = this.forwards.get(msg.reqId);
+      if (!f) return;
+      this.forwards.delete(msg.reqId);
+      const reply = new RawReply(msg.resp);
+      // Answer once this node has applied the write too, so the client reads it here.
+      if (msg.index > 0) this.waitApplied(msg.index, () => f.done(reply));
+      else f.done(reply);
+      return;
+    }
+    const { reqId, proto, db, argv } = msg;
+    const answer = (reply: Reply, index: number) => {
+      const resp = encodeReply(reply, proto);
+      this.transport?.send(from, { type: 'forward', payload: encodeForwardReply({ reqId, index, resp }) });
+    };
+    if (!this.forwardHandler) {
+      answer(new ErrorReply('ERR node is not ready'), 0);
+      return;
+    }
+    this.forwardHandler(db, argv, answer);
+  }
+
+  private send(messages: readonly Message[]): void {
+    if (!this.transport) return;
+    for (const m of messages) {
+      if (m.type === MessageType.Snap) {
+        this.startSnapshotTransfer(m);
+        continue;
+      }
+      if (!this.transport.send(m.to, { type: 'raft', message: m })) this.raft.reportUnreachable(m.to);
+    }
+  }
+
+  // ------------------------------------------------------------------ snapshots
+
+  /** Streams the durable keyspace to a follower behind the compacted log, then sends the Snap message. */
+  private startSnapshotTransfer(m: Message): void {
+    if (this.sending.has(m.to) || !this.transport) return;
+    const sender = new SnapshotSender(this.storage, { chunkBytes: SNAPSHOT_CHUNK_BYTES });
+    this.sending.set(m.to, sender);
+    const to = m.to;
+    const snapMsg: Message = { ...m, snapshot: sender.meta };
+    this.log.info({ to, index: sender.meta.index }, 'sending snapshot');
+    let seq = 0;
+    const pump = (): void => {
+      if (this.closed || this.sending.get(to) !== sender) return;
+      const transport = this.transport!;
+      while ((transport.stats().get(to)?.queuedBytes ?? 0) < 4 * SNAPSHOT_CHUNK_BYTES) {
+        const chunk = sender.nextChunk();
+        if (chunk === undefined) {
+          sender.close();
+          this.sending.delete(to);
+          const ok = transport.send(to, { type: 'raft', message: snapMsg });
+          this.raft.reportSnapshot(to, ok);
+          this.log.info({ to, index: sender.meta.index, chunks: seq }, 'snapshot sent');
+          this.scheduleReady();
+          return;
+        }
+        if (!transport.send(to, { type: 'snapshot-chunk', index: sender.meta.index, term: sender.meta.term, seq: seq++, last: false, data: chunk })) {
+          sender.close();
+          this.sending.delete(to);
+          this.raft.reportSnapshot(to, false);
+          this.scheduleReady();
+          return;
+        }
+      }
+      setTimeout(pump, 5);
+    };
+    pump();
+  }
+
+  private onSnapshotChunk(from: number, data: Uint8Array, seq: number): void {
+    const copy = Buffer.from(data);
+    void (async () => {
+      try {
+        if (seq === 0) {
+          if (this.receiver) await this.receiver.abort();
+          this.stagedMeta = undefined;
+          this.receiver = await SnapshotReceiver.start(this.snapshotSink());
+          this.receiverFrom = from;
+        }
+        if (!this.receiver || this.receiverFrom !== from) return;
+        await this.receiver.receive(copy);
+      } catch (err) {
+        this.log.warn({ err, from, seq }, 'snapshot transfer failed');
+        this.receiver = undefined;
+        this.stagedMeta = undefined;
+      }
+    })();
+  }
+
+  /**
+   * The storage sink, except that switching to the received keyspace waits
+   * until the core has accepted the snapshot (it refuses stale ones).
+   */
+  private snapshotSink(): SnapshotSink {
+    const storage = this.storage;
+    return {
+      beginStaging: () => storage.beginStaging(),
+      stage: (records: readonly RawRecord[]) => storage.stage(records),
+      abortStaging: () => storage.abortStaging(),
+      finishStaging: (meta: SnapshotMeta) =>
+        new Promise<void>((resolve, reject) => {
+          this.stagedMeta = meta;
+          this.stagedDecision = (install) => {
+            const done = install
+              ? storage.finishStaging(meta)
+              : storage.abortStaging().then(() => {
+                  throw new Error('snapshot refused by the raft core');
+                });
+            done.then(resolve, reject);
+            return done;
+          };
+        }),
+    };
+  }
+
+  private async installSnapshot(meta: SnapshotMeta): Promise<void> {
+    const decide = this.stagedDecision;
+    if (!decide || !this.stagedMeta || this.stagedMeta.index !== meta.index) throw new Error('snapshot to install is not staged');
+    this.stagedDecision = undefined;
+    await decide(true);
+    this.receiver = undefined;
+    this.stagedMeta = undefined;
+    this.keyspace.trackChanges = false;
+    this.loadKeyspaceFromStorage();
+    this.keyspace.trackChanges = true;
+    this.keyspace.drainChanges();
+    this.fsm.appliedIndex = meta.index;
+    this.appliedTerm = meta.term;
+    this.durableIndex = meta.index;
+    this.conf = meta.conf;
+    this.syncTransportPeers();
+    this.log.info({ index: meta.index, term: meta.term }, 'snapshot installed');
+  }
+
+  // ------------------------------------------------------------------ ready loop
+
+  private scheduleReady(): void {
+    if (this.readyScheduled || this.closed) return;
+    this.readyScheduled = true;
+    setImmediate(this.runReady);
+  }
+
+  private readonly runReady = (): void => {
+    this.readyScheduled = false;
+    if (this.inReady || this.closed) return;
+    this.inReady = true;
+    this.readyLoop()
+      .catch((err: unknown) => this.log.error({ err }, 'ready loop failed'))
+      .finally(() => {
+        this.inReady = false;
+        if (this.hasWork()) this.scheduleReady();
+      });
+  };
+
+  private hasWork(): boolean {
+    return !this.closed && (this.proposals.length > 0 || this.readIndexBatch.length > 0 || this.forceKeyspaceFlush || this.raft.hasReady());
+  }
+
+  private async readyLoop(): Promise<void> {
+    for (;;) {
+      this.submitProposals();
+      this.submitReadIndex();
+      if (!this.raft.hasReady() && !this.forceKeyspaceFlush) return;
+      const rd = this.raft.hasReady() ? this.raft.ready() : undefined;
+      await this.handleReady(rd);
+      if (rd) this.raft.advance(rd);
+      if (this.closed) return;
+    }
+  }
+
+  private submitProposals(): void {
+    if (this.proposals.length === 0) return;
+    const batch = this.proposals;
+    this.proposals = [];
+    if (this.diskError) {
+      for (const p of batch) p.done(misconf(this.diskError), 0);
+      return;
+    }
+    if (this.role !== Role.Leader) {
+      if (this.leader !== 0) {
+        const err = errTryAgain(`leadership moved to node ${this.leader}; retry`);
+        for (const p of batch) p.done(err, 0);
+      } else {
+        // No leader yet (an election is running): wait for one, up to the write timeout.
+        this.noLeaderQueue.push(...batch);
+      }
+      return;
+    }
+    try {
+      const res = this.raft.propose(batch.map((p) => p.data));
+      for (let i = 0; i < batch.length; i++) this.waiters.set(res.index + i, { term: res.term, done: batch[i].done });
+    } catch (e) {
+      const err = this.raftErrorReply(e);
+      for (const p of batch) p.done(err, 0);
+    }
+  }
+
+  private submitReadIndex(): void {
+    if (this.readIndexBatch.length === 0) return;
+    const batch = this.readIndexBatch;
+    this.readIndexBatch = [];
+    const ctx = this.nextReadCtx++;
+    const buf = Buffer.allocUnsafe(4);
+    buf.writeUInt32LE(ctx >>> 0, 0);
+    try {
+      this.raft.readIndex(buf);
+      this.readIndexPending.set(ctx >>> 0, batch);
+    } catch (e) {
+      const err = e instanceof RaftError && e.code === 'not-leader' ? errClusterDown('no leader') : this.raftErrorReply(e);
+      for (const r of batch) r.done(err);
+    }
+  }
+
+  private async handleReady(rd: Ready | undefined): Promise<void> {
+    if (rd?.softState) this.onSoftState(rd.softState.leader, rd.softState.role);
+    const leader = this.role === Role.Leader;
+    let late: Message[] = [];
+    if (rd) {
+      // A new term or vote must be durable before any message goes out.
+      let termChanged = false;
+      if (rd.hardState) {
+        termChanged = rd.hardState.term !== this.lastTerm || rd.hardState.vote !== this.lastVote;
+        this.lastTerm = rd.hardState.term;
+        this.lastVote = rd.hardState.vote;
+      }
+      if (leader && !termChanged) {
+        const early: Message[] = [];
+        for (const m of rd.messages) {
+          if (m.type === MessageType.App || m.type === MessageType.Heartbeat || m.type === MessageType.Snap) early.push(m);
+          else late.push(m);
+        }
+        this.send(early);
+      } else {
+        late = rd.messages as Message[];
+      }
+    }
+    if (rd?.snapshot) {
+      this.snapStepped = false;
+      await this.installSnapshot(rd.snapshot);
+    } else if (this.snapStepped) {
+      // The core did not take the snapshot we stepped: drop the staged copy.
+      this.snapStepped = false;
+      const decide = this.stagedDecision;
+      this.stagedDecision = undefined;
+      this.stagedMeta = undefined;
+      this.receiver = undefined;
+      decide?.(false).catch(() => undefined);
+    }
+    // Committed entries already on our disk (from earlier Readies) are applied
+    // before this Ready's write, so their clients do not wait for another fsync.
+    let committed: readonly Entry[] = rd ? rd.committedEntries : [];
+    if (committed.length > 0 && committed[0].index <= this.durableIndex) {
+      let n = 0;
+      while (n < committed.length && committed[n].index <= this.durableIndex) n++;
+      this.applyEntries(committed.slice(0, n));
+      committed = committed.slice(n);
+    }
+    const flushKeyspace = this.forceKeyspaceFlush;
+    this.forceKeyspaceFlush = false;
+    const keyspace = flushKeyspace || this.membersDirty ? { changes: this.collectKeyspaceChanges(), meta: this.appliedMeta() } : undefined;
+    if (rd && (rd.entries.length > 0 || rd.hardState !== undefined || keyspace)) {
+      await this.durableWrite({ entries: rd.entries.length > 0 ? (rd.entries as Entry[]) : undefined, hardState: rd.hardState, keyspace });
+      if (rd.entries.length > 0) this.durableIndex = rd.entries[rd.entries.length - 1].index;
+    } else if (keyspace) {
+      await this.durableWrite({ keyspace });
+    }
+    if (keyspace) {
+      this.lastKeyspaceFlush = Date.now();
+      this.pendingKeyspaceChanges = 0;
+      void this.maybeCompact();
+    }
+    this.send(late);
+    if (rd) {
+      if (committed.length > 0) this.applyEntries(committed);
+      for (const rs of rd.readStates) {
+        const ctx = Buffer.from(rs.context).readUInt32LE(0);
+        const reads = this.readIndexPending.get(ctx);
+        if (!reads) continue;
+        this.readIndexPending.delete(ctx);
+        this.waitApplied(rs.index, () => {
+          for (const r of reads) r.done(null);
+        });
+      }
+    }
+  }
+
+  /** One durable write; while the disk refuses, retry (the Ready cannot be skipped) and refuse new writes. */
+  private async durableWrite(batch: Parameters<LmdbStorage['writeBatch']>[0]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.storage.writeBatch(batch);
+        if (this.diskError) {
+          this.log.warn('disk writes succeed again; accepting writes');
+          this.diskError = undefined;
+        }
+        return;
+      } catch (err) {
+        if (!this.diskError) this.log.error({ err }, 'disk write failed; refusing writes until it succeeds');
+        this.diskError = err as Error;
+        this.failQueuedWrites();
+        if (this.closed) throw err;
+        await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** Math.min(attempt, 5))));
+      }
+    }
+  }
+
+  private failQueuedWrites(): void {
+    const err = misconf(this.diskError!);
+    const q = this.proposals;
+    this.proposals = [];
+    for (const p of q) p.done(err, 0);
+  }
+
+  private async maybeCompact(): Promise<void> {
+    if (this.compacting) return;
+    const durable = this.storage.keyspace.appliedIndex();
+    const upTo = compactionPoint(this.storage.log, durable, this.storage.log.sizeBytes(), {
+      tailEntries: this.opts.logTail,
+      minEntries: this.opts.snapshotEntries,
+      minLogBytes: 256 * 1024 * 1024,
+    });
+    if (upTo === undefined) return;
+    await this.compactTo(upTo).catch((err: unknown) => this.log.warn({ err }, 'log compaction failed'));
+  }
+
+  private appliedMeta(): SnapshotMeta {
+    return { index: this.fsm.appliedIndex, term: this.appliedTerm, conf: this.conf };
+  }
+
+  /** Turns the keyspace's changed keys into store records (the durable copy). */
+  private collectKeyspaceChanges(): StoreChange[] {
+    const out: StoreChange[] = [];
+    for (const ch of this.keyspace.drainChanges()) {
+      if ('flushAll' in ch || 'flushDb' in ch) {
+        const db = 'flushDb' in ch ? ch.flushDb : -1;
+        for (const rec of this.storage.keyspace.records()) {
+          const d = rec.key[0];
+          if (d === RESERVED_DB) continue;
+          if (db === -1 || d === db) out.push({ key: rec.key, value: null });
+        }
+        continue;
+      }
+      const rec = this.keyspace.encodeRecord(ch.db, ch.key);
+      if (rec) out.push({ key: rec.key, value: rec.value });
+      else out.push({ key: Buffer.concat([Buffer.from([ch.db]), Buffer.from(ch.key, 'latin1')]), value: null });
+    }
+    if (this.membersDirty) {
+      out.push({ key: MEMBERS_KEY, value: encodeMembers(this.members.values()) });
+      this.membersDirty = false;
+    }
+    return out;
+  }
+
+  private applyEntries(entries: readonly Entry[]): void {
+    for (const e of entries) {
+      let reply: Reply = null;
+      if (e.type === EntryType.ConfChange) {
+        reply = this.applyConfChange(e);
+      } else if (e.data.byteLength === 0) {
+        this.fsm.applyEmpty(e.index);
+      } else {
+        try {
+          reply = this.fsm.apply(e.index, decodeOp(e.data));
+        } catch (err) {
+          this.log.error({ err, index: e.index }, 'undecodable log entry');
+          this.fsm.applyEmpty(e.index);
+          reply = new ErrorReply('ERR internal error: undecodable log entry');
+        }
+        this.pendingKeyspaceChanges++;
+      }
+      this.appliedTerm = e.term;
+      const w = this.waiters.get(e.index);
+      if (w) {
+        this.waiters.delete(e.index);
+        if (w.term === e.term) w.done(reply, e.index);
+        else w.done(errTryAgain('leadership changed before the write was committed; it was not applied'), 0);
+      }
+      this.runApplyWaiters();
+    }
+    for (const cb of this.batchCallbacks) cb();
+  }
+
+  private runApplyWaiters(): void {
+    const w = this.applyWaiters;
+    if (w.length === 0 || w[0].index > this.fsm.appliedIndex) return;
+    let n = 0;
+    while (n < w.length && w[n].index <= this.fsm.appliedIndex) n++;
+    const ready = w.splice(0, n);
+    for (const x of ready) x.fn();
+  }
+
+  private applyConfChange(e: Entry): Reply {
+    let cc: ConfChange;
+    try {
+      cc = decodeConfChange(e.data);
+    } catch (err) {
+      this.log.error({ err, index: e.index }, 'undecodable conf change');
+      this.fsm.applyEmpty(e.index);
+      return new ErrorReply('ERR undecodable membership change');
+    }
+    this.conf = this.raft.applyConfChange(cc);
+    if (cc.context && cc.context.byteLength > 0) {
+      for (const m of decodeMembers(cc.context)) this.members.set(m.id, m);
+    }
+    for (const ch of cc.changes) {
+      if (ch.type === ConfChangeType.RemoveNode) this.members.delete(ch.node);
+    }
+    this.membersDirty = true;
+    this.forceKeyspaceFlush = true;
+    this.fsm.applyEmpty(e.index);
+    this.syncTransportPeers();
+    this.log.info({ index: e.index, voters: this.conf.voters, learners: this.conf.learners }, 'membership changed');
+    return new RawReply(Buffer.from('+OK\r\n'));
+  }
+
+  private syncTransportPeers(): void {
+    if (!this.transport) return;
+    const wanted = new Set([...this.conf.voters, ...this.conf.learners, ...this.conf.votersOutgoing].filter((id) => id !== this.id));
+    const known = new Set(this.transport.stats().keys());
+    for (const id of wanted) {
+      const m = this.members.get(id);
+      if (m && !known.has(id)) this.transport.addPeer(id, { host: m.host, port: m.peerPort });
+    }
+    for (const id of known) if (!wanted.has(id)) this.transport.removePeer(id);
+  }
+
+  private onSoftState(leader: number, role: Role): void {
+    this.role = role;
+    this.leader = leader;
+    this.log.info({ leader, role }, 'raft role changed');
+    // Reads waiting on ReadIndex are dropped by the core on a leadership change.
+    for (const [ctx, reads] of this.readIndexPending) {
+      this.readIndexPending.delete(ctx);
+      for (const r of reads) r.done(errTryAgain('leadership changed during a linearizable read'));
+    }
+    for (let i = this.leaderWaiters.length - 1; i >= 0; i--) {
+      const w = this.leaderWaiters[i];
+      if (leader === w.target) {
+        this.leaderWaiters.splice(i, 1);
+        w.done(true);
+      }
+    }
+    if (leader !== 0) {
+      // Writes that waited for a leader: propose them here or forward them.
+      const q = this.noLeaderQueue;
+      this.noLeaderQueue = [];
+      if (role === Role.Leader) this.proposals.push(...q);
+      else for (const p of q) p.done(errTryAgain('leadership moved to another node; retry'), 0);
+      this.retryUnsentForwards();
+    }
+  }
+
+  private raftErrorReply(e: unknown): ErrorReply {
+    if (e instanceof RaftError) {
+      switch (e.code) {
+        case 'not-leader':
+          return e.leader ? errTryAgain(`not the leader (leader is node ${e.leader})`) : errClusterDown('no leader');
+        case 'uncommitted-limit':
+          return errTryAgain('too many writes in flight; retry');
+        case 'transfer-in-progress':
+          return errTryAgain('leadership transfer in progress');
+        case 'conf-change-pending':
+          return new ErrorReply('ERR a membership change is already in progress');
+        default:
+          return new ErrorReply(`ERR ${e.message}`);
+      }
+    }
+    this.log.error({ err: e }, 'unexpected error from the raft core');
+    return new ErrorReply('ERR internal error');
+  }
+}
+
+export function misconf(err: Error): ErrorReply {
+  const reason = err.message.replace(/[\r\n]+/g, ' ');
+  return new ErrorReply(
+    `MISCONF Errors writing to the data directory (${reason}). Commands that may modify the data set are disabled until the disk accepts writes again; reads are still served.`,
+  );
+}
