@@ -2,11 +2,14 @@
  * What followers and the leader say to each other about client requests,
  * carried in the transport's `forward` / `forward-reply` frames.
  *
- *   request: u8 kind=1 | u32 reqId | u8 proto | u8 db | u32 argc | argc x (u32 len, bytes)
+ *   request: u8 kind=1 | u32 reqId | f64 term | u8 proto | u8 db | u32 argc | argc x (u32 len, bytes)
  *   reply:   u8 kind=2 | u32 reqId | f64 index | RESP bytes (encoded for `proto`)
  *
  * A follower forwards the original argv (not a rewritten one) so that the
  * leader alone turns relative times into absolute ones with its clock.
+ * `term` is the term of the leader the follower addressed: a leader runs the
+ * request only in that term, so a request delayed in a queue is never applied
+ * after its client was told the outcome is unknown.
  * `index` is the log index whose apply produced the reply (0 when the reply
  * did not come from the log, e.g. an error): the follower answers its client
  * only once it has applied that index itself, so the client reads its writes.
@@ -14,6 +17,7 @@
 
 export interface ForwardRequest {
   reqId: number;
+  term: number;
   proto: 2 | 3;
   db: number;
   argv: Buffer[];
@@ -29,11 +33,12 @@ const REQUEST = 1;
 const REPLY = 2;
 
 export function encodeForwardRequest(r: ForwardRequest): Buffer {
-  let size = 1 + 4 + 1 + 1 + 4;
+  let size = 1 + 4 + 8 + 1 + 1 + 4;
   for (const a of r.argv) size += 4 + a.length;
   const b = Buffer.allocUnsafe(size);
   let o = b.writeUInt8(REQUEST, 0);
   o = b.writeUInt32LE(r.reqId, o);
+  o = b.writeDoubleLE(r.term, o);
   o = b.writeUInt8(r.proto, o);
   o = b.writeUInt8(r.db, o);
   o = b.writeUInt32LE(r.argv.length, o);
@@ -62,11 +67,12 @@ export function decodeForward(payload: Uint8Array): ForwardMessage {
   const reqId = b.readUInt32LE(1);
   if (kind === REPLY) return { kind: 'reply', reqId, index: b.readDoubleLE(5), resp: Buffer.from(b.subarray(13)) };
   if (kind !== REQUEST) throw new RangeError(`unknown forward message kind ${kind}`);
-  const proto = b.readUInt8(5);
+  const term = b.readDoubleLE(5);
+  const proto = b.readUInt8(13);
   if (proto !== 2 && proto !== 3) throw new RangeError(`bad protocol version ${proto}`);
-  const db = b.readUInt8(6);
-  const argc = b.readUInt32LE(7);
-  let o = 11;
+  const db = b.readUInt8(14);
+  const argc = b.readUInt32LE(15);
+  let o = 19;
   const argv: Buffer[] = [];
   for (let i = 0; i < argc; i++) {
     const len = b.readUInt32LE(o);
@@ -75,5 +81,5 @@ export function decodeForward(payload: Uint8Array): ForwardMessage {
     argv.push(Buffer.from(b.subarray(o, o + len)));
     o += len;
   }
-  return { kind: 'request', reqId, proto, db, argv };
+  return { kind: 'request', reqId, term, proto, db, argv };
 }

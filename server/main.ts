@@ -42,19 +42,28 @@ function planCluster(config: ServerConfig): ClusterPlan {
   return { members, peerPort, peerHost: config['peer-bind'] || config.bind };
 }
 
+/** A process that exists and is not a zombie (containers often leave killed children unreaped). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true; // no /proc: trust kill(0)
+  }
+}
+
 /** Refuses to share a data directory with a live process (two nodes on one log would diverge). */
 function lockDataDir(dir: string): () => void {
   const file = path.join(dir, 'raftcache.pid');
   try {
     const pid = Number(readFileSync(file, 'utf8'));
-    if (pid && pid !== process.pid) {
-      try {
-        process.kill(pid, 0);
-        throw new ConfigError(`data directory ${dir} is in use by process ${pid}`);
-      } catch (e) {
-        if (e instanceof ConfigError) throw e;
-        // Stale lock from a process that died.
-      }
+    if (pid && pid !== process.pid && processAlive(pid)) {
+      throw new ConfigError(`data directory ${dir} is in use by process ${pid}`);
     }
   } catch (e) {
     if (e instanceof ConfigError) throw e;

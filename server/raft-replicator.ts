@@ -81,6 +81,11 @@ interface PendingProposal {
 interface PendingForward {
   done: (reply: Reply) => void;
   deadline: number;
+  db: number;
+  argv: Buffer[];
+  proto: 2 | 3;
+  /** The leader it was sent to (0 = not sent yet: no leader known or its queue was full). */
+  sentTo: number;
 }
 
 interface PendingRead {
@@ -150,9 +155,17 @@ export class RaftReplicator implements Replicator {
 
   // Snapshot transfer state
   private sending = new Map<number, SnapshotSender>();
+  /**
+   * Receiving side: 'receiving' while chunks arrive, 'staged' once all are
+   * in (waiting for the Snap message), 'installing' once stepped into the core.
+   */
+  private snapState: 'idle' | 'receiving' | 'staged' | 'installing' = 'idle';
+  private snapKey = '';
   private receiver: SnapshotReceiver | undefined;
   private receiverFrom = 0;
   private stagedMeta: SnapshotMeta | undefined;
+  /** Sending side: the last snapshot streamed to each peer, to avoid resending it while the peer installs it. */
+  private readonly lastSnapshotSent = new Map<number, { index: number; at: number }>();
   private stagedDecision: ((install: boolean) => Promise<void>) | undefined;
   private snapStepped = false;
 
@@ -306,20 +319,16 @@ export class RaftReplicator implements Replicator {
   forward(db: number, argv: Buffer[], proto: 2 | 3, done: (reply: Reply) => void): void {
     const reqId = this.nextReqId++;
     if (this.nextReqId > 0xffffffff) this.nextReqId = 1;
-    this.forwards.set(reqId, { done, deadline: Date.now() + this.opts.writeTimeoutMs });
-    const payload = encodeForwardRequest({ reqId, proto, db, argv });
-    this.sendForward(reqId, payload);
+    const f: PendingForward = { done, deadline: Date.now() + this.opts.writeTimeoutMs, db, argv, proto, sentTo: 0 };
+    this.forwards.set(reqId, f);
+    this.sendForward(reqId, f);
   }
 
-  private readonly unsentForwards = new Map<number, Buffer>();
-
-  private sendForward(reqId: number, payload: Buffer): void {
-    const leader = this.leaderId();
-    if (leader === 0 || leader === this.id || !this.transport || !this.transport.send(leader, { type: 'forward', payload })) {
-      this.unsentForwards.set(reqId, payload);
-    } else {
-      this.unsentForwards.delete(reqId);
-    }
+  private sendForward(reqId: number, f: PendingForward): void {
+    const leader = this.leader;
+    if (leader === 0 || leader === this.id || !this.transport) return;
+    const payload = encodeForwardRequest({ reqId, term: this.lastTerm, proto: f.proto, db: f.db, argv: f.argv });
+    if (this.transport.send(leader, { type: 'forward', payload })) f.sentTo = leader;
   }
 
   /** Whether this node should hand client writes to another node. */
@@ -471,6 +480,7 @@ export class RaftReplicator implements Replicator {
     this.raft.tick();
     const now = Date.now();
     this.expireDeadlines(now);
+    this.expireStagedSnapshot(now);
     this.retryUnsentForwards();
     this.scheduleReady();
   }
@@ -487,8 +497,7 @@ export class RaftReplicator implements Replicator {
     for (const [reqId, f] of this.forwards) {
       if (f.deadline <= now) {
         this.forwards.delete(reqId);
-        const unsent = this.unsentForwards.delete(reqId);
-        f.done(unsent ? errClusterDown('no leader') : errTryAgain('no reply from the leader in time; the write may or may not have been applied'));
+        f.done(f.sentTo === 0 ? errClusterDown('no leader') : ERR_OUTCOME_UNKNOWN);
       }
     }
     for (const [ctx, reads] of this.readIndexPending) {
@@ -507,8 +516,7 @@ export class RaftReplicator implements Replicator {
   }
 
   private retryUnsentForwards(): void {
-    if (this.unsentForwards.size === 0) return;
-    for (const [reqId, payload] of [...this.unsentForwards]) this.sendForward(reqId, payload);
+    for (const [reqId, f] of this.forwards) if (f.sentTo === 0) this.sendForward(reqId, f);
   }
 
   private maybeFlushKeyspace(): void {
@@ -545,7 +553,7 @@ export class RaftReplicator implements Replicator {
         this.onForward(from, frame.payload);
         break;
       case 'snapshot-chunk':
-        this.onSnapshotChunk(from, frame.data, frame.seq);
+        this.onSnapshotChunk(from, frame.index, frame.term, frame.data, frame.seq);
         break;
       default:
         break;
@@ -555,10 +563,12 @@ export class RaftReplicator implements Replicator {
   private onRaftMessage(m: Message): void {
     if (m.type === MessageType.Snap) {
       // Only step a snapshot whose data we hold staged; the core decides whether to install it.
-      if (!this.stagedMeta || !m.snapshot || this.stagedMeta.index !== m.snapshot.index || this.stagedMeta.term !== m.snapshot.term) {
+      if (this.snapState === 'installing') return; // a duplicate while we install the same one
+      if (this.snapState !== 'staged' || !this.stagedMeta || !m.snapshot || this.stagedMeta.index !== m.snapshot.index || this.stagedMeta.term !== m.snapshot.term) {
         this.log.warn({ from: m.from, index: m.snapshot?.index }, 'snapshot message without its data; ignored');
         return;
       }
+      this.snapState = 'installing';
       this.snapStepped = true;
     }
     try {
@@ -592,6 +602,12 @@ export class RaftReplicator implements Replicator {
       const resp = encodeReply(reply, proto);
       this.transport?.send(from, { type: 'forward', payload: encodeForwardReply({ reqId, index, resp }) });
     };
+    if (this.role !== Role.Leader || msg.term !== this.lastTerm) {
+      // Sent to us in another term (or we lost leadership): the sender has
+      // already given up on it or will; never apply it late.
+      answer(errTryAgain('leadership changed; retry'), 0);
+      return;
+    }
     if (!this.forwardHandler) {
       answer(new ErrorReply('ERR node is not ready'), 0);
       return;
@@ -615,6 +631,12 @@ export class RaftReplicator implements Replicator {
   /** Streams the durable keyspace to a follower behind the compacted log, then sends the Snap message. */
   private startSnapshotTransfer(m: Message): void {
     if (this.sending.has(m.to) || !this.transport) return;
+    const recent = this.lastSnapshotSent.get(m.to);
+    if (recent && Date.now() - recent.at < 2000 && recent.index >= (m.snapshot?.index ?? 0)) {
+      // The peer is still installing the one we just sent; let it finish.
+      this.raft.reportSnapshot(m.to, true);
+      return;
+    }
     const sender = new SnapshotSender(this.storage, { chunkBytes: SNAPSHOT_CHUNK_BYTES });
     this.sending.set(m.to, sender);
     const to = m.to;
@@ -631,6 +653,7 @@ export class RaftReplicator implements Replicator {
           this.sending.delete(to);
           const ok = transport.send(to, { type: 'raft', message: snapMsg });
           this.raft.reportSnapshot(to, ok);
+          if (ok) this.lastSnapshotSent.set(to, { index: sender.meta.index, at: Date.now() });
           this.log.info({ to, index: sender.meta.index, chunks: seq }, 'snapshot sent');
           this.scheduleReady();
           return;
@@ -648,24 +671,59 @@ export class RaftReplicator implements Replicator {
     pump();
   }
 
-  private onSnapshotChunk(from: number, data: Uint8Array, seq: number): void {
-    const copy = Buffer.from(data);
-    void (async () => {
-      try {
-        if (seq === 0) {
-          if (this.receiver) await this.receiver.abort();
-          this.stagedMeta = undefined;
+  private onSnapshotChunk(from: number, index: number, term: number, data: Uint8Array, seq: number): void {
+    const key = `${index}/${term}`;
+    // Finish (or refuse) the snapshot in hand before looking at another.
+    if (this.snapState === 'staged' || this.snapState === 'installing') return;
+    if (seq === 0) {
+      const previous = this.receiver;
+      this.receiver = undefined;
+      this.snapState = 'receiving';
+      this.snapKey = key;
+      this.receiverFrom = from;
+      this.stagedMeta = undefined;
+      const copy = Buffer.from(data);
+      this.snapChain = this.snapChain
+        .then(async () => {
+          if (previous) await previous.abort();
+          if (this.snapKey !== key) return;
           this.receiver = await SnapshotReceiver.start(this.snapshotSink());
-          this.receiverFrom = from;
-        }
-        if (!this.receiver || this.receiverFrom !== from) return;
-        await this.receiver.receive(copy);
-      } catch (err) {
-        this.log.warn({ err, from, seq }, 'snapshot transfer failed');
-        this.receiver = undefined;
-        this.stagedMeta = undefined;
-      }
-    })();
+          await this.receiver.receive(copy);
+        })
+        .catch((err: unknown) => this.snapshotFailed(err, key));
+      return;
+    }
+    if (this.snapState !== 'receiving' || this.snapKey !== key || this.receiverFrom !== from) return;
+    const copy = Buffer.from(data);
+    this.snapChain = this.snapChain
+      .then(async () => {
+        if (this.receiver && this.snapKey === key) await this.receiver.receive(copy);
+      })
+      .catch((err: unknown) => this.snapshotFailed(err, key));
+  }
+
+  private snapChain: Promise<void> = Promise.resolve();
+  private stagedAt = 0;
+
+  /** A staged snapshot whose Snap message never came is dropped, so a later one can be received. */
+  private expireStagedSnapshot(now: number): void {
+    if (this.snapState !== 'staged' || now - this.stagedAt < 10000) return;
+    this.log.warn({ key: this.snapKey }, 'staged snapshot never confirmed by the leader; dropping it');
+    const decide = this.stagedDecision;
+    this.stagedDecision = undefined;
+    this.stagedMeta = undefined;
+    this.receiver = undefined;
+    this.snapState = 'idle';
+    decide?.(false).catch(() => undefined);
+  }
+
+  private snapshotFailed(err: unknown, key: string): void {
+    this.log.warn({ err, key }, 'snapshot transfer failed');
+    if (this.snapKey === key && this.snapState === 'receiving') {
+      this.snapState = 'idle';
+      this.receiver = undefined;
+      this.stagedMeta = undefined;
+    }
   }
 
   /**
@@ -681,6 +739,8 @@ export class RaftReplicator implements Replicator {
       finishStaging: (meta: SnapshotMeta) =>
         new Promise<void>((resolve, reject) => {
           this.stagedMeta = meta;
+          this.snapState = 'staged';
+          this.stagedAt = Date.now();
           this.stagedDecision = (install) => {
             const done = install
               ? storage.finishStaging(meta)
@@ -698,17 +758,23 @@ export class RaftReplicator implements Replicator {
     const decide = this.stagedDecision;
     if (!decide || !this.stagedMeta || this.stagedMeta.index !== meta.index) throw new Error('snapshot to install is not staged');
     this.stagedDecision = undefined;
-    await decide(true);
-    this.receiver = undefined;
-    this.stagedMeta = undefined;
+    try {
+      await decide(true);
+    } finally {
+      this.receiver = undefined;
+      this.stagedMeta = undefined;
+      this.snapState = 'idle';
+    }
+    // The store is the truth now: reload everything from it.
     this.keyspace.trackChanges = false;
     this.loadKeyspaceFromStorage();
     this.keyspace.trackChanges = true;
     this.keyspace.drainChanges();
-    this.fsm.appliedIndex = meta.index;
-    this.appliedTerm = meta.term;
-    this.durableIndex = meta.index;
-    this.conf = meta.conf;
+    const installed = this.storage.keyspace.snapshotMeta();
+    this.fsm.appliedIndex = installed.index;
+    this.appliedTerm = installed.term;
+    this.durableIndex = Math.max(installed.index, this.storage.log.lastIndex());
+    this.conf = installed.conf;
     this.syncTransportPeers();
     this.log.info({ index: meta.index, term: meta.term }, 'snapshot installed');
   }
@@ -825,6 +891,7 @@ export class RaftReplicator implements Replicator {
       this.stagedDecision = undefined;
       this.stagedMeta = undefined;
       this.receiver = undefined;
+      this.snapState = 'idle';
       decide?.(false).catch(() => undefined);
     }
     // Committed entries already on our disk (from earlier Readies) are applied
@@ -1021,6 +1088,14 @@ export class RaftReplicator implements Replicator {
         w.done(true);
       }
     }
+    // Forwards in flight to a former leader: it may or may not have applied
+    // them, and it will not answer if it died. Tell the client now.
+    for (const [reqId, f] of this.forwards) {
+      if (f.sentTo !== 0 && f.sentTo !== leader) {
+        this.forwards.delete(reqId);
+        f.done(ERR_OUTCOME_UNKNOWN);
+      }
+    }
     if (leader !== 0) {
       // Writes that waited for a leader: propose them here or forward them.
       const q = this.noLeaderQueue;
@@ -1050,6 +1125,8 @@ export class RaftReplicator implements Replicator {
     return new ErrorReply('ERR internal error');
   }
 }
+
+const ERR_OUTCOME_UNKNOWN = errTryAgain('leadership changed while the write was in flight; it may or may not have been applied');
 
 export function misconf(err: Error): ErrorReply {
   const reason = err.message.replace(/[\r\n]+/g, ' ');
