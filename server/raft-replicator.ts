@@ -638,6 +638,16 @@ export class RaftReplicator implements Replicator {
       return;
     }
     const sender = new SnapshotSender(this.storage, { chunkBytes: SNAPSHOT_CHUNK_BYTES });
+    const c = sender.meta.conf;
+    if (![...c.voters, ...c.learners, ...c.learnersNext].includes(m.to)) {
+      // The durable keyspace predates the peer's addition: it would refuse
+      // this snapshot. Write a fresh one and let the core ask again.
+      sender.close();
+      this.forceKeyspaceFlush = true;
+      this.raft.reportSnapshot(m.to, false);
+      this.scheduleReady();
+      return;
+    }
     this.sending.set(m.to, sender);
     const to = m.to;
     const snapMsg: Message = { ...m, snapshot: sender.meta };

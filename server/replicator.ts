@@ -7,7 +7,8 @@ import type { LogOp } from './logop';
  * from inside the apply loop, so a connection's queued reads run exactly
  * between its own writes (read-your-writes within a pipeline).
  *
- * Implementations: LocalLog (one process, no replication) and the Raft driver.
+ * Implementation: RaftReplicator (server/raft-replicator.ts); a node without
+ * peers is a one-node Raft cluster with the same durability.
  */
 export interface Replicator {
   propose(op: LogOp, done: (reply: Reply) => void): void;
