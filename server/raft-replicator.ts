@@ -16,6 +16,7 @@ import {
   type ConfChange,
   type ConfState,
   type Entry,
+  type HardState,
   type Message,
   type Ready,
   type SnapshotMeta,
@@ -124,6 +125,8 @@ export class RaftReplicator implements Replicator {
   /** Role and leader as of the last Ready (status() is too costly for the write path). */
   private role: Role = Role.Follower;
   private leader = 0;
+  /** The newest hard state from the core (persisted lazily when only commit moved). */
+  private latestHardState: HardState | undefined;
   /** Last log index known to be on this node's disk. */
   private durableIndex = 0;
 
@@ -872,9 +875,9 @@ export class RaftReplicator implements Replicator {
     if (rd?.softState) this.onSoftState(rd.softState.leader, rd.softState.role);
     const leader = this.role === Role.Leader;
     let late: Message[] = [];
+    // A new term or vote must be durable before any message goes out.
+    let termChanged = false;
     if (rd) {
-      // A new term or vote must be durable before any message goes out.
-      let termChanged = false;
       if (rd.hardState) {
         termChanged = rd.hardState.term !== this.lastTerm || rd.hardState.vote !== this.lastVote;
         this.lastTerm = rd.hardState.term;
@@ -916,11 +919,19 @@ export class RaftReplicator implements Replicator {
     const flushKeyspace = this.forceKeyspaceFlush;
     this.forceKeyspaceFlush = false;
     const keyspace = flushKeyspace || this.membersDirty ? { changes: this.collectKeyspaceChanges(), meta: this.appliedMeta() } : undefined;
-    if (rd && (rd.entries.length > 0 || rd.hardState !== undefined || keyspace)) {
-      await this.durableWrite({ entries: rd.entries.length > 0 ? (rd.entries as Entry[]) : undefined, hardState: rd.hardState, keyspace });
-      if (rd.entries.length > 0) this.durableIndex = rd.entries[rd.entries.length - 1].index;
-    } else if (keyspace) {
-      await this.durableWrite({ keyspace });
+    // A Ready whose only change is the commit index needs no fsync (etcd's
+    // mustSync): the commit index is recoverable from the leader. It is
+    // written with the next entries or keyspace flush, which keeps the stored
+    // commit at or above the durable keyspace's applied index.
+    if (rd?.hardState) this.latestHardState = rd.hardState;
+    const mustWrite = rd !== undefined && (rd.entries.length > 0 || termChanged);
+    if (mustWrite || keyspace) {
+      await this.durableWrite({
+        entries: rd && rd.entries.length > 0 ? (rd.entries as Entry[]) : undefined,
+        hardState: this.latestHardState,
+        keyspace,
+      });
+      if (rd && rd.entries.length > 0) this.durableIndex = rd.entries[rd.entries.length - 1].index;
     }
     if (keyspace) {
       this.lastKeyspaceFlush = Date.now();
