@@ -329,6 +329,12 @@ export class RaftReplicator implements Replicator {
 
   private sendForward(reqId: number, f: PendingForward): void {
     const leader = this.leader;
+    if (leader === this.id && this.role === Role.Leader && this.forwardHandler) {
+      // We became the leader while it waited: run it here.
+      this.forwards.delete(reqId);
+      this.forwardHandler(f.db, f.argv, (reply) => f.done(reply));
+      return;
+    }
     if (leader === 0 || leader === this.id || !this.transport) return;
     const payload = encodeForwardRequest({ reqId, term: this.lastTerm, proto: f.proto, db: f.db, argv: f.argv });
     if (this.transport.send(leader, { type: 'forward', payload })) f.sentTo = leader;
