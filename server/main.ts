@@ -99,6 +99,11 @@ export async function main(argv: string[]): Promise<Server | undefined> {
     log.fatal({ err }, 'uncaught exception; exiting');
     process.exit(1);
   });
+  // A stray rejected promise (e.g. from a library) is a bug to log, not a
+  // reason to drop every client; real failures are handled where they happen.
+  process.on('unhandledRejection', (err) => {
+    log.error({ err }, 'unhandled promise rejection');
+  });
 
   const table = buildCommandTable();
   const keyspace = new Keyspace(config.databases);

@@ -86,3 +86,15 @@ export function classifyStorageError(error: unknown, dir: string, doing: string)
   }
   return new StorageError('EIO', `${doing}: ${detail}`, errno);
 }
+
+/**
+ * lmdb-js returns a promise from every put/remove inside a batch and rejects
+ * each one when the batch's commit fails. The commit queue handles the
+ * failure once, for the whole batch; this marks the per-operation promises
+ * handled so a full disk cannot surface as an unhandled rejection.
+ */
+export function quiet(result: unknown): void {
+  if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
+    (result as PromiseLike<unknown>).then(undefined, () => undefined);
+  }
+}

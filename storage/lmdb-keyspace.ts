@@ -1,4 +1,5 @@
 import type { Database, RootDatabase } from 'lmdb';
+import { quiet } from './lmdb-errors';
 import type { SnapshotMeta } from '../server/raft/types';
 import type { KeyspaceRecord, KeyspaceStore } from './types';
 import type { CommitQueue, TxnOp } from './lmdb-commit';
@@ -127,8 +128,8 @@ export class LmdbKeyspaceStore implements KeyspaceStore {
     return {
       cost: encoded.length + 1,
       write: () => {
-        for (const { key, value } of encoded) void (value === null ? db.remove(key) : db.put(key, value as Buffer));
-        void metaDb.put(META.keyspace, metaValue);
+        for (const { key, value } of encoded) quiet(value === null ? db.remove(key) : db.put(key, value as Buffer));
+        quiet(metaDb.put(META.keyspace, metaValue));
       },
       committed: () => {
         this.durable = record;
@@ -153,7 +154,7 @@ export class LmdbKeyspaceStore implements KeyspaceStore {
     const metaDb = this.meta;
     return {
       cost: 1,
-      write: () => void metaDb.put(META.keyspace, metaValue),
+      write: () => quiet(metaDb.put(META.keyspace, metaValue)),
       committed: () => {
         this.durable = record;
       },

@@ -1,4 +1,5 @@
 import type { Database } from 'lmdb';
+import { quiet } from './lmdb-errors';
 import type { Entry, SnapshotMeta } from '../server/raft/types';
 import type { LogStore } from './types';
 import type { CommitQueue, TxnOp } from './lmdb-commit';
@@ -193,9 +194,9 @@ export class LmdbLogStore implements LogStore {
     return {
       cost: entries.length + Math.max(0, previousLast - newLast),
       write: () => {
-        for (const { key, value } of encoded) void db.put(key, value);
+        for (const { key, value } of encoded) quiet(db.put(key, value));
         // A shorter overwrite: entries beyond the new last index must go. Puts replace the rest.
-        for (let index = newLast + 1; index <= previousLast; index++) void db.remove(indexKey(index));
+        for (let index = newLast + 1; index <= previousLast; index++) quiet(db.remove(indexKey(index)));
       },
       committed: () => this.pending.release(seq),
     };
@@ -230,8 +231,8 @@ export class LmdbLogStore implements LogStore {
     return {
       cost: 1 + Math.max(0, dropTo - dropFrom + 1),
       write: () => {
-        void metaDb.put(META.logSnapshot, value);
-        for (let index = dropFrom; index <= dropTo; index++) void db.remove(indexKey(index));
+        quiet(metaDb.put(META.logSnapshot, value));
+        for (let index = dropFrom; index <= dropTo; index++) quiet(db.remove(indexKey(index)));
       },
     };
   }
@@ -247,7 +248,7 @@ export class LmdbLogStore implements LogStore {
         await this.queue.submit({
           cost: hi - lo + 1,
           write: () => {
-            for (let index = lo; index <= hi; index++) void db.remove(indexKey(index));
+            for (let index = lo; index <= hi; index++) quiet(db.remove(indexKey(index)));
           },
           committed: () => {
             this.diskFirst = Math.max(this.diskFirst, hi + 1);

@@ -1,4 +1,5 @@
 import type { HardState } from '../server/raft/types';
+import { quiet } from './lmdb-errors';
 import type { StableStore } from './types';
 import type { CommitQueue, TxnOp } from './lmdb-commit';
 import { EMPTY_HARD_STATE, META, decodeJson, encodeJson } from './lmdb-codec';
@@ -33,7 +34,7 @@ export class LmdbStableStore implements StableStore {
     this.current = { term: hs.term, vote: hs.vote, commit: hs.commit };
     const value = encodeJson(this.current);
     const meta = this.meta;
-    return { cost: 1, write: () => void meta.put(META.hardState, value) };
+    return { cost: 1, write: () => quiet(meta.put(META.hardState, value)) };
   }
 
   load(): void {

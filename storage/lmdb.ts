@@ -4,7 +4,7 @@ import { open, type RootDatabase } from 'lmdb';
 import type { Entry, HardState, SnapshotMeta } from '../server/raft/types';
 import { CommitQueue, type TxnOp } from './lmdb-commit';
 import { FORMAT_VERSION, META, decodeJson, encodeJson, isValidRawRecord, type KeyspaceSlot } from './lmdb-codec';
-import { StorageCorruptionError, StorageError, StorageReadOnlyError, classifyStorageError } from './lmdb-errors';
+import { StorageCorruptionError, StorageError, StorageReadOnlyError, classifyStorageError, quiet } from './lmdb-errors';
 import { LmdbKeyspaceStore, slotBytes, type KeyspaceChange, type KeyspaceView, type RawRecord } from './lmdb-keyspace';
 import { LmdbLogStore, type BinaryDb, type MetaDb } from './lmdb-log';
 import { LmdbStableStore } from './lmdb-stable';
@@ -251,7 +251,7 @@ export class LmdbStorage {
           this.queue.submit({
             cost: part.length,
             write: () => {
-              for (const { key, value } of part) void db.put(key as Buffer, value as Buffer);
+              for (const { key, value } of part) quiet(db.put(key as Buffer, value as Buffer));
             },
           }),
         );

@@ -1,0 +1,121 @@
+import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Redis from 'ioredis';
+import { startServer, type RunningServer } from '../support/proc';
+
+/**
+ * A node whose disk fills up: writes are refused with -MISCONF (never
+ * acknowledged and then lost), reads keep working, and writes resume once
+ * space returns. Uses a small tmpfs, so it needs root (mount); skipped
+ * with a message otherwise.
+ */
+
+function tryRun(cmd: string, args: string[]): boolean {
+  try {
+    execFileSync(cmd, args, { stdio: 'pipe' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function fill(dir: string): string {
+  const file = path.join(dir, 'filler');
+  const fd = openSync(file, 'w');
+  try {
+    for (const size of [256 * 1024, 4096, 512]) {
+      const block = Buffer.alloc(size, 1);
+      try {
+        for (;;) writeSync(fd, block);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return file;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('a node on a full disk', function () {
+  this.timeout(60000);
+  let base: string;
+  let mnt: string;
+  let srv: RunningServer | undefined;
+  let mounted = false;
+
+  before(function () {
+    base = mkdtempSync(path.join(os.tmpdir(), 'raftcache-diskfull-'));
+    mnt = path.join(base, 'mnt');
+    mkdirSync(mnt);
+    mounted = tryRun('mount', ['-t', 'tmpfs', '-o', 'size=24m', 'tmpfs', mnt]);
+    if (!mounted) {
+      console.log('      (skipped: mounting a tmpfs needs root)');
+      this.skip();
+    }
+  });
+
+  after(async () => {
+    await srv?.stop();
+    if (mounted) tryRun('umount', ['-l', mnt]);
+    rmSync(base, { recursive: true, force: true });
+  });
+
+  it('answers -MISCONF while full, keeps serving reads, and resumes when space returns', async () => {
+    srv = await startServer([], { dir: path.join(mnt, 'node') });
+    const r = new Redis({ port: srv.port, maxRetriesPerRequest: 0 });
+    try {
+      expect(await r.set('before', 'full')).to.equal('OK');
+      const filler = fill(mnt);
+      // Fill the log: the write that meets the full disk waits (unacknowledged)
+      // until space returns, and replies on its connection stay in order behind
+      // it, so probe from fresh connections.
+      const big = 'x'.repeat(64 * 1024);
+      const writer = new Redis({ port: srv.port, maxRetriesPerRequest: 0 });
+      const pending: Array<Promise<unknown>> = [];
+      let refused = '';
+      for (let i = 0; i < 100 && refused === ''; i++) {
+        pending.push(writer.set(`k${i}`, big).catch((e: Error) => e));
+        const probe = new Redis({ port: srv.port, maxRetriesPerRequest: 0 });
+        const reply = await Promise.race([probe.set('probe', 'p').catch((e: Error) => e.message), sleep(300).then(() => 'waiting')]);
+        probe.disconnect();
+        if (typeof reply === 'string' && /^MISCONF/.test(reply)) refused = reply;
+      }
+      expect(refused).to.match(/^MISCONF Errors writing to the data directory/);
+      // Reads are still served from the applied state.
+      expect(await r.get('before')).to.equal('full');
+      expect(await r.info('raft')).to.match(/raft_disk_error:\S/);
+      // Space returns: writes resume.
+      unlinkSync(filler);
+      let ok = false;
+      for (let i = 0; i < 100 && !ok; i++) {
+        ok = (await r.set('after', 'space').catch(() => 'no')) === 'OK';
+        if (!ok) await sleep(100);
+      }
+      expect(ok).to.equal(true);
+      expect(await r.get('after')).to.equal('space');
+      // The writes that waited are acknowledged (or refused) now, none lost silently.
+      const outcomes = await Promise.all(pending);
+      writer.disconnect();
+      for (const o of outcomes) expect(o === 'OK' || (o instanceof Error && /^MISCONF/.test(o.message))).to.equal(true, String(o));
+    } finally {
+      r.disconnect();
+    }
+    // Everything acknowledged survives a restart.
+    const dir = srv.dir;
+    await srv.stop();
+    srv = await startServer([], { dir });
+    const r2 = new Redis({ port: srv.port });
+    try {
+      expect(await r2.get('before')).to.equal('full');
+      expect(await r2.get('after')).to.equal('space');
+    } finally {
+      r2.disconnect();
+    }
+  });
+});
