@@ -3,12 +3,17 @@
  * the same run, runs interleaved so machine noise hits both alike.
  *
  *   npm run bench -- [--tests set,get] [--clients 50] [--requests 100000] [--pipeline 1,16] [--runs 3]
+ *                    [--server-args "--sync none"] [--redis-args "--appendonly yes --appendfsync always"]
  */
 import os from 'node:os';
 import { startServer } from '../test/support/proc';
 import { median, redisBenchmark, startRedisServer, type BenchResult } from './redis-benchmark';
 
 interface Options {
+  /** Extra raftcache-server arguments, e.g. `--sync none`. */
+  serverArgs: string[];
+  /** Extra redis-server arguments, e.g. `--appendonly yes --appendfsync always`. */
+  redisArgs: string[];
   tests: string[];
   clients: number;
   requests: number;
@@ -17,7 +22,7 @@ interface Options {
 }
 
 function parse(argv: string[]): Options {
-  const o: Options = { tests: ['set', 'get'], clients: 50, requests: 100000, pipelines: [1, 16], runs: 3 };
+  const o: Options = { serverArgs: [], redisArgs: ['--save', '', '--appendonly', 'no'], tests: ['set', 'get'], clients: 50, requests: 100000, pipelines: [1, 16], runs: 3 };
   for (let i = 0; i < argv.length; i += 2) {
     const v = argv[i + 1];
     switch (argv[i]) {
@@ -36,6 +41,12 @@ function parse(argv: string[]): Options {
       case '--runs':
         o.runs = Number(v);
         break;
+      case '--server-args':
+        o.serverArgs = v.split(' ').filter(Boolean);
+        break;
+      case '--redis-args':
+        o.redisArgs = v.split(' ').filter(Boolean);
+        break;
       default:
         throw new Error(`unknown option ${argv[i]}`);
     }
@@ -46,8 +57,8 @@ function parse(argv: string[]): Options {
 async function main(): Promise<void> {
   const o = parse(process.argv.slice(2));
   process.env.RAFTCACHE_LOG_LEVEL = 'warn';
-  const rc = await startServer();
-  const redis = await startRedisServer();
+  const rc = await startServer(o.serverArgs);
+  const redis = await startRedisServer(o.redisArgs.map((a) => (a === "''" ? '' : a)));
   const samples = new Map<string, { rc: BenchResult[]; redis: BenchResult[] }>();
   try {
     for (const pipeline of o.pipelines) {
@@ -69,6 +80,7 @@ async function main(): Promise<void> {
   }
   const cpu = os.cpus()[0]?.model ?? 'unknown cpu';
   console.log(`\nredis-benchmark -c ${o.clients} -n ${o.requests}, median of ${o.runs} interleaved runs; ${os.cpus().length} x ${cpu}; ${new Date().toISOString().slice(0, 10)}`);
+  console.log(`raftcache-server ${o.serverArgs.join(' ') || '(defaults: --sync always)'} vs redis-server ${o.redisArgs.join(' ')}`);
   console.log('| test | raftcache ops/s | p50 ms | redis-server ops/s | p50 ms | ratio |');
   console.log('|---|---:|---:|---:|---:|---:|');
   for (const [key, s] of samples) {

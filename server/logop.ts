@@ -110,24 +110,23 @@ export function decodeOp(data: Uint8Array): LogOp {
   const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   if (buf.length < HEADER) throw new RangeError('log op too short');
   const kind = buf.readUInt8(0) as OpKind;
-  const header: OpHeader = {
-    ts: buf.readDoubleLE(1),
-    db: buf.readUInt8(9),
-    clientId: buf.readDoubleLE(10),
-    seq: buf.readDoubleLE(18),
-  };
+  // Plain literals (no spread): this runs once per applied entry.
+  const ts = buf.readDoubleLE(1);
+  const db = buf[9];
+  const clientId = buf.readDoubleLE(10);
+  const seq = buf.readDoubleLE(18);
   const r = new Reader(buf, HEADER);
   switch (kind) {
     case OpKind.Command:
-      return { ...header, kind, argv: r.argv() };
+      return { kind, ts, db, clientId, seq, argv: r.argv() };
     case OpKind.Multi: {
       const n = r.u32();
       const commands: Buffer[][] = [];
       for (let i = 0; i < n; i++) commands.push(r.argv());
-      return { ...header, kind, commands };
+      return { kind, ts, db, clientId, seq, commands };
     }
     case OpKind.Expire:
-      return { ...header, kind, key: r.bytes(r.u32()) };
+      return { kind, ts, db, clientId, seq, key: r.bytes(r.u32()) };
     default:
       throw new RangeError(`unknown log op kind ${kind}`);
   }

@@ -88,7 +88,8 @@ export class LmdbLogStore implements LogStore {
       out.push(entry);
       return true;
     };
-    const pendingFirst = this.pending.firstIndex ?? Infinity;
+    // Entries still pending or recently committed are served from memory.
+    const pendingFirst = this.pending.cachedFirstIndex ?? Infinity;
     let next = lo;
     if (next < Math.min(hi, pendingFirst)) {
       const end = Math.min(hi, pendingFirst);

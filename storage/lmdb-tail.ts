@@ -7,10 +7,19 @@ import type { Entry } from '../server/raft/types';
  * the run-length table of terms that answers term(i) without touching disk.
  */
 
-/** Entries not yet committed, contiguous by index; each remembers the write that carries it. */
+/**
+ * Entries not yet committed, contiguous by index; each remembers the write
+ * that carries it. It also keeps the most recent committed entries (up to
+ * RECENT_CACHE) so that applying and replicating what was just appended is
+ * served from memory instead of being read back and decoded from LMDB.
+ */
 export class PendingTail {
+  static readonly RECENT_CACHE = 16384;
   private entries: Entry[] = [];
   private seqs: number[] = [];
+  /** Array position of the oldest cached (committed or pending) entry. */
+  private base = 0;
+  /** Array position of the oldest pending (not yet committed) entry. */
   private head = 0;
 
   get size(): number {
@@ -22,30 +31,37 @@ export class PendingTail {
     return this.size > 0 ? this.entries[this.head].index : undefined;
   }
 
-  get(index: number): Entry | undefined {
-    const first = this.firstIndex;
-    if (first === undefined || index < first) return undefined;
-    return this.entries[this.head + index - first];
+  /** Index of the oldest entry held in memory (pending or recently committed). */
+  get cachedFirstIndex(): number | undefined {
+    return this.entries.length > this.base ? this.entries[this.base].index : undefined;
   }
 
-  /** Drop pending entries with index >= from (a leader overwrote them). */
+  get(index: number): Entry | undefined {
+    const first = this.cachedFirstIndex;
+    if (first === undefined || index < first) return undefined;
+    return this.entries[this.base + index - first];
+  }
+
+  /** Drop entries with index >= from (a leader overwrote them). */
   truncateFrom(from: number): void {
-    const first = this.firstIndex;
+    const first = this.cachedFirstIndex;
     if (first === undefined) return;
     if (from <= first) {
       this.clear();
       return;
     }
-    const keep = this.head + (from - first);
+    const keep = this.base + (from - first);
     if (keep < this.entries.length) {
       this.entries.length = keep;
       this.seqs.length = keep;
+      if (this.head > keep) this.head = keep;
     }
   }
 
-  /** Forget pending entries with index < below (compacted; their puts are deleted by the compaction). */
+  /** Forget entries with index < below (compacted; their puts are deleted by the compaction). */
   dropBelow(below: number): void {
-    while (this.size > 0 && this.entries[this.head].index < below) this.head++;
+    while (this.base < this.entries.length && this.entries[this.base].index < below) this.base++;
+    if (this.head < this.base) this.head = this.base;
     this.shrink();
   }
 
@@ -59,22 +75,25 @@ export class PendingTail {
   /** The write numbered seq (and all before it) committed: those entries are now readable from LMDB. */
   release(seq: number): void {
     while (this.size > 0 && this.seqs[this.head] <= seq) this.head++;
+    if (this.head - this.base > PendingTail.RECENT_CACHE) this.base = this.head - PendingTail.RECENT_CACHE;
     this.shrink();
   }
 
   clear(): void {
     this.entries = [];
     this.seqs = [];
+    this.base = 0;
     this.head = 0;
   }
 
   private shrink(): void {
-    if (this.size === 0) {
+    if (this.entries.length === this.base) {
       this.clear();
-    } else if (this.head > 1024 && this.head * 2 > this.entries.length) {
-      this.entries = this.entries.slice(this.head);
-      this.seqs = this.seqs.slice(this.head);
-      this.head = 0;
+    } else if (this.base > 1024 && this.base * 2 > this.entries.length) {
+      this.entries = this.entries.slice(this.base);
+      this.seqs = this.seqs.slice(this.base);
+      this.head -= this.base;
+      this.base = 0;
     }
   }
 }
