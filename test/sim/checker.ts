@@ -30,15 +30,22 @@ export interface LogView {
   entry(index: number): Entry | undefined;
 }
 
-export function overlayView(disk: SimDisk, pending: readonly Entry[]): LogView {
-  if (pending.length === 0) return disk;
-  const first = pending[0]!.index;
-  const last = pending[pending.length - 1]!.index;
+/** The disk's log with unpersisted entry batches laid over it in order (each may overwrite a suffix). */
+export function overlayView(disk: SimDisk, pending: ReadonlyArray<readonly Entry[]>): LogView {
+  const merged: Entry[] = [];
+  for (const batch of pending) {
+    if (batch.length === 0) continue;
+    if (merged.length > 0) merged.length = Math.max(0, Math.min(merged.length, batch[0]!.index - merged[0]!.index));
+    merged.push(...batch);
+  }
+  if (merged.length === 0) return disk;
+  const first = merged[0]!.index;
+  const last = merged[merged.length - 1]!.index;
   return {
     firstIndex: () => disk.firstIndex(),
     lastIndex: () => last,
-    term: (i) => (i >= first && i <= last ? pending[i - first]!.term : i < first ? disk.term(i) : undefined),
-    entry: (i) => (i >= first && i <= last ? pending[i - first] : i < first ? disk.entry(i) : undefined),
+    term: (i) => (i >= first && i <= last ? merged[i - first]!.term : i < first ? disk.term(i) : undefined),
+    entry: (i) => (i >= first && i <= last ? merged[i - first] : i < first ? disk.entry(i) : undefined),
   };
 }
 
@@ -80,10 +87,6 @@ export class Checker {
 
   committedAt(index: number): { term: number; key: string } | undefined {
     return this.committed[index];
-  }
-
-  leaderOf(term: number): NodeId | undefined {
-    return this.leaders.get(term);
   }
 
   onLeader(node: NodeId, term: number): void {

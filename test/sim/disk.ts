@@ -140,6 +140,12 @@ export class SimDisk implements LogReader {
     for (; k < entries.length; k++) this.log.push(entries[k]!);
   }
 
+  /** Fault injection only: forget every entry after `index` (an fsync that never happened). */
+  loseTailAfter(index: number): void {
+    if (index >= this.lastIndex()) return;
+    this.log.length = Math.max(0, index - this.snap.index);
+  }
+
   /** Drop log entries up to `upTo`, which must be applied (driver-side compaction). */
   compact(upTo: number): void {
     if (upTo <= this.snap.index) return;

@@ -42,23 +42,6 @@ export class EventQueue<T> {
     return { at, item };
   }
 
-  /** Remove every event matching the predicate (e.g. a crashed node's timers). */
-  removeWhere(pred: (item: T) => boolean): void {
-    const keep: Array<{ t: number; s: number; i: T }> = [];
-    for (let k = 0; k < this.items.length; k++) {
-      if (!pred(this.items[k]!)) keep.push({ t: this.times[k]!, s: this.seqs[k]!, i: this.items[k]! });
-    }
-    keep.sort((x, y) => x.t - y.t || x.s - y.s); // a sorted array is a valid heap
-    this.times.length = 0;
-    this.seqs.length = 0;
-    this.items.length = 0;
-    for (const e of keep) {
-      this.times.push(e.t);
-      this.seqs.push(e.s);
-      this.items.push(e.i);
-    }
-  }
-
   private less(a: number, b: number): boolean {
     const ta = this.times[a]!;
     const tb = this.times[b]!;

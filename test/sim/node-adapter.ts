@@ -5,6 +5,7 @@ import type {
   LogReader,
   Message,
   NodeId,
+  ProposeResult,
   RaftConfig,
   Ready,
   Role,
@@ -28,8 +29,8 @@ export interface CoreStatus {
 export interface SimCore {
   tick(): void;
   step(m: Message): void;
-  /** Throws RaftError when refused (not leader, limits, ...). */
-  propose(data: Uint8Array): void;
+  /** Where the proposal landed; throws RaftError when refused (not leader, limits, ...). */
+  propose(data: Uint8Array): ProposeResult;
   proposeConfChange(cc: ConfChange): void;
   readIndex(ctx: Uint8Array): void;
   /**
