@@ -45,6 +45,8 @@ const RESERVED_DB = 0xfe;
 const KEYSPACE_FLUSH_MS = 1000;
 const KEYSPACE_FLUSH_CHANGES = 20000;
 const SNAPSHOT_CHUNK_BYTES = 256 * 1024;
+/** Readies being persisted at once (the next batch is appended while the previous fsync runs). */
+const MAX_INFLIGHT_READIES = 4;
 
 export type ReadMode = 'local' | 'lease' | 'linearizable';
 
@@ -146,7 +148,6 @@ export class RaftReplicator implements Replicator {
   private tickTimer: NodeJS.Timeout | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private readyScheduled = false;
-  private inReady = false;
   private lastKeyspaceFlush = Date.now();
   private pendingKeyspaceChanges = 0;
   private forceKeyspaceFlush = false;
@@ -269,6 +270,7 @@ export class RaftReplicator implements Replicator {
     this.sending.clear();
     if (this.receiver) await this.receiver.abort().catch(() => undefined);
     await this.transport?.close();
+    await this.readyChain;
     // Write the keyspace copy so the next start replays little.
     if (!this.diskError) {
       const changes = this.collectKeyspaceChanges();
@@ -808,30 +810,44 @@ export class RaftReplicator implements Replicator {
 
   private readonly runReady = (): void => {
     this.readyScheduled = false;
-    if (this.inReady || this.closed) return;
-    this.inReady = true;
-    this.readyLoop()
-      .catch((err: unknown) => this.log.error({ err }, 'ready loop failed'))
-      .finally(() => {
-        this.inReady = false;
-        if (this.hasWork()) this.scheduleReady();
-      });
+    if (this.closed) return;
+    try {
+      this.readyLoop();
+    } catch (err) {
+      this.log.error({ err }, 'ready loop failed');
+    }
   };
+
+  /**
+   * Takes Readies while fewer than MAX_INFLIGHT_READIES are being persisted:
+   * the core allows ready() before the previous advance(), so the next batch
+   * is appended (and its App messages sent) while the previous fsync runs.
+   * Each Ready finishes (late messages, apply, advance) strictly in order.
+   */
+  private readyLoop(): void {
+    for (;;) {
+      if (this.closed || this.inflightReadies >= MAX_INFLIGHT_READIES) return;
+      this.submitProposals();
+      this.submitReadIndex();
+      const has = this.raft.hasReady();
+      if (!has && !this.forceKeyspaceFlush) return;
+      this.startReady(has ? this.raft.ready() : undefined);
+    }
+  }
+
+  private inflightReadies = 0;
+  /** Committed entries waiting for an in-flight Ready to finish before they can be applied in order. */
+  private pendingApplies = 0;
+  /** In-flight Readies whose write carries a new term or vote (nothing may be sent early until it is durable). */
+  private pendingTermWrites = 0;
+  /** In-flight Readies installing a snapshot (nothing is applied ahead of one). */
+  private pendingSnapshots = 0;
+  /** In-flight Readies whose entries wait in the chain instead of being written at once. */
+  private deferredEntryWrites = 0;
+  private readyChain: Promise<void> = Promise.resolve();
 
   private hasWork(): boolean {
     return !this.closed && (this.proposals.length > 0 || this.readIndexBatch.length > 0 || this.forceKeyspaceFlush || this.raft.hasReady());
-  }
-
-  private async readyLoop(): Promise<void> {
-    for (;;) {
-      this.submitProposals();
-      this.submitReadIndex();
-      if (!this.raft.hasReady() && !this.forceKeyspaceFlush) return;
-      const rd = this.raft.hasReady() ? this.raft.ready() : undefined;
-      await this.handleReady(rd);
-      if (rd) this.raft.advance(rd);
-      if (this.closed) return;
-    }
   }
 
   private submitProposals(): void {
@@ -877,7 +893,8 @@ export class RaftReplicator implements Replicator {
     }
   }
 
-  private async handleReady(rd: Ready | undefined): Promise<void> {
+  private startReady(rd: Ready | undefined): void {
+    this.inflightReadies++;
     if (rd?.softState) this.onSoftState(rd.softState.leader, rd.softState.role);
     const leader = this.role === Role.Leader;
     let late: Message[] = [];
@@ -889,7 +906,7 @@ export class RaftReplicator implements Replicator {
         this.lastTerm = rd.hardState.term;
         this.lastVote = rd.hardState.vote;
       }
-      if (leader && !termChanged) {
+      if (leader && !termChanged && this.pendingTermWrites === 0) {
         const early: Message[] = [];
         for (const m of rd.messages) {
           if (m.type === MessageType.App || m.type === MessageType.Heartbeat || m.type === MessageType.Snap) early.push(m);
@@ -900,70 +917,96 @@ export class RaftReplicator implements Replicator {
         late = rd.messages as Message[];
       }
     }
-    if (rd?.snapshot) {
-      this.snapStepped = false;
-      await this.installSnapshot(rd.snapshot);
-    } else if (this.snapStepped) {
-      // The core did not take the snapshot we stepped: drop the staged copy.
-      this.snapStepped = false;
-      const decide = this.stagedDecision;
-      this.stagedDecision = undefined;
-      this.stagedMeta = undefined;
-      this.receiver = undefined;
-      this.snapState = 'idle';
-      decide?.(false).catch(() => undefined);
-    }
-    // Committed entries already on our disk (from earlier Readies) are applied
-    // before this Ready's write, so their clients do not wait for another fsync.
+    if (termChanged) this.pendingTermWrites++;
+    // Committed entries already on our disk are applied now, unless an
+    // earlier Ready still holds committed entries (apply stays in order).
     let committed: readonly Entry[] = rd ? rd.committedEntries : [];
-    if (committed.length > 0 && committed[0].index <= this.durableIndex) {
+    if (!rd?.snapshot && this.pendingSnapshots === 0 && this.pendingApplies === 0 && committed.length > 0 && committed[0].index <= this.durableIndex) {
       let n = 0;
       while (n < committed.length && committed[n].index <= this.durableIndex) n++;
       this.applyEntries(committed.slice(0, n));
       committed = committed.slice(n);
     }
-    const flushKeyspace = this.forceKeyspaceFlush;
+    const holdsApplies = committed.length > 0;
+    if (holdsApplies) this.pendingApplies++;
+    const snapshot = rd?.snapshot;
+    if (snapshot) this.pendingSnapshots++;
+    const snapStepped = this.snapStepped;
+    this.snapStepped = false;
+    const flushKeyspace = this.forceKeyspaceFlush || this.membersDirty;
     this.forceKeyspaceFlush = false;
-    const keyspace = flushKeyspace || this.membersDirty ? { changes: this.collectKeyspaceChanges(), meta: this.appliedMeta() } : undefined;
     // A Ready whose only change is the commit index needs no fsync (etcd's
     // mustSync): the commit index is recoverable from the leader. It is
     // written with the next entries or keyspace flush, which keeps the stored
     // commit at or above the durable keyspace's applied index.
     if (rd?.hardState) this.latestHardState = rd.hardState;
     const mustWrite = rd !== undefined && (rd.entries.length > 0 || termChanged);
-    if (mustWrite || keyspace) {
-      await this.durableWrite({
-        entries: rd && rd.entries.length > 0 ? (rd.entries as Entry[]) : undefined,
-        hardState: this.latestHardState,
-        keyspace,
+    // Entries start persisting right away (the storage queue keeps submission
+    // order), unless an earlier Ready's entries are still waiting for their
+    // turn (after a snapshot install), which they must not overtake.
+    const deferEntries = mustWrite && (snapshot !== undefined || this.pendingSnapshots > 0 || this.deferredEntryWrites > 0);
+    if (deferEntries) this.deferredEntryWrites++;
+    const entryBatch = { entries: rd && rd.entries.length > 0 ? (rd.entries as Entry[]) : undefined, hardState: this.latestHardState };
+    const entryWrite = mustWrite && !deferEntries ? this.storage.writeBatch(entryBatch) : undefined;
+    entryWrite?.catch(() => undefined); // retried in order below
+    this.readyChain = this.readyChain
+      .then(async () => {
+        if (snapshot) await this.installSnapshot(snapshot);
+        else if (snapStepped) this.dropStagedSnapshot();
+        if (mustWrite) {
+          await this.durableWrite(entryBatch, entryWrite);
+          if (deferEntries) this.deferredEntryWrites--;
+          if (rd && rd.entries.length > 0) this.durableIndex = rd.entries[rd.entries.length - 1].index;
+        }
+        if (flushKeyspace) {
+          // The keyspace copy reflects what is applied when it is taken: its turn in the chain.
+          await this.durableWrite({ hardState: this.latestHardState, keyspace: { changes: this.collectKeyspaceChanges(), meta: this.appliedMeta() } });
+          this.lastKeyspaceFlush = Date.now();
+          this.pendingKeyspaceChanges = 0;
+          void this.maybeCompact();
+        }
+        this.send(late);
+        if (holdsApplies) {
+          this.pendingApplies--;
+          this.applyEntries(committed);
+        }
+        if (rd) {
+          for (const rs of rd.readStates) {
+            const ctx = Buffer.from(rs.context).readUInt32LE(0);
+            const reads = this.readIndexPending.get(ctx);
+            if (!reads) continue;
+            this.readIndexPending.delete(ctx);
+            this.waitApplied(rs.index, () => {
+              for (const r of reads) r.done(null);
+            });
+          }
+          if (!this.closed) this.raft.advance(rd);
+        }
+      })
+      .catch((err: unknown) => this.log.error({ err }, 'ready processing failed'))
+      .finally(() => {
+        if (termChanged) this.pendingTermWrites--;
+        if (snapshot) this.pendingSnapshots--;
+        this.inflightReadies--;
+        if (this.hasWork()) this.scheduleReady();
       });
-      if (rd && rd.entries.length > 0) this.durableIndex = rd.entries[rd.entries.length - 1].index;
-    }
-    if (keyspace) {
-      this.lastKeyspaceFlush = Date.now();
-      this.pendingKeyspaceChanges = 0;
-      void this.maybeCompact();
-    }
-    this.send(late);
-    if (rd) {
-      if (committed.length > 0) this.applyEntries(committed);
-      for (const rs of rd.readStates) {
-        const ctx = Buffer.from(rs.context).readUInt32LE(0);
-        const reads = this.readIndexPending.get(ctx);
-        if (!reads) continue;
-        this.readIndexPending.delete(ctx);
-        this.waitApplied(rs.index, () => {
-          for (const r of reads) r.done(null);
-        });
-      }
-    }
+  }
+
+  /** The core did not take the snapshot we stepped: drop the staged copy. */
+  private dropStagedSnapshot(): void {
+    const decide = this.stagedDecision;
+    this.stagedDecision = undefined;
+    this.stagedMeta = undefined;
+    this.receiver = undefined;
+    this.snapState = 'idle';
+    decide?.(false).catch(() => undefined);
   }
 
   /** One durable write; while the disk refuses, retry (the Ready cannot be skipped) and refuse new writes. */
-  private async durableWrite(batch: Parameters<LmdbStorage['writeBatch']>[0]): Promise<void> {
+  private async durableWrite(batch: Parameters<LmdbStorage['writeBatch']>[0], started?: Promise<void>): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.storage.writeBatch(batch);
+        await (attempt === 0 && started ? started : this.storage.writeBatch(batch));
         if (this.diskError) {
           this.log.warn('disk writes succeed again; accepting writes');
           this.diskError = undefined;
