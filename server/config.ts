@@ -27,6 +27,12 @@ export interface ServerConfig {
   'write-timeout-ms': number;
   'snapshot-entries': number;
   'log-tail': number;
+  'tls-port': number;
+  'tls-cert-file': string;
+  'tls-key-file': string;
+  'tls-ca-cert-file': string;
+  'tls-auth-clients': string;
+  'tls-cluster': string;
 }
 
 type Kind = 'int' | 'string' | 'bytes' | 'enum';
@@ -88,6 +94,12 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'write-timeout-ms', kind: 'int', default: 5000, min: 1, mutable: true, help: 'how long a write waits for a leader before -CLUSTERDOWN' },
   { name: 'snapshot-entries', kind: 'int', default: 50000, min: 10, mutable: true, help: 'compact the log once this many entries are covered by the durable keyspace' },
   { name: 'log-tail', kind: 'int', default: 10000, min: 0, mutable: true, help: 'entries kept after compaction for followers that lag a little' },
+  { name: 'tls-port', kind: 'int', default: 0, min: 0, max: 65535, mutable: false, help: 'also accept TLS clients on this port (0: off)' },
+  { name: 'tls-cert-file', kind: 'string', default: '', mutable: false, help: 'PEM certificate for TLS (clients and peers)' },
+  { name: 'tls-key-file', kind: 'string', default: '', mutable: false, help: 'PEM private key for TLS' },
+  { name: 'tls-ca-cert-file', kind: 'string', default: '', mutable: false, help: 'PEM CA that signs peer (and client) certificates' },
+  { name: 'tls-auth-clients', kind: 'enum', values: ['no', 'yes'], default: 'no', mutable: false, help: 'require TLS clients to present a certificate signed by the CA' },
+  { name: 'tls-cluster', kind: 'enum', values: ['no', 'yes'], default: 'no', mutable: false, help: 'use TLS (with verified certificates) between peers' },
 ];
 
 export class ConfigError extends Error {}

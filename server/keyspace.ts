@@ -59,6 +59,14 @@ export type KeyspaceChange = { db: number; key: string } | { flushDb: number } |
  */
 export const META_DB = 0xff;
 
+/**
+ * Record db byte of the replicated Lua script cache (EVAL, SCRIPT LOAD): a
+ * change `{ db: SCRIPT_DB, key: sha }` is written as `encodeRecord(SCRIPT_DB,
+ * sha)`, or deleted when that returns null (SCRIPT FLUSH). 0xFE is reserved
+ * by the cluster driver, 0xFF is META_DB.
+ */
+export const SCRIPT_DB = 0xfd;
+
 /** "No deadline" in Entry.expireAt and in encoded records. */
 export const NO_EXPIRE = -1;
 
@@ -665,7 +673,8 @@ interface DbState {
 }
 
 // Record layout for the durable copy and snapshots (big-endian):
-//   key:   [db u8][key bytes]            meta: [0xff]
+//   key:   [db u8][key bytes]            meta: [0xff]    script: [0xfd][sha1 hex]
+//          script value: the script body
 //   value: [type u8][expireAt f64, -1 = none][version f64][payload]
 //          meta value: [db count u8][floor f64 x count]
 const TYPE_TOMBSTONE = 0;
@@ -680,9 +689,12 @@ export class Keyspace {
   private readonly changed: Array<Set<string>>;
   private marks: KeyspaceChange[] = [];
   private metaChanged = false;
+  /** Lua scripts by lower-case SHA1 hex: replicated state, like the keys. */
+  private readonly scripts = new Map<string, Buffer>();
+  private readonly changedScripts = new Set<string>();
 
   constructor(dbCount = 16) {
-    if (!(dbCount >= 1 && dbCount < META_DB)) throw new RangeError(`database count must be 1..${META_DB - 1}`);
+    if (!(dbCount >= 1 && dbCount < SCRIPT_DB)) throw new RangeError(`database count must be 1..${SCRIPT_DB - 1}`);
     this.dbs = [];
     this.changed = [];
     for (let i = 0; i < dbCount; i++) {
@@ -705,10 +717,46 @@ export class Keyspace {
     return n;
   }
 
-  /** Empties every db without recording changes (before a restore). */
+  /** Empties every db and the script cache without recording changes (before a restore). */
   clear(): void {
     for (const db of this.dbs) db.clear();
+    this.scripts.clear();
     this.dropChanges();
+  }
+
+  // ------------------------------------------------------- script cache
+
+  /** The body of a cached script, by lower-case SHA1 hex. */
+  getScript(sha: string): Buffer | undefined {
+    return this.scripts.get(sha);
+  }
+
+  hasScript(sha: string): boolean {
+    return this.scripts.has(sha);
+  }
+
+  /** Caches a script (EVAL, SCRIPT LOAD at apply time). The body is kept as given: callers pass a copy they own. */
+  addScript(sha: string, body: Buffer): void {
+    if (this.scripts.has(sha)) return;
+    this.scripts.set(sha, body);
+    if (this.trackChanges) this.changedScripts.add(sha);
+  }
+
+  /** SCRIPT FLUSH. */
+  flushScripts(): void {
+    if (this.trackChanges) for (const sha of this.scripts.keys()) this.changedScripts.add(sha);
+    this.scripts.clear();
+  }
+
+  get scriptCount(): number {
+    return this.scripts.size;
+  }
+
+  /** Bytes of cached script bodies (INFO used_memory_scripts). */
+  get scriptBytes(): number {
+    let n = 0;
+    for (const b of this.scripts.values()) n += b.length;
+    return n;
   }
 
   /** FLUSHALL at log index `index`. */
@@ -721,6 +769,9 @@ export class Keyspace {
       this.dropChanges();
       this.marks.push({ flushAll: true });
       this.metaChanged = true;
+      // FLUSHALL keeps scripts (as in Redis), but the durable copy clears every
+      // record on a flushAll mark: write the scripts again after it.
+      for (const sha of this.scripts.keys()) this.changedScripts.add(sha);
     }
   }
 
@@ -731,7 +782,7 @@ export class Keyspace {
   /**
    * Changes since the last call, deduplicated: flush markers first (keys
    * touched before a flush of their db are dropped), then keys, then the
-   * meta pseudo-key if the floors changed.
+   * meta pseudo-key if the floors changed, then cached scripts (SCRIPT_DB).
    */
   drainChanges(): KeyspaceChange[] {
     const out: KeyspaceChange[] = this.marks;
@@ -742,6 +793,8 @@ export class Keyspace {
     });
     if (this.metaChanged) out.push({ db: META_DB, key: '' });
     this.metaChanged = false;
+    for (const sha of this.changedScripts) out.push({ db: SCRIPT_DB, key: sha });
+    this.changedScripts.clear();
     return out;
   }
 
@@ -766,6 +819,7 @@ export class Keyspace {
   /** The record for one key: its value, a tombstone, or null when neither is kept. */
   encodeRecord(db: number, key: string): { key: Buffer; value: Buffer } | null {
     if (db === META_DB) return this.encodeMeta();
+    if (db === SCRIPT_DB) return this.encodeScript(key);
     const d = this.dbs[db];
     if (d === undefined) return null;
     const rkey = Buffer.allocUnsafe(1 + key.length);
@@ -794,6 +848,10 @@ export class Keyspace {
       for (let i = 0; i < n; i++) this.dbs[i].versionFloor = recordValue.readDoubleBE(1 + 8 * i);
       return;
     }
+    if (recordKey[0] === SCRIPT_DB) {
+      this.scripts.set(recordKey.toString('latin1', 1), Buffer.from(recordValue));
+      return;
+    }
     const db = this.dbs[recordKey[0]];
     if (db === undefined) throw new RangeError(`record for db ${recordKey[0]} out of range`);
     if (recordValue.length < RECORD_HEADER) throw new RangeError('record value truncated');
@@ -820,10 +878,21 @@ export class Keyspace {
     return { key: Buffer.from([META_DB]), value };
   }
 
+  /** Script record: key [SCRIPT_DB][sha hex], value the script body. */
+  private encodeScript(sha: string): { key: Buffer; value: Buffer } | null {
+    const body = this.scripts.get(sha);
+    if (body === undefined) return null;
+    const key = Buffer.allocUnsafe(1 + sha.length);
+    key[0] = SCRIPT_DB;
+    key.write(sha, 1, 'latin1');
+    return { key, value: Buffer.from(body) };
+  }
+
   private dropChanges(): void {
     for (const s of this.changed) s.clear();
     this.marks = [];
     this.metaChanged = false;
+    this.changedScripts.clear();
   }
 }
 

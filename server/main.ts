@@ -15,6 +15,27 @@ interface ClusterPlan {
   members: ClusterMember[];
   peerPort: number;
   peerHost: string;
+  tls: { key: Buffer; cert: Buffer; ca: Buffer | undefined } | undefined;
+}
+
+/** Reads the tls-* files when TLS is asked for; clear errors for missing ones. */
+function loadTls(config: ServerConfig): ClusterPlan['tls'] {
+  const wanted = config['tls-port'] !== 0 || config['tls-cluster'] === 'yes';
+  if (!wanted) return undefined;
+  const read = (opt: 'tls-cert-file' | 'tls-key-file' | 'tls-ca-cert-file', required: boolean): Buffer | undefined => {
+    const file = config[opt];
+    if (file === '') {
+      if (required) throw new ConfigError(`TLS needs --${opt}`);
+      return undefined;
+    }
+    try {
+      return readFileSync(file);
+    } catch (e) {
+      throw new ConfigError(`--${opt} ${file}: ${(e as Error).message}`);
+    }
+  };
+  const needCa = config['tls-cluster'] === 'yes' || config['tls-auth-clients'] === 'yes';
+  return { cert: read('tls-cert-file', true)!, key: read('tls-key-file', true)!, ca: read('tls-ca-cert-file', needCa) };
 }
 
 /** Checks the cluster flags together; throws ConfigError with what to fix. */
@@ -39,7 +60,7 @@ function planCluster(config: ServerConfig): ClusterPlan {
   if (self && config['peer-port'] && self.peerPort !== config['peer-port']) {
     throw new ConfigError(`--peer-port ${config['peer-port']} differs from this node's entry in --members (${self.peerPort})`);
   }
-  return { members, peerPort, peerHost: config['peer-bind'] || config.bind };
+  return { members, peerPort, peerHost: config['peer-bind'] || config.bind, tls: loadTls(config) };
 }
 
 /** A process that exists and is not a zombie (containers often leave killed children unreaped). */
@@ -121,6 +142,7 @@ export async function main(argv: string[]): Promise<Server | undefined> {
       join: config.join === 'yes',
       secret: config['cluster-secret'],
       peerListen: { host: plan.peerHost, port: plan.peerPort },
+      peerTls: config['tls-cluster'] === 'yes' && plan.tls ? { key: plan.tls.key, cert: plan.tls.cert, ca: plan.tls.ca! } : undefined,
       tickMs: config['tick-ms'],
       electionTicks: config['election-ticks'],
       heartbeatTicks: config['heartbeat-ticks'],
@@ -136,6 +158,7 @@ export async function main(argv: string[]): Promise<Server | undefined> {
   }
   const server = new Server({ config, log, table, keyspace, fsm, replicator: cluster, cluster });
   server.forwardedAdmin = (args, done) => runForwardedAdmin(server, table, args, done);
+  if (plan.tls) server.tlsCredentials = { key: plan.tls.key, cert: plan.tls.cert, ca: plan.tls.ca };
 
   let stopping = false;
   const stop = (signal: string) => {

@@ -62,6 +62,8 @@ export interface RaftReplicatorOptions {
   join: boolean;
   secret: string;
   peerListen: { host: string; port: number };
+  /** TLS with verified certificates on peer links (tls-cluster yes). */
+  peerTls?: { key: Buffer; cert: Buffer; ca: Buffer };
   tickMs: number;
   electionTicks: number;
   heartbeatTicks: number;
@@ -188,6 +190,7 @@ export class RaftReplicator implements Replicator {
         peers: new Map(peers.map((m) => [m.id, { host: m.host, port: m.peerPort }])),
         secret: opts.secret,
         log: opts.log,
+        tls: opts.peerTls,
       });
     }
   }

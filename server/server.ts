@@ -1,4 +1,5 @@
 import net from 'node:net';
+import tls from 'node:tls';
 import { randomBytes } from 'node:crypto';
 import { ErrorReply, type Reply } from '../protocol/reply';
 import { errArity, errUnknownCommand, errUnknownSubcommand, ERR_NOAUTH } from '../protocol/errors';
@@ -49,6 +50,7 @@ export class Server implements ConnectionHooks {
   readonly runId = randomBytes(20).toString('hex');
   private nextClientId = 1;
   private listener: net.Server | undefined;
+  private tlsListener: tls.Server | undefined;
   private dirty: ClientConnection[] = [];
   private flushScheduled = false;
   private timers: NodeJS.Timeout[] = [];
@@ -73,6 +75,14 @@ export class Server implements ConnectionHooks {
     return addr && typeof addr === 'object' ? addr.port : this.config.port;
   }
 
+  get tlsPort(): number {
+    const addr = this.tlsListener?.address();
+    return addr && typeof addr === 'object' ? addr.port : 0;
+  }
+
+  /** Credentials for the TLS client port, read by main from the tls-* files. */
+  tlsCredentials: { key: Buffer; cert: Buffer; ca?: Buffer } | undefined;
+
   async listen(): Promise<void> {
     const listener = net.createServer((socket) => this.accept(socket));
     this.listener = listener;
@@ -83,10 +93,26 @@ export class Server implements ConnectionHooks {
         resolve();
       });
     });
+    if (this.config['tls-port'] && this.tlsCredentials) {
+      const c = this.tlsCredentials;
+      const requireCert = this.config['tls-auth-clients'] === 'yes';
+      const tl = tls.createServer({ key: c.key, cert: c.cert, ca: c.ca, requestCert: requireCert, rejectUnauthorized: requireCert }, (socket) =>
+        this.accept(socket),
+      );
+      tl.on('tlsClientError', (err) => this.log.warn({ err: err.message }, 'TLS client refused'));
+      this.tlsListener = tl;
+      await new Promise<void>((resolve, reject) => {
+        tl.once('error', reject);
+        tl.listen(this.config['tls-port'], this.config.bind, () => {
+          tl.off('error', reject);
+          resolve();
+        });
+      });
+    }
     this.timers.push(setInterval(() => this.stats.sample(Date.now()), 100));
     this.timers.push(setInterval(() => this.activeExpire(), ACTIVE_EXPIRE_INTERVAL_MS));
     for (const t of this.timers) t.unref();
-    this.log.info({ port: this.port, bind: this.config.bind }, 'ready to accept connections');
+    this.log.info({ port: this.port, tlsPort: this.tlsPort || undefined, bind: this.config.bind }, 'ready to accept connections');
   }
 
   async close(): Promise<void> {
@@ -96,6 +122,9 @@ export class Server implements ConnectionHooks {
     const l = this.listener;
     this.listener = undefined;
     if (l) await new Promise<void>((resolve) => l.close(() => resolve()));
+    const t = this.tlsListener;
+    this.tlsListener = undefined;
+    if (t) await new Promise<void>((resolve) => t.close(() => resolve()));
   }
 
   /**

@@ -1,9 +1,11 @@
 import type { DataCommand } from './types';
 import { keyCommands } from './keys';
 import { stringCommands } from './string';
+import { scriptingCommands } from './scripting';
 
 export { keyCommands } from './keys';
 export { stringCommands } from './string';
+export { scriptingCommands } from './scripting';
 
 /** Every command that reads or writes the keyspace, for the command table. */
-export const dataCommands: DataCommand[] = [...stringCommands, ...keyCommands];
+export const dataCommands: DataCommand[] = [...stringCommands, ...keyCommands, ...scriptingCommands];

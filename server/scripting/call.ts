@@ -1,0 +1,75 @@
+/**
+ * redis.call / redis.pcall: runs a data command from inside a script with
+ * the script's own ExecContext (same cluster time, same log index), so the
+ * whole script is one atomic, deterministic step of the state machine.
+ */
+import { ErrorReply, PONG, type Reply } from '../../protocol/reply';
+import { arityOk } from '../commands/define';
+import { dataCommands } from '../commands/index';
+import type { DataCommand, ExecContext } from '../commands/types';
+
+export const ERR_UNKNOWN_SCRIPT_COMMAND = new ErrorReply('ERR Unknown Redis command called from script');
+export const ERR_NOT_ALLOWED = new ErrorReply('ERR This Redis command is not allowed from script');
+export const ERR_SCRIPT_ARITY = new ErrorReply('ERR Wrong number of args calling Redis command from script');
+export const ERR_WRITE_IN_READONLY = new ErrorReply('ERR Write commands are not allowed from read-only scripts.');
+
+/**
+ * Server commands Redis knows but scripts here cannot reach (they touch
+ * connection or cluster state, not the keyspace): they answer "not
+ * allowed" rather than "unknown".
+ */
+const SERVER_ONLY = new Set([
+  'auth', 'hello', 'select', 'quit', 'reset', 'client', 'config', 'info', 'command', 'debug', 'multi', 'exec',
+  'discard', 'watch', 'unwatch', 'subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe', 'publish', 'monitor',
+  'shutdown', 'save', 'bgsave', 'bgrewriteaof', 'lastsave', 'wait', 'slowlog', 'latency', 'memory', 'cluster',
+  'readonly', 'readwrite', 'replicaof', 'slaveof', 'failover', 'acl', 'function', 'fcall', 'fcall_ro', 'role',
+]);
+
+let byName: Map<string, DataCommand> | undefined;
+
+/** Looked up lazily: the command index imports this module's users. */
+function lookup(name: string): DataCommand | undefined {
+  byName ??= new Map(dataCommands.map((c) => [c.name, c]));
+  return byName.get(name);
+}
+
+/** Runs one command for a script; errors come back as ErrorReply (the caller raises or returns them). */
+export function callFromScript(ctx: ExecContext, argv: Buffer[], readOnly: boolean): Reply {
+  const name = argv[0].toString('latin1').toLowerCase();
+  const special = serverCommandInScript(ctx, name, argv);
+  if (special !== undefined) return special;
+  const cmd = lookup(name);
+  if (cmd === undefined) return SERVER_ONLY.has(name) || name.includes('|') ? ERR_NOT_ALLOWED : ERR_UNKNOWN_SCRIPT_COMMAND;
+  if (cmd.flags.includes('noscript')) return ERR_NOT_ALLOWED;
+  if (!arityOk(cmd.arity, argv.length)) return ERR_SCRIPT_ARITY;
+  const write = cmd.flags.includes('write');
+  if (write && readOnly) return ERR_WRITE_IN_READONLY;
+  const bad = cmd.check?.(argv) ?? null;
+  if (bad !== null) return bad;
+  // A write runs as its logged form would (e.g. EX -> PXAT at the entry's time).
+  const run = write && cmd.rewrite ? cmd.rewrite(argv, ctx.now) : argv;
+  return cmd.exec(ctx, run);
+}
+
+/**
+ * The few server commands scripts commonly use, answered from the script's
+ * context: TIME is the entry's cluster time (never the local clock), so
+ * every node computes the same result.
+ */
+function serverCommandInScript(ctx: ExecContext, name: string, argv: Buffer[]): Reply | undefined {
+  switch (name) {
+    case 'time': {
+      if (argv.length !== 1) return ERR_SCRIPT_ARITY;
+      const ms = Math.floor(ctx.now);
+      return [String(Math.floor(ms / 1000)), String((ms % 1000) * 1000)];
+    }
+    case 'ping':
+      if (argv.length > 2) return ERR_SCRIPT_ARITY;
+      return argv.length === 2 ? argv[1] : PONG;
+    case 'echo':
+      if (argv.length !== 2) return ERR_SCRIPT_ARITY;
+      return argv[1];
+    default:
+      return undefined;
+  }
+}

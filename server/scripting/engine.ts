@@ -1,0 +1,385 @@
+/**
+ * Runs one Lua script (EVAL and friends) against the keyspace.
+ *
+ * Each run gets a fresh Lua state, so nothing a script does to its globals
+ * or libraries can leak into the next run: a node that restarted runs the
+ * next script exactly like one that did not. The run is deterministic:
+ * `math.random` is seeded from the log index, `redis.call('TIME')` is the
+ * entry's cluster time, `os`/`io`/file loading are absent, and a runaway
+ * script is stopped after a fixed number of VM instructions (the same on
+ * every node), not after a wall-clock timeout.
+ */
+import { createHash } from 'node:crypto';
+import { ErrorReply, type Reply } from '../../protocol/reply';
+import type { ExecContext } from '../commands/types';
+import { callFromScript } from './call';
+import { errorLine, pushErrorTable, pushNumber, pushReply, stringField, toReply, type ScriptResp } from './convert';
+import { lauxlib, ls, lua, luaBytes, lualib, type LuaJsFunction, type LuaState } from './fengari';
+import { openCjson, openBit } from './libs';
+import { ScriptRandom } from './random';
+import { parseShebang } from './shebang';
+
+/**
+ * VM instructions a script may execute. fengari runs 25-30 million simple
+ * instructions a second on one loaded core here, so a runaway script stops
+ * in about a second; lock scripts use a few dozen.
+ */
+export const DEFAULT_INSTRUCTION_BUDGET = 30_000_000;
+/** Instructions between budget checks (the hook's count). */
+const HOOK_STEP = 10_000;
+
+export interface ScriptRun {
+  ctx: ExecContext;
+  body: Buffer;
+  sha: string;
+  keys: Buffer[];
+  args: Buffer[];
+  /** EVAL_RO / EVALSHA_RO (or a `no-writes` shebang): write commands are refused. */
+  readOnly: boolean;
+  /** Instruction budget; DEFAULT_INSTRUCTION_BUDGET unless a test asks for less. */
+  budget?: number;
+  /** Called once the script has compiled, before it runs (EVAL caches it then). */
+  compiled?: () => void;
+}
+
+/** The SHA1 hex digest Redis names a script by. */
+export function scriptSha(body: Buffer): string {
+  return createHash('sha1').update(body).digest('hex');
+}
+
+export function errBudget(budget: number): ErrorReply {
+  return new ErrorReply(`ERR Script killed: exceeded the instruction budget of ${budget} instructions`);
+}
+
+/** Compiles without running: the error EVAL / SCRIPT LOAD would answer, or null. */
+export function compileError(body: Buffer): ErrorReply | null {
+  const shebang = parseShebang(body);
+  if (shebang instanceof ErrorReply) return shebang;
+  const L = lauxlib.luaL_newstate();
+  try {
+    return load(L, shebang.code);
+  } finally {
+    lua.lua_close(L);
+  }
+}
+
+/** Loads the chunk onto the stack, or returns the compile error (stack unchanged). */
+function load(L: LuaState, code: Buffer): ErrorReply | null {
+  const bytes = new Uint8Array(code.buffer, code.byteOffset, code.length);
+  if (lauxlib.luaL_loadbufferx(L, bytes, bytes.length, '@user_script', 't') === lua.LUA_OK) return null;
+  const msg = lua.lua_tolstring(L, -1);
+  lua.lua_pop(L, 1);
+  const text = msg === null ? 'unknown error' : luaBytes(msg).toString('latin1');
+  return new ErrorReply(errorLine(`ERR Error compiling script (new function): ${text}`));
+}
+
+/** Runs the script and returns its reply (errors included, never throws for script faults). */
+export function runScript(run: ScriptRun): Reply {
+  const shebang = parseShebang(run.body);
+  if (shebang instanceof ErrorReply) return shebang;
+  const budget = run.budget ?? DEFAULT_INSTRUCTION_BUDGET;
+  const state: RunState = { resp: 2, killed: false, readOnly: run.readOnly || shebang.noWrites };
+  const L = lauxlib.luaL_newstate();
+  try {
+    openSandbox(L, run, state);
+    const handler = lua.lua_gettop(L); // the error handler the prelude returned
+    const compileErr = load(L, shebang.code);
+    if (compileErr !== null) return compileErr;
+    run.compiled?.();
+    let executed = 0;
+    const hook = (H: LuaState): void => {
+      if (state.killed) {
+        pushErrorTable(H, errBudget(budget).message);
+        lua.lua_error(H);
+      }
+      executed += HOOK_STEP;
+      if (executed >= budget) {
+        // Keep raising at every instruction so that pcall cannot swallow it.
+        state.killed = true;
+        lua.lua_sethook(H, hook, lua.LUA_MASKCOUNT, 1);
+        pushErrorTable(H, errBudget(budget).message);
+        lua.lua_error(H);
+      }
+    };
+    lua.lua_sethook(L, hook, lua.LUA_MASKCOUNT, HOOK_STEP);
+    let status: number;
+    try {
+      status = lua.lua_pcall(L, 0, 1, handler);
+    } catch (err) {
+      // fengari lets JS errors through pcall: V8's size limits (a string
+      // past ~512 MB, a huge table) end the script rather than the apply loop.
+      return new ErrorReply(errorLine(`ERR Script failed: ${err instanceof Error ? err.message : String(err)}`));
+    }
+    lua.lua_sethook(L, null, 0, 0);
+    if (state.killed) return errBudget(budget);
+    if (status !== lua.LUA_OK) return scriptError(L, run.sha);
+    return toReply(L, -1);
+  } finally {
+    lua.lua_close(L);
+  }
+}
+
+interface RunState {
+  resp: ScriptResp;
+  killed: boolean;
+  readOnly: boolean;
+}
+
+/** The reply for an error that escaped the script, with Redis's "script: <sha>, on <source>:<line>." suffix. */
+function scriptError(L: LuaState, sha: string): ErrorReply {
+  if (lua.lua_type(L, -1) === lua.LUA_TTABLE) {
+    const err = stringField(L, -1, 'err') ?? 'ERR unknown error';
+    const source = stringField(L, -1, 'source');
+    lua.lua_getfield(L, -1, ls('line'));
+    const line = lua.lua_type(L, -1) === lua.LUA_TNUMBER ? lua.lua_tonumber(L, -1) : undefined;
+    lua.lua_pop(L, 1);
+    const where = source !== undefined && line !== undefined ? ` script: ${sha}, on ${source}:${line}.` : '';
+    return new ErrorReply(errorLine(err + where));
+  }
+  const msg = lua.lua_tolstring(L, -1);
+  return new ErrorReply(errorLine(`ERR ${msg === null ? 'unknown error' : luaBytes(msg).toString('latin1')}`));
+}
+
+/**
+ * Builds the script's world: base/table/string/math libraries, the redis
+ * table, cjson and bit, KEYS and ARGV, a seeded math.random, no file or OS
+ * access, and globals that refuse unknown reads and any write. Leaves the
+ * error handler (from the prelude) on the stack.
+ */
+function openSandbox(L: LuaState, run: ScriptRun, state: RunState): void {
+  const libs: Array<[string, LuaJsFunction]> = [
+    ['_G', lualib.luaopen_base],
+    ['table', lualib.luaopen_table],
+    ['string', lualib.luaopen_string],
+    ['math', lualib.luaopen_math],
+  ];
+  for (const [name, open] of libs) {
+    lauxlib.luaL_requiref(L, name, open, 1);
+    lua.lua_pop(L, 1);
+  }
+  lauxlib.luaL_requiref(L, 'debug', lualib.luaopen_debug, 0); // stack: [debug], for the prelude only
+
+  for (const name of ['loadfile', 'dofile', 'require', 'module']) {
+    lua.lua_pushnil(L);
+    lua.lua_setglobal(L, ls(name));
+  }
+  setGlobalFunction(L, 'print', () => 0);
+
+  const random = new ScriptRandom(run.ctx.index);
+  lua.lua_getglobal(L, ls('math'));
+  setFunction(L, 'random', mathRandom(random));
+  setFunction(L, 'randomseed', (S) => {
+    random.seed(lua.lua_tonumber(S, 1));
+    return 0;
+  });
+  lua.lua_pop(L, 1);
+
+  openRedis(L, run, state);
+  openCjson(L);
+  openBit(L);
+  setStringArray(L, 'KEYS', run.keys);
+  setStringArray(L, 'ARGV', run.args);
+
+  const prelude = Buffer.from(PRELUDE);
+  if (lauxlib.luaL_loadbufferx(L, prelude, prelude.length, '=prelude', 't') !== lua.LUA_OK) throw new Error('scripting prelude does not compile');
+  lua.lua_pushvalue(L, 1);
+  if (lua.lua_pcall(L, 1, 1, 0) !== lua.LUA_OK) throw new Error('scripting prelude failed');
+  lua.lua_replace(L, 1); // stack: [handler]
+}
+
+/**
+ * Lua 5.1 names scripts written for Redis expect (unpack), the error
+ * handler that records where an error was raised (Redis's
+ * __redis__err__handler), and the read-only globals.
+ */
+const PRELUDE = `
+local dbg = ...
+local getinfo = dbg.getinfo
+unpack = table.unpack
+loadstring = load
+local handler = function(err)
+  -- The first frame that is user code: skip library functions ('C', or 'J'
+  -- for fengari's JS functions) and this prelude (the global guards).
+  local level = 2
+  local i = getinfo(level, 'nSl')
+  while i and (i.what == 'C' or i.what == 'J' or i.source == '=prelude') do
+    level = level + 1
+    i = getinfo(level, 'nSl')
+  end
+  if type(err) ~= 'table' then err = {err = 'ERR ' .. tostring(err)} end
+  if i then
+    err.source = i.source
+    err.line = i.currentline
+  end
+  return err
+end
+setmetatable(_G, {
+  __index = function(_, k)
+    error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
+  end,
+  __newindex = function()
+    error('Attempt to modify a readonly table', 2)
+  end,
+  __metatable = false,
+})
+return handler
+`;
+
+function setFunction(L: LuaState, name: string, f: LuaJsFunction): void {
+  lua.lua_pushjsfunction(L, f);
+  lua.lua_setfield(L, -2, ls(name));
+}
+
+function setGlobalFunction(L: LuaState, name: string, f: LuaJsFunction): void {
+  lua.lua_pushjsfunction(L, f);
+  lua.lua_setglobal(L, ls(name));
+}
+
+function setStringArray(L: LuaState, name: string, items: Buffer[]): void {
+  lua.lua_createtable(L, items.length, 0);
+  items.forEach((b, i) => {
+    lua.lua_pushstring(L, new Uint8Array(b.buffer, b.byteOffset, b.length));
+    lua.lua_rawseti(L, -2, i + 1);
+  });
+  lua.lua_setglobal(L, ls(name));
+}
+
+/** Raises {err = message} the way redis.call's own errors are raised. */
+function raise(L: LuaState, message: string): never {
+  pushErrorTable(L, message);
+  return lua.lua_error(L);
+}
+
+/** Raises a plain string error with the caller's position (luaL_error style). */
+function raiseString(L: LuaState, message: string): never {
+  lua.lua_pushstring(L, message);
+  return lua.lua_error(L);
+}
+
+/** Lua 5.3 math.random over the seeded generator: (), (m) or (m, n). */
+function mathRandom(random: ScriptRandom): LuaJsFunction {
+  return (L) => {
+    const n = lua.lua_gettop(L);
+    if (n === 0) {
+      lua.lua_pushnumber(L, random.next());
+      return 1;
+    }
+    let lo = 1;
+    let hi: number;
+    if (n === 1) {
+      hi = Math.floor(lua.lua_tonumber(L, 1));
+      if (lo > hi) raiseString(L, "bad argument #1 to 'random' (interval is empty)");
+    } else if (n === 2) {
+      lo = Math.floor(lua.lua_tonumber(L, 1));
+      hi = Math.floor(lua.lua_tonumber(L, 2));
+      if (lo > hi) raiseString(L, "bad argument #2 to 'random' (interval is empty)");
+    } else {
+      return raiseString(L, "wrong number of arguments to 'random'");
+    }
+    pushNumber(L, random.between(lo, hi));
+    return 1;
+  };
+}
+
+/** The arguments of redis.call as a command argv, or the error Redis gives. */
+function commandArgv(L: LuaState): Buffer[] | ErrorReply {
+  const n = lua.lua_gettop(L);
+  if (n === 0) return new ErrorReply('ERR Please specify at least one argument for this redis lib call');
+  const argv: Buffer[] = [];
+  for (let i = 1; i <= n; i++) {
+    const t = lua.lua_type(L, i);
+    if (t === lua.LUA_TNUMBER) {
+      argv.push(Buffer.from(formatArgNumber(lua.lua_tonumber(L, i)), 'latin1'));
+    } else if (t === lua.LUA_TSTRING) {
+      argv.push(luaBytes(lua.lua_tolstring(L, i) as Uint8Array));
+    } else {
+      return new ErrorReply('ERR Lua redis lib command arguments must be strings or integers');
+    }
+  }
+  return argv;
+}
+
+/** Numbers passed to redis.call print like Redis's fpconv_dtoa: 3.0 -> "3", 1.5 -> "1.5". */
+function formatArgNumber(x: number): string {
+  if (Number.isInteger(x) && Math.abs(x) < 1e21) return BigInt(x).toString();
+  return String(x);
+}
+
+function openRedis(L: LuaState, run: ScriptRun, state: RunState): void {
+  const call = (raiseErrors: boolean): LuaJsFunction => (S) => {
+    const argv = commandArgv(S);
+    let reply: Reply;
+    if (argv instanceof ErrorReply) {
+      reply = argv;
+    } else {
+      try {
+        reply = callFromScript(run.ctx, argv, state.readOnly);
+      } catch {
+        // A handler bug: deterministic, so every node answers the same.
+        reply = new ErrorReply(`ERR internal error executing '${argv[0].toString('latin1').toLowerCase()}'`);
+      }
+    }
+    if (reply instanceof ErrorReply) {
+      if (raiseErrors) raise(S, reply.message);
+      pushErrorTable(S, reply.message);
+      return 1;
+    }
+    pushReply(S, reply, state.resp);
+    return 1;
+  };
+
+  lua.lua_createtable(L, 0, 24);
+  setFunction(L, 'call', call(true));
+  setFunction(L, 'pcall', call(false));
+  setFunction(L, 'error_reply', (S) => {
+    if (lua.lua_gettop(S) !== 1 || lua.lua_type(S, 1) !== lua.LUA_TSTRING) raise(S, 'ERR wrong number or type of arguments');
+    let msg = luaBytes(lua.lua_tolstring(S, 1) as Uint8Array).toString('latin1');
+    if (msg.startsWith('-')) msg = msg.slice(1);
+    pushErrorTable(S, msg.includes(' ') ? msg : `ERR ${msg}`);
+    return 1;
+  });
+  setFunction(L, 'status_reply', (S) => {
+    if (lua.lua_gettop(S) !== 1 || lua.lua_type(S, 1) !== lua.LUA_TSTRING) raise(S, 'ERR wrong number or type of arguments');
+    lua.lua_createtable(S, 0, 1);
+    lua.lua_pushvalue(S, 1);
+    lua.lua_setfield(S, -2, ls('ok'));
+    return 1;
+  });
+  setFunction(L, 'sha1hex', (S) => {
+    if (lua.lua_gettop(S) !== 1) raiseString(S, 'wrong number of arguments');
+    const s = lua.lua_tolstring(S, 1);
+    lua.lua_pushstring(S, scriptSha(s === null ? Buffer.alloc(0) : Buffer.from(s)));
+    return 1;
+  });
+  setFunction(L, 'setresp', (S) => {
+    if (lua.lua_gettop(S) !== 1) raise(S, 'ERR redis.setresp() requires one argument.');
+    const v = lua.lua_tonumber(S, 1);
+    if (v !== 2 && v !== 3) raise(S, 'ERR RESP version must be 2 or 3.');
+    state.resp = v;
+    return 0;
+  });
+  setFunction(L, 'log', (S) => {
+    if (lua.lua_gettop(S) < 2) raise(S, 'ERR redis.log() requires two arguments or more.');
+    if (lua.lua_type(S, 1) !== lua.LUA_TNUMBER) raise(S, 'ERR First argument must be a number (log level).');
+    return 0; // scripts log nothing here: every node would repeat it
+  });
+  setFunction(L, 'set_repl', () => 0);
+  setFunction(L, 'replicate_commands', (S) => {
+    lua.lua_pushboolean(S, true);
+    return 1;
+  });
+  setFunction(L, 'breakpoint', (S) => {
+    lua.lua_pushboolean(S, false);
+    return 1;
+  });
+  setFunction(L, 'debug', () => 0);
+  const constants: Array<[string, number]> = [
+    ['LOG_DEBUG', 0], ['LOG_VERBOSE', 1], ['LOG_NOTICE', 2], ['LOG_WARNING', 3],
+    ['REPL_NONE', 0], ['REPL_SLAVE', 1], ['REPL_REPLICA', 1], ['REPL_AOF', 2], ['REPL_ALL', 3],
+  ];
+  for (const [name, v] of constants) {
+    lua.lua_pushinteger(L, v);
+    lua.lua_setfield(L, -2, ls(name));
+  }
+  lua.lua_setglobal(L, ls('redis'));
+}
