@@ -2,8 +2,14 @@
  * What followers and the leader say to each other about client requests,
  * carried in the transport's `forward` / `forward-reply` frames.
  *
- *   request: u8 kind=1 | u32 reqId | f64 term | u8 proto | u8 db | u32 argc | argc x (u32 len, bytes)
- *   reply:   u8 kind=2 | u32 reqId | f64 index | RESP bytes (encoded for `proto`)
+ *   request: u8 kind=1 | f64 reqId | f64 term | f64 clientId | f64 ackedBelow | u8 proto | u8 db | u32 argc | argc x (u32 len, bytes)
+ *   reply:   u8 kind=2 | f64 reqId | f64 index | RESP bytes (encoded for `proto`)
+ *
+ * (clientId, reqId) name the request across retries: a follower that loses
+ * its leader resends in-flight requests to the next one, and the state
+ * machine answers a request it already applied from its reply cache.
+ * `ackedBelow` lets the state machine drop the replies the follower no
+ * longer needs.
  *
  * A follower forwards the original argv (not a rewritten one) so that the
  * leader alone turns relative times into absolute ones with its clock.
@@ -18,6 +24,8 @@
 export interface ForwardRequest {
   reqId: number;
   term: number;
+  clientId: number;
+  ackedBelow: number;
   proto: 2 | 3;
   db: number;
   argv: Buffer[];
@@ -33,12 +41,14 @@ const REQUEST = 1;
 const REPLY = 2;
 
 export function encodeForwardRequest(r: ForwardRequest): Buffer {
-  let size = 1 + 4 + 8 + 1 + 1 + 4;
+  let size = 1 + 8 + 8 + 8 + 8 + 1 + 1 + 4;
   for (const a of r.argv) size += 4 + a.length;
   const b = Buffer.allocUnsafe(size);
   let o = b.writeUInt8(REQUEST, 0);
-  o = b.writeUInt32LE(r.reqId, o);
+  o = b.writeDoubleLE(r.reqId, o);
   o = b.writeDoubleLE(r.term, o);
+  o = b.writeDoubleLE(r.clientId, o);
+  o = b.writeDoubleLE(r.ackedBelow, o);
   o = b.writeUInt8(r.proto, o);
   o = b.writeUInt8(r.db, o);
   o = b.writeUInt32LE(r.argv.length, o);
@@ -50,9 +60,9 @@ export function encodeForwardRequest(r: ForwardRequest): Buffer {
 }
 
 export function encodeForwardReply(r: ForwardReply): Buffer {
-  const b = Buffer.allocUnsafe(1 + 4 + 8 + r.resp.length);
+  const b = Buffer.allocUnsafe(1 + 8 + 8 + r.resp.length);
   let o = b.writeUInt8(REPLY, 0);
-  o = b.writeUInt32LE(r.reqId, o);
+  o = b.writeDoubleLE(r.reqId, o);
   o = b.writeDoubleLE(r.index, o);
   r.resp.copy(b, o);
   return b;
@@ -64,15 +74,17 @@ export type ForwardMessage = ({ kind: 'request' } & ForwardRequest) | ({ kind: '
 export function decodeForward(payload: Uint8Array): ForwardMessage {
   const b = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
   const kind = b.readUInt8(0);
-  const reqId = b.readUInt32LE(1);
-  if (kind === REPLY) return { kind: 'reply', reqId, index: b.readDoubleLE(5), resp: Buffer.from(b.subarray(13)) };
+  const reqId = b.readDoubleLE(1);
+  if (kind === REPLY) return { kind: 'reply', reqId, index: b.readDoubleLE(9), resp: Buffer.from(b.subarray(17)) };
   if (kind !== REQUEST) throw new RangeError(`unknown forward message kind ${kind}`);
-  const term = b.readDoubleLE(5);
-  const proto = b.readUInt8(13);
+  const term = b.readDoubleLE(9);
+  const clientId = b.readDoubleLE(17);
+  const ackedBelow = b.readDoubleLE(25);
+  const proto = b.readUInt8(33);
   if (proto !== 2 && proto !== 3) throw new RangeError(`bad protocol version ${proto}`);
-  const db = b.readUInt8(14);
-  const argc = b.readUInt32LE(15);
-  let o = 19;
+  const db = b.readUInt8(34);
+  const argc = b.readUInt32LE(35);
+  let o = 39;
   const argv: Buffer[] = [];
   for (let i = 0; i < argc; i++) {
     const len = b.readUInt32LE(o);
@@ -81,5 +93,5 @@ export function decodeForward(payload: Uint8Array): ForwardMessage {
     argv.push(Buffer.from(b.subarray(o, o + len)));
     o += len;
   }
-  return { kind: 'request', reqId, term, proto, db, argv };
+  return { kind: 'request', reqId, term, clientId, ackedBelow, proto, db, argv };
 }

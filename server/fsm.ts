@@ -4,6 +4,18 @@ import { Keyspace, keyString } from './keyspace';
 import type { DataCommand, ExecContext } from './commands/types';
 import { OpKind, type LogOp } from './logop';
 import type { Logger } from './log';
+import { ReplyReader, serializeReply } from './reply-codec';
+
+/** A forwarding client's recent replies, so a retried request is answered, not applied twice. */
+interface Session {
+  replies: Map<number, Reply>;
+  /** Every seq below this was acknowledged to the client (its reply is gone). */
+  floor: number;
+  lastTs: number;
+}
+
+/** Sessions idle this long (cluster time) are forgotten. */
+const SESSION_TTL_MS = 15 * 60 * 1000;
 
 /** Looks up data commands by lower-case name (the command table provides it). */
 export type DataCommandLookup = (name: string) => DataCommand | undefined;
@@ -17,6 +29,9 @@ export class StateMachine {
   appliedIndex = 0;
   /** Highest cluster time applied; a new leader never stamps entries below it. */
   lastTs = 0;
+  private readonly sessions = new Map<number, Session>();
+  /** The sessions changed since the last durable write of them. */
+  sessionsDirty = false;
 
   constructor(
     readonly keyspace: Keyspace,
@@ -32,6 +47,86 @@ export class StateMachine {
   apply(index: number, op: LogOp): Reply {
     this.appliedIndex = index;
     if (op.ts > this.lastTs) this.lastTs = op.ts;
+    if ((index & 1023) === 0) this.expireSessions(op.ts);
+    if (op.clientId === 0) return this.applyOp(index, op);
+    // Exactly once for requests that may be retried (forwarded by followers).
+    const s = this.session(op.clientId, op.ts, op.ackedBelow ?? 0);
+    const cached = s.replies.get(op.seq);
+    if (cached !== undefined) return cached;
+    if (op.seq < s.floor) return new ErrorReply('ERR duplicate of an already answered request');
+    const reply = this.applyOp(index, op);
+    s.replies.set(op.seq, reply);
+    return reply;
+  }
+
+  private session(clientId: number, ts: number, ackedBelow: number): Session {
+    let s = this.sessions.get(clientId);
+    if (!s) {
+      s = { replies: new Map(), floor: 0, lastTs: ts };
+      this.sessions.set(clientId, s);
+    }
+    s.lastTs = ts;
+    if (ackedBelow > s.floor) {
+      s.floor = ackedBelow;
+      for (const seq of s.replies.keys()) if (seq < ackedBelow) s.replies.delete(seq);
+    }
+    this.sessionsDirty = true;
+    return s;
+  }
+
+  private expireSessions(now: number): void {
+    for (const [id, s] of this.sessions) {
+      if (s.lastTs < now - SESSION_TTL_MS) {
+        this.sessions.delete(id);
+        this.sessionsDirty = true;
+      }
+    }
+  }
+
+  /** The sessions as one record for the durable keyspace (deterministic: same bytes on every node). */
+  encodeSessions(): Buffer {
+    const parts: Buffer[] = [];
+    const head = Buffer.allocUnsafe(4);
+    head.writeUInt32LE(this.sessions.size, 0);
+    parts.push(head);
+    for (const [id, s] of this.sessions) {
+      const h = Buffer.allocUnsafe(28);
+      h.writeDoubleLE(id, 0);
+      h.writeDoubleLE(s.floor, 8);
+      h.writeDoubleLE(s.lastTs, 16);
+      h.writeUInt32LE(s.replies.size, 24);
+      parts.push(h);
+      for (const [seq, reply] of s.replies) {
+        const r = serializeReply(reply);
+        const rh = Buffer.allocUnsafe(12);
+        rh.writeDoubleLE(seq, 0);
+        rh.writeUInt32LE(r.length, 8);
+        parts.push(rh, r);
+      }
+    }
+    return Buffer.concat(parts);
+  }
+
+  restoreSessions(b: Buffer): void {
+    this.sessions.clear();
+    const rd = new ReplyReader(b);
+    const n = rd.u32();
+    for (let i = 0; i < n; i++) {
+      const id = rd.f64();
+      const floor = rd.f64();
+      const lastTs = rd.f64();
+      const count = rd.u32();
+      const replies = new Map<number, Reply>();
+      for (let j = 0; j < count; j++) {
+        const seq = rd.f64();
+        rd.u32(); // length, for readers that skip
+        replies.set(seq, rd.reply());
+      }
+      this.sessions.set(id, { replies, floor, lastTs });
+    }
+  }
+
+  private applyOp(index: number, op: LogOp): Reply {
     switch (op.kind) {
       case OpKind.Command:
         return this.execWrite(op.db, op.argv, op.ts, index);

@@ -4,7 +4,7 @@
  * `ts`; apply uses it as "now", so every node computes the same state.
  *
  * Layout (little-endian):
- *   u8 kind | f64 ts | u8 db | f64 clientId | f64 seq | body
+ *   u8 kind | f64 ts | u8 db | f64 clientId | f64 seq | f64 ackedBelow | body
  *   kind Command: u32 argc, then argc x (u32 len, bytes)
  *   kind Multi:   u32 count, then count x (u32 argc, argc x (u32 len, bytes))
  *   kind Expire:  u32 len, key bytes
@@ -24,6 +24,8 @@ export interface OpHeader {
   /** (clientId, seq) identify a request for dedupe across retries; 0 = no dedupe. */
   clientId: number;
   seq: number;
+  /** Every seq of clientId below this was answered: its cached reply can go. */
+  ackedBelow?: number;
 }
 
 export type LogOp =
@@ -31,7 +33,7 @@ export type LogOp =
   | (OpHeader & { kind: OpKind.Multi; commands: Buffer[][] })
   | (OpHeader & { kind: OpKind.Expire; key: Buffer });
 
-const HEADER = 1 + 8 + 1 + 8 + 8;
+const HEADER = 1 + 8 + 1 + 8 + 8 + 8;
 
 function argvSize(argv: Buffer[]): number {
   let n = 4;
@@ -68,6 +70,7 @@ export function encodeOp(op: LogOp): Buffer {
   off = buf.writeUInt8(op.db, off);
   off = buf.writeDoubleLE(op.clientId, off);
   off = buf.writeDoubleLE(op.seq, off);
+  off = buf.writeDoubleLE(op.ackedBelow ?? 0, off);
   switch (op.kind) {
     case OpKind.Command:
       writeArgv(buf, off, op.argv);
@@ -115,18 +118,19 @@ export function decodeOp(data: Uint8Array): LogOp {
   const db = buf[9];
   const clientId = buf.readDoubleLE(10);
   const seq = buf.readDoubleLE(18);
+  const ackedBelow = buf.readDoubleLE(26);
   const r = new Reader(buf, HEADER);
   switch (kind) {
     case OpKind.Command:
-      return { kind, ts, db, clientId, seq, argv: r.argv() };
+      return { kind, ts, db, clientId, seq, ackedBelow, argv: r.argv() };
     case OpKind.Multi: {
       const n = r.u32();
       const commands: Buffer[][] = [];
       for (let i = 0; i < n; i++) commands.push(r.argv());
-      return { kind, ts, db, clientId, seq, commands };
+      return { kind, ts, db, clientId, seq, ackedBelow, commands };
     }
     case OpKind.Expire:
-      return { kind, ts, db, clientId, seq, key: r.bytes(r.u32()) };
+      return { kind, ts, db, clientId, seq, ackedBelow, key: r.bytes(r.u32()) };
     default:
       throw new RangeError(`unknown log op kind ${kind}`);
   }

@@ -39,6 +39,8 @@ import type { Replicator } from './replicator';
 
 /** Record key of the members' addresses inside the durable keyspace (db byte 0xFE is never a Redis db). */
 const MEMBERS_KEY = Buffer.from([0xfe, 0x6d]);
+/** Record key of the state machine's dedupe sessions (replies to retried forwarded writes). */
+const SESSIONS_KEY = Buffer.from([0xfe, 0x73]);
 const RESERVED_DB = 0xfe;
 
 /** How often the durable keyspace copy is written when nothing forces it (the log covers the gap). */
@@ -104,7 +106,14 @@ interface ApplyWaiter {
   fn: () => void;
 }
 
-export type ForwardHandler = (db: number, argv: Buffer[], done: (reply: Reply, index: number) => void) => void;
+/** Identifies a forwarded request across retries (see server/forwarding.ts). */
+export interface RequestId {
+  clientId: number;
+  seq: number;
+  ackedBelow: number;
+}
+
+export type ForwardHandler = (db: number, argv: Buffer[], done: (reply: Reply, index: number) => void, id?: RequestId) => void;
 
 /**
  * The node driver: the only asynchronous layer around the pure Raft core.
@@ -141,6 +150,8 @@ export class RaftReplicator implements Replicator {
   private readonly forwards = new Map<number, PendingForward>();
   private forwardHandler: ForwardHandler | undefined;
   private nextReqId = 1;
+  /** This node's client id for the requests it forwards (random per process, so restarts never reuse seqs). */
+  private readonly sessionId = randomBytes(6).readUIntLE(0, 6) + 1;
   private applyWaiters: ApplyWaiter[] = [];
   private readIndexBatch: PendingRead[] = [];
   private readonly readIndexPending = new Map<number, PendingRead[]>();
@@ -258,6 +269,8 @@ export class RaftReplicator implements Replicator {
         if (key.equals(MEMBERS_KEY)) {
           this.members.clear();
           for (const m of decodeMembers(rec.value)) this.members.set(m.id, m);
+        } else if (key.equals(SESSIONS_KEY)) {
+          this.fsm.restoreSessions(Buffer.from(rec.value));
         }
         continue;
       }
@@ -326,7 +339,6 @@ export class RaftReplicator implements Replicator {
    */
   forward(db: number, argv: Buffer[], proto: 2 | 3, done: (reply: Reply) => void): void {
     const reqId = this.nextReqId++;
-    if (this.nextReqId > 0xffffffff) this.nextReqId = 1;
     const f: PendingForward = { done, deadline: Date.now() + this.opts.writeTimeoutMs, db, argv, proto, sentTo: 0 };
     this.forwards.set(reqId, f);
     this.sendForward(reqId, f);
@@ -337,11 +349,16 @@ export class RaftReplicator implements Replicator {
     if (leader === this.id && this.role === Role.Leader && this.forwardHandler) {
       // We became the leader while it waited: run it here.
       this.forwards.delete(reqId);
-      this.forwardHandler(f.db, f.argv, (reply) => f.done(reply));
+      const oldest = this.forwards.keys().next();
+      const ackedBelow = oldest.done ? reqId : Math.min(reqId, oldest.value);
+      this.forwardHandler(f.db, f.argv, (reply) => f.done(reply), { clientId: this.sessionId, seq: reqId, ackedBelow });
       return;
     }
     if (leader === 0 || leader === this.id || !this.transport) return;
-    const payload = encodeForwardRequest({ reqId, term: this.lastTerm, proto: f.proto, db: f.db, argv: f.argv });
+    // Map order is insertion order: the first pending forward is the oldest unanswered one.
+    const oldest = this.forwards.keys().next();
+    const ackedBelow = oldest.done ? reqId : oldest.value;
+    const payload = encodeForwardRequest({ reqId, term: this.lastTerm, clientId: this.sessionId, ackedBelow, proto: f.proto, db: f.db, argv: f.argv });
     if (this.transport.send(leader, { type: 'forward', payload })) f.sentTo = leader;
   }
 
@@ -626,7 +643,7 @@ export class RaftReplicator implements Replicator {
       answer(new ErrorReply('ERR node is not ready'), 0);
       return;
     }
-    this.forwardHandler(db, argv, answer);
+    this.forwardHandler(db, argv, answer, { clientId: msg.clientId, seq: reqId, ackedBelow: msg.ackedBelow });
   }
 
   private send(messages: readonly Message[]): void {
@@ -1055,8 +1072,10 @@ export class RaftReplicator implements Replicator {
       if ('flushAll' in ch || 'flushDb' in ch) {
         const db = 'flushDb' in ch ? ch.flushDb : -1;
         for (const rec of this.storage.keyspace.records()) {
+          // Only Redis databases are flushed; reserved records (members,
+          // sessions, scripts, version floors) live above them.
           const d = rec.key[0];
-          if (d === RESERVED_DB) continue;
+          if (d >= this.keyspace.dbs.length) continue;
           if (db === -1 || d === db) out.push({ key: rec.key, value: null });
         }
         continue;
@@ -1068,6 +1087,10 @@ export class RaftReplicator implements Replicator {
     if (this.membersDirty) {
       out.push({ key: MEMBERS_KEY, value: encodeMembers(this.members.values()) });
       this.membersDirty = false;
+    }
+    if (this.fsm.sessionsDirty) {
+      out.push({ key: SESSIONS_KEY, value: this.fsm.encodeSessions() });
+      this.fsm.sessionsDirty = false;
     }
     return out;
   }
@@ -1161,14 +1184,10 @@ export class RaftReplicator implements Replicator {
         w.done(true);
       }
     }
-    // Forwards in flight to a former leader: it may or may not have applied
-    // them, and it will not answer if it died. Tell the client now.
-    for (const [reqId, f] of this.forwards) {
-      if (f.sentTo !== 0 && f.sentTo !== leader) {
-        this.forwards.delete(reqId);
-        f.done(ERR_OUTCOME_UNKNOWN);
-      }
-    }
+    // Forwards in flight to a former leader: it may have applied them or
+    // died. Resend them to the new leader under the same (clientId, seq): the
+    // state machine answers a request it already applied from its cache.
+    for (const f of this.forwards.values()) if (f.sentTo !== 0 && f.sentTo !== leader) f.sentTo = 0;
     if (leader !== 0) {
       // Writes that waited for a leader: propose them here or forward them.
       const q = this.noLeaderQueue;

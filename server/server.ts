@@ -12,7 +12,7 @@ import { Keyspace } from './keyspace';
 import type { Logger } from './log';
 import { OpKind } from './logop';
 import type { Replicator } from './replicator';
-import { misconf, type RaftReplicator, type ReadMode } from './raft-replicator';
+import { misconf, type RaftReplicator, type ReadMode, type RequestId } from './raft-replicator';
 import { encodeOp } from './logop';
 import { ServerStats } from './stats';
 
@@ -67,7 +67,7 @@ export class Server implements ConnectionHooks {
     this.replicator = deps.replicator;
     this.cluster = deps.cluster;
     this.replicator.onBatchApplied(() => this.flushDirty());
-    this.cluster?.setForwardHandler((db, argv, done) => this.executeForwarded(db, argv, done));
+    this.cluster?.setForwardHandler((db, argv, done, id) => this.executeForwarded(db, argv, done, id));
   }
 
   get port(): number {
@@ -276,7 +276,7 @@ export class Server implements ConnectionHooks {
    * A write (or admin command) a follower forwarded to us: run it as if a
    * local client sent it; `done` gets the reply and the index that produced it.
    */
-  executeForwarded(db: number, argv: Buffer[], done: (reply: Reply, index: number) => void): void {
+  executeForwarded(db: number, argv: Buffer[], done: (reply: Reply, index: number) => void, id?: RequestId): void {
     const name = argv[0]?.toString('latin1').toLowerCase() ?? '';
     const def = this.table.get(name);
     if (name.startsWith('raft.') && this.forwardedAdmin) {
@@ -296,7 +296,10 @@ export class Server implements ConnectionHooks {
     const logged = def.rewrite ? def.rewrite(argv, ts) : argv;
     this.stats.totalCommandsProcessed++;
     this.stats.command(def.name).calls++;
-    this.cluster!.proposeData(encodeOp({ kind: OpKind.Command, ts, db, clientId: 0, seq: 0, argv: logged }), done);
+    this.cluster!.proposeData(
+      encodeOp({ kind: OpKind.Command, ts, db, clientId: id?.clientId ?? 0, seq: id?.seq ?? 0, ackedBelow: id?.ackedBelow ?? 0, argv: logged }),
+      done,
+    );
   }
 
   /** Set by the cluster admin commands: runs a forwarded RAFT.* command on the leader. */

@@ -46,9 +46,13 @@ export function callFromScript(ctx: ExecContext, argv: Buffer[], readOnly: boole
   if (write && readOnly) return ERR_WRITE_IN_READONLY;
   const bad = cmd.check?.(argv) ?? null;
   if (bad !== null) return bad;
-  // A write runs as its logged form would (e.g. EX -> PXAT at the entry's time).
-  const run = write && cmd.rewrite ? cmd.rewrite(argv, ctx.now) : argv;
-  return cmd.exec(ctx, run);
+  if (!write || cmd.rewrite === undefined) return cmd.exec(ctx, argv);
+  // A write runs as its logged form would (EX -> PXAT at the entry's time),
+  // under the logged name (PEXPIRE is logged as PEXPIREAT, SETEX as SET).
+  const logged = cmd.rewrite(argv, ctx.now);
+  const target = logged === argv ? cmd : lookup(logged[0].toString('latin1').toLowerCase());
+  if (target === undefined) return ERR_UNKNOWN_SCRIPT_COMMAND;
+  return target.exec(ctx, logged);
 }
 
 /**

@@ -11,7 +11,7 @@
  *
  * Lua -> reply (what the script returns):
  *   number -> integer (truncated), string -> bulk, nil / false -> nil bulk,
- *   true -> integer 1, {err=s} -> error, {ok=s} -> status, {double=n},
+ *   true -> integer 1 (after setresp(3): booleans), {err=s} -> error, {ok=s} -> status, {double=n},
  *   {map=t}, {set=t}, other tables -> array up to the first nil.
  */
 import {
@@ -167,10 +167,10 @@ export function stringField(L: LuaState, idx: number, name: string): string | un
 class TooDeep extends Error {}
 
 /** Converts the Lua value at `idx` to a reply; nesting too deep (a cyclic table) answers an error, as Redis does. */
-export function toReply(L: LuaState, idx: number): Reply {
+export function toReply(L: LuaState, idx: number, resp: ScriptResp = 2): Reply {
   const top = lua.lua_gettop(L);
   try {
-    return convert(L, idx, 0);
+    return convert(L, idx, 0, resp);
   } catch (err) {
     if (!(err instanceof TooDeep)) throw err;
     lua.lua_settop(L, top);
@@ -178,13 +178,17 @@ export function toReply(L: LuaState, idx: number): Reply {
   }
 }
 
-function convert(L: LuaState, idx: number, depth: number): Reply {
+function convert(L: LuaState, idx: number, depth: number, resp: ScriptResp): Reply {
   if (depth > MAX_DEPTH || !lua.lua_checkstack(L, 4)) throw new TooDeep();
   idx = lua.lua_absindex(L, idx);
   const type = lua.lua_type(L, idx);
   if (type === lua.LUA_TSTRING) return luaBytes(lua.lua_tolstring(L, idx) as Uint8Array);
   if (type === lua.LUA_TNUMBER) return luaNumberToInteger(lua.lua_tonumber(L, idx));
-  if (type === lua.LUA_TBOOLEAN) return lua.lua_toboolean(L, idx) ? 1 : null;
+  if (type === lua.LUA_TBOOLEAN) {
+    // After redis.setresp(3) a boolean is a RESP3 boolean (:1 / :0 to RESP2 clients), else true -> 1, false -> nil.
+    const b = lua.lua_toboolean(L, idx);
+    return resp === 3 ? new BoolReply(b) : b ? 1 : null;
+  }
   if (type !== lua.LUA_TTABLE) return null;
 
   const err = stringField(L, idx, 'err');
@@ -202,7 +206,7 @@ function convert(L: LuaState, idx: number, depth: number): Reply {
     const t = lua.lua_absindex(L, -1);
     lua.lua_pushnil(L);
     while (lua.lua_next(L, t)) {
-      entries.push([convert(L, -2, depth + 1), convert(L, -1, depth + 1)]);
+      entries.push([convert(L, -2, depth + 1, resp), convert(L, -1, depth + 1, resp)]);
       lua.lua_pop(L, 1);
     }
     lua.lua_pop(L, 1);
@@ -214,7 +218,7 @@ function convert(L: LuaState, idx: number, depth: number): Reply {
     const t = lua.lua_absindex(L, -1);
     lua.lua_pushnil(L);
     while (lua.lua_next(L, t)) {
-      items.push(convert(L, -2, depth + 1));
+      items.push(convert(L, -2, depth + 1, resp));
       lua.lua_pop(L, 1);
     }
     lua.lua_pop(L, 1);
@@ -228,7 +232,7 @@ function convert(L: LuaState, idx: number, depth: number): Reply {
       lua.lua_pop(L, 1);
       break;
     }
-    out.push(convert(L, -1, depth + 1));
+    out.push(convert(L, -1, depth + 1, resp));
     lua.lua_pop(L, 1);
   }
   return out;

@@ -79,6 +79,13 @@ export function runScript(run: ScriptRun): Reply {
   if (shebang instanceof ErrorReply) return shebang;
   const budget = run.budget ?? DEFAULT_INSTRUCTION_BUDGET;
   const state: RunState = { resp: 2, killed: false, readOnly: run.readOnly || shebang.noWrites };
+  // fengari's table.sort picks random pivots with Math.random once its
+  // partitions get unbalanced, and with an inconsistent comparator the
+  // result depends on them. The run is synchronous, so Math.random is
+  // swapped for a generator seeded from the log index until it returns.
+  const realRandom = Math.random;
+  const internal = new ScriptRandom(run.ctx.index ^ 0x5bd1e995);
+  Math.random = () => internal.next();
   const L = lauxlib.luaL_newstate();
   try {
     openSandbox(L, run, state);
@@ -113,9 +120,10 @@ export function runScript(run: ScriptRun): Reply {
     lua.lua_sethook(L, null, 0, 0);
     if (state.killed) return errBudget(budget);
     if (status !== lua.LUA_OK) return scriptError(L, run.sha);
-    return toReply(L, -1);
+    return toReply(L, -1, state.resp);
   } finally {
     lua.lua_close(L);
+    Math.random = realRandom;
   }
 }
 
@@ -164,6 +172,10 @@ function openSandbox(L: LuaState, run: ScriptRun, state: RunState): void {
     lua.lua_setglobal(L, ls(name));
   }
   setGlobalFunction(L, 'print', () => 0);
+  setGlobalFunction(L, 'collectgarbage', (S) => {
+    lua.lua_pushinteger(S, 0); // fengari has no collector control; report nothing, deterministically
+    return 1;
+  });
 
   const random = new ScriptRandom(run.ctx.index);
   lua.lua_getglobal(L, ls('math'));
@@ -302,6 +314,8 @@ function commandArgv(L: LuaState): Buffer[] | ErrorReply {
 /** Numbers passed to redis.call print like Redis's fpconv_dtoa: 3.0 -> "3", 1.5 -> "1.5". */
 function formatArgNumber(x: number): string {
   if (Number.isInteger(x) && Math.abs(x) < 1e21) return BigInt(x).toString();
+  if (Number.isNaN(x)) return 'nan';
+  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
   return String(x);
 }
 
