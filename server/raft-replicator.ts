@@ -1218,7 +1218,7 @@ export class RaftReplicator implements Replicator {
   }
 }
 
-const ERR_OUTCOME_UNKNOWN = errTryAgain('leadership changed while the write was in flight; it may or may not have been applied');
+const ERR_OUTCOME_UNKNOWN = errTryAgain('no reply from the leader in time; the write may or may not have been applied');
 
 export function misconf(err: Error): ErrorReply {
   const reason = err.message.replace(/[\r\n]+/g, ' ');
