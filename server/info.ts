@@ -71,6 +71,8 @@ function memorySection(s: Server): Section {
       ['maxmemory', 0],
       ['maxmemory_human', '0B'],
       ['maxmemory_policy', 'noeviction'],
+      ['number_of_cached_scripts', s.keyspace.scriptCount],
+      ['used_memory_scripts', s.keyspace.scriptBytes],
       ['node_heap_used', mem.heapUsed],
     ],
   ];
