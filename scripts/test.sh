@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# redis-server is optional: the protocol compatibility test compares against it
-# and is skipped without it; as root we install it along with redis-tools.
+# redis-server and python3-redis are optional: the protocol compatibility test
+# compares against redis-server, and the lock-client test runs redis-py's Lock;
+# both skip without them. As root we install them along with redis-tools.
 missing_tools=0
 command -v redis-cli >/dev/null 2>&1 || missing_tools=1
 command -v redis-benchmark >/dev/null 2>&1 || missing_tools=1
@@ -13,6 +14,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   pkgs=()
   [ $missing_tools = 1 ] && pkgs+=(redis-tools)
   command -v redis-server >/dev/null 2>&1 || pkgs+=(redis-server)
+  { python3 -c 'import redis' || /usr/bin/python3 -c 'import redis'; } >/dev/null 2>&1 || pkgs+=(python3-redis)
   if [ ${#pkgs[@]} -gt 0 ]; then
     echo "test: installing ${pkgs[*]} with apt-get..."
     apt-get update -qq
