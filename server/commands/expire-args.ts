@@ -13,6 +13,8 @@ export type ExpireKind = 'ex' | 'px' | 'exat' | 'pxat';
 export interface StringOptions {
   nx: boolean;
   xx: boolean;
+  /** Redis 8.4 compare-and-set: IFEQ / IFNE with the argv index of the value to compare. */
+  cmp: { kind: 'ifeq' | 'ifne'; at: number } | null;
   get: boolean;
   keepTtl: boolean;
   persist: boolean;
@@ -28,15 +30,20 @@ export interface StringOptions {
  * an expiry option needs a following argument.
  */
 export function parseStringOptions(argv: Buffer[], mode: 'set' | 'get'): StringOptions | ErrorReply {
-  const o: StringOptions = { nx: false, xx: false, get: false, keepTtl: false, persist: false, expire: null, expireAts: [] };
+  const o: StringOptions = { nx: false, xx: false, cmp: null, get: false, keepTtl: false, persist: false, expire: null, expireAts: [] };
   const set = mode === 'set';
   for (let j = set ? 3 : 2; j < argv.length; j++) {
     const a = argv[j];
     const hasNext = j < argv.length - 1;
     const kind = o.expire?.kind;
     const k = expireKind(a);
-    if (set && isToken(a, 'nx') && !o.xx) o.nx = true;
-    else if (set && isToken(a, 'xx') && !o.nx) o.xx = true;
+    if (set && isToken(a, 'nx') && !o.xx && !o.cmp) o.nx = true;
+    else if (set && isToken(a, 'xx') && !o.nx && !o.cmp) o.xx = true;
+    else if (set && (isToken(a, 'ifeq') || isToken(a, 'ifne')) && hasNext && !o.nx && !o.xx && !o.cmp) {
+      // The condition options are mutually exclusive (NX, XX, IFEQ, IFNE).
+      o.cmp = { kind: isToken(a, 'ifeq') ? 'ifeq' : 'ifne', at: j + 1 };
+      j++;
+    }
     else if (set && isToken(a, 'get')) o.get = true;
     else if (set && isToken(a, 'keepttl') && !o.persist && kind === undefined) o.keepTtl = true;
     else if (!set && isToken(a, 'persist') && kind === undefined && !o.keepTtl) o.persist = true;

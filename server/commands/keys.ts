@@ -1,5 +1,5 @@
 import { ErrorReply, OK, SimpleString, type Reply } from '../../protocol/reply';
-import { ERR_DB_INDEX, ERR_NOT_INTEGER, ERR_NO_SUCH_KEY, ERR_SYNTAX, errInvalidExpire } from '../../protocol/errors';
+import { ERR_DB_INDEX, ERR_NOT_INTEGER, ERR_NO_SUCH_KEY, ERR_SYNTAX, WRONGTYPE, errInvalidExpire } from '../../protocol/errors';
 import { NO_EXPIRE, keyBuffer, keyString, stringValue, type Database, type Value } from '../keyspace';
 import type { ArgDoc, CommandDoc, DataCommand, ExecContext } from './types';
 import { arg, defineCommand, keyArg, oneOf, pureToken } from './define';
@@ -74,6 +74,63 @@ const unlink = defineCommand({
     [keyArg('key', { multiple: true })],
   ),
   exec: deleteKeys,
+});
+
+/**
+ * Compare-and-delete: delete `key` only if its string value equals (or, for
+ * IFNE, differs from) `value`. The safe way to release a lock you set.
+ * Returns 1 when deleted. A missing key is deleted by nothing.
+ */
+function deleteIfCompare(ctx: ExecContext, argv: Buffer[], kind: 'ifeq' | 'ifne' | 'always', value: Buffer | undefined): Reply {
+  const key = keyString(argv[1]);
+  const cur = ctx.db.lookupWrite(key, ctx.now, ctx.index);
+  if (cur === undefined) return 0;
+  if (kind !== 'always') {
+    if (cur.type !== 'string') return WRONGTYPE;
+    if (cur.value.equals(value!) !== (kind === 'ifeq')) return 0;
+  }
+  return ctx.db.delete(key, ctx.index) ? 1 : 0;
+}
+
+/** DELEX key [IFEQ value | IFNE value] (Redis 8.4). */
+function parseDelex(argv: Buffer[]): { kind: 'ifeq' | 'ifne' | 'always'; value: Buffer | undefined } | ErrorReply {
+  if (argv.length === 2) return { kind: 'always', value: undefined };
+  if (argv.length === 4 && (isToken(argv[2], 'ifeq') || isToken(argv[2], 'ifne'))) {
+    return { kind: isToken(argv[2], 'ifeq') ? 'ifeq' : 'ifne', value: argv[3] };
+  }
+  return argv.length === 3 || argv.length > 4 ? new ErrorReply("ERR wrong number of arguments for 'delex' command") : ERR_SYNTAX;
+}
+
+const delex = defineCommand({
+  name: 'delex',
+  arity: -2,
+  flags: ['write', 'fast'],
+  keys: [1, 1, 1],
+  acl: [...KEYSPACE_WRITE, '@string', '@fast'],
+  doc: genericDoc('Conditionally removes the specified key based on value comparison.', '8.4.0', 'O(1)', [
+    keyArg(),
+    oneOf('condition', [arg('ifeq-value', 'string', { token: 'IFEQ' }), arg('ifne-value', 'string', { token: 'IFNE' })], { optional: true }),
+  ]),
+  check(argv) {
+    const p = parseDelex(argv);
+    return p instanceof ErrorReply ? p : null;
+  },
+  exec(ctx, argv) {
+    const p = parseDelex(argv);
+    if (p instanceof ErrorReply) return p;
+    return deleteIfCompare(ctx, argv, p.kind, p.value);
+  },
+});
+
+/** DELIFEQ key value (Valkey 9): delete the key if its value equals `value`. */
+const delifeq = defineCommand({
+  name: 'delifeq',
+  arity: 3,
+  flags: ['write', 'fast'],
+  keys: [1, 1, 1],
+  acl: [...KEYSPACE_WRITE, '@string', '@fast'],
+  doc: genericDoc('Deletes the key if its value is equal to the given value.', '9.0.0', 'O(1)', [keyArg(), arg('value', 'string')]),
+  exec: (ctx, argv) => deleteIfCompare(ctx, argv, 'ifeq', argv[2]),
 });
 
 const exists = defineCommand({
@@ -645,6 +702,8 @@ const swapdb = defineCommand({
 export const keyCommands: DataCommand[] = [
   del,
   unlink,
+  delex,
+  delifeq,
   exists,
   touch,
   type,

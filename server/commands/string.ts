@@ -107,7 +107,16 @@ const set = defineCommand({
     arguments: [
       keyArg(),
       arg('value', 'string'),
-      oneOf('condition', [pureToken('nx', 'NX'), pureToken('xx', 'XX')], { optional: true, since: '2.6.12' }),
+      oneOf(
+        'condition',
+        [
+          pureToken('nx', 'NX'),
+          pureToken('xx', 'XX'),
+          arg('ifeq-value', 'string', { token: 'IFEQ', since: '8.4.0' }),
+          arg('ifne-value', 'string', { token: 'IFNE', since: '8.4.0' }),
+        ],
+        { optional: true, since: '2.6.12' },
+      ),
       pureToken('get', 'GET', { optional: true, since: '6.2.0' }),
       oneOf(
         'expiration',
@@ -147,6 +156,12 @@ const set = defineCommand({
       old = cur.value;
     }
     if ((o.nx && cur !== undefined) || (o.xx && cur === undefined)) return o.get ? old : null;
+    if (o.cmp) {
+      // Compare-and-set: a missing key equals nothing, so IFEQ never creates it and IFNE does.
+      if (cur !== undefined && cur.type !== 'string') return WRONGTYPE;
+      const equal = cur !== undefined && cur.value.equals(argv[o.cmp.at]);
+      if ((o.cmp.kind === 'ifeq') !== equal) return o.get ? old : null;
+    }
     ctx.db.set(key, stringValue(copyBytes(argv[2])), ctx.index, o.keepTtl);
     if (at !== undefined) applyDeadline(ctx.db, key, at, ctx.now, ctx.index);
     return o.get ? old : OK;
