@@ -33,6 +33,9 @@ export class ClientConnection {
   libName = '';
   libVer = '';
   lastCommand = 'NULL';
+  /** Pub/sub subscriptions (latin1 keys), kept in sync by PubSub. */
+  readonly channels = new Set<string>();
+  readonly patterns = new Set<string>();
   /** Read consistency chosen with CLIENT READMODE; undefined = the server default. */
   readMode: 'local' | 'lease' | 'linearizable' | undefined;
   lastActive: number;
@@ -109,6 +112,15 @@ export class ClientConnection {
     } else {
       this.queue.push({ reply: r, start: undefined, isWrite: false, started: true });
     }
+  }
+
+  get subscriptions(): number {
+    return this.channels.size + this.patterns.size;
+  }
+
+  /** A pub/sub message for this client, in order with its other replies. */
+  push(r: Reply): void {
+    if (!this.closed) this.reply(r);
   }
 
   /** A read answered synchronously: runs now unless writes of this connection are still pending. */

@@ -68,12 +68,37 @@ export function encodeForwardReply(r: ForwardReply): Buffer {
   return b;
 }
 
-export type ForwardMessage = ({ kind: 'request' } & ForwardRequest) | ({ kind: 'reply' } & ForwardReply);
+/** A PUBLISH relayed to every peer: u8 kind=3 | u32 channel length | channel | message. */
+export interface ForwardPublish {
+  channel: Buffer;
+  message: Buffer;
+}
+
+const PUBLISH = 3;
+
+export function encodeForwardPublish(p: ForwardPublish): Buffer {
+  const b = Buffer.allocUnsafe(1 + 4 + p.channel.length + p.message.length);
+  b.writeUInt8(PUBLISH, 0);
+  b.writeUInt32LE(p.channel.length, 1);
+  p.channel.copy(b, 5);
+  p.message.copy(b, 5 + p.channel.length);
+  return b;
+}
+
+export type ForwardMessage =
+  | ({ kind: 'request' } & ForwardRequest)
+  | ({ kind: 'reply' } & ForwardReply)
+  | ({ kind: 'publish' } & ForwardPublish);
 
 /** Decodes either message; throws RangeError on malformed input. Buffers are copies. */
 export function decodeForward(payload: Uint8Array): ForwardMessage {
   const b = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
   const kind = b.readUInt8(0);
+  if (kind === PUBLISH) {
+    const n = b.readUInt32LE(1);
+    if (5 + n > b.length) throw new RangeError('publish truncated');
+    return { kind: 'publish', channel: Buffer.from(b.subarray(5, 5 + n)), message: Buffer.from(b.subarray(5 + n)) };
+  }
   const reqId = b.readDoubleLE(1);
   if (kind === REPLY) return { kind: 'reply', reqId, index: b.readDoubleLE(9), resp: Buffer.from(b.subarray(17)) };
   if (kind !== REQUEST) throw new RangeError(`unknown forward message kind ${kind}`);

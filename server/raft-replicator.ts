@@ -29,7 +29,7 @@ import { SnapshotReceiver, SnapshotSender, type SnapshotSink } from '../storage/
 import type { RawRecord } from '../storage/lmdb';
 import { PeerTransport } from './transport/peer-transport';
 import type { Frame } from './transport/frames';
-import { decodeForward, encodeForwardReply, encodeForwardRequest } from './forwarding';
+import { decodeForward, encodeForwardPublish, encodeForwardReply, encodeForwardRequest } from './forwarding';
 import type { StateMachine } from './fsm';
 import type { Keyspace } from './keyspace';
 import type { Logger } from './log';
@@ -329,6 +329,19 @@ export class RaftReplicator implements Replicator {
     this.forwardHandler = h;
   }
 
+  private publishHandler: ((channel: Buffer, message: Buffer) => void) | undefined;
+
+  setPublishHandler(h: (channel: Buffer, message: Buffer) => void): void {
+    this.publishHandler = h;
+  }
+
+  /** Relays a PUBLISH to every peer (best effort, like Redis Cluster's bus); each delivers locally. */
+  broadcastPublish(channel: Buffer, message: Buffer): void {
+    if (!this.transport) return;
+    const payload = encodeForwardPublish({ channel, message });
+    for (const peer of this.transport.stats().keys()) this.transport.send(peer, { type: 'forward', payload });
+  }
+
   propose(op: LogOp, done: (reply: Reply) => void): void {
     this.proposeData(encodeOp(op), (reply) => done(reply));
   }
@@ -622,6 +635,10 @@ export class RaftReplicator implements Replicator {
       msg = decodeForward(payload);
     } catch (err) {
       this.log.warn({ err, from }, 'malformed forward frame');
+      return;
+    }
+    if (msg.kind === 'publish') {
+      this.publishHandler?.(msg.channel, msg.message);
       return;
     }
     if (msg.kind === 'reply') {

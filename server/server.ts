@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { ErrorReply, type Reply } from '../protocol/reply';
 import { errArity, errUnknownCommand, errUnknownSubcommand, ERR_NOAUTH } from '../protocol/errors';
 import { ClientConnection, type ConnectionHooks } from './connection';
-import { CommandTable, DeferredReply, arityOk, type LeafCommand } from './commands/table';
+import { CommandTable, DeferredReply, Replies, arityOk, type LeafCommand } from './commands/table';
+import { PubSub } from './pubsub';
 import type { DataCommand } from './commands/types';
 import type { ServerConfig } from './config';
 import { StateMachine } from './fsm';
@@ -27,6 +28,9 @@ export interface ServerDeps {
   cluster?: RaftReplicator;
 }
 
+/** Commands a RESP2 client in subscribed mode may send (Redis 7). */
+const SUBSCRIBED_RESP2 = new Set(['subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe', 'ssubscribe', 'sunsubscribe', 'ping', 'quit', 'reset']);
+
 /** How often the leader looks for expired keys to delete, and how many per database per round. */
 const ACTIVE_EXPIRE_INTERVAL_MS = 100;
 const ACTIVE_EXPIRE_KEYS_PER_DB = 200;
@@ -45,6 +49,7 @@ export class Server implements ConnectionHooks {
   readonly replicator: Replicator;
   readonly cluster: RaftReplicator | undefined;
   readonly stats = new ServerStats();
+  readonly pubsub = new PubSub();
   readonly clients = new Map<number, ClientConnection>();
   readonly startedAt = Date.now();
   readonly runId = randomBytes(20).toString('hex');
@@ -68,6 +73,7 @@ export class Server implements ConnectionHooks {
     this.cluster = deps.cluster;
     this.replicator.onBatchApplied(() => this.flushDirty());
     this.cluster?.setForwardHandler((db, argv, done, id) => this.executeForwarded(db, argv, done, id));
+    this.cluster?.setPublishHandler((channel, message) => this.pubsub.deliver(channel, message));
   }
 
   get port(): number {
@@ -156,6 +162,13 @@ export class Server implements ConnectionHooks {
 
   onClose(conn: ClientConnection): void {
     this.clients.delete(conn.id);
+    this.pubsub.drop(conn);
+  }
+
+  /** PUBLISH: deliver here and relay to every peer; returns this node's receivers (as Redis Cluster does). */
+  publish(channel: Buffer, message: Buffer): number {
+    this.cluster?.broadcastPublish(channel, message);
+    return this.pubsub.deliver(channel, message);
   }
 
   markDirty(conn: ClientConnection): void {
@@ -206,6 +219,15 @@ export class Server implements ConnectionHooks {
       this.reject(conn, ERR_NOAUTH);
       return;
     }
+    if (conn.proto === 2 && conn.subscriptions > 0 && !SUBSCRIBED_RESP2.has(cmd.name)) {
+      // RESP2 cannot mix pub/sub messages with replies (RESP3 can, with push).
+      stat.rejectedCalls++;
+      this.reject(
+        conn,
+        new ErrorReply(`ERR Can't execute '${cmd.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`),
+      );
+      return;
+    }
     conn.lastCommand = cmd.name;
     this.stats.totalCommandsProcessed++;
     stat.calls++;
@@ -234,8 +256,10 @@ export class Server implements ConnectionHooks {
     }
   }
 
-  private replyServer(conn: ClientConnection, name: string, r: Reply | DeferredReply): void {
-    if (r instanceof DeferredReply) {
+  private replyServer(conn: ClientConnection, name: string, r: Reply | DeferredReply | Replies): void {
+    if (r instanceof Replies) {
+      for (const x of r.items) conn.reply(x);
+    } else if (r instanceof DeferredReply) {
       const done = conn.pendingWrite();
       r.start((reply) => done(this.counted(name, reply)));
     } else {

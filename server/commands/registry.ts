@@ -2,6 +2,7 @@ import { CommandTable } from './table';
 import { dataCommands } from './index';
 import { serverCommands } from './server';
 import { clientReadmode, clusterCommands } from './cluster';
+import { pubsubCommands } from './pubsub';
 
 /** The full command table: keyspace commands plus connection/server commands. */
 export function buildCommandTable(): CommandTable {
@@ -9,6 +10,7 @@ export function buildCommandTable(): CommandTable {
   for (const d of dataCommands) table.add(d);
   for (const s of serverCommands(() => table.all(), (n) => table.get(n))) table.add(s);
   for (const c of clusterCommands()) table.add(c);
+  for (const c of pubsubCommands()) table.add(c);
   const client = table.get('client');
   if (client?.kind === 'container') client.subcommands.set('readmode', clientReadmode());
   return table;

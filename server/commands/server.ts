@@ -64,8 +64,10 @@ const ping = cmd(
   ['fast', 'stale'],
   ['@fast', '@connection'],
   { summary: 'Returns the server\'s liveliness response.', since: '1.0.0', group: 'connection', complexity: 'O(1)', arguments: [arg('message', 'string', { optional: true })] },
-  (_ctx, argv) => {
+  ({ conn }, argv) => {
     if (argv.length > 2) return new ErrorReply("ERR wrong number of arguments for 'ping' command");
+    // A subscribed RESP2 client gets PING's answer as a pub/sub style array.
+    if (conn.proto === 2 && conn.subscriptions > 0) return [Buffer.from('pong'), argv.length === 2 ? argv[1] : Buffer.alloc(0)];
     return argv.length === 2 ? argv[1] : PONG;
   },
 );
@@ -199,6 +201,7 @@ const reset = cmd(
   ['@fast', '@connection'],
   { summary: 'Resets the connection.', since: '6.2.0', group: 'connection', complexity: 'O(1)' },
   ({ conn, server }) => {
+    server.pubsub.drop(conn);
     conn.db = 0;
     conn.proto = 2;
     conn.name = '';

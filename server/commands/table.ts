@@ -8,6 +8,11 @@ export class DeferredReply {
   constructor(readonly start: (done: (r: Reply) => void) => void) {}
 }
 
+/** Several replies to one command, in order (SUBSCRIBE answers once per channel). */
+export class Replies {
+  constructor(readonly items: Reply[]) {}
+}
+
 export interface ServerContext {
   conn: ClientConnection;
   server: Server;
@@ -24,7 +29,7 @@ export interface ServerCommand {
   keyStep: number;
   aclCategories: string[];
   doc: CommandDoc;
-  run(ctx: ServerContext, argv: Buffer[]): Reply | DeferredReply;
+  run(ctx: ServerContext, argv: Buffer[]): Reply | DeferredReply | Replies;
 }
 
 /** A command with subcommands (CLIENT, CONFIG, COMMAND): Redis checks arity per subcommand. */
