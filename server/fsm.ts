@@ -134,6 +134,11 @@ export class StateMachine {
         return op.commands.map((argv) => this.execWrite(op.db, argv, op.ts, index));
       case OpKind.Expire:
         return this.keyspace.dbs[op.db].deleteIfExpired(keyString(op.key), op.ts, index) ? 1 : 0;
+      case OpKind.LockExpire:
+        return this.keyspace.locks.expire(keyString(op.key), op.token, op.deadline) ? 1 : 0;
+      case OpKind.LockRefresh:
+        this.keyspace.locks.refreshAll(op.ts);
+        return 1;
     }
   }
 

@@ -10,6 +10,7 @@
  * Keys are binary-safe: a key is held as a `latin1` string (one char per
  * byte, lossless); `keyString`/`keyBuffer` convert.
  */
+import { LOCK_DB, LockTable } from './locks';
 
 /**
  * A string value. Later types (list, hash, set, zset) join the union.
@@ -66,6 +67,7 @@ export const META_DB = 0xff;
  * by the cluster driver, 0xFF is META_DB.
  */
 export const SCRIPT_DB = 0xfd;
+export { LOCK_DB } from './locks';
 
 /** "No deadline" in Entry.expireAt and in encoded records. */
 export const NO_EXPIRE = -1;
@@ -689,6 +691,8 @@ export class Keyspace {
   private readonly changed: Array<Set<string>>;
   private marks: KeyspaceChange[] = [];
   private metaChanged = false;
+  /** Distributed locks (server/locks.ts): replicated state, like the keys. */
+  readonly locks = new LockTable(() => this.trackChanges);
   /** Lua scripts by lower-case SHA1 hex: replicated state, like the keys. */
   private readonly scripts = new Map<string, Buffer>();
   private readonly changedScripts = new Set<string>();
@@ -721,6 +725,7 @@ export class Keyspace {
   clear(): void {
     for (const db of this.dbs) db.clear();
     this.scripts.clear();
+    this.locks.clear();
     this.dropChanges();
   }
 
@@ -795,6 +800,7 @@ export class Keyspace {
     this.metaChanged = false;
     for (const sha of this.changedScripts) out.push({ db: SCRIPT_DB, key: sha });
     this.changedScripts.clear();
+    for (const name of this.locks.drainChanged()) out.push({ db: LOCK_DB, key: name });
     return out;
   }
 
@@ -820,6 +826,7 @@ export class Keyspace {
   encodeRecord(db: number, key: string): { key: Buffer; value: Buffer } | null {
     if (db === META_DB) return this.encodeMeta();
     if (db === SCRIPT_DB) return this.encodeScript(key);
+    if (db === LOCK_DB) return this.locks.encodeRecord(key);
     const d = this.dbs[db];
     if (d === undefined) return null;
     const rkey = Buffer.allocUnsafe(1 + key.length);
@@ -850,6 +857,10 @@ export class Keyspace {
     }
     if (recordKey[0] === SCRIPT_DB) {
       this.scripts.set(recordKey.toString('latin1', 1), Buffer.from(recordValue));
+      return;
+    }
+    if (recordKey[0] === LOCK_DB) {
+      this.locks.applyRecord(recordKey, recordValue);
       return;
     }
     const db = this.dbs[recordKey[0]];
@@ -893,6 +904,7 @@ export class Keyspace {
     this.marks = [];
     this.metaChanged = false;
     this.changedScripts.clear();
+    this.locks.drainChanged();
   }
 }
 

@@ -16,6 +16,10 @@ export enum OpKind {
   Multi = 2,
   /** Delete `key` if its deadline has passed at `ts` (proposed by the leader's active expiry). */
   Expire = 3,
+  /** Free lock `key` if it is still the grant (token, deadline) the leader saw expire. */
+  LockExpire = 4,
+  /** A new leader extends every lock to at least its TTL from `ts` (locks expire late, never early). */
+  LockRefresh = 5,
 }
 
 export interface OpHeader {
@@ -31,7 +35,9 @@ export interface OpHeader {
 export type LogOp =
   | (OpHeader & { kind: OpKind.Command; argv: Buffer[] })
   | (OpHeader & { kind: OpKind.Multi; commands: Buffer[][] })
-  | (OpHeader & { kind: OpKind.Expire; key: Buffer });
+  | (OpHeader & { kind: OpKind.Expire; key: Buffer })
+  | (OpHeader & { kind: OpKind.LockExpire; key: Buffer; token: number; deadline: number })
+  | (OpHeader & { kind: OpKind.LockRefresh });
 
 const HEADER = 1 + 8 + 1 + 8 + 8 + 8;
 
@@ -63,6 +69,11 @@ export function encodeOp(op: LogOp): Buffer {
     case OpKind.Expire:
       size += 4 + op.key.length;
       break;
+    case OpKind.LockExpire:
+      size += 4 + op.key.length + 16;
+      break;
+    case OpKind.LockRefresh:
+      break;
   }
   const buf = Buffer.allocUnsafe(size);
   let off = buf.writeUInt8(op.kind, 0);
@@ -82,6 +93,14 @@ export function encodeOp(op: LogOp): Buffer {
     case OpKind.Expire:
       off = buf.writeUInt32LE(op.key.length, off);
       op.key.copy(buf, off);
+      break;
+    case OpKind.LockExpire:
+      off = buf.writeUInt32LE(op.key.length, off);
+      off += op.key.copy(buf, off);
+      off = buf.writeDoubleLE(op.token, off);
+      buf.writeDoubleLE(op.deadline, off);
+      break;
+    case OpKind.LockRefresh:
       break;
   }
   return buf;
@@ -131,6 +150,14 @@ export function decodeOp(data: Uint8Array): LogOp {
     }
     case OpKind.Expire:
       return { kind, ts, db, clientId, seq, ackedBelow, key: r.bytes(r.u32()) };
+    case OpKind.LockExpire: {
+      const key = r.bytes(r.u32());
+      const token = buf.readDoubleLE(r.off);
+      const deadline = buf.readDoubleLE(r.off + 8);
+      return { kind, ts, db, clientId, seq, ackedBelow, key, token, deadline };
+    }
+    case OpKind.LockRefresh:
+      return { kind, ts, db, clientId, seq, ackedBelow };
     default:
       throw new RangeError(`unknown log op kind ${kind}`);
   }

@@ -356,9 +356,9 @@ export class RaftReplicator implements Replicator {
    * A write this node cannot propose itself: forward it to the leader, or
    * queue it until one is known (failing after write-timeout-ms).
    */
-  forward(db: number, argv: Buffer[], proto: 2 | 3, done: (reply: Reply) => void): void {
+  forward(db: number, argv: Buffer[], proto: 2 | 3, done: (reply: Reply) => void, extraTimeoutMs = 0): void {
     const reqId = this.nextReqId++;
-    const f: PendingForward = { done, deadline: Date.now() + this.opts.writeTimeoutMs, db, argv, proto, sentTo: 0 };
+    const f: PendingForward = { done, deadline: Date.now() + this.opts.writeTimeoutMs + extraTimeoutMs, db, argv, proto, sentTo: 0 };
     this.forwards.set(reqId, f);
     this.sendForward(reqId, f);
   }

@@ -6,6 +6,8 @@ import { errArity, errUnknownCommand, errUnknownSubcommand, ERR_NOAUTH } from '.
 import { ClientConnection, type ConnectionHooks } from './connection';
 import { CommandTable, DeferredReply, Replies, arityOk, type LeafCommand } from './commands/table';
 import { PubSub } from './pubsub';
+import { LockService } from './lock-service';
+import { lockWaitMs } from './commands/locks';
 import type { DataCommand } from './commands/types';
 import type { ServerConfig } from './config';
 import { StateMachine } from './fsm';
@@ -50,6 +52,7 @@ export class Server implements ConnectionHooks {
   readonly cluster: RaftReplicator | undefined;
   readonly stats = new ServerStats();
   readonly pubsub = new PubSub();
+  readonly locks: LockService = new LockService(this);
   readonly clients = new Map<number, ClientConnection>();
   readonly startedAt = Date.now();
   readonly runId = randomBytes(20).toString('hex');
@@ -71,7 +74,10 @@ export class Server implements ConnectionHooks {
     this.fsm = deps.fsm;
     this.replicator = deps.replicator;
     this.cluster = deps.cluster;
-    this.replicator.onBatchApplied(() => this.flushDirty());
+    this.replicator.onBatchApplied(() => {
+      this.locks.afterApply();
+      this.flushDirty();
+    });
     this.cluster?.setForwardHandler((db, argv, done, id) => this.executeForwarded(db, argv, done, id));
     this.cluster?.setPublishHandler((channel, message) => this.pubsub.deliver(channel, message));
   }
@@ -285,15 +291,16 @@ export class Server implements ConnectionHooks {
     if (this.cluster?.shouldForward()) {
       // Followers hand writes to the leader, which rewrites times with its own clock.
       const done = conn.pendingWrite();
-      this.cluster.forward(conn.db, argv, conn.proto, (reply) => done(this.counted(cmd.name, reply)));
+      // A lock acquire with WAIT may legitimately wait that long on the leader.
+      const extra = cmd.name === 'lock.acquire' || cmd.name === 'election.campaign' ? lockWaitMs(argv) : 0;
+      this.cluster.forward(conn.db, argv, conn.proto, (reply) => done(this.counted(cmd.name, reply)), extra);
       return;
     }
     const ts = this.clusterNow();
     const logged = cmd.rewrite ? cmd.rewrite(argv, ts) : argv;
     const done = conn.pendingWrite();
-    this.replicator.propose({ kind: OpKind.Command, ts, db: conn.db, clientId: 0, seq: 0, argv: logged }, (reply) =>
-      done(this.counted(cmd.name, reply)),
-    );
+    const finish = this.locks.wrap(logged, (reply) => done(this.counted(cmd.name, reply)));
+    this.replicator.propose({ kind: OpKind.Command, ts, db: conn.db, clientId: 0, seq: 0, argv: logged }, (reply) => finish(reply, 0));
   }
 
   /**
@@ -322,7 +329,7 @@ export class Server implements ConnectionHooks {
     this.stats.command(def.name).calls++;
     this.cluster!.proposeData(
       encodeOp({ kind: OpKind.Command, ts, db, clientId: id?.clientId ?? 0, seq: id?.seq ?? 0, ackedBelow: id?.ackedBelow ?? 0, argv: logged }),
-      done,
+      this.locks.wrap(logged, done),
     );
   }
 
@@ -348,6 +355,7 @@ export class Server implements ConnectionHooks {
    * node applies (replicas never expire keys on their own, as in Redis).
    */
   private activeExpire(): void {
+    this.locks.tick(Date.now());
     if (this.cluster && !this.cluster.isLeader()) return;
     const now = Date.now();
     this.keyspace.dbs.forEach((db, dbIndex) => {

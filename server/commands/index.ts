@@ -2,10 +2,12 @@ import type { DataCommand } from './types';
 import { keyCommands } from './keys';
 import { stringCommands } from './string';
 import { scriptingCommands } from './scripting';
+import { lockCommands } from './locks';
 
 export { keyCommands } from './keys';
 export { stringCommands } from './string';
 export { scriptingCommands } from './scripting';
+export { lockCommands } from './locks';
 
 /** Every command that reads or writes the keyspace, for the command table. */
-export const dataCommands: DataCommand[] = [...stringCommands, ...keyCommands, ...scriptingCommands];
+export const dataCommands: DataCommand[] = [...stringCommands, ...keyCommands, ...scriptingCommands, ...lockCommands];

@@ -3,6 +3,7 @@ import { dataCommands } from './index';
 import { serverCommands } from './server';
 import { clientReadmode, clusterCommands } from './cluster';
 import { pubsubCommands } from './pubsub';
+import { lockInfoCommand } from './lock-info';
 
 /** The full command table: keyspace commands plus connection/server commands. */
 export function buildCommandTable(): CommandTable {
@@ -11,6 +12,7 @@ export function buildCommandTable(): CommandTable {
   for (const s of serverCommands(() => table.all(), (n) => table.get(n))) table.add(s);
   for (const c of clusterCommands()) table.add(c);
   for (const c of pubsubCommands()) table.add(c);
+  table.add(lockInfoCommand());
   const client = table.get('client');
   if (client?.kind === 'container') client.subcommands.set('readmode', clientReadmode());
   return table;
