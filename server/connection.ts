@@ -33,6 +33,12 @@ export class ClientConnection {
   libName = '';
   libVer = '';
   lastCommand = 'NULL';
+  /** Commands queued since MULTI (null: not in a transaction). */
+  multi: Buffer[][] | null = null;
+  /** A command was refused while queuing: EXEC answers EXECABORT. */
+  multiFailed = false;
+  /** Keys WATCHed, with the version each had when watched. */
+  watches: Array<{ db: number; key: Buffer; version: number }> = [];
   /** Pub/sub subscriptions (latin1 keys), kept in sync by PubSub. */
   readonly channels = new Set<string>();
   readonly patterns = new Set<string>();

@@ -1,4 +1,4 @@
-import { ErrorReply, type Reply } from '../protocol/reply';
+import { ErrorReply, NullArray, type Reply } from '../protocol/reply';
 import { errUnknownCommand } from '../protocol/errors';
 import { Keyspace, keyString } from './keyspace';
 import type { DataCommand, ExecContext } from './commands/types';
@@ -130,8 +130,14 @@ export class StateMachine {
     switch (op.kind) {
       case OpKind.Command:
         return this.execWrite(op.db, op.argv, op.ts, index);
-      case OpKind.Multi:
+      case OpKind.Multi: {
+        // WATCH: abort (nil array) if a watched key changed since the client looked.
+        for (const w of op.watches) {
+          const db = this.keyspace.dbs[w.db];
+          if (db === undefined || db.version(keyString(w.key)) !== w.version) return NullArray.instance;
+        }
         return op.commands.map((argv) => this.execWrite(op.db, argv, op.ts, index));
+      }
       case OpKind.Expire:
         return this.keyspace.dbs[op.db].deleteIfExpired(keyString(op.key), op.ts, index) ? 1 : 0;
       case OpKind.LockExpire:

@@ -6,7 +6,8 @@
  * Layout (little-endian):
  *   u8 kind | f64 ts | u8 db | f64 clientId | f64 seq | f64 ackedBelow | body
  *   kind Command: u32 argc, then argc x (u32 len, bytes)
- *   kind Multi:   u32 count, then count x (u32 argc, argc x (u32 len, bytes))
+ *   kind Multi:   u32 count, then count x (u32 argc, argc x (u32 len, bytes)),
+ *                 then u32 watches, watches x (u8 db, u32 len, key bytes, f64 version)
  *   kind Expire:  u32 len, key bytes
  * An empty entry (length 0) is the Raft leader's no-op and is never decoded.
  */
@@ -22,6 +23,13 @@ export enum OpKind {
   LockRefresh = 5,
 }
 
+/** A key a transaction WATCHed, with the version (log index of its last change) seen then. */
+export interface WatchedKey {
+  db: number;
+  key: Buffer;
+  version: number;
+}
+
 export interface OpHeader {
   ts: number;
   db: number;
@@ -34,7 +42,7 @@ export interface OpHeader {
 
 export type LogOp =
   | (OpHeader & { kind: OpKind.Command; argv: Buffer[] })
-  | (OpHeader & { kind: OpKind.Multi; commands: Buffer[][] })
+  | (OpHeader & { kind: OpKind.Multi; commands: Buffer[][]; watches: WatchedKey[] })
   | (OpHeader & { kind: OpKind.Expire; key: Buffer })
   | (OpHeader & { kind: OpKind.LockExpire; key: Buffer; token: number; deadline: number })
   | (OpHeader & { kind: OpKind.LockRefresh });
@@ -65,6 +73,8 @@ export function encodeOp(op: LogOp): Buffer {
     case OpKind.Multi:
       size += 4;
       for (const c of op.commands) size += argvSize(c);
+      size += 4;
+      for (const w of op.watches) size += 1 + 4 + w.key.length + 8;
       break;
     case OpKind.Expire:
       size += 4 + op.key.length;
@@ -89,6 +99,13 @@ export function encodeOp(op: LogOp): Buffer {
     case OpKind.Multi:
       off = buf.writeUInt32LE(op.commands.length, off);
       for (const c of op.commands) off = writeArgv(buf, off, c);
+      off = buf.writeUInt32LE(op.watches.length, off);
+      for (const w of op.watches) {
+        off = buf.writeUInt8(w.db, off);
+        off = buf.writeUInt32LE(w.key.length, off);
+        off += w.key.copy(buf, off);
+        off = buf.writeDoubleLE(w.version, off);
+      }
       break;
     case OpKind.Expire:
       off = buf.writeUInt32LE(op.key.length, off);
@@ -146,7 +163,16 @@ export function decodeOp(data: Uint8Array): LogOp {
       const n = r.u32();
       const commands: Buffer[][] = [];
       for (let i = 0; i < n; i++) commands.push(r.argv());
-      return { kind, ts, db, clientId, seq, ackedBelow, commands };
+      const watches: WatchedKey[] = [];
+      const nw = r.u32();
+      for (let i = 0; i < nw; i++) {
+        const wdb = r.bytes(1)[0];
+        const key = r.bytes(r.u32());
+        const version = buf.readDoubleLE(r.off);
+        r.off += 8;
+        watches.push({ db: wdb, key, version });
+      }
+      return { kind, ts, db, clientId, seq, ackedBelow, commands, watches };
     }
     case OpKind.Expire:
       return { kind, ts, db, clientId, seq, ackedBelow, key: r.bytes(r.u32()) };

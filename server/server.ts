@@ -1,10 +1,10 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { randomBytes } from 'node:crypto';
-import { ErrorReply, type Reply } from '../protocol/reply';
+import { ErrorReply, QUEUED, type Reply } from '../protocol/reply';
 import { errArity, errUnknownCommand, errUnknownSubcommand, ERR_NOAUTH } from '../protocol/errors';
 import { ClientConnection, type ConnectionHooks } from './connection';
-import { CommandTable, DeferredReply, Replies, arityOk, type LeafCommand } from './commands/table';
+import { AfterWrites, CommandTable, DeferredReply, Replies, arityOk, type LeafCommand } from './commands/table';
 import { PubSub } from './pubsub';
 import { LockService } from './lock-service';
 import { lockWaitMs } from './commands/locks';
@@ -16,7 +16,10 @@ import type { Logger } from './log';
 import { OpKind } from './logop';
 import type { Replicator } from './replicator';
 import { misconf, type RaftReplicator, type ReadMode, type RequestId } from './raft-replicator';
-import { encodeOp } from './logop';
+import { decodeOp, encodeOp } from './logop';
+
+/** argv[0] of a transaction a follower forwards (argv[1] is the encoded Multi op). */
+const MULTI_FORWARD = Buffer.from('\u0000raftcache.multi');
 import { ServerStats } from './stats';
 
 export interface ServerDeps {
@@ -29,6 +32,12 @@ export interface ServerDeps {
   /** The Raft driver when the replicator is one (forwarding, read barriers, admin, INFO raft). */
   cluster?: RaftReplicator;
 }
+
+/** Redis 7's answer for a no-multi command (WATCH, SUBSCRIBE, ...) inside MULTI; EXEC then aborts. */
+const ERR_NOT_IN_MULTI = new ErrorReply('ERR Command not allowed inside a transaction');
+
+/** Commands that run at once even inside MULTI (the rest are queued). */
+const TRANSACTION_CONTROL = new Set(['exec', 'discard', 'multi', 'quit', 'reset']);
 
 /** Commands a RESP2 client in subscribed mode may send (Redis 7). */
 const SUBSCRIBED_RESP2 = new Set(['subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe', 'ssubscribe', 'sunsubscribe', 'ping', 'quit', 'reset']);
@@ -198,6 +207,7 @@ export class Server implements ConnectionHooks {
     const name = argv[0].toString('latin1').toLowerCase();
     let cmd = this.table.get(name);
     if (cmd === undefined) {
+      if (conn.multi !== null) conn.multiFailed = true;
       this.reject(conn, errUnknownCommand(argv[0].toString('latin1'), argv.slice(1)));
       return;
     }
@@ -217,6 +227,7 @@ export class Server implements ConnectionHooks {
     const stat = this.stats.command(cmd.name);
     if (!arityOk(cmd.arity, argv.length)) {
       stat.rejectedCalls++;
+      if (conn.multi !== null) conn.multiFailed = true;
       this.reject(conn, errArity(cmd.name));
       return;
     }
@@ -232,6 +243,17 @@ export class Server implements ConnectionHooks {
         conn,
         new ErrorReply(`ERR Can't execute '${cmd.name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context`),
       );
+      return;
+    }
+    if (conn.multi !== null && !TRANSACTION_CONTROL.has(cmd.name)) {
+      if (cmd.kind !== 'data') {
+        // Only keyspace commands can go into the transaction's log entry.
+        conn.multiFailed = true;
+        this.reject(conn, ERR_NOT_IN_MULTI);
+        return;
+      }
+      conn.multi.push(argv);
+      conn.reply(QUEUED);
       return;
     }
     conn.lastCommand = cmd.name;
@@ -262,8 +284,10 @@ export class Server implements ConnectionHooks {
     }
   }
 
-  private replyServer(conn: ClientConnection, name: string, r: Reply | DeferredReply | Replies): void {
-    if (r instanceof Replies) {
+  private replyServer(conn: ClientConnection, name: string, r: Reply | DeferredReply | Replies | AfterWrites): void {
+    if (r instanceof AfterWrites) {
+      conn.read(() => this.counted(name, r.run()));
+    } else if (r instanceof Replies) {
       for (const x of r.items) conn.reply(x);
     } else if (r instanceof DeferredReply) {
       const done = conn.pendingWrite();
@@ -310,6 +334,21 @@ export class Server implements ConnectionHooks {
   executeForwarded(db: number, argv: Buffer[], done: (reply: Reply, index: number) => void, id?: RequestId): void {
     const name = argv[0]?.toString('latin1').toLowerCase() ?? '';
     const def = this.table.get(name);
+    if (argv[0]?.equals(MULTI_FORWARD) && argv.length === 2) {
+      let op;
+      try {
+        op = decodeOp(argv[1]);
+      } catch {
+        done(new ErrorReply('ERR malformed forwarded transaction'), 0);
+        return;
+      }
+      if (op.kind !== OpKind.Multi) {
+        done(new ErrorReply('ERR malformed forwarded transaction'), 0);
+        return;
+      }
+      this.proposeTransaction(op.db, op.commands, op.watches, done, id);
+      return;
+    }
     if (name.startsWith('raft.') && this.forwardedAdmin) {
       this.forwardedAdmin(argv, (reply) => done(reply, 0));
       return;
@@ -330,6 +369,49 @@ export class Server implements ConnectionHooks {
     this.cluster!.proposeData(
       encodeOp({ kind: OpKind.Command, ts, db, clientId: id?.clientId ?? 0, seq: id?.seq ?? 0, ackedBelow: id?.ackedBelow ?? 0, argv: logged }),
       this.locks.wrap(logged, done),
+    );
+  }
+
+  /**
+   * EXEC: the queued commands become one log entry, applied atomically on
+   * every node; WATCHed versions are compared at apply (nil array if any
+   * changed). Followers forward the whole transaction to the leader.
+   */
+  exec(conn: ClientConnection): Reply | DeferredReply {
+    const commands = conn.multi ?? [];
+    const failed = conn.multiFailed;
+    const watches = conn.watches;
+    conn.multi = null;
+    conn.multiFailed = false;
+    conn.watches = [];
+    if (failed) return new ErrorReply('EXECABORT Transaction discarded because of previous errors.');
+    if (this.cluster?.diskError) return misconf(this.cluster.diskError);
+    const db = conn.db;
+    return new DeferredReply((done) => {
+      if (this.cluster?.shouldForward()) {
+        const payload = encodeOp({ kind: OpKind.Multi, ts: 0, db, clientId: 0, seq: 0, commands, watches });
+        this.cluster.forward(db, [MULTI_FORWARD, payload], conn.proto, done);
+        return;
+      }
+      this.proposeTransaction(db, commands, watches, (reply) => done(reply));
+    });
+  }
+
+  private proposeTransaction(
+    db: number,
+    commands: Buffer[][],
+    watches: Array<{ db: number; key: Buffer; version: number }>,
+    done: (reply: Reply, index: number) => void,
+    id?: RequestId,
+  ): void {
+    const ts = this.clusterNow();
+    const logged = commands.map((argv) => {
+      const c = this.table.data(argv[0].toString('latin1').toLowerCase());
+      return c?.rewrite ? c.rewrite(argv, ts) : argv;
+    });
+    this.cluster!.proposeData(
+      encodeOp({ kind: OpKind.Multi, ts, db, clientId: id?.clientId ?? 0, seq: id?.seq ?? 0, ackedBelow: id?.ackedBelow ?? 0, commands: logged, watches }),
+      done,
     );
   }
 

@@ -4,6 +4,7 @@ import { serverCommands } from './server';
 import { clientReadmode, clusterCommands } from './cluster';
 import { pubsubCommands } from './pubsub';
 import { lockInfoCommand } from './lock-info';
+import { transactionCommands } from './transactions';
 
 /** The full command table: keyspace commands plus connection/server commands. */
 export function buildCommandTable(): CommandTable {
@@ -13,6 +14,7 @@ export function buildCommandTable(): CommandTable {
   for (const c of clusterCommands()) table.add(c);
   for (const c of pubsubCommands()) table.add(c);
   table.add(lockInfoCommand());
+  for (const c of transactionCommands()) table.add(c);
   const client = table.get('client');
   if (client?.kind === 'container') client.subcommands.set('readmode', clientReadmode());
   return table;

@@ -202,6 +202,9 @@ const reset = cmd(
   { summary: 'Resets the connection.', since: '6.2.0', group: 'connection', complexity: 'O(1)' },
   ({ conn, server }) => {
     server.pubsub.drop(conn);
+    conn.multi = null;
+    conn.multiFailed = false;
+    conn.watches = [];
     conn.db = 0;
     conn.proto = 2;
     conn.name = '';

@@ -8,6 +8,11 @@ export class DeferredReply {
   constructor(readonly start: (done: (r: Reply) => void) => void) {}
 }
 
+/** A reply computed once this connection's earlier writes are applied (WATCH reads versions). */
+export class AfterWrites {
+  constructor(readonly run: () => Reply) {}
+}
+
 /** Several replies to one command, in order (SUBSCRIBE answers once per channel). */
 export class Replies {
   constructor(readonly items: Reply[]) {}
@@ -29,7 +34,7 @@ export interface ServerCommand {
   keyStep: number;
   aclCategories: string[];
   doc: CommandDoc;
-  run(ctx: ServerContext, argv: Buffer[]): Reply | DeferredReply | Replies;
+  run(ctx: ServerContext, argv: Buffer[]): Reply | DeferredReply | Replies | AfterWrites;
 }
 
 /** A command with subcommands (CLIENT, CONFIG, COMMAND): Redis checks arity per subcommand. */

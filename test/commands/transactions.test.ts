@@ -1,0 +1,101 @@
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import Redis from 'ioredis';
+import { startServer, type RunningServer } from '../support/proc';
+import { RawClient, resp } from '../support/raw';
+
+const err = (p: Promise<unknown>): Promise<string> => p.then((v) => `no error: ${String(v)}`, (e: Error) => e.message);
+
+describe('MULTI/EXEC/WATCH (ioredis, raw RESP, redis-py pipeline)', function () {
+  let srv: RunningServer;
+  let r: Redis;
+  before(async () => {
+    srv = await startServer();
+    r = new Redis({ port: srv.port });
+  });
+  after(async () => {
+    r.disconnect();
+    await srv.stop();
+  });
+  beforeEach(async () => {
+    await r.flushall();
+  });
+
+  it('applies queued commands atomically and returns their replies', async () => {
+    const res = await r.multi().set('a', '1').incr('a').get('a').exec();
+    expect(res).to.deep.equal([
+      [null, 'OK'],
+      [null, 2],
+      [null, '2'],
+    ]);
+  });
+
+  it('a runtime error inside EXEC fails only that command', async () => {
+    await r.set('s', 'text');
+    const res = await r.multi().incr('s').set('t', 'ok').exec();
+    expect(res![0][0]).to.be.instanceOf(Error);
+    expect(String(res![0][0])).to.contain('ERR value is not an integer or out of range');
+    expect(res![1]).to.deep.equal([null, 'OK']);
+  });
+
+  it('WATCH aborts EXEC (nil) when another client changed the key, and not otherwise', async () => {
+    const other = new Redis({ port: srv.port });
+    try {
+      await r.set('w', '1');
+      await r.watch('w');
+      await other.set('w', '2');
+      expect(await r.multi().set('w', 'mine').exec()).to.equal(null);
+      expect(await r.get('w')).to.equal('2');
+      await r.watch('w');
+      expect(await r.multi().set('w', 'mine').exec()).to.deep.equal([[null, 'OK']]);
+      await r.set('w', 'own write before watch');
+      await r.watch('w');
+      expect(await r.multi().get('w').exec()).to.deep.equal([[null, 'own write before watch']]);
+    } finally {
+      other.disconnect();
+    }
+  });
+
+  it('errors as Redis words them', async () => {
+    const c = await RawClient.connect(srv.port);
+    try {
+      c.write(Buffer.concat([resp('EXEC'), resp('DISCARD'), resp('MULTI'), resp('MULTI'), resp('NOSUCH'), resp('SET', 'x', '1'), resp('EXEC'), resp('GET', 'x')]));
+      await c.waitFor((t) => t.endsWith('$-1\r\n'));
+      expect(c.received).to.equal(
+        '-ERR EXEC without MULTI\r\n' +
+          '-ERR DISCARD without MULTI\r\n' +
+          '+OK\r\n' +
+          '-ERR MULTI calls can not be nested\r\n' +
+          "-ERR unknown command 'NOSUCH', with args beginning with: \r\n" +
+          '+QUEUED\r\n' +
+          '-EXECABORT Transaction discarded because of previous errors.\r\n' +
+          '$-1\r\n',
+      );
+    } finally {
+      c.close();
+    }
+    const c2 = await RawClient.connect(srv.port);
+    try {
+      c2.write(Buffer.concat([resp('MULTI'), resp('WATCH', 'k'), resp('SET', 'k', 'v'), resp('EXEC')]));
+      await c2.waitFor((t) => t.includes('EXECABORT'));
+      expect(c2.received).to.equal(
+        '+OK\r\n-ERR Command not allowed inside a transaction\r\n+QUEUED\r\n-EXECABORT Transaction discarded because of previous errors.\r\n',
+      );
+    } finally {
+      c2.close();
+    }
+    expect(await err(r.get('k').then((v) => (v === null ? Promise.reject(new Error('not set')) : v)))).to.equal('not set');
+  });
+
+  it("redis-py's pipeline (MULTI/EXEC by default) works unchanged", function () {
+    const py = spawnSync('python3', ['-c', 'import redis']).status === 0 ? 'python3' : '/usr/bin/python3';
+    if (spawnSync(py, ['-c', 'import redis']).status !== 0) this.skip();
+    const out = spawnSync(
+      py,
+      ['-c', `import redis\nr = redis.Redis(port=${srv.port})\np = r.pipeline()\np.set("py", 1).incr("py").get("py")\nprint(p.execute())`],
+      { encoding: 'utf8' },
+    );
+    expect(out.stderr).to.equal('');
+    expect(out.stdout.trim()).to.equal("[True, 2, b'2']");
+  });
+});
