@@ -33,6 +33,8 @@ export interface ServerConfig {
   'tls-ca-cert-file': string;
   'tls-auth-clients': string;
   'tls-cluster': string;
+  maxmemory: number;
+  'maxmemory-policy': string;
 }
 
 type Kind = 'int' | 'string' | 'bytes' | 'enum';
@@ -94,6 +96,15 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'write-timeout-ms', kind: 'int', default: 5000, min: 1, mutable: true, help: 'how long a write waits for a leader before -CLUSTERDOWN' },
   { name: 'snapshot-entries', kind: 'int', default: 50000, min: 10, mutable: true, help: 'compact the log once this many entries are covered by the durable keyspace' },
   { name: 'log-tail', kind: 'int', default: 10000, min: 0, mutable: true, help: 'entries kept after compaction for followers that lag a little' },
+  { name: 'maxmemory', kind: 'bytes', default: 0, min: 0, mutable: true, help: 'memory limit for the data set (0: none); the leader evicts or refuses writes beyond it' },
+  {
+    name: 'maxmemory-policy',
+    kind: 'enum',
+    values: ['noeviction', 'allkeys-lru', 'volatile-lru', 'allkeys-random', 'volatile-random', 'volatile-ttl'],
+    default: 'noeviction',
+    mutable: true,
+    help: 'what the leader does at maxmemory: refuse writes (noeviction) or evict (lru = least recently written)',
+  },
   { name: 'tls-port', kind: 'int', default: 0, min: 0, max: 65535, mutable: false, help: 'also accept TLS clients on this port (0: off)' },
   { name: 'tls-cert-file', kind: 'string', default: '', mutable: false, help: 'PEM certificate for TLS (clients and peers)' },
   { name: 'tls-key-file', kind: 'string', default: '', mutable: false, help: 'PEM private key for TLS' },

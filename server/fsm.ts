@@ -140,6 +140,8 @@ export class StateMachine {
       }
       case OpKind.Expire:
         return this.keyspace.dbs[op.db].deleteIfExpired(keyString(op.key), op.ts, index) ? 1 : 0;
+      case OpKind.Evict:
+        return this.keyspace.dbs[op.db].delete(keyString(op.key), index) ? 1 : 0;
       case OpKind.LockExpire:
         return this.keyspace.locks.expire(keyString(op.key), op.token, op.deadline) ? 1 : 0;
       case OpKind.LockRefresh:

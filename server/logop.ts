@@ -21,6 +21,8 @@ export enum OpKind {
   LockExpire = 4,
   /** A new leader extends every lock to at least its TTL from `ts` (locks expire late, never early). */
   LockRefresh = 5,
+  /** Delete `key` to stay under maxmemory (victim chosen by the leader's eviction policy). */
+  Evict = 6,
 }
 
 /** A key a transaction WATCHed, with the version (log index of its last change) seen then. */
@@ -43,7 +45,7 @@ export interface OpHeader {
 export type LogOp =
   | (OpHeader & { kind: OpKind.Command; argv: Buffer[] })
   | (OpHeader & { kind: OpKind.Multi; commands: Buffer[][]; watches: WatchedKey[] })
-  | (OpHeader & { kind: OpKind.Expire; key: Buffer })
+  | (OpHeader & { kind: OpKind.Expire | OpKind.Evict; key: Buffer })
   | (OpHeader & { kind: OpKind.LockExpire; key: Buffer; token: number; deadline: number })
   | (OpHeader & { kind: OpKind.LockRefresh });
 
@@ -77,6 +79,7 @@ export function encodeOp(op: LogOp): Buffer {
       for (const w of op.watches) size += 1 + 4 + w.key.length + 8;
       break;
     case OpKind.Expire:
+    case OpKind.Evict:
       size += 4 + op.key.length;
       break;
     case OpKind.LockExpire:
@@ -108,6 +111,7 @@ export function encodeOp(op: LogOp): Buffer {
       }
       break;
     case OpKind.Expire:
+    case OpKind.Evict:
       off = buf.writeUInt32LE(op.key.length, off);
       op.key.copy(buf, off);
       break;
@@ -175,6 +179,7 @@ export function decodeOp(data: Uint8Array): LogOp {
       return { kind, ts, db, clientId, seq, ackedBelow, commands, watches };
     }
     case OpKind.Expire:
+    case OpKind.Evict:
       return { kind, ts, db, clientId, seq, ackedBelow, key: r.bytes(r.u32()) };
     case OpKind.LockExpire: {
       const key = r.bytes(r.u32());

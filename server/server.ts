@@ -7,6 +7,7 @@ import { ClientConnection, type ConnectionHooks } from './connection';
 import { AfterWrites, CommandTable, DeferredReply, Replies, arityOk, type LeafCommand } from './commands/table';
 import { PubSub } from './pubsub';
 import { LockService } from './lock-service';
+import { Evictor } from './eviction';
 import { lockWaitMs } from './commands/locks';
 import type { DataCommand } from './commands/types';
 import type { ServerConfig } from './config';
@@ -62,6 +63,7 @@ export class Server implements ConnectionHooks {
   readonly stats = new ServerStats();
   readonly pubsub = new PubSub();
   readonly locks: LockService = new LockService(this);
+  private readonly evictor: Evictor = new Evictor(this);
   readonly clients = new Map<number, ClientConnection>();
   readonly startedAt = Date.now();
   readonly runId = randomBytes(20).toString('hex');
@@ -320,6 +322,11 @@ export class Server implements ConnectionHooks {
       this.cluster.forward(conn.db, argv, conn.proto, (reply) => done(this.counted(cmd.name, reply)), extra);
       return;
     }
+    const oom = cmd.flags.includes('denyoom') ? this.evictor.admit() : null;
+    if (oom) {
+      conn.reply(this.counted(cmd.name, oom));
+      return;
+    }
     const ts = this.clusterNow();
     const logged = cmd.rewrite ? cmd.rewrite(argv, ts) : argv;
     const done = conn.pendingWrite();
@@ -357,7 +364,8 @@ export class Server implements ConnectionHooks {
       done(new ErrorReply(`ERR cannot forward '${name}'`), 0);
       return;
     }
-    const bad = def.check?.(argv) ?? (this.cluster?.diskError ? misconf(this.cluster.diskError) : null);
+    const bad =
+      def.check?.(argv) ?? (this.cluster?.diskError ? misconf(this.cluster.diskError) : null) ?? (def.flags.includes('denyoom') ? this.evictor.admit() : null);
     if (bad) {
       done(bad, 0);
       return;
@@ -439,6 +447,7 @@ export class Server implements ConnectionHooks {
   private activeExpire(): void {
     this.locks.tick(Date.now());
     if (this.cluster && !this.cluster.isLeader()) return;
+    this.evictor.admit(); // e.g. after CONFIG SET maxmemory lowered the limit
     const now = Date.now();
     this.keyspace.dbs.forEach((db, dbIndex) => {
       for (const key of db.expiredCandidates(now, ACTIVE_EXPIRE_KEYS_PER_DB)) {

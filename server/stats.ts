@@ -15,6 +15,7 @@ export class ServerStats {
   keyspaceHits = 0;
   keyspaceMisses = 0;
   expiredKeys = 0;
+  evictedKeys = 0;
   totalErrorReplies = 0;
   readonly commands = new Map<string, CommandStat>();
   /** Ring of (time, commands processed) samples for instantaneous_ops_per_sec. */
@@ -44,7 +45,7 @@ export class ServerStats {
   reset(): void {
     this.totalConnectionsReceived = this.rejectedConnections = this.totalCommandsProcessed = 0;
     this.netInputBytes = this.netOutputBytes = this.keyspaceHits = this.keyspaceMisses = 0;
-    this.expiredKeys = this.totalErrorReplies = 0;
+    this.expiredKeys = this.evictedKeys = this.totalErrorReplies = 0;
     this.commands.clear();
     this.samples = [];
   }

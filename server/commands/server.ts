@@ -436,8 +436,6 @@ const COMPAT_CONFIG: Record<string, string> = {
   appendonly: 'no',
   appendfsync: 'always',
   timeout: '0',
-  'maxmemory': '0',
-  'maxmemory-policy': 'noeviction',
   'cluster-enabled': 'no',
 };
 
