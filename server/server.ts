@@ -262,7 +262,14 @@ export class Server implements ConnectionHooks {
     this.stats.totalCommandsProcessed++;
     stat.calls++;
     const start = process.hrtime.bigint();
-    this.execute(conn, cmd, argv);
+    try {
+      this.execute(conn, cmd, argv);
+    } catch (err) {
+      // A bug in a handler must cost one error reply, never the process.
+      this.log.error({ err, command: cmd.name }, 'command failed');
+      stat.failedCalls++;
+      this.reject(conn, new ErrorReply(`ERR internal error executing '${cmd.name}'`));
+    }
     stat.usec += Number(process.hrtime.bigint() - start) / 1000;
   }
 
