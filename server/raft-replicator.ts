@@ -99,6 +99,8 @@ interface PendingForward {
   proto: 2 | 3;
   /** The leader it was sent to (0 = not sent yet: no leader known or its queue was full). */
   sentTo: number;
+  /** It reached some leader at least once: its outcome can no longer be "not applied". */
+  everSent: boolean;
 }
 
 interface PendingRead {
@@ -358,7 +360,7 @@ export class RaftReplicator implements Replicator {
    */
   forward(db: number, argv: Buffer[], proto: 2 | 3, done: (reply: Reply) => void, extraTimeoutMs = 0): void {
     const reqId = this.nextReqId++;
-    const f: PendingForward = { done, deadline: Date.now() + this.opts.writeTimeoutMs + extraTimeoutMs, db, argv, proto, sentTo: 0 };
+    const f: PendingForward = { done, deadline: Date.now() + this.opts.writeTimeoutMs + extraTimeoutMs, db, argv, proto, sentTo: 0, everSent: false };
     this.forwards.set(reqId, f);
     this.sendForward(reqId, f);
   }
@@ -378,7 +380,10 @@ export class RaftReplicator implements Replicator {
     const oldest = this.forwards.keys().next();
     const ackedBelow = oldest.done ? reqId : oldest.value;
     const payload = encodeForwardRequest({ reqId, term: this.lastTerm, clientId: this.sessionId, ackedBelow, proto: f.proto, db: f.db, argv: f.argv });
-    if (this.transport.send(leader, { type: 'forward', payload })) f.sentTo = leader;
+    if (this.transport.send(leader, { type: 'forward', payload })) {
+      f.sentTo = leader;
+      f.everSent = true;
+    }
   }
 
   /** Whether this node should hand client writes to another node. */
@@ -547,7 +552,9 @@ export class RaftReplicator implements Replicator {
     for (const [reqId, f] of this.forwards) {
       if (f.deadline <= now) {
         this.forwards.delete(reqId);
-        f.done(f.sentTo === 0 ? errClusterDown('no leader') : ERR_OUTCOME_UNKNOWN);
+        // Once sent, a former leader may have committed it: only a request that
+        // never left this node is known not to have been applied.
+        f.done(f.everSent ? ERR_OUTCOME_UNKNOWN : errClusterDown('no leader'));
       }
     }
     for (const [ctx, reads] of this.readIndexPending) {

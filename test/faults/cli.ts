@@ -1,0 +1,137 @@
+/**
+ * `npm run faults`: the short fault suite (a few minutes), or a long soak:
+ *   npm run faults -- --time 600 --nemesis all
+ * Options:
+ *   --time S          soak: S seconds of faults in total, split over read modes
+ *                     (half linearizable, a quarter lease, a quarter local)
+ *   --nemesis LIST    comma-separated nemeses or `all` (soak; default all)
+ *   --mode MODE       soak only this read mode (linearizable|lease|local)
+ *   --nodes N         cluster size (default 3)
+ *   --net KIND        netns (root: a namespace per node, nftables faults),
+ *                     proxy (userspace TCP proxies on 127.0.0.1), or auto
+ *                     (default: netns when it works, else proxy, said in the output)
+ *   --out DIR         results folder (default results/faults/<timestamp>)
+ * Exits 1 if any scenario fails. Results: one JSON per scenario (history,
+ * verdicts, events, final state) plus summary.txt.
+ */
+import { appendFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { nemesisList, NEMESES } from './nemesis';
+import { defaultOutDir, runScenario, type ScenarioOptions, type ScenarioResult } from './run';
+import type { ReadMode } from './workload';
+
+interface CliOptions {
+  timeS: number | undefined;
+  nemesis: string;
+  mode: ReadMode | undefined;
+  nodes: number;
+  out: string;
+  network: 'auto' | 'netns' | 'proxy';
+}
+
+function parseArgs(argv: string[]): CliOptions {
+  const o: CliOptions = { timeS: undefined, nemesis: 'all', mode: undefined, nodes: 3, out: defaultOutDir(), network: 'auto' };
+  for (let i = 0; i < argv.length; i++) {
+    const v = argv[i + 1];
+    switch (argv[i]) {
+      case '--time':
+        o.timeS = Number(v);
+        i++;
+        break;
+      case '--nemesis':
+        o.nemesis = v;
+        i++;
+        break;
+      case '--mode':
+        if (v !== 'linearizable' && v !== 'lease' && v !== 'local') throw new Error(`--mode: expected linearizable, lease or local, got ${v}`);
+        o.mode = v;
+        i++;
+        break;
+      case '--nodes':
+        o.nodes = Number(v);
+        i++;
+        break;
+      case '--net':
+        if (v !== 'auto' && v !== 'netns' && v !== 'proxy') throw new Error(`--net: expected auto, netns or proxy, got ${v}`);
+        o.network = v;
+        i++;
+        break;
+      case '--out':
+        o.out = path.resolve(v);
+        i++;
+        break;
+      case '--help':
+      case '-h':
+        process.stdout.write(`usage: npm run faults [-- --time S] [--nemesis ${Object.keys(NEMESES).join(',')}|all] [--mode M] [--nodes N] [--net auto|netns|proxy] [--out DIR]\n`);
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown option ${argv[i]} (try --help)`);
+    }
+  }
+  if (o.timeS !== undefined && !(o.timeS > 0)) throw new Error('--time: expected seconds > 0');
+  if (!(o.nodes >= 3)) throw new Error('--nodes: at least 3');
+  return o;
+}
+
+/** The short suite: every nemesis at least once, every read mode, and two setups the checker must catch. */
+function shortSuite(o: CliOptions): ScenarioOptions[] {
+  const base = { nodes: o.nodes, outDir: o.out, faultMs: 5000, healMs: 3000, network: o.network };
+  return [
+    { ...base, name: 'linearizable-partitions', readMode: 'linearizable', durationMs: 50000, nemeses: nemesisList('partition-leader,partition-halves,one-way,bridge,flaky') },
+    { ...base, name: 'linearizable-crashes', readMode: 'linearizable', durationMs: 40000, nemeses: nemesisList('kill-leader,pause,kill') },
+    // Clock rates within the lease's drift margin (20%): lease reads must stay linearizable.
+    { ...base, name: 'lease-clock-drift', readMode: 'lease', durationMs: 35000, clockRates: { 1: 0.9, 2: 1.1 }, nemeses: nemesisList('partition-leader,pause,kill-leader,clock-jump'), order: 'random' },
+    { ...base, name: 'local-mixed', readMode: 'local', durationMs: 30000, nemeses: nemesisList('all'), order: 'random' },
+    // Must be caught: local reads claimed linearizable (a client-side stand-in for a server failpoint).
+    { ...base, name: 'weakened-reads-caught', readMode: 'linearizable', weakReads: true, durationMs: 6000, faultMs: 4000, healMs: 1000, nemeses: nemesisList('partition-leader') },
+    // Must be caught: a leader whose clock runs at 0.2x, far beyond the drift margin, keeps serving lease reads after it is cut off.
+    { ...base, name: 'lease-beyond-drift-caught', readMode: 'lease', expect: 'violation', durationMs: 8000, faultMs: 4000, healMs: 1000, clockRates: { 1: 0.2 }, nemeses: nemesisList('isolate-slowest-clock') },
+  ];
+}
+
+function soak(o: CliOptions): ScenarioOptions[] {
+  const total = o.timeS! * 1000;
+  const nemeses = nemesisList(o.nemesis);
+  const base = { nodes: o.nodes, outDir: o.out, nemeses, order: 'random' as const, network: o.network };
+  if (o.mode) return [{ ...base, name: `soak-${o.mode}`, readMode: o.mode, durationMs: total }];
+  return [
+    { ...base, name: 'soak-linearizable', readMode: 'linearizable', durationMs: total / 2 },
+    { ...base, name: 'soak-lease', readMode: 'lease', durationMs: total / 4 },
+    { ...base, name: 'soak-local', readMode: 'local', durationMs: total / 4 },
+  ];
+}
+
+async function main(): Promise<number> {
+  const o = parseArgs(process.argv.slice(2));
+  mkdirSync(o.out, { recursive: true });
+  const scenarios = o.timeS === undefined ? shortSuite(o) : soak(o);
+  process.stdout.write(`faults: ${scenarios.length} scenario(s), ${o.nodes} nodes, network ${o.network}; results in ${path.relative(process.cwd(), o.out)}\n`);
+  const started = Date.now();
+  const results: Array<Pick<ScenarioResult, 'name' | 'pass' | 'summary'>> = [];
+  for (const s of scenarios) {
+    try {
+      results.push(await runScenario(s));
+    } catch (e) {
+      process.stdout.write(`faults ${s.name}: ERROR ${(e as Error).message}\n`);
+      results.push({ name: s.name, pass: false, summary: `faults ${s.name}: ERROR ${(e as Error).message}` });
+    }
+    appendFileSync(path.join(o.out, 'summary.txt'), `${results[results.length - 1].summary}\n`);
+  }
+  const failed = results.filter((r) => !r.pass);
+  const line = `faults: ${results.length - failed.length}/${results.length} scenarios passed in ${((Date.now() - started) / 1000).toFixed(0)}s${failed.length ? `; FAILED: ${failed.map((r) => r.name).join(', ')}` : ''}`;
+  process.stdout.write(`${line}\n`);
+  appendFileSync(path.join(o.out, 'summary.txt'), `${line}\n`);
+  return failed.length ? 1 : 0;
+}
+
+// Ctrl-C: exit through process.exit so cluster.ts's exit hook kills nodes and removes data dirs.
+process.on('SIGINT', () => process.exit(130));
+process.on('SIGTERM', () => process.exit(143));
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`faults: ${(e as Error).message}\n`);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,169 @@
+/**
+ * Faults to inject into a FaultCluster, each a start (inject) and a stop
+ * (heal) step that return a description for the run's event log.
+ */
+import type { FaultCluster } from './cluster';
+
+export interface Nemesis {
+  name: string;
+  /** Needs the cluster started under libfaketime. */
+  needsClock?: boolean;
+  start(c: FaultCluster): Promise<string>;
+  stop(c: FaultCluster): Promise<string>;
+}
+
+function pick<T>(xs: T[]): T {
+  return xs[Math.floor(Math.random() * xs.length)];
+}
+
+function shuffle<T>(xs: T[]): T[] {
+  const a = [...xs];
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
+}
+
+async function leaderOrAny(c: FaultCluster): Promise<number> {
+  return (await c.currentLeader()) ?? pick(c.up());
+}
+
+const healNet = async (c: FaultCluster): Promise<string> => {
+  c.net.heal();
+  return 'healed all links';
+};
+
+export const NEMESES: Record<string, Nemesis> = {
+  'partition-leader': {
+    name: 'partition-leader',
+    async start(c) {
+      const l = await leaderOrAny(c);
+      c.net.partition([[l], c.ids().filter((id) => id !== l)]);
+      return `isolated leader ${l} (blackhole both ways)`;
+    },
+    stop: healNet,
+  },
+  'partition-halves': {
+    name: 'partition-halves',
+    async start(c) {
+      const ids = shuffle(c.ids());
+      const minority = ids.slice(0, Math.floor(ids.length / 2));
+      const mode = pick(['blackhole', 'cut'] as const);
+      c.net.partition([minority, ids.slice(minority.length)], mode);
+      return `partition ${minority.join(',')} | ${ids.slice(minority.length).join(',')} (${mode})`;
+    },
+    stop: healNet,
+  },
+  'one-way': {
+    name: 'one-way',
+    async start(c) {
+      const l = await leaderOrAny(c);
+      for (const o of c.ids()) if (o !== l) c.net.oneWay(l, o);
+      return `leader ${l} cannot send (it still receives)`;
+    },
+    stop: healNet,
+  },
+  bridge: {
+    name: 'bridge',
+    async start(c) {
+      const [a, b, ...rest] = shuffle(c.ids());
+      c.net.bridge([a], b, rest);
+      return `bridge: ${a} <-> ${b} <-> ${rest.join(',')}; ${a} and ${rest.join(',')} cut`;
+    },
+    stop: healNet,
+  },
+  flaky: {
+    name: 'flaky',
+    async start(c) {
+      // proxy: 2% of chunks reset the connection, up to 40 ms delay; netns: 10% packet loss.
+      if (c.net.kind === 'proxy') c.net.flaky(0.02, 40);
+      else c.net.flaky(0.1, 0);
+      return `flaky links: ${c.net.describe()}`;
+    },
+    stop: healNet,
+  },
+  kill: {
+    name: 'kill',
+    async start(c) {
+      const id = pick(c.up());
+      await c.kill(id, 'SIGKILL');
+      return `SIGKILL node ${id}`;
+    },
+    async stop(c) {
+      const dead = c.ids().filter((id) => !c.node(id).proc);
+      for (const id of dead) await c.restart(id);
+      return dead.length ? `restarted node ${dead.join(',')}` : 'nothing to restart';
+    },
+  },
+  'kill-leader': {
+    name: 'kill-leader',
+    async start(c) {
+      const id = await leaderOrAny(c);
+      await c.kill(id, 'SIGKILL');
+      return `SIGKILL leader ${id}`;
+    },
+    async stop(c) {
+      return NEMESES.kill.stop(c);
+    },
+  },
+  pause: {
+    name: 'pause',
+    async start(c) {
+      const id = await leaderOrAny(c);
+      c.pause(id);
+      return `SIGSTOP node ${id} (leader)`;
+    },
+    async stop(c) {
+      const paused = c.ids().filter((id) => c.node(id).paused);
+      for (const id of paused) c.resume(id);
+      return `SIGCONT node ${paused.join(',')}`;
+    },
+  },
+  'isolate-slowest-clock': {
+    name: 'isolate-slowest-clock',
+    needsClock: true,
+    async start(c) {
+      // Make the node with the slowest clock lead, then cut it off: its lease
+      // (counted in its own slow ticks) outlives the others' election timeout
+      // once the rate is beyond the lease's drift margin.
+      const slow = [...c.nodes.values()].sort((a, b) => a.clock!.rate - b.clock!.rate)[0].id;
+      const l = await leaderOrAny(c);
+      if (l !== slow) await c.command(l, ['RAFT.TRANSFER_LEADER', String(slow)]).catch(() => undefined);
+      await c.leader(c.up(), 5000).catch(() => undefined);
+      c.net.partition([[slow], c.ids().filter((id) => id !== slow)]);
+      return `isolated node ${slow} (clock x${c.node(slow).clock!.rate}${(await c.currentLeader()) === slow ? ', leading' : ', NOT leading'})`;
+    },
+    stop: healNet,
+  },
+  'clock-jump': {
+    name: 'clock-jump',
+    needsClock: true,
+    async start(c) {
+      const id = pick(c.up());
+      const s = 1 + Math.floor(Math.random() * 3);
+      c.jumpClock(id, s);
+      return `clock of node ${id} jumped ${s}s ahead (now +${c.node(id).clock!.offsetS}s)`;
+    },
+    async stop() {
+      return 'clocks stay where they are (they only move forward)';
+    },
+  },
+};
+
+/** Names accepted by --nemesis; `all` = every nemesis above, drawn at random each cycle. */
+export function nemesisList(spec: string): Nemesis[] {
+  const names = spec === 'all' ? Object.keys(NEMESES) : spec.split(',').map((s) => s.trim());
+  return names.map((n) => {
+    const nem = NEMESES[n];
+    if (!nem) throw new Error(`unknown nemesis '${n}' (known: ${Object.keys(NEMESES).join(', ')}, all)`);
+    return nem;
+  });
+}
+
+/** Heals everything a nemesis may have left: links, paused and dead nodes. */
+export async function healAll(c: FaultCluster): Promise<void> {
+  c.net.heal();
+  for (const id of c.ids()) c.resume(id);
+  for (const id of c.ids()) if (!c.node(id).proc) await c.restart(id);
+}
