@@ -56,6 +56,13 @@ const SNAPSHOT_CHUNK_BYTES = 256 * 1024;
  */
 const MAX_INFLIGHT_READIES = 1;
 
+/**
+ * Test-only failpoint: RAFTCACHE_FAILPOINT=linearizable-reads-local makes
+ * lease and linearizable reads skip their barrier (served from local state),
+ * so the fault suite can prove its checker catches a weakened server.
+ */
+const FAILPOINT_LOCAL_READS = process.env.RAFTCACHE_FAILPOINT === 'linearizable-reads-local';
+
 export type ReadMode = 'local' | 'lease' | 'linearizable';
 
 export interface RaftReplicatorOptions {
@@ -248,6 +255,7 @@ export class RaftReplicator implements Replicator {
     if (this.conf.voters.length === 1 && this.conf.voters[0] === this.id) this.raft.campaign();
     this.scheduleReady();
     this.log.info({ id: this.id, applied: meta.index, voters: this.conf.voters, learners: this.conf.learners }, 'raft node started');
+    if (FAILPOINT_LOCAL_READS) this.log.warn('FAILPOINT linearizable-reads-local: lease and linearizable reads are NOT linearizable (tests only)');
   }
 
   /** Restores the in-memory keyspace and membership from the durable copy. */
@@ -398,7 +406,7 @@ export class RaftReplicator implements Replicator {
    * applied state, or `done(error)`.
    */
   readBarrier(mode: ReadMode, done: (err: ErrorReply | null) => void): void {
-    if (mode === 'local') {
+    if (mode === 'local' || FAILPOINT_LOCAL_READS) {
       done(null);
       return;
     }

@@ -54,6 +54,8 @@ export interface FaultClusterOptions {
   faketime?: { rates?: Record<number, number> };
   /** Network backend; `auto` (default) = netns when available, else proxy. */
   network?: 'auto' | 'netns' | 'proxy';
+  /** Extra environment for every node (e.g. RAFTCACHE_FAILPOINT). */
+  env?: Record<string, string>;
 }
 
 let clusterCount = 0;
@@ -168,7 +170,7 @@ export class FaultCluster {
       ...node.args,
       ...(this.opts.args ?? []),
     ];
-    let env = process.env;
+    let env: NodeJS.ProcessEnv = { ...process.env, ...(this.opts.env ?? {}) };
     if (node.clock) {
       this.writeClock(node);
       // The file is re-read at most once a second: cheap, and offsets apply within a second.

@@ -32,6 +32,12 @@ describe('faults: real cluster under partitions and crashes', function () {
     expect(r.phantomWrites, 'writes answered as not applied were applied').to.deep.equal([]);
   });
 
+  it('catches a server weakened by a failpoint (linearizable reads served from local state)', async () => {
+    const r = await runScenario({ name: 'npm-test-failpoint', readMode: 'linearizable', failpoint: 'linearizable-reads-local', expect: 'violation', durationMs: 6000, faultMs: 4000, healMs: 1000, nemeses: nemesisList('partition-leader'), outDir, log });
+    expect(r.linearizable, 'the checker must object').to.equal(false);
+    expect(r.lostWrites).to.deep.equal([]);
+  });
+
   it('catches stale reads from clients that read locally (on a partitioned old leader and on followers) while claiming linearizable', async () => {
     const r = await runScenario({ name: 'npm-test-weakened', readMode: 'linearizable', weakReads: true, durationMs: 5000, faultMs: 4000, healMs: 500, nemeses: nemesisList('partition-leader'), outDir, log });
     expect(r.linearizable).to.equal(false);

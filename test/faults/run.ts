@@ -35,6 +35,8 @@ export interface ScenarioOptions {
    * weakReads, else `linearizable`).
    */
   expect?: 'linearizable' | 'violation';
+  /** Server failpoint for a deliberately weakened server (RAFTCACHE_FAILPOINT), e.g. linearizable-reads-local. */
+  failpoint?: string;
   clients?: number;
   /** Per-node clock rates under libfaketime (e.g. {1: 0.9}); faketime is also used when a nemesis needs it. */
   clockRates?: Record<number, number>;
@@ -77,7 +79,13 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
   const started = Date.now();
   const events: string[] = [];
   const faketime = opts.clockRates !== undefined || opts.nemeses.some((n) => n.needsClock);
-  const cluster = await FaultCluster.start({ nodes: opts.nodes ?? 3, args: ['--write-timeout-ms', '2000'], faketime: faketime ? { rates: opts.clockRates } : undefined, network: opts.network });
+  const cluster = await FaultCluster.start({
+    nodes: opts.nodes ?? 3,
+    args: ['--write-timeout-ms', '2000'],
+    faketime: faketime ? { rates: opts.clockRates } : undefined,
+    network: opts.network,
+    env: opts.failpoint ? { RAFTCACHE_FAILPOINT: opts.failpoint } : undefined,
+  });
   if (cluster.net.kind === 'proxy' && cluster.fallbackReason !== 'asked for') {
     log(`faults ${opts.name}: network namespaces unavailable (${cluster.fallbackReason}); falling back to userspace TCP proxies on 127.0.0.1`);
   }
