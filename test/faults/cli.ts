@@ -3,14 +3,18 @@
  *   npm run faults -- --time 600 --nemesis all
  * Options:
  *   --time S          soak: S seconds of faults in total, split over read modes
- *                     (half linearizable, a quarter lease, a quarter local)
- *   --nemesis LIST    comma-separated nemeses or `all` (soak; default all)
+ *                     and workloads (2/5 linearizable, 1/5 lease, 1/5 local,
+ *                     1/5 the lock workload)
+ *   --nemesis LIST    comma-separated nemeses or `all` (soak; default all);
+ *                     disk-full puts node 1's data dir on a 64 MiB tmpfs
+ *                     (root; skipped with a note otherwise)
  *   --mode MODE       soak only this read mode (linearizable|lease|local)
  *   --nodes N         cluster size (default 3)
  *   --net KIND        netns (root: a namespace per node, nftables faults),
  *                     proxy (userspace TCP proxies on 127.0.0.1), or auto
  *                     (default: netns when it works, else proxy, said in the output)
  *   --out DIR         results folder (default results/faults/<timestamp>)
+ *   --only LIST       run only these scenarios (comma-separated names)
  * Exits 1 if any scenario fails. Results: one JSON per scenario (history,
  * verdicts, events, final state) plus summary.txt.
  */
@@ -27,10 +31,11 @@ interface CliOptions {
   nodes: number;
   out: string;
   network: 'auto' | 'netns' | 'proxy';
+  only: string[] | undefined;
 }
 
 function parseArgs(argv: string[]): CliOptions {
-  const o: CliOptions = { timeS: undefined, nemesis: 'all', mode: undefined, nodes: 3, out: defaultOutDir(), network: 'auto' };
+  const o: CliOptions = { timeS: undefined, nemesis: 'all', mode: undefined, nodes: 3, out: defaultOutDir(), network: 'auto', only: undefined };
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1];
     switch (argv[i]) {
@@ -60,9 +65,13 @@ function parseArgs(argv: string[]): CliOptions {
         o.out = path.resolve(v);
         i++;
         break;
+      case '--only':
+        o.only = v.split(',').map((x) => x.trim());
+        i++;
+        break;
       case '--help':
       case '-h':
-        process.stdout.write(`usage: npm run faults [-- --time S] [--nemesis ${Object.keys(NEMESES).join(',')}|all] [--mode M] [--nodes N] [--net auto|netns|proxy] [--out DIR]\n`);
+        process.stdout.write(`usage: npm run faults [-- --time S] [--nemesis ${Object.keys(NEMESES).join(',')}|all] [--mode M] [--nodes N] [--net auto|netns|proxy] [--out DIR] [--only NAMES]\n`);
         process.exit(0);
         break;
       default:
@@ -83,6 +92,12 @@ function shortSuite(o: CliOptions): ScenarioOptions[] {
     // Clock rates within the lease's drift margin (20%): lease reads must stay linearizable.
     { ...base, name: 'lease-clock-drift', readMode: 'lease', durationMs: 35000, clockRates: { 1: 0.9, 2: 1.1 }, nemeses: nemesisList('partition-leader,pause,kill-leader,clock-jump'), order: 'random' },
     { ...base, name: 'local-mixed', readMode: 'local', durationMs: 30000, nemeses: nemesisList('all'), order: 'random' },
+    // A full disk on one node (leader, then follower): -MISCONF for writes, reads still served, no crash, resumes.
+    { ...base, name: 'linearizable-disk-full', readMode: 'linearizable', durationMs: 16000, faultMs: 5000, healMs: 3000, nemeses: nemesisList('disk-full') },
+    // Locks: increments inside LOCK.ACQUIRE/RELEASE must not be lost, fencing tokens must increase.
+    { ...base, name: 'locks-failover', workload: 'lock', readMode: 'linearizable', durationMs: 30000, nemeses: nemesisList('partition-leader,kill-leader,pause') },
+    // Must be caught: clients that skip LOCK.ACQUIRE lose increments.
+    { ...base, name: 'locks-skip-acquire-caught', workload: 'lock', brokenLocks: 'skip-acquire', readMode: 'linearizable', durationMs: 5000, faultMs: 3000, healMs: 1000, nemeses: nemesisList('pause') },
     // Must be caught: local reads claimed linearizable (a client-side stand-in for a server failpoint).
     { ...base, name: 'weakened-reads-caught', readMode: 'linearizable', weakReads: true, durationMs: 6000, faultMs: 4000, healMs: 1000, nemeses: nemesisList('partition-leader') },
     // Must be caught: the server's failpoint serves linearizable reads from local state.
@@ -98,16 +113,20 @@ function soak(o: CliOptions): ScenarioOptions[] {
   const base = { nodes: o.nodes, outDir: o.out, nemeses, order: 'random' as const, network: o.network };
   if (o.mode) return [{ ...base, name: `soak-${o.mode}`, readMode: o.mode, durationMs: total }];
   return [
-    { ...base, name: 'soak-linearizable', readMode: 'linearizable', durationMs: total / 2 },
-    { ...base, name: 'soak-lease', readMode: 'lease', durationMs: total / 4 },
-    { ...base, name: 'soak-local', readMode: 'local', durationMs: total / 4 },
+    { ...base, name: 'soak-linearizable', readMode: 'linearizable', durationMs: (total * 2) / 5 },
+    { ...base, name: 'soak-lease', readMode: 'lease', durationMs: total / 5 },
+    { ...base, name: 'soak-local', readMode: 'local', durationMs: total / 5 },
+    { ...base, name: 'soak-locks', workload: 'lock', readMode: 'linearizable', durationMs: total / 5 },
   ];
 }
 
 async function main(): Promise<number> {
   const o = parseArgs(process.argv.slice(2));
   mkdirSync(o.out, { recursive: true });
-  const scenarios = o.timeS === undefined ? shortSuite(o) : soak(o);
+  const all = o.timeS === undefined ? shortSuite(o) : soak(o);
+  const unknown = (o.only ?? []).filter((n) => !all.some((s) => s.name === n));
+  if (unknown.length) throw new Error(`--only: unknown scenario ${unknown.join(', ')} (known: ${all.map((s) => s.name).join(', ')})`);
+  const scenarios = o.only ? all.filter((s) => o.only!.includes(s.name)) : all;
   process.stdout.write(`faults: ${scenarios.length} scenario(s), ${o.nodes} nodes, network ${o.network}; results in ${path.relative(process.cwd(), o.out)}\n`);
   const started = Date.now();
   const results: Array<Pick<ScenarioResult, 'name' | 'pass' | 'summary'>> = [];

@@ -9,10 +9,11 @@
  *     --members list in which every other node's peer port is the proxy port
  *     for that direction (its own entry keeps its real peer port).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { performance } from 'node:perf_hooks';
 import path from 'node:path';
 import readline from 'node:readline';
 import Redis from 'ioredis';
@@ -40,6 +41,8 @@ export interface FaultNode {
   logs: string[];
   /** With faketime: this node's clock offset (s, only ever moved forward) and rate, read by libfaketime from `file`. */
   clock: { offsetS: number; rate: number; file: string } | undefined;
+  /** The data dir is a small tmpfs of its own (disk faults, see nemesis.ts); undefined when not asked for or the mount failed. */
+  tmpfs: { sizeMb: number } | undefined;
 }
 
 export interface FaultClusterOptions {
@@ -56,6 +59,12 @@ export interface FaultClusterOptions {
   network?: 'auto' | 'netns' | 'proxy';
   /** Extra environment for every node (e.g. RAFTCACHE_FAILPOINT). */
   env?: Record<string, string>;
+  /**
+   * Put these nodes' data dirs on a tmpfs of `sizeMb` each (root only; the
+   * disk-full nemesis fills it). Without root the mount is skipped and
+   * `tmpfsError` says why.
+   */
+  tmpfs?: { nodes: number[]; sizeMb: number };
 }
 
 let clusterCount = 0;
@@ -66,13 +75,26 @@ const READY = 'ready to accept connections';
 /** Processes and data dirs of every cluster of this process: removed on exit whatever happens (also after SIGINT, see cli.ts). */
 const live = new Set<ChildProcess>();
 const roots = new Set<string>();
+/** tmpfs mounts of every cluster of this process: unmounted before their root is removed. */
+const mounts = new Set<string>();
 process.on('exit', () => {
   for (const p of live) {
     p.kill('SIGCONT');
     p.kill('SIGKILL');
   }
+  for (const m of mounts) unmount(m);
   for (const r of roots) rmSync(r, { recursive: true, force: true });
 });
+
+/** Lazy unmount (a killed node may still be exiting); never throws. */
+function unmount(dir: string): void {
+  try {
+    execFileSync('umount', ['-l', dir], { stdio: 'ignore' });
+  } catch {
+    // not mounted (any more)
+  }
+  mounts.delete(dir);
+}
 
 export class FaultCluster {
   readonly nodes = new Map<number, FaultNode>();
@@ -81,6 +103,12 @@ export class FaultCluster {
 
   /** Why the proxy backend is used, if it is ('' with netns). */
   fallbackReason = '';
+  /** Why tmpfs data dirs were asked for but not mounted ('' otherwise). */
+  tmpfsError = '';
+  /** Node exits nobody asked for (a crash, an abort), in order; `at` is performance.now(). */
+  readonly crashes: Array<{ at: number; what: string }> = [];
+  /** Processes being stopped on purpose (kill, stopAll): their exit is not a crash. */
+  private readonly killing = new WeakSet<ChildProcess>();
 
   private constructor(
     readonly net: FaultNet,
@@ -102,6 +130,7 @@ export class FaultCluster {
     const c = why === '' ? FaultCluster.withNetns(opts, ids) : await FaultCluster.withProxies(opts, ids);
     c.fallbackReason = why;
     try {
+      if (opts.tmpfs) c.mountTmpfs(opts.tmpfs.nodes, opts.tmpfs.sizeMb);
       if (c.net instanceof NetnsNet) for (const id of ids) await c.net.forward(id, (c.node(id).endpoint as { path: string }).path, c.node(id).port);
       await Promise.all(ids.map((id) => c.spawnNode(id)));
     } catch (e) {
@@ -138,7 +167,27 @@ export class FaultCluster {
 
   private define(id: number, endpoint: Endpoint, port: number, peerPort: number, members: string, prefix: string[], args: string[]): void {
     const clock = this.opts.faketime ? { offsetS: 0, rate: this.opts.faketime.rates?.[id] ?? 1, file: path.join(this.root, `node${id}.faketime`) } : undefined;
-    this.nodes.set(id, { id, endpoint, port, peerPort, dir: path.join(this.root, `node${id}`), members, prefix, args, proc: undefined, paused: false, logs: [], clock });
+    this.nodes.set(id, { id, endpoint, port, peerPort, dir: path.join(this.root, `node${id}`), members, prefix, args, proc: undefined, paused: false, logs: [], clock, tmpfs: undefined });
+  }
+
+  /**
+   * A plain tmpfs mount on each node's data dir, made before the node starts
+   * (it inherits the mount, also inside `ip netns exec`'s mount namespace:
+   * the filesystem is the same, so filling it from here fills it there).
+   */
+  private mountTmpfs(ids: number[], sizeMb: number): void {
+    for (const id of ids) {
+      const node = this.node(id);
+      mkdirSync(node.dir, { recursive: true });
+      try {
+        execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeMb}m`, 'tmpfs', node.dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+      } catch (e) {
+        this.tmpfsError = `mount -t tmpfs failed (${((e as { stderr?: Buffer }).stderr?.toString() || (e as Error).message).trim()}); needs root`;
+        return;
+      }
+      mounts.add(node.dir);
+      node.tmpfs = { sizeMb };
+    }
   }
 
   node(id: number): FaultNode {
@@ -182,8 +231,11 @@ export class FaultCluster {
     live.add(proc);
     node.proc = proc;
     node.paused = false;
-    proc.once('exit', () => {
+    proc.once('exit', (code, signal) => {
       live.delete(proc);
+      const how = signal ?? `code ${code}`;
+      node.logs.push(`--- node ${id} (pid ${proc.pid}) exited (${how})`);
+      if (!this.killing.has(proc)) this.crashes.push({ at: performance.now(), what: `node ${id} (pid ${proc.pid}) exited on its own (${how})` });
       if (node.proc === proc) node.proc = undefined;
     });
     node.logs.push(`--- started node ${id} (pid ${proc.pid})`);
@@ -209,6 +261,7 @@ export class FaultCluster {
     const node = this.node(id);
     const proc = node.proc;
     if (!proc) return;
+    this.killing.add(proc);
     const exited = new Promise((r) => proc.once('exit', r));
     if (node.paused) proc.kill('SIGCONT');
     proc.kill(signal);
@@ -308,6 +361,7 @@ export class FaultCluster {
       [...this.nodes.values()].map(async (n) => {
         const proc = n.proc;
         if (!proc) return;
+        this.killing.add(proc);
         const exited = new Promise((r) => proc.once('exit', r));
         proc.kill('SIGCONT');
         proc.kill('SIGKILL');
@@ -315,6 +369,7 @@ export class FaultCluster {
       }),
     );
     await this.net.close();
+    for (const n of this.nodes.values()) if (n.tmpfs) unmount(n.dir);
     rmSync(this.root, { recursive: true, force: true });
     roots.delete(this.root);
   }

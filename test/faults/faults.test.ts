@@ -5,6 +5,9 @@
  * must be linearizable and no acknowledged write lost. The network is
  * namespaces + nftables when this runs as root, else userspace proxies. A second run reads
  * locally while claiming linearizable reads: the checker must object.
+ * The lock workload (lockload.ts) runs through a leader partition and a
+ * leader kill and must keep every increment made inside the lock; clients
+ * that skip LOCK.ACQUIRE must be caught by the lock-safety verdict.
  */
 import { expect } from 'chai';
 import { nemesisList } from './nemesis';
@@ -30,6 +33,19 @@ describe('faults: real cluster under partitions and crashes', function () {
     expect(r.lostWrites).to.deep.equal([]);
     // A write answered as not applied (-CLUSTERDOWN, or -TRYAGAIN "not applied") must not be applied.
     expect(r.phantomWrites, 'writes answered as not applied were applied').to.deep.equal([]);
+  });
+
+  it('locks: increments inside LOCK.ACQUIRE/RELEASE survive a leader partition and a leader kill; tokens increase', async () => {
+    const r = await runScenario({ name: 'npm-test-locks', workload: 'lock', readMode: 'linearizable', durationMs: 12000, faultMs: 4000, healMs: 2000, nemeses: nemesisList('partition-leader,kill-leader'), outDir, log });
+    expect(r.ops.ok, 'acknowledged increments inside the lock').to.be.greaterThan(50);
+    expect(r.events.some((e) => e.includes('SIGKILL leader'))).to.equal(true);
+    expect(r.lockSafety).to.deep.equal([]);
+    expect(r.lostWrites).to.deep.equal([]);
+  });
+
+  it('locks: catches clients that skip LOCK.ACQUIRE (lost increments)', async () => {
+    const r = await runScenario({ name: 'npm-test-locks-broken', workload: 'lock', brokenLocks: 'skip-acquire', readMode: 'linearizable', durationMs: 3000, faultMs: 1000, healMs: 500, nemeses: nemesisList('pause'), outDir, log });
+    expect(r.lockSafety.some((v) => v.startsWith('lost increment')), r.lockSafety.join('\n')).to.equal(true);
   });
 
   it('catches a server weakened by a failpoint (linearizable reads served from local state)', async () => {

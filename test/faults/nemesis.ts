@@ -2,12 +2,16 @@
  * Faults to inject into a FaultCluster, each a start (inject) and a stop
  * (heal) step that return a description for the run's event log.
  */
+import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
+import path from 'node:path';
 import type { FaultCluster } from './cluster';
 
 export interface Nemesis {
   name: string;
   /** Needs the cluster started under libfaketime. */
   needsClock?: boolean;
+  /** Needs a node whose data dir is a small tmpfs (FaultClusterOptions.tmpfs). */
+  needsDisk?: boolean;
   start(c: FaultCluster): Promise<string>;
   stop(c: FaultCluster): Promise<string>;
 }
@@ -151,6 +155,63 @@ export const NEMESES: Record<string, Nemesis> = {
   },
 };
 
+/** The filler file that takes a tmpfs data dir's free space. */
+const fillerOf = (c: FaultCluster, id: number): string => path.join(c.node(id).dir, '.faults-filler');
+
+/** Writes zeros to the filler until the filesystem refuses (ENOSPC); returns the MiB written. */
+function fill(file: string): number {
+  const chunk = Buffer.alloc(1 << 20);
+  const fd = openSync(file, 'a');
+  let mb = 0;
+  try {
+    for (;;) {
+      writeSync(fd, chunk);
+      mb++;
+    }
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
+  } finally {
+    closeSync(fd);
+  }
+  return mb;
+}
+
+function removeFillers(c: FaultCluster): number[] {
+  const ids = c.ids().filter((id) => c.node(id).tmpfs);
+  for (const id of ids) rmSync(fillerOf(c, id), { force: true });
+  return ids;
+}
+
+async function moveLeadership(c: FaultCluster, to: number): Promise<boolean> {
+  const l = await leaderOrAny(c);
+  if (l !== to) await c.command(l, ['RAFT.TRANSFER_LEADER', String(to)]).catch(() => undefined);
+  await c.leader(c.up(), 5000).catch(() => undefined);
+  return (await c.currentLeader()) === to;
+}
+
+let diskFullCount = 0;
+
+NEMESES['disk-full'] = {
+  name: 'disk-full',
+  needsDisk: true,
+  async start(c) {
+    const id = c.ids().find((i) => c.node(i).tmpfs && c.node(i).proc);
+    if (id === undefined) return `skipped: no running node has a tmpfs data dir${c.tmpfsError ? ` (${c.tmpfsError})` : ''}`;
+    // Every other time the full disk is the leader's (writes are then answered -MISCONF), else a follower's.
+    if (diskFullCount++ % 2 === 0) await moveLeadership(c, id);
+    const lead = (await c.currentLeader()) === id;
+    const mb = fill(fillerOf(c, id));
+    return `filled the data dir of node ${id} (${lead ? 'leader' : 'not leading'}; ${mb} MiB filler, tmpfs ${c.node(id).tmpfs!.sizeMb} MiB)`;
+  },
+  async stop(c) {
+    const ids = removeFillers(c);
+    // The node must survive a full disk (refuse writes with -MISCONF, serve reads); the run reports a crash (FaultCluster.crashes).
+    const dead = ids.filter((id) => !c.node(id).proc);
+    for (const id of dead) await c.restart(id);
+    return `removed the filler on node ${ids.join(',') || '-'}${dead.length ? `; node ${dead.join(',')} had died: restarted` : ''}`;
+  },
+};
+
 /** Names accepted by --nemesis; `all` = every nemesis above, drawn at random each cycle. */
 export function nemesisList(spec: string): Nemesis[] {
   const names = spec === 'all' ? Object.keys(NEMESES) : spec.split(',').map((s) => s.trim());
@@ -164,6 +225,7 @@ export function nemesisList(spec: string): Nemesis[] {
 /** Heals everything a nemesis may have left: links, paused and dead nodes. */
 export async function healAll(c: FaultCluster): Promise<void> {
   c.net.heal();
+  removeFillers(c);
   for (const id of c.ids()) c.resume(id);
   for (const id of c.ids()) if (!c.node(id).proc) await c.restart(id);
 }

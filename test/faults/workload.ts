@@ -4,7 +4,7 @@
  * complete times from one clock (performance.now, monotonic, one process).
  *
  * Outcome of an error: `fail` when the command certainly did not take effect
- * (-CLUSTERDOWN, a -TRYAGAIN that says it was not applied, not connected),
+ * (-CLUSTERDOWN, -MISCONF, a -TRYAGAIN that says it was not applied, not connected),
  * `info` when it may have (-TRYAGAIN "may or may not", other -TRYAGAIN whose
  * wording promises nothing, timeouts, a connection dropped after sending).
  * Unknown is always the safe answer: it can hide a bug, never invent one.
@@ -62,8 +62,10 @@ export function classifyError(e: unknown, sent: boolean): Outcome {
   }
   if (/ECONNREFUSED|isn't writeable|Connection is closed/.test(msg) && !sent) return 'fail';
   if (/timed out|Connection is closed|ECONNRESET|EPIPE|socket/i.test(msg)) return 'info';
+  // -MISCONF: the server answers it only for a write it has not proposed (checked before proposing, and
+  // queued writes are failed while the disk refuses); entries already proposed time out as "may or may not".
+  if (msg.startsWith('MISCONF')) return 'fail';
   // Other replies (-ERR ...) are the server refusing the command.
-  // MISCONF (the node's disk append failed) stays unknown: a leader may have sent the entry before its own append failed.
   return msg.startsWith('ERR') || msg.startsWith('WRONGTYPE') ? 'fail' : 'info';
 }
 
