@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import Redis from 'ioredis';
-import { startServer, type RunningServer } from '../support/proc';
+import { errorOf, startServer, type RunningServer } from '../support/proc';
 
-const err = (p: Promise<unknown>): Promise<string> => p.then((v) => `no error: ${String(v)}`, (e: Error) => e.message);
+const err = errorOf;
 
 /** Compare-and-set and compare-and-delete (Redis 8.4 SET IFEQ/IFNE and DELEX, Valkey DELIFEQ). */
 describe('compare-and-set commands through ioredis', function () {

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import Redis from 'ioredis';
-import { startServer, type RunningServer } from '../support/proc';
+import { errorOf, startServer, type RunningServer } from '../support/proc';
 
-const err = (p: Promise<unknown>): Promise<string> => p.then((v) => `no error: ${String(v)}`, (e: Error) => e.message);
+const err = errorOf;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('key commands and expiry through ioredis', function () {

@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
-import { startServer, type RunningServer } from '../support/proc';
+import { errorOf, startServer, type RunningServer } from '../support/proc';
 
-const err = (p: Promise<unknown>): Promise<string> => p.then((v) => `no error: ${String(v)}`, (e: Error) => e.message);
+const err = errorOf;
 
 /** The release script of redis-py's Lock and node redlock: delete only if we still own it. */
 const RELEASE = 'if redis.call("get",KEYS[1]) == ARGV[1] then return redis.call("del",KEYS[1]) else return 0 end';

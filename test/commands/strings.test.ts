@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import Redis from 'ioredis';
 import { createClient } from 'redis';
-import { startServer, type RunningServer } from '../support/proc';
+import { errorOf, startServer, type RunningServer } from '../support/proc';
 
-const err = (p: Promise<unknown>): Promise<string> => p.then((v) => `no error: ${String(v)}`, (e: Error) => e.message);
+const err = errorOf;
 
 describe('string and counter commands through ioredis', function () {
   let srv: RunningServer;

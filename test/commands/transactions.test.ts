@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import Redis from 'ioredis';
-import { startServer, type RunningServer } from '../support/proc';
+import { errorOf, startServer, type RunningServer } from '../support/proc';
 import { RawClient, resp } from '../support/raw';
 
-const err = (p: Promise<unknown>): Promise<string> => p.then((v) => `no error: ${String(v)}`, (e: Error) => e.message);
+const err = errorOf;
 
 describe('MULTI/EXEC/WATCH (ioredis, raw RESP, redis-py pipeline)', function () {
   let srv: RunningServer;

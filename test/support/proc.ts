@@ -83,3 +83,11 @@ export function redisCli(port: number, args: string[], input?: string): { stdout
 export function hasBinary(name: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
 }
+
+/** The error message a command promise rejects with, or `no error: <value>` when it resolves. */
+export function errorOf(p: Promise<unknown>): Promise<string> {
+  return p.then(
+    (v) => `no error: ${String(v)}`,
+    (e: Error) => e.message,
+  );
+}
