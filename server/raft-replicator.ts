@@ -792,12 +792,7 @@ export class RaftReplicator implements Replicator {
   private expireStagedSnapshot(now: number): void {
     if (this.snapState !== 'staged' || now - this.stagedAt < 10000) return;
     this.log.warn({ key: this.snapKey }, 'staged snapshot never confirmed by the leader; dropping it');
-    const decide = this.stagedDecision;
-    this.stagedDecision = undefined;
-    this.stagedMeta = undefined;
-    this.receiver = undefined;
-    this.snapState = 'idle';
-    decide?.(false).catch(() => undefined);
+    this.dropStagedSnapshot();
   }
 
   private snapshotFailed(err: unknown, key: string): void {
@@ -1054,7 +1049,7 @@ export class RaftReplicator implements Replicator {
       });
   }
 
-  /** The core did not take the snapshot we stepped: drop the staged copy. */
+  /** Drop the staged copy (the core refused it, or its Snap message never came). */
   private dropStagedSnapshot(): void {
     const decide = this.stagedDecision;
     this.stagedDecision = undefined;

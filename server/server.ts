@@ -316,29 +316,45 @@ export class Server implements ConnectionHooks {
   }
 
   private proposeWrite(conn: ClientConnection, cmd: DataCommand, argv: Buffer[]): void {
-    const bad = cmd.check?.(argv) ?? (this.cluster?.diskError ? misconf(this.cluster.diskError) : null);
+    const bad = this.refuseWrite(cmd, argv);
     if (bad) {
       conn.reply(this.counted(cmd.name, bad));
       return;
     }
+    const done = conn.pendingWrite();
+    const answer = (reply: Reply) => done(this.counted(cmd.name, reply));
     if (this.cluster?.shouldForward()) {
       // Followers hand writes to the leader, which rewrites times with its own clock.
-      const done = conn.pendingWrite();
       // A lock acquire with WAIT may legitimately wait that long on the leader.
       const extra = cmd.name === 'lock.acquire' || cmd.name === 'election.campaign' ? lockWaitMs(argv) : 0;
-      this.cluster.forward(conn.db, argv, conn.proto, (reply) => done(this.counted(cmd.name, reply)), extra);
+      this.cluster.forward(conn.db, argv, conn.proto, answer, extra);
       return;
     }
+    this.proposeCommand(conn.db, cmd, argv, answer);
+  }
+
+  /** Why a write is refused before anything else (syntax, or a disk that refuses writes), or null. */
+  private refuseWrite(cmd: DataCommand, argv: Buffer[]): ErrorReply | null {
+    return cmd.check?.(argv) ?? (this.cluster?.diskError ? misconf(this.cluster.diskError) : null);
+  }
+
+  /**
+   * The leader's side of a write, from its own client or forwarded: memory
+   * admission (maxmemory), absolute times with the leader's clock, the log.
+   * `done` gets the applied reply and its log index.
+   */
+  private proposeCommand(db: number, cmd: DataCommand, argv: Buffer[], done: (reply: Reply, index: number) => void, id?: RequestId): void {
     const oom = cmd.flags.includes('denyoom') ? this.evictor.admit() : null;
     if (oom) {
-      conn.reply(this.counted(cmd.name, oom));
+      done(oom, 0);
       return;
     }
     const ts = this.clusterNow();
     const logged = cmd.rewrite ? cmd.rewrite(argv, ts) : argv;
-    const done = conn.pendingWrite();
-    const finish = this.locks.wrap(logged, (reply) => done(this.counted(cmd.name, reply)));
-    this.replicator.propose({ kind: OpKind.Command, ts, db: conn.db, clientId: 0, seq: 0, argv: logged }, (reply) => finish(reply, 0));
+    const finish = this.locks.wrap(logged, done);
+    const op = { kind: OpKind.Command as const, ts, db, clientId: id?.clientId ?? 0, seq: id?.seq ?? 0, ackedBelow: id?.ackedBelow ?? 0, argv: logged };
+    if (this.cluster) this.cluster.proposeData(encodeOp(op), finish);
+    else this.replicator.propose(op, (reply) => finish(reply, 0));
   }
 
   /**
@@ -371,20 +387,14 @@ export class Server implements ConnectionHooks {
       done(new ErrorReply(`ERR cannot forward '${name}'`), 0);
       return;
     }
-    const bad =
-      def.check?.(argv) ?? (this.cluster?.diskError ? misconf(this.cluster.diskError) : null) ?? (def.flags.includes('denyoom') ? this.evictor.admit() : null);
+    const bad = this.refuseWrite(def, argv);
     if (bad) {
       done(bad, 0);
       return;
     }
-    const ts = this.clusterNow();
-    const logged = def.rewrite ? def.rewrite(argv, ts) : argv;
     this.stats.totalCommandsProcessed++;
     this.stats.command(def.name).calls++;
-    this.cluster!.proposeData(
-      encodeOp({ kind: OpKind.Command, ts, db, clientId: id?.clientId ?? 0, seq: id?.seq ?? 0, ackedBelow: id?.ackedBelow ?? 0, argv: logged }),
-      this.locks.wrap(logged, done),
-    );
+    this.proposeCommand(db, def, argv, done, id);
   }
 
   /**

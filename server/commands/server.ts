@@ -16,6 +16,7 @@ import { commandDocs, commandInfo } from './introspection';
 import type { ArgDoc, CommandDoc, CommandFlag } from './types';
 import type { CommandDef, ContainerCommand, ServerCommand, ServerContext } from './table';
 import { globMatch } from './glob';
+import { parseInt64 } from './util';
 
 const str = (b: Buffer): string => b.toString('latin1');
 const lower = (b: Buffer): string => b.toString('latin1').toLowerCase();
@@ -48,12 +49,10 @@ function container(name: string, doc: CommandDoc, flags: CommandFlag[], subs: Se
 
 const arg = (name: string, type: ArgDoc['type'], extra: Partial<ArgDoc> = {}): ArgDoc => ({ name, type, ...extra });
 
-/** Redis's strict integer parse (string2ll): no '+', no spaces, no leading zeros. */
-function parseInt64(b: Buffer): number | undefined {
-  const s = str(b);
-  if (!/^(0|-?[1-9]\d{0,18})$/.test(s)) return undefined;
-  const n = Number(s);
-  return Number.isSafeInteger(n) ? n : undefined;
+/** Redis's strict integer parse (util's string2ll), limited to safe JS integers. */
+function parseSafeInt(b: Buffer): number | undefined {
+  const v = parseInt64(b);
+  return typeof v === 'number' ? v : undefined;
 }
 
 // ---------------------------------------------------------------- connection
@@ -151,7 +150,7 @@ const hello = cmd(
     let proto = conn.proto;
     let i = 1;
     if (argv.length >= 2) {
-      const v = parseInt64(argv[1]);
+      const v = parseSafeInt(argv[1]);
       if (v === undefined) return new ErrorReply('ERR Protocol version is not an integer or out of range');
       if (v < 2 || v > 3) return new ErrorReply('NOPROTO unsupported protocol version');
       proto = v as 2 | 3;
@@ -220,7 +219,7 @@ const select = cmd(
   ['@keyspace', '@fast'],
   { summary: 'Changes the selected database.', since: '1.0.0', group: 'connection', complexity: 'O(1)', arguments: [arg('index', 'integer')] },
   ({ conn, server }, argv) => {
-    const n = parseInt64(argv[1]);
+    const n = parseSafeInt(argv[1]);
     if (n === undefined) return ERR_NOT_INTEGER;
     if (n < 0 || n >= server.keyspace.dbs.length) return ERR_DB_INDEX;
     conn.db = n;
@@ -318,7 +317,7 @@ const clientCmd = container(
           } else if (opt === 'id' && i + 1 < argv.length) {
             ids = new Set();
             for (i++; i < argv.length; i++) {
-              const id = parseInt64(argv[i]);
+              const id = parseSafeInt(argv[i]);
               if (id === undefined || id <= 0) return new ErrorReply('ERR Invalid client ID');
               ids.add(id);
             }
@@ -378,7 +377,7 @@ const clientCmd = container(
           const opt = lower(argv[i]);
           const v = str(argv[i + 1]);
           if (opt === 'id') {
-            const n = parseInt64(argv[i + 1]);
+            const n = parseSafeInt(argv[i + 1]);
             if (n === undefined || n <= 0) return new ErrorReply('ERR client-id should be greater than 0');
             id = n;
           } else if (opt === 'addr') addr = v;

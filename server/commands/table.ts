@@ -87,7 +87,4 @@ export class CommandTable {
   }
 }
 
-/** Arity check as in Redis processCommand: positive = exact, negative = minimum. */
-export function arityOk(arity: number, argc: number): boolean {
-  return arity > 0 ? argc === arity : argc >= -arity;
-}
+export { arityOk } from './define';
