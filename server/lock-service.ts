@@ -49,6 +49,8 @@ export class LockService {
    * answering nil, and changes are announced.
    */
   wrap(argv: Buffer[], done: (reply: Reply, index: number) => void): (reply: Reply, index: number) => void {
+    // Every write passes here: rule out the common case without building a string.
+    if (argv[0].length !== 'lock.acquire'.length) return done;
     const op = argv[0].toString('latin1').toLowerCase();
     if (op !== 'lock.acquire' && op !== 'lock.release') return done;
     const name = keyString(argv[1]);
