@@ -27,6 +27,7 @@ export interface ServerConfig {
   'write-timeout-ms': number;
   'snapshot-entries': number;
   'log-tail': number;
+  'disk-reserve': number;
   'tls-port': number;
   'tls-cert-file': string;
   'tls-key-file': string;
@@ -96,6 +97,14 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'write-timeout-ms', kind: 'int', default: 5000, min: 1, mutable: true, help: 'how long a write waits for a leader before -CLUSTERDOWN' },
   { name: 'snapshot-entries', kind: 'int', default: 50000, min: 10, mutable: true, help: 'compact the log once this many entries are covered by the durable keyspace' },
   { name: 'log-tail', kind: 'int', default: 10000, min: 0, mutable: true, help: 'entries kept after compaction for followers that lag a little' },
+  {
+    name: 'disk-reserve',
+    kind: 'bytes',
+    default: 64 * 1024 * 1024,
+    min: 0,
+    mutable: false,
+    help: 'disk space kept allocated ahead of the data file, so a full disk refuses writes (-MISCONF) before the store runs out (0: off)',
+  },
   { name: 'maxmemory', kind: 'bytes', default: 0, min: 0, mutable: true, help: 'memory limit for the data set (0: none); the leader evicts or refuses writes beyond it' },
   {
     name: 'maxmemory-policy',

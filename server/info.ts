@@ -158,6 +158,9 @@ function raftSection(s: Server): Section {
     ['raft_read_mode_default', s.config['read-mode']],
     ['raft_lease_valid', st.role === 'leader' && st.leaseValidUntilTick > st.tick ? 1 : 0],
     ['raft_disk_error', c.diskError ? c.diskError.message.replace(/[\r\n]/g, ' ') : ''],
+    ['raft_disk_reserve_mode', stats.reserveMode],
+    ['raft_disk_reserve_bytes', Number.isFinite(stats.reserveHeadroomBytes) ? stats.reserveHeadroomBytes : 0],
+    ['raft_disk_reserve_refusals', stats.reserveRefusals],
     ['raft_voters', conf.voters.join(',')],
     ['raft_learners', conf.learners.join(',')],
   ];

@@ -131,7 +131,7 @@ export async function main(argv: string[]): Promise<Server | undefined> {
   const fsm = new StateMachine(keyspace, (n) => table.data(n), log);
   let cluster: RaftReplicator;
   try {
-    const storage = openLmdbStorage(config.dir, { sync: config.sync as SyncMode });
+    const storage = openLmdbStorage(config.dir, { sync: config.sync as SyncMode, reserveBytes: config['disk-reserve'] });
     cluster = new RaftReplicator({
       id: config['node-id'],
       log,

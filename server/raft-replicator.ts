@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { statfsSync } from 'node:fs';
 import { ErrorReply, RawReply, type Reply } from '../protocol/reply';
 import { encodeReply } from '../protocol/encoder';
 import { errClusterDown, errTryAgain } from '../protocol/errors';
@@ -56,9 +55,6 @@ const SNAPSHOT_CHUNK_BYTES = 256 * 1024;
  * with 4, load ~4.5, interleaved runs). Revisit on machines with spare cores.
  */
 const MAX_INFLIGHT_READIES = 1;
-
-/** After a failed durable write, retry only once this much space is free again. */
-const RETRY_FREE_BYTES = 8 * 1024 * 1024;
 
 /**
  * Test-only failpoint: RAFTCACHE_FAILPOINT=linearizable-reads-local makes
@@ -1074,22 +1070,10 @@ export class RaftReplicator implements Replicator {
         this.diskError = err as Error;
         this.failQueuedWrites();
         if (this.closed) throw err;
+        // The store refuses a commit before LMDB could meet ENOSPC (storage/disk-reserve.ts), so
+        // retrying is harmless; it succeeds once the disk has room for the reserve again.
         await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** Math.min(attempt, 5))));
-        // Retrying into a full disk makes lmdb-js fail commit after commit, and
-        // repeated ENOSPC failures have crashed its native code (heap
-        // corruption, seen by the fault suite). Wait for real free space first.
-        while (!this.closed && this.freeBytes() < RETRY_FREE_BYTES) await new Promise((r) => setTimeout(r, 200));
       }
-    }
-  }
-
-  /** Free bytes on the data directory's file system (Infinity if unknown). */
-  private freeBytes(): number {
-    try {
-      const st = statfsSync(this.storage.dir);
-      return st.bavail * st.bsize;
-    } catch {
-      return Infinity;
     }
   }
 

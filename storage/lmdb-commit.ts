@@ -1,5 +1,6 @@
 import type { RootDatabase } from 'lmdb';
-import { StorageClosedError, StorageError, classifyStorageError } from './lmdb-errors';
+import { txnGrowthEstimate, type DiskReserve } from './disk-reserve';
+import { StorageClosedError, StorageError, StorageFullError, classifyStorageError } from './lmdb-errors';
 
 /**
  * Group commit. Every write to the environment goes through one queue:
@@ -21,6 +22,8 @@ export interface TxnOp {
   write(): void;
   /** Number of LMDB operations, to bound main-thread work per transaction. */
   cost: number;
+  /** Bytes of keys and values put (for the disk reserve's estimate of file growth). */
+  bytes?: number;
   /** Called in submission order once the transaction is committed (and synced, per the sync mode). */
   committed?(): void;
 }
@@ -39,6 +42,8 @@ export interface CommitQueueOptions {
   dir: string;
   /** Called after a failed commit, before the rejections are delivered, so stores can reload from disk. */
   onFailure(error: StorageError): void;
+  /** Space allocated ahead of the file: a transaction commits only when it covers the transaction's growth. */
+  reserve?: DiskReserve;
 }
 
 /** How long to wait for lmdb-js's commitError promise, which carries the real errno. */
@@ -73,6 +78,8 @@ export class CommitQueue {
   private idleWaiters: Array<() => void> = [];
   /** Transactions committed by this queue (for tests and INFO). */
   transactions = 0;
+  /** Commits that LMDB itself failed (not counting those the disk reserve refused beforehand). */
+  failedCommits = 0;
   /** The last commit failure, cleared by the next successful commit. */
   lastError: StorageError | undefined;
 
@@ -133,6 +140,24 @@ export class CommitQueue {
     if (this.inFlight || this.queue.length === 0) return;
     const batch = this.takeBatch();
     this.inFlight = true;
+    const reserve = this.options.reserve;
+    const growth = growthOf(batch);
+    if (!reserve || reserve.covers(growth)) {
+      this.commit(batch);
+      return;
+    }
+    // Not enough space allocated ahead: get it first, or refuse before LMDB can meet ENOSPC.
+    reserve.ensure(growth).then(
+      (ok) => {
+        if (ok) return this.commit(batch);
+        const why = reserve.lastProblem || `less than ${growth} bytes free`;
+        void this.onFailed(batch, new StorageFullError('ENOSPC', `commit: no space left on device (${this.options.dir}): ${why}`));
+      },
+      (error: unknown) => void this.onFailed(batch, error),
+    );
+  }
+
+  private commit(batch: Pending[]): void {
     let commit: Promise<unknown>;
     try {
       const solo = batch[0].solo;
@@ -146,7 +171,10 @@ export class CommitQueue {
     }
     commit.then(
       () => this.onCommitted(batch),
-      (error: unknown) => this.onFailed(batch, error),
+      (error: unknown) => {
+        this.failedCommits++;
+        return this.onFailed(batch, error);
+      },
     );
   }
 
@@ -166,6 +194,8 @@ export class CommitQueue {
 
   private onCommitted(batch: Pending[]): void {
     this.inFlight = false;
+    this.options.reserve?.refresh();
+    this.options.reserve?.topUp();
     this.transactions++;
     this.lastError = undefined;
     for (const item of batch) item.op?.committed?.();
@@ -181,6 +211,7 @@ export class CommitQueue {
     this.queue = [];
     this.inFlight = false;
     this.lastError = failure;
+    this.options.reserve?.refresh();
     try {
       this.options.onFailure(failure);
     } catch (reloadError) {
@@ -200,4 +231,14 @@ export class CommitQueue {
       for (const wake of waiters) wake();
     }
   }
+}
+
+function growthOf(batch: Pending[]): number {
+  let ops = 0;
+  let bytes = 0;
+  for (const item of batch) {
+    ops += item.op?.cost ?? 1;
+    bytes += item.op?.bytes ?? 0;
+  }
+  return txnGrowthEstimate(ops, bytes);
 }

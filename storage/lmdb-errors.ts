@@ -61,7 +61,8 @@ function errnoOf(error: unknown): number | undefined {
   return undefined;
 }
 
-function freeBytes(dir: string): number | undefined {
+/** Free bytes of the file system holding dir, or undefined if it cannot be read. */
+export function freeBytes(dir: string): number | undefined {
   try {
     const stats = statfsSync(dir);
     return stats.bavail * stats.bsize;

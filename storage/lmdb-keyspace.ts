@@ -127,6 +127,7 @@ export class LmdbKeyspaceStore implements KeyspaceStore {
     const metaDb = this.meta;
     return {
       cost: encoded.length + 1,
+      bytes: encoded.reduce((sum, { key, value }) => sum + key.length + (value?.length ?? 0), metaValue.length),
       write: () => {
         for (const { key, value } of encoded) quiet(value === null ? db.remove(key) : db.put(key, value as Buffer));
         quiet(metaDb.put(META.keyspace, metaValue));

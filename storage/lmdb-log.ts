@@ -194,6 +194,7 @@ export class LmdbLogStore implements LogStore {
     const db = this.db;
     return {
       cost: entries.length + Math.max(0, previousLast - newLast),
+      bytes: encoded.reduce((sum, { key, value }) => sum + key.length + value.length, 0),
       write: () => {
         for (const { key, value } of encoded) quiet(db.put(key, value));
         // A shorter overwrite: entries beyond the new last index must go. Puts replace the rest.

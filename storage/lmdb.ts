@@ -2,6 +2,7 @@ import { accessSync, constants as fsConstants, existsSync, mkdirSync, statSync }
 import { join, resolve } from 'node:path';
 import { open, type RootDatabase } from 'lmdb';
 import type { Entry, HardState, SnapshotMeta } from '../server/raft/types';
+import { DEFAULT_RESERVE_BYTES, DiskReserve, type DiskReserveOptions, type ReserveMode } from './disk-reserve';
 import { CommitQueue, type TxnOp } from './lmdb-commit';
 import { FORMAT_VERSION, META, decodeJson, encodeJson, isValidRawRecord, type KeyspaceSlot } from './lmdb-codec';
 import { StorageCorruptionError, StorageError, StorageReadOnlyError, classifyStorageError, quiet } from './lmdb-errors';
@@ -39,6 +40,13 @@ export interface LmdbStorageOptions {
   maxTxnOps?: number;
   /** Log entries deleted per compaction transaction (default 4096). */
   compactChunk?: number;
+  /**
+   * Disk space kept allocated ahead of data.mdb (default 64 MiB; 0: none), so a
+   * full disk refuses writes cleanly instead of failing inside LMDB (disk-reserve.ts).
+   */
+  reserveBytes?: number;
+  /** Test hooks for the reserve (allocation and free-space probes). */
+  reserveHooks?: Pick<DiskReserveOptions, 'allocate' | 'freeBytes' | 'minStepBytes'>;
 }
 
 /** What writeBatch persists in one transaction (one fsync). */
@@ -65,6 +73,12 @@ export interface LmdbStats {
   leftoverLogEntries: number;
   /** Transactions committed since open. */
   transactions: number;
+  /** Commits LMDB itself failed (with the reserve working, a full disk causes none). */
+  failedCommits: number;
+  /** How space is kept for LMDB (disk-reserve.ts), how much is left, and how many commits it refused. */
+  reserveMode: ReserveMode;
+  reserveHeadroomBytes: number;
+  reserveRefusals: number;
   /** The last commit failure, until a commit succeeds again. */
   lastError: StorageError | undefined;
 }
@@ -91,6 +105,7 @@ function combine(ops: TxnOp[]): TxnOp {
   if (ops.length === 1) return ops[0];
   return {
     cost: ops.reduce((sum, op) => sum + op.cost, 0),
+    bytes: ops.reduce((sum, op) => sum + (op.bytes ?? 0), 0),
     write: () => {
       for (const op of ops) op.write();
     },
@@ -111,6 +126,7 @@ export class LmdbStorage {
   readonly stable: LmdbStableStore;
   readonly keyspace: LmdbKeyspaceStore;
   private readonly queue: CommitQueue;
+  private readonly reserve: DiskReserve;
   private staging = false;
   private closed = false;
   private readonly views = new Set<KeyspaceView>();
@@ -135,8 +151,13 @@ export class LmdbStorage {
     if (format !== undefined && format !== FORMAT_VERSION) {
       throw new StorageCorruptionError(`${dir}: storage format ${format}, this build reads ${FORMAT_VERSION}`);
     }
+    this.reserve = new DiskReserve(join(dir, 'data.mdb'), dir, {
+      ...options.reserveHooks,
+      targetBytes: readOnly ? 0 : (options.reserveBytes ?? DEFAULT_RESERVE_BYTES),
+    });
     this.queue = new CommitQueue(env, {
       dir,
+      reserve: this.reserve,
       maxTxnCost: this.maxTxnOps,
       onFailure: () => this.reload(),
     });
@@ -250,6 +271,7 @@ export class LmdbStorage {
         parts.push(
           this.queue.submit({
             cost: part.length,
+            bytes: part.reduce((sum, { key, value }) => sum + key.length + value.length, 0),
             write: () => {
               for (const { key, value } of part) quiet(db.put(key as Buffer, value as Buffer));
             },
@@ -313,6 +335,10 @@ export class LmdbStorage {
       leftoverLogEntries: this.log.leftoverEntries(),
       transactions: this.queue.transactions,
       lastError: this.queue.lastError,
+      failedCommits: this.queue.failedCommits,
+      reserveMode: this.reserve.mode,
+      reserveHeadroomBytes: this.reserve.headroom(),
+      reserveRefusals: this.reserve.refusals,
     };
   }
 

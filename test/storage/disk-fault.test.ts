@@ -143,6 +143,76 @@ describe('disk faults', function () {
     expect([...storage.keyspace.records()]).to.have.length(3);
   });
 
+  it('a disk filled by another writer while commits stream: LMDB never fails a commit (the reserve refuses first), writes resume, nothing acknowledged is lost', async function () {
+    this.timeout(60_000);
+    expect(run('mount', ['-o', 'remount,size=96m', mountPoint]), 'grow the tmpfs').to.equal(true);
+    try {
+      // A small reserve, so that a full disk soon exhausts it.
+      storage = openLmdbStorage(dataDir, { reserveBytes: 2 * 1024 * 1024 });
+      const s = storage;
+      let acked = 0;
+      let refused = 0;
+      const lmdbErrors: string[] = [];
+      let stop = false;
+      const writer = (async () => {
+        while (!stop) {
+          const from = s.log.lastIndex() + 1;
+          try {
+            await s.log.append(range(from, from + 15, 1, 1000));
+            acked = from + 15;
+            await new Promise((resolve) => setTimeout(resolve, 1));
+          } catch (error) {
+            expect(error).to.be.instanceOf(StorageFullError);
+            if (!/ahead of|bytes free/.test((error as Error).message)) lmdbErrors.push((error as Error).message);
+            refused++;
+            await new Promise((resolve) => setTimeout(resolve, 5));
+          }
+        }
+      })();
+      const fillerPath = join(mountPoint, 'filler');
+      for (let round = 0; round < 5; round++) {
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        // Fill in steps, yielding between them, so the fill races LMDB's write thread.
+        const fd = openSync(fillerPath, 'w');
+        const block = Buffer.alloc(256 * 1024, 7);
+        try {
+          for (;;) {
+            writeSync(fd, block);
+            await new Promise((resolve) => setImmediate(resolve));
+          }
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+        } finally {
+          closeSync(fd);
+        }
+        // Stay full until the writer has been refused (the reserve is used up).
+        const refusedBefore = refused;
+        for (let i = 0; i < 500 && refused === refusedBefore; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+        expect(refused, `round ${round}: a write is refused on the full disk`).to.be.greaterThan(refusedBefore);
+        const before = acked;
+        unlinkSync(fillerPath);
+        for (let i = 0; i < 200 && acked === before; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+        expect(acked, `writes resume after round ${round}: ${JSON.stringify({ ...s.stats(), lastError: String(s.stats().lastError), df: execFileSync('df', ['-k', mountPoint]).toString() })}`).to.be.greaterThan(before);
+      }
+      stop = true;
+      await writer;
+      const stats = s.stats();
+      expect(stats.failedCommits, `commits LMDB itself failed: ${String(lmdbErrors)}`).to.equal(0);
+      expect(stats.reserveRefusals).to.be.greaterThan(0);
+      await s.close();
+      storage = openLmdbStorage(dataDir);
+      expect(storage.log.lastIndex()).to.be.at.least(acked);
+      const tail = storage.log.entries(acked - 15, acked + 1, Infinity);
+      expect(tail.map((e) => e.index)).to.deep.equal(range(acked - 15, acked, 1).map((e) => e.index));
+      expect(Buffer.from(tail[15].data)).to.deep.equal(Buffer.alloc(1000, acked & 0xff));
+    } finally {
+      await storage?.close().catch(() => undefined);
+      storage = undefined;
+      run('sh', ['-c', `rm -rf '${mountPoint}'/*`]);
+      run('mount', ['-o', 'remount,size=4m', mountPoint]);
+    }
+  });
+
   it('a snapshot transfer that runs out of space leaves the old keyspace live', async () => {
     storage = openLmdbStorage(dataDir);
     await storage.keyspace.write([putChange('old', '1')], meta(5, 1));
