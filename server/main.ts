@@ -79,7 +79,12 @@ function processAlive(pid: number): boolean {
 }
 
 /** Refuses to share a data directory with a live process (two nodes on one log would diverge). */
-function lockDataDir(dir: string): () => void {
+/**
+ * Claims dir with a pid file. A read-only data directory cannot hold one, and
+ * needs none (no process can write it): the node then serves reads and
+ * answers writes -MISCONF.
+ */
+function lockDataDir(dir: string): { unlock: () => void; readOnly: boolean } {
   const file = path.join(dir, 'raftcache.pid');
   try {
     const pid = Number(readFileSync(file, 'utf8'));
@@ -89,8 +94,22 @@ function lockDataDir(dir: string): () => void {
   } catch (e) {
     if (e instanceof ConfigError) throw e;
   }
-  writeFileSync(file, String(process.pid));
-  return () => rmSync(file, { force: true });
+  try {
+    writeFileSync(file, String(process.pid));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') return { unlock: () => undefined, readOnly: true };
+    throw new ConfigError(`cannot write to data directory ${dir}: ${(e as Error).message}`);
+  }
+  return { unlock: () => rmSync(file, { force: true }), readOnly: false };
+}
+
+function makeDataDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new ConfigError(`cannot create data directory ${dir}: ${(e as Error).message}`);
+  }
 }
 
 /** Starts one node from command-line arguments; resolves once it listens. */
@@ -98,6 +117,7 @@ export async function main(argv: string[]): Promise<Server | undefined> {
   let config: ServerConfig;
   let plan: ClusterPlan;
   let unlock: () => void;
+  let readOnlyDir: boolean;
   try {
     const parsed = parseArgs(argv);
     if (parsed.help) {
@@ -106,8 +126,8 @@ export async function main(argv: string[]): Promise<Server | undefined> {
     }
     config = parsed.config;
     plan = planCluster(config);
-    mkdirSync(config.dir, { recursive: true });
-    unlock = lockDataDir(config.dir);
+    makeDataDir(config.dir);
+    ({ unlock, readOnly: readOnlyDir } = lockDataDir(config.dir));
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     process.stderr.write(`raftcache-server: ${e.message}\n`);
@@ -115,6 +135,7 @@ export async function main(argv: string[]): Promise<Server | undefined> {
     return undefined;
   }
   const log = createLogger({ node: config['node-id'], port: config.port }, config.loglevel);
+  if (readOnlyDir) log.warn({ dir: config.dir }, 'data directory is read-only: serving reads, answering writes -MISCONF');
 
   process.on('uncaughtException', (err) => {
     log.fatal({ err }, 'uncaught exception; exiting');

@@ -56,6 +56,9 @@ const SNAPSHOT_CHUNK_BYTES = 256 * 1024;
  */
 const MAX_INFLIGHT_READIES = 1;
 
+/** How long start() waits to apply the log it knows committed before the node serves anyway. */
+const STARTUP_CATCH_UP_MS = 10_000;
+
 /**
  * Test-only failpoint: RAFTCACHE_FAILPOINT=linearizable-reads-local makes
  * lease and linearizable reads skip their barrier (served from local state),
@@ -252,10 +255,32 @@ export class RaftReplicator implements Replicator {
     this.tickTimer = setInterval(() => this.onTick(), this.opts.tickMs);
     this.flushTimer = setInterval(() => this.maybeFlushKeyspace(), KEYSPACE_FLUSH_MS / 2);
     // A one-voter cluster elects itself at once instead of waiting a timeout.
-    if (this.conf.voters.length === 1 && this.conf.voters[0] === this.id) this.raft.campaign();
+    const soleVoter = this.conf.voters.length === 1 && this.conf.voters[0] === this.id;
+    if (soleVoter) this.raft.campaign();
     this.scheduleReady();
+    await this.catchUpLocally(soleVoter ? this.storage.log.lastIndex() : hs.commit);
     this.log.info({ id: this.id, applied: meta.index, voters: this.conf.voters, learners: this.conf.learners }, 'raft node started');
     if (FAILPOINT_LOCAL_READS) this.log.warn('FAILPOINT linearizable-reads-local: lease and linearizable reads are NOT linearizable (tests only)');
+  }
+
+  /**
+   * Like Redis loading its AOF before it serves: apply what this node knows
+   * to be committed before clients can read. A one-voter cluster commits its
+   * whole log as soon as it has re-elected itself, so it waits for all of it:
+   * every write it acknowledged before a restart is readable once it listens.
+   * A member of a larger cluster applies up to its stored commit index here
+   * and catches up on the rest from the leader (local reads may lag; lease
+   * and linearizable reads never do).
+   */
+  private async catchUpLocally(target: number): Promise<void> {
+    if (this.storage.readOnly || this.fsm.appliedIndex >= target) return;
+    let timer: NodeJS.Timeout | undefined;
+    const applied = await Promise.race([
+      new Promise<boolean>((resolve) => this.waitApplied(target, () => resolve(true))),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), STARTUP_CATCH_UP_MS))),
+    ]);
+    clearTimeout(timer);
+    if (!applied) this.log.warn({ target, applied: this.fsm.appliedIndex }, 'still applying the log after start; serving anyway');
   }
 
   /** Restores the in-memory keyspace and membership from the durable copy. */

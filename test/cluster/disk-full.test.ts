@@ -4,7 +4,7 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, unlinkSync, writeS
 import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
-import { startServer, type RunningServer } from '../support/proc';
+import { errorOf, startServer, type RunningServer } from '../support/proc';
 
 /**
  * A node whose disk fills up: writes are refused with -MISCONF (never
@@ -115,6 +115,48 @@ describe('a node on a full disk', function () {
     try {
       expect(await r2.get('before')).to.equal('full');
       expect(await r2.get('after')).to.equal('space');
+    } finally {
+      r2.disconnect();
+    }
+  });
+
+  it('a read-only data directory: the node starts, serves reads and answers writes -MISCONF', async () => {
+    const dir = path.join(mnt, 'ro-node');
+    await srv?.stop(); // nothing may hold a file open for writing, or the remount fails
+    srv = undefined;
+    // The first test's node still holds its data file and the space reserved ahead of it.
+    rmSync(path.join(mnt, 'node'), { recursive: true, force: true });
+    srv = await startServer([], { dir });
+    const w = new Redis({ port: srv.port });
+    try {
+      expect(await w.set('kept', 'before-ro')).to.equal('OK');
+    } finally {
+      w.disconnect();
+    }
+    await srv.stop();
+    srv = undefined;
+    expect(tryRun('mount', ['-o', 'remount,ro', mnt]), 'remount read-only').to.equal(true);
+    try {
+      srv = await startServer([], { dir });
+      const r = new Redis({ port: srv.port, maxRetriesPerRequest: 0 });
+      try {
+        expect(await r.get('kept')).to.equal('before-ro');
+        expect(await errorOf(r.set('new', 'x'))).to.match(/^MISCONF Errors writing to the data directory \(.*read-only/);
+        expect(await r.info('raft')).to.match(/raft_disk_error:\S/);
+      } finally {
+        r.disconnect();
+      }
+      await srv.stop();
+      srv = undefined;
+    } finally {
+      tryRun('mount', ['-o', 'remount,rw', mnt]);
+    }
+    // Writable again: writes are accepted.
+    srv = await startServer([], { dir });
+    const r2 = new Redis({ port: srv.port });
+    try {
+      expect(await r2.set('new', 'x')).to.equal('OK');
+      expect(await r2.get('kept')).to.equal('before-ro');
     } finally {
       r2.disconnect();
     }

@@ -53,7 +53,7 @@ export async function startServer(extraArgs: string[] = [], opts: { dir?: string
     });
     proc.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`server exited with ${code} before listening; stderr: ${stderr}`));
+      reject(new Error(`server exited with ${code} before listening; stderr: ${stderr}; last log lines: ${logs.slice(-3).join(" ")}`));
     });
   });
   let exited: Promise<number | null> = new Promise((resolve) => proc.once('exit', (code) => resolve(code)));
