@@ -195,6 +195,7 @@ export async function main(argv: string[]): Promise<Server | undefined> {
         process.exit(0);
       });
   };
+  server.onShutdown = () => stop('SHUTDOWN');
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
 

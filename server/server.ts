@@ -442,6 +442,8 @@ export class Server implements ConnectionHooks {
 
   /** Set by the cluster admin commands: runs a forwarded RAFT.* command on the leader. */
   forwardedAdmin: ((argv: Buffer[], done: (reply: Reply) => void) => void) | undefined;
+  /** SHUTDOWN: stop the process as SIGTERM does (set by main.ts; unset in embedded servers, where SHUTDOWN is refused). */
+  onShutdown: (() => void) | undefined;
 
   /** Counts error replies per command (failed_calls) on their way out. */
   private counted(name: string, reply: Reply): Reply {

@@ -557,6 +557,56 @@ function commandSubs(getTable: () => Iterable<CommandDef>, find: (n: string) => 
   ];
 }
 
+// ---------------------------------------------------------------- shutdown
+
+/**
+ * SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: stops this node the way
+ * SIGTERM does (clients dropped, the keyspace copy written, storage closed).
+ * Every acknowledged write is already durable, so SAVE/NOSAVE change nothing;
+ * NOW/FORCE are accepted (there is no replica lag to wait for: followers
+ * catch up from the log). The stop is immediate, so ABORT never finds one in
+ * progress. As in Redis, success has no reply: the connection just closes.
+ */
+const shutdown = cmd(
+  'shutdown',
+  -1,
+  ['admin', 'noscript', 'loading', 'stale', 'no_multi', 'allow_busy'],
+  ['@admin', '@slow', '@dangerous'],
+  {
+    summary: 'Synchronously saves the database(s) to disk and shuts down the Redis server.',
+    since: '1.0.0',
+    group: 'server',
+    complexity: 'O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)',
+    arguments: [
+      arg('save-selector', 'oneof', {
+        optional: true,
+        arguments: [arg('nosave', 'pure-token', { token: 'NOSAVE' }), arg('save', 'pure-token', { token: 'SAVE' })],
+      }),
+      arg('now', 'pure-token', { token: 'NOW', optional: true, since: '7.0.0' }),
+      arg('force', 'pure-token', { token: 'FORCE', optional: true, since: '7.0.0' }),
+      arg('abort', 'pure-token', { token: 'ABORT', optional: true, since: '7.0.0' }),
+    ],
+  },
+  ({ server }, argv) => {
+    let save = false;
+    let nosave = false;
+    let abort = false;
+    for (const a of argv.slice(1)) {
+      const opt = lower(a);
+      if (opt === 'save') save = true;
+      else if (opt === 'nosave') nosave = true;
+      else if (opt === 'abort') abort = true;
+      else if (opt !== 'now' && opt !== 'force') return ERR_SYNTAX;
+    }
+    if ((save && nosave) || (abort && argv.length > 2)) return ERR_SYNTAX;
+    if (abort) return new ErrorReply('ERR No shutdown in progress.');
+    if (!server.onShutdown) return new ErrorReply('ERR Errors trying to SHUTDOWN. Check logs.');
+    // Drops every client, this one included, before its reply could be written.
+    server.onShutdown();
+    return OK;
+  },
+);
+
 /** COMMAND with no subcommand lists everything, so it is a server command whose subcommands we route ourselves. */
 function commandCommand(getTable: () => Iterable<CommandDef>, find: (n: string) => CommandDef | undefined): ContainerCommand {
   const c = container(
@@ -571,5 +621,5 @@ function commandCommand(getTable: () => Iterable<CommandDef>, find: (n: string) 
 }
 
 export function serverCommands(getTable: () => Iterable<CommandDef>, find: (n: string) => CommandDef | undefined): CommandDef[] {
-  return [ping, echo, quit, auth, hello, reset, select, clientCmd, info, time, configCmd, commandCommand(getTable, find)];
+  return [ping, echo, quit, auth, hello, reset, select, clientCmd, info, time, configCmd, shutdown, commandCommand(getTable, find)];
 }
