@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import { RequestDecoder, type DecoderLimits } from '../protocol/decoder';
 import { ReplyWriter, type Protocol } from '../protocol/encoder';
 import { ErrorReply, type Reply } from '../protocol/reply';
+import type { WatchedKey } from './logop';
 
 /**
  * A reply position in a connection's output. Writes wait for their entry to
@@ -38,7 +39,7 @@ export class ClientConnection {
   /** A command was refused while queuing: EXEC answers EXECABORT. */
   multiFailed = false;
   /** Keys WATCHed, with the version each had when watched. */
-  watches: Array<{ db: number; key: Buffer; version: number }> = [];
+  watches: WatchedKey[] = [];
   /** Pub/sub subscriptions (latin1 keys), kept in sync by PubSub. */
   readonly channels = new Set<string>();
   readonly patterns = new Set<string>();

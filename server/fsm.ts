@@ -2,7 +2,7 @@ import { ErrorReply, NullArray, type Reply } from '../protocol/reply';
 import { errUnknownCommand } from '../protocol/errors';
 import { Keyspace, keyString } from './keyspace';
 import type { DataCommand, ExecContext } from './commands/types';
-import { OpKind, type LogOp } from './logop';
+import { OpKind, type LogOp, type WatchedKey } from './logop';
 import type { Logger } from './log';
 import { ReplyReader, serializeReply } from './reply-codec';
 
@@ -126,16 +126,28 @@ export class StateMachine {
     }
   }
 
+  /**
+   * Redis (since 6.0.9): a watched key that was modified, or that expired
+   * after WATCH, fails EXEC; a key that was already stale (expired, not yet
+   * deleted) when watched does not, even once it is deleted, unless it is
+   * written again. `now` is the entry's time, so every node decides alike.
+   */
+  private watchBroken(w: WatchedKey, now: number): boolean {
+    const db = this.keyspace.dbs[w.db];
+    if (db === undefined) return true;
+    const key = keyString(w.key);
+    const version = db.version(key);
+    if (w.expired) return version !== w.version && db.lookupRead(key, now) !== undefined;
+    return version !== w.version || db.isStale(key, now);
+  }
+
   private applyOp(index: number, op: LogOp): Reply {
     switch (op.kind) {
       case OpKind.Command:
         return this.execWrite(op.db, op.argv, op.ts, index);
       case OpKind.Multi: {
         // WATCH: abort (nil array) if a watched key changed since the client looked.
-        for (const w of op.watches) {
-          const db = this.keyspace.dbs[w.db];
-          if (db === undefined || db.version(keyString(w.key)) !== w.version) return NullArray.instance;
-        }
+        for (const w of op.watches) if (this.watchBroken(w, op.ts)) return NullArray.instance;
         return op.commands.map((argv) => this.execWrite(op.db, argv, op.ts, index));
       }
       case OpKind.Expire:

@@ -336,6 +336,12 @@ export class Database {
     return e.value;
   }
 
+  /** True if the key is still stored but past its deadline at `now` (a stale key awaiting deletion). */
+  isStale(key: string, now: number): boolean {
+    const e = this.entries.get(key);
+    return e !== undefined && isExpired(e, now);
+  }
+
   /** Deadline in ms, or NO_EXPIRE (also for absent keys). Does not check expiry. */
   getExpire(key: string): number {
     const e = this.entries.get(key);

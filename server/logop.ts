@@ -7,7 +7,9 @@
  *   u8 kind | f64 ts | u8 db | f64 clientId | f64 seq | f64 ackedBelow | body
  *   kind Command: u32 argc, then argc x (u32 len, bytes)
  *   kind Multi:   u32 count, then count x (u32 argc, argc x (u32 len, bytes)),
- *                 then u32 watches, watches x (u8 db, u32 len, key bytes, f64 version)
+ *                 then u32 watches, watches x (u8 db, u32 len, key bytes, f64 version),
+ *                 then watches x u8 flags (bit 0: the key was already past its
+ *                 deadline when watched; absent in entries of older builds: 0)
  *   kind Expire:  u32 len, key bytes
  * An empty entry (length 0) is the Raft leader's no-op and is never decoded.
  */
@@ -30,6 +32,8 @@ export interface WatchedKey {
   db: number;
   key: Buffer;
   version: number;
+  /** The key was already past its deadline (a stale key) when watched. */
+  expired?: boolean;
 }
 
 export interface OpHeader {
@@ -76,7 +80,7 @@ export function encodeOp(op: LogOp): Buffer {
       size += 4;
       for (const c of op.commands) size += argvSize(c);
       size += 4;
-      for (const w of op.watches) size += 1 + 4 + w.key.length + 8;
+      for (const w of op.watches) size += 1 + 4 + w.key.length + 8 + 1;
       break;
     case OpKind.Expire:
     case OpKind.Evict:
@@ -109,6 +113,7 @@ export function encodeOp(op: LogOp): Buffer {
         off += w.key.copy(buf, off);
         off = buf.writeDoubleLE(w.version, off);
       }
+      for (const w of op.watches) off = buf.writeUInt8(w.expired ? 1 : 0, off);
       break;
     case OpKind.Expire:
     case OpKind.Evict:
@@ -176,6 +181,7 @@ export function decodeOp(data: Uint8Array): LogOp {
         r.off += 8;
         watches.push({ db: wdb, key, version });
       }
+      if (r.off < buf.length) for (const w of watches) w.expired = (r.bytes(1)[0] & 1) === 1;
       return { kind, ts, db, clientId, seq, ackedBelow, commands, watches };
     }
     case OpKind.Expire:

@@ -14,10 +14,9 @@ import type { ServerConfig } from './config';
 import { StateMachine } from './fsm';
 import { Keyspace } from './keyspace';
 import type { Logger } from './log';
-import { OpKind } from './logop';
 import type { Replicator } from './replicator';
 import { misconf, type RaftReplicator, type ReadMode, type RequestId } from './raft-replicator';
-import { decodeOp, encodeOp } from './logop';
+import { decodeOp, encodeOp, OpKind, type WatchedKey } from './logop';
 
 /** argv[0] of a transaction a follower forwards (argv[1] is the encoded Multi op). */
 const MULTI_FORWARD = Buffer.from('\u0000raftcache.multi');
@@ -425,7 +424,7 @@ export class Server implements ConnectionHooks {
   private proposeTransaction(
     db: number,
     commands: Buffer[][],
-    watches: Array<{ db: number; key: Buffer; version: number }>,
+    watches: WatchedKey[],
     done: (reply: Reply, index: number) => void,
     id?: RequestId,
   ): void {

@@ -48,7 +48,11 @@ export function transactionCommands(): ServerCommand[] {
         // Versions as of this connection's earlier writes (they are applied first).
         return new AfterWrites(() => {
           const db = server.keyspace.dbs[dbIndex];
-          for (const key of keys) conn.watches.push({ db: dbIndex, key, version: db.version(keyString(key)) });
+          const now = Date.now(); // read time, as GET uses
+          for (const key of keys) {
+            const k = keyString(key);
+            conn.watches.push({ db: dbIndex, key, version: db.version(k), expired: db.isStale(k, now) });
+          }
           return OK;
         });
       },

@@ -56,6 +56,19 @@ describe('MULTI/EXEC/WATCH (ioredis, raw RESP, redis-py pipeline)', function () 
     }
   });
 
+  it('WATCH aborts EXEC when the watched key expires after WATCH (Redis >= 6.0.9)', async () => {
+    await r.set('ttl-w', '1', 'PX', 100);
+    await r.watch('ttl-w');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(await r.multi().set('ttl-other', 'x').exec()).to.equal(null);
+    expect(await r.exists('ttl-other')).to.equal(0);
+    // A key without a deadline, watched for the same time, does not abort.
+    await r.set('no-ttl-w', '1');
+    await r.watch('no-ttl-w');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(await r.multi().set('ttl-other', 'x').exec()).to.deep.equal([[null, 'OK']]);
+  });
+
   it('errors as Redis words them', async () => {
     const c = await RawClient.connect(srv.port);
     try {

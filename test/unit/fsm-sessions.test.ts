@@ -91,3 +91,52 @@ describe('state machine: exactly-once for retried requests', () => {
     for (const r of replies) expect(deserializeReply(serializeReply(r))).to.deep.equal(r);
   });
 });
+
+describe('state machine: WATCH and expiry (Redis >= 6.0.9)', () => {
+  const set = (ts: number, ...args: string[]): LogOp => ({ kind: OpKind.Command, ts, db: 0, clientId: 0, seq: 0, argv: ['SET', ...args].map((a) => Buffer.from(a)) });
+  const del = (ts: number, key: string): LogOp => ({ kind: OpKind.Command, ts, db: 0, clientId: 0, seq: 0, argv: [Buffer.from('DEL'), Buffer.from(key)] });
+  /** EXEC of one SET, watching k at `version`; through the log encoding, as on a follower. */
+  const exec = (ts: number, version: number, expired: boolean): LogOp =>
+    decodeOp(
+      encodeOp({
+        kind: OpKind.Multi,
+        ts,
+        db: 0,
+        clientId: 0,
+        seq: 0,
+        commands: [[Buffer.from('SET'), Buffer.from('other'), Buffer.from('x')]],
+        watches: [{ db: 0, key: Buffer.from('k'), version, expired }],
+      }),
+    );
+  const ran = (r: Reply): boolean => Array.isArray(r) && r.length === 1;
+
+  it('fails EXEC when a watched key expired after WATCH, even before it is deleted', () => {
+    const fsm = newFsm();
+    fsm.apply(1, set(1000, 'k', 'v', 'PXAT', '2000'));
+    // Watched while live (version 1); applied after the deadline: aborted.
+    expect(fsm.apply(2, exec(2500, 1, false))).to.equal(NullArray.instance);
+    // Applied before the deadline: runs.
+    const early = newFsm();
+    early.apply(1, set(1000, 'k', 'v', 'PXAT', '2000'));
+    expect(ran(early.apply(2, exec(1800, 1, false)))).to.equal(true);
+  });
+
+  it('does not fail EXEC for a key that was already stale when watched, even once deleted, unless written again', () => {
+    const fsm = newFsm();
+    fsm.apply(1, set(1000, 'k', 'v', 'PXAT', '2000'));
+    expect(ran(fsm.apply(2, exec(2500, 1, true)))).to.equal(true);
+    fsm.apply(3, del(2600, 'k')); // deleting the stale key
+    expect(ran(fsm.apply(4, exec(2700, 1, true)))).to.equal(true);
+    fsm.apply(5, set(2800, 'k', 'new'));
+    expect(fsm.apply(6, exec(2900, 1, true))).to.equal(NullArray.instance);
+  });
+
+  it('decodes transactions logged by older builds (no watch flags) as not stale', () => {
+    const encoded = encodeOp({ kind: OpKind.Multi, ts: 1, db: 0, clientId: 0, seq: 0, commands: [], watches: [{ db: 0, key: Buffer.from('k'), version: 3, expired: true }] });
+    const old = decodeOp(encoded.subarray(0, encoded.length - 1));
+    expect(old.kind === OpKind.Multi && old.watches[0].version).to.equal(3);
+    expect(old.kind === OpKind.Multi && old.watches[0].expired).to.not.equal(true);
+    const now = decodeOp(encoded);
+    expect(now.kind === OpKind.Multi && now.watches[0].expired).to.equal(true);
+  });
+});
