@@ -9,8 +9,9 @@ import { freeBytes } from './lmdb-errors';
  * Why: when a commit of lmdb-js (3.x) fails with ENOSPC inside its native
  * write thread, the environment can stay broken (every later commit fails,
  * even once space returns) and its error path has corrupted the heap and
- * aborted the process (seen by the fault suite's disk-full nemesis;
- * kriszyp/lmdb-js#40 is the upstream report). So we never let LMDB find out:
+ * aborted the process (seen by the fault suite's disk-full nemesis; in
+ * kriszyp/lmdb-js#40 the maintainer ties the native crashes he has seen to
+ * running out of disk space). So we never let LMDB find out:
  * blocks beyond the end of data.mdb are allocated in advance with
  * fallocate(FALLOC_FL_KEEP_SIZE), which changes neither the file's size nor
  * its contents and is therefore safe while LMDB writes. A commit goes ahead
