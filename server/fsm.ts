@@ -163,8 +163,9 @@ export class StateMachine {
   }
 
   /** Runs a read against the applied state at local time `now`. */
-  read(cmd: DataCommand, dbIndex: number, argv: Buffer[], now: number): Reply {
-    return this.run(cmd, this.context(dbIndex, now, 0), argv);
+  /** A client's read against the applied state; `lookups` counts its keyspace hits and misses. */
+  read(cmd: DataCommand, dbIndex: number, argv: Buffer[], now: number, lookups?: ExecContext['lookups']): Reply {
+    return this.run(cmd, this.context(dbIndex, now, 0, lookups), argv);
   }
 
   private execWrite(dbIndex: number, argv: Buffer[], now: number, index: number): Reply {
@@ -174,8 +175,8 @@ export class StateMachine {
     return this.run(cmd, this.context(dbIndex, now, index), argv);
   }
 
-  private context(dbIndex: number, now: number, index: number): ExecContext {
-    return { keyspace: this.keyspace, db: this.keyspace.dbs[dbIndex], dbIndex, now, index };
+  private context(dbIndex: number, now: number, index: number, lookups?: ExecContext['lookups']): ExecContext {
+    return { keyspace: this.keyspace, db: this.keyspace.dbs[dbIndex], dbIndex, now, index, lookups };
   }
 
   private run(cmd: DataCommand, ctx: ExecContext, argv: Buffer[]): Reply {

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { randomBytes } from 'node:crypto';
-import { ErrorReply, QUEUED, type Reply } from '../protocol/reply';
+import { ErrorReply, QUEUED, RawReply, type Reply } from '../protocol/reply';
 import { errArity, errUnknownCommand, errUnknownSubcommand, ERR_NOAUTH } from '../protocol/errors';
 import { ClientConnection, type ConnectionHooks } from './connection';
 import { AfterWrites, CommandTable, DeferredReply, Replies, arityOk, type LeafCommand } from './commands/table';
@@ -10,6 +10,7 @@ import { LockService } from './lock-service';
 import { Evictor } from './eviction';
 import { lockWaitMs } from './commands/locks';
 import type { DataCommand } from './commands/types';
+import { isToken } from './commands/util';
 import type { ServerConfig } from './config';
 import { StateMachine } from './fsm';
 import { Keyspace } from './keyspace';
@@ -31,6 +32,30 @@ export interface ServerDeps {
   replicator: Replicator;
   /** The Raft driver when the replicator is one (forwarding, read barriers, admin, INFO raft). */
   cluster?: RaftReplicator;
+}
+
+/** Writes that read their key first count a keyspace hit or miss, as in Redis (on the node the client asked). */
+function readsKey(cmd: DataCommand, argv: Buffer[]): boolean {
+  switch (cmd.name) {
+    case 'getdel':
+    case 'getex':
+    case 'getset':
+      return true;
+    case 'set':
+      for (let i = 3; i < argv.length; i++) if (isToken(argv[i], 'get')) return true;
+      return false;
+    default:
+      return false;
+  }
+}
+
+const RESP2_NULL = Buffer.from('$-1\r\n');
+const RESP3_NULL = Buffer.from('_\r\n');
+
+/** Null, also when it comes back from the leader already encoded. */
+function isNullReply(reply: Reply): boolean {
+  if (reply === null) return true;
+  return reply instanceof RawReply && (reply.bytes.equals(RESP2_NULL) || reply.bytes.equals(RESP3_NULL));
 }
 
 /** Redis 7's answer for a no-multi command (WATCH, SUBSCRIBE, ...) inside MULTI; EXEC then aborts. */
@@ -306,12 +331,7 @@ export class Server implements ConnectionHooks {
   }
 
   private readCommand(cmd: DataCommand, db: number, argv: Buffer[]): Reply {
-    const reply = this.fsm.read(cmd, db, argv, Date.now());
-    if (cmd.name === 'get') {
-      if (reply === null) this.stats.keyspaceMisses++;
-      else this.stats.keyspaceHits++;
-    }
-    return reply;
+    return this.fsm.read(cmd, db, argv, Date.now(), this.stats);
   }
 
   private proposeWrite(conn: ClientConnection, cmd: DataCommand, argv: Buffer[]): void {
@@ -321,7 +341,14 @@ export class Server implements ConnectionHooks {
       return;
     }
     const done = conn.pendingWrite();
-    const answer = (reply: Reply) => done(this.counted(cmd.name, reply));
+    const lookup = readsKey(cmd, argv);
+    const answer = (reply: Reply) => {
+      if (lookup && !(reply instanceof ErrorReply)) {
+        if (isNullReply(reply)) this.stats.keyspaceMisses++;
+        else this.stats.keyspaceHits++;
+      }
+      done(this.counted(cmd.name, reply));
+    };
     if (this.cluster?.shouldForward()) {
       // Followers hand writes to the leader, which rewrites times with its own clock.
       // A lock acquire with WAIT may legitimately wait that long on the leader.

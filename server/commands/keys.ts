@@ -1,7 +1,7 @@
 import { ErrorReply, OK, SimpleString, type Reply } from '../../protocol/reply';
 import { ERR_DB_INDEX, ERR_NOT_INTEGER, ERR_NO_SUCH_KEY, ERR_SYNTAX, WRONGTYPE, errInvalidExpire } from '../../protocol/errors';
 import { NO_EXPIRE, keyBuffer, keyString, stringValue, type Database, type Value } from '../keyspace';
-import type { ArgDoc, CommandDoc, DataCommand, ExecContext } from './types';
+import { lookupRead, type ArgDoc, type CommandDoc, type DataCommand, type ExecContext } from './types';
 import { arg, defineCommand, keyArg, oneOf, pureToken } from './define';
 import {
   ERR_EXPIRE_GT_LT,
@@ -144,7 +144,7 @@ const exists = defineCommand({
   ]),
   exec(ctx, argv) {
     let n = 0;
-    for (let i = 1; i < argv.length; i++) if (ctx.db.lookupRead(keyString(argv[i]), ctx.now) !== undefined) n++;
+    for (let i = 1; i < argv.length; i++) if (lookupRead(ctx, keyString(argv[i])) !== undefined) n++;
     return n;
   },
 });
@@ -163,7 +163,7 @@ const touch = defineCommand({
   ),
   exec(ctx, argv) {
     let n = 0;
-    for (let i = 1; i < argv.length; i++) if (ctx.db.lookupRead(keyString(argv[i]), ctx.now) !== undefined) n++;
+    for (let i = 1; i < argv.length; i++) if (lookupRead(ctx, keyString(argv[i])) !== undefined) n++;
     return n;
   },
 });
@@ -176,7 +176,7 @@ const type = defineCommand({
   acl: [...KEYSPACE_READ, '@fast'],
   doc: genericDoc('Determines the type of value stored at a key.', '1.0.0', 'O(1)', [keyArg()]),
   exec(ctx, argv) {
-    const v = ctx.db.lookupRead(keyString(argv[1]), ctx.now);
+    const v = lookupRead(ctx, keyString(argv[1]));
     return new SimpleString(v === undefined ? 'none' : v.type);
   },
 });
@@ -308,7 +308,7 @@ function ttlCommand(name: string, ms: boolean, absolute: boolean, summary: strin
     doc: genericDoc(summary, since, 'O(1)', [keyArg()]),
     exec(ctx, argv) {
       const key = keyString(argv[1]);
-      if (ctx.db.lookupRead(key, ctx.now) === undefined) return -2;
+      if (lookupRead(ctx, key) === undefined) return -2;
       const at = ctx.db.getExpire(key);
       if (at === NO_EXPIRE) return -1;
       let ttl = absolute ? at : at - ctx.now;

@@ -10,7 +10,7 @@ import {
   errArity,
 } from '../../protocol/errors';
 import { keyString, stringValue, type Database, type StringValue } from '../keyspace';
-import type { DataCommand, ExecContext } from './types';
+import { lookupRead, type DataCommand, type ExecContext } from './types';
 import { arg, block, defineCommand, keyArg, oneOf, pureToken } from './define';
 import { ERR_DECR_OVERFLOW } from './errors';
 import {
@@ -36,7 +36,7 @@ function copyBytes(b: Buffer): Buffer {
 
 /** The string at key for a read: Buffer, null when absent, or WRONGTYPE. */
 function readString(ctx: ExecContext, key: Buffer): Buffer | null | ErrorReply {
-  const v = ctx.db.lookupRead(keyString(key), ctx.now);
+  const v = lookupRead(ctx, keyString(key));
   if (v === undefined) return null;
   if (v.type !== 'string') return WRONGTYPE;
   return v.value;
@@ -353,7 +353,7 @@ const mget = defineCommand({
   exec(ctx, argv) {
     const out: Reply[] = new Array<Reply>(argv.length - 1);
     for (let i = 1; i < argv.length; i++) {
-      const v = ctx.db.lookupRead(keyString(argv[i]), ctx.now);
+      const v = lookupRead(ctx, keyString(argv[i]));
       out[i - 1] = v !== undefined && v.type === 'string' ? v.value : null;
     }
     return out;

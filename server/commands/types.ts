@@ -1,5 +1,5 @@
 import type { ErrorReply, Reply } from '../../protocol/reply';
-import type { Database, Keyspace } from '../keyspace';
+import type { Database, Keyspace, Value } from '../keyspace';
 
 /** Flags as Redis prints them in COMMAND INFO (src/commands/*.json "command_flags", lower-cased). */
 export type CommandFlag =
@@ -53,6 +53,18 @@ export interface ExecContext {
   dbIndex: number;
   now: number;
   index: number;
+  /** Counters for a client's read (INFO keyspace_hits/misses); absent at apply time, which runs on every node. */
+  lookups?: { keyspaceHits: number; keyspaceMisses: number };
+}
+
+/** A read command's key lookup, counted as a keyspace hit or miss (Redis's lookupKeyRead). */
+export function lookupRead(ctx: ExecContext, key: string): Value | undefined {
+  const v = ctx.db.lookupRead(key, ctx.now);
+  if (ctx.lookups) {
+    if (v === undefined) ctx.lookups.keyspaceMisses++;
+    else ctx.lookups.keyspaceHits++;
+  }
+  return v;
 }
 
 /** A command that reads or writes the keyspace. */
