@@ -14,7 +14,7 @@ import { ErrorReply, type Reply } from '../../protocol/reply';
 import type { ExecContext } from '../commands/types';
 import { callFromScript } from './call';
 import { errorLine, pushErrorTable, pushNumber, pushReply, stringField, toReply, type ScriptResp } from './convert';
-import { lauxlib, ls, lua, luaBytes, lualib, type LuaJsFunction, type LuaState } from './fengari';
+import { lauxlib, ls, lua, luaBytes, lualib, withMemoryMeter, type LuaJsFunction, type LuaState } from './fengari';
 import { openCjson, openBit } from './libs';
 import { ScriptRandom } from './random';
 import { parseShebang } from './shebang';
@@ -25,6 +25,12 @@ import { parseShebang } from './shebang';
  * in about a second; lock scripts use a few dozen.
  */
 export const DEFAULT_INSTRUCTION_BUDGET = 30_000_000;
+/**
+ * Bytes of strings and table entries a script may create (see fengari.ts's
+ * meter): deterministic, so every node stops the same script at the same
+ * point. Scripts that move values of tens of megabytes fit.
+ */
+export const DEFAULT_MEMORY_BUDGET = 128 * 1024 * 1024;
 /** Instructions between budget checks (the hook's count). */
 const HOOK_STEP = 10_000;
 
@@ -38,6 +44,8 @@ export interface ScriptRun {
   readOnly: boolean;
   /** Instruction budget; DEFAULT_INSTRUCTION_BUDGET unless a test asks for less. */
   budget?: number;
+  /** Memory budget in bytes; DEFAULT_MEMORY_BUDGET unless a test asks for less. */
+  memoryBudget?: number;
   /** Called once the script has compiled, before it runs (EVAL caches it then). */
   compiled?: () => void;
 }
@@ -45,6 +53,10 @@ export interface ScriptRun {
 /** The SHA1 hex digest Redis names a script by. */
 export function scriptSha(body: Buffer): string {
   return createHash('sha1').update(body).digest('hex');
+}
+
+export function errMemoryBudget(limit: number): ErrorReply {
+  return new ErrorReply(`ERR Script killed: exceeded the memory budget of ${limit} bytes`);
 }
 
 export function errBudget(budget: number): ErrorReply {
@@ -75,6 +87,12 @@ function load(L: LuaState, code: Buffer): ErrorReply | null {
 
 /** Runs the script and returns its reply (errors included, never throws for script faults). */
 export function runScript(run: ScriptRun): Reply {
+  const limit = run.memoryBudget ?? DEFAULT_MEMORY_BUDGET;
+  const { result, tripped } = withMemoryMeter(limit, (memoryTripped) => runMetered(run, memoryTripped));
+  return tripped || result === undefined ? errMemoryBudget(limit) : result;
+}
+
+function runMetered(run: ScriptRun, memoryTripped: () => boolean): Reply {
   const shebang = parseShebang(run.body);
   if (shebang instanceof ErrorReply) return shebang;
   const budget = run.budget ?? DEFAULT_INSTRUCTION_BUDGET;
@@ -100,7 +118,8 @@ export function runScript(run: ScriptRun): Reply {
         lua.lua_error(H);
       }
       executed += HOOK_STEP;
-      if (executed >= budget) {
+      // Past the memory budget (a pcall may have caught the meter's error): stop like the budget does.
+      if (executed >= budget || memoryTripped()) {
         // Keep raising at every instruction so that pcall cannot swallow it.
         state.killed = true;
         lua.lua_sethook(H, hook, lua.LUA_MASKCOUNT, 1);

@@ -83,6 +83,128 @@ interface Fengari {
 }
 
 /**
+ * Memory a running script may claim, counted deterministically (the same on
+ * every node, as scripts run at apply time everywhere): every byte of every
+ * Lua string created, every byte added to a string buffer (string.rep,
+ * gsub, format, table.concat, ...; charged before the buffer grows), and
+ * TABLE_ENTRY_BYTES per new table entry. Past the limit the script is
+ * stopped with a JS exception, which Lua's pcall cannot catch. Without it a
+ * few instructions (`string.rep('x', 1e9)`, a loop of `s = s .. s`) could
+ * take gigabytes and seconds on every node at once, or crash them all on
+ * the same log entry, again at each restart.
+ */
+export class ScriptMemoryError extends Error {
+  constructor(readonly limit: number) {
+    super(`exceeded the memory budget of ${limit} bytes`);
+  }
+}
+
+/** What a new table entry is charged: about what fengari's Map entry and two TValues take. */
+export const TABLE_ENTRY_BYTES = 100;
+
+interface Meter {
+  used: number;
+  limit: number;
+  /** Set once the limit is passed; from then on every charge throws again. */
+  tripped: boolean;
+}
+
+let meter: Meter | undefined;
+
+function charge(bytes: number): void {
+  const m = meter;
+  if (m === undefined) return;
+  m.used += bytes;
+  if (m.used > m.limit || m.tripped) {
+    m.tripped = true;
+    throw new ScriptMemoryError(m.limit);
+  }
+}
+
+/**
+ * Runs fn with a fresh memory meter of `limit` bytes (scripts run one at a
+ * time, synchronously). fengari turns JS exceptions into Lua errors that
+ * pcall could catch, so fn gets `tripped` to poll (the engine's instruction
+ * hook does, and then stops the script), and the caller learns whether the
+ * limit was passed at any point, whatever the script did afterwards.
+ */
+export function withMemoryMeter<T>(limit: number, fn: (tripped: () => boolean) => T): { result: T | undefined; tripped: boolean } {
+  const outer = meter;
+  const m: Meter = { used: 0, limit, tripped: false };
+  meter = m;
+  try {
+    return { result: fn(() => m.tripped), tripped: m.tripped };
+  } catch (err) {
+    if (err instanceof ScriptMemoryError) return { result: undefined, tripped: true };
+    throw err;
+  } finally {
+    meter = outer;
+  }
+}
+
+/** Replaces exports[name] with a wrapper that first charges measure(args[index]). */
+function meterExport(exports: Record<string, unknown>, name: string, index: number, measure: (arg: unknown) => number): void {
+  const original = exports[name];
+  if (typeof original !== 'function') throw new Error(`fengari: ${name} not found (fengari version changed?)`);
+  const fn = original as (...args: unknown[]) => unknown;
+  // A function, not an arrow: fengari calls some of these with `new` (ltm.js: `new luaS_new(...)`).
+  exports[name] = function (this: unknown, ...args: unknown[]): unknown {
+    charge(measure(args[index]));
+    return fn.apply(this, args);
+  };
+}
+
+const lengthOf = (v: unknown): number => (v as { length: number }).length;
+const numberOf = (v: unknown): number => v as number;
+
+interface LuaBufferLike {
+  n: number;
+}
+
+/**
+ * fengari's modules take each other's functions by destructuring at load
+ * time, so the meter is installed on lstring.js and lauxlib.js before any
+ * module that uses them is loaded (tables are reached through the module
+ * object and can be wrapped at any time).
+ */
+function installMeter(): void {
+  if (Object.keys(require.cache).some((path) => /[\\/]fengari[\\/]src[\\/]lapi\.js$/.test(path))) {
+    throw new Error('fengari was loaded before its memory meter could be installed');
+  }
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const lstring = require('fengari/src/lstring.js') as Record<string, unknown>;
+  for (const name of ['luaS_bless', 'luaS_new', 'luaS_newliteral']) meterExport(lstring, name, 1, lengthOf);
+  const lauxlib = require('fengari/src/lauxlib.js') as Record<string, unknown>;
+  meterExport(lauxlib, 'luaL_buffinitsize', 2, numberOf);
+  meterExport(lauxlib, 'luaL_prepbuffsize', 1, numberOf);
+  meterExport(lauxlib, 'luaL_addlstring', 2, numberOf);
+  meterExport(lauxlib, 'luaL_addstring', 1, lengthOf);
+  meterExport(lauxlib, 'luaL_addchar', 0, () => 1);
+  // luaL_addvalue copies a string already on the stack: charge what it added.
+  const addvalue = lauxlib.luaL_addvalue as (B: LuaBufferLike) => void;
+  lauxlib.luaL_addvalue = (B: LuaBufferLike) => {
+    const before = B.n;
+    addvalue(B);
+    charge(B.n - before);
+  };
+  const ltable = require('fengari/src/ltable.js') as Record<string, unknown>;
+  interface TableLike {
+    strong: Map<unknown, unknown>;
+  }
+  for (const name of ['luaH_setint', 'luaH_setfrom']) {
+    const set = ltable[name] as (...args: unknown[]) => void;
+    const tableArg = name === 'luaH_setint' ? 0 : 1;
+    ltable[name] = (...args: unknown[]) => {
+      const t = args[tableArg] as TableLike;
+      const size = t.strong.size;
+      set(...args);
+      if (t.strong.size > size) charge(TABLE_ENTRY_BYTES);
+    };
+  }
+  /* eslint-enable @typescript-eslint/no-require-imports */
+}
+
+/**
  * Loads fengari with LUA_COMPAT_FLOATSTRING (read from FENGARICONF once, at
  * load): integral floats print as "5", not "5.0", as in the Lua 5.1 that
  * Redis embeds, so `'n' .. 10/2` gives what scripts written for Redis expect.
@@ -92,6 +214,7 @@ function loadFengari(): Fengari {
   const conf = previous ? (JSON.parse(previous) as Record<string, unknown>) : {};
   process.env.FENGARICONF = JSON.stringify({ ...conf, LUA_COMPAT_FLOATSTRING: true });
   try {
+    installMeter();
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require('fengari') as Fengari;
   } finally {

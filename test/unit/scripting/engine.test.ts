@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { BoolReply, DoubleReply, MapReply, SetReply, type Reply } from '../../../protocol/reply';
 import { Keyspace } from '../../../server/keyspace';
 import type { ExecContext } from '../../../server/commands/types';
-import { errBudget, runScript, scriptSha } from '../../../server/scripting/engine';
+import { DEFAULT_MEMORY_BUDGET, errBudget, errMemoryBudget, runScript, scriptSha } from '../../../server/scripting/engine';
 import { plain } from '../commands/helpers';
 
 const NOW = 1_700_000_000_123;
@@ -14,14 +14,14 @@ function context(ks: Keyspace, index: number, now = NOW): ExecContext {
 /** Runs a script as a write at log index `index`; returns the reply in plain form. */
 function lua(
   body: string,
-  opts: { keys?: string[]; args?: string[]; ks?: Keyspace; index?: number; readOnly?: boolean; budget?: number; now?: number } = {},
+  opts: { keys?: string[]; args?: string[]; ks?: Keyspace; index?: number; readOnly?: boolean; budget?: number; memoryBudget?: number; now?: number } = {},
 ): unknown {
   return plain(rawLua(body, opts));
 }
 
 function rawLua(
   body: string,
-  opts: { keys?: string[]; args?: string[]; ks?: Keyspace; index?: number; readOnly?: boolean; budget?: number; now?: number } = {},
+  opts: { keys?: string[]; args?: string[]; ks?: Keyspace; index?: number; readOnly?: boolean; budget?: number; memoryBudget?: number; now?: number } = {},
 ): Reply {
   const ks = opts.ks ?? new Keyspace();
   const b = Buffer.from(body);
@@ -33,6 +33,7 @@ function rawLua(
     args: (opts.args ?? []).map((a) => Buffer.from(a)),
     readOnly: opts.readOnly ?? false,
     budget: opts.budget,
+    memoryBudget: opts.memoryBudget,
   });
 }
 
@@ -297,6 +298,47 @@ describe('scripting engine', () => {
       const start = Date.now();
       expect(plain(rawLua('local i = 0 while true do i = i + 1 end'))).to.have.property('err').that.match(/^ERR Script killed/);
       expect(Date.now() - start).to.be.below(8_000);
+    });
+  });
+
+  describe('memory budget (deterministic, so every node stops a script at the same point)', () => {
+    const MB = 1024 * 1024;
+    const killed = (limit: number) => plain(errMemoryBudget(limit));
+
+    it('refuses a huge string.rep before allocating it', () => {
+      expect(plain(rawLua("return string.rep('x', 1e9)"))).to.deep.equal(killed(DEFAULT_MEMORY_BUDGET));
+    });
+
+    it('stops a doubling concatenation (one instruction per doubling) and table growth', () => {
+      expect(plain(rawLua("local s = 'x' while true do s = s .. s end", { memoryBudget: MB }))).to.deep.equal(killed(MB));
+      expect(plain(rawLua('local t = {} for i = 1, 1e7 do t[i] = i end', { memoryBudget: MB }))).to.deep.equal(killed(MB));
+      expect(plain(rawLua("local t = {} for i = 1, 1e7 do t['k' .. i] = true end", { memoryBudget: MB }))).to.deep.equal(killed(MB));
+    });
+
+    it('counts what string buffers build (gsub, table.concat, format)', () => {
+      const gsub = "local s = string.rep('a', 1000) return #string.gsub(s, 'a', string.rep('b', 1000))";
+      expect(lua(gsub)).to.equal(1_000_000);
+      expect(plain(rawLua(gsub, { memoryBudget: 512 * 1024 }))).to.deep.equal(killed(512 * 1024));
+      const concat = "local t = {} for i = 1, 100 do t[i] = string.rep('c', 10000) end return #table.concat(t)";
+      expect(lua(concat)).to.equal(1_000_000);
+      expect(plain(rawLua(concat, { memoryBudget: 1_500_000 }))).to.deep.equal(killed(1_500_000));
+    });
+
+    it('pcall cannot swallow it; writes made before the stop stay, the same on every node', () => {
+      expect(plain(rawLua("pcall(string.rep, 'x', 1e9) return 'survived'"))).to.deep.equal(killed(DEFAULT_MEMORY_BUDGET));
+      const body = "redis.call('set', 'before', '1') local s = string.rep('x', 200000000) redis.call('set', 'after', '1')";
+      for (let node = 0; node < 2; node++) {
+        const ks = new Keyspace();
+        expect(plain(rawLua(body, { ks }))).to.deep.equal(killed(DEFAULT_MEMORY_BUDGET));
+        expect(ks.dbs[0].lookupRead('before', NOW)).to.not.equal(undefined);
+        expect(ks.dbs[0].lookupRead('after', NOW)).to.equal(undefined);
+      }
+    });
+
+    it('leaves room for scripts that move values of tens of megabytes', () => {
+      const ks = new Keyspace();
+      const big = 'v'.repeat(20 * MB);
+      expect(lua("redis.call('set', KEYS[1], ARGV[1]) local v = redis.call('get', KEYS[1]) return #(v .. '!')", { ks, keys: ['big'], args: [big] })).to.equal(20 * MB + 1);
     });
   });
 });
