@@ -26,6 +26,9 @@ import { freeBytes } from './lmdb-errors';
  * missing or the file system cannot preallocate, the reserve degrades to
  * checking free space before each commit (`free-space` mode), which narrows
  * but does not close the window in which another process fills the disk.
+ * Copy-on-write file systems (btrfs, ZFS) accept the preallocation but may
+ * still fail a later write for lack of space; there the reserve only narrows
+ * the window too.
  */
 export type ReserveMode = 'fallocate' | 'free-space' | 'off';
 
