@@ -114,16 +114,21 @@ describe('Lua scripting through ioredis', function () {
 describe('the script cache survives a restart', function () {
   this.timeout(60_000);
   let dir: string;
+  // Held here, not in the test, so that a failing assertion cannot leave a server running.
+  let srv: RunningServer | undefined;
+  let r: Redis | undefined;
   before(() => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'raftcache-scripts-'));
   });
-  after(() => {
+  after(async () => {
+    r?.disconnect();
+    await srv?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('EVALSHA works after stopping and starting on the same --dir', async () => {
-    let srv = await startServer([], { dir });
-    let r = new Redis({ port: srv.port });
+    srv = await startServer([], { dir });
+    r = new Redis({ port: srv.port });
     const loaded = (await r.script('LOAD', "return 'survived'")) as string;
     await r.eval("return 'by eval'", 0);
     const evalSha = createHash('sha1').update("return 'by eval'").digest('hex');
@@ -149,6 +154,7 @@ describe('the script cache survives a restart', function () {
     } finally {
       r.disconnect();
       await srv.stop();
+      srv = undefined;
     }
   });
 });

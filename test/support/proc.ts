@@ -4,6 +4,25 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 
+interface Started {
+  proc: ChildProcess;
+  /** The data directory, when startServer made it. */
+  dir: string | undefined;
+}
+
+/**
+ * Servers started and not yet stopped. A test that fails half-way may never
+ * call stop(); when the test run exits, whatever is left is killed and its
+ * directory removed, so no server outlives the run.
+ */
+const live = new Set<Started>();
+process.once('exit', () => {
+  for (const { proc, dir } of live) {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 /** Repository root, whether tests run from source (tsx) or from dist/. */
 export const ROOT = __filename.endsWith('.ts') ? path.resolve(__dirname, '..', '..') : path.resolve(__dirname, '..', '..', '..');
 
@@ -33,6 +52,8 @@ export async function startServer(extraArgs: string[] = [], opts: { dir?: string
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, RAFTCACHE_LOG_LEVEL: process.env.RAFTCACHE_LOG_LEVEL ?? 'info' },
   });
+  const started: Started = { proc, dir: ownsDir ? dir : undefined };
+  live.add(started);
   const logs: string[] = [];
   let stderr = '';
   proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -69,6 +90,7 @@ export async function startServer(extraArgs: string[] = [], opts: { dir?: string
       clearTimeout(timer);
       exited = Promise.resolve(code);
       if (ownsDir) rmSync(dir, { recursive: true, force: true });
+      live.delete(started);
       return code;
     },
   };
