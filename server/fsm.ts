@@ -1,4 +1,4 @@
-import { ErrorReply, NullArray, type Reply } from '../protocol/reply';
+import { ErrorReply, NullArray, PONG, type Reply } from '../protocol/reply';
 import { errUnknownCommand } from '../protocol/errors';
 import { Keyspace, keyString } from './keyspace';
 import type { DataCommand, ExecContext } from './commands/types';
@@ -25,6 +25,25 @@ export type DataCommandLookup = (name: string) => DataCommand | undefined;
  * current state and the entry: "now" is the entry's cluster time, never the
  * local clock, so every node that applies the same log holds the same data.
  */
+/**
+ * PING, ECHO and TIME inside MULTI: Redis queues them like any command. They
+ * touch no state, so the transaction's log entry carries them and every node
+ * answers them at apply (TIME from the entry's cluster time).
+ */
+export const TRANSACTION_PURE = new Set(['ping', 'echo', 'time']);
+
+function transactionPure(argv: Buffer[], ts: number): Reply | undefined {
+  const name = argv[0].toString('latin1').toLowerCase();
+  if (!TRANSACTION_PURE.has(name)) return undefined;
+  if (name === 'ping') {
+    if (argv.length > 2) return new ErrorReply("ERR wrong number of arguments for 'ping' command");
+    return argv.length === 2 ? argv[1] : PONG;
+  }
+  if (name === 'echo') return argv[1];
+  const ms = Math.floor(ts);
+  return [String(Math.floor(ms / 1000)), String((ms % 1000) * 1000)];
+}
+
 export class StateMachine {
   appliedIndex = 0;
   /** Highest cluster time applied; a new leader never stamps entries below it. */
@@ -148,7 +167,7 @@ export class StateMachine {
       case OpKind.Multi: {
         // WATCH: abort (nil array) if a watched key changed since the client looked.
         for (const w of op.watches) if (this.watchBroken(w, op.ts)) return NullArray.instance;
-        return op.commands.map((argv) => this.execWrite(op.db, argv, op.ts, index));
+        return op.commands.map((argv) => transactionPure(argv, op.ts) ?? this.execWrite(op.db, argv, op.ts, index));
       }
       case OpKind.Expire:
         return this.keyspace.dbs[op.db].deleteIfExpired(keyString(op.key), op.ts, index) ? 1 : 0;

@@ -12,7 +12,7 @@ import { lockWaitMs } from './commands/locks';
 import type { DataCommand } from './commands/types';
 import { isToken } from './commands/util';
 import type { ServerConfig } from './config';
-import { StateMachine } from './fsm';
+import { StateMachine, TRANSACTION_PURE } from './fsm';
 import { Keyspace } from './keyspace';
 import type { Logger } from './log';
 import type { Replicator } from './replicator';
@@ -272,8 +272,8 @@ export class Server implements ConnectionHooks {
       return;
     }
     if (conn.multi !== null && !TRANSACTION_CONTROL.has(cmd.name)) {
-      if (cmd.kind !== 'data') {
-        // Only keyspace commands can go into the transaction's log entry.
+      if (cmd.kind !== 'data' && !TRANSACTION_PURE.has(cmd.name)) {
+        // Only keyspace commands (and PING/ECHO/TIME, answered at apply) can go into the transaction's log entry.
         conn.multiFailed = true;
         this.reject(conn, ERR_NOT_IN_MULTI);
         return;

@@ -17,9 +17,11 @@ describe('cluster: transactions', function () {
     const leader = await c.leader();
     const f = [1, 2, 3].find((id) => id !== leader)!;
     const r = c.client(f);
-    expect(await r.multi().set('tx', '1').incr('tx').exec()).to.deep.equal([
+    expect(await r.multi().set('tx', '1').incr('tx').ping().echo('e').exec()).to.deep.equal([
       [null, 'OK'],
       [null, 2],
+      [null, 'PONG'],
+      [null, 'e'],
     ]);
     for (const id of [1, 2, 3]) await waitFor(async () => (await c.client(id).get('tx')) === '2', 5000, `node ${id}`);
     await r.watch('tx');

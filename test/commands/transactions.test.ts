@@ -69,6 +69,20 @@ describe('MULTI/EXEC/WATCH (ioredis, raw RESP, redis-py pipeline)', function () 
     expect(await r.multi().set('ttl-other', 'x').exec()).to.deep.equal([[null, 'OK']]);
   });
 
+  it('PING, ECHO and TIME are queued inside MULTI as in Redis', async () => {
+    const before = Math.floor(Date.now() / 1000);
+    const out = (await r.multi().set('tx-p', '1').ping().echo('hi').call('time').call('ping', 'a', 'b').get('tx-p').exec()) as Array<[Error | null, unknown]>;
+    expect(out.slice(0, 3)).to.deep.equal([[null, 'OK'], [null, 'PONG'], [null, 'hi']]);
+    const [sec, usec] = out[3][1] as [string, string];
+    expect(Number(sec)).to.be.within(before - 1, before + 5);
+    expect(Number(usec)).to.be.within(0, 999999);
+    expect(String(out[4][0])).to.match(/wrong number of arguments for 'ping'/);
+    expect(out[5]).to.deep.equal([null, '1']);
+    // Other server commands are still refused inside MULTI.
+    const tx = await r.multi().set('tx-p', '2').call('client', 'id').exec().catch((e: Error) => e);
+    expect(String(tx)).to.match(/EXECABORT/);
+  });
+
   it('errors as Redis words them', async () => {
     const c = await RawClient.connect(srv.port);
     try {
