@@ -114,6 +114,16 @@ export class DiskReserve {
     return false;
   }
 
+  /** Resolves once no allocation is running (close waits for it: fallocate must not outlive the store). */
+  async idle(): Promise<void> {
+    while (this.extending) await this.extending.catch(() => undefined);
+  }
+
+  /** No more top-ups (the store is closing). */
+  stop(): void {
+    this.mode = 'off';
+  }
+
   /** After a commit: start extending in the background when less than half the target is left. */
   topUp(): void {
     if (this.mode !== 'fallocate' || this.headroom() >= this.options.targetBytes / 2) return;

@@ -93,6 +93,22 @@ describe('DiskReserve: space allocated ahead of data.mdb', () => {
     expect(disk.requests.length).to.be.greaterThan(tries);
   });
 
+  it('stop() ends top-ups and idle() waits for a running allocation (the store closes after it)', async () => {
+    const disk = fakeDisk(1024 * MiB);
+    disk.hold = true;
+    const r = new DiskReserve(file, tmp.dir, { targetBytes: 8 * MiB, allocate: disk.allocate });
+    r.topUp();
+    r.stop();
+    let idle = false;
+    const waiting = r.idle().then(() => (idle = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(idle).to.equal(false);
+    disk.resume();
+    await waiting;
+    r.topUp();
+    expect(disk.requests).to.have.length(1);
+  });
+
   it('falls back to checking free space where preallocation is unsupported', async () => {
     const disk = fakeDisk(0, 'unsupported');
     let free = 100 * MiB;
