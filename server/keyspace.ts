@@ -336,6 +336,13 @@ export class Database {
     return e.value;
   }
 
+  /** Bytes the key and its value are accounted for (maxmemory's measure), or undefined if absent at `now`. */
+  memoryUsage(key: string, now: number): number | undefined {
+    const e = this.entries.get(key);
+    if (e === undefined || isExpired(e, now)) return undefined;
+    return entrySize(e.key, e.value, e.expireAt);
+  }
+
   /** True if the key is still stored but past its deadline at `now` (a stale key awaiting deletion). */
   isStale(key: string, now: number): boolean {
     const e = this.entries.get(key);

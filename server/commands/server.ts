@@ -10,6 +10,7 @@ import {
 import { ERR_DB_INDEX, ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGPASS } from '../../protocol/errors';
 import { ConfigError, OPTIONS, findOption, parseOptionValue } from '../config';
 import { REDIS_COMPAT_VERSION, renderInfo } from '../info';
+import { keyString } from '../keyspace';
 import type { ClientConnection } from '../connection';
 import type { Server } from '../server';
 import { commandDocs, commandInfo } from './introspection';
@@ -557,6 +558,66 @@ function commandSubs(getTable: () => Iterable<CommandDef>, find: (n: string) => 
   ];
 }
 
+// ---------------------------------------------------------------- memory
+
+const MEMORY_HELP = [
+  'MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'DOCTOR',
+  '    Return memory problems reports.',
+  'MALLOC-STATS',
+  '    Return internal statistics report from the memory allocator.',
+  'PURGE',
+  '    Attempt to purge dirty pages for reclamation by the allocator.',
+  'USAGE <key> [SAMPLES <count>]',
+  '    Return memory in bytes used by <key> and its value (what maxmemory counts).',
+  'HELP',
+  '    Prints this help.',
+].map((line) => new SimpleString(line));
+
+const memoryDoc = (summary: string, since: string, args: ArgDoc[] = []): CommandDoc => ({ summary, since, group: 'server', complexity: 'O(1)', arguments: args });
+
+/** MEMORY: USAGE (redis-cli --memkeys relies on it), DOCTOR, MALLOC-STATS, PURGE, HELP. */
+const memoryCmd = container(
+  'memory',
+  { summary: 'A container for memory diagnostics commands.', since: '4.0.0', group: 'server', complexity: 'Depends on subcommand.' },
+  [],
+  [
+    {
+      ...cmd(
+        'memory|usage',
+        -3,
+        ['readonly'],
+        ['@read', '@slow'],
+        memoryDoc('Estimates the memory usage of a key.', '4.0.0', [arg('key', 'key'), arg('count', 'integer', { token: 'SAMPLES', optional: true })]),
+        ({ conn, server }, argv) => {
+          for (let j = 3; j < argv.length; j++) {
+            if (lower(argv[j]) === 'samples' && j + 1 < argv.length) {
+              const samples = parseSafeInt(argv[++j]);
+              if (samples === undefined) return ERR_NOT_INTEGER;
+              if (samples < 0) return ERR_SYNTAX;
+            } else {
+              return ERR_SYNTAX;
+            }
+          }
+          // A string value has nothing nested to sample: SAMPLES is accepted and changes nothing.
+          return server.keyspace.dbs[conn.db].memoryUsage(keyString(argv[2]), Date.now()) ?? null;
+        },
+      ),
+      firstKey: 2,
+      lastKey: 2,
+      keyStep: 1,
+    },
+    cmd('memory|doctor', 2, [], ['@slow'], memoryDoc('Outputs a memory problems report.', '4.0.0'), () =>
+      Buffer.from("Hi Sam, I can't find any memory issue in your instance. I can only account for what occurs on this base."),
+    ),
+    cmd('memory|malloc-stats', 2, [], ['@slow'], memoryDoc('Returns the allocator statistics.', '4.0.0'), () =>
+      Buffer.from('Stats not supported for the current allocator'),
+    ),
+    cmd('memory|purge', 2, [], ['@slow'], memoryDoc('Asks the allocator to release memory.', '4.0.0'), () => OK),
+    cmd('memory|help', 2, ['loading', 'stale'], ['@slow'], memoryDoc('Returns helpful text about the different subcommands.', '4.0.0'), () => MEMORY_HELP),
+  ],
+);
+
 // ---------------------------------------------------------------- shutdown
 
 /**
@@ -621,5 +682,5 @@ function commandCommand(getTable: () => Iterable<CommandDef>, find: (n: string) 
 }
 
 export function serverCommands(getTable: () => Iterable<CommandDef>, find: (n: string) => CommandDef | undefined): CommandDef[] {
-  return [ping, echo, quit, auth, hello, reset, select, clientCmd, info, time, configCmd, shutdown, commandCommand(getTable, find)];
+  return [ping, echo, quit, auth, hello, reset, select, clientCmd, info, time, configCmd, memoryCmd, shutdown, commandCommand(getTable, find)];
 }
