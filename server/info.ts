@@ -203,17 +203,43 @@ function commandstatsSection(s: Server): Section {
   return ['Commandstats', fields];
 }
 
+/**
+ * Redis's persistence fields, mapped onto ours: the "RDB" is the durable
+ * keyspace copy (written about once a second, and by SAVE/BGSAVE); there is
+ * no AOF (the Raft log, fsync'd before any write is acknowledged, plays its
+ * part). Nothing is ever loading once the node listens (start() applies first).
+ */
+function persistenceSection(s: Server): Section {
+  const p = s.cluster?.persistence();
+  const lastSave = Math.floor((p?.lastSaveMs ?? s.startedAt) / 1000);
+  return [
+    'Persistence',
+    [
+      ['loading', 0],
+      ['async_loading', 0],
+      ['rdb_changes_since_last_save', p?.changesSinceSave ?? 0],
+      ['rdb_bgsave_in_progress', p?.saving ? 1 : 0],
+      ['rdb_last_save_time', lastSave],
+      ['rdb_last_bgsave_status', p === undefined || p.lastSaveOk ? 'ok' : 'err'],
+      ['rdb_last_bgsave_time_sec', p?.lastSaveSeconds ?? -1],
+      ['aof_enabled', 0],
+      ['aof_rewrite_in_progress', 0],
+    ],
+  ];
+}
+
 const SECTIONS: Record<string, (s: Server) => Section> = {
   server: serverSection,
   clients: clientsSection,
   memory: memorySection,
+  persistence: persistenceSection,
   stats: statsSection,
   replication: replicationSection,
   raft: raftSection,
   keyspace: keyspaceSection,
   commandstats: commandstatsSection,
 };
-const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'stats', 'replication', 'raft', 'keyspace'];
+const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'raft', 'keyspace'];
 
 /** Renders INFO [section ...] as Redis does: `# Name` headers, `field:value` lines, CRLF. */
 export function renderInfo(s: Server, requested: string[]): string {

@@ -181,6 +181,12 @@ export class RaftReplicator implements Replicator {
   private readyScheduled = false;
   private lastKeyspaceFlush = Date.now();
   private pendingKeyspaceChanges = 0;
+  private saving = false;
+  private saveScheduled = false;
+  private saveDone: Promise<void> = Promise.resolve();
+  private markSaveDone: () => void = () => undefined;
+  private lastSaveOk = true;
+  private lastSaveSeconds = -1;
   private forceKeyspaceFlush = false;
   private membersDirty = false;
   private compacting = false;
@@ -537,6 +543,53 @@ export class RaftReplicator implements Replicator {
       }
     }
     return best;
+  }
+
+  /**
+   * SAVE / BGSAVE: write the durable keyspace copy (this node's snapshot) now
+   * and compact the log behind it. One at a time, as Redis runs one bgsave.
+   */
+  async saveNow(): Promise<void> {
+    if (this.saving) throw new Error('Background save already in progress');
+    this.saving = true;
+    this.saveDone = new Promise((resolve) => (this.markSaveDone = resolve));
+    const started = Date.now();
+    try {
+      const target = this.fsm.appliedIndex;
+      await this.compactNow();
+      if (this.storage.keyspace.appliedIndex() < target) {
+        throw new Error(this.diskError ? `the disk refuses writes: ${this.diskError.message}` : 'the keyspace copy did not catch up');
+      }
+      this.lastSaveOk = true;
+    } catch (err) {
+      this.lastSaveOk = false;
+      throw err;
+    } finally {
+      this.saving = false;
+      this.lastSaveSeconds = Math.round((Date.now() - started) / 1000);
+      this.markSaveDone();
+    }
+  }
+
+  /** BGSAVE SCHEDULE: one more save once the running one is done (at most one waits). */
+  scheduleSave(): void {
+    if (this.saveScheduled) return;
+    this.saveScheduled = true;
+    void this.saveDone.then(() => {
+      this.saveScheduled = false;
+      if (!this.closed) this.saveNow().catch(() => undefined);
+    });
+  }
+
+  /** For INFO persistence and LASTSAVE: the durable keyspace copy is this node's snapshot. */
+  persistence(): { lastSaveMs: number; changesSinceSave: number; saving: boolean; lastSaveOk: boolean; lastSaveSeconds: number } {
+    return {
+      lastSaveMs: this.lastKeyspaceFlush,
+      changesSinceSave: this.pendingKeyspaceChanges,
+      saving: this.saving,
+      lastSaveOk: this.lastSaveOk && !this.diskError,
+      lastSaveSeconds: this.lastSaveSeconds,
+    };
   }
 
   /** Writes the durable keyspace now and compacts the log behind it. */

@@ -15,7 +15,7 @@ import type { ClientConnection } from '../connection';
 import type { Server } from '../server';
 import { commandDocs, commandInfo } from './introspection';
 import type { ArgDoc, CommandDoc, CommandFlag } from './types';
-import type { CommandDef, ContainerCommand, ServerCommand, ServerContext } from './table';
+import { DeferredReply, type CommandDef, type ContainerCommand, type ServerCommand, type ServerContext } from './table';
 import { globMatch } from './glob';
 import { parseInt64 } from './util';
 
@@ -558,6 +558,55 @@ function commandSubs(getTable: () => Iterable<CommandDef>, find: (n: string) => 
   ];
 }
 
+// ---------------------------------------------------------------- persistence
+
+/*
+ * SAVE / BGSAVE / LASTSAVE. Every acknowledged write is already durable in the
+ * Raft log; the "snapshot" is the durable keyspace copy that lets the log be
+ * compacted (written about once a second anyway). SAVE writes it now and
+ * compacts behind it (RAFT.COMPACT), so backup scripts that run BGSAVE then
+ * wait for LASTSAVE to move keep working.
+ */
+const ERR_NO_STORAGE = new ErrorReply('ERR this node has no durable storage');
+
+const persistDoc = (summary: string, since: string, args: ArgDoc[] = []): CommandDoc => ({ summary, since, group: 'server', complexity: 'O(N) where N is the total number of keys in all databases', arguments: args });
+
+const save = cmd('save', 1, ['admin', 'noscript', 'no_multi'], ['@admin', '@slow', '@dangerous'], persistDoc('Synchronously saves the database(s) to disk.', '1.0.0'), ({ server }) => {
+  const c = server.cluster;
+  if (!c) return ERR_NO_STORAGE;
+  return new DeferredReply((done) => {
+    c.saveNow().then(
+      () => done(OK),
+      (err: Error) => done(new ErrorReply(`ERR ${err.message.replace(/[\r\n]/g, ' ')}`)),
+    );
+  });
+});
+
+const bgsave = cmd(
+  'bgsave',
+  -1,
+  ['admin', 'noscript'],
+  ['@admin', '@slow', '@dangerous'],
+  persistDoc('Asynchronously saves the database(s) to disk.', '1.0.0', [arg('schedule', 'pure-token', { token: 'SCHEDULE', optional: true, since: '3.2.2' })]),
+  ({ server }, argv) => {
+    if (argv.length > 2 || (argv.length === 2 && lower(argv[1]) !== 'schedule')) return ERR_SYNTAX;
+    const c = server.cluster;
+    if (!c) return ERR_NO_STORAGE;
+    if (c.persistence().saving) {
+      if (argv.length === 1) return new ErrorReply('ERR Background save already in progress');
+      c.scheduleSave();
+      return new SimpleString('Background saving scheduled');
+    }
+    c.saveNow().catch(() => undefined); // the outcome shows in INFO persistence (rdb_last_bgsave_status)
+    return new SimpleString('Background saving started');
+  },
+);
+
+const lastsave = cmd('lastsave', 1, ['loading', 'stale', 'fast'], ['@admin', '@fast', '@dangerous'], persistDoc('Returns the Unix timestamp of the last successful save to disk.', '1.0.0'), ({ server }) => {
+  const c = server.cluster;
+  return Math.floor((c ? c.persistence().lastSaveMs : server.startedAt) / 1000);
+});
+
 // ---------------------------------------------------------------- memory
 
 const MEMORY_HELP = [
@@ -682,5 +731,5 @@ function commandCommand(getTable: () => Iterable<CommandDef>, find: (n: string) 
 }
 
 export function serverCommands(getTable: () => Iterable<CommandDef>, find: (n: string) => CommandDef | undefined): CommandDef[] {
-  return [ping, echo, quit, auth, hello, reset, select, clientCmd, info, time, configCmd, memoryCmd, shutdown, commandCommand(getTable, find)];
+  return [ping, echo, quit, auth, hello, reset, select, clientCmd, info, time, configCmd, memoryCmd, save, bgsave, lastsave, shutdown, commandCommand(getTable, find)];
 }
