@@ -28,6 +28,8 @@ export interface ServerConfig {
   'snapshot-entries': number;
   'log-tail': number;
   'disk-reserve': number;
+  'slowlog-log-slower-than': number;
+  'slowlog-max-len': number;
   'tls-port': number;
   'tls-cert-file': string;
   'tls-key-file': string;
@@ -97,6 +99,8 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'write-timeout-ms', kind: 'int', default: 5000, min: 1, mutable: true, help: 'how long a write waits for a leader before -CLUSTERDOWN' },
   { name: 'snapshot-entries', kind: 'int', default: 50000, min: 10, mutable: true, help: 'compact the log once this many entries are covered by the durable keyspace' },
   { name: 'log-tail', kind: 'int', default: 10000, min: 0, mutable: true, help: 'entries kept after compaction for followers that lag a little' },
+  { name: 'slowlog-log-slower-than', kind: 'int', default: 10000, min: -1, mutable: true, help: 'SLOWLOG records commands that ran at least this many microseconds (negative: none)' },
+  { name: 'slowlog-max-len', kind: 'int', default: 128, min: 0, mutable: true, help: 'how many entries SLOWLOG keeps' },
   {
     name: 'disk-reserve',
     kind: 'bytes',

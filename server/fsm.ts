@@ -63,7 +63,18 @@ export class StateMachine {
     this.appliedIndex = index;
   }
 
+  /** Observes how long each applied op took (SLOWLOG); never affects the state. */
+  onApplyTimed: ((op: LogOp, micros: number) => void) | undefined;
+
   apply(index: number, op: LogOp): Reply {
+    if (this.onApplyTimed === undefined) return this.applyUntimed(index, op);
+    const start = process.hrtime.bigint();
+    const reply = this.applyUntimed(index, op);
+    this.onApplyTimed(op, Number(process.hrtime.bigint() - start) / 1000);
+    return reply;
+  }
+
+  private applyUntimed(index: number, op: LogOp): Reply {
     this.appliedIndex = index;
     if (op.ts > this.lastTs) this.lastTs = op.ts;
     if ((index & 1023) === 0) this.expireSessions(op.ts);

@@ -22,6 +22,7 @@ import { decodeOp, encodeOp, OpKind, type WatchedKey } from './logop';
 /** argv[0] of a transaction a follower forwards (argv[1] is the encoded Multi op). */
 const MULTI_FORWARD = Buffer.from('\u0000raftcache.multi');
 import { ServerStats } from './stats';
+import { SlowLog } from './slowlog';
 
 export interface ServerDeps {
   config: ServerConfig;
@@ -58,6 +59,11 @@ function isNullReply(reply: Reply): boolean {
   return reply instanceof RawReply && (reply.bytes.equals(RESP2_NULL) || reply.bytes.equals(RESP3_NULL));
 }
 
+const EXEC_ARGV = Buffer.from('EXEC');
+
+/** Commands SLOWLOG never records (Redis's CMD_SKIP_SLOWLOG: credentials; EXEC's commands count on their own). */
+const NOT_SLOWLOGGED = new Set(['auth', 'hello', 'exec']);
+
 /** Redis 7's answer for a no-multi command (WATCH, SUBSCRIBE, ...) inside MULTI; EXEC then aborts. */
 const ERR_NOT_IN_MULTI = new ErrorReply('ERR Command not allowed inside a transaction');
 
@@ -90,6 +96,7 @@ export class Server implements ConnectionHooks {
   private readonly evictor: Evictor = new Evictor(this);
   readonly clients = new Map<number, ClientConnection>();
   readonly startedAt = Date.now();
+  readonly slowlog = new SlowLog(() => ({ slowerThan: this.config['slowlog-log-slower-than'], maxLen: this.config['slowlog-max-len'] }));
   readonly runId = randomBytes(20).toString('hex');
   private nextClientId = 1;
   private listener: net.Server | undefined;
@@ -109,6 +116,10 @@ export class Server implements ConnectionHooks {
     this.fsm = deps.fsm;
     this.replicator = deps.replicator;
     this.cluster = deps.cluster;
+    this.fsm.onApplyTimed = (op, micros) => {
+      if (op.kind === OpKind.Command) this.slowlog.maybeAdd(op.argv, micros);
+      else if (op.kind === OpKind.Multi) this.slowlog.maybeAdd([EXEC_ARGV], micros);
+    };
     this.replicator.onBatchApplied(() => {
       this.locks.afterApply();
       this.flushDirty();
@@ -294,7 +305,10 @@ export class Server implements ConnectionHooks {
       stat.failedCalls++;
       this.reject(conn, new ErrorReply(`ERR internal error executing '${cmd.name}'`));
     }
-    stat.usec += Number(process.hrtime.bigint() - start) / 1000;
+    const micros = Number(process.hrtime.bigint() - start) / 1000;
+    stat.usec += micros;
+    // Writes execute when applied (timed there); AUTH/HELLO would put passwords in the log.
+    if (cmd.kind === 'server' ? !NOT_SLOWLOGGED.has(cmd.name) : !cmd.flags.includes('write')) this.slowlog.maybeAdd(argv, micros, conn.addr, conn.name);
   }
 
   private execute(conn: ClientConnection, cmd: LeafCommand, argv: Buffer[]): void {

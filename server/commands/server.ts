@@ -607,6 +607,50 @@ const lastsave = cmd('lastsave', 1, ['loading', 'stale', 'fast'], ['@admin', '@f
   return Math.floor((c ? c.persistence().lastSaveMs : server.startedAt) / 1000);
 });
 
+// ---------------------------------------------------------------- slowlog
+
+const SLOWLOG_HELP = [
+  'SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'GET [<count>]',
+  '    Return top <count> entries from the slowlog (default: 10, -1 mean all).',
+  '    Entries are made of:',
+  '    id, timestamp, time in microseconds, arguments array, client IP and port,',
+  '    client name',
+  'LEN',
+  '    Return the length of the slowlog.',
+  'RESET',
+  '    Reset the slowlog.',
+  'HELP',
+  '    Prints this help.',
+].map((line) => new SimpleString(line));
+
+const slowlogDoc = (summary: string, since: string, args: ArgDoc[] = []): CommandDoc => ({ summary, since, group: 'server', complexity: 'O(N) where N is the number of entries returned', arguments: args });
+
+const slowlogCmd = container(
+  'slowlog',
+  { summary: 'A container for slow log commands.', since: '2.2.12', group: 'server', complexity: 'Depends on subcommand.' },
+  [],
+  [
+    cmd('slowlog|get', -2, ['admin', 'loading', 'stale'], ['@admin', '@slow', '@dangerous'], slowlogDoc('Returns the slow log\'s entries.', '2.2.12', [arg('count', 'integer', { optional: true })]), ({ server }, argv) => {
+      if (argv.length > 3) return new ErrorReply("ERR wrong number of arguments for 'slowlog|get' command");
+      let count = 10;
+      if (argv.length === 3) {
+        const n = parseSafeInt(argv[2]);
+        if (n === undefined) return ERR_NOT_INTEGER;
+        if (n < -1) return new ErrorReply('ERR count should be greater than or equal to -1');
+        count = n;
+      }
+      return server.slowlog.get(count).map((e) => [e.id, e.time, e.micros, e.argv, e.addr, e.name]);
+    }),
+    cmd('slowlog|len', 2, ['admin', 'loading', 'stale'], ['@admin', '@slow', '@dangerous'], slowlogDoc('Returns the number of entries in the slow log.', '2.2.12'), ({ server }) => server.slowlog.length),
+    cmd('slowlog|reset', 2, ['admin', 'loading', 'stale'], ['@admin', '@slow', '@dangerous'], slowlogDoc('Clears all entries from the slow log.', '2.2.12'), ({ server }) => {
+      server.slowlog.reset();
+      return OK;
+    }),
+    cmd('slowlog|help', 2, ['loading', 'stale'], ['@slow'], slowlogDoc('Show helpful text about the different subcommands.', '6.2.0'), () => SLOWLOG_HELP),
+  ],
+);
+
 // ---------------------------------------------------------------- memory
 
 const MEMORY_HELP = [
@@ -731,5 +775,5 @@ function commandCommand(getTable: () => Iterable<CommandDef>, find: (n: string) 
 }
 
 export function serverCommands(getTable: () => Iterable<CommandDef>, find: (n: string) => CommandDef | undefined): CommandDef[] {
-  return [ping, echo, quit, auth, hello, reset, select, clientCmd, info, time, configCmd, memoryCmd, save, bgsave, lastsave, shutdown, commandCommand(getTable, find)];
+  return [ping, echo, quit, auth, hello, reset, select, clientCmd, info, time, configCmd, memoryCmd, slowlogCmd, save, bgsave, lastsave, shutdown, commandCommand(getTable, find)];
 }
