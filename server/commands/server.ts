@@ -607,6 +607,103 @@ const lastsave = cmd('lastsave', 1, ['loading', 'stale', 'fast'], ['@admin', '@f
   return Math.floor((c ? c.persistence().lastSaveMs : server.startedAt) / 1000);
 });
 
+// ---------------------------------------------------------------- role
+
+/**
+ * ROLE in Redis's shape: the leader is "master" with its followers (ip, port,
+ * matched log index); a follower is "slave" of the leader, "connected" while
+ * its link to the leader is up. Offsets are Raft log indexes.
+ */
+const role = cmd('role', 1, ['noscript', 'loading', 'stale', 'fast'], ['@admin', '@fast', '@dangerous'], { summary: 'Returns the replication role.', since: '2.8.12', group: 'server', complexity: 'O(1)' }, ({ server }) => {
+  const c = server.cluster;
+  if (!c) return [Buffer.from('master'), 0, []];
+  const st = c.status();
+  if (st.role === 'leader') {
+    const followers = st.progress
+      .filter((p) => p.id !== st.id)
+      .map((p) => {
+        const m = c.members.get(p.id);
+        return [m?.host ?? '', String(m?.port ?? 0), String(p.match)];
+      });
+    return [Buffer.from('master'), st.commit, followers];
+  }
+  const leader = c.members.get(st.leader);
+  const up = st.leader !== 0 && (c.transport?.stats().get(st.leader)?.connected ?? false);
+  return [Buffer.from('slave'), leader?.host ?? '', leader?.port ?? 0, up ? 'connected' : 'connect', st.applied];
+});
+
+// ---------------------------------------------------------------- object
+
+const OBJECT_HELP = [
+  'OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'ENCODING <key>',
+  '    Return the kind of internal representation used in order to store the value',
+  '    associated with a <key>.',
+  'FREQ <key>',
+  '    Return the access frequency index of the <key>. The returned integer is',
+  '    proportional to the logarithm of the recent access frequency of the key.',
+  'IDLETIME <key>',
+  '    Return the idle time of the <key>, that is the approximated number of',
+  '    seconds elapsed since the last access to the key.',
+  'REFCOUNT <key>',
+  '    Return the number of references of the value associated with the specified',
+  '    <key>.',
+  'HELP',
+  '    Prints this help.',
+].map((line) => new SimpleString(line));
+
+/** Redis shares the integers 0..9999 (refcount INT_MAX). */
+const OBJ_SHARED_INTEGERS = 10000;
+const OBJ_SHARED_REFCOUNT = 2147483647;
+/** Redis keeps strings up to 44 bytes in one allocation with the object (embstr). */
+const EMBSTR_LIMIT = 44;
+
+/** The encoding Redis would give this string value (tryObjectEncoding), or undefined for an absent key. */
+function stringEncoding(value: Buffer): { encoding: 'int' | 'embstr' | 'raw'; int: number | bigint | undefined } {
+  const int = value.length <= 20 ? parseInt64(value) : null;
+  if (int !== null) return { encoding: 'int', int };
+  return { encoding: value.length <= EMBSTR_LIMIT ? 'embstr' : 'raw', int: undefined };
+}
+
+const objectDoc = (summary: string, since: string): CommandDoc => ({ summary, since, group: 'generic', complexity: 'O(1)', arguments: [arg('key', 'key')] });
+
+function objectSub(name: string, summary: string, since: string, run: (value: Buffer) => Reply): ServerCommand {
+  return {
+    ...cmd(`object|${name}`, 3, ['readonly'], ['@keyspace', '@read', '@slow'], objectDoc(summary, since), ({ conn, server }, argv) => {
+      const v = server.keyspace.dbs[conn.db].lookupRead(keyString(argv[2]), Date.now());
+      return v === undefined ? null : run(v.value);
+    }),
+    firstKey: 2,
+    lastKey: 2,
+    keyStep: 1,
+  };
+}
+
+/** OBJECT ENCODING / REFCOUNT / FREQ / IDLETIME / HELP for string values, with Redis's answers where they apply. */
+const objectCmd = container(
+  'object',
+  { summary: 'A container for object introspection commands.', since: '2.2.3', group: 'generic', complexity: 'Depends on subcommand.' },
+  [],
+  [
+    objectSub('encoding', 'Returns the internal encoding of a Redis object.', '2.2.3', (value) => stringEncoding(value).encoding),
+    objectSub('refcount', 'Returns the reference count of a value of a key.', '2.2.3', (value) => {
+      const { int } = stringEncoding(value);
+      return int !== undefined && int >= 0 && int < OBJ_SHARED_INTEGERS ? OBJ_SHARED_REFCOUNT : 1;
+    }),
+    // No LFU policy exists here, so FREQ answers what Redis answers without one.
+    objectSub('freq', 'Returns the logarithmic access frequency counter of a Redis object.', '4.0.0', () =>
+      new ErrorReply(
+        'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
+      ),
+    ),
+    // Reads are served by every node and not replicated, so no node knows a key's last access.
+    objectSub('idletime', 'Returns the time since the last access to a Redis object.', '2.2.3', () =>
+      new ErrorReply('ERR access times are not tracked: reads are served by every node and are not replicated'),
+    ),
+    cmd('object|help', 2, ['loading', 'stale'], ['@keyspace', '@slow'], { summary: 'Returns helpful text about the different subcommands.', since: '6.2.0', group: 'generic', complexity: 'O(1)' }, () => OBJECT_HELP),
+  ],
+);
+
 // ---------------------------------------------------------------- slowlog
 
 const SLOWLOG_HELP = [
@@ -775,5 +872,5 @@ function commandCommand(getTable: () => Iterable<CommandDef>, find: (n: string) 
 }
 
 export function serverCommands(getTable: () => Iterable<CommandDef>, find: (n: string) => CommandDef | undefined): CommandDef[] {
-  return [ping, echo, quit, auth, hello, reset, select, clientCmd, info, time, configCmd, memoryCmd, slowlogCmd, save, bgsave, lastsave, shutdown, commandCommand(getTable, find)];
+  return [ping, echo, quit, auth, hello, reset, select, clientCmd, info, time, configCmd, memoryCmd, objectCmd, role, slowlogCmd, save, bgsave, lastsave, shutdown, commandCommand(getTable, find)];
 }
