@@ -34,6 +34,8 @@ export class ClientConnection {
   libName = '';
   libVer = '';
   lastCommand = 'NULL';
+  /** Applied index when this client's latest write was answered (WAIT counts replicas that have it). */
+  lastWriteIndex = 0;
   /** Commands queued since MULTI (null: not in a transaction). */
   multi: Buffer[][] | null = null;
   /** A command was refused while queuing: EXEC answers EXECABORT. */

@@ -531,6 +531,13 @@ export class RaftReplicator implements Replicator {
     this.scheduleReady();
   }
 
+  /** Leader only: how many other members (voters and learners) have the log up to `index` on disk. */
+  replicasHaving(index: number): number {
+    let n = 0;
+    for (const p of this.raft.status().progress) if (p.id !== this.id && p.match >= index) n++;
+    return n;
+  }
+
   /** The most up-to-date voter other than this node (for TRANSFER_LEADER without an id). */
   bestTransferTarget(): number {
     let best = 0;

@@ -357,6 +357,8 @@ export class Server implements ConnectionHooks {
     const done = conn.pendingWrite();
     const lookup = readsKey(cmd, argv);
     const answer = (reply: Reply) => {
+      // Answered once applied here, so the applied index covers this write (WAIT).
+      if (this.fsm.appliedIndex > conn.lastWriteIndex) conn.lastWriteIndex = this.fsm.appliedIndex;
       if (lookup && !(reply instanceof ErrorReply)) {
         if (isNullReply(reply)) this.stats.keyspaceMisses++;
         else this.stats.keyspaceHits++;
@@ -452,7 +454,11 @@ export class Server implements ConnectionHooks {
     if (failed) return new ErrorReply('EXECABORT Transaction discarded because of previous errors.');
     if (this.cluster?.diskError) return misconf(this.cluster.diskError);
     const db = conn.db;
-    return new DeferredReply((done) => {
+    return new DeferredReply((settle) => {
+      const done = (reply: Reply): void => {
+        if (this.fsm.appliedIndex > conn.lastWriteIndex) conn.lastWriteIndex = this.fsm.appliedIndex;
+        settle(reply);
+      };
       if (this.cluster?.shouldForward()) {
         const payload = encodeOp({ kind: OpKind.Multi, ts: 0, db, clientId: 0, seq: 0, commands, watches });
         this.cluster.forward(db, [MULTI_FORWARD, payload], conn.proto, done);

@@ -91,6 +91,65 @@ function nodeSubcommands(): ServerCommand[] {
   ];
 }
 
+// ---------------------------------------------------------------- WAIT
+
+const ERR_TIMEOUT_NOT_INT = new ErrorReply('ERR timeout is not an integer or out of range');
+const ERR_TIMEOUT_NEGATIVE = new ErrorReply('ERR timeout is negative');
+const ERR_NOT_INT = new ErrorReply('ERR value is not an integer or out of range');
+/** How often a waiting WAIT looks at the followers' progress. */
+const WAIT_POLL_MS = 5;
+
+function parseInteger(b: Buffer): number | undefined {
+  const s = b.toString('latin1');
+  return /^-?(0|[1-9]\d{0,15})$/.test(s) ? Number(s) : undefined;
+}
+
+/** Leader: resolves with how many other members have `index` on disk, once `want` do or the timeout (0: none) passes. */
+function waitForReplicas(c: RaftReplicator, index: number, want: number, timeoutMs: number, done: (r: Reply) => void): void {
+  const deadline = timeoutMs === 0 ? Infinity : Date.now() + timeoutMs;
+  const check = (): void => {
+    const have = c.replicasHaving(index);
+    if (have >= want || Date.now() >= deadline || !c.isLeader()) done(have);
+    else setTimeout(check, WAIT_POLL_MS);
+  };
+  check();
+}
+
+/**
+ * WAIT numreplicas timeout: Redis's answer, the number of replicas (members
+ * other than the leader) that have this client's writes. An acknowledged
+ * write is already on a majority; WAIT lets a client ask for more (WAIT 2 0
+ * on three nodes: on every node). A follower asks the leader (RAFT.WAIT with
+ * the index it applied when it answered the client's last write).
+ */
+function waitCommand(): ServerCommand {
+  const flags: CommandFlag[] = ['noscript'];
+  return {
+    ...cmd(
+      'wait',
+      3,
+      { summary: 'Blocks until the asynchronous replication of all preceding write commands sent by the connection is completed.', since: '3.0.0', group: 'generic', complexity: 'O(1)', arguments: [arg('numreplicas', 'integer'), arg('timeout', 'integer')] },
+      ({ server, conn }, argv) => {
+        const want = parseInteger(argv[1]);
+        if (want === undefined) return ERR_NOT_INT;
+        const timeout = parseInteger(argv[2]);
+        if (timeout === undefined) return ERR_TIMEOUT_NOT_INT;
+        if (timeout < 0) return ERR_TIMEOUT_NEGATIVE;
+        const c = server.cluster;
+        if (!c) return 0;
+        const index = conn.lastWriteIndex;
+        return new DeferredReply((done) => {
+          if (c.isLeader()) waitForReplicas(c, index, want, timeout, done);
+          else if (c.leaderId() === 0) done(errClusterDown('no leader'));
+          else c.forward(0, [Buffer.from('RAFT.WAIT'), argv[1], argv[2], Buffer.from(String(index))], conn.proto, done, timeout === 0 ? 24 * 3600_000 : timeout);
+        });
+      },
+      flags,
+    ),
+    aclCategories: ['@slow', '@connection'],
+  };
+}
+
 export function clusterCommands(): Array<ServerCommand | ContainerCommand> {
   const subs = nodeSubcommands();
   const node: ContainerCommand = {
@@ -107,6 +166,25 @@ export function clusterCommands(): Array<ServerCommand | ContainerCommand> {
   };
   return [
     node,
+    waitCommand(),
+    cmd(
+      'raft.wait',
+      4,
+      doc('Waits until numreplicas members other than the leader have the log up to index (WAIT from a follower).', [
+        arg('numreplicas', 'integer'),
+        arg('timeout', 'integer'),
+        arg('index', 'integer'),
+      ]),
+      ({ server, conn }, argv) => {
+        const want = parseInteger(argv[1]);
+        const timeout = parseInteger(argv[2]);
+        const index = parseInteger(argv[3]);
+        if (want === undefined || index === undefined || index < 0) return ERR_NOT_INT;
+        if (timeout === undefined) return ERR_TIMEOUT_NOT_INT;
+        if (timeout < 0) return ERR_TIMEOUT_NEGATIVE;
+        return onLeader(server, argv, conn?.proto ?? 2, (c, done) => waitForReplicas(c, index, want, timeout, done));
+      },
+    ),
     cmd(
       'raft.transfer_leader',
       -1,
