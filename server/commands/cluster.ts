@@ -4,6 +4,7 @@ import { renderInfo } from '../info';
 import { MembersError, parseMemberAddress } from '../members';
 import type { RaftReplicator } from '../raft-replicator';
 import type { Server } from '../server';
+import { parseLongLong } from './util';
 import { DeferredReply, type CommandTable, type ContainerCommand, type ServerCommand, type ServerContext } from './table';
 import type { ArgDoc, CommandDoc, CommandFlag } from './types';
 
@@ -99,9 +100,9 @@ const ERR_NOT_INT = new ErrorReply('ERR value is not an integer or out of range'
 /** How often a waiting WAIT looks at the followers' progress. */
 const WAIT_POLL_MS = 5;
 
+/** Redis's integer parse (string2ll), or undefined. */
 function parseInteger(b: Buffer): number | undefined {
-  const s = b.toString('latin1');
-  return /^-?(0|[1-9]\d{0,15})$/.test(s) ? Number(s) : undefined;
+  return parseLongLong(b) ?? undefined;
 }
 
 /** Leader: resolves with how many other members have `index` on disk, once `want` do or the timeout (0: none) passes. */
