@@ -386,3 +386,16 @@ export function raftMembers(info: Record<string, string>): Array<Record<string, 
   }
   return out;
 }
+
+/** A cluster shared by the tests of a describe block: started (with a leader) in before(), stopped in after(). */
+export function clusterForSuite(nodes = 3): { c: Cluster } {
+  const t = {} as { c: Cluster };
+  before(async () => {
+    t.c = await Cluster.start({ nodes });
+    await t.c.leader();
+  });
+  after(async () => {
+    await t.c?.stopAll();
+  });
+  return t;
+}

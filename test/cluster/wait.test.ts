@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Cluster, waitFor } from './harness';
+import { clusterForSuite, waitFor } from './harness';
 import { errorOf } from '../support/proc';
 
 /**
@@ -9,23 +9,16 @@ import { errorOf } from '../support/proc';
  */
 describe('cluster: WAIT', function () {
   this.timeout(60000);
-  let c: Cluster;
-  before(async () => {
-    c = await Cluster.start({ nodes: 3 });
-    await c.leader();
-  });
-  after(async () => {
-    await c?.stopAll();
-  });
+  const t = clusterForSuite(3);
 
   it('counts the replicas that have this client\'s writes, on the leader and on a follower', async () => {
-    const leader = await c.leader();
+    const leader = await t.c.leader();
     const follower = [1, 2, 3].find((id) => id !== leader)!;
-    const onLeader = c.client(leader);
+    const onLeader = t.c.client(leader);
     await onLeader.set('w1', 'v');
     expect(await onLeader.call('wait', '2', '5000')).to.equal(2);
     expect(await onLeader.call('wait', '0', '0')).to.be.within(0, 2);
-    const onFollower = c.client(follower);
+    const onFollower = t.c.client(follower);
     await onFollower.set('w2', 'v');
     expect(await onFollower.call('wait', '2', '5000')).to.equal(2);
     expect(await errorOf(onLeader.call('wait', 'x', '0'))).to.equal('ERR value is not an integer or out of range');
@@ -34,15 +27,15 @@ describe('cluster: WAIT', function () {
   });
 
   it('with a follower down, WAIT 2 returns 1 at its timeout; WAIT 1 at once', async () => {
-    const leader = await c.leader();
+    const leader = await t.c.leader();
     const down = [1, 2, 3].find((id) => id !== leader)!;
-    await c.kill(down);
-    const r = c.client(leader);
+    await t.c.kill(down);
+    const r = t.c.client(leader);
     await waitFor(async () => (await r.set('w3', 'v').catch(() => 'no')) === 'OK', 10000, 'a write with one follower down');
     const started = Date.now();
     expect(await r.call('wait', '2', '300')).to.equal(1);
     expect(Date.now() - started).to.be.at.least(250); // it did wait for the timeout
     expect(await r.call('wait', '1', '0')).to.equal(1);
-    await c.restart(down);
+    await t.c.restart(down);
   });
 });

@@ -1,6 +1,5 @@
 import { expect } from 'chai';
-import Redis from 'ioredis';
-import { startServer, type RunningServer } from '../support/proc';
+import { serverForSuite } from '../support/proc';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const infoField = (info: string, f: string) => Number(new RegExp(`${f}:(\\d+)`).exec(info)?.[1] ?? NaN);
@@ -8,59 +7,50 @@ const infoField = (info: string, f: string) => Number(new RegExp(`${f}:(\\d+)`).
 /** maxmemory: the leader refuses (noeviction) or evicts by policy; evictions are replicated deletes. */
 describe('maxmemory and eviction', function () {
   this.timeout(60000);
-  let srv: RunningServer;
-  let r: Redis;
-  before(async () => {
-    srv = await startServer();
-    r = new Redis({ port: srv.port });
-  });
-  after(async () => {
-    r.disconnect();
-    await srv.stop();
-  });
+  const t = serverForSuite();
   beforeEach(async () => {
-    await r.config('SET', 'maxmemory', '0');
-    await r.flushall();
+    await t.r.config('SET', 'maxmemory', '0');
+    await t.r.flushall();
   });
 
   it('noeviction answers -OOM to growing writes, keeps reads and deletes working', async () => {
-    await r.config('SET', 'maxmemory-policy', 'noeviction');
-    await r.config('SET', 'maxmemory', '1mb');
+    await t.r.config('SET', 'maxmemory-policy', 'noeviction');
+    await t.r.config('SET', 'maxmemory', '1mb');
     const value = 'x'.repeat(1000);
     let oom = '';
     for (let i = 0; i < 3000 && oom === ''; i++) {
-      await r.set(`k${i}`, value).catch((e: Error) => (oom = e.message));
+      await t.r.set(`k${i}`, value).catch((e: Error) => (oom = e.message));
     }
     expect(oom).to.equal("OOM command not allowed when used memory > 'maxmemory'.");
-    expect(await r.get('k0')).to.equal(value);
-    expect(await r.del('k0', 'k1')).to.equal(2);
-    expect(await r.config('GET', 'maxmemory')).to.deep.equal(['maxmemory', String(1024 * 1024)]);
+    expect(await t.r.get('k0')).to.equal(value);
+    expect(await t.r.del('k0', 'k1')).to.equal(2);
+    expect(await t.r.config('GET', 'maxmemory')).to.deep.equal(['maxmemory', String(1024 * 1024)]);
   });
 
   it('allkeys-random evicts to stay near the limit; every write succeeds', async () => {
-    await r.config('SET', 'maxmemory-policy', 'allkeys-random');
-    await r.config('SET', 'maxmemory', '2mb');
+    await t.r.config('SET', 'maxmemory-policy', 'allkeys-random');
+    await t.r.config('SET', 'maxmemory', '2mb');
     const value = 'y'.repeat(1000);
-    for (let i = 0; i < 5000; i++) await r.set(`r${i}`, value);
+    for (let i = 0; i < 5000; i++) await t.r.set(`r${i}`, value);
     await sleep(300);
-    const info = await r.info();
+    const info = await t.r.info();
     expect(infoField(info, 'evicted_keys')).to.be.greaterThan(1000);
     expect(infoField(info, 'used_memory')).to.be.at.most(2 * 1024 * 1024 + 64 * 1300);
-    expect(await r.dbsize()).to.be.lessThan(5000);
+    expect(await t.r.dbsize()).to.be.lessThan(5000);
     expect(info).to.contain('maxmemory_policy:allkeys-random');
   });
 
   it('volatile-ttl evicts keys with the nearest deadline and spares persistent ones', async () => {
-    await r.config('SET', 'maxmemory-policy', 'volatile-ttl');
+    await t.r.config('SET', 'maxmemory-policy', 'volatile-ttl');
     const value = 'z'.repeat(1000);
-    for (let i = 0; i < 200; i++) await r.set(`keep${i}`, value);
-    await r.config('SET', 'maxmemory', '2mb');
-    for (let i = 0; i < 3000; i++) await r.set(`tmp${i}`, value, 'EX', 1000 + i);
+    for (let i = 0; i < 200; i++) await t.r.set(`keep${i}`, value);
+    await t.r.config('SET', 'maxmemory', '2mb');
+    for (let i = 0; i < 3000; i++) await t.r.set(`tmp${i}`, value, 'EX', 1000 + i);
     await sleep(300);
-    for (let i = 0; i < 200; i += 37) expect(await r.exists(`keep${i}`)).to.equal(1);
+    for (let i = 0; i < 200; i += 37) expect(await t.r.exists(`keep${i}`)).to.equal(1);
     // Sampled, like Redis: nearer deadlines go first on average.
     const alive: number[] = [];
-    for (let i = 0; i < 3000; i++) if ((await r.exists(`tmp${i}`)) === 1) alive.push(i);
+    for (let i = 0; i < 3000; i++) if ((await t.r.exists(`tmp${i}`)) === 1) alive.push(i);
     expect(alive.length).to.be.within(100, 2999);
     const mean = alive.reduce((a, b) => a + b, 0) / alive.length;
     expect(mean).to.be.greaterThan(1700);

@@ -5,8 +5,8 @@
  * taken from redis-server 7.0.15 with the same commands.
  */
 import { expect } from 'chai';
-import Redis from 'ioredis';
-import { startServer, type RunningServer } from '../support/proc';
+import type Redis from 'ioredis';
+import { serverForSuite } from '../support/proc';
 
 async function hitsMisses(c: Redis): Promise<[number, number]> {
   const info = await c.info('stats');
@@ -16,22 +16,11 @@ async function hitsMisses(c: Redis): Promise<[number, number]> {
 
 describe('INFO keyspace_hits / keyspace_misses', function () {
   this.timeout(20000);
-  let srv: RunningServer;
-  let c: Redis;
-
-  before(async () => {
-    srv = await startServer();
-    c = new Redis({ port: srv.port });
-  });
-
-  after(async () => {
-    c.disconnect();
-    await srv.stop();
-  });
+  const t = serverForSuite();
 
   it('count key lookups as redis-server 7.0 does', async () => {
-    await c.set('a', '1');
-    await c.config('RESETSTAT');
+    await t.r.set('a', '1');
+    await t.r.config('RESETSTAT');
     const steps: Array<[string[], [number, number]]> = [
       [['get', 'a'], [1, 0]],
       [['get', 'nope'], [1, 1]],
@@ -55,8 +44,8 @@ describe('INFO keyspace_hits / keyspace_misses', function () {
       [['set', 'b', '2', 'get'], [9, 8]],
     ];
     for (const [argv, expected] of steps) {
-      await c.call(argv[0], ...argv.slice(1));
-      expect(await hitsMisses(c), argv.join(' ')).to.deep.equal(expected);
+      await t.r.call(argv[0], ...argv.slice(1));
+      expect(await hitsMisses(t.r), argv.join(' ')).to.deep.equal(expected);
     }
   });
 });

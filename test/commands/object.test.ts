@@ -3,27 +3,18 @@
  * redis-server 7.0.15 gives for the same string values.
  */
 import { expect } from 'chai';
-import Redis from 'ioredis';
-import { errorOf, startServer, type RunningServer } from '../support/proc';
+import { errorOf, serverForSuite } from '../support/proc';
 
 describe('OBJECT', function () {
   this.timeout(20000);
-  let srv: RunningServer;
-  let r: Redis;
+  const t = serverForSuite();
 
   before(async () => {
-    srv = await startServer();
-    r = new Redis({ port: srv.port });
-    await r.mset('i', '123', 's', 'hello', 'l', 'x'.repeat(50), 'big', '12345678901234567890123', 'neg', '-5', 'lead0', '007');
-  });
-
-  after(async () => {
-    r.disconnect();
-    await srv.stop();
+    await t.r.mset('i', '123', 's', 'hello', 'l', 'x'.repeat(50), 'big', '12345678901234567890123', 'neg', '-5', 'lead0', '007');
   });
 
   it('ENCODING and REFCOUNT as Redis encodes strings (int, embstr up to 44 bytes, raw; shared small integers)', async () => {
-    const enc = async (k: string) => r.call('object', 'encoding', k);
+    const enc = async (k: string) => t.r.call('object', 'encoding', k);
     expect(await enc('i')).to.equal('int');
     expect(await enc('neg')).to.equal('int');
     expect(await enc('s')).to.equal('embstr');
@@ -31,17 +22,17 @@ describe('OBJECT', function () {
     expect(await enc('big')).to.equal('embstr');
     expect(await enc('l')).to.equal('raw');
     expect(await enc('missing')).to.equal(null);
-    expect(await r.call('object', 'refcount', 'i')).to.equal(2147483647);
-    expect(await r.call('object', 'refcount', 'neg')).to.equal(1);
-    expect(await r.call('object', 'refcount', 's')).to.equal(1);
-    expect(await r.call('object', 'refcount', 'missing')).to.equal(null);
+    expect(await t.r.call('object', 'refcount', 'i')).to.equal(2147483647);
+    expect(await t.r.call('object', 'refcount', 'neg')).to.equal(1);
+    expect(await t.r.call('object', 'refcount', 's')).to.equal(1);
+    expect(await t.r.call('object', 'refcount', 'missing')).to.equal(null);
   });
 
   it('FREQ answers as Redis without an LFU policy; IDLETIME says why it cannot answer; errors as Redis', async () => {
-    expect(await errorOf(r.call('object', 'freq', 's'))).to.match(/^ERR An LFU maxmemory policy is not selected, access frequency not tracked/);
-    expect(await errorOf(r.call('object', 'idletime', 's'))).to.match(/^ERR access times are not tracked/);
-    expect(await errorOf(r.call('object', 'foo', 's'))).to.equal("ERR unknown subcommand 'foo'. Try OBJECT HELP.");
-    expect(await errorOf(r.call('object', 'encoding'))).to.equal("ERR wrong number of arguments for 'object|encoding' command");
-    expect(((await r.call('object', 'help')) as string[])[0]).to.match(/^OBJECT <subcommand>/);
+    expect(await errorOf(t.r.call('object', 'freq', 's'))).to.match(/^ERR An LFU maxmemory policy is not selected, access frequency not tracked/);
+    expect(await errorOf(t.r.call('object', 'idletime', 's'))).to.match(/^ERR access times are not tracked/);
+    expect(await errorOf(t.r.call('object', 'foo', 's'))).to.equal("ERR unknown subcommand 'foo'. Try OBJECT HELP.");
+    expect(await errorOf(t.r.call('object', 'encoding'))).to.equal("ERR wrong number of arguments for 'object|encoding' command");
+    expect(((await t.r.call('object', 'help')) as string[])[0]).to.match(/^OBJECT <subcommand>/);
   });
 });

@@ -4,32 +4,20 @@
  * log entry is applied.
  */
 import { expect } from 'chai';
-import Redis from 'ioredis';
-import { errorOf, startServer, type RunningServer } from '../support/proc';
+import { errorOf, serverForSuite } from '../support/proc';
 
 type Entry = [number, number, number, string[], string, string];
 
 describe('SLOWLOG', function () {
   this.timeout(30000);
-  let srv: RunningServer;
-  let r: Redis;
-
-  before(async () => {
-    srv = await startServer();
-    r = new Redis({ port: srv.port, connectionName: 'slowpoke' });
-  });
-
-  after(async () => {
-    r.disconnect();
-    await srv.stop();
-  });
+  const t = serverForSuite([], { connectionName: 'slowpoke' });
 
   it('records commands at or over the threshold, newest first, with client address and name', async () => {
-    await r.config('SET', 'slowlog-log-slower-than', '0');
-    await r.call('slowlog', 'reset');
-    await r.set('k', 'v');
-    await r.get('k');
-    const entries = (await r.call('slowlog', 'get')) as Entry[];
+    await t.r.config('SET', 'slowlog-log-slower-than', '0');
+    await t.r.call('slowlog', 'reset');
+    await t.r.set('k', 'v');
+    await t.r.get('k');
+    const entries = (await t.r.call('slowlog', 'get')) as Entry[];
     const get = entries.find((e) => e[3][0] === 'get')!;
     expect(get[3]).to.deep.equal(['get', 'k']);
     expect(get[4]).to.match(/^127\.0\.0\.1:\d+$/);
@@ -41,41 +29,41 @@ describe('SLOWLOG', function () {
     expect(set[4]).to.equal('');
     const ids = entries.map((e) => e[0]);
     expect(ids).to.deep.equal([...ids].sort((a, b) => b - a));
-    expect(await r.call('slowlog', 'len')).to.be.at.least(entries.length);
+    expect(await t.r.call('slowlog', 'len')).to.be.at.least(entries.length);
   });
 
   it('keeps 32 arguments of 128 bytes at most, saying what was cut; honours slowlog-max-len', async () => {
-    await r.call('slowlog', 'reset');
+    await t.r.call('slowlog', 'reset');
     const args = Array.from({ length: 40 }, (_, i) => (i === 0 ? 'x'.repeat(200) : `k${i}`));
-    await r.call('exists', ...args);
-    const [entry] = (await r.call('slowlog', 'get', '1')) as Entry[];
+    await t.r.call('exists', ...args);
+    const [entry] = (await t.r.call('slowlog', 'get', '1')) as Entry[];
     expect(entry[3]).to.have.length(32);
     expect(entry[3][1]).to.equal(`${'x'.repeat(128)}... (72 more bytes)`);
     expect(entry[3][31]).to.equal('... (10 more arguments)');
-    await r.config('SET', 'slowlog-max-len', '3');
-    for (let i = 0; i < 5; i++) await r.get(`k${i}`);
-    expect(await r.call('slowlog', 'len')).to.equal(3);
-    expect((await r.call('slowlog', 'get', '-1')) as Entry[]).to.have.length(3);
-    await r.config('SET', 'slowlog-max-len', '128');
+    await t.r.config('SET', 'slowlog-max-len', '3');
+    for (let i = 0; i < 5; i++) await t.r.get(`k${i}`);
+    expect(await t.r.call('slowlog', 'len')).to.equal(3);
+    expect((await t.r.call('slowlog', 'get', '-1')) as Entry[]).to.have.length(3);
+    await t.r.config('SET', 'slowlog-max-len', '128');
   });
 
   it('does not record below the threshold, nor AUTH; a slow script shows up; errors as Redis words them', async () => {
-    await r.config('SET', 'slowlog-log-slower-than', '1000000');
-    await r.call('slowlog', 'reset');
-    await r.get('k');
-    expect(await r.call('slowlog', 'len')).to.equal(0);
+    await t.r.config('SET', 'slowlog-log-slower-than', '1000000');
+    await t.r.call('slowlog', 'reset');
+    await t.r.get('k');
+    expect(await t.r.call('slowlog', 'len')).to.equal(0);
     // Credentials never reach the log, whatever the threshold.
-    await r.config('SET', 'slowlog-log-slower-than', '0');
-    await r.call('auth', 'nobody', 'secret').catch(() => undefined);
-    expect(((await r.call('slowlog', 'get', '-1')) as Entry[]).some((e) => e[3][0] === 'auth')).to.equal(false);
-    await r.config('SET', 'slowlog-log-slower-than', '20000');
-    await r.call('slowlog', 'reset');
-    await r.eval('local i = 0 while i < 3000000 do i = i + 1 end return i', 0);
-    const entries = (await r.call('slowlog', 'get')) as Entry[];
+    await t.r.config('SET', 'slowlog-log-slower-than', '0');
+    await t.r.call('auth', 'nobody', 'secret').catch(() => undefined);
+    expect(((await t.r.call('slowlog', 'get', '-1')) as Entry[]).some((e) => e[3][0] === 'auth')).to.equal(false);
+    await t.r.config('SET', 'slowlog-log-slower-than', '20000');
+    await t.r.call('slowlog', 'reset');
+    await t.r.eval('local i = 0 while i < 3000000 do i = i + 1 end return i', 0);
+    const entries = (await t.r.call('slowlog', 'get')) as Entry[];
     expect(entries.some((e) => e[3][0] === 'eval' && e[2] >= 20000)).to.equal(true);
-    expect(await errorOf(r.call('slowlog', 'get', '-2'))).to.equal('ERR count should be greater than or equal to -1');
-    expect(await errorOf(r.call('slowlog', 'get', 'x'))).to.equal('ERR value is not an integer or out of range');
-    expect(((await r.call('slowlog', 'help')) as string[])[0]).to.match(/^SLOWLOG <subcommand>/);
-    await r.config('SET', 'slowlog-log-slower-than', '10000');
+    expect(await errorOf(t.r.call('slowlog', 'get', '-2'))).to.equal('ERR count should be greater than or equal to -1');
+    expect(await errorOf(t.r.call('slowlog', 'get', 'x'))).to.equal('ERR value is not an integer or out of range');
+    expect(((await t.r.call('slowlog', 'help')) as string[])[0]).to.match(/^SLOWLOG <subcommand>/);
+    await t.r.config('SET', 'slowlog-log-slower-than', '10000');
   });
 });

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import Redis, { type RedisOptions } from 'ioredis';
 
 interface Started {
   proc: ChildProcess;
@@ -112,4 +113,21 @@ export function errorOf(p: Promise<unknown>): Promise<string> {
     (v) => `no error: ${String(v)}`,
     (e: Error) => e.message,
   );
+}
+
+/**
+ * One server and one ioredis client shared by the tests of a describe block:
+ * started in before(), stopped in after(). Tests read them as `t.srv`, `t.r`.
+ */
+export function serverForSuite(args: string[] = [], client: RedisOptions = {}): { srv: RunningServer; r: Redis } {
+  const t = {} as { srv: RunningServer; r: Redis };
+  before(async () => {
+    t.srv = await startServer(args);
+    t.r = new Redis({ port: t.srv.port, ...client });
+  });
+  after(async () => {
+    t.r?.disconnect();
+    await t.srv?.stop();
+  });
+  return t;
 }
