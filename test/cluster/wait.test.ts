@@ -24,6 +24,10 @@ describe('cluster: WAIT', function () {
     expect(await errorOf(onLeader.call('wait', 'x', '0'))).to.equal('ERR value is not an integer or out of range');
     expect(await errorOf(onLeader.call('wait', '1', 'x'))).to.equal('ERR timeout is not an integer or out of range');
     expect(await errorOf(onLeader.call('wait', '1', '-1'))).to.equal('ERR timeout is negative');
+    expect(await errorOf(onLeader.call('raft.wait', '1', '0', 'x'))).to.equal('ERR value is not an integer or out of range');
+    expect(await errorOf(onLeader.call('raft.wait', '1', '0', '-1'))).to.equal('ERR value is not an integer or out of range');
+    expect(await errorOf(onFollower.call('raft.wait', '1', '-5', '1'))).to.equal('ERR timeout is negative');
+    expect(await onFollower.call('raft.wait', '2', '5000', '1')).to.equal(2);
   });
 
   it('with a follower down, WAIT 2 returns 1 at its timeout; WAIT 1 at once', async () => {
