@@ -96,7 +96,7 @@ export class Server implements ConnectionHooks {
   private readonly evictor: Evictor = new Evictor(this);
   readonly clients = new Map<number, ClientConnection>();
   readonly startedAt = Date.now();
-  readonly slowlog = new SlowLog(() => ({ slowerThan: this.config['slowlog-log-slower-than'], maxLen: this.config['slowlog-max-len'] }));
+  readonly slowlog: SlowLog;
   readonly runId = randomBytes(20).toString('hex');
   private nextClientId = 1;
   private listener: net.Server | undefined;
@@ -110,6 +110,7 @@ export class Server implements ConnectionHooks {
 
   constructor(deps: ServerDeps) {
     this.config = deps.config;
+    this.slowlog = new SlowLog(deps.config);
     this.log = deps.log;
     this.table = deps.table;
     this.keyspace = deps.keyspace;
@@ -357,8 +358,7 @@ export class Server implements ConnectionHooks {
     const done = conn.pendingWrite();
     const lookup = readsKey(cmd, argv);
     const answer = (reply: Reply) => {
-      // Answered once applied here, so the applied index covers this write (WAIT).
-      if (this.fsm.appliedIndex > conn.lastWriteIndex) conn.lastWriteIndex = this.fsm.appliedIndex;
+      this.noteWritten(conn);
       if (lookup && !(reply instanceof ErrorReply)) {
         if (isNullReply(reply)) this.stats.keyspaceMisses++;
         else this.stats.keyspaceHits++;
@@ -373,6 +373,11 @@ export class Server implements ConnectionHooks {
       return;
     }
     this.proposeCommand(conn.db, cmd, argv, answer);
+  }
+
+  /** A write of conn was just answered, hence applied here: the applied index covers it (WAIT counts replicas past it). */
+  private noteWritten(conn: ClientConnection): void {
+    if (this.fsm.appliedIndex > conn.lastWriteIndex) conn.lastWriteIndex = this.fsm.appliedIndex;
   }
 
   /** Why a write is refused before anything else (syntax, or a disk that refuses writes), or null. */
@@ -456,7 +461,7 @@ export class Server implements ConnectionHooks {
     const db = conn.db;
     return new DeferredReply((settle) => {
       const done = (reply: Reply): void => {
-        if (this.fsm.appliedIndex > conn.lastWriteIndex) conn.lastWriteIndex = this.fsm.appliedIndex;
+        this.noteWritten(conn);
         settle(reply);
       };
       if (this.cluster?.shouldForward()) {

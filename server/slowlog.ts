@@ -25,12 +25,14 @@ export class SlowLog {
   private entries: SlowLogEntry[] = [];
   private nextId = 0;
 
-  constructor(private readonly settings: () => { slowerThan: number; maxLen: number }) {}
+  /** Reads the live settings (CONFIG SET applies at once); checked on every command, so nothing is allocated. */
+  constructor(private readonly config: { readonly 'slowlog-log-slower-than': number; readonly 'slowlog-max-len': number }) {}
 
   /** Records the command if it was slow enough (negative threshold: off). */
   maybeAdd(argv: Buffer[], micros: number, addr = '', name = ''): void {
-    const { slowerThan, maxLen } = this.settings();
+    const slowerThan = this.config['slowlog-log-slower-than'];
     if (slowerThan < 0 || micros < slowerThan) return;
+    const maxLen = this.config['slowlog-max-len'];
     this.entries.unshift({ id: this.nextId++, time: Math.floor(Date.now() / 1000), micros: Math.round(micros), argv: trimArgv(argv), addr, name });
     if (this.entries.length > maxLen) this.entries.length = maxLen;
   }
