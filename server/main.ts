@@ -142,7 +142,8 @@ export async function main(argv: string[]): Promise<Server | undefined> {
   }
   const log = createLogger({ node: config['node-id'], port: config.port }, pinoLevel(config.loglevel));
   if (secretWarning) log.warn(secretWarning);
-  if (!isLoopbackAddress(plan.peerHost) && config['tls-cluster'] !== 'yes') {
+  const listensForPeers = plan.members.some((m) => m.id !== config['node-id']) || config.join === 'yes';
+  if (listensForPeers && !isLoopbackAddress(plan.peerHost) && config['tls-cluster'] !== 'yes') {
     log.warn(
       { peerBind: plan.peerHost, peerPort: plan.peerPort },
       'the peer port listens beyond the loopback interface without TLS: peers authenticate with the cluster secret, but Raft traffic (every write) crosses the network in clear; use --tls-cluster yes, or --peer-bind an address only the cluster can reach',

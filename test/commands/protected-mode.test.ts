@@ -73,14 +73,15 @@ function probe(host: string, port: number, from?: string): { data: string; close
   return JSON.parse(r.stdout) as { data: string; closed: boolean };
 }
 
-/** Runs a command inside the namespace; resolves once `ready` matches a line of its stdout. */
-function startInNamespace(args: string[], ready: RegExp): Promise<ChildProcess> {
+/** Runs a command inside the namespace; resolves once `ready` matches a line of its stdout (lines kept in `lines`). */
+function startInNamespace(args: string[], ready: RegExp, lines: string[] = []): Promise<ChildProcess> {
   const proc = spawn('ip', ['netns', 'exec', NS, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${args[0]} did not start; stderr: ${stderr}`)), 15000);
     readline.createInterface({ input: proc.stdout! }).on('line', (line) => {
+      lines.push(line);
       if (ready.test(line)) {
         clearTimeout(timer);
         resolve(proc);
@@ -93,6 +94,7 @@ function startInNamespace(args: string[], ready: RegExp): Promise<ChildProcess> 
 describe('protected mode: a client from outside the loopback interface', function () {
   this.timeout(60000);
   const procs: ChildProcess[] = [];
+  const logs: string[] = [];
   let dir: string;
   const PORT = 6379; // the namespace is new: every port is free
   const cli = (args: string[]) =>
@@ -116,6 +118,7 @@ describe('protected mode: a client from outside the loopback interface', functio
       await startInNamespace(
         [process.execPath, ...nodeEntry('server/main.ts'), '--port', String(PORT), '--bind', '0.0.0.0', '--dir', path.join(dir, 'data')],
         /ready to accept connections/,
+        logs,
       ),
     );
   });
@@ -154,5 +157,51 @@ describe('protected mode: a client from outside the loopback interface', functio
     expect(probe(OUTSIDE, PORT, OUTSIDE)).to.deep.equal({ data: '+PONG\r\n', closed: false });
     expect(cli(['config', 'set', 'protected-mode', 'yes', 'requirepass', 'pw'])).to.equal('OK');
     expect(probe(OUTSIDE, PORT, OUTSIDE)).to.deep.equal({ data: '-NOAUTH Authentication required.\r\n', closed: false });
+  });
+
+  /** Local addresses listening on a TCP port inside the namespace. */
+  function listeners(port: number): string[] {
+    const out = spawnSync('ip', ['netns', 'exec', NS, 'ss', '-Hltn', `sport = :${port}`], { encoding: 'utf8' }).stdout;
+    return out.split('\n').filter((l) => l.trim() !== '').map((l) => l.trim().split(/\s+/)[3]);
+  }
+
+  /** Starts a node of a two-node cluster (the other node never runs) inside the namespace; resolves with its log lines. */
+  async function startMember(self: string, port: number, other: string): Promise<string[]> {
+    const lines: string[] = [];
+    const members = `1@${self}:${port}:${port + 10000},2@${other}:${port + 1}:${port + 10001}`;
+    procs.push(
+      await startInNamespace(
+        [
+          process.execPath, ...nodeEntry('server/main.ts'),
+          '--port', String(port), '--bind', '0.0.0.0', '--node-id', '1', '--members', members,
+          '--cluster-secret', 'test-secret', '--dir', path.join(dir, `data-${port}`),
+        ],
+        /ready to accept connections/,
+        lines,
+      ),
+    );
+    return lines;
+  }
+
+  const exposedWarning = (lines: string[]) =>
+    lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => String(l.msg).startsWith('the peer port listens beyond the loopback interface without TLS'));
+
+  it('peer port: a node listed at 127.0.0.1 in --members listens for peers there only, even with --bind 0.0.0.0', async function () {
+    if (!hasBinary('ss')) this.skip();
+    const lines = await startMember('127.0.0.1', 7000, '127.0.0.1');
+    expect(listeners(17000)).to.deep.equal(['127.0.0.1:17000']);
+    expect(listeners(7000)).to.deep.equal(['0.0.0.0:7000']);
+    expect(exposedWarning(lines)).to.equal(undefined);
+  });
+
+  it('peer port: otherwise it follows --bind, and a warning says it is exposed without TLS', async function () {
+    if (!hasBinary('ss')) this.skip();
+    const lines = await startMember('10.79.0.2', 7100, OUTSIDE);
+    expect(listeners(17100)).to.deep.equal(['0.0.0.0:17100']);
+    const warning = exposedWarning(lines);
+    expect(warning, lines.join('\n')).to.include({ level: 40, peerBind: '0.0.0.0', peerPort: 17100 });
+    expect(String(warning!.msg)).to.contain('cluster secret');
+    // A node without peers opens no peer port, so says nothing about one.
+    expect(exposedWarning(logs)).to.equal(undefined);
   });
 });
