@@ -49,11 +49,11 @@ export function configSet(config: ServerConfig, args: Buffer[]): { error: string
   const specs: OptionSpec[] = [];
   // Names first (unknown, immutable, repeated), then values, as Redis does.
   for (let i = 0; i < args.length; i += 2) {
-    const name = args[i].toString('latin1').toLowerCase();
-    const spec = visibleOption(name);
-    if (!spec) return { error: `ERR Unknown option or number of arguments for CONFIG SET - '${args[i].toString('latin1')}'` };
-    if (!spec.mutable) return failed(name, "can't set immutable config");
-    if (specs.includes(spec)) return failed(name, 'duplicate parameter');
+    const given = args[i].toString('latin1'); // Redis names it as given here, by its own name for a bad value
+    const spec = visibleOption(given.toLowerCase());
+    if (!spec) return { error: `ERR Unknown option or number of arguments for CONFIG SET - '${given}'` };
+    if (!spec.mutable) return failed(given, "can't set immutable config");
+    if (specs.includes(spec)) return failed(given, 'duplicate parameter');
     specs.push(spec);
   }
   const updates: Array<[string, string | number]> = [];

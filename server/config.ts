@@ -210,7 +210,11 @@ export function parseOptionValue(spec: OptionSpec, raw: string): string | number
   if (spec.kind === 'string') return raw;
   if (spec.kind === 'enum') {
     const v = raw.toLowerCase();
-    if (!spec.values!.includes(v)) throw new ConfigError(`argument(s) must be one of the following: ${spec.values!.join(', ')}`);
+    if (!spec.values!.includes(v)) {
+      // Redis's words: yes/no options are booleans there, the others enums.
+      if (spec.values!.length === 2 && spec.values!.includes('yes') && spec.values!.includes('no')) throw new ConfigError("argument must be 'yes' or 'no'");
+      throw new ConfigError(`argument(s) must be one of the following: ${spec.values!.join(', ')}`);
+    }
     return v;
   }
   const n = spec.kind === 'bytes' ? parseBytes(raw) : /^-?\d+$/.test(raw) ? Number(raw) : undefined;

@@ -9,7 +9,10 @@
  *   npm start -- --port 7000 -- --sync batch   or everything after a second `--`
  *
  * Data lives under ./data (node1, node2, ... and cluster.secret); a second run
- * reuses it. Each node's JSON log goes to ./data/nodeN.log; the terminal shows
+ * reuses it. Secrets reach the nodes in mode 0600 files (cluster.secret,
+ * nodes.conf), never on their command lines, which every local user can read.
+ * Each node holds a pipe from the launcher as stdin and shuts down when it
+ * closes, so nodes never outlive the launcher, however it dies. Each node's JSON log goes to ./data/nodeN.log; the terminal shows
  * a short version of each line prefixed by the node id.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -48,7 +51,9 @@ Starts a local raftcache cluster (default 3 nodes) as child processes.
   --nodes N            number of nodes, 1 to 9 (default 3)
   --stop-timeout-ms N  wait this long for nodes to stop before killing them (default 10000)
 Any other raftcache-server option (e.g. --sync batch, --read-mode lease) is passed to every node,
-as is everything after a second \`--\`. Ctrl-C stops every node.`;
+as is everything after a second \`--\`. Secrets (the cluster secret, --requirepass) reach the nodes through
+mode 0600 files under the data directory, never their command lines. Ctrl-C (or closing the terminal) stops
+every node; if the launcher is killed, its nodes stop by themselves.`;
 
 function intArg(name: string, raw: string | undefined, min: number, max: number): number {
   if (raw === undefined || !/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {

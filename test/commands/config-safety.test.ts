@@ -69,14 +69,15 @@ describe('CONFIG SET validates before it stores', function () {
   });
 
   it('a CONFIG SET of several parameters with one bad value changes none of them', async () => {
-    const before = await t.r.config('GET', 'maxclients', 'slowlog-max-len', 'read-mode', 'loglevel');
+    const before = await t.r.config('GET', 'maxclients', 'slowlog-max-len', 'read-mode', 'loglevel', 'protected-mode');
     const cases: string[][] = [
       ['maxclients', '77', 'loglevel', 'bogus'],
       ['loglevel', 'debug', 'maxclients', '0'],
       ['slowlog-max-len', '5', 'read-mode', 'sometimes'],
-      ['maxclients', '77', 'maxclients', '78'],
-      ['maxclients', '77', 'port', '1'],
+      ['maxclients', '77', 'MAXCLIENTS', '78'],
+      ['maxclients', '77', 'PORT', '1'],
       ['maxclients', '77', 'nosuch', '1'],
+      ['maxclients', '77', 'protected-mode', 'maybe'],
     ];
     const errors: string[] = [];
     for (const c of cases) errors.push(await errorOf(t.r.config('SET', ...c)));
@@ -84,11 +85,12 @@ describe('CONFIG SET validates before it stores', function () {
       "ERR CONFIG SET failed (possibly related to argument 'loglevel') - argument(s) must be one of the following: trace, debug, info, warn, error, fatal, silent, verbose, notice, warning, nothing",
       "ERR CONFIG SET failed (possibly related to argument 'maxclients') - argument must be between 1 and inf inclusive",
       "ERR CONFIG SET failed (possibly related to argument 'read-mode') - argument(s) must be one of the following: local, lease, linearizable",
-      "ERR CONFIG SET failed (possibly related to argument 'maxclients') - duplicate parameter",
-      "ERR CONFIG SET failed (possibly related to argument 'port') - can't set immutable config",
+      "ERR CONFIG SET failed (possibly related to argument 'MAXCLIENTS') - duplicate parameter",
+      "ERR CONFIG SET failed (possibly related to argument 'PORT') - can't set immutable config",
       "ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'",
+      "ERR CONFIG SET failed (possibly related to argument 'protected-mode') - argument must be 'yes' or 'no'",
     ]);
-    expect(await t.r.config('GET', 'maxclients', 'slowlog-max-len', 'read-mode', 'loglevel')).to.deep.equal(before);
+    expect(await t.r.config('GET', 'maxclients', 'slowlog-max-len', 'read-mode', 'loglevel', 'protected-mode')).to.deep.equal(before);
     expect(await t.r.config('SET', 'maxclients', '77', 'slowlog-max-len', '5')).to.equal('OK');
     expect(await t.r.config('GET', 'maxclients', 'slowlog-max-len')).to.deep.equal(['maxclients', '77', 'slowlog-max-len', '5']);
   });
