@@ -95,7 +95,7 @@ export const OPTIONS: OptionSpec[] = [
     kind: 'string',
     default: '',
     mutable: false,
-    help: "address for Raft traffic (empty: the host of this node's entry in --members, else 127.0.0.1)",
+    help: "address for Raft traffic (empty: this node's host in --members when that is a loopback address, else --bind)",
   },
   {
     name: 'members',

@@ -12,8 +12,9 @@
  * reuses it. Secrets reach the nodes in mode 0600 files (cluster.secret,
  * nodes.conf), never on their command lines, which every local user can read.
  * Each node holds a pipe from the launcher as stdin and shuts down when it
- * closes, so nodes never outlive the launcher, however it dies. Each node's JSON log goes to ./data/nodeN.log; the terminal shows
- * a short version of each line prefixed by the node id.
+ * closes, so nodes never outlive the launcher, however it dies. Each node's
+ * JSON log goes to ./data/nodeN.log; the terminal shows a short version of
+ * each line prefixed by the node id.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -193,9 +194,20 @@ export function findStaleNodes(plans: NodePlan[]): StaleNode[] {
       continue;
     }
     if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) continue;
-    if (processAlive(pid)) stale.push({ id: p.id, pid, dir: p.dir });
+    if (processAlive(pid) && isRaftcacheServer(pid)) stale.push({ id: p.id, pid, dir: p.dir });
   }
   return stale;
+}
+
+/** Whether pid runs raftcache-server (a stale pid file may name a recycled pid); true when /proc cannot tell. */
+function isRaftcacheServer(pid: number): boolean {
+  let args: string[];
+  try {
+    args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return true;
+  }
+  return args.some((a) => /(?:server[\\/]main\.[jt]s|raftcache-server(?:\.js)?)$/.test(a));
 }
 
 /** A process that exists and is not a zombie. */
