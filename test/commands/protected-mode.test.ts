@@ -63,10 +63,11 @@ function probe(host: string, port: number, from?: string): { data: string; close
     let data = '';
     const done = (closed) => { process.stdout.write(JSON.stringify({ data, closed })); process.exit(0); };
     s.on('connect', () => s.write('PING\\r\\n'));
-    s.on('data', (d) => { data += d.toString('latin1'); });
+    // A reply, then no close within a second: the server keeps the connection.
+    s.on('data', (d) => { data += d.toString('latin1'); setTimeout(() => done(false), 1000); });
     s.on('close', () => done(true));
     s.on('error', () => undefined);
-    setTimeout(() => done(false), 3000);
+    setTimeout(() => done(false), 10000);
   `;
   const r = spawnSync('ip', ['netns', 'exec', NS, process.execPath, '-e', script, host, String(port), from ?? ''], { encoding: 'utf8', timeout: 15000 });
   if (r.status !== 0) throw new Error(`probe failed: ${r.stderr}`);
@@ -108,6 +109,7 @@ describe('protected mode: a client from outside the loopback interface', functio
     }
     dir = mkdtempSync(path.join(os.tmpdir(), 'raftcache-protected-'));
     ip(['netns', 'add', NS]);
+    process.once('exit', () => spawnSync('ip', ['netns', 'del', NS])); // whatever happens to the run
     ip(['-n', NS, 'link', 'set', 'lo', 'up']);
     ip(['-n', NS, 'link', 'add', 'rcpm0', 'type', 'veth', 'peer', 'name', 'rcpm1']);
     ip(['-n', NS, 'addr', 'add', `${OUTSIDE}/24`, 'dev', 'rcpm0']);
