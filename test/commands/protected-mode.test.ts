@@ -153,7 +153,8 @@ describe('protected mode: a client from outside the loopback interface', functio
     expect(probe(OUTSIDE, redisPort, OUTSIDE)).to.deep.equal(probe(OUTSIDE, PORT, OUTSIDE));
   });
 
-  it('CONFIG SET protected-mode no (from loopback) lets the client in; with a password it must AUTH instead', () => {
+  it('CONFIG SET protected-mode no (from loopback) lets the client in; with a password it must AUTH instead', function () {
+    if (!hasBinary('redis-cli')) this.skip();
     expect(cli(['config', 'get', 'protected-mode'])).to.equal('protected-mode\nyes');
     expect(cli(['config', 'set', 'protected-mode', 'no'])).to.equal('OK');
     expect(probe(OUTSIDE, PORT, OUTSIDE)).to.deep.equal({ data: '+PONG\r\n', closed: false });
