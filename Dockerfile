@@ -30,4 +30,6 @@ VOLUME /data
 EXPOSE 6379 16379
 ENTRYPOINT ["raftcache-server"]
 # Listen on all interfaces inside the container; keep data in the volume.
-CMD ["--bind", "0.0.0.0", "--dir", "/data"]
+# Clients arrive through Docker's network, never from loopback: protected mode
+# off, as in the official redis image (publish the port with care, or add --requirepass).
+CMD ["--bind", "0.0.0.0", "--protected-mode", "no", "--dir", "/data"]

@@ -19,6 +19,9 @@ export interface ServerConfig {
   members: string;
   join: string;
   'cluster-secret': string;
+  'cluster-secret-file': string;
+  'protected-mode': string;
+  'exit-on-stdin-close': string;
   'tick-ms': number;
   'election-ticks': number;
   'heartbeat-ticks': number;
@@ -42,14 +45,27 @@ export interface ServerConfig {
 
 type Kind = 'int' | 'string' | 'bytes' | 'enum';
 
-interface OptionSpec {
+/** Redis's log level names, accepted for loglevel and mapped onto pino's. */
+const REDIS_LOG_LEVELS: Record<string, string> = { verbose: 'debug', notice: 'info', warning: 'warn', nothing: 'silent' };
+
+/** The pino level for a loglevel value (Redis names map to the nearest pino level). */
+export function pinoLevel(loglevel: string): string {
+  return REDIS_LOG_LEVELS[loglevel] ?? loglevel;
+}
+
+export interface OptionSpec {
   name: keyof ServerConfig;
   kind: Kind;
   default: string | number;
   help: string;
   /** Can be changed with CONFIG SET at run time. */
   mutable: boolean;
-  /** Hidden from CONFIG GET output values (requirepass is shown as Redis does). */
+  /**
+   * Never read or set through CONFIG (GET does not list it, SET does not know
+   * it): a secret that also lets its holder act as a peer. requirepass is not
+   * one: Redis shows it to authenticated clients, and so do we.
+   */
+  notInConfigCommand?: boolean;
   min?: number;
   max?: number;
   /** Allowed values of an 'enum' option. */
@@ -63,11 +79,24 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'requirepass', kind: 'string', default: '', mutable: true, help: 'password clients must AUTH with (empty: none)' },
   { name: 'proto-max-bulk-len', kind: 'bytes', default: 512 * 1024 * 1024, min: 1024 * 1024, mutable: true, help: 'largest bulk string a client may send' },
   { name: 'maxclients', kind: 'int', default: 10000, min: 1, mutable: true, help: 'most client connections at once' },
-  { name: 'loglevel', kind: 'string', default: 'info', mutable: true, help: 'log level: debug, info, warn, error' },
+  {
+    name: 'loglevel',
+    kind: 'enum',
+    values: ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent', ...Object.keys(REDIS_LOG_LEVELS)],
+    default: 'info',
+    mutable: true,
+    help: `log level: trace, debug, info, warn, error, fatal, silent (Redis's ${Object.keys(REDIS_LOG_LEVELS).join(', ')} are accepted too)`,
+  },
   { name: 'databases', kind: 'int', default: 16, min: 1, max: 16, mutable: false, help: 'number of logical databases (SELECT 0..n-1)' },
   { name: 'node-id', kind: 'int', default: 1, min: 1, max: 2 ** 31, mutable: false, help: 'this node\'s Raft id (unique in the cluster)' },
   { name: 'peer-port', kind: 'int', default: 0, min: 0, max: 65535, mutable: false, help: 'port for Raft traffic between nodes (0: client port + 10000)' },
-  { name: 'peer-bind', kind: 'string', default: '', mutable: false, help: 'address for Raft traffic (empty: same as --bind)' },
+  {
+    name: 'peer-bind',
+    kind: 'string',
+    default: '',
+    mutable: false,
+    help: "address for Raft traffic (empty: this node's host in --members when that is a loopback address, else --bind)",
+  },
   {
     name: 'members',
     kind: 'string',
@@ -76,7 +105,37 @@ export const OPTIONS: OptionSpec[] = [
     help: 'initial cluster, id@host:port:peerport,... (empty: a one-node cluster); read on first start only',
   },
   { name: 'join', kind: 'enum', values: ['no', 'yes'], default: 'no', mutable: false, help: 'start empty and wait to be added with RAFT.NODE ADD' },
-  { name: 'cluster-secret', kind: 'string', default: '', mutable: false, help: 'shared secret peers authenticate with (required with peers)' },
+  {
+    name: 'cluster-secret',
+    kind: 'string',
+    default: '',
+    mutable: false,
+    notInConfigCommand: true,
+    help: 'shared secret peers authenticate with (required with peers); visible in `ps` when given as a flag: prefer --cluster-secret-file or a config file',
+  },
+  {
+    name: 'cluster-secret-file',
+    kind: 'string',
+    default: '',
+    mutable: false,
+    help: 'file holding the cluster secret (first line; keep it mode 0600)',
+  },
+  {
+    name: 'protected-mode',
+    kind: 'enum',
+    values: ['yes', 'no'],
+    default: 'yes',
+    mutable: true,
+    help: 'without requirepass, refuse clients that do not connect from the loopback interface (as Redis)',
+  },
+  {
+    name: 'exit-on-stdin-close',
+    kind: 'enum',
+    values: ['no', 'yes'],
+    default: 'no',
+    mutable: false,
+    help: 'shut down cleanly when standard input reaches its end (npm start uses it so nodes never outlive it)',
+  },
   { name: 'tick-ms', kind: 'int', default: 50, min: 1, max: 10000, mutable: false, help: 'length of one Raft tick' },
   { name: 'election-ticks', kind: 'int', default: 10, min: 2, max: 1000, mutable: false, help: 'ticks without a leader before an election (randomised up to 2x)' },
   { name: 'heartbeat-ticks', kind: 'int', default: 1, min: 1, max: 1000, mutable: false, help: 'ticks between leader heartbeats' },
@@ -151,7 +210,11 @@ export function parseOptionValue(spec: OptionSpec, raw: string): string | number
   if (spec.kind === 'string') return raw;
   if (spec.kind === 'enum') {
     const v = raw.toLowerCase();
-    if (!spec.values!.includes(v)) throw new ConfigError(`argument must be one of: ${spec.values!.join(', ')}`);
+    if (!spec.values!.includes(v)) {
+      // Redis's words: yes/no options are booleans there, the others enums.
+      if (spec.values!.length === 2 && spec.values!.includes('yes') && spec.values!.includes('no')) throw new ConfigError("argument must be 'yes' or 'no'");
+      throw new ConfigError(`argument(s) must be one of the following: ${spec.values!.join(', ')}`);
+    }
     return v;
   }
   const n = spec.kind === 'bytes' ? parseBytes(raw) : /^-?\d+$/.test(raw) ? Number(raw) : undefined;

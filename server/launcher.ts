@@ -9,12 +9,16 @@
  *   npm start -- --port 7000 -- --sync batch   or everything after a second `--`
  *
  * Data lives under ./data (node1, node2, ... and cluster.secret); a second run
- * reuses it. Each node's JSON log goes to ./data/nodeN.log; the terminal shows
- * a short version of each line prefixed by the node id.
+ * reuses it. Secrets reach the nodes in mode 0600 files (cluster.secret,
+ * nodes.conf), never on their command lines, which every local user can read.
+ * Each node holds a pipe from the launcher as stdin and shuts down when it
+ * closes, so nodes never outlive the launcher, however it dies. Each node's
+ * JSON log goes to ./data/nodeN.log; the terminal shows a short version of
+ * each line prefixed by the node id.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
-import { chmodSync, createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync, type WriteStream } from 'node:fs';
+import { chmodSync, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -35,7 +39,9 @@ export interface LauncherOptions {
 export class LauncherError extends Error {}
 
 /** Options the launcher sets per node; a user cannot pass them through. */
-const PER_NODE_OPTIONS = new Set(['port', 'peer-port', 'node-id', 'dir', 'members', 'cluster-secret', 'join']);
+const PER_NODE_OPTIONS = new Set(['port', 'peer-port', 'node-id', 'dir', 'members', 'cluster-secret', 'cluster-secret-file', 'join', 'exit-on-stdin-close']);
+/** Server options whose values are secrets: given to nodes in a mode 0600 file, never on their command line. */
+const SECRET_OPTIONS = new Set(['requirepass']);
 export const PEER_PORT_OFFSET = 10000;
 
 export const LAUNCHER_HELP = `Usage: npm start -- [--port N] [--data DIR] [--nodes N] [server options] [-- server options]
@@ -46,7 +52,9 @@ Starts a local raftcache cluster (default 3 nodes) as child processes.
   --nodes N            number of nodes, 1 to 9 (default 3)
   --stop-timeout-ms N  wait this long for nodes to stop before killing them (default 10000)
 Any other raftcache-server option (e.g. --sync batch, --read-mode lease) is passed to every node,
-as is everything after a second \`--\`. Ctrl-C stops every node.`;
+as is everything after a second \`--\`. Secrets (the cluster secret, --requirepass) reach the nodes through
+mode 0600 files under the data directory, never their command lines. Ctrl-C (or closing the terminal) stops
+every node; if the launcher is killed, its nodes stop by themselves.`;
 
 function intArg(name: string, raw: string | undefined, min: number, max: number): number {
   if (raw === undefined || !/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
@@ -131,6 +139,90 @@ export function loadOrCreateSecret(dataDir: string): { secret: string; created: 
   if (secret === '') throw new LauncherError(`${file} is empty; delete it to generate a new secret (only if no node's data is kept)`);
   chmodSync(file, 0o600);
   return { secret, created: false };
+}
+
+/** Moves secret options (`--requirepass pw`, `--requirepass=pw`) out of the server arguments. */
+export function splitSecretOptions(args: string[]): { args: string[]; secrets: Map<string, string> } {
+  const out: string[] = [];
+  const secrets = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const eq = a.indexOf('=');
+    const name = a.startsWith('--') ? (eq > 0 ? a.slice(2, eq) : a.slice(2)) : '';
+    if (!SECRET_OPTIONS.has(name)) {
+      out.push(a);
+      continue;
+    }
+    const value = eq > 0 ? a.slice(eq + 1) : args[++i];
+    if (value === undefined) throw new LauncherError(`option --${name} needs a value`);
+    if (/[\r\n]/.test(value)) throw new LauncherError(`--${name} must not contain a line break`);
+    secrets.set(name, value);
+  }
+  return { args: out, secrets };
+}
+
+/**
+ * Writes the nodes' config file (mode 0600, rewritten on every start): the
+ * cluster secret file and any secret option, so no secret is on a node's
+ * command line, where every user of the machine can read it (`ps`).
+ */
+export function writeNodeConfig(dataDir: string, secrets: Map<string, string>): string {
+  const file = path.join(dataDir, 'nodes.conf');
+  const quote = (v: string) => `"${v.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+  const lines = ['# Written by npm start on every start; read by its nodes. Holds secrets: keep it mode 0600.'];
+  lines.push(`cluster-secret-file ${quote(path.resolve(dataDir, 'cluster.secret'))}`);
+  for (const [k, v] of secrets) lines.push(`${k} ${quote(v)}`);
+  rmSync(file, { force: true }); // a fresh file gets mode 0600 whatever the old one had
+  writeFileSync(file, lines.join('\n') + '\n', { mode: 0o600, flag: 'wx' });
+  return file;
+}
+
+export interface StaleNode {
+  id: number;
+  pid: number;
+  dir: string;
+}
+
+/** Nodes of an earlier run still alive on these data directories (their pid files name a live process). */
+export function findStaleNodes(plans: NodePlan[]): StaleNode[] {
+  const stale: StaleNode[] = [];
+  for (const p of plans) {
+    let pid: number;
+    try {
+      pid = Number(readFileSync(path.join(p.dir, 'raftcache.pid'), 'utf8'));
+    } catch {
+      continue;
+    }
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) continue;
+    if (processAlive(pid) && isRaftcacheServer(pid)) stale.push({ id: p.id, pid, dir: p.dir });
+  }
+  return stale;
+}
+
+/** Whether pid runs raftcache-server (a stale pid file may name a recycled pid); true when /proc cannot tell. */
+function isRaftcacheServer(pid: number): boolean {
+  let args: string[];
+  try {
+    args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return true;
+  }
+  return args.some((a) => /(?:server[\\/]main\.[jt]s|raftcache-server(?:\.js)?)$/.test(a));
+}
+
+/** A process that exists and is not a zombie. */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat[stat.lastIndexOf(')') + 2] !== 'Z';
+  } catch {
+    return true;
+  }
 }
 
 /** Resolves with the first port of `ports` that cannot be bound, or undefined if all are free. */
@@ -229,15 +321,26 @@ const COLORS = [36, 33, 35, 32, 34, 31, 96, 93, 95];
 export async function runLauncher(o: LauncherOptions, out: NodeJS.WriteStream = process.stdout): Promise<number> {
   const say = (s: string) => out.write(`raftcache: ${s}\n`);
   const plans = planNodes(o);
+  const stale = findStaleNodes(plans);
+  if (stale.length > 0) {
+    const list = stale.map((n) => `  node ${n.id}: pid ${n.pid} (data ${n.dir})`).join('\n');
+    process.stderr.write(
+      `raftcache: ${stale.length} node(s) of an earlier run on ${o.dataDir} are still running:\n${list}\n` +
+        `Stop them with: kill ${stale.map((n) => n.pid).join(' ')}   (they shut down cleanly), then start again.\n`,
+    );
+    return 1;
+  }
   const taken = await findTakenPort(plans.flatMap((p) => [p.port, p.peerPort]));
   if (taken !== undefined) {
     process.stderr.write(
-      `raftcache: port ${taken} is already in use (another raftcache or redis-server?). ` +
+      `raftcache: port ${taken} is already in use (another raftcache or redis-server? \`ss -ltnp 'sport = :${taken}'\` shows which process). ` +
         `Stop it, or use other ports: npm start -- --port ${o.basePort === 7000 ? 7100 : 7000}\n`,
     );
     return 1;
   }
-  const { secret, created } = loadOrCreateSecret(o.dataDir);
+  const { created } = loadOrCreateSecret(o.dataDir);
+  const { args: serverArgs, secrets } = splitSecretOptions(o.passThrough);
+  const nodeConfig = writeNodeConfig(o.dataDir, secrets);
   const members = membersList(plans);
   const reused = plans.filter((p) => existsSync(p.dir)).length;
   say(
@@ -250,16 +353,19 @@ export async function runLauncher(o: LauncherOptions, out: NodeJS.WriteStream = 
     mkdirSync(plan.dir, { recursive: true });
     const args = [
       ...serverEntry(),
+      nodeConfig,
       '--node-id', String(plan.id),
       '--port', String(plan.port),
       '--peer-port', String(plan.peerPort),
       '--members', members,
-      '--cluster-secret', secret,
       '--dir', plan.dir,
-      ...o.passThrough,
+      '--exit-on-stdin-close', 'yes',
+      ...serverArgs,
     ];
     // detached: own process group, so a terminal's Ctrl-C reaches only the launcher, which stops nodes once, in order.
-    const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    // stdin: a pipe the launcher never writes; it closes when the launcher dies however it dies
+    // (even SIGKILL), and the node then shuts down (--exit-on-stdin-close).
+    const proc = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     const log = createWriteStream(plan.logFile, { flags: 'a' });
     const node: RunningNode = { plan, proc, log, ready: false, exited: new Promise((r) => proc.once('exit', () => r())), stderrTail: [] };
     const prefix = color(plan.id, `node${plan.id} |`);
@@ -317,6 +423,7 @@ export async function runLauncher(o: LauncherOptions, out: NodeJS.WriteStream = 
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    process.on('SIGHUP', onSignal); // the terminal closed
 
     for (const n of nodes) {
       n.proc.once('exit', (code, signal) => {
@@ -333,14 +440,20 @@ export async function runLauncher(o: LauncherOptions, out: NodeJS.WriteStream = 
       });
     }
 
-    void announce(o, nodes, say, () => stopping);
+    void announce(o, nodes, say, () => stopping, secrets.get('requirepass'));
   });
   process.off('exit', killOnExit);
   return result;
 }
 
 /** Waits for every node to listen, prints how to connect, then reports the leader whenever it changes. */
-async function announce(o: LauncherOptions, nodes: RunningNode[], say: (s: string) => void, stopping: () => boolean): Promise<void> {
+async function announce(
+  o: LauncherOptions,
+  nodes: RunningNode[],
+  say: (s: string) => void,
+  stopping: () => boolean,
+  password: string | undefined,
+): Promise<void> {
   while (!nodes.every((n) => n.ready)) {
     if (stopping()) return;
     await new Promise((r) => setTimeout(r, 50));
@@ -353,6 +466,7 @@ async function announce(o: LauncherOptions, nodes: RunningNode[], say: (s: strin
       new Redis({
         host: '127.0.0.1',
         port: n.plan.port,
+        password,
         lazyConnect: true,
         enableOfflineQueue: false,
         maxRetriesPerRequest: 0,

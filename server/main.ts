@@ -1,7 +1,9 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { openLmdbStorage, type SyncMode } from '../storage/lmdb';
-import { ConfigError, helpText, parseArgs, type ServerConfig } from './config';
+import { ConfigError, helpText, parseArgs, pinoLevel, type ServerConfig } from './config';
+import { loadClusterSecret } from './cluster-secret';
+import { isLoopbackAddress } from './protected-mode';
 import { runForwardedAdmin } from './commands/cluster';
 import { buildCommandTable } from './commands/registry';
 import { StateMachine } from './fsm';
@@ -60,7 +62,9 @@ function planCluster(config: ServerConfig): ClusterPlan {
   if (self && config['peer-port'] && self.peerPort !== config['peer-port']) {
     throw new ConfigError(`--peer-port ${config['peer-port']} differs from this node's entry in --members (${self.peerPort})`);
   }
-  return { members, peerPort, peerHost: config['peer-bind'] || config.bind, tls: loadTls(config) };
+  // A node listed at a loopback address (npm start, tests) needs its peer port nowhere else, whatever --bind says.
+  const peerHost = config['peer-bind'] || (self && isLoopbackAddress(self.host) ? self.host : config.bind);
+  return { members, peerPort, peerHost, tls: loadTls(config) };
 }
 
 /** A process that exists and is not a zombie (containers often leave killed children unreaped). */
@@ -118,6 +122,7 @@ export async function main(argv: string[]): Promise<Server | undefined> {
   let plan: ClusterPlan;
   let unlock: () => void;
   let readOnlyDir: boolean;
+  let secretWarning: string | undefined;
   try {
     const parsed = parseArgs(argv);
     if (parsed.help) {
@@ -125,6 +130,7 @@ export async function main(argv: string[]): Promise<Server | undefined> {
       return undefined;
     }
     config = parsed.config;
+    secretWarning = loadClusterSecret(config);
     plan = planCluster(config);
     makeDataDir(config.dir);
     ({ unlock, readOnly: readOnlyDir } = lockDataDir(config.dir));
@@ -134,7 +140,15 @@ export async function main(argv: string[]): Promise<Server | undefined> {
     process.exitCode = 1;
     return undefined;
   }
-  const log = createLogger({ node: config['node-id'], port: config.port }, config.loglevel);
+  const log = createLogger({ node: config['node-id'], port: config.port }, pinoLevel(config.loglevel));
+  if (secretWarning) log.warn(secretWarning);
+  const listensForPeers = plan.members.some((m) => m.id !== config['node-id']) || config.join === 'yes';
+  if (listensForPeers && !isLoopbackAddress(plan.peerHost) && config['tls-cluster'] !== 'yes') {
+    log.warn(
+      { peerBind: plan.peerHost, peerPort: plan.peerPort },
+      'the peer port listens beyond the loopback interface without TLS: peers authenticate with the cluster secret, but Raft traffic (every write) crosses the network in clear; use --tls-cluster yes, or --peer-bind an address only the cluster can reach',
+    );
+  }
   if (readOnlyDir) log.warn({ dir: config.dir }, 'data directory is read-only: serving reads, answering writes -MISCONF');
 
   process.on('uncaughtException', (err) => {
@@ -198,6 +212,12 @@ export async function main(argv: string[]): Promise<Server | undefined> {
   server.onShutdown = () => stop('SHUTDOWN');
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
+  if (config['exit-on-stdin-close'] === 'yes') {
+    // Started by a supervisor (npm start) holding the other end: when it dies, so does this node.
+    process.stdin.on('end', () => stop('stdin closed'));
+    process.stdin.on('error', () => stop('stdin closed'));
+    process.stdin.resume();
+  }
 
   try {
     await server.listen();

@@ -23,6 +23,7 @@ import { decodeOp, encodeOp, OpKind, type WatchedKey } from './logop';
 const MULTI_FORWARD = Buffer.from('\u0000raftcache.multi');
 import { ServerStats } from './stats';
 import { SlowLog } from './slowlog';
+import { PROTECTED_MODE_DENIED, protectedModeDenies } from './protected-mode';
 
 export interface ServerDeps {
   config: ServerConfig;
@@ -61,8 +62,8 @@ function isNullReply(reply: Reply): boolean {
 
 const EXEC_ARGV = Buffer.from('EXEC');
 
-/** Commands SLOWLOG never records (Redis's CMD_SKIP_SLOWLOG: credentials; EXEC's commands count on their own). */
-const NOT_SLOWLOGGED = new Set(['auth', 'hello', 'exec']);
+/** Commands SLOWLOG never records (Redis's CMD_SKIP_SLOWLOG: EXEC's commands count on their own). */
+const NOT_SLOWLOGGED = new Set(['exec']);
 
 /** Redis 7's answer for a no-multi command (WATCH, SUBSCRIBE, ...) inside MULTI; EXEC then aborts. */
 const ERR_NOT_IN_MULTI = new ErrorReply('ERR Command not allowed inside a transaction');
@@ -203,6 +204,12 @@ export class Server implements ConnectionHooks {
       socket.end('-ERR max number of clients reached\r\n');
       return;
     }
+    if (protectedModeDenies(this.config, socket.remoteAddress)) {
+      this.stats.rejectedConnections++;
+      socket.on('error', () => undefined); // a reset before the reply is written is no concern of ours
+      socket.end(PROTECTED_MODE_DENIED);
+      return;
+    }
     const conn = new ClientConnection(
       this.nextClientId++,
       socket,
@@ -308,7 +315,7 @@ export class Server implements ConnectionHooks {
     }
     const micros = Number(process.hrtime.bigint() - start) / 1000;
     stat.usec += micros;
-    // Writes execute when applied (timed there); AUTH/HELLO would put passwords in the log.
+    // Writes execute when applied (timed there); the slowlog redacts AUTH/HELLO/CONFIG SET secrets as Redis does.
     if (cmd.kind === 'server' ? !NOT_SLOWLOGGED.has(cmd.name) : !cmd.flags.includes('write')) this.slowlog.maybeAdd(argv, micros, conn.addr, conn.name);
   }
 

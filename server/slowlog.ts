@@ -33,7 +33,7 @@ export class SlowLog {
     const slowerThan = this.config['slowlog-log-slower-than'];
     if (slowerThan < 0 || micros < slowerThan) return;
     const maxLen = this.config['slowlog-max-len'];
-    this.entries.unshift({ id: this.nextId++, time: Math.floor(Date.now() / 1000), micros: Math.round(micros), argv: trimArgv(argv), addr, name });
+    this.entries.unshift({ id: this.nextId++, time: Math.floor(Date.now() / 1000), micros: Math.round(micros), argv: trimArgv(redactArgv(argv)), addr, name });
     if (this.entries.length > maxLen) this.entries.length = maxLen;
   }
 
@@ -49,6 +49,42 @@ export class SlowLog {
   reset(): void {
     this.entries = [];
   }
+}
+
+const REDACTED = Buffer.from('(redacted)');
+/** CONFIG SET parameters whose values are secrets (Redis flags requirepass and masterauth SENSITIVE_CONFIG). */
+const SENSITIVE_CONFIG = new Set(['requirepass', 'masterauth', 'cluster-secret']);
+
+/**
+ * The command as SLOWLOG may show it: Redis 7's redactClientCommandArgument
+ * rules. AUTH: every argument; HELLO: the user and password after AUTH;
+ * CONFIG SET: the value of each sensitive parameter. Where Redis leaves a
+ * malformed command as it is (AUTH with three arguments, HELLO with a bad
+ * option before AUTH), we redact it too.
+ */
+export function redactArgv(argv: Buffer[]): Buffer[] {
+  const cmd = argv[0]?.toString('latin1').toLowerCase();
+  if (cmd === 'auth') return argv.map((a, i) => (i === 0 ? a : REDACTED));
+  if (cmd === 'hello') {
+    const out = argv.slice();
+    for (let j = 2; j < argv.length; j++) {
+      const opt = argv[j].toString('latin1').toLowerCase();
+      const more = argv.length - 1 - j;
+      if (opt === 'auth' && more >= 2) {
+        out[j + 1] = REDACTED;
+        out[j + 2] = REDACTED;
+        j += 2;
+      } else if (opt === 'setname' && more >= 1) j++;
+      // Redis stops at a bad option before redacting what follows; we go on.
+    }
+    return out;
+  }
+  if (cmd === 'config' && argv[1]?.toString('latin1').toLowerCase() === 'set') {
+    const out = argv.slice();
+    for (let i = 2; i + 1 < argv.length; i += 2) if (SENSITIVE_CONFIG.has(argv[i].toString('latin1').toLowerCase())) out[i + 1] = REDACTED;
+    return out;
+  }
+  return argv;
 }
 
 /** At most 32 arguments of at most 128 bytes each, saying what was cut, as Redis does. */

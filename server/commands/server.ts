@@ -8,7 +8,8 @@ import {
   type Reply,
 } from '../../protocol/reply';
 import { ERR_DB_INDEX, ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGPASS } from '../../protocol/errors';
-import { ConfigError, OPTIONS, findOption, parseOptionValue } from '../config';
+import { pinoLevel } from '../config';
+import { configGet, configSet } from '../config-command';
 import { REDIS_COMPAT_VERSION, renderInfo } from '../info';
 import { keyString } from '../keyspace';
 import type { ClientConnection } from '../connection';
@@ -430,20 +431,6 @@ const time = cmd(
   },
 );
 
-/** Redis-compatible parameters we answer but do not act on (redis-benchmark reads save/appendonly). */
-const COMPAT_CONFIG: Record<string, string> = {
-  save: '',
-  appendonly: 'no',
-  appendfsync: 'always',
-  timeout: '0',
-  'cluster-enabled': 'no',
-};
-
-function configValue(server: Server, name: string): string {
-  const v = (server.config as unknown as Record<string, string | number>)[name];
-  return v === undefined ? COMPAT_CONFIG[name] : String(v);
-}
-
 const configCmd = container(
   'config',
   { summary: 'A container for server configuration commands.', since: '2.0.0', group: 'server', complexity: 'Depends on subcommand.' },
@@ -455,15 +442,7 @@ const configCmd = container(
       ['admin', 'noscript', 'loading', 'stale'],
       ['@admin', '@slow', '@dangerous'],
       { summary: 'Returns the effective values of configuration parameters.', since: '2.0.0', group: 'server', complexity: 'O(N) when N is the number of configuration parameters provided', arguments: [arg('parameter', 'string', { multiple: true })] },
-      ({ server }, argv) => {
-        const names = [...OPTIONS.map((o) => o.name as string), ...Object.keys(COMPAT_CONFIG)];
-        const out = new Map<string, string>();
-        for (const p of argv.slice(2)) {
-          const pattern = p.toString('latin1').toLowerCase();
-          for (const n of names) if (!out.has(n) && globMatch(Buffer.from(pattern, 'latin1'), Buffer.from(n, 'latin1'), false)) out.set(n, configValue(server, n));
-        }
-        return new MapReply([...out].map(([k, v]): [Reply, Reply] => [k, v]));
-      },
+      ({ server }, argv) => new MapReply(configGet(server.config, argv.slice(2)).map(([k, v]): [Reply, Reply] => [k, v])),
     ),
     cmd(
       'config|set',
@@ -472,23 +451,9 @@ const configCmd = container(
       ['@admin', '@slow', '@dangerous'],
       { summary: 'Sets configuration parameters in-flight.', since: '2.0.0', group: 'server', complexity: 'O(N) when N is the number of configuration parameters provided', arguments: [arg('data', 'block', { multiple: true, arguments: [arg('parameter', 'string'), arg('value', 'string')] })] },
       ({ server }, argv) => {
-        if ((argv.length - 2) % 2 !== 0) return new ErrorReply("ERR wrong number of arguments for 'config|set' command");
-        const updates: Array<[string, string | number]> = [];
-        for (let i = 2; i < argv.length; i += 2) {
-          const name = lower(argv[i]);
-          const spec = findOption(name);
-          if (!spec) return new ErrorReply(`ERR Unknown option or number of arguments for CONFIG SET - '${str(argv[i])}'`);
-          if (!spec.mutable) return new ErrorReply(`ERR CONFIG SET failed (possibly related to argument '${name}') - can't set immutable config`);
-          try {
-            updates.push([spec.name, parseOptionValue(spec, str(argv[i + 1]))]);
-          } catch (e) {
-            if (!(e instanceof ConfigError)) throw e;
-            return new ErrorReply(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${e.message}`);
-          }
-        }
-        // All or nothing, as in Redis 7.
-        for (const [k, v] of updates) (server.config as unknown as Record<string, string | number>)[k] = v;
-        if (updates.some(([k]) => k === 'loglevel')) server.log.level = server.config.loglevel;
+        const result = configSet(server.config, argv.slice(2));
+        if ('error' in result) return new ErrorReply(result.error);
+        if (result.changed.includes('loglevel')) server.log.level = pinoLevel(server.config.loglevel);
         return OK;
       },
     ),

@@ -501,7 +501,12 @@ export class PeerTransport implements LinkHost {
           reader.maxFrameBytes = this.maxFrameBytes;
           const previous = this.inbound.get(peer);
           this.inbound.set(peer, socket);
-          previous?.destroy(); // the peer redialed; its old connection is dead or dying
+          if (previous && !previous.destroyed) {
+            // Usually the peer redialed and its old connection is dead or dying; but it may be
+            // someone else holding the secret, so say where both came from.
+            this.log.warn({ peer, peerAddress: where, previousAddress: describe(previous) }, 'peer connection replaced by a new one from the same node id');
+            previous.destroy();
+          }
           this.log.debug({ peer, peerAddress: where }, 'peer accepted');
         }
         return;

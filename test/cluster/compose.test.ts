@@ -114,6 +114,8 @@ describe('docker-compose.yml (validated with docker-compose config, not run)', f
       return typeof p === 'string' ? `${name} ${p}` : `${name} ${p.host_ip}:${p.published}:${p.target}`;
     });
     expect(published.map((p) => p.replace(/\/tcp$/, ''))).to.deep.equal(['node1 127.0.0.1:6379:6379', 'node2 127.0.0.1:6380:6379', 'node3 127.0.0.1:6381:6379']);
+    // Docker's proxy connects from a non-loopback address: protected mode would refuse every client.
+    for (const s of Object.values(c.services)) expect(flag(s.command, '--protected-mode')).to.equal('no');
   });
 
   it('takes the cluster secret from RAFTCACHE_CLUSTER_SECRET (or .env), with a documented default for local trial', () => {

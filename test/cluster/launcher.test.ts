@@ -1,12 +1,12 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { formatLogLine, parseLauncherArgs, LauncherError } from '../../server/launcher';
-import { nodeEntry } from '../support/proc';
+import { nodeEntry, startServer } from '../support/proc';
 import { freePortBlock, parseInfo, waitFor } from './harness';
 
 interface Launched {
@@ -108,8 +108,8 @@ describe('npm start launcher: a local 3-node cluster', function () {
 
   const ports = () => [base, base + 1, base + 2];
 
-  async function startAndWait(): Promise<Launched> {
-    running = launch(['--port', String(base), '--data', dataDir]);
+  async function startAndWait(extra: string[] = []): Promise<Launched> {
+    running = launch(['--port', String(base), '--data', dataDir, ...extra]);
     const l = running;
     await waitFor(() => l.out.join('').includes('cluster ready') || l.proc.exitCode !== null, 30000, "the launcher to print 'cluster ready'");
     expect(l.proc.exitCode, l.err.join('')).to.equal(null);
@@ -159,6 +159,58 @@ describe('npm start launcher: a local 3-node cluster', function () {
       c.disconnect();
     }
     await stopWithSigint(l, await nodePids(ports()));
+  });
+
+  /** The nodes' pids from their pid files (INFO would need the password). */
+  const pidFiles = () => [1, 2, 3].map((i) => path.join(dataDir, `node${i}`, 'raftcache.pid'));
+  const pidsFromFiles = () => pidFiles().map((f) => Number(readFileSync(f, 'utf8')));
+
+  it('with --requirepass: names the leader, and no node has a secret on its command line; SIGKILL of the launcher stops its nodes', async () => {
+    const password = 'launcher-pw-5d1e';
+    const l = await startAndWait(['--requirepass', password]); // waits for 'leader: node N'
+    const secret = readFileSync(path.join(dataDir, 'cluster.secret'), 'utf8').trim();
+    expect(statSync(path.join(dataDir, 'nodes.conf')).mode & 0o777).to.equal(0o600);
+    const pids = pidsFromFiles();
+    for (const pid of pids) {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      expect(cmdline.join(' ')).to.contain('--node-id');
+      expect(cmdline.some((a) => a.includes(secret) || a.includes(password)), cmdline.join(' ')).to.equal(false);
+    }
+    const c = new Redis({ port: base, host: '127.0.0.1', password, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    try {
+      expect(await c.ping()).to.equal('PONG');
+    } finally {
+      c.disconnect();
+    }
+
+    l.proc.kill('SIGKILL');
+    await l.exit;
+    await waitFor(() => pids.every((p) => !alive(p)), 20000, 'the nodes to exit after their launcher was killed');
+    // They shut down cleanly: each removed its pid file.
+    expect(pidFiles().filter(existsSync)).to.deep.equal([]);
+  });
+
+  it('SIGHUP (the terminal closed) stops every node', async () => {
+    const l = await startAndWait();
+    const pids = await nodePids(ports());
+    l.proc.kill('SIGHUP');
+    expect(await l.exit).to.equal(0);
+    expect(pids.filter(alive)).to.deep.equal([]);
+  });
+
+  it('names a node of an earlier run still holding a data directory, with its pid and how to stop it', async () => {
+    const other = mkdtempSync(path.join(os.tmpdir(), 'raftcache-launcher-stale-'));
+    const orphan = await startServer([], { dir: path.join(other, 'node2') });
+    try {
+      const l = launch(['--port', String(base), '--data', other]);
+      expect(await l.exit).to.equal(1);
+      const err = l.err.join('');
+      expect(err).to.contain(`node 2: pid ${orphan.proc.pid} (data ${path.join(other, 'node2')})`);
+      expect(err).to.contain(`kill ${orphan.proc.pid}`);
+    } finally {
+      await orphan.stop();
+      rmSync(other, { recursive: true, force: true });
+    }
   });
 
   it('exits non-zero with a clear message when a port is taken', async () => {

@@ -121,6 +121,28 @@ describe('peer transport', function () {
     expect(a.t.stats().get(2)?.connected).to.equal(false);
   });
 
+  it('logs at warn, with both addresses, a connection that displaces the live one of the same node id', async () => {
+    const cap = captureLogger();
+    const a = transport(1, { log: cap.log });
+    const b = transport(2);
+    const imposter = transport(2); // holds the secret and claims node 2's id
+    await Promise.all([a.t.start(), b.t.start(), imposter.t.start()]);
+    b.t.addPeer(1, { host: '127.0.0.1', port: a.t.port });
+    b.t.send(1, { type: 'ping', seq: 1 });
+    await waitFor('node 2 connected', () => a.got.length === 1);
+    expect(cap.lines.some((l) => l.msg === 'peer connection replaced by a new one from the same node id')).to.equal(false);
+    imposter.t.addPeer(1, { host: '127.0.0.1', port: a.t.port });
+    imposter.t.send(1, { type: 'ping', seq: 2 });
+    const replaced = () => cap.lines.find((l) => l.msg === 'peer connection replaced by a new one from the same node id');
+    await waitFor('the displacement logged', () => replaced() !== undefined);
+    const line = replaced() as Record<string, unknown>;
+    expect(line.level).to.equal(40); // warn
+    expect(line.peer).to.equal(2);
+    expect(line.peerAddress).to.match(/^127\.0\.0\.1:\d+$/);
+    expect(line.previousAddress).to.match(/^127\.0\.0\.1:\d+$/);
+    expect(line.peerAddress).to.not.equal(line.previousAddress);
+  });
+
   it('refuses and logs a dialer that expects another node at this address', async () => {
     const cap = captureLogger();
     const a = transport(1);

@@ -1,0 +1,71 @@
+/**
+ * CONFIG GET / CONFIG SET over the option table (config.ts), with Redis 7's
+ * rules: GET matches glob patterns; SET checks every name and value before it
+ * changes anything, so a failed SET (even of several parameters) leaves the
+ * configuration as it was. Options marked notInConfigCommand (the cluster
+ * secret) are neither listed nor settable.
+ */
+import { globMatch } from './commands/glob';
+import { ConfigError, OPTIONS, parseOptionValue, type OptionSpec, type ServerConfig } from './config';
+
+/** Redis-compatible parameters we answer but do not act on (redis-benchmark reads save/appendonly). */
+const COMPAT_CONFIG: Record<string, string> = {
+  save: '',
+  appendonly: 'no',
+  appendfsync: 'always',
+  timeout: '0',
+  'cluster-enabled': 'no',
+};
+
+const VISIBLE: OptionSpec[] = OPTIONS.filter((o) => !o.notInConfigCommand);
+const GET_NAMES: string[] = [...VISIBLE.map((o) => o.name as string), ...Object.keys(COMPAT_CONFIG)];
+
+function visibleOption(name: string): OptionSpec | undefined {
+  return VISIBLE.find((o) => o.name === name);
+}
+
+/** CONFIG GET pattern...: name/value pairs, each name once, in table order per pattern. */
+export function configGet(config: ServerConfig, patterns: Buffer[]): Array<[string, string]> {
+  const out = new Map<string, string>();
+  const values = config as unknown as Record<string, string | number>;
+  for (const p of patterns) {
+    const pattern = Buffer.from(p.toString('latin1').toLowerCase(), 'latin1');
+    for (const n of GET_NAMES) {
+      if (out.has(n) || !globMatch(pattern, Buffer.from(n, 'latin1'), false)) continue;
+      out.set(n, values[n] === undefined ? COMPAT_CONFIG[n] : String(values[n]));
+    }
+  }
+  return [...out];
+}
+
+/**
+ * CONFIG SET name value [name value ...]: validates everything, then stores
+ * everything. Returns the Redis error text (without the leading `-`), or the
+ * names changed.
+ */
+export function configSet(config: ServerConfig, args: Buffer[]): { error: string } | { changed: string[] } {
+  if (args.length === 0 || args.length % 2 !== 0) return { error: "ERR wrong number of arguments for 'config|set' command" };
+  const failed = (name: string, why: string) => ({ error: `ERR CONFIG SET failed (possibly related to argument '${name}') - ${why}` });
+  const specs: OptionSpec[] = [];
+  // Names first (unknown, immutable, repeated), then values, as Redis does.
+  for (let i = 0; i < args.length; i += 2) {
+    const given = args[i].toString('latin1'); // Redis names it as given here, by its own name for a bad value
+    const spec = visibleOption(given.toLowerCase());
+    if (!spec) return { error: `ERR Unknown option or number of arguments for CONFIG SET - '${given}'` };
+    if (!spec.mutable) return failed(given, "can't set immutable config");
+    if (specs.includes(spec)) return failed(given, 'duplicate parameter');
+    specs.push(spec);
+  }
+  const updates: Array<[string, string | number]> = [];
+  for (let i = 0; i < specs.length; i++) {
+    try {
+      updates.push([specs[i].name, parseOptionValue(specs[i], args[2 * i + 1].toString('latin1'))]);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      return failed(specs[i].name, e.message);
+    }
+  }
+  const values = config as unknown as Record<string, string | number>;
+  for (const [k, v] of updates) values[k] = v;
+  return { changed: updates.map(([k]) => k) };
+}
