@@ -67,10 +67,18 @@ describe('a node on a full disk', function () {
   });
 
   it('answers -MISCONF while full, keeps serving reads, and resumes when space returns', async () => {
-    srv = await startServer([], { dir: path.join(mnt, 'node') });
+    // A reserve well below the tmpfs size: with the default (64 MiB) the reserve takes the whole
+    // 24 MiB tmpfs in the background, racing the filler, and deleting the filler frees nothing.
+    srv = await startServer(['--disk-reserve', '4mb'], { dir: path.join(mnt, 'node') });
     const r = new Redis({ port: srv.port, maxRetriesPerRequest: 0 });
     try {
       expect(await r.set('before', 'full')).to.equal('OK');
+      // Let the reserve reach its size before the filler takes the rest of the disk.
+      for (let i = 0; i < 100; i++) {
+        const reserved = Number(/raft_disk_reserve_bytes:(\d+)/.exec(await r.info('raft'))?.[1] ?? 0);
+        if (reserved >= 4 * 1024 * 1024) break;
+        await sleep(50);
+      }
       const filler = fill(mnt);
       // Fill the log: the write that meets the full disk waits (unacknowledged)
       // until space returns, and replies on its connection stay in order behind
@@ -80,8 +88,19 @@ describe('a node on a full disk', function () {
       const pending: Array<Promise<unknown>> = [];
       let refused = '';
       // The node keeps space allocated ahead (disk-reserve): writes go on until that is used up.
+      // At most 8 writes outstanding: writes waiting for space stay in the batch the node retries,
+      // so the test keeps that batch small next to the space the filler frees.
+      let unresolved = 0;
       for (let i = 0; i < 600 && refused === ''; i++) {
-        pending.push(writer.set(`k${i}`, big).catch((e: Error) => e));
+        if (unresolved < 8) {
+          unresolved++;
+          pending.push(
+            writer.set(`k${i}`, big).then(
+              (ok) => (unresolved--, ok),
+              (e: Error) => (unresolved--, e),
+            ),
+          );
+        }
         const probe = new Redis({ port: srv.port, maxRetriesPerRequest: 0 });
         const reply = await Promise.race([probe.set('probe', 'p').catch((e: Error) => e.message), sleep(300).then(() => 'waiting')]);
         probe.disconnect();
