@@ -295,12 +295,19 @@ function collect(t: Array<Entry | null>, bits: number, pos: number, end: number,
  * FLUSHDB/SWAPDB raise the floor to their index. Versions, tombstones and
  * floors are part of the durable records, so a node restored from a
  * snapshot answers WATCH exactly like one that replayed the log.
+ *
+ * A key WATCHed while absent is judged differently (Redis: FLUSHALL only
+ * touches keys that existed): it broke iff it exists now, or its tombstone
+ * is newer than the applied index the watcher saw, or — its tombstone gone —
+ * `writeFloor` is: the highest version of any entry or tombstone dropped
+ * without a trace (flush, swap, tombstone compaction). writeFloor <= floor.
  */
 export class Database {
   private entries = new Map<string, Entry>();
   private expiresMap = new Map<string, number>();
   private tombstones = new Map<string, number>();
   private floor = 0;
+  private writeFloor = 0;
   private table = new ScanTable();
   private bytes = 0;
   /** Sum of (deadline - TTL_BASE) over volatile keys, for avgTtl in O(1). */
@@ -506,6 +513,7 @@ export class Database {
 
   /** FLUSHDB at log index `index`. */
   flush(index: number): void {
+    this.writeFloor = Math.max(this.writeFloor, this.maxRecordVersion());
     this.reset();
     this.floor = index;
     this.keyspace.noteFlush(this.id);
@@ -515,6 +523,7 @@ export class Database {
   clear(): void {
     this.reset();
     this.floor = 0;
+    this.writeFloor = 0;
   }
 
   /**
@@ -524,12 +533,15 @@ export class Database {
    */
   swapWith(other: Database, index: number): void {
     if (other === this) return;
+    // Keys leave both dbs without a tombstone: whatever either held is dropped.
+    const dropped = Math.max(this.writeFloor, other.writeFloor, this.maxRecordVersion(), other.maxRecordVersion());
     const a = this.state();
     this.load(other.state());
     other.load(a);
     for (const db of [this, other]) {
       db.tombstones.clear();
       db.floor = index;
+      db.writeFloor = dropped;
       for (const e of db.entries.values()) e.version = index;
       db.keyspace.noteFlush(db.id);
       for (const k of db.entries.keys()) db.keyspace.noteKey(db.id, k);
@@ -557,6 +569,25 @@ export class Database {
 
   set versionFloor(v: number) {
     this.floor = v;
+  }
+
+  /** See the class comment; restored from the meta record (older records: the floor). */
+  get droppedFloor(): number {
+    return this.writeFloor;
+  }
+
+  set droppedFloor(v: number) {
+    this.writeFloor = v;
+  }
+
+  /**
+   * WATCH of a key that was absent when the watcher's node had applied
+   * `seenIndex`: has the key been written since? (See the class comment.)
+   */
+  writtenSinceAbsent(key: string, seenIndex: number): boolean {
+    if (this.entries.has(key)) return true;
+    const t = this.tombstones.get(key);
+    return t !== undefined ? t > seenIndex : this.writeFloor > seenIndex;
   }
 
   /** Tombstone version of an absent key, if one is kept. */
@@ -637,7 +668,16 @@ export class Database {
       }
     }
     if (cut > this.floor) this.floor = cut;
+    if (cut > this.writeFloor) this.writeFloor = cut;
     this.keyspace.noteMeta();
+  }
+
+  /** Highest version among entries and tombstones (O(n); flush and swap are O(n) in Redis too). */
+  private maxRecordVersion(): number {
+    let max = 0;
+    for (const e of this.entries.values()) if (e.version > max) max = e.version;
+    for (const v of this.tombstones.values()) if (v > max) max = v;
+    return max;
   }
 
   private reset(): void {
@@ -691,7 +731,8 @@ interface DbState {
 //   key:   [db u8][key bytes]            meta: [0xff]    script: [0xfd][sha1 hex]
 //          script value: the script body
 //   value: [type u8][expireAt f64, -1 = none][version f64][payload]
-//          meta value: [db count u8][floor f64 x count]
+//          meta value: [db count u8][floor f64 x count][writeFloor f64 x count]
+//          (the writeFloors are absent in records of older builds: writeFloor = floor)
 const TYPE_TOMBSTONE = 0;
 const TYPE_STRING = 1;
 const RECORD_HEADER = 17;
@@ -865,7 +906,13 @@ export class Keyspace {
     if (recordKey.length === 0) throw new RangeError('empty record key');
     if (recordKey[0] === META_DB) {
       const n = Math.min(recordValue[0] ?? 0, this.dbs.length);
-      for (let i = 0; i < n; i++) this.dbs[i].versionFloor = recordValue.readDoubleBE(1 + 8 * i);
+      const count = recordValue[0] ?? 0;
+      const hasDropped = recordValue.length >= 1 + 16 * count;
+      for (let i = 0; i < n; i++) {
+        const floor = recordValue.readDoubleBE(1 + 8 * i);
+        this.dbs[i].versionFloor = floor;
+        this.dbs[i].droppedFloor = hasDropped ? recordValue.readDoubleBE(1 + 8 * (count + i)) : floor;
+      }
       return;
     }
     if (recordKey[0] === SCRIPT_DB) {
@@ -896,9 +943,13 @@ export class Keyspace {
   }
 
   private encodeMeta(): { key: Buffer; value: Buffer } {
-    const value = Buffer.allocUnsafe(1 + 8 * this.dbs.length);
-    value[0] = this.dbs.length;
-    this.dbs.forEach((d, i) => value.writeDoubleBE(d.versionFloor, 1 + 8 * i));
+    const n = this.dbs.length;
+    const value = Buffer.allocUnsafe(1 + 16 * n);
+    value[0] = n;
+    this.dbs.forEach((d, i) => {
+      value.writeDoubleBE(d.versionFloor, 1 + 8 * i);
+      value.writeDoubleBE(d.droppedFloor, 1 + 8 * (n + i));
+    });
     return { key: Buffer.from([META_DB]), value };
   }
 

@@ -64,11 +64,11 @@ const EXEC_ARGV = Buffer.from('EXEC');
 /** Commands SLOWLOG never records (Redis's CMD_SKIP_SLOWLOG: credentials; EXEC's commands count on their own). */
 const NOT_SLOWLOGGED = new Set(['auth', 'hello', 'exec']);
 
-/** Redis 7's answer for a no-multi command (WATCH, SUBSCRIBE, ...) inside MULTI; EXEC then aborts. */
+/** Redis 7's answer for a no-multi command (SUBSCRIBE, ...) inside MULTI; EXEC then aborts. */
 const ERR_NOT_IN_MULTI = new ErrorReply('ERR Command not allowed inside a transaction');
 
-/** Commands that run at once even inside MULTI (the rest are queued). */
-const TRANSACTION_CONTROL = new Set(['exec', 'discard', 'multi', 'quit', 'reset']);
+/** Commands that run at once even inside MULTI (the rest are queued); WATCH answers its own error there. */
+const TRANSACTION_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 
 /** Commands a RESP2 client in subscribed mode may send (Redis 7). */
 const SUBSCRIBED_RESP2 = new Set(['subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe', 'ssubscribe', 'sunsubscribe', 'ping', 'quit', 'reset']);
