@@ -91,6 +91,11 @@ export class PubSub {
     return this.channels.get(channel.toString('latin1'))?.size ?? 0;
   }
 
+  /** Channels with at least one subscriber here (INFO pubsub_channels). */
+  channelCount(): number {
+    return this.channels.size;
+  }
+
   numpat(): number {
     return this.patterns.size;
   }

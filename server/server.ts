@@ -336,7 +336,7 @@ export class Server implements ConnectionHooks {
     if (r instanceof AfterWrites) {
       conn.read(() => this.counted(name, r.run()));
     } else if (r instanceof Replies) {
-      for (const x of r.items) conn.reply(x);
+      for (const x of r.items) conn.reply(this.counted(name, x));
     } else if (r instanceof DeferredReply) {
       const done = conn.pendingWrite();
       r.start((reply) => done(this.counted(name, reply)));
@@ -498,15 +498,13 @@ export class Server implements ConnectionHooks {
 
   /** Counts error replies per command (failed_calls) on their way out. */
   private counted(name: string, reply: Reply): Reply {
-    if (reply instanceof ErrorReply) {
-      this.stats.totalErrorReplies++;
-      this.stats.command(name).failedCalls++;
-    }
+    // Errors nested in an array (EXEC) count in errorstats, not as the command's failure.
+    if (this.stats.countErrors(reply)) this.stats.command(name).failedCalls++;
     return reply;
   }
 
   private reject(conn: ClientConnection, err: ErrorReply): void {
-    this.stats.totalErrorReplies++;
+    this.stats.countErrors(err);
     conn.reply(err);
   }
 

@@ -85,6 +85,53 @@ describe('connection and server commands (ioredis, raw RESP)', function () {
     expect(cs).to.match(/cmdstat_set:calls=\d+,usec=\d+,usec_per_call=[\d.]+,rejected_calls=\d+,failed_calls=\d+/);
   });
 
+  it('INFO has the Redis 7 sections: default, all/everything, several names, any case, fixed order', async () => {
+    const headers = (text: string) => text.split('\r\n').filter((l) => l.startsWith('# '));
+    const byDefault = ['# Server', '# Clients', '# Memory', '# Persistence', '# Stats', '# Replication', '# Raft', '# CPU', '# Modules', '# Errorstats', '# Cluster', '# Keyspace'];
+    await r.set('infokey', 'v');
+    expect(headers(await r.info())).to.deep.equal(byDefault);
+    expect(headers((await r.call('info', 'default')) as string)).to.deep.equal(byDefault);
+    const all = [...byDefault.slice(0, 9), '# Commandstats', ...byDefault.slice(9)];
+    expect(headers((await r.call('info', 'all')) as string)).to.deep.equal(all);
+    expect(headers((await r.call('info', 'EVERYTHING')) as string)).to.deep.equal(all);
+    expect(headers((await r.call('info', 'keyspace', 'Cpu', 'nosuch')) as string)).to.deep.equal(['# CPU', '# Keyspace']);
+    expect(headers((await r.call('info', 'default', 'commandstats')) as string)).to.deep.equal(all);
+    expect(await r.call('info', 'nosuch')).to.equal('');
+    // redis-py's test suite reads cluster_enabled before its first test.
+    expect(await r.call('info', 'cluster')).to.equal('# Cluster\r\ncluster_enabled:0\r\n');
+    expect(await r.call('info', 'modules')).to.equal('# Modules\r\n');
+    expect(await r.call('info', 'module_list')).to.equal('# Modules\r\n');
+    const cpu = (await r.call('info', 'cpu')) as string;
+    for (const f of ['used_cpu_sys', 'used_cpu_user', 'used_cpu_sys_children', 'used_cpu_user_children', 'used_cpu_sys_main_thread', 'used_cpu_user_main_thread']) {
+      expect(cpu).to.match(new RegExp(`\\r\\n${f}:\\d+\\.\\d{6}\\r\\n`));
+    }
+    expect(Number(/used_cpu_user:([\d.]+)/.exec(cpu)![1])).to.be.greaterThan(0);
+  });
+
+  it('INFO errorstats counts every error reply by code as Redis does (also inside EXEC); RESETSTAT clears it', async () => {
+    const c = new Redis({ port: srv.port });
+    try {
+      expect(await r.config('RESETSTAT')).to.equal('OK');
+      await c.set('notint', 'abc');
+      await c.call('nosuchcommand').catch(() => undefined); // ERR unknown command
+      await c.call('get').catch(() => undefined); // ERR wrong number of arguments
+      await c.incr('notint').catch(() => undefined); // ERR value is not an integer
+      const tx = await c.multi().incr('notint').set('x', '1').exec(); // one ERR inside EXEC
+      expect(String(tx![0][0])).to.contain('ERR value is not an integer');
+      await c.multi().call('nosuchcommand').exec().catch(() => undefined); // ERR unknown command, then EXECABORT
+      const stats = (await r.info('errorstats')) as string;
+      expect(stats).to.equal('# Errorstats\r\nerrorstat_ERR:count=5\r\nerrorstat_EXECABORT:count=1\r\n');
+      expect(await r.info('stats')).to.contain('\r\ntotal_error_replies:6\r\n');
+      const cs = (await r.info('commandstats')) as string;
+      expect(cs).to.match(/cmdstat_incr:calls=1,.*failed_calls=1\r\n/);
+      expect(cs).to.match(/cmdstat_exec:calls=2,.*failed_calls=1\r\n/);
+      expect(await r.config('RESETSTAT')).to.equal('OK');
+      expect(await r.info('errorstats')).to.equal('# Errorstats\r\n');
+    } finally {
+      c.disconnect();
+    }
+  });
+
   it('CONFIG GET/SET/RESETSTAT', async () => {
     expect(await r.config('GET', 'save')).to.deep.equal(['save', '']);
     expect(await r.config('GET', 'appendonly')).to.deep.equal(['appendonly', 'no']);
