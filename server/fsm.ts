@@ -76,6 +76,7 @@ export class StateMachine {
 
   private applyUntimed(index: number, op: LogOp): Reply {
     this.appliedIndex = index;
+    this.keyspace.accessClock = op.ts;
     if (op.ts > this.lastTs) this.lastTs = op.ts;
     if ((index & 1023) === 0) this.expireSessions(op.ts);
     if (op.clientId === 0) return this.applyOp(index, op);

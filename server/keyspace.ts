@@ -6,6 +6,9 @@
  * that applies the same log holds the same data, the same per-key versions
  * (for WATCH) and the same tombstones. Nothing here reads the clock or
  * Math.random. Reads (`lookupRead`, `scan`, `randomKey`, ...) never mutate.
+ * One exception, outside the replicated state: each entry's `accessedAt`
+ * (OBJECT IDLETIME), which this node's client reads set with its own clock
+ * and writes with the entry's time; nothing applied ever reads it.
  *
  * Keys are binary-safe: a key is held as a `latin1` string (one char per
  * byte, lossless); `keyString`/`keyBuffer` convert.
@@ -97,6 +100,11 @@ interface Entry {
   version: number;
   /** Absolute deadline in ms, or NO_EXPIRE. */
   expireAt: number;
+  /**
+   * Per node, never replicated nor persisted: when this node last read the
+   * key for a client or applied a write to it (ms; 0 = not since it loaded it).
+   */
+  accessedAt: number;
   /** What this entry contributes to usedBytes. */
   size: number;
   /** Next entry in the same scan bucket. */
@@ -340,7 +348,21 @@ export class Database {
       this.removeEntry(e, index ?? e.version);
       return undefined;
     }
+    e.accessedAt = now;
     return e.value;
+  }
+
+  /** A client read the key on this node at `now` (Redis's LRU clock update in lookupKey). */
+  noteAccess(key: string, now: number): void {
+    const e = this.entries.get(key);
+    if (e !== undefined) e.accessedAt = now;
+  }
+
+  /** When this node last read or wrote the key (see Entry.accessedAt), or undefined if absent at `now`. */
+  accessedAt(key: string, now: number): number | undefined {
+    const e = this.entries.get(key);
+    if (e === undefined || isExpired(e, now)) return undefined;
+    return e.accessedAt;
   }
 
   /** Bytes the key and its value are accounted for (maxmemory's measure), or undefined if absent at `now`. */
@@ -470,6 +492,7 @@ export class Database {
     if (!keepTtl && e.expireAt !== NO_EXPIRE) this.clearDeadline(e);
     e.value = value;
     e.version = index;
+    e.accessedAt = this.keyspace.accessClock;
     this.resize(e);
   }
 
@@ -478,6 +501,7 @@ export class Database {
     const e = this.entries.get(key);
     if (e === undefined) return;
     e.version = index;
+    e.accessedAt = this.keyspace.accessClock;
     this.resize(e);
   }
 
@@ -497,6 +521,7 @@ export class Database {
     this.expiresMap.set(key, at);
     this.ttlSum += at - TTL_BASE;
     e.version = index;
+    e.accessedAt = this.keyspace.accessClock;
     this.resize(e);
     return true;
   }
@@ -507,6 +532,7 @@ export class Database {
     if (e === undefined || e.expireAt === NO_EXPIRE) return false;
     this.clearDeadline(e);
     e.version = index;
+    e.accessedAt = this.keyspace.accessClock;
     this.resize(e);
     return true;
   }
@@ -555,7 +581,7 @@ export class Database {
     const old = this.entries.get(key);
     if (old !== undefined) this.unindex(old);
     this.tombstones.delete(key);
-    this.insertRaw(key, value, expireAt, version);
+    this.insertRaw(key, value, expireAt, version, 0);
   }
 
   restoreTombstone(key: string, version: number): void {
@@ -604,12 +630,12 @@ export class Database {
 
   private insert(key: string, value: Value, expireAt: number, index: number): void {
     this.tombstones.delete(key);
-    this.insertRaw(key, value, expireAt, index);
+    this.insertRaw(key, value, expireAt, index, this.keyspace.accessClock);
     this.keyspace.noteKey(this.id, key);
   }
 
-  private insertRaw(key: string, value: Value, expireAt: number, version: number): void {
-    const e: Entry = { key, hash: hashKey(key), value, version, expireAt, size: entrySize(key, value, expireAt), next: null };
+  private insertRaw(key: string, value: Value, expireAt: number, version: number, accessedAt: number): void {
+    const e: Entry = { key, hash: hashKey(key), value, version, expireAt, accessedAt, size: entrySize(key, value, expireAt), next: null };
     this.entries.set(key, e);
     if (expireAt !== NO_EXPIRE) {
       this.expiresMap.set(key, expireAt);
@@ -742,6 +768,8 @@ export class Keyspace {
   readonly dbs: Database[];
   /** When true, mutations are remembered until drainChanges() (the durable copy turns it on). */
   trackChanges = false;
+  /** Time of the entry being applied (the state machine sets it): what writes record in Entry.accessedAt. */
+  accessClock = 0;
   private readonly changed: Array<Set<string>>;
   private marks: KeyspaceChange[] = [];
   private metaChanged = false;
