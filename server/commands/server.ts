@@ -456,13 +456,21 @@ const configCmd = container(
       ['@admin', '@slow', '@dangerous'],
       { summary: 'Returns the effective values of configuration parameters.', since: '2.0.0', group: 'server', complexity: 'O(N) when N is the number of configuration parameters provided', arguments: [arg('parameter', 'string', { multiple: true })] },
       ({ server }, argv) => {
+        // Redis 7: the union over every pattern, each parameter once. A name
+        // without glob characters is looked up as is and answered under the
+        // spelling asked (as Redis does); a pattern matches case-insensitively.
         const names = [...OPTIONS.map((o) => o.name as string), ...Object.keys(COMPAT_CONFIG)];
-        const out = new Map<string, string>();
+        const out = new Map<string, [string, string]>();
         for (const p of argv.slice(2)) {
-          const pattern = p.toString('latin1').toLowerCase();
-          for (const n of names) if (!out.has(n) && globMatch(Buffer.from(pattern, 'latin1'), Buffer.from(n, 'latin1'), false)) out.set(n, configValue(server, n));
+          const asked = p.toString('latin1');
+          const pattern = asked.toLowerCase();
+          if (!/[*?[]/.test(pattern)) {
+            if (names.includes(pattern) && !out.has(pattern)) out.set(pattern, [asked, configValue(server, pattern)]);
+            continue;
+          }
+          for (const n of names) if (!out.has(n) && globMatch(Buffer.from(pattern, 'latin1'), Buffer.from(n, 'latin1'), false)) out.set(n, [n, configValue(server, n)]);
         }
-        return new MapReply([...out].map(([k, v]): [Reply, Reply] => [k, v]));
+        return new MapReply([...out.values()].map(([k, v]): [Reply, Reply] => [k, v]));
       },
     ),
     cmd(

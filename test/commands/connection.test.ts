@@ -147,6 +147,27 @@ describe('connection and server commands (ioredis, raw RESP)', function () {
     expect(await r.config('RESETSTAT')).to.equal('OK');
   });
 
+  it('CONFIG GET takes several parameters and patterns and answers their union, each once (Redis 7)', async () => {
+    const get = async (...args: string[]) => {
+      const flat = (await r.call('config', 'get', ...args)) as string[];
+      const out: Record<string, string> = {};
+      for (let i = 0; i < flat.length; i += 2) out[flat[i]] = flat[i + 1];
+      expect(Object.keys(out).length * 2).to.equal(flat.length); // no parameter twice
+      return out;
+    };
+    const { maxclients } = await get('maxclients');
+    expect(await get('maxclients', 'maxmemory', 'appendonly', 'no-such-param')).to.deep.equal({ maxclients, maxmemory: '0', appendonly: 'no' });
+    const union = await get('maxmemory*', 'slowlog-*', 'maxmemory');
+    expect(union).to.deep.equal({
+      maxmemory: '0',
+      'maxmemory-policy': 'noeviction',
+      'slowlog-log-slower-than': (await get('slowlog-log-slower-than'))['slowlog-log-slower-than'],
+      'slowlog-max-len': '128',
+    });
+    // An exact name is answered under the spelling asked; a pattern under the parameter's own name.
+    expect(await get('MAXCLIENTS', 'MaxMemory-*')).to.deep.equal({ MAXCLIENTS: maxclients, 'maxmemory-policy': 'noeviction' });
+  });
+
   it('TIME returns seconds and microseconds', async () => {
     const [s, us] = (await r.time()) as unknown as [string, string];
     expect(Math.abs(Number(s) - Date.now() / 1000)).to.be.lessThan(5);
