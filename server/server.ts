@@ -6,6 +6,7 @@ import { errArity, errUnknownCommand, errUnknownSubcommand, ERR_NOAUTH } from '.
 import { ClientConnection, type ConnectionHooks } from './connection';
 import { AfterWrites, CommandTable, DeferredReply, Replies, arityOk, type LeafCommand } from './commands/table';
 import { PubSub } from './pubsub';
+import { PeerPubSub } from './pubsub-peers';
 import { LockService } from './lock-service';
 import { Evictor } from './eviction';
 import { lockWaitMs } from './commands/locks';
@@ -92,6 +93,8 @@ export class Server implements ConnectionHooks {
   readonly cluster: RaftReplicator | undefined;
   readonly stats = new ServerStats();
   readonly pubsub = new PubSub();
+  /** PUBLISH counts and PUBSUB answers across the cluster. */
+  readonly peerPubSub: PeerPubSub;
   readonly locks: LockService = new LockService(this);
   private readonly evictor: Evictor = new Evictor(this);
   readonly clients = new Map<number, ClientConnection>();
@@ -126,7 +129,8 @@ export class Server implements ConnectionHooks {
       this.flushDirty();
     });
     this.cluster?.setForwardHandler((db, argv, done, id) => this.executeForwarded(db, argv, done, id));
-    this.cluster?.setPublishHandler((channel, message) => this.pubsub.deliver(channel, message));
+    this.peerPubSub = new PeerPubSub(this.cluster?.transport, this.pubsub);
+    this.cluster?.setPubSubHandler(this.peerPubSub);
   }
 
   get port(): number {
@@ -175,6 +179,7 @@ export class Server implements ConnectionHooks {
   }
 
   async close(): Promise<void> {
+    this.peerPubSub.close();
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     for (const c of this.clients.values()) c.destroy();
@@ -218,7 +223,16 @@ export class Server implements ConnectionHooks {
     this.pubsub.drop(conn);
   }
 
-  /** PUBLISH: deliver here and relay to every peer; returns this node's receivers (as Redis Cluster does). */
+  /**
+   * PUBLISH: deliver here and relay to every peer; `done` gets the receivers
+   * on every node (peers answer over the peer link, see pubsub-peers.ts).
+   */
+  publishCounted(channel: Buffer, message: Buffer, done: (receivers: number) => void): void {
+    const here = this.pubsub.deliver(channel, message);
+    this.peerPubSub.publish(channel, message, (there) => done(here + there));
+  }
+
+  /** A server announcement (lock events): delivered here and relayed, without waiting for counts. */
   publish(channel: Buffer, message: Buffer): number {
     this.cluster?.broadcastPublish(channel, message);
     return this.pubsub.deliver(channel, message);
