@@ -1,5 +1,7 @@
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
 import Redis from 'ioredis';
+import { REDIS_COMPAT_VERSION } from '../../server/info';
 import { startServer, type RunningServer } from '../support/proc';
 import { RawClient, resp } from '../support/raw';
 
@@ -130,6 +132,25 @@ describe('connection and server commands (ioredis, raw RESP)', function () {
     } finally {
       c.disconnect();
     }
+  });
+
+  it("redis-py's own test suite can start: its conftest reads redis_version, arch_bits, cluster_enabled, modules", function () {
+    const py = spawnSync('python3', ['-c', 'import redis']).status === 0 ? 'python3' : '/usr/bin/python3';
+    if (spawnSync(py, ['-c', 'import redis']).status !== 0) this.skip();
+    // What tests/conftest.py's pytest_sessionstart and the `r` fixture do before the first test.
+    const script = [
+      'import redis',
+      `client = redis.Redis(port=${srv.port})`,
+      'info = client.info()',
+      'REDIS_INFO = {"version": info["redis_version"], "arch_bits": info["arch_bits"], "cluster_enabled": info["cluster_enabled"], "enterprise": info.get("enterprise", False)}',
+      'try:\n    REDIS_INFO["modules"] = info["modules"]\nexcept KeyError:\n    pass',
+      'for args in [(), ("everything",), ("all",), ("server", "cpu"), ("errorstats",), ("cluster",), ("modules",)]:\n    client.info(*args)',
+      'client.flushdb()',
+      'print(REDIS_INFO)',
+    ].join('\n');
+    const out = spawnSync(py, ['-c', script], { encoding: 'utf8' });
+    expect(out.stderr).to.equal('');
+    expect(out.stdout.trim()).to.equal(`{'version': '${REDIS_COMPAT_VERSION}', 'arch_bits': 64, 'cluster_enabled': 0, 'enterprise': False}`);
   });
 
   it('CONFIG GET/SET/RESETSTAT', async () => {
