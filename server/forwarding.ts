@@ -128,6 +128,13 @@ function decodeList(b: Buffer, at: number): Buffer[] {
   return out;
 }
 
+/** Who handles pub/sub frames from peers (server/pubsub-peers.ts). */
+export interface PeerPubSubHandler {
+  onPublish(from: number, channel: Buffer, message: Buffer): void;
+  onQuery(from: number, q: PeerQuery): void;
+  onAnswer(from: number, q: PeerQuery): void;
+}
+
 export function encodePeerQuery(q: PeerQuery): Buffer {
   return encodeList(PUBSUB_QUERY, q.reqId, q.args);
 }

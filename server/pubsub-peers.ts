@@ -1,4 +1,4 @@
-import { encodeForwardPublish, encodePeerAnswer, encodePeerQuery, type PeerQuery } from './forwarding';
+import { encodeForwardPublish, encodePeerAnswer, encodePeerQuery, type PeerPubSubHandler, type PeerQuery } from './forwarding';
 import type { PubSub } from './pubsub';
 import type { PeerTransport } from './transport/peer-transport';
 
@@ -35,7 +35,7 @@ const num = (b: Buffer | undefined): number => {
   return Number.isSafeInteger(n) && n >= 0 ? n : 0;
 };
 
-export class PeerPubSub {
+export class PeerPubSub implements PeerPubSubHandler {
   private nextReqId = 1;
   private readonly pending = new Map<number, Pending>();
   /** Receivers here of the last PUBLISH each peer relayed to us. */

@@ -29,14 +29,7 @@ import { SnapshotReceiver, SnapshotSender, type SnapshotSink } from '../storage/
 import type { RawRecord } from '../storage/lmdb';
 import { PeerTransport } from './transport/peer-transport';
 import type { Frame } from './transport/frames';
-import { decodeForward, encodeForwardPublish, encodeForwardReply, encodeForwardRequest, type PeerQuery } from './forwarding';
-
-/** Pub/sub frames from peers (server/pubsub-peers.ts implements it). */
-export interface PeerPubSubHandler {
-  onPublish(from: number, channel: Buffer, message: Buffer): void;
-  onQuery(from: number, q: PeerQuery): void;
-  onAnswer(from: number, q: PeerQuery): void;
-}
+import { decodeForward, encodeForwardPublish, encodeForwardReply, encodeForwardRequest, type PeerPubSubHandler } from './forwarding';
 import type { StateMachine } from './fsm';
 import type { Keyspace } from './keyspace';
 import type { Logger } from './log';
