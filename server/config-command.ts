@@ -24,18 +24,29 @@ function visibleOption(name: string): OptionSpec | undefined {
   return VISIBLE.find((o) => o.name === name);
 }
 
-/** CONFIG GET pattern...: name/value pairs, each name once, in table order per pattern. */
+/**
+ * CONFIG GET pattern...: the union over every pattern, each parameter once
+ * (Redis 7). A name without glob characters is answered under the spelling
+ * asked (Redis does: `CONFIG GET MAXCLIENTS`); patterns match case-insensitively.
+ */
 export function configGet(config: ServerConfig, patterns: Buffer[]): Array<[string, string]> {
-  const out = new Map<string, string>();
+  const out = new Map<string, [string, string]>();
   const values = config as unknown as Record<string, string | number>;
+  const valueOf = (n: string) => (values[n] === undefined ? COMPAT_CONFIG[n] : String(values[n]));
   for (const p of patterns) {
-    const pattern = Buffer.from(p.toString('latin1').toLowerCase(), 'latin1');
+    const asked = p.toString('latin1');
+    const lower = asked.toLowerCase();
+    if (!/[*?[]/.test(lower)) {
+      if (GET_NAMES.includes(lower) && !out.has(lower)) out.set(lower, [asked, valueOf(lower)]);
+      continue;
+    }
+    const pattern = Buffer.from(lower, 'latin1');
     for (const n of GET_NAMES) {
       if (out.has(n) || !globMatch(pattern, Buffer.from(n, 'latin1'), false)) continue;
-      out.set(n, values[n] === undefined ? COMPAT_CONFIG[n] : String(values[n]));
+      out.set(n, [n, valueOf(n)]);
     }
   }
-  return [...out];
+  return [...out.values()];
 }
 
 /**

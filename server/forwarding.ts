@@ -85,10 +85,70 @@ export function encodeForwardPublish(p: ForwardPublish): Buffer {
   return b;
 }
 
+/**
+ * Cluster-wide pub/sub introspection (server/pubsub-peers.ts), two kinds
+ * older builds do not know: they log the frame as malformed and drop it, so
+ * the asker's timeout counts them as 0 and nothing else changes.
+ *   query:  u8 kind=4 | f64 reqId | u32 argc | argc x (u32 len, bytes)
+ *   answer: u8 kind=5 | f64 reqId | u32 count | count x (u32 len, bytes)
+ */
+export interface PeerQuery {
+  reqId: number;
+  args: Buffer[];
+}
+
+const PUBSUB_QUERY = 4;
+const PUBSUB_ANSWER = 5;
+
+function encodeList(kind: number, reqId: number, items: Buffer[]): Buffer {
+  let size = 1 + 8 + 4;
+  for (const a of items) size += 4 + a.length;
+  const b = Buffer.allocUnsafe(size);
+  let o = b.writeUInt8(kind, 0);
+  o = b.writeDoubleLE(reqId, o);
+  o = b.writeUInt32LE(items.length, o);
+  for (const a of items) {
+    o = b.writeUInt32LE(a.length, o);
+    o += a.copy(b, o);
+  }
+  return b;
+}
+
+function decodeList(b: Buffer, at: number): Buffer[] {
+  const n = b.readUInt32LE(at);
+  let o = at + 4;
+  const out: Buffer[] = [];
+  for (let i = 0; i < n; i++) {
+    const len = b.readUInt32LE(o);
+    o += 4;
+    if (o + len > b.length) throw new RangeError('list truncated');
+    out.push(Buffer.from(b.subarray(o, o + len)));
+    o += len;
+  }
+  return out;
+}
+
+/** Who handles pub/sub frames from peers (server/pubsub-peers.ts). */
+export interface PeerPubSubHandler {
+  onPublish(from: number, channel: Buffer, message: Buffer): void;
+  onQuery(from: number, q: PeerQuery): void;
+  onAnswer(from: number, q: PeerQuery): void;
+}
+
+export function encodePeerQuery(q: PeerQuery): Buffer {
+  return encodeList(PUBSUB_QUERY, q.reqId, q.args);
+}
+
+export function encodePeerAnswer(q: PeerQuery): Buffer {
+  return encodeList(PUBSUB_ANSWER, q.reqId, q.args);
+}
+
 export type ForwardMessage =
   | ({ kind: 'request' } & ForwardRequest)
   | ({ kind: 'reply' } & ForwardReply)
-  | ({ kind: 'publish' } & ForwardPublish);
+  | ({ kind: 'publish' } & ForwardPublish)
+  | ({ kind: 'pubsub-query' } & PeerQuery)
+  | ({ kind: 'pubsub-answer' } & PeerQuery);
 
 /** Decodes either message; throws RangeError on malformed input. Buffers are copies. */
 export function decodeForward(payload: Uint8Array): ForwardMessage {
@@ -100,6 +160,8 @@ export function decodeForward(payload: Uint8Array): ForwardMessage {
     return { kind: 'publish', channel: Buffer.from(b.subarray(5, 5 + n)), message: Buffer.from(b.subarray(5 + n)) };
   }
   const reqId = b.readDoubleLE(1);
+  if (kind === PUBSUB_QUERY) return { kind: 'pubsub-query', reqId, args: decodeList(b, 9) };
+  if (kind === PUBSUB_ANSWER) return { kind: 'pubsub-answer', reqId, args: decodeList(b, 9) };
   if (kind === REPLY) return { kind: 'reply', reqId, index: b.readDoubleLE(9), resp: Buffer.from(b.subarray(17)) };
   if (kind !== REQUEST) throw new RangeError(`unknown forward message kind ${kind}`);
   const term = b.readDoubleLE(9);

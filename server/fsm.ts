@@ -76,6 +76,7 @@ export class StateMachine {
 
   private applyUntimed(index: number, op: LogOp): Reply {
     this.appliedIndex = index;
+    this.keyspace.accessClock = op.ts;
     if (op.ts > this.lastTs) this.lastTs = op.ts;
     if ((index & 1023) === 0) this.expireSessions(op.ts);
     if (op.clientId === 0) return this.applyOp(index, op);
@@ -160,12 +161,15 @@ export class StateMachine {
    * Redis (since 6.0.9): a watched key that was modified, or that expired
    * after WATCH, fails EXEC; a key that was already stale (expired, not yet
    * deleted) when watched does not, even once it is deleted, unless it is
-   * written again. `now` is the entry's time, so every node decides alike.
+   * written again. A key that did not exist when watched breaks only if it
+   * was written since (FLUSHALL/FLUSHDB touch only keys that existed, as in
+   * Redis 7). `now` is the entry's time, so every node decides alike.
    */
   private watchBroken(w: WatchedKey, now: number): boolean {
     const db = this.keyspace.dbs[w.db];
     if (db === undefined) return true;
     const key = keyString(w.key);
+    if (w.absent) return db.writtenSinceAbsent(key, w.version);
     const version = db.version(key);
     if (w.expired) return version !== w.version && db.lookupRead(key, now) !== undefined;
     return version !== w.version || db.isStale(key, now);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { Server } from './server';
 
@@ -91,9 +92,71 @@ function statsSection(s: Server): Section {
       ['evicted_keys', st.evictedKeys],
       ['keyspace_hits', st.keyspaceHits],
       ['keyspace_misses', st.keyspaceMisses],
+      ['pubsub_channels', s.pubsub.channelCount()],
+      ['pubsub_patterns', s.pubsub.numpat()],
       ['total_error_replies', st.totalErrorReplies],
+      // Errors replicas or the AOF would report to a Redis primary: none here.
+      ['unexpected_error_replies', 0],
     ],
   ];
+}
+
+/** Linux reports /proc times in USER_HZ, which the kernel fixes at 100 for user space. */
+const USER_HZ = 100;
+
+/** utime, stime, cutime, cstime (seconds) from a /proc stat line, or undefined off Linux. */
+function procTimes(path: string): [number, number, number, number] | undefined {
+  try {
+    const stat = readFileSync(path, 'latin1');
+    // Fields after the parenthesised command name (which may contain spaces).
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // f[0] is field 3 (state): utime is field 14, stime 15, cutime 16, cstime 17.
+    return [Number(f[11]) / USER_HZ, Number(f[12]) / USER_HZ, Number(f[13]) / USER_HZ, Number(f[14]) / USER_HZ];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * INFO cpu with Redis's fields: the process's system and user CPU seconds
+ * (all threads: libuv's pool and LMDB's writer too), waited-for children's,
+ * and the main (event-loop) thread's own, read from /proc where available.
+ */
+function cpuSection(): Section {
+  const self = process.cpuUsage();
+  const proc = procTimes('/proc/self/stat');
+  const main = procTimes(`/proc/self/task/${process.pid}/stat`);
+  const sec = (n: number) => n.toFixed(6);
+  return [
+    'CPU',
+    [
+      ['used_cpu_sys', sec(self.system / 1e6)],
+      ['used_cpu_user', sec(self.user / 1e6)],
+      ['used_cpu_sys_children', sec(proc?.[3] ?? 0)],
+      ['used_cpu_user_children', sec(proc?.[2] ?? 0)],
+      ['used_cpu_sys_main_thread', sec(main ? main[1] : self.system / 1e6)],
+      ['used_cpu_user_main_thread', sec(main ? main[0] : self.user / 1e6)],
+    ],
+  ];
+}
+
+/** No modules can be loaded: an empty list, as redis-server without modules prints. */
+function modulesSection(): Section {
+  return ['Modules', []];
+}
+
+/** Error replies per error code (see error-stats.ts), in Redis's (sorted) order. */
+function errorstatsSection(s: Server): Section {
+  const codes = [...s.stats.errors.byCode].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return ['Errorstats', codes.map(([code, n]): [string, string] => [`errorstat_${code}`, `count=${n}`])];
+}
+
+/**
+ * Not a Redis Cluster: every node holds every key (no slots, no MOVED), so
+ * clients must stay in standalone mode. The Raft cluster is in INFO raft.
+ */
+function clusterSection(): Section {
+  return ['Cluster', [['cluster_enabled', 0]]];
 }
 
 /**
@@ -228,6 +291,7 @@ function persistenceSection(s: Server): Section {
   ];
 }
 
+/** Every section, in the order Redis 7 prints them (raft, ours, after replication). */
 const SECTIONS: Record<string, (s: Server) => Section> = {
   server: serverSection,
   clients: clientsSection,
@@ -236,21 +300,38 @@ const SECTIONS: Record<string, (s: Server) => Section> = {
   stats: statsSection,
   replication: replicationSection,
   raft: raftSection,
-  keyspace: keyspaceSection,
+  cpu: cpuSection,
+  modules: modulesSection,
   commandstats: commandstatsSection,
+  errorstats: errorstatsSection,
+  cluster: clusterSection,
+  keyspace: keyspaceSection,
 };
-const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'raft', 'keyspace'];
+/** What INFO and INFO default print: all but commandstats (Redis 7 also leaves out latencystats). */
+const DEFAULT_SECTIONS = new Set(Object.keys(SECTIONS).filter((n) => n !== 'commandstats'));
+/** Redis 7 names the module list `module_list`; `modules` selects it too (module-generated sections: none here). */
+const ALIASES: Record<string, string> = { module_list: 'modules' };
 
-/** Renders INFO [section ...] as Redis does: `# Name` headers, `field:value` lines, CRLF. */
+/**
+ * Renders INFO [section ...] as Redis 7 does: any number of section names,
+ * case-insensitive, plus `default`, `all` and `everything` (all = everything
+ * here, as no module adds sections); unknown names add nothing; sections come
+ * in their fixed order whatever the order asked. `# Name` headers,
+ * `field:value` lines, CRLF, a blank line between sections.
+ */
 export function renderInfo(s: Server, requested: string[]): string {
-  let names: string[];
-  const lower = requested.map((r) => r.toLowerCase());
-  if (lower.length === 0 || lower.includes('default')) names = DEFAULT_SECTIONS;
-  else if (lower.includes('all') || lower.includes('everything')) names = Object.keys(SECTIONS);
-  else names = lower.filter((n) => n in SECTIONS);
+  const wanted = new Set<string>();
+  if (requested.length === 0) for (const n of DEFAULT_SECTIONS) wanted.add(n);
+  for (const r of requested) {
+    const name = r.toLowerCase();
+    if (name === 'all' || name === 'everything') for (const n of Object.keys(SECTIONS)) wanted.add(n);
+    else if (name === 'default') for (const n of DEFAULT_SECTIONS) wanted.add(n);
+    else wanted.add(ALIASES[name] ?? name);
+  }
   const parts: string[] = [];
-  for (const n of new Set(names)) {
-    const [title, fields] = SECTIONS[n](s);
+  for (const [n, section] of Object.entries(SECTIONS)) {
+    if (!wanted.has(n)) continue;
+    const [title, fields] = section(s);
     parts.push(`# ${title}\r\n` + fields.map(([k, v]) => `${k}:${v}\r\n`).join(''));
   }
   return parts.join('\r\n');

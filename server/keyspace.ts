@@ -6,6 +6,9 @@
  * that applies the same log holds the same data, the same per-key versions
  * (for WATCH) and the same tombstones. Nothing here reads the clock or
  * Math.random. Reads (`lookupRead`, `scan`, `randomKey`, ...) never mutate.
+ * One exception, outside the replicated state: each entry's `accessedAt`
+ * (OBJECT IDLETIME), which this node's client reads set with its own clock
+ * and writes with the entry's time; nothing applied ever reads it.
  *
  * Keys are binary-safe: a key is held as a `latin1` string (one char per
  * byte, lossless); `keyString`/`keyBuffer` convert.
@@ -97,6 +100,11 @@ interface Entry {
   version: number;
   /** Absolute deadline in ms, or NO_EXPIRE. */
   expireAt: number;
+  /**
+   * Per node, never replicated nor persisted: when this node last read the
+   * key for a client or applied a write to it (ms; 0 = not since it loaded it).
+   */
+  accessedAt: number;
   /** What this entry contributes to usedBytes. */
   size: number;
   /** Next entry in the same scan bucket. */
@@ -295,12 +303,19 @@ function collect(t: Array<Entry | null>, bits: number, pos: number, end: number,
  * FLUSHDB/SWAPDB raise the floor to their index. Versions, tombstones and
  * floors are part of the durable records, so a node restored from a
  * snapshot answers WATCH exactly like one that replayed the log.
+ *
+ * A key WATCHed while absent is judged differently (Redis: FLUSHALL only
+ * touches keys that existed): it broke iff it exists now, or its tombstone
+ * is newer than the applied index the watcher saw, or — its tombstone gone —
+ * `writeFloor` is: the highest version of any entry or tombstone dropped
+ * without a trace (flush, swap, tombstone compaction). writeFloor <= floor.
  */
 export class Database {
   private entries = new Map<string, Entry>();
   private expiresMap = new Map<string, number>();
   private tombstones = new Map<string, number>();
   private floor = 0;
+  private writeFloor = 0;
   private table = new ScanTable();
   private bytes = 0;
   /** Sum of (deadline - TTL_BASE) over volatile keys, for avgTtl in O(1). */
@@ -333,7 +348,21 @@ export class Database {
       this.removeEntry(e, index ?? e.version);
       return undefined;
     }
+    e.accessedAt = now;
     return e.value;
+  }
+
+  /** A client read the key on this node at `now` (Redis's LRU clock update in lookupKey). */
+  noteAccess(key: string, now: number): void {
+    const e = this.entries.get(key);
+    if (e !== undefined) e.accessedAt = now;
+  }
+
+  /** When this node last read or wrote the key (see Entry.accessedAt), or undefined if absent at `now`. */
+  accessedAt(key: string, now: number): number | undefined {
+    const e = this.entries.get(key);
+    if (e === undefined || isExpired(e, now)) return undefined;
+    return e.accessedAt;
   }
 
   /** Bytes the key and its value are accounted for (maxmemory's measure), or undefined if absent at `now`. */
@@ -463,6 +492,7 @@ export class Database {
     if (!keepTtl && e.expireAt !== NO_EXPIRE) this.clearDeadline(e);
     e.value = value;
     e.version = index;
+    e.accessedAt = this.keyspace.accessClock;
     this.resize(e);
   }
 
@@ -471,6 +501,7 @@ export class Database {
     const e = this.entries.get(key);
     if (e === undefined) return;
     e.version = index;
+    e.accessedAt = this.keyspace.accessClock;
     this.resize(e);
   }
 
@@ -490,6 +521,7 @@ export class Database {
     this.expiresMap.set(key, at);
     this.ttlSum += at - TTL_BASE;
     e.version = index;
+    e.accessedAt = this.keyspace.accessClock;
     this.resize(e);
     return true;
   }
@@ -500,12 +532,14 @@ export class Database {
     if (e === undefined || e.expireAt === NO_EXPIRE) return false;
     this.clearDeadline(e);
     e.version = index;
+    e.accessedAt = this.keyspace.accessClock;
     this.resize(e);
     return true;
   }
 
   /** FLUSHDB at log index `index`. */
   flush(index: number): void {
+    this.writeFloor = Math.max(this.writeFloor, this.maxRecordVersion());
     this.reset();
     this.floor = index;
     this.keyspace.noteFlush(this.id);
@@ -515,6 +549,7 @@ export class Database {
   clear(): void {
     this.reset();
     this.floor = 0;
+    this.writeFloor = 0;
   }
 
   /**
@@ -524,12 +559,15 @@ export class Database {
    */
   swapWith(other: Database, index: number): void {
     if (other === this) return;
+    // Keys leave both dbs without a tombstone: whatever either held is dropped.
+    const dropped = Math.max(this.writeFloor, other.writeFloor, this.maxRecordVersion(), other.maxRecordVersion());
     const a = this.state();
     this.load(other.state());
     other.load(a);
     for (const db of [this, other]) {
       db.tombstones.clear();
       db.floor = index;
+      db.writeFloor = dropped;
       for (const e of db.entries.values()) e.version = index;
       db.keyspace.noteFlush(db.id);
       for (const k of db.entries.keys()) db.keyspace.noteKey(db.id, k);
@@ -543,7 +581,7 @@ export class Database {
     const old = this.entries.get(key);
     if (old !== undefined) this.unindex(old);
     this.tombstones.delete(key);
-    this.insertRaw(key, value, expireAt, version);
+    this.insertRaw(key, value, expireAt, version, 0);
   }
 
   restoreTombstone(key: string, version: number): void {
@@ -557,6 +595,25 @@ export class Database {
 
   set versionFloor(v: number) {
     this.floor = v;
+  }
+
+  /** See the class comment; restored from the meta record (older records: the floor). */
+  get droppedFloor(): number {
+    return this.writeFloor;
+  }
+
+  set droppedFloor(v: number) {
+    this.writeFloor = v;
+  }
+
+  /**
+   * WATCH of a key that was absent when the watcher's node had applied
+   * `seenIndex`: has the key been written since? (See the class comment.)
+   */
+  writtenSinceAbsent(key: string, seenIndex: number): boolean {
+    if (this.entries.has(key)) return true;
+    const t = this.tombstones.get(key);
+    return t !== undefined ? t > seenIndex : this.writeFloor > seenIndex;
   }
 
   /** Tombstone version of an absent key, if one is kept. */
@@ -573,12 +630,12 @@ export class Database {
 
   private insert(key: string, value: Value, expireAt: number, index: number): void {
     this.tombstones.delete(key);
-    this.insertRaw(key, value, expireAt, index);
+    this.insertRaw(key, value, expireAt, index, this.keyspace.accessClock);
     this.keyspace.noteKey(this.id, key);
   }
 
-  private insertRaw(key: string, value: Value, expireAt: number, version: number): void {
-    const e: Entry = { key, hash: hashKey(key), value, version, expireAt, size: entrySize(key, value, expireAt), next: null };
+  private insertRaw(key: string, value: Value, expireAt: number, version: number, accessedAt: number): void {
+    const e: Entry = { key, hash: hashKey(key), value, version, expireAt, accessedAt, size: entrySize(key, value, expireAt), next: null };
     this.entries.set(key, e);
     if (expireAt !== NO_EXPIRE) {
       this.expiresMap.set(key, expireAt);
@@ -637,7 +694,16 @@ export class Database {
       }
     }
     if (cut > this.floor) this.floor = cut;
+    if (cut > this.writeFloor) this.writeFloor = cut;
     this.keyspace.noteMeta();
+  }
+
+  /** Highest version among entries and tombstones (O(n); flush and swap are O(n) in Redis too). */
+  private maxRecordVersion(): number {
+    let max = 0;
+    for (const e of this.entries.values()) if (e.version > max) max = e.version;
+    for (const v of this.tombstones.values()) if (v > max) max = v;
+    return max;
   }
 
   private reset(): void {
@@ -691,7 +757,8 @@ interface DbState {
 //   key:   [db u8][key bytes]            meta: [0xff]    script: [0xfd][sha1 hex]
 //          script value: the script body
 //   value: [type u8][expireAt f64, -1 = none][version f64][payload]
-//          meta value: [db count u8][floor f64 x count]
+//          meta value: [db count u8][floor f64 x count][writeFloor f64 x count]
+//          (the writeFloors are absent in records of older builds: writeFloor = floor)
 const TYPE_TOMBSTONE = 0;
 const TYPE_STRING = 1;
 const RECORD_HEADER = 17;
@@ -701,6 +768,8 @@ export class Keyspace {
   readonly dbs: Database[];
   /** When true, mutations are remembered until drainChanges() (the durable copy turns it on). */
   trackChanges = false;
+  /** Time of the entry being applied (the state machine sets it): what writes record in Entry.accessedAt. */
+  accessClock = 0;
   private readonly changed: Array<Set<string>>;
   private marks: KeyspaceChange[] = [];
   private metaChanged = false;
@@ -865,7 +934,13 @@ export class Keyspace {
     if (recordKey.length === 0) throw new RangeError('empty record key');
     if (recordKey[0] === META_DB) {
       const n = Math.min(recordValue[0] ?? 0, this.dbs.length);
-      for (let i = 0; i < n; i++) this.dbs[i].versionFloor = recordValue.readDoubleBE(1 + 8 * i);
+      const count = recordValue[0] ?? 0;
+      const hasDropped = recordValue.length >= 1 + 16 * count;
+      for (let i = 0; i < n; i++) {
+        const floor = recordValue.readDoubleBE(1 + 8 * i);
+        this.dbs[i].versionFloor = floor;
+        this.dbs[i].droppedFloor = hasDropped ? recordValue.readDoubleBE(1 + 8 * (count + i)) : floor;
+      }
       return;
     }
     if (recordKey[0] === SCRIPT_DB) {
@@ -896,9 +971,13 @@ export class Keyspace {
   }
 
   private encodeMeta(): { key: Buffer; value: Buffer } {
-    const value = Buffer.allocUnsafe(1 + 8 * this.dbs.length);
-    value[0] = this.dbs.length;
-    this.dbs.forEach((d, i) => value.writeDoubleBE(d.versionFloor, 1 + 8 * i));
+    const n = this.dbs.length;
+    const value = Buffer.allocUnsafe(1 + 16 * n);
+    value[0] = n;
+    this.dbs.forEach((d, i) => {
+      value.writeDoubleBE(d.versionFloor, 1 + 8 * i);
+      value.writeDoubleBE(d.droppedFloor, 1 + 8 * (n + i));
+    });
     return { key: Buffer.from([META_DB]), value };
   }
 

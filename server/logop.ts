@@ -9,7 +9,9 @@
  *   kind Multi:   u32 count, then count x (u32 argc, argc x (u32 len, bytes)),
  *                 then u32 watches, watches x (u8 db, u32 len, key bytes, f64 version),
  *                 then watches x u8 flags (bit 0: the key was already past its
- *                 deadline when watched; absent in entries of older builds: 0)
+ *                 deadline when watched; bit 1: the key did not exist, and
+ *                 version is the watcher's applied index; absent in entries of
+ *                 older builds: 0)
  *   kind Expire:  u32 len, key bytes
  * An empty entry (length 0) is the Raft leader's no-op and is never decoded.
  */
@@ -34,6 +36,11 @@ export interface WatchedKey {
   version: number;
   /** The key was already past its deadline (a stale key) when watched. */
   expired?: boolean;
+  /**
+   * The key did not exist when watched; `version` is then the applied index
+   * the watcher's node had (so a FLUSH that did not touch it can be told apart).
+   */
+  absent?: boolean;
 }
 
 export interface OpHeader {
@@ -113,7 +120,7 @@ export function encodeOp(op: LogOp): Buffer {
         off += w.key.copy(buf, off);
         off = buf.writeDoubleLE(w.version, off);
       }
-      for (const w of op.watches) off = buf.writeUInt8(w.expired ? 1 : 0, off);
+      for (const w of op.watches) off = buf.writeUInt8((w.expired ? 1 : 0) | (w.absent ? 2 : 0), off);
       break;
     case OpKind.Expire:
     case OpKind.Evict:
@@ -181,7 +188,13 @@ export function decodeOp(data: Uint8Array): LogOp {
         r.off += 8;
         watches.push({ db: wdb, key, version });
       }
-      if (r.off < buf.length) for (const w of watches) w.expired = (r.bytes(1)[0] & 1) === 1;
+      if (r.off < buf.length) {
+        for (const w of watches) {
+          const flags = r.bytes(1)[0];
+          w.expired = (flags & 1) === 1;
+          if (flags & 2) w.absent = true;
+        }
+      }
       return { kind, ts, db, clientId, seq, ackedBelow, commands, watches };
     }
     case OpKind.Expire:

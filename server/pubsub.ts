@@ -9,7 +9,8 @@ const PMESSAGE = Buffer.from('pmessage');
  * Channel and pattern subscriptions of this node's clients. Messages are not
  * replicated state: PUBLISH delivers here and is relayed to every peer, which
  * delivers to its own subscribers (like Redis Cluster's bus), so a message
- * published on any node reaches subscribers on every node.
+ * published on any node reaches subscribers on every node. Counts across
+ * nodes (PUBLISH's reply, PUBSUB) are pubsub-peers.ts's job.
  */
 export class PubSub {
   private readonly channels = new Map<string, Set<ClientConnection>>();
@@ -89,6 +90,16 @@ export class PubSub {
 
   numsub(channel: Buffer): number {
     return this.channels.get(channel.toString('latin1'))?.size ?? 0;
+  }
+
+  /** Channels with at least one subscriber here (INFO pubsub_channels). */
+  channelCount(): number {
+    return this.channels.size;
+  }
+
+  /** Every pattern with at least one subscriber here. */
+  patternList(): Buffer[] {
+    return [...this.patterns.values()].map((e) => e.pattern);
   }
 
   numpat(): number {

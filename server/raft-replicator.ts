@@ -29,7 +29,7 @@ import { SnapshotReceiver, SnapshotSender, type SnapshotSink } from '../storage/
 import type { RawRecord } from '../storage/lmdb';
 import { PeerTransport } from './transport/peer-transport';
 import type { Frame } from './transport/frames';
-import { decodeForward, encodeForwardPublish, encodeForwardReply, encodeForwardRequest } from './forwarding';
+import { decodeForward, encodeForwardPublish, encodeForwardReply, encodeForwardRequest, type PeerPubSubHandler } from './forwarding';
 import type { StateMachine } from './fsm';
 import type { Keyspace } from './keyspace';
 import type { Logger } from './log';
@@ -370,10 +370,11 @@ export class RaftReplicator implements Replicator {
     this.forwardHandler = h;
   }
 
-  private publishHandler: ((channel: Buffer, message: Buffer) => void) | undefined;
+  private pubsubHandler: PeerPubSubHandler | undefined;
 
-  setPublishHandler(h: (channel: Buffer, message: Buffer) => void): void {
-    this.publishHandler = h;
+  /** Who handles pub/sub frames from peers (relayed PUBLISH, cluster-wide PUBSUB queries): server/pubsub-peers.ts. */
+  setPubSubHandler(h: PeerPubSubHandler): void {
+    this.pubsubHandler = h;
   }
 
   /** Relays a PUBLISH to every peer (best effort, like Redis Cluster's bus); each delivers locally. */
@@ -738,7 +739,12 @@ export class RaftReplicator implements Replicator {
       return;
     }
     if (msg.kind === 'publish') {
-      this.publishHandler?.(msg.channel, msg.message);
+      this.pubsubHandler?.onPublish(from, msg.channel, msg.message);
+      return;
+    }
+    if (msg.kind === 'pubsub-query' || msg.kind === 'pubsub-answer') {
+      if (msg.kind === 'pubsub-query') this.pubsubHandler?.onQuery(from, msg);
+      else this.pubsubHandler?.onAnswer(from, msg);
       return;
     }
     if (msg.kind === 'reply') {

@@ -6,6 +6,7 @@ import { errArity, errUnknownCommand, errUnknownSubcommand, ERR_NOAUTH } from '.
 import { ClientConnection, type ConnectionHooks } from './connection';
 import { AfterWrites, CommandTable, DeferredReply, Replies, arityOk, type LeafCommand } from './commands/table';
 import { PubSub } from './pubsub';
+import { PeerPubSub } from './pubsub-peers';
 import { LockService } from './lock-service';
 import { Evictor } from './eviction';
 import { lockWaitMs } from './commands/locks';
@@ -65,11 +66,11 @@ const EXEC_ARGV = Buffer.from('EXEC');
 /** Commands SLOWLOG never records (Redis's CMD_SKIP_SLOWLOG: EXEC's commands count on their own). */
 const NOT_SLOWLOGGED = new Set(['exec']);
 
-/** Redis 7's answer for a no-multi command (WATCH, SUBSCRIBE, ...) inside MULTI; EXEC then aborts. */
+/** Redis 7's answer for a no-multi command (SUBSCRIBE, ...) inside MULTI; EXEC then aborts. */
 const ERR_NOT_IN_MULTI = new ErrorReply('ERR Command not allowed inside a transaction');
 
-/** Commands that run at once even inside MULTI (the rest are queued). */
-const TRANSACTION_CONTROL = new Set(['exec', 'discard', 'multi', 'quit', 'reset']);
+/** Commands that run at once even inside MULTI (the rest are queued); WATCH answers its own error there. */
+const TRANSACTION_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 
 /** Commands a RESP2 client in subscribed mode may send (Redis 7). */
 const SUBSCRIBED_RESP2 = new Set(['subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe', 'ssubscribe', 'sunsubscribe', 'ping', 'quit', 'reset']);
@@ -93,6 +94,8 @@ export class Server implements ConnectionHooks {
   readonly cluster: RaftReplicator | undefined;
   readonly stats = new ServerStats();
   readonly pubsub = new PubSub();
+  /** PUBLISH counts and PUBSUB answers across the cluster. */
+  readonly peerPubSub: PeerPubSub;
   readonly locks: LockService = new LockService(this);
   private readonly evictor: Evictor = new Evictor(this);
   readonly clients = new Map<number, ClientConnection>();
@@ -127,7 +130,8 @@ export class Server implements ConnectionHooks {
       this.flushDirty();
     });
     this.cluster?.setForwardHandler((db, argv, done, id) => this.executeForwarded(db, argv, done, id));
-    this.cluster?.setPublishHandler((channel, message) => this.pubsub.deliver(channel, message));
+    this.peerPubSub = new PeerPubSub(this.cluster?.transport, this.pubsub);
+    this.cluster?.setPubSubHandler(this.peerPubSub);
   }
 
   get port(): number {
@@ -176,6 +180,7 @@ export class Server implements ConnectionHooks {
   }
 
   async close(): Promise<void> {
+    this.peerPubSub.close();
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     for (const c of this.clients.values()) c.destroy();
@@ -225,7 +230,16 @@ export class Server implements ConnectionHooks {
     this.pubsub.drop(conn);
   }
 
-  /** PUBLISH: deliver here and relay to every peer; returns this node's receivers (as Redis Cluster does). */
+  /**
+   * PUBLISH: deliver here and relay to every peer; `done` gets the receivers
+   * on every node (peers answer over the peer link, see pubsub-peers.ts).
+   */
+  publishCounted(channel: Buffer, message: Buffer, done: (receivers: number) => void): void {
+    const here = this.pubsub.deliver(channel, message);
+    this.peerPubSub.publish(channel, message, (there) => done(here + there));
+  }
+
+  /** A server announcement (lock events): delivered here and relayed, without waiting for counts. */
   publish(channel: Buffer, message: Buffer): number {
     this.cluster?.broadcastPublish(channel, message);
     return this.pubsub.deliver(channel, message);
@@ -343,7 +357,7 @@ export class Server implements ConnectionHooks {
     if (r instanceof AfterWrites) {
       conn.read(() => this.counted(name, r.run()));
     } else if (r instanceof Replies) {
-      for (const x of r.items) conn.reply(x);
+      for (const x of r.items) conn.reply(this.counted(name, x));
     } else if (r instanceof DeferredReply) {
       const done = conn.pendingWrite();
       r.start((reply) => done(this.counted(name, reply)));
@@ -505,15 +519,13 @@ export class Server implements ConnectionHooks {
 
   /** Counts error replies per command (failed_calls) on their way out. */
   private counted(name: string, reply: Reply): Reply {
-    if (reply instanceof ErrorReply) {
-      this.stats.totalErrorReplies++;
-      this.stats.command(name).failedCalls++;
-    }
+    // Errors nested in an array (EXEC) count in errorstats, not as the command's failure.
+    if (this.stats.countErrors(reply)) this.stats.command(name).failedCalls++;
     return reply;
   }
 
   private reject(conn: ClientConnection, err: ErrorReply): void {
-    this.stats.totalErrorReplies++;
+    this.stats.countErrors(err);
     conn.reply(err);
   }
 

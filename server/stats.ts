@@ -1,3 +1,6 @@
+import { ErrorCounts, forEachError } from './error-stats';
+import type { Reply } from '../protocol/reply';
+
 /** Counters behind INFO stats and INFO commandstats, named as Redis prints them. */
 export class CommandStat {
   calls = 0;
@@ -17,9 +20,21 @@ export class ServerStats {
   expiredKeys = 0;
   evictedKeys = 0;
   totalErrorReplies = 0;
+  /** INFO errorstats. */
+  readonly errors = new ErrorCounts();
   readonly commands = new Map<string, CommandStat>();
   /** Ring of (time, commands processed) samples for instantaneous_ops_per_sec. */
   private samples: Array<[number, number]> = [];
+
+  /** Counts every error in a reply a client gets (nested ones too); returns whether the reply itself is one. */
+  countErrors(reply: Reply): boolean {
+    return forEachError(reply, this.onError);
+  }
+
+  private readonly onError = (code: string): void => {
+    this.totalErrorReplies++;
+    this.errors.add(code);
+  };
 
   command(name: string): CommandStat {
     let s = this.commands.get(name);
@@ -47,6 +62,7 @@ export class ServerStats {
     this.netInputBytes = this.netOutputBytes = this.keyspaceHits = this.keyspaceMisses = 0;
     this.expiredKeys = this.evictedKeys = this.totalErrorReplies = 0;
     this.commands.clear();
+    this.errors.clear();
     this.samples = [];
   }
 }

@@ -144,7 +144,7 @@ const exists = defineCommand({
   ]),
   exec(ctx, argv) {
     let n = 0;
-    for (let i = 1; i < argv.length; i++) if (lookupRead(ctx, keyString(argv[i])) !== undefined) n++;
+    for (let i = 1; i < argv.length; i++) if (lookupRead(ctx, keyString(argv[i]), true) !== undefined) n++;
     return n;
   },
 });
@@ -176,7 +176,7 @@ const type = defineCommand({
   acl: [...KEYSPACE_READ, '@fast'],
   doc: genericDoc('Determines the type of value stored at a key.', '1.0.0', 'O(1)', [keyArg()]),
   exec(ctx, argv) {
-    const v = lookupRead(ctx, keyString(argv[1]));
+    const v = lookupRead(ctx, keyString(argv[1]), true);
     return new SimpleString(v === undefined ? 'none' : v.type);
   },
 });
@@ -308,7 +308,7 @@ function ttlCommand(name: string, ms: boolean, absolute: boolean, summary: strin
     doc: genericDoc(summary, since, 'O(1)', [keyArg()]),
     exec(ctx, argv) {
       const key = keyString(argv[1]);
-      if (lookupRead(ctx, key) === undefined) return -2;
+      if (lookupRead(ctx, key, true) === undefined) return -2;
       const at = ctx.db.getExpire(key);
       if (at === NO_EXPIRE) return -1;
       let ttl = absolute ? at : at - ctx.now;

@@ -1,6 +1,6 @@
 import { ErrorReply, PushReply, type Reply } from '../../protocol/reply';
 import type { ArgDoc, CommandDoc, CommandFlag } from './types';
-import { Replies, type ContainerCommand, type ServerCommand, type ServerContext } from './table';
+import { DeferredReply, Replies, type ContainerCommand, type ServerCommand, type ServerContext } from './table';
 
 /**
  * SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE, PUNSUBSCRIBE, PUBLISH and PUBSUB, as in
@@ -18,6 +18,13 @@ function cmd(name: string, arity: number, flags: CommandFlag[], d: CommandDoc, r
 }
 
 const kind = (s: string) => Buffer.from(s);
+
+/** Each name once (binary-safe), in first-seen order. */
+function union(names: Buffer[]): Buffer[] {
+  const seen = new Map<string, Buffer>();
+  for (const n of names) if (!seen.has(n.toString('latin1'))) seen.set(n.toString('latin1'), n);
+  return [...seen.values()];
+}
 const confirm = (what: string, name: Buffer | null, count: number): Reply => new PushReply([kind(what), name, count]);
 
 function unsubscribeAll(
@@ -40,16 +47,29 @@ function unsubscribeAll(
 export function pubsubCommands(): Array<ServerCommand | ContainerCommand> {
   const channelsArg = [arg('channel', 'string', { multiple: true })];
   const subs: ServerCommand[] = [
+    // Cluster-wide: this node's subscriptions plus every live peer's (pubsub-peers.ts).
     cmd('pubsub|channels', -2, ['pubsub', 'loading', 'stale'], doc('Returns the active channels.', '2.8.0', 'O(N) where N is the number of active channels', [arg('pattern', 'pattern', { optional: true })]), ({ server }, argv) => {
       if (argv.length > 3) return new ErrorReply("ERR wrong number of arguments for 'pubsub|channels' command");
-      return server.pubsub.activeChannels(argv[2]);
+      const pattern = argv[2];
+      return new DeferredReply((done) =>
+        server.peerPubSub.channels(pattern, (remote) => done(union([...server.pubsub.activeChannels(pattern), ...remote]))),
+      );
     }),
     cmd('pubsub|numsub', -2, ['pubsub', 'loading', 'stale'], doc('Returns a count of subscribers to channels.', '2.8.0', 'O(N) for the NUMSUB subcommand, where N is the number of requested channels', [arg('channel', 'string', { optional: true, multiple: true })]), ({ server }, argv) => {
-      const out: Reply[] = [];
-      for (const ch of argv.slice(2)) out.push(ch, server.pubsub.numsub(ch));
-      return out;
+      const channels = argv.slice(2);
+      if (channels.length === 0) return [];
+      return new DeferredReply((done) =>
+        server.peerPubSub.numsub(channels, (remote) => {
+          const out: Reply[] = [];
+          channels.forEach((ch, i) => out.push(ch, server.pubsub.numsub(ch) + remote[i]));
+          done(out);
+        }),
+      );
     }),
-    cmd('pubsub|numpat', 2, ['pubsub', 'loading', 'stale'], doc('Returns a count of unique pattern subscriptions.', '2.8.0', 'O(1)', []), ({ server }) => server.pubsub.numpat()),
+    // Unique patterns, as Redis counts them: a pattern subscribed on two nodes counts once.
+    cmd('pubsub|numpat', 2, ['pubsub', 'loading', 'stale'], doc('Returns a count of unique pattern subscriptions.', '2.8.0', 'O(1)', []), ({ server }) =>
+      new DeferredReply((done) => server.peerPubSub.patterns((remote) => done(union([...server.pubsub.patternList(), ...remote]).length))),
+    ),
   ];
   const pubsub: ContainerCommand = {
     kind: 'container',
@@ -87,7 +107,7 @@ export function pubsubCommands(): Array<ServerCommand | ContainerCommand> {
       unsubscribeAll(ctx, argv, 'patterns'),
     ),
     cmd('publish', 3, ['pubsub', 'loading', 'stale', 'fast', 'may_replicate'], doc('Posts a message to a channel.', '2.0.0', 'O(N+M) where N is the number of clients subscribed to the receiving channel and M is the total number of subscribed patterns (by any client).', [arg('channel', 'string'), arg('message', 'string')]), ({ server }, argv) =>
-      server.publish(argv[1], argv[2]),
+      new DeferredReply((done) => server.publishCounted(argv[1], argv[2], done)),
     ),
     pubsub,
   ];

@@ -644,6 +644,27 @@ function objectSub(name: string, summary: string, since: string, run: (value: Bu
   };
 }
 
+/**
+ * OBJECT IDLETIME: seconds since *this node* last read the key for a client
+ * or applied a write to it (a write's time is its entry's cluster time), as a
+ * Redis replica answers for its own copy. Reads are not replicated, so each
+ * node answers for the reads it served; a key not touched since this node
+ * loaded it (restart, snapshot) is idle since the node started. OBJECT
+ * itself does not touch the key (Redis's LOOKUP_NOTOUCH), nor do EXISTS,
+ * TYPE and TTL.
+ */
+const objectIdletime: ServerCommand = {
+  ...cmd('object|idletime', 3, ['readonly'], ['@keyspace', '@read', '@slow'], objectDoc('Returns the time since the last access to a Redis object.', '2.2.3'), ({ conn, server }, argv) => {
+    const now = Date.now();
+    const at = server.keyspace.dbs[conn.db].accessedAt(keyString(argv[2]), now);
+    if (at === undefined) return null;
+    return Math.max(0, Math.floor((now - (at || server.startedAt)) / 1000));
+  }),
+  firstKey: 2,
+  lastKey: 2,
+  keyStep: 1,
+};
+
 /** OBJECT ENCODING / REFCOUNT / FREQ / IDLETIME / HELP for string values, with Redis's answers where they apply. */
 const objectCmd = container(
   'object',
@@ -661,10 +682,7 @@ const objectCmd = container(
         'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
       ),
     ),
-    // Reads are served by every node and not replicated, so no node knows a key's last access.
-    objectSub('idletime', 'Returns the time since the last access to a Redis object.', '2.2.3', () =>
-      new ErrorReply('ERR access times are not tracked: reads are served by every node and are not replicated'),
-    ),
+    objectIdletime,
     cmd('object|help', 2, ['loading', 'stale'], ['@keyspace', '@slow'], { summary: 'Returns helpful text about the different subcommands.', since: '6.2.0', group: 'generic', complexity: 'O(1)' }, () => OBJECT_HELP),
   ],
 );

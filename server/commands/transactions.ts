@@ -5,6 +5,8 @@ import { AfterWrites, type ServerCommand } from './table';
 
 /** MULTI, EXEC, DISCARD, WATCH, UNWATCH (Redis 7 semantics; EXEC is one log entry, see Server.exec). */
 
+const ERR_WATCH_IN_MULTI = new ErrorReply('ERR WATCH inside MULTI is not allowed');
+
 const doc = (summary: string, since: string, args: ArgDoc[] = [], complexity = 'O(1)'): CommandDoc => ({
   summary,
   since,
@@ -42,7 +44,8 @@ export function transactionCommands(): ServerCommand[] {
       ['noscript', 'loading', 'stale', 'fast', 'allow_busy'],
       doc('Monitors changes to keys to determine the execution of a transaction.', '2.2.0', [{ name: 'key', type: 'key', multiple: true }], 'O(1) for every key.'),
       ({ conn, server }, argv) => {
-        // (Inside MULTI, server.ts refuses WATCH before it gets here, as Redis 7 does.)
+        // Redis 7: refused inside MULTI, without failing the transaction.
+        if (conn.multi !== null) return ERR_WATCH_IN_MULTI;
         const dbIndex = conn.db;
         const keys = argv.slice(1).map((k) => Buffer.from(k));
         // Versions as of this connection's earlier writes (they are applied first).
@@ -51,7 +54,8 @@ export function transactionCommands(): ServerCommand[] {
           const now = Date.now(); // read time, as GET uses
           for (const key of keys) {
             const k = keyString(key);
-            conn.watches.push({ db: dbIndex, key, version: db.version(k), expired: db.isStale(k, now) });
+            if (db.rawEntry(k) === undefined) conn.watches.push({ db: dbIndex, key, version: server.fsm.appliedIndex, absent: true });
+            else conn.watches.push({ db: dbIndex, key, version: db.version(k), expired: db.isStale(k, now) });
           }
           return OK;
         });

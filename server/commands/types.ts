@@ -57,9 +57,14 @@ export interface ExecContext {
   lookups?: { keyspaceHits: number; keyspaceMisses: number };
 }
 
-/** A read command's key lookup, counted as a keyspace hit or miss (Redis's lookupKeyRead). */
-export function lookupRead(ctx: ExecContext, key: string): Value | undefined {
+/**
+ * A read command's key lookup, counted as a keyspace hit or miss (Redis's
+ * lookupKeyRead); it also sets the key's access time on this node, unless
+ * `noTouch` (Redis's LOOKUP_NOTOUCH: EXISTS, TYPE, TTL and the like).
+ */
+export function lookupRead(ctx: ExecContext, key: string, noTouch = false): Value | undefined {
   const v = ctx.db.lookupRead(key, ctx.now);
+  if (v !== undefined && !noTouch) ctx.db.noteAccess(key, ctx.now);
   if (ctx.lookups) {
     if (v === undefined) ctx.lookups.keyspaceMisses++;
     else ctx.lookups.keyspaceHits++;

@@ -1,5 +1,7 @@
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
 import Redis from 'ioredis';
+import { REDIS_COMPAT_VERSION } from '../../server/info';
 import { startServer, type RunningServer } from '../support/proc';
 import { RawClient, resp } from '../support/raw';
 
@@ -85,6 +87,72 @@ describe('connection and server commands (ioredis, raw RESP)', function () {
     expect(cs).to.match(/cmdstat_set:calls=\d+,usec=\d+,usec_per_call=[\d.]+,rejected_calls=\d+,failed_calls=\d+/);
   });
 
+  it('INFO has the Redis 7 sections: default, all/everything, several names, any case, fixed order', async () => {
+    const headers = (text: string) => text.split('\r\n').filter((l) => l.startsWith('# '));
+    const byDefault = ['# Server', '# Clients', '# Memory', '# Persistence', '# Stats', '# Replication', '# Raft', '# CPU', '# Modules', '# Errorstats', '# Cluster', '# Keyspace'];
+    await r.set('infokey', 'v');
+    expect(headers(await r.info())).to.deep.equal(byDefault);
+    expect(headers((await r.call('info', 'default')) as string)).to.deep.equal(byDefault);
+    const all = [...byDefault.slice(0, 9), '# Commandstats', ...byDefault.slice(9)];
+    expect(headers((await r.call('info', 'all')) as string)).to.deep.equal(all);
+    expect(headers((await r.call('info', 'EVERYTHING')) as string)).to.deep.equal(all);
+    expect(headers((await r.call('info', 'keyspace', 'Cpu', 'nosuch')) as string)).to.deep.equal(['# CPU', '# Keyspace']);
+    expect(headers((await r.call('info', 'default', 'commandstats')) as string)).to.deep.equal(all);
+    expect(await r.call('info', 'nosuch')).to.equal('');
+    // redis-py's test suite reads cluster_enabled before its first test.
+    expect(await r.call('info', 'cluster')).to.equal('# Cluster\r\ncluster_enabled:0\r\n');
+    expect(await r.call('info', 'modules')).to.equal('# Modules\r\n');
+    expect(await r.call('info', 'module_list')).to.equal('# Modules\r\n');
+    const cpu = (await r.call('info', 'cpu')) as string;
+    for (const f of ['used_cpu_sys', 'used_cpu_user', 'used_cpu_sys_children', 'used_cpu_user_children', 'used_cpu_sys_main_thread', 'used_cpu_user_main_thread']) {
+      expect(cpu).to.match(new RegExp(`\\r\\n${f}:\\d+\\.\\d{6}\\r\\n`));
+    }
+    expect(Number(/used_cpu_user:([\d.]+)/.exec(cpu)![1])).to.be.greaterThan(0);
+  });
+
+  it('INFO errorstats counts every error reply by code as Redis does (also inside EXEC); RESETSTAT clears it', async () => {
+    const c = new Redis({ port: srv.port });
+    try {
+      expect(await r.config('RESETSTAT')).to.equal('OK');
+      await c.set('notint', 'abc');
+      await c.call('nosuchcommand').catch(() => undefined); // ERR unknown command
+      await c.call('get').catch(() => undefined); // ERR wrong number of arguments
+      await c.incr('notint').catch(() => undefined); // ERR value is not an integer
+      const tx = await c.multi().incr('notint').set('x', '1').exec(); // one ERR inside EXEC
+      expect(String(tx![0][0])).to.contain('ERR value is not an integer');
+      await c.multi().call('nosuchcommand').exec().catch(() => undefined); // ERR unknown command, then EXECABORT
+      const stats = (await r.info('errorstats')) as string;
+      expect(stats).to.equal('# Errorstats\r\nerrorstat_ERR:count=5\r\nerrorstat_EXECABORT:count=1\r\n');
+      expect(await r.info('stats')).to.contain('\r\ntotal_error_replies:6\r\n');
+      const cs = (await r.info('commandstats')) as string;
+      expect(cs).to.match(/cmdstat_incr:calls=1,.*failed_calls=1\r\n/);
+      expect(cs).to.match(/cmdstat_exec:calls=2,.*failed_calls=1\r\n/);
+      expect(await r.config('RESETSTAT')).to.equal('OK');
+      expect(await r.info('errorstats')).to.equal('# Errorstats\r\n');
+    } finally {
+      c.disconnect();
+    }
+  });
+
+  it("redis-py's own test suite can start: its conftest reads redis_version, arch_bits, cluster_enabled, modules", function () {
+    const py = spawnSync('python3', ['-c', 'import redis']).status === 0 ? 'python3' : '/usr/bin/python3';
+    if (spawnSync(py, ['-c', 'import redis']).status !== 0) this.skip();
+    // What tests/conftest.py's pytest_sessionstart and the `r` fixture do before the first test.
+    const script = [
+      'import redis',
+      `client = redis.Redis(port=${srv.port})`,
+      'info = client.info()',
+      'REDIS_INFO = {"version": info["redis_version"], "arch_bits": info["arch_bits"], "cluster_enabled": info["cluster_enabled"], "enterprise": info.get("enterprise", False)}',
+      'try:\n    REDIS_INFO["modules"] = info["modules"]\nexcept KeyError:\n    pass',
+      'for args in [(), ("everything",), ("all",), ("server", "cpu"), ("errorstats",), ("cluster",), ("modules",)]:\n    client.info(*args)',
+      'client.flushdb()',
+      'print(REDIS_INFO)',
+    ].join('\n');
+    const out = spawnSync(py, ['-c', script], { encoding: 'utf8' });
+    expect(out.stderr).to.equal('');
+    expect(out.stdout.trim()).to.equal(`{'version': '${REDIS_COMPAT_VERSION}', 'arch_bits': 64, 'cluster_enabled': 0, 'enterprise': False}`);
+  });
+
   it('CONFIG GET/SET/RESETSTAT', async () => {
     expect(await r.config('GET', 'save')).to.deep.equal(['save', '']);
     expect(await r.config('GET', 'appendonly')).to.deep.equal(['appendonly', 'no']);
@@ -98,6 +166,27 @@ describe('connection and server commands (ioredis, raw RESP)', function () {
       "ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'",
     );
     expect(await r.config('RESETSTAT')).to.equal('OK');
+  });
+
+  it('CONFIG GET takes several parameters and patterns and answers their union, each once (Redis 7)', async () => {
+    const get = async (...args: string[]) => {
+      const flat = (await r.call('config', 'get', ...args)) as string[];
+      const out: Record<string, string> = {};
+      for (let i = 0; i < flat.length; i += 2) out[flat[i]] = flat[i + 1];
+      expect(Object.keys(out).length * 2).to.equal(flat.length); // no parameter twice
+      return out;
+    };
+    const { maxclients } = await get('maxclients');
+    expect(await get('maxclients', 'maxmemory', 'appendonly', 'no-such-param')).to.deep.equal({ maxclients, maxmemory: '0', appendonly: 'no' });
+    const union = await get('maxmemory*', 'slowlog-*', 'maxmemory');
+    expect(union).to.deep.equal({
+      maxmemory: '0',
+      'maxmemory-policy': 'noeviction',
+      'slowlog-log-slower-than': (await get('slowlog-log-slower-than'))['slowlog-log-slower-than'],
+      'slowlog-max-len': '128',
+    });
+    // An exact name is answered under the spelling asked; a pattern under the parameter's own name.
+    expect(await get('MAXCLIENTS', 'MaxMemory-*')).to.deep.equal({ MAXCLIENTS: maxclients, 'maxmemory-policy': 'noeviction' });
   });
 
   it('TIME returns seconds and microseconds', async () => {

@@ -28,9 +28,28 @@ describe('OBJECT', function () {
     expect(await t.r.call('object', 'refcount', 'missing')).to.equal(null);
   });
 
-  it('FREQ answers as Redis without an LFU policy; IDLETIME says why it cannot answer; errors as Redis', async () => {
+  it('IDLETIME: seconds since this node last read or wrote the key; OBJECT, EXISTS, TYPE and TTL do not touch it', async () => {
+    await t.r.mset('idle-read', '1', 'idle-kept', '1', 'idle-written', '1');
+    const idle = async (k: string) => (await t.r.call('object', 'idletime', k)) as number;
+    expect(await idle('idle-kept')).to.be.within(0, 1);
+    expect(await idle('no-such-key')).to.equal(null);
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    await t.r.exists('idle-kept');
+    await t.r.type('idle-kept');
+    await t.r.ttl('idle-kept');
+    await t.r.call('object', 'encoding', 'idle-kept');
+    const kept = await idle('idle-kept');
+    expect(kept).to.be.at.least(2);
+    await t.r.get('idle-read');
+    await t.r.set('idle-written', '2');
+    // Touched after idle-kept's last access, so strictly less idle (however slow this machine is).
+    expect(await idle('idle-read')).to.be.below(kept);
+    expect(await idle('idle-written')).to.be.below(kept);
+    expect(await idle('idle-kept')).to.be.at.least(kept);
+  });
+
+  it('FREQ answers as Redis without an LFU policy; errors as Redis', async () => {
     expect(await errorOf(t.r.call('object', 'freq', 's'))).to.match(/^ERR An LFU maxmemory policy is not selected, access frequency not tracked/);
-    expect(await errorOf(t.r.call('object', 'idletime', 's'))).to.match(/^ERR access times are not tracked/);
     expect(await errorOf(t.r.call('object', 'foo', 's'))).to.equal("ERR unknown subcommand 'foo'. Try OBJECT HELP.");
     expect(await errorOf(t.r.call('object', 'encoding'))).to.equal("ERR wrong number of arguments for 'object|encoding' command");
     expect(((await t.r.call('object', 'help')) as string[])[0]).to.match(/^OBJECT <subcommand>/);

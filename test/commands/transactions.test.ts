@@ -101,17 +101,61 @@ describe('MULTI/EXEC/WATCH (ioredis, raw RESP, redis-py pipeline)', function () 
     } finally {
       c.close();
     }
-    const c2 = await RawClient.connect(srv.port);
+  });
+
+  it('WATCH inside MULTI answers its own error and does not abort the transaction (Redis 7)', async () => {
+    const c = await RawClient.connect(srv.port);
     try {
-      c2.write(Buffer.concat([resp('MULTI'), resp('WATCH', 'k'), resp('SET', 'k', 'v'), resp('EXEC')]));
-      await c2.waitFor((t) => t.includes('EXECABORT'));
-      expect(c2.received).to.equal(
-        '+OK\r\n-ERR Command not allowed inside a transaction\r\n+QUEUED\r\n-EXECABORT Transaction discarded because of previous errors.\r\n',
-      );
+      c.write(Buffer.concat([resp('MULTI'), resp('WATCH', 'k'), resp('SET', 'k', 'v'), resp('EXEC')]));
+      await c.waitFor((t) => t.endsWith('+OK\r\n') && t.includes('*1'));
+      expect(c.received).to.equal('+OK\r\n-ERR WATCH inside MULTI is not allowed\r\n+QUEUED\r\n*1\r\n+OK\r\n');
     } finally {
-      c2.close();
+      c.close();
     }
-    expect(await err(r.get('k').then((v) => (v === null ? Promise.reject(new Error('not set')) : v)))).to.equal('not set');
+    expect(await r.get('k')).to.equal('v');
+    const stats = await r.info('commandstats');
+    expect(stats).to.match(/cmdstat_watch:calls=\d+,.*failed_calls=[1-9]/);
+  });
+
+  it('FLUSHALL/FLUSHDB fail EXEC only for watched keys that existed (Redis 7 touchAllWatchedKeysInDb)', async () => {
+    const other = new Redis({ port: srv.port });
+    const tx = () => r.multi().ping().exec();
+    try {
+      // A watched key that did not exist: untouched by either flush.
+      for (const flush of [() => other.flushall(), () => other.flushdb()]) {
+        await other.set('unrelated', '1');
+        await r.watch('missing');
+        await flush();
+        expect(await tx()).to.deep.equal([[null, 'PONG']]);
+      }
+      // A watched key that existed: the flush deletes it, EXEC fails.
+      for (const flush of [() => other.flushall(), () => other.flushdb()]) {
+        await other.set('present', '1');
+        await r.watch('present');
+        await flush();
+        expect(await tx()).to.equal(null);
+      }
+      // A missing key created (and flushed away) after WATCH still fails EXEC.
+      await r.watch('missing');
+      await other.set('missing', '1');
+      await other.flushall();
+      expect(await tx()).to.equal(null);
+      // Also when it was created and deleted (its tombstone), with a flush in between.
+      await r.watch('missing');
+      await other.set('missing', '1');
+      await other.del('missing');
+      await other.flushdb();
+      expect(await tx()).to.equal(null);
+      // SWAPDB: a watched missing key that exists in the other db fails EXEC.
+      await other.select(1);
+      await other.set('in-db1', '1');
+      await r.watch('in-db1');
+      await other.swapdb(0, 1);
+      expect(await tx()).to.equal(null);
+      expect(await r.get('in-db1')).to.equal('1');
+    } finally {
+      other.disconnect();
+    }
   });
 
   it("redis-py's pipeline (MULTI/EXEC by default) works unchanged", function () {

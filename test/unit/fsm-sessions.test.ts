@@ -6,7 +6,7 @@ import { Keyspace } from '../../server/keyspace';
 import { silentLogger } from '../../server/log';
 import { OpKind, decodeOp, encodeOp, type LogOp } from '../../server/logop';
 import { deserializeReply, serializeReply } from '../../server/reply-codec';
-import { decodeForward, encodeForwardReply, encodeForwardRequest } from '../../server/forwarding';
+import { decodeForward, encodeForwardReply, encodeForwardRequest, encodePeerAnswer, encodePeerQuery } from '../../server/forwarding';
 
 const table = buildCommandTable();
 const newFsm = () => new StateMachine(new Keyspace(), (n) => table.data(n), silentLogger);
@@ -138,5 +138,65 @@ describe('state machine: WATCH and expiry (Redis >= 6.0.9)', () => {
     expect(old.kind === OpKind.Multi && old.watches[0].expired).to.not.equal(true);
     const now = decodeOp(encoded);
     expect(now.kind === OpKind.Multi && now.watches[0].expired).to.equal(true);
+  });
+});
+
+describe('state machine: WATCH of a key that did not exist (Redis 7: flushes touch only keys that existed)', () => {
+  const op = (ts: number, ...argv: string[]): LogOp => ({ kind: OpKind.Command, ts, db: 0, clientId: 0, seq: 0, argv: argv.map((a) => Buffer.from(a)) });
+  /** EXEC watching `key` seen absent at applied index `seen`, through the log encoding. */
+  const exec = (seen: number, key = 'w'): LogOp =>
+    decodeOp(
+      encodeOp({ kind: OpKind.Multi, ts: 5000, db: 0, clientId: 0, seq: 0, commands: [[Buffer.from('PING')]], watches: [{ db: 0, key: Buffer.from(key), version: seen, absent: true }] }),
+    );
+  const ran = (r: Reply): boolean => Array.isArray(r) && r.length === 1;
+
+  it('FLUSHALL/FLUSHDB/tombstone compaction leave it alone; creating it (even if deleted or flushed since) breaks it', () => {
+    const fsm = newFsm();
+    fsm.apply(1, op(1000, 'SET', 'a', '1'));
+    // Watched at index 1; a flush of other keys does not break it.
+    fsm.apply(2, op(1000, 'FLUSHALL'));
+    fsm.apply(3, op(1000, 'FLUSHDB'));
+    expect(ran(fsm.apply(4, exec(1)))).to.equal(true);
+    // Created then flushed away after the watch: broken.
+    fsm.apply(5, op(1000, 'SET', 'w', '1'));
+    fsm.apply(6, op(1000, 'FLUSHDB'));
+    expect(fsm.apply(7, exec(4))).to.equal(NullArray.instance);
+    expect(ran(fsm.apply(8, exec(6)))).to.equal(true);
+    // Created and deleted after the watch, its tombstone then compacted away by many deletes: still broken.
+    fsm.apply(9, op(1000, 'SET', 'w', '1'));
+    fsm.apply(10, op(1000, 'DEL', 'w'));
+    let i = 11;
+    for (let k = 0; k < 5000; k++, i += 2) {
+      fsm.apply(i, op(1000, 'SET', `t${k}`, '1'));
+      fsm.apply(i + 1, op(1000, 'DEL', `t${k}`));
+    }
+    expect(fsm.keyspace.dbs[0].tombstone('w')).to.equal(undefined);
+    expect(fsm.apply(i, exec(8))).to.equal(NullArray.instance);
+  });
+
+  it('a node restored from the durable records (snapshot) decides the same; older meta records read conservatively', () => {
+    const a = newFsm();
+    a.keyspace.trackChanges = true;
+    a.apply(1, op(1000, 'SET', 'w', '1'));
+    a.apply(2, op(1000, 'FLUSHALL'));
+    const records = a.keyspace.drainChanges().flatMap((ch) => ('key' in ch ? [a.keyspace.encodeRecord(ch.db, ch.key)] : [])).filter((r) => r !== null);
+    const b = newFsm();
+    for (const r of records) b.keyspace.applyRecord(r!.key, r!.value);
+    expect(b.apply(3, exec(0))).to.equal(NullArray.instance); // w was created after index 0 and flushed
+    expect(ran(b.apply(4, exec(2)))).to.equal(true);
+    // A meta record without the dropped-version floors (older build): the floor stands in, never missing a change.
+    const meta = records.find((r) => r!.key[0] === 0xff)!;
+    const c = newFsm();
+    c.keyspace.applyRecord(meta.key, meta.value.subarray(0, 1 + 8 * meta.value[0]));
+    expect(c.apply(3, exec(0))).to.equal(NullArray.instance);
+    expect(c.apply(4, exec(1))).to.equal(NullArray.instance); // conservative: the flush's index, not w's version
+  });
+
+  it('pub/sub peer queries and answers round-trip; a truncated one is refused', () => {
+    const q = decodeForward(encodePeerQuery({ reqId: 12, args: [Buffer.from('numsub'), Buffer.from([0, 255])] }));
+    expect(q).to.deep.equal({ kind: 'pubsub-query', reqId: 12, args: [Buffer.from('numsub'), Buffer.from([0, 255])] });
+    const a = decodeForward(encodePeerAnswer({ reqId: 13, args: [] }));
+    expect(a).to.deep.equal({ kind: 'pubsub-answer', reqId: 13, args: [] });
+    expect(() => decodeForward(encodePeerQuery({ reqId: 1, args: [Buffer.from('x')] }).subarray(0, 16))).to.throw(RangeError);
   });
 });
