@@ -1,7 +1,9 @@
 /**
  * Where a node's cluster secret comes from: --cluster-secret (or a config
- * file line), or --cluster-secret-file, whose first line is the secret. A
- * file keeps the secret out of `ps` and /proc/<pid>/cmdline.
+ * file line), or --cluster-secret-file, whose first line is the secret, or
+ * else the environment variable RAFTCACHE_CLUSTER_SECRET. A file or the
+ * environment keeps the secret out of `ps` and /proc/<pid>/cmdline (a
+ * process's environment is readable only by its user and root).
  */
 import { readFileSync, statSync } from 'node:fs';
 import { ConfigError, type ServerConfig } from './config';
@@ -10,9 +12,15 @@ import { ConfigError, type ServerConfig } from './config';
  * Fills config['cluster-secret'] from --cluster-secret-file when given.
  * Returns a warning to log when the file is readable by other users.
  */
-export function loadClusterSecret(config: ServerConfig): string | undefined {
+export function loadClusterSecret(config: ServerConfig, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const file = config['cluster-secret-file'];
-  if (file === '') return undefined;
+  if (file === '') {
+    const fromEnv = env.RAFTCACHE_CLUSTER_SECRET ?? '';
+    if (config['cluster-secret'] === '' && fromEnv !== '') config['cluster-secret'] = fromEnv;
+    // Not passed on to anything this process starts (fallocate).
+    delete env.RAFTCACHE_CLUSTER_SECRET;
+    return undefined;
+  }
   if (config['cluster-secret'] !== '') throw new ConfigError('give --cluster-secret or --cluster-secret-file, not both');
   let text: string;
   let mode: number;

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { loadClusterSecret } from '../../server/cluster-secret';
 import { parseArgs } from '../../server/config';
 import { parseMembers } from '../../server/members';
 import { hasBinary, ROOT } from '../support/proc';
@@ -16,6 +17,7 @@ import { hasBinary, ROOT } from '../support/proc';
 
 interface Service {
   command: string[];
+  environment?: Record<string, string | null>;
   hostname?: string;
   ports: Array<string | { published: string | number; target: number; host_ip?: string }>;
   volumes: Array<string | { source: string; target: string }>;
@@ -118,17 +120,22 @@ describe('docker-compose.yml (validated with docker-compose config, not run)', f
     for (const s of Object.values(c.services)) expect(flag(s.command, '--protected-mode')).to.equal('no');
   });
 
-  it('takes the cluster secret from RAFTCACHE_CLUSTER_SECRET (or .env), with a documented default for local trial', () => {
-    for (const s of Object.values(config().services)) expect(flag(s.command, '--cluster-secret')).to.equal('raftcache-local-trial-secret-change-me');
+  it('takes the cluster secret from RAFTCACHE_CLUSTER_SECRET (or .env) into the environment, never the command line, with a documented default for local trial', () => {
+    for (const s of Object.values(config().services)) {
+      expect(s.environment?.RAFTCACHE_CLUSTER_SECRET).to.equal('raftcache-local-trial-secret-change-me');
+      expect(s.command.join(' ')).to.not.match(/secret/);
+    }
     expect(readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8')).to.match(/#.*RAFTCACHE_CLUSTER_SECRET.*\.env/);
     const custom = config({ RAFTCACHE_CLUSTER_SECRET: 's3cret-from-env' });
-    for (const s of Object.values(custom.services)) expect(flag(s.command, '--cluster-secret')).to.equal('s3cret-from-env');
+    for (const s of Object.values(custom.services)) expect(s.environment?.RAFTCACHE_CLUSTER_SECRET).to.equal('s3cret-from-env');
   });
 
-  it('passes only options raftcache-server accepts', () => {
+  it('passes only options raftcache-server accepts, and each node gets a secret', () => {
     for (const [name, s] of Object.entries(config().services)) {
       expect(() => parseArgs(s.command), name).to.not.throw();
-      expect(parseArgs(s.command).config['cluster-secret']).to.not.equal('');
+      const parsed = parseArgs(s.command).config;
+      loadClusterSecret(parsed, { RAFTCACHE_CLUSTER_SECRET: s.environment?.RAFTCACHE_CLUSTER_SECRET ?? '' });
+      expect(parsed['cluster-secret']).to.not.equal('');
     }
   });
 
