@@ -344,7 +344,7 @@ const clientCmd = container(
         const lines: string[] = [];
         for (const c of server.clients.values()) {
           if (ids && !ids.has(c.id)) continue;
-          if (type !== undefined && type !== 'normal') continue;
+          if (type !== undefined && type !== (c.subscriptions > 0 ? 'pubsub' : 'normal')) continue;
           lines.push(clientInfoLine(c, now) + '\n');
         }
         return new VerbatimReply('txt', lines.join(''));

@@ -231,6 +231,22 @@ describe('hostile clients (real node)', function () {
       expect(alive(srv)).to.equal(true);
     });
 
+    it('CLIENT LIST TYPE pubsub shows subscribers (flags=P, sub, psub); TYPE normal the others', async () => {
+      const sub = new Redis({ port: srv.port });
+      try {
+        await sub.subscribe('c1', 'c2');
+        await sub.psubscribe('p*');
+        const pubsub = ((await r.call('CLIENT', 'LIST', 'TYPE', 'pubsub')) as string).trim().split('\n');
+        expect(pubsub).to.have.length(1);
+        expect(pubsub[0]).to.match(/ flags=P .* sub=2 psub=1 /);
+        const normal = (await r.call('CLIENT', 'LIST', 'TYPE', 'normal')) as string;
+        expect(normal).to.not.contain('flags=P');
+        expect(normal).to.contain('cmd=client|list');
+      } finally {
+        sub.disconnect();
+      }
+    });
+
     it('the soft limit drops a subscriber over it for longer than its seconds (CONFIG SET)', async () => {
       expect(await r.config('SET', 'client-output-buffer-limit', 'pubsub 0 1mb 1')).to.equal('OK');
       try {
