@@ -6,7 +6,7 @@ import type { WatchedKey } from './logop';
 import { checkOutputLimit, type OutputLimit } from './output-limits';
 
 /** How long a closing client's final reply may take to reach the kernel before the socket is destroyed anyway. */
-const CLOSE_FLUSH_MS = 1000;
+const CLOSE_FLUSH_MS = 5000;
 
 /**
  * A reply position in a connection's output. Writes wait for their entry to

@@ -112,6 +112,8 @@ export class Server implements ConnectionHooks {
   private listener: net.Server | undefined;
   private tlsListener: tls.Server | undefined;
   private dirty: ClientConnection[] = [];
+  /** Every open client socket, also those no longer in `clients` (closing after a final reply, refused). */
+  private readonly sockets = new Set<net.Socket>();
   private flushScheduled = false;
   private timers: NodeJS.Timeout[] = [];
   /** Keys whose expiry delete is proposed but not yet applied, so we propose each once. */
@@ -189,6 +191,8 @@ export class Server implements ConnectionHooks {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     for (const c of this.clients.values()) c.destroy();
+    // Closing and refused clients too: the listener's close waits for every socket.
+    for (const s of this.sockets) s.destroy();
     const l = this.listener;
     this.listener = undefined;
     if (l) await new Promise<void>((resolve) => l.close(() => resolve()));
@@ -209,6 +213,8 @@ export class Server implements ConnectionHooks {
 
   private accept(socket: net.Socket): void {
     this.stats.totalConnectionsReceived++;
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
     if (this.clients.size >= this.config.maxclients) {
       this.stats.rejectedConnections++;
       // Best effort, as Redis: the error line, then the socket goes. The
