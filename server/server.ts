@@ -287,8 +287,18 @@ export class Server implements ConnectionHooks {
     for (const c of list) c.flush();
   };
 
-  /** processCommand: lookup, arity, auth, then run, read or propose. */
+  /** One request of a client; whatever goes wrong costs that client an error reply, never the process. */
   onCommand(conn: ClientConnection, argv: Buffer[]): void {
+    try {
+      this.processCommand(conn, argv);
+    } catch (err) {
+      this.log.error({ err, id: conn.id }, 'request failed');
+      this.reject(conn, new ErrorReply('ERR internal error'));
+    }
+  }
+
+  /** processCommand: lookup, arity, auth, then run, read or propose. */
+  private processCommand(conn: ClientConnection, argv: Buffer[]): void {
     // A name longer than any command is unknown without turning it into a
     // string (a 512 MB name would not even fit in one).
     let cmd = argv[0].length <= MAX_NAME_BYTES ? this.table.get(argv[0].toString('latin1').toLowerCase()) : undefined;
