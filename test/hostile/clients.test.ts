@@ -131,7 +131,7 @@ describe('hostile clients (real node)', function () {
         expect(await closedWithin(s, 5000), 'the node kept the client').to.equal(true);
         // 1 MB of accounted memory is ~5000 empty arguments: closed long before 64 MB.
         expect(sent).to.be.below(32 * MiB);
-        expect(srv.logs.some((l) => l.includes('max query buffer length'))).to.equal(true);
+        expect(await eventually(() => srv.logs.some((l) => l.includes('max query buffer length')), 5000), 'logged').to.equal(true);
         expect(rssMiB(srv.proc.pid!) - before).to.be.below(200);
         expect(await r.ping()).to.equal('PONG');
       } finally {
@@ -225,7 +225,7 @@ describe('hostile clients (real node)', function () {
       expect(res.dropped, 'subscriber never dropped').to.equal(true);
       expect(res.maxOmem).to.be.above(0);
       expect(res.maxOmem).to.be.at.most(32 * MiB + 2 * MiB);
-      expect(srv.logs.some((l) => l.includes('output buffer limits'))).to.equal(true);
+      expect(await eventually(() => srv.logs.some((l) => l.includes('output buffer limits')), 5000), 'logged').to.equal(true);
       expect(rssMiB(srv.proc.pid!)).to.be.below(600);
       expect(await r.publish('ch', 'x')).to.equal(0);
       expect(alive(srv)).to.equal(true);
