@@ -73,6 +73,13 @@ const EMPTY = Buffer.alloc(0);
  * 512 MB, while typical values still fit in one allocation.
  */
 const PAYLOAD_MIN_CAPACITY = 16 * 1024;
+/**
+ * What one parsed argument costs beyond its bytes: the Buffer object on the
+ * V8 heap and its slot in argv (measured ~110 bytes for a pooled view, ~200
+ * for a Buffer of its own). Counted so `*N` followed by many empty arguments
+ * is bounded by the query buffer limit like any other request.
+ */
+export const ARG_OVERHEAD = 200;
 
 /**
  * A fresh copy of buf[start, end): argv must not pin the socket's chunk (a
@@ -107,6 +114,8 @@ export class RequestDecoder {
   /** Arguments still to read for the current multibulk request (0: between requests). */
   private argsLeft = 0;
   private argv: Buffer[] = [];
+  /** Bytes of argv plus ARG_OVERHEAD per argument. */
+  private argvMem = 0;
   /** Length of the next payload once its `$` header is read, else -1. */
   private bulkLen = -1;
 
@@ -135,6 +144,32 @@ export class RequestDecoder {
    */
   get bufferedBytes(): number {
     return this.requestBytes + this.lineLen + (this.payload === null ? 0 : this.payloadHave + this.crlfHave);
+  }
+
+  /** Bytes received and not yet parsed into arguments (Redis's qbuf). */
+  get unparsedBytes(): number {
+    return this.lineLen + (this.payload === null ? 0 : this.payloadHave + this.crlfHave);
+  }
+
+  /** Allocated but unused room in the carried line and payload buffers (Redis's qbuf-free). */
+  get freeBytes(): number {
+    const line = this.line.length - this.lineLen;
+    return line + (this.payload === null ? 0 : this.payload.length - this.payloadHave);
+  }
+
+  /** Parsed arguments of the incomplete request: their bytes plus ARG_OVERHEAD each (Redis's argv-mem). */
+  get argvBytes(): number {
+    return this.argvMem;
+  }
+
+  /**
+   * What the incomplete request holds in memory: buffers at their capacity
+   * and every parsed argument with its overhead. Checked against
+   * client-query-buffer-limit after each chunk.
+   */
+  get memoryBytes(): number {
+    const payload = this.payload === null ? 0 : this.payload.length + this.crlfHave;
+    return this.line.length + payload + this.argvMem;
   }
 
   /**
@@ -233,12 +268,14 @@ export class RequestDecoder {
         if (pos < end) this.startPayload(buf, pos, end);
         break;
       }
-      this.argv.push(copyBytes(buf, pos, pos + len));
+      this.argv.push(len === 0 ? EMPTY : copyBytes(buf, pos, pos + len));
+      this.argvMem += len + ARG_OVERHEAD;
       pos += len + 2;
       this.bulkLen = -1;
       if (--this.argsLeft === 0) {
         const argv = this.argv;
         this.argv = [];
+        this.argvMem = 0;
         this.requestBytes = 0;
         reqStart = pos;
         onCommand(argv);
@@ -324,6 +361,7 @@ export class RequestDecoder {
     if (this.crlfHave < 2) return -1;
     // Growth stops at len, so a finished payload fills its buffer exactly.
     this.argv.push(payload.length === len ? payload : payload.subarray(0, len));
+    this.argvMem += len + ARG_OVERHEAD;
     this.payload = null;
     this.payloadHave = 0;
     this.crlfHave = 0;
@@ -331,6 +369,7 @@ export class RequestDecoder {
     if (--this.argsLeft === 0) {
       const argv = this.argv;
       this.argv = [];
+      this.argvMem = 0;
       this.requestBytes = 0;
       onCommand(argv);
     } else {

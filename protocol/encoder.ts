@@ -47,6 +47,11 @@ export class ReplyWriter {
     return this.len;
   }
 
+  /** Size of the buffer kept for replies. */
+  get capacity(): number {
+    return this.buf.length;
+  }
+
   write(reply: Reply, proto: Protocol): void {
     const mark = this.len;
     try {

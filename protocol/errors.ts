@@ -5,18 +5,23 @@ import { ErrorReply } from './reply';
  * object.c, networking.c) because clients and test suites match on it.
  */
 
-/** Redis quotes at most 128 bytes of each argument in this message (server.c). */
-export function errUnknownCommand(name: string, args: Buffer[]): ErrorReply {
+/** At most `max` bytes of a name or argument as text (never converts a huge Buffer whole). */
+function head(s: string | Buffer, max: number): string {
+  return typeof s === 'string' ? s.slice(0, max) : s.subarray(0, max).toString('latin1');
+}
+
+/** Redis quotes at most 128 bytes of the name and of the arguments together (server.c). */
+export function errUnknownCommand(name: string | Buffer, args: Buffer[]): ErrorReply {
   let preview = '';
   for (const a of args) {
     if (preview.length >= 128) break;
-    preview += `'${a.toString('latin1').slice(0, 128 - preview.length)}' `;
+    preview += `'${head(a, 128 - preview.length)}' `;
   }
-  return new ErrorReply(`ERR unknown command '${name.slice(0, 128)}', with args beginning with: ${preview}`);
+  return new ErrorReply(`ERR unknown command '${head(name, 128)}', with args beginning with: ${preview}`);
 }
 
-export function errUnknownSubcommand(sub: string, command: string): ErrorReply {
-  return new ErrorReply(`ERR unknown subcommand '${sub.slice(0, 128)}'. Try ${command.toUpperCase()} HELP.`);
+export function errUnknownSubcommand(sub: string | Buffer, command: string): ErrorReply {
+  return new ErrorReply(`ERR unknown subcommand '${head(sub, 128)}'. Try ${command.toUpperCase()} HELP.`);
 }
 
 export function errArity(name: string): ErrorReply {

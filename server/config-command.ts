@@ -13,7 +13,6 @@ const COMPAT_CONFIG: Record<string, string> = {
   save: '',
   appendonly: 'no',
   appendfsync: 'always',
-  timeout: '0',
   'cluster-enabled': 'no',
 };
 
@@ -67,16 +66,17 @@ export function configSet(config: ServerConfig, args: Buffer[]): { error: string
     if (specs.includes(spec)) return failed(given, 'duplicate parameter');
     specs.push(spec);
   }
+  const values = config as unknown as Record<string, string | number>;
   const updates: Array<[string, string | number]> = [];
   for (let i = 0; i < specs.length; i++) {
     try {
-      updates.push([specs[i].name, parseOptionValue(specs[i], args[2 * i + 1].toString('latin1'))]);
+      // The current value matters for options that change part of it (client-output-buffer-limit).
+      updates.push([specs[i].name, parseOptionValue(specs[i], args[2 * i + 1].toString('latin1'), values[specs[i].name])]);
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       return failed(specs[i].name, e.message);
     }
   }
-  const values = config as unknown as Record<string, string | number>;
   for (const [k, v] of updates) values[k] = v;
   return { changed: updates.map(([k]) => k) };
 }

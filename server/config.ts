@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { parseBytes } from './config-bytes';
+import { DEFAULT_OUTPUT_LIMITS, updateOutputLimits } from './output-limits';
 
 /**
  * Every server setting, once: command-line flags (`--port 7000`), the config
@@ -41,6 +43,9 @@ export interface ServerConfig {
   'tls-cluster': string;
   maxmemory: number;
   'maxmemory-policy': string;
+  timeout: number;
+  'client-query-buffer-limit': number;
+  'client-output-buffer-limit': string;
 }
 
 type Kind = 'int' | 'string' | 'bytes' | 'enum';
@@ -70,6 +75,8 @@ export interface OptionSpec {
   max?: number;
   /** Allowed values of an 'enum' option. */
   values?: string[];
+  /** A 'string' option with a syntax of its own: the new value from the current one and the given text (throws on bad input). */
+  update?: (current: string, raw: string) => string;
 }
 
 export const OPTIONS: OptionSpec[] = [
@@ -177,6 +184,23 @@ export const OPTIONS: OptionSpec[] = [
     mutable: true,
     help: 'what the leader does at maxmemory: refuse writes (noeviction) or evict (lru = least recently written)',
   },
+  { name: 'timeout', kind: 'int', default: 0, min: 0, max: 2147483647, mutable: true, help: 'close a client idle for this many seconds (0: never; not subscribed or blocked clients)' },
+  {
+    name: 'client-query-buffer-limit',
+    kind: 'bytes',
+    default: 1024 ** 3,
+    min: 1024 * 1024,
+    mutable: true,
+    help: 'close a client whose incomplete request holds more memory than this',
+  },
+  {
+    name: 'client-output-buffer-limit',
+    kind: 'string',
+    default: DEFAULT_OUTPUT_LIMITS,
+    mutable: true,
+    update: updateOutputLimits,
+    help: 'per class (normal, slave, pubsub): hard limit, soft limit, soft seconds of output queued for a client before it is closed',
+  },
   { name: 'tls-port', kind: 'int', default: 0, min: 0, max: 65535, mutable: false, help: 'also accept TLS clients on this port (0: off)' },
   { name: 'tls-cert-file', kind: 'string', default: '', mutable: false, help: 'PEM certificate for TLS (clients and peers)' },
   { name: 'tls-key-file', kind: 'string', default: '', mutable: false, help: 'PEM private key for TLS' },
@@ -197,17 +221,18 @@ export function findOption(name: string): OptionSpec | undefined {
   return OPTIONS.find((o) => o.name === name.toLowerCase());
 }
 
-/** Parses `1gb`, `512mb`, `100k`, `42` as Redis memtoll does (k=1000, kb=1024). */
-export function parseBytes(s: string): number | undefined {
-  const m = /^(-?\d+)(k|kb|m|mb|g|gb)?$/i.exec(s.trim());
-  if (!m) return undefined;
-  const mult: Record<string, number> = { k: 1e3, kb: 1024, m: 1e6, mb: 1024 ** 2, g: 1e9, gb: 1024 ** 3 };
-  return Number(m[1]) * (m[2] ? mult[m[2].toLowerCase()] : 1);
-}
+export { parseBytes };
 
 /** Validates and converts a value for an option; throws ConfigError with a clear message. */
-export function parseOptionValue(spec: OptionSpec, raw: string): string | number {
-  if (spec.kind === 'string') return raw;
+export function parseOptionValue(spec: OptionSpec, raw: string, current?: string | number): string | number {
+  if (spec.kind === 'string') {
+    if (spec.update === undefined) return raw;
+    try {
+      return spec.update(String(current ?? spec.default), raw);
+    } catch (e) {
+      throw new ConfigError((e as Error).message);
+    }
+  }
   if (spec.kind === 'enum') {
     const v = raw.toLowerCase();
     if (!spec.values!.includes(v)) {
@@ -229,7 +254,8 @@ function setOption(config: ServerConfig, name: string, raw: string, where: strin
   const spec = findOption(name);
   if (!spec) throw new ConfigError(`${where}: unknown option '${name}' (see --help)`);
   try {
-    (config as unknown as Record<string, string | number>)[spec.name] = parseOptionValue(spec, raw);
+    const values = config as unknown as Record<string, string | number>;
+    values[spec.name] = parseOptionValue(spec, raw, values[spec.name]);
   } catch (e) {
     throw new ConfigError(`${where}: invalid value '${raw}' for '${name}': ${(e as Error).message}`);
   }

@@ -3,6 +3,10 @@ import { RequestDecoder, type DecoderLimits } from '../protocol/decoder';
 import { ReplyWriter, type Protocol } from '../protocol/encoder';
 import { ErrorReply, type Reply } from '../protocol/reply';
 import type { WatchedKey } from './logop';
+import { checkOutputLimit, type OutputLimit } from './output-limits';
+
+/** How long a closing client's final reply may take to reach the kernel before the socket is destroyed anyway. */
+const CLOSE_FLUSH_MS = 5000;
 
 /**
  * A reply position in a connection's output. Writes wait for their entry to
@@ -22,7 +26,14 @@ export interface ConnectionHooks {
   onCommand(conn: ClientConnection, argv: Buffer[]): void;
   /** The connection has output to flush at the end of this turn. */
   markDirty(conn: ClientConnection): void;
+  /** The client leaves the client table (closed, or closing after its final reply); called once. */
   onClose(conn: ClientConnection): void;
+  /** client-query-buffer-limit: most memory an incomplete request may hold. */
+  queryBufferLimit(): number;
+  /** client-output-buffer-limit of the client's class. */
+  outputLimit(conn: ClientConnection): OutputLimit;
+  /** The client is being closed for going over a limit (logged as Redis does). */
+  onOverLimit(conn: ClientConnection, what: 'query' | 'output', bytes: number): void;
 }
 
 /** One client: its socket, decoder, session state and ordered reply queue. */
@@ -51,9 +62,15 @@ export class ClientConnection {
   readonly createdAt: number;
   readonly addr: string;
   readonly laddr: string;
-  /** Set by QUIT / CLIENT KILL: close once every queued reply is written. */
+  /** Set by QUIT / CLIENT KILL / a protocol error: input is ignored, close once every queued reply is written. */
   closing = false;
   closed = false;
+  /** onClose was called: the client no longer counts in the client table. */
+  private released = false;
+  /** Socket writes not yet handed to the kernel (CLIENT LIST oll). */
+  private writesQueued = 0;
+  /** When the output went over the soft limit (0: it is not). */
+  private softLimitSince = 0;
   private readonly queue: Slot[] = [];
   private readonly writer = new ReplyWriter();
   private readonly decoder: RequestDecoder;
@@ -75,7 +92,9 @@ export class ClientConnection {
     this.decoder.authRequired = needsAuth;
     socket.setNoDelay(true);
     socket.on('data', this.onData);
-    socket.on('drain', () => socket.resume());
+    socket.on('drain', () => {
+      if (!this.closing) socket.resume();
+    });
     socket.on('error', () => this.destroy());
     socket.on('close', () => this.destroy());
   }
@@ -93,6 +112,23 @@ export class ClientConnection {
     return this.decoder.bufferedBytes;
   }
 
+  /** CLIENT LIST qbuf, qbuf-free, argv-mem: the incomplete request's bytes, spare buffer room, parsed arguments. */
+  get queryBufferStats(): { qbuf: number; free: number; argvMem: number } {
+    const d = this.decoder;
+    return { qbuf: d.unparsedBytes, free: d.freeBytes, argvMem: d.argvBytes };
+  }
+
+  /** Output not yet handed to the kernel: our reply buffer (obl) plus what the socket queues (omem). */
+  get outputStats(): { obl: number; oll: number; omem: number } {
+    return { obl: this.writer.pendingBytes, oll: this.writesQueued, omem: this.closed ? 0 : this.socket.writableLength };
+  }
+
+  /** Memory this client holds for its input and output (CLIENT LIST tot-mem). */
+  get totalMemory(): number {
+    const o = this.outputStats;
+    return this.decoder.memoryBytes + o.obl + o.omem + this.writer.capacity;
+  }
+
   get pendingReplies(): number {
     return this.queue.length;
   }
@@ -104,13 +140,18 @@ export class ClientConnection {
     if (error !== null) {
       // Redis answers a protocol error and closes: nothing after it is trusted.
       this.reply(new ErrorReply(error));
-      this.closing = true;
-      this.markDirty();
+      this.closeAfterReplies();
+      return;
+    }
+    const held = this.decoder.memoryBytes;
+    if (held > this.hooks.queryBufferLimit()) {
+      this.hooks.onOverLimit(this, 'query', held);
+      this.destroy();
     }
   };
 
   private readonly onArgv = (argv: Buffer[]): void => {
-    if (!this.closing) this.hooks.onCommand(this, argv);
+    if (!this.closing && !this.closed) this.hooks.onCommand(this, argv);
   };
 
   /** A reply available now; queued if earlier replies are still pending. */
@@ -201,29 +242,69 @@ export class ClientConnection {
     }
   }
 
+  private readonly onWritten = (): void => {
+    this.writesQueued--;
+  };
+
   /** Writes buffered replies to the socket; called once per event-loop turn. */
   flush(): void {
     this.dirty = false;
     if (this.closed) return;
     const out = this.writer.take();
-    if (out.length > 0 && !this.socket.write(out)) {
-      // The client is not reading its replies: stop reading its requests
-      // until it does, so our output buffer cannot grow without bound.
-      this.socket.pause();
+    if (out.length > 0) {
+      this.lastActive = Date.now();
+      this.writesQueued++;
+      if (!this.socket.write(out, this.onWritten)) {
+        // The client is not reading its replies: stop reading its requests
+        // until it does, so it cannot make us queue ever more output.
+        this.socket.pause();
+      }
+      if (this.overOutputLimit()) return;
     }
-    if (this.closing && this.queue.length === 0) this.socket.end();
+    if (this.closing && this.queue.length === 0 && !this.socket.writableEnded) {
+      // The final reply goes out, then the socket is destroyed: a client that
+      // keeps writing gets a reset instead of a half-open socket that accepts more.
+      this.socket.end(() => this.destroy());
+      setTimeout(() => this.destroy(), CLOSE_FLUSH_MS).unref();
+    }
   }
 
-  /** Close after queued replies are written (QUIT, CLIENT KILL). */
+  /** client-output-buffer-limit: closes the client (dropping its queued output) once over it. */
+  private overOutputLimit(): boolean {
+    const used = this.socket.writableLength + this.writer.pendingBytes;
+    if (used === 0 && this.softLimitSince === 0) return false;
+    const check = checkOutputLimit(this.hooks.outputLimit(this), used, this.softLimitSince, Date.now());
+    this.softLimitSince = check.softSince;
+    if (!check.close) return false;
+    this.hooks.onOverLimit(this, 'output', used);
+    this.destroy();
+    return true;
+  }
+
+  /**
+   * Close after queued replies are written (QUIT, a protocol error, CLIENT
+   * KILL of itself): input stops at once and the client leaves the client
+   * table (and its maxclients slot) now, not when the peer closes.
+   */
   closeAfterReplies(): void {
+    if (this.closing || this.closed) return;
     this.closing = true;
+    this.socket.pause();
+    this.release();
     this.markDirty();
   }
 
+  /** Closes at once, dropping queued output (CLIENT KILL of another client, limits, timeout). */
   destroy(): void {
     if (this.closed) return;
     this.closed = true;
     this.socket.destroy();
+    this.release();
+  }
+
+  private release(): void {
+    if (this.released) return;
+    this.released = true;
     this.hooks.onClose(this);
   }
 }

@@ -33,13 +33,19 @@ function serverSection(s: Server): Section {
 
 function clientsSection(s: Server): Section {
   let maxQbuf = 0;
-  for (const c of s.clients.values()) maxQbuf = Math.max(maxQbuf, c.queryBufferBytes);
+  let maxObuf = 0;
+  for (const c of s.clients.values()) {
+    maxQbuf = Math.max(maxQbuf, c.queryBufferBytes);
+    const o = c.outputStats;
+    maxObuf = Math.max(maxObuf, o.obl + o.omem);
+  }
   return [
     'Clients',
     [
       ['connected_clients', s.clients.size],
       ['maxclients', s.config.maxclients],
       ['client_recent_max_input_buffer', maxQbuf],
+      ['client_recent_max_output_buffer', maxObuf],
       ['blocked_clients', 0],
     ],
   ];

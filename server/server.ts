@@ -25,6 +25,8 @@ const MULTI_FORWARD = Buffer.from('\u0000raftcache.multi');
 import { ServerStats } from './stats';
 import { SlowLog } from './slowlog';
 import { PROTECTED_MODE_DENIED, protectedModeDenies } from './protected-mode';
+import { parseOutputLimits, type OutputLimit, type OutputLimits } from './output-limits';
+import { idleClients } from './idle-clients';
 
 export interface ServerDeps {
   config: ServerConfig;
@@ -75,9 +77,17 @@ const TRANSACTION_CONTROL = new Set(['exec', 'discard', 'multi', 'watch', 'quit'
 /** Commands a RESP2 client in subscribed mode may send (Redis 7). */
 const SUBSCRIBED_RESP2 = new Set(['subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe', 'ssubscribe', 'sunsubscribe', 'ping', 'quit', 'reset']);
 
+/** Longer than any command or subcommand name. */
+const MAX_NAME_BYTES = 64;
+
 /** How often the leader looks for expired keys to delete, and how many per database per round. */
 const ACTIVE_EXPIRE_INTERVAL_MS = 100;
 const ACTIVE_EXPIRE_KEYS_PER_DB = 200;
+
+/** How often idle clients are looked for (the `timeout` setting is in seconds). */
+const IDLE_CHECK_MS = 250;
+/** How long a refused client's error line may take to go out before its socket is destroyed. */
+const REFUSE_FLUSH_MS = 1000;
 
 /**
  * The client-facing side of a node: accepts connections, checks each command
@@ -106,6 +116,8 @@ export class Server implements ConnectionHooks {
   private listener: net.Server | undefined;
   private tlsListener: tls.Server | undefined;
   private dirty: ClientConnection[] = [];
+  /** Every open client socket, also those no longer in `clients` (closing after a final reply, refused). */
+  private readonly sockets = new Set<net.Socket>();
   private flushScheduled = false;
   private timers: NodeJS.Timeout[] = [];
   /** Keys whose expiry delete is proposed but not yet applied, so we propose each once. */
@@ -175,6 +187,7 @@ export class Server implements ConnectionHooks {
     }
     this.timers.push(setInterval(() => this.stats.sample(Date.now()), 100));
     this.timers.push(setInterval(() => this.activeExpire(), ACTIVE_EXPIRE_INTERVAL_MS));
+    this.timers.push(setInterval(() => this.closeIdleClients(), IDLE_CHECK_MS));
     for (const t of this.timers) t.unref();
     this.log.info({ port: this.port, tlsPort: this.tlsPort || undefined, bind: this.config.bind }, 'ready to accept connections');
   }
@@ -184,6 +197,8 @@ export class Server implements ConnectionHooks {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     for (const c of this.clients.values()) c.destroy();
+    // Closing and refused clients too: the listener's close waits for every socket.
+    for (const s of this.sockets) s.destroy();
     const l = this.listener;
     this.listener = undefined;
     if (l) await new Promise<void>((resolve) => l.close(() => resolve()));
@@ -204,15 +219,22 @@ export class Server implements ConnectionHooks {
 
   private accept(socket: net.Socket): void {
     this.stats.totalConnectionsReceived++;
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
     if (this.clients.size >= this.config.maxclients) {
       this.stats.rejectedConnections++;
-      socket.end('-ERR max number of clients reached\r\n');
+      // Best effort, as Redis: the error line, then the socket goes. The
+      // client may reset it meanwhile: an unhandled 'error' would kill the process.
+      socket.on('error', () => socket.destroy());
+      socket.end('-ERR max number of clients reached\r\n', () => socket.destroy());
+      setTimeout(() => socket.destroy(), REFUSE_FLUSH_MS).unref();
       return;
     }
     if (protectedModeDenies(this.config, socket.remoteAddress)) {
       this.stats.rejectedConnections++;
-      socket.on('error', () => undefined); // a reset before the reply is written is no concern of ours
-      socket.end(PROTECTED_MODE_DENIED);
+      socket.on('error', () => socket.destroy()); // a reset before the reply is written is no concern of ours
+      socket.end(PROTECTED_MODE_DENIED, () => socket.destroy());
+      setTimeout(() => socket.destroy(), REFUSE_FLUSH_MS).unref();
       return;
     }
     const conn = new ClientConnection(
@@ -228,6 +250,32 @@ export class Server implements ConnectionHooks {
   onClose(conn: ClientConnection): void {
     this.clients.delete(conn.id);
     this.pubsub.drop(conn);
+  }
+
+  queryBufferLimit(): number {
+    return this.config['client-query-buffer-limit'];
+  }
+
+  private outputLimits: { text: string; limits: OutputLimits } | undefined;
+
+  outputLimit(conn: ClientConnection): OutputLimit {
+    const text = this.config['client-output-buffer-limit'];
+    if (this.outputLimits?.text !== text) this.outputLimits = { text, limits: parseOutputLimits(text) };
+    // Peers replicate over their own transport: every client here is normal or pub/sub.
+    return this.outputLimits.limits[conn.subscriptions > 0 ? 'pubsub' : 'normal'];
+  }
+
+  onOverLimit(conn: ClientConnection, what: 'query' | 'output', bytes: number): void {
+    const client = { id: conn.id, addr: conn.addr, name: conn.name || undefined, cmd: conn.lastCommand, bytes };
+    if (what === 'query') this.log.warn(client, 'closing client that reached max query buffer length (client-query-buffer-limit)');
+    else this.log.warn(client, 'client closed for overcoming of output buffer limits (client-output-buffer-limit)');
+  }
+
+  private closeIdleClients(): void {
+    for (const c of idleClients(this.clients.values(), this.config.timeout, Date.now())) {
+      this.log.debug({ id: c.id, addr: c.addr }, 'closing idle client');
+      c.destroy();
+    }
   }
 
   /**
@@ -261,13 +309,24 @@ export class Server implements ConnectionHooks {
     for (const c of list) c.flush();
   };
 
-  /** processCommand: lookup, arity, auth, then run, read or propose. */
+  /** One request of a client; whatever goes wrong costs that client an error reply, never the process. */
   onCommand(conn: ClientConnection, argv: Buffer[]): void {
-    const name = argv[0].toString('latin1').toLowerCase();
-    let cmd = this.table.get(name);
+    try {
+      this.processCommand(conn, argv);
+    } catch (err) {
+      this.log.error({ err, id: conn.id }, 'request failed');
+      this.reject(conn, new ErrorReply('ERR internal error'));
+    }
+  }
+
+  /** processCommand: lookup, arity, auth, then run, read or propose. */
+  private processCommand(conn: ClientConnection, argv: Buffer[]): void {
+    // A name longer than any command is unknown without turning it into a
+    // string (a 512 MB name would not even fit in one).
+    let cmd = argv[0].length <= MAX_NAME_BYTES ? this.table.get(argv[0].toString('latin1').toLowerCase()) : undefined;
     if (cmd === undefined) {
       if (conn.multi !== null) conn.multiFailed = true;
-      this.reject(conn, errUnknownCommand(argv[0].toString('latin1'), argv.slice(1)));
+      this.reject(conn, errUnknownCommand(argv[0], argv.slice(1)));
       return;
     }
     if (cmd.kind === 'container') {
@@ -276,9 +335,9 @@ export class Server implements ConnectionHooks {
         else this.reject(conn, conn.authenticated ? errArity(cmd.name) : ERR_NOAUTH);
         return;
       }
-      const sub = cmd.subcommands.get(argv[1].toString('latin1').toLowerCase());
+      const sub = argv[1].length <= MAX_NAME_BYTES ? cmd.subcommands.get(argv[1].toString('latin1').toLowerCase()) : undefined;
       if (sub === undefined) {
-        this.reject(conn, errUnknownSubcommand(argv[1].toString('latin1'), cmd.name));
+        this.reject(conn, errUnknownSubcommand(argv[1], cmd.name));
         return;
       }
       cmd = sub;

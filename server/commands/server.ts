@@ -238,13 +238,29 @@ function validClientName(name: string): boolean {
   return /^[\x21-\x7e]*$/.test(name);
 }
 
+/**
+ * One CLIENT LIST / CLIENT INFO line, Redis 7's fields. qbuf is the received
+ * request bytes not yet parsed into arguments, qbuf-free the spare room of
+ * that buffer, argv-mem the parsed arguments of the incomplete request (with
+ * their per-argument overhead); obl is our reply buffer, oll the socket writes
+ * not yet taken by the kernel and omem their bytes; tot-mem their sum.
+ */
+/** CLIENT KILL as Redis: another client goes at once; the caller itself after this reply. */
+function kill(c: ClientConnection, caller: ClientConnection): void {
+  if (c === caller) c.closeAfterReplies();
+  else c.destroy();
+}
+
 export function clientInfoLine(c: ClientConnection, now: number): string {
   const age = Math.floor((now - c.createdAt) / 1000);
   const idle = Math.floor((now - c.lastActive) / 1000);
+  const q = c.queryBufferStats;
+  const o = c.outputStats;
+  const flags = c.subscriptions > 0 ? 'P' : 'N';
   return (
-    `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=-1 name=${c.name} age=${age} idle=${idle} flags=N db=${c.db} ` +
-    `sub=0 psub=0 ssub=0 multi=-1 qbuf=${c.queryBufferBytes} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 ` +
-    `obl=0 oll=${c.pendingReplies} omem=0 tot-mem=0 events=r cmd=${c.lastCommand} user=default redir=-1 ` +
+    `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=-1 name=${c.name} age=${age} idle=${idle} flags=${flags} db=${c.db} ` +
+    `sub=${c.channels.size} psub=${c.patterns.size} ssub=0 multi=-1 qbuf=${q.qbuf} qbuf-free=${q.free} argv-mem=${q.argvMem} multi-mem=0 rbs=0 rbp=0 ` +
+    `obl=${o.obl} oll=${o.oll} omem=${o.omem} tot-mem=${c.totalMemory} events=r cmd=${c.lastCommand} user=default redir=-1 ` +
     `resp=${c.proto} lib-name=${c.libName} lib-ver=${c.libVer}`
   );
 }
@@ -329,7 +345,7 @@ const clientCmd = container(
         const lines: string[] = [];
         for (const c of server.clients.values()) {
           if (ids && !ids.has(c.id)) continue;
-          if (type !== undefined && type !== 'normal') continue;
+          if (type !== undefined && type !== (c.subscriptions > 0 ? 'pubsub' : 'normal')) continue;
           lines.push(clientInfoLine(c, now) + '\n');
         }
         return new VerbatimReply('txt', lines.join(''));
@@ -364,7 +380,7 @@ const clientCmd = container(
           const addr = str(argv[2]);
           for (const c of server.clients.values()) {
             if (c.addr === addr) {
-              c.closeAfterReplies();
+              kill(c, conn);
               return OK;
             }
           }
@@ -399,7 +415,7 @@ const clientCmd = container(
           if (addr !== undefined && c.addr !== addr) continue;
           if (laddr !== undefined && c.laddr !== laddr) continue;
           if (skipme && c === conn) continue;
-          c.closeAfterReplies();
+          kill(c, conn);
           killed++;
         }
         return killed;
