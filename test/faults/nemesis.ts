@@ -2,7 +2,9 @@
  * Faults to inject into a FaultCluster, each a start (inject) and a stop
  * (heal) step that return a description for the run's event log.
  */
-import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import Redis from 'ioredis';
 import path from 'node:path';
 import type { FaultCluster } from './cluster';
 
@@ -224,8 +226,99 @@ export function nemesisList(spec: string): Nemesis[] {
 
 /** Heals everything a nemesis may have left: links, paused and dead nodes. */
 export async function healAll(c: FaultCluster): Promise<void> {
+  if (slowSub) await NEMESES['slow-subscriber'].stop(c).catch(() => undefined);
   c.net.heal();
   removeFillers(c);
   for (const id of c.ids()) c.resume(id);
   for (const id of c.ids()) if (!c.node(id).proc) await c.restart(id);
 }
+
+/**
+ * A subscriber that never reads while a publisher floods its channel: the node
+ * must drop it at client-output-buffer-limit pubsub (Redis: 32mb hard) and keep
+ * its memory bounded, while the workload and the other faults go on. Heal
+ * fails the scenario if the subscriber was never disconnected or the node's RSS
+ * grew by more than SLOW_SUB_MAX_GROWTH.
+ */
+const SLOW_SUB_MAX_GROWTH = 512 * 1024 * 1024;
+const SLOW_SUB_MESSAGE = 8192;
+/** Past this much published, the node must have dropped it (32 MB limit plus generous kernel and forwarder buffers). */
+const SLOW_SUB_MUST_DROP = 160 * 1048576;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+let slowSub: { id: number; socket: Socket; publisher: Redis; closedByServer: boolean; published: number; stop: boolean; rss0: number; rssPeak: number; sampler: NodeJS.Timeout; pumping: Promise<void> } | undefined;
+
+function rssOf(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+NEMESES['slow-subscriber'] = {
+  name: 'slow-subscriber',
+  async start(c) {
+    const id = pick(c.up());
+    const endpoint = c.node(id).endpoint;
+    const socket = 'path' in endpoint ? connect(endpoint.path) : connect(endpoint.port, endpoint.host);
+    socket.on('error', () => undefined);
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    // Named, so heal can ask the node whether it still holds it (a paused socket does not see the close).
+    socket.write('*3\r\n$6\r\nCLIENT\r\n$7\r\nSETNAME\r\n$15\r\nfaults-slow-sub\r\n*2\r\n$9\r\nSUBSCRIBE\r\n$12\r\nfaults:flood\r\n');
+    let seen = '';
+    await new Promise<void>((resolve) => {
+      const onData = (d: Buffer) => {
+        seen += d.toString('latin1');
+        if (seen.includes('subscribe')) {
+          socket.off('data', onData);
+          resolve();
+        }
+      };
+      socket.on('data', onData);
+    });
+    socket.pause(); // never read again: the node's output for it piles up
+    const publisher = new Redis({ ...endpoint, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+    publisher.on('error', () => undefined);
+    await publisher.connect();
+    const pid = c.node(id).proc?.pid;
+    const rss0 = rssOf(pid);
+    const state = { id, socket, publisher, closedByServer: false, published: 0, stop: false, rss0, rssPeak: rss0, sampler: setInterval(() => (state.rssPeak = Math.max(state.rssPeak, rssOf(pid))), 100), pumping: Promise.resolve() };
+    socket.once('close', () => (state.closedByServer = !state.stop));
+    const message = 'm'.repeat(SLOW_SUB_MESSAGE);
+    // Batches of 50 PUBLISH, bounded by the fault window and by 400 MB offered.
+    state.pumping = (async () => {
+      while (!state.stop && state.published * SLOW_SUB_MESSAGE < 400 * 1048576) {
+        const p = publisher.pipeline();
+        for (let i = 0; i < 50; i++) p.publish('faults:flood', message);
+        const replies = await p.exec().catch(() => null);
+        if (replies === null) break;
+        state.published += replies.filter(([err]) => !err).length;
+        if (replies.some(([err]) => err)) await sleep(100); // e.g. the node is restarting
+      }
+    })();
+    slowSub = state;
+    return `node ${id}: a subscriber that never reads, 8 KB messages published to it`;
+  },
+  async stop(c) {
+    const s = slowSub;
+    slowSub = undefined;
+    if (!s) return 'nothing to stop';
+    s.stop = true;
+    await s.pumping;
+    clearInterval(s.sampler);
+    s.publisher.disconnect();
+    const list = await c.command(s.id, ['CLIENT', 'LIST']).catch(() => undefined);
+    const dropped = s.closedByServer || (typeof list === 'string' && !list.includes('name=faults-slow-sub '));
+    s.socket.destroy();
+    const growthMb = Math.round((s.rssPeak - s.rss0) / 1048576);
+    const what = `node ${s.id}: ${Math.round((s.published * SLOW_SUB_MESSAGE) / 1048576)} MB published; subscriber ${dropped ? 'dropped by the node' : 'NOT dropped'}; RSS grew ${growthMb} MB at most`;
+    if (s.published * SLOW_SUB_MESSAGE >= SLOW_SUB_MUST_DROP && !dropped) throw new Error(`slow-subscriber: ${what}`);
+    if (s.rssPeak - s.rss0 > SLOW_SUB_MAX_GROWTH) throw new Error(`slow-subscriber: ${what} (over ${SLOW_SUB_MAX_GROWTH / 1048576} MB)`);
+    return what;
+  },
+};

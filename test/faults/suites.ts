@@ -17,7 +17,7 @@ export function shortSuite(setup: SuiteSetup): ScenarioOptions[] {
   const base = { ...setup, faultMs: 5000, healMs: 3000 };
   return [
     { ...base, name: 'linearizable-partitions', readMode: 'linearizable', durationMs: 50000, nemeses: nemesisList('partition-leader,partition-halves,one-way,bridge,flaky') },
-    { ...base, name: 'linearizable-crashes', readMode: 'linearizable', durationMs: 40000, nemeses: nemesisList('kill-leader,pause,kill') },
+    { ...base, name: 'linearizable-crashes', readMode: 'linearizable', durationMs: 40000, nemeses: nemesisList('kill-leader,pause,kill,slow-subscriber') },
     // Clock rates within the lease's drift margin (20%): lease reads must stay linearizable.
     { ...base, name: 'lease-clock-drift', readMode: 'lease', durationMs: 35000, clockRates: { 1: 0.9, 2: 1.1 }, nemeses: nemesisList('partition-leader,pause,kill-leader,clock-jump'), order: 'random' },
     { ...base, name: 'local-mixed', readMode: 'local', durationMs: 30000, nemeses: nemesisList('all'), order: 'random' },
