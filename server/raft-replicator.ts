@@ -36,6 +36,7 @@ import type { Logger } from './log';
 import { decodeOp, encodeOp, type LogOp } from './logop';
 import { decodeMembers, encodeMembers, type ClusterMember } from './members';
 import type { Replicator } from './replicator';
+import { isProbePayload, RejoinGuard, type ProbeAnswer, type RejoinLeader } from './node/rejoin';
 
 /** Record key of the members' addresses inside the durable keyspace (db byte 0xFE is never a Redis db). */
 const MEMBERS_KEY = Buffer.from([0xfe, 0x6d]);
@@ -193,6 +194,10 @@ export class RaftReplicator implements Replicator {
   private closed = false;
   /** Set while the disk refuses writes; writes are answered -MISCONF meanwhile. */
   diskError: Error | undefined;
+  /** Keeps a voter that lost its data from voting until it is re-added (server/node/rejoin.ts). */
+  readonly recovery: RejoinGuard;
+  /** restore() found a new data directory (no keyspace, no membership). */
+  private freshStart = false;
 
   // Snapshot transfer state
   private sending = new Map<number, SnapshotSender>();
@@ -228,6 +233,20 @@ export class RaftReplicator implements Replicator {
         tls: opts.peerTls,
       });
     }
+    this.recovery = new RejoinGuard({
+      id: this.id,
+      log: this.log,
+      address: () => {
+        const m = this.members.get(this.id);
+        return m ? `${m.host}:${m.port}:${m.peerPort}` : '';
+      },
+      confState: () => this.conf,
+      appliedIndex: () => this.fsm.appliedIndex,
+      leaderId: () => this.leader,
+      setVoting: (allowed) => this.raft.setVoting(allowed),
+      sendPeer: (to, payload) => void this.transport?.send(to, { type: 'forward', payload }),
+      askLeader: (argv, done) => this.forward(0, argv, 2, done),
+    });
   }
 
   // ------------------------------------------------------------------ start
@@ -248,6 +267,9 @@ export class RaftReplicator implements Replicator {
     );
     const hs = this.storage.stable.hardState();
     this.durableIndex = this.storage.log.lastIndex();
+    // Before the first tick or message: a voter that lost its data must not vote.
+    const last = this.storage.log.lastIndex();
+    this.recovery.begin(this.freshStart && hs.term === 0 && last === 0, !this.freshStart && hs.commit > Math.max(last, meta.index));
     this.lastTerm = hs.term;
     this.lastVote = hs.vote;
     if (this.transport) {
@@ -295,6 +317,7 @@ export class RaftReplicator implements Replicator {
     this.loadKeyspaceFromStorage();
     if (meta.index === 0 && meta.conf.voters.length === 0 && meta.conf.learners.length === 0) {
       // First start: the bootstrap membership is the snapshot at index 0.
+      this.freshStart = true;
       const voters = this.opts.members.length > 0 ? this.opts.members.map((m) => m.id) : [this.id];
       meta = { index: 0, term: 0, conf: { voters, learners: [], votersOutgoing: [], learnersNext: [], autoLeave: false } };
       for (const m of this.opts.members) this.members.set(m.id, m);
@@ -327,6 +350,7 @@ export class RaftReplicator implements Replicator {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.recovery.close();
     if (this.tickTimer) clearInterval(this.tickTimer);
     if (this.flushTimer) clearInterval(this.flushTimer);
     for (const s of this.sending.values()) s.close();
@@ -358,6 +382,30 @@ export class RaftReplicator implements Replicator {
 
   confState(): ConfState {
     return this.conf;
+  }
+
+  appliedIndex(): number {
+    return this.fsm.appliedIndex;
+  }
+
+  /** This node's state for a peer's probe: an empty voter asks it at start (server/node/rejoin.ts). */
+  private probeAnswer(): ProbeAnswer {
+    const st = this.raft.status();
+    return { term: st.term, lastIndex: st.lastIndex, commit: st.commit };
+  }
+
+  /** The leader's side of RAFT.NODE REJOIN (server/node/rejoin.ts). */
+  rejoinLeader(): RejoinLeader {
+    return {
+      isLeader: () => this.isLeader(),
+      confState: () => this.conf,
+      appliedIndex: () => this.fsm.appliedIndex,
+      commitIndex: () => this.raft.status().commit,
+      peerProgress: (id) => this.raft.status().progress.find((p) => p.id === id),
+      addNode: (m, done) => this.addNode(m, done),
+      removeNode: (id, done) => this.removeNode(id, done),
+      promoteNode: (id, done) => this.promoteNode(id, done),
+    };
   }
 
   // ------------------------------------------------------------------ writes
@@ -730,6 +778,10 @@ export class RaftReplicator implements Replicator {
   }
 
   private onForward(from: number, payload: Uint8Array): void {
+    if (isProbePayload(payload)) {
+      this.recovery.onPeerPayload(from, payload, () => this.probeAnswer());
+      return;
+    }
     let msg;
     try {
       msg = decodeForward(payload);
@@ -1241,6 +1293,7 @@ export class RaftReplicator implements Replicator {
       }
       this.runApplyWaiters();
     }
+    if (this.recovery.state !== 'none') this.recovery.onApplied();
     for (const cb of this.batchCallbacks) cb();
   }
 

@@ -313,8 +313,12 @@ export class Server implements ConnectionHooks {
   }
 
   private execute(conn: ClientConnection, cmd: LeafCommand, argv: Buffer[]): void {
+    // A node that lost its data serves no keys until it has rejoined (its state would be empty or stale).
+    const recovering = cmd.kind === 'server' ? undefined : this.cluster?.recovery.refusal();
     if (cmd.kind === 'server') {
       this.replyServer(conn, cmd.name, cmd.run({ conn, server: this }, argv));
+    } else if (recovering) {
+      this.reject(conn, recovering);
     } else if (cmd.flags.includes('write')) {
       this.proposeWrite(conn, cmd, argv);
     } else {

@@ -1,0 +1,310 @@
+/**
+ * A voter that lost its data must not vote as if nothing happened: it may
+ * have voted in a term before the loss, and a second vote in that term can
+ * elect a second leader (design note 8). This module decides, at start, when
+ * an empty voter may vote, and brings a wiped one back the way etcd and
+ * RedisRaft do: re-added as a learner, caught up (by snapshot), promoted.
+ *
+ * Node side (RejoinGuard):
+ *  - `probing`: started with no data but listed as a voter. It neither votes
+ *    nor campaigns; it asks its peers for their state (a probe on the peer
+ *    link). Once n - q + 1 peers (n voters, q a quorum) answer that they are
+ *    empty too, no leader can ever have been elected (any quorum that voted
+ *    would include one of them), so this is a new cluster and it may vote.
+ *  - `lost-data`: a peer has history (a term or a log), or the node's own
+ *    log is shorter than its stored commit index. It keeps following the
+ *    leader without voting and asks it, every second, to re-add it
+ *    (RAFT.NODE REJOIN id addr 0). The leader removes it and adds it back as
+ *    a learner, answering the index of that change.
+ *  - `learner`: re-added at that index. Once the node has applied it and its
+ *    applied membership lists it as a voter again (the leader promotes it
+ *    once caught up), it votes again: every vote it casts from then on is
+ *    durable, and any vote it forgot was cast before its removal, in an
+ *    election a membership without it has since superseded.
+ *
+ * Leader side (rejoinOnLeader): the RAFT.NODE REJOIN handler.
+ */
+import { ErrorReply, RawReply, type Reply } from '../../protocol/reply';
+import type { ConfState } from '../raft';
+import type { Logger } from '../log';
+import type { ClusterMember } from '../members';
+
+export type RecoveryState = 'none' | 'probing' | 'lost-data' | 'learner';
+
+/** Probe payloads ride in `forward` frames; these kinds are outside forwarding.ts's (1..3). */
+const PROBE = 0x10;
+const PROBE_REPLY = 0x11;
+const PROBE_INTERVAL_MS = 200;
+const REJOIN_INTERVAL_MS = 1000;
+
+export interface ProbeAnswer {
+  term: number;
+  lastIndex: number;
+  commit: number;
+}
+
+export function isProbePayload(p: Uint8Array): boolean {
+  return p.byteLength > 0 && (p[0] === PROBE || p[0] === PROBE_REPLY);
+}
+
+export function encodeProbe(): Buffer {
+  return Buffer.from([PROBE]);
+}
+
+export function encodeProbeReply(a: ProbeAnswer): Buffer {
+  const b = Buffer.allocUnsafe(25);
+  b.writeUInt8(PROBE_REPLY, 0);
+  b.writeDoubleLE(a.term, 1);
+  b.writeDoubleLE(a.lastIndex, 9);
+  b.writeDoubleLE(a.commit, 17);
+  return b;
+}
+
+export function decodeProbe(p: Uint8Array): { kind: 'probe' } | ({ kind: 'reply' } & ProbeAnswer) {
+  const b = Buffer.from(p.buffer, p.byteOffset, p.byteLength);
+  if (b[0] === PROBE) return { kind: 'probe' };
+  if (b.length < 25) throw new RangeError('probe reply truncated');
+  return { kind: 'reply', term: b.readDoubleLE(1), lastIndex: b.readDoubleLE(9), commit: b.readDoubleLE(17) };
+}
+
+/** What the guard needs from the node driver. */
+export interface RejoinHost {
+  readonly id: number;
+  readonly log: Logger;
+  /** This node's address as RAFT.NODE ADD takes it (host:port:peerport). */
+  address(): string;
+  confState(): ConfState;
+  appliedIndex(): number;
+  leaderId(): number;
+  setVoting(allowed: boolean): void;
+  sendPeer(to: number, payload: Buffer): void;
+  /** Sends an admin command to the leader (forwarded). */
+  askLeader(argv: Buffer[], done: (reply: Reply) => void): void;
+}
+
+/** Peers that must answer "empty" before an empty voter may vote: n - q + 1 (they meet every quorum of the others). */
+export function emptyPeersNeeded(voters: number): number {
+  const quorum = Math.floor(voters / 2) + 1;
+  return voters - quorum + 1;
+}
+
+export class RejoinGuard {
+  private stateValue: RecoveryState = 'none';
+  private timer: NodeJS.Timeout | undefined;
+  private readonly emptyPeers = new Set<number>();
+  /** Index of the membership change that re-added this node as a learner (0: not yet). */
+  private rejoinIndex = 0;
+  private asking = false;
+  /** History a peer reported (for INFO and the log). */
+  private evidence = '';
+
+  constructor(private readonly host: RejoinHost) {}
+
+  get state(): RecoveryState {
+    return this.stateValue;
+  }
+
+  get detail(): string {
+    return this.evidence;
+  }
+
+  /** The error data commands get while this node may hold no or stale data. */
+  refusal(): ErrorReply | undefined {
+    if (this.stateValue === 'none') return undefined;
+    if (this.stateValue === 'probing') return new ErrorReply('TRYAGAIN this node started with no data and is asking its peers whether the cluster is new');
+    return new ErrorReply('TRYAGAIN this node lost its data and is rejoining the cluster (INFO raft: raft_recovery)');
+  }
+
+  /**
+   * Called once at start, before the first tick. `empty`: no hard state, no
+   * log, no keyspace. `damaged`: the log ends before the stored commit index.
+   */
+  begin(empty: boolean, damaged: boolean): void {
+    const voters = this.host.confState().voters;
+    const listed = voters.includes(this.host.id);
+    if (damaged && listed) {
+      this.host.setVoting(false);
+      this.lost('this node\'s log ends before its stored commit index (truncated or damaged)');
+      return;
+    }
+    if (!empty || !listed || voters.length < 2) return;
+    this.host.setVoting(false);
+    this.stateValue = 'probing';
+    this.host.log.warn({ voters }, 'started with no data as a voter: not voting until the peers confirm the cluster is new');
+    this.timer = setInterval(() => this.onTimer(), PROBE_INTERVAL_MS);
+    this.sendProbes();
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** A probe or probe reply from a peer; `answer` is this node's own state (for replying). */
+  onPeerPayload(from: number, payload: Uint8Array, answer: () => ProbeAnswer): void {
+    let msg;
+    try {
+      msg = decodeProbe(payload);
+    } catch (err) {
+      this.host.log.warn({ err, from }, 'malformed probe');
+      return;
+    }
+    if (msg.kind === 'probe') {
+      this.host.sendPeer(from, encodeProbeReply(answer()));
+      return;
+    }
+    if (this.stateValue !== 'probing') return;
+    if (msg.term > 0 || msg.lastIndex > 0 || msg.commit > 0) {
+      this.lost(`peer ${from} has term ${msg.term}, commit index ${msg.commit}, last index ${msg.lastIndex}`);
+      return;
+    }
+    this.emptyPeers.add(from);
+    const voters = this.host.confState().voters;
+    const empties = [...this.emptyPeers].filter((id) => voters.includes(id)).length;
+    if (empties >= emptyPeersNeeded(voters.length)) {
+      this.stateValue = 'none';
+      this.close();
+      this.host.setVoting(true);
+      this.host.log.info({ emptyPeers: [...this.emptyPeers] }, 'peers confirm a new cluster: voting');
+    }
+  }
+
+  /** After entries are applied or a snapshot installed: re-enable voting once promoted after the rejoin. */
+  onApplied(): void {
+    if (this.stateValue !== 'learner' || this.host.appliedIndex() < this.rejoinIndex) return;
+    if (!this.host.confState().voters.includes(this.host.id)) return;
+    this.stateValue = 'none';
+    this.close();
+    this.host.setVoting(true);
+    this.host.log.info({ index: this.host.appliedIndex() }, 'rejoined the cluster as a voter: voting again');
+  }
+
+  private lost(why: string): void {
+    this.stateValue = 'lost-data';
+    this.evidence = why;
+    this.host.log.error(
+      { why },
+      'this node lost its data (its data directory is new or damaged but the cluster has history): it will not vote; asking the leader to re-add it as a learner (RAFT.NODE REJOIN), see docs/cluster.md',
+    );
+    if (this.timer) clearInterval(this.timer);
+    this.timer = setInterval(() => this.onTimer(), REJOIN_INTERVAL_MS);
+  }
+
+  private sendProbes(): void {
+    for (const id of this.host.confState().voters) if (id !== this.host.id) this.host.sendPeer(id, encodeProbe());
+  }
+
+  private onTimer(): void {
+    if (this.stateValue === 'probing') {
+      this.sendProbes();
+      return;
+    }
+    if (this.stateValue === 'none') return;
+    this.onApplied();
+    const leader = this.host.leaderId();
+    if (this.asking || leader === 0 || leader === this.host.id) return;
+    this.asking = true;
+    const argv = ['RAFT.NODE', 'REJOIN', String(this.host.id), this.host.address(), String(this.rejoinIndex)].map((s) => Buffer.from(s));
+    this.host.askLeader(argv, (raw) => {
+      this.asking = false;
+      const reply = integerReply(raw);
+      if (typeof reply === 'number' && reply > 0) {
+        if (this.stateValue === 'lost-data') {
+          this.rejoinIndex = reply;
+          this.stateValue = 'learner';
+          this.host.log.info({ index: reply }, 're-added as a learner: catching up, then the leader promotes this node');
+        }
+        this.onApplied();
+      } else {
+        this.host.log.warn({ reply: raw instanceof RawReply ? raw.bytes.toString('latin1').trim() : String(raw) }, 'RAFT.NODE REJOIN refused; retrying');
+      }
+    });
+  }
+}
+
+/** A forwarded reply arrives as RESP bytes: `:N` is the integer N. */
+function integerReply(r: Reply): Reply {
+  if (!(r instanceof RawReply)) return r;
+  const m = /^:(\d+)\r\n$/.exec(r.bytes.toString('latin1'));
+  return m ? Number(m[1]) : r;
+}
+
+// ---------------------------------------------------------------- leader side
+
+/** What the leader side needs from the node driver. */
+export interface RejoinLeader {
+  isLeader(): boolean;
+  confState(): ConfState;
+  appliedIndex(): number;
+  commitIndex(): number;
+  /** The leader's view of a member's log: its match index and whether it replicates normally. */
+  peerProgress(id: number): { match: number; state: string } | undefined;
+  addNode(member: ClusterMember, done: (reply: Reply) => void): void;
+  removeNode(id: number, done: (reply: Reply) => void): void;
+  promoteNode(id: number, done: (reply: Reply) => void): void;
+}
+
+const PROMOTE_POLL_MS = 200;
+/** Learners this leader promotes once caught up (one watcher each). */
+const promoters = new Map<number, NodeJS.Timeout>();
+
+/**
+ * RAFT.NODE REJOIN id addr index, run on the leader for a node that lost its
+ * data. index 0: the node is not re-added yet; remove it if it is a voter
+ * (its progress and any vote it cast go with it) and add it back as a
+ * learner. Answers the index the node must apply before it may vote again,
+ * and makes sure the node is promoted once its log has caught up.
+ */
+export function rejoinOnLeader(c: RejoinLeader, member: ClusterMember, index: number, done: (reply: Reply) => void): void {
+  const id = member.id;
+  const conf = c.confState();
+  const isVoter = conf.voters.includes(id) || conf.votersOutgoing.includes(id);
+  const isLearner = conf.learners.includes(id) || conf.learnersNext.includes(id);
+  const addLearner = (): void =>
+    c.addNode(member, (r) => {
+      if (r instanceof ErrorReply) done(r);
+      else {
+        watchPromotion(c, id);
+        done(c.appliedIndex());
+      }
+    });
+  if (index === 0 && isVoter) {
+    c.removeNode(id, (r) => (r instanceof ErrorReply ? done(r) : addLearner()));
+  } else if (isLearner) {
+    watchPromotion(c, id);
+    done(Math.max(index, c.appliedIndex()));
+  } else if (isVoter) {
+    done(index); // promoted already
+  } else if (index === 0) {
+    addLearner();
+  } else {
+    done(new ErrorReply(`ERR node ${id} is not a member (removed while it rejoined?); add it with RAFT.NODE ADD`));
+  }
+}
+
+/** Promotes learner `id` once its log reaches the leader's commit index; stops if this node stops leading. */
+function watchPromotion(c: RejoinLeader, id: number): void {
+  if (promoters.has(id)) return;
+  let proposing = false;
+  const stop = (): void => {
+    clearInterval(promoters.get(id));
+    promoters.delete(id);
+  };
+  promoters.set(
+    id,
+    setInterval(() => {
+      const conf = c.confState();
+      if (!c.isLeader() || !conf.learners.includes(id)) {
+        stop();
+        return;
+      }
+      const p = c.peerProgress(id);
+      if (proposing || !p || p.state !== 'replicate' || p.match < c.commitIndex()) return;
+      proposing = true;
+      c.promoteNode(id, (r) => {
+        proposing = false;
+        if (!(r instanceof ErrorReply)) stop();
+      });
+    }, PROMOTE_POLL_MS),
+  );
+}
