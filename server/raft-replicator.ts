@@ -1334,9 +1334,12 @@ export class RaftReplicator implements Replicator {
     if (!this.transport) return;
     const wanted = new Set([...this.conf.voters, ...this.conf.learners, ...this.conf.votersOutgoing].filter((id) => id !== this.id));
     const known = new Set(this.transport.stats().keys());
+    // addPeer is a no-op for a peer already dialed at that address. (stats()
+    // also lists peers that only sent us frames, e.g. one removed and added
+    // back: it must be dialed again.)
     for (const id of wanted) {
       const m = this.members.get(id);
-      if (m && !known.has(id)) this.transport.addPeer(id, { host: m.host, port: m.peerPort });
+      if (m) this.transport.addPeer(id, { host: m.host, port: m.peerPort });
     }
     for (const id of known) if (!wanted.has(id)) this.transport.removePeer(id);
   }

@@ -216,7 +216,8 @@ export class RejoinGuard {
         }
         this.onApplied();
       } else {
-        this.host.log.warn({ reply: raw instanceof RawReply ? raw.bytes.toString('latin1').trim() : String(raw) }, 'RAFT.NODE REJOIN refused; retrying');
+        const text = raw instanceof RawReply ? raw.bytes.toString('latin1').trim() : raw instanceof ErrorReply ? raw.message : String(raw);
+        this.host.log.warn({ reply: text }, 'RAFT.NODE REJOIN refused; retrying');
       }
     });
   }
@@ -260,10 +261,14 @@ export function rejoinOnLeader(c: RejoinLeader, member: ClusterMember, index: nu
   const conf = c.confState();
   const isVoter = conf.voters.includes(id) || conf.votersOutgoing.includes(id);
   const isLearner = conf.learners.includes(id) || conf.learnersNext.includes(id);
+  let tries = 0;
   const addLearner = (): void =>
     c.addNode(member, (r) => {
-      if (r instanceof ErrorReply) done(r);
-      else {
+      if (r instanceof ErrorReply) {
+        // Right after the removal is applied the core may not count it applied yet: retry shortly.
+        if (/membership change is already in progress/.test(r.message) && ++tries < 50 && c.isLeader()) setTimeout(addLearner, 20);
+        else done(r);
+      } else {
         watchPromotion(c, id);
         done(c.appliedIndex());
       }

@@ -1,0 +1,85 @@
+import { expect } from 'chai';
+import { rmSync } from 'node:fs';
+import { Cluster, infoField, waitFor } from './harness';
+import { Workload } from './workload';
+
+/**
+ * A node whose data directory is deleted and which is restarted with its
+ * original flags (docs/cluster.md, "A node that lost its data"): it must not
+ * vote while it may have forgotten a vote, must rejoin (re-added as a
+ * learner, caught up, promoted by the leader) and end with the leader's data,
+ * while clients keep writing and no acknowledged write is lost.
+ */
+describe('cluster: a node restarted with an empty data directory rejoins safely', function () {
+  this.timeout(120000);
+  let cluster: Cluster | undefined;
+  let work: Workload | undefined;
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && cluster) process.stderr.write(`${work?.summary() ?? ''}\n${cluster.logTail(60)}\n`);
+    await work?.stop();
+    work = undefined;
+    await cluster?.stopAll();
+    cluster = undefined;
+  });
+
+  async function wipeAndRejoin(victimIsLeader: boolean): Promise<void> {
+    const c = (cluster = await Cluster.start({ nodes: 3 }));
+    const leader = await c.leader();
+    const victim = victimIsLeader ? leader : (await c.followers(leader))[0];
+    const others = [1, 2, 3].filter((id) => id !== victim);
+    const w = (work = new Workload(c, () => others, 6));
+    w.start();
+    await waitFor(() => w.ackCount >= 300, 20000, 'writes before the wipe');
+
+    await c.kill(victim, 'SIGKILL');
+    rmSync(c.node(victim).dir, { recursive: true, force: true });
+    if (victimIsLeader) await c.leader(others, 20000);
+    const beforeRestart = w.ackCount;
+    const logFrom = c.node(victim).logs.length;
+    await c.restart(victim);
+
+    // Until it has rejoined, it has voted for nobody and serves no keys.
+    const seen = new Set<string>();
+    let refused: string | undefined;
+    await waitFor(
+      async () => {
+        const info = await c.info(victim);
+        const state = infoField(info, 'recovery') ?? '?';
+        seen.add(state);
+        if (state !== 'none') {
+          expect(infoField(info, 'voted_for'), `node ${victim} voted while in recovery state ${state}`).to.equal('0');
+          if (refused === undefined) refused = await c.command(victim, ['GET', 'wl:0:1']).then((v) => `value ${String(v)}`, (e: Error) => e.message);
+        }
+        return state === 'none' && infoField(info, 'voters')?.split(',').includes(String(victim)) && infoField(info, 'role') === 'follower';
+      },
+      60000,
+      `node ${victim} to rejoin as a voter`,
+      50,
+    );
+    const logs = c.node(victim).logs.slice(logFrom).join('\n');
+    expect(logs).to.match(/"level":50[^\n]*lost its data/);
+    expect(logs).to.match(/rejoined the cluster as a voter/);
+    expect(logs).not.to.match(/out of range/);
+    expect([...seen].filter((s) => s !== 'none').length, `states seen: ${[...seen].join(',')}`).to.be.greaterThan(0);
+    if (refused !== undefined) expect(refused).to.match(/^TRYAGAIN/);
+
+    // The leader sees it as a voter again, and writes went on meanwhile.
+    const newLeader = await c.leader();
+    expect(infoField(await c.info(newLeader), 'voters')?.split(',').sort()).to.deep.equal(['1', '2', '3']);
+    await waitFor(() => w.ackCount >= beforeRestart + 300, 20000, 'writes after the rejoin');
+    await w.stop();
+    expect(w.violations).to.deep.equal([]);
+    await c.settle([1, 2, 3]);
+    for (const id of [1, 2, 3]) expect(await w.verify(id), `node ${id}; ${w.summary()}`).to.deep.equal([]);
+    expect(await c.command(victim, ['DBSIZE'])).to.equal(await c.command(newLeader, ['DBSIZE']));
+  }
+
+  it('a follower: no vote until promoted again, same data as the leader, no acknowledged write lost', async () => {
+    await wipeAndRejoin(false);
+  });
+
+  it('the leader: the others elect a new one; the old leader rejoins the same way', async () => {
+    await wipeAndRejoin(true);
+  });
+});
