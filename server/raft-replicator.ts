@@ -238,7 +238,7 @@ export class RaftReplicator implements Replicator {
       log: this.log,
       address: () => {
         const m = this.members.get(this.id);
-        return m ? `${m.host}:${m.port}:${m.peerPort}` : '';
+        return m ? `${m.host}:${m.port}:${m.peerPort}` : '-';
       },
       confState: () => this.conf,
       appliedIndex: () => this.fsm.appliedIndex,
@@ -269,7 +269,7 @@ export class RaftReplicator implements Replicator {
     this.durableIndex = this.storage.log.lastIndex();
     // Before the first tick or message: a voter that lost its data must not vote.
     const last = this.storage.log.lastIndex();
-    this.recovery.begin(this.freshStart && hs.term === 0 && last === 0, !this.freshStart && hs.commit > Math.max(last, meta.index));
+    this.recovery.begin(this.freshStart && hs.term === 0 && last === 0, !this.freshStart && hs.commit > Math.max(last, meta.index), this.opts.join);
     this.lastTerm = hs.term;
     this.lastVote = hs.vote;
     if (this.transport) {
@@ -389,9 +389,10 @@ export class RaftReplicator implements Replicator {
   }
 
   /** This node's state for a peer's probe: an empty voter asks it at start (server/node/rejoin.ts). */
-  private probeAnswer(): ProbeAnswer {
+  private probeAnswer(asker: number): ProbeAnswer {
     const st = this.raft.status();
-    return { term: st.term, lastIndex: st.lastIndex, commit: st.commit };
+    const c = this.conf;
+    return { term: st.term, lastIndex: st.lastIndex, commit: st.commit, askerIsVoter: c.voters.includes(asker) || c.votersOutgoing.includes(asker) };
   }
 
   /** The leader's side of RAFT.NODE REJOIN (server/node/rejoin.ts). */
@@ -402,6 +403,7 @@ export class RaftReplicator implements Replicator {
       appliedIndex: () => this.fsm.appliedIndex,
       commitIndex: () => this.raft.status().commit,
       peerProgress: (id) => this.raft.status().progress.find((p) => p.id === id),
+      member: (id) => this.members.get(id),
       addNode: (m, done) => this.addNode(m, done),
       removeNode: (id, done) => this.removeNode(id, done),
       promoteNode: (id, done) => this.promoteNode(id, done),
@@ -779,7 +781,7 @@ export class RaftReplicator implements Replicator {
 
   private onForward(from: number, payload: Uint8Array): void {
     if (isProbePayload(payload)) {
-      this.recovery.onPeerPayload(from, payload, () => this.probeAnswer());
+      this.recovery.onPeerPayload(from, payload, () => this.probeAnswer(from));
       return;
     }
     let msg;

@@ -100,11 +100,12 @@ function nodeSubcommands(): ServerCommand[] {
         if (index === undefined || index < 0) return ERR_NOT_INT;
         let member;
         try {
-          member = parseMemberAddress(id, argv[3].toString('latin1'));
+          // '-': the node does not know its own address (a --join node); the leader does.
+          member = argv[3].toString('latin1') === '-' ? undefined : parseMemberAddress(id, argv[3].toString('latin1'));
         } catch (e) {
           return new ErrorReply(`ERR ${(e as MembersError).message}`);
         }
-        return onLeader(server, argv, conn?.proto ?? 2, (c, done) => rejoinOnLeader(c.rejoinLeader(), member, index, done));
+        return onLeader(server, argv, conn?.proto ?? 2, (c, done) => rejoinOnLeader(c.rejoinLeader(), id, member, index, done));
       },
     ),
     cmd('raft.node|remove', 3, doc('Removes a node from the cluster.', [arg('node-id', 'integer')]), ({ server, conn }, argv) => {

@@ -41,6 +41,8 @@ export interface ProbeAnswer {
   term: number;
   lastIndex: number;
   commit: number;
+  /** The answering node's membership lists the asking node as a voter. */
+  askerIsVoter: boolean;
 }
 
 export function isProbePayload(p: Uint8Array): boolean {
@@ -52,26 +54,27 @@ export function encodeProbe(): Buffer {
 }
 
 export function encodeProbeReply(a: ProbeAnswer): Buffer {
-  const b = Buffer.allocUnsafe(25);
+  const b = Buffer.allocUnsafe(26);
   b.writeUInt8(PROBE_REPLY, 0);
   b.writeDoubleLE(a.term, 1);
   b.writeDoubleLE(a.lastIndex, 9);
   b.writeDoubleLE(a.commit, 17);
+  b.writeUInt8(a.askerIsVoter ? 1 : 0, 25);
   return b;
 }
 
 export function decodeProbe(p: Uint8Array): { kind: 'probe' } | ({ kind: 'reply' } & ProbeAnswer) {
   const b = Buffer.from(p.buffer, p.byteOffset, p.byteLength);
   if (b[0] === PROBE) return { kind: 'probe' };
-  if (b.length < 25) throw new RangeError('probe reply truncated');
-  return { kind: 'reply', term: b.readDoubleLE(1), lastIndex: b.readDoubleLE(9), commit: b.readDoubleLE(17) };
+  if (b.length < 26) throw new RangeError('probe reply truncated');
+  return { kind: 'reply', term: b.readDoubleLE(1), lastIndex: b.readDoubleLE(9), commit: b.readDoubleLE(17), askerIsVoter: b[25] === 1 };
 }
 
 /** What the guard needs from the node driver. */
 export interface RejoinHost {
   readonly id: number;
   readonly log: Logger;
-  /** This node's address as RAFT.NODE ADD takes it (host:port:peerport). */
+  /** This node's address as RAFT.NODE ADD takes it (host:port:peerport), or '-' when unknown (the leader knows it). */
   address(): string;
   confState(): ConfState;
   appliedIndex(): number;
@@ -92,6 +95,8 @@ export class RejoinGuard {
   private stateValue: RecoveryState = 'none';
   private timer: NodeJS.Timeout | undefined;
   private readonly emptyPeers = new Set<number>();
+  /** Started with --join yes: empty is normal, unless the cluster already made this node a voter. */
+  private joining = false;
   /** Index of the membership change that re-added this node as a learner (0: not yet). */
   private rejoinIndex = 0;
   private asking = false;
@@ -118,8 +123,9 @@ export class RejoinGuard {
   /**
    * Called once at start, before the first tick. `empty`: no hard state, no
    * log, no keyspace. `damaged`: the log ends before the stored commit index.
+   * `join`: started with --join yes (empty is normal then).
    */
-  begin(empty: boolean, damaged: boolean): void {
+  begin(empty: boolean, damaged: boolean, join = false): void {
     const voters = this.host.confState().voters;
     const listed = voters.includes(this.host.id);
     if (damaged && listed) {
@@ -127,10 +133,12 @@ export class RejoinGuard {
       this.lost('this node\'s log ends before its stored commit index (truncated or damaged)');
       return;
     }
-    if (!empty || !listed || voters.length < 2) return;
+    this.joining = join && !listed;
+    if (!empty || (!listed && !this.joining) || voters.length < (this.joining ? 1 : 2)) return;
     this.host.setVoting(false);
     this.stateValue = 'probing';
-    this.host.log.warn({ voters }, 'started with no data as a voter: not voting until the peers confirm the cluster is new');
+    if (this.joining) this.host.log.info({ voters }, 'started with no data to join: checking that the cluster has not made this node a voter already');
+    else this.host.log.warn({ voters }, 'started with no data as a voter: not voting until the peers confirm the cluster is new');
     this.timer = setInterval(() => this.onTimer(), PROBE_INTERVAL_MS);
     this.sendProbes();
   }
@@ -154,8 +162,9 @@ export class RejoinGuard {
       return;
     }
     if (this.stateValue !== 'probing') return;
-    if (msg.term > 0 || msg.lastIndex > 0 || msg.commit > 0) {
-      this.lost(`peer ${from} has term ${msg.term}, commit index ${msg.commit}, last index ${msg.lastIndex}`);
+    const history = msg.term > 0 || msg.lastIndex > 0 || msg.commit > 0;
+    if (this.joining ? history && msg.askerIsVoter : history) {
+      this.lost(`peer ${from} has term ${msg.term}, commit index ${msg.commit}, last index ${msg.lastIndex}${msg.askerIsVoter ? ' and lists this node as a voter' : ''}`);
       return;
     }
     this.emptyPeers.add(from);
@@ -165,7 +174,7 @@ export class RejoinGuard {
       this.stateValue = 'none';
       this.close();
       this.host.setVoting(true);
-      this.host.log.info({ emptyPeers: [...this.emptyPeers] }, 'peers confirm a new cluster: voting');
+      this.host.log.info({ peers: [...this.emptyPeers] }, this.joining ? 'peers confirm this node is not a voter yet: waiting to be added' : 'peers confirm a new cluster: voting');
     }
   }
 
@@ -240,6 +249,8 @@ export interface RejoinLeader {
   commitIndex(): number;
   /** The leader's view of a member's log: its match index and whether it replicates normally. */
   peerProgress(id: number): { match: number; state: string } | undefined;
+  /** A member's addresses as the leader knows them. */
+  member(id: number): ClusterMember | undefined;
   addNode(member: ClusterMember, done: (reply: Reply) => void): void;
   removeNode(id: number, done: (reply: Reply) => void): void;
   promoteNode(id: number, done: (reply: Reply) => void): void;
@@ -256,8 +267,12 @@ const promoters = new Map<number, NodeJS.Timeout>();
  * learner. Answers the index the node must apply before it may vote again,
  * and makes sure the node is promoted once its log has caught up.
  */
-export function rejoinOnLeader(c: RejoinLeader, member: ClusterMember, index: number, done: (reply: Reply) => void): void {
-  const id = member.id;
+export function rejoinOnLeader(c: RejoinLeader, id: number, given: ClusterMember | undefined, index: number, done: (reply: Reply) => void): void {
+  const member = given ?? c.member(id);
+  if (member === undefined) {
+    done(new ErrorReply(`ERR no address known for node ${id}`));
+    return;
+  }
   const conf = c.confState();
   const isVoter = conf.voters.includes(id) || conf.votersOutgoing.includes(id);
   const isLearner = conf.learners.includes(id) || conf.learnersNext.includes(id);

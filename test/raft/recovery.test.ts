@@ -26,6 +26,19 @@ describe('raft/recovery (a node that lost its data)', () => {
     expect(answered.length).to.be.greaterThan(0);
   });
 
+  it('the leader notices a follower refusing entries it acknowledged (it lost its log) and sends them again', () => {
+    const net = new Network();
+    net.elect(1);
+    net.propose(1, 'a', 'b', 'c');
+    wipe(net, 3);
+    net.node(3).setVoting(false);
+    net.propose(1, 'd');
+    net.tick(5);
+    expect(net.appliedData(3)).to.deep.equal(['a', 'b', 'c', 'd']);
+    const pr = net.node(1).status().progress.find((p) => p.id === 3)!;
+    expect(pr.match).to.equal(net.node(1).status().lastIndex);
+  });
+
   it('with voting forbidden a node never campaigns and refuses votes and pre-votes; allowed again it waits a full timeout', () => {
     const s = solo(1, [1, 2, 3], { electionTicks: 10, preVote: true, checkQuorum: true });
     s.node.setVoting(false);
