@@ -27,7 +27,12 @@ describe('cluster: a node restarted with an empty data directory rejoins safely'
     const c = (cluster = await Cluster.start({ nodes: 3 }));
     const leader = await c.leader();
     const victim = victimIsLeader ? leader : (await c.followers(leader))[0];
-    const others = [1, 2, 3].filter((id) => id !== victim);
+    await checkRejoin(c, victim, [1, 2, 3], victimIsLeader);
+  }
+
+  /** Writes to the others, wipes `victim`, restarts it with its flags and checks it rejoins safely. */
+  async function checkRejoin(c: Cluster, victim: number, all: number[], victimIsLeader: boolean): Promise<void> {
+    const others = all.filter((id) => id !== victim);
     const w = (work = new Workload(c, () => others, 6));
     w.start();
     await waitFor(() => w.ackCount >= 300, 20000, 'writes before the wipe');
@@ -66,12 +71,12 @@ describe('cluster: a node restarted with an empty data directory rejoins safely'
 
     // The leader sees it as a voter again, and writes went on meanwhile.
     const newLeader = await c.leader();
-    expect(infoField(await c.info(newLeader), 'voters')?.split(',').sort()).to.deep.equal(['1', '2', '3']);
+    expect(infoField(await c.info(newLeader), 'voters')?.split(',').sort()).to.deep.equal(all.map(String).sort());
     await waitFor(() => w.ackCount >= beforeRestart + 300, 20000, 'writes after the rejoin');
     await w.stop();
     expect(w.violations).to.deep.equal([]);
-    await c.settle([1, 2, 3]);
-    for (const id of [1, 2, 3]) expect(await w.verify(id), `node ${id}; ${w.summary()}`).to.deep.equal([]);
+    await c.settle(all);
+    for (const id of all) expect(await w.verify(id), `node ${id}; ${w.summary()}`).to.deep.equal([]);
     expect(await c.command(victim, ['DBSIZE'])).to.equal(await c.command(newLeader, ['DBSIZE']));
   }
 
@@ -81,5 +86,15 @@ describe('cluster: a node restarted with an empty data directory rejoins safely'
 
   it('the leader: the others elect a new one; the old leader rejoins the same way', async () => {
     await wipeAndRejoin(true);
+  });
+
+  it('a node that joined (--join yes) and was promoted: restarted empty with its flags, it rejoins the same way', async () => {
+    const c = (cluster = await Cluster.start({ nodes: 3 }));
+    const leader = await c.leader();
+    await c.addNode(4);
+    expect(await c.command(leader, ['RAFT.NODE', 'ADD', '4', c.hostPorts(4)])).to.equal('OK');
+    await waitFor(async () => (await c.command(leader, ['RAFT.NODE', 'PROMOTE', '4']).catch(() => undefined)) === 'OK', 20000, 'node 4 promoted');
+    await waitFor(async () => infoField(await c.info(4), 'role') === 'follower', 20000, 'node 4 a voter');
+    await checkRejoin(c, 4, [1, 2, 3, 4], false);
   });
 });
