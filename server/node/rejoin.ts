@@ -139,7 +139,7 @@ export class RejoinGuard {
     this.stateValue = 'probing';
     if (this.joining) this.host.log.info({ voters }, 'started with no data to join: checking that the cluster has not made this node a voter already');
     else this.host.log.warn({ voters }, 'started with no data as a voter: not voting until the peers confirm the cluster is new');
-    this.timer = setInterval(() => this.onTimer(), PROBE_INTERVAL_MS);
+    this.timer = setInterval(() => this.poll(), PROBE_INTERVAL_MS);
     this.sendProbes();
   }
 
@@ -196,14 +196,15 @@ export class RejoinGuard {
       'this node lost its data (its data directory is new or damaged but the cluster has history): it will not vote; asking the leader to re-add it as a learner (RAFT.NODE REJOIN), see docs/cluster.md',
     );
     if (this.timer) clearInterval(this.timer);
-    this.timer = setInterval(() => this.onTimer(), REJOIN_INTERVAL_MS);
+    this.timer = setInterval(() => this.poll(), REJOIN_INTERVAL_MS);
   }
 
   private sendProbes(): void {
     for (const id of this.host.confState().voters) if (id !== this.host.id) this.host.sendPeer(id, encodeProbe());
   }
 
-  private onTimer(): void {
+  /** Periodic work (run by its own timer; public for tests). */
+  poll(): void {
     if (this.stateValue === 'probing') {
       this.sendProbes();
       return;
@@ -257,6 +258,12 @@ export interface RejoinLeader {
 }
 
 const PROMOTE_POLL_MS = 200;
+/**
+ * A learner this close to the commit index counts as caught up (under
+ * continuous writes it is always a few entries behind). Promoting a lagging
+ * voter is safe in Raft; this only keeps the cluster from waiting on it.
+ */
+const PROMOTE_MAX_LAG = 100;
 /** Learners this leader promotes once caught up (one watcher each). */
 const promoters = new Map<number, NodeJS.Timeout>();
 
@@ -302,7 +309,7 @@ export function rejoinOnLeader(c: RejoinLeader, id: number, given: ClusterMember
   }
 }
 
-/** Promotes learner `id` once its log reaches the leader's commit index; stops if this node stops leading. */
+/** Promotes learner `id` once its log is within PROMOTE_MAX_LAG of the commit index; stops if this node stops leading. */
 function watchPromotion(c: RejoinLeader, id: number): void {
   if (promoters.has(id)) return;
   let proposing = false;
@@ -319,7 +326,7 @@ function watchPromotion(c: RejoinLeader, id: number): void {
         return;
       }
       const p = c.peerProgress(id);
-      if (proposing || !p || p.state !== 'replicate' || p.match < c.commitIndex()) return;
+      if (proposing || !p || p.state !== 'replicate' || p.match + PROMOTE_MAX_LAG < c.commitIndex()) return;
       proposing = true;
       c.promoteNode(id, (r) => {
         proposing = false;

@@ -1,0 +1,161 @@
+import { expect } from 'chai';
+import pino from 'pino';
+import { RawReply, type Reply } from '../../protocol/reply';
+import type { ConfState } from '../../server/raft';
+import {
+  decodeProbe,
+  emptyPeersNeeded,
+  encodeProbe,
+  encodeProbeReply,
+  isProbePayload,
+  RejoinGuard,
+  type ProbeAnswer,
+} from '../../server/node/rejoin';
+
+const conf = (voters: number[], learners: number[] = []): ConfState => ({ voters, learners, votersOutgoing: [], learnersNext: [], autoLeave: false });
+
+/** A guard for node 1 over a fake driver that records what it was told. */
+function guard(voters: number[]) {
+  const h = {
+    conf: conf(voters),
+    applied: 0,
+    leader: 0,
+    voting: true,
+    sent: [] as Array<[number, Buffer]>,
+    asked: [] as string[][],
+    answer: undefined as Reply | undefined,
+  };
+  const g = new RejoinGuard({
+    id: 1,
+    log: pino({ level: 'silent' }),
+    address: () => '127.0.0.1:7001:17001',
+    confState: () => h.conf,
+    appliedIndex: () => h.applied,
+    leaderId: () => h.leader,
+    setVoting: (v) => (h.voting = v),
+    sendPeer: (to, p) => h.sent.push([to, p]),
+    askLeader: (argv, done) => {
+      h.asked.push(argv.map((b) => b.toString()));
+      if (h.answer !== undefined) done(h.answer);
+    },
+  });
+  return { g, h };
+}
+
+const reply = (a: Partial<ProbeAnswer>): Buffer => encodeProbeReply({ term: 0, lastIndex: 0, commit: 0, askerIsVoter: true, ...a });
+const self = (): ProbeAnswer => ({ term: 0, lastIndex: 0, commit: 0, askerIsVoter: true });
+
+describe('node/rejoin: a node that starts with no data', () => {
+  const guards: RejoinGuard[] = [];
+  afterEach(() => {
+    for (const g of guards.splice(0)) g.close();
+  });
+
+  it('needs n - q + 1 empty peers (they meet every majority of the others)', () => {
+    expect([2, 3, 4, 5, 7].map(emptyPeersNeeded)).to.deep.equal([1, 2, 2, 3, 4]);
+  });
+
+  it('probe payloads round-trip and are told apart from forwarded requests', () => {
+    expect(isProbePayload(encodeProbe())).to.equal(true);
+    expect(isProbePayload(Buffer.from([1, 0]))).to.equal(false);
+    expect(decodeProbe(encodeProbe())).to.deep.equal({ kind: 'probe' });
+    expect(decodeProbe(reply({ term: 7, lastIndex: 9, commit: 8, askerIsVoter: false }))).to.deep.equal({ kind: 'reply', term: 7, lastIndex: 9, commit: 8, askerIsVoter: false });
+  });
+
+  it('an empty voter votes only once enough peers are empty too', () => {
+    const { g, h } = guard([1, 2, 3]);
+    guards.push(g);
+    g.begin(true, false);
+    expect(g.state).to.equal('probing');
+    expect(h.voting).to.equal(false);
+    expect(h.sent.map(([to]) => to).sort()).to.deep.equal([2, 3]);
+    expect(g.refusal()?.message).to.match(/^TRYAGAIN/);
+    g.onPeerPayload(2, reply({}), self);
+    g.onPeerPayload(2, reply({}), self); // the same peer twice counts once
+    expect(h.voting).to.equal(false);
+    g.onPeerPayload(3, reply({}), self);
+    expect(g.state).to.equal('none');
+    expect(h.voting).to.equal(true);
+    expect(g.refusal()).to.equal(undefined);
+  });
+
+  it('a peer with history makes it a node that lost its data: no vote; re-added, then promoted, it votes again', () => {
+    const { g, h } = guard([1, 2, 3]);
+    guards.push(g);
+    g.begin(true, false);
+    g.onPeerPayload(2, reply({}), self);
+    g.onPeerPayload(3, reply({ term: 4, commit: 100, lastIndex: 101 }), self);
+    expect(g.state).to.equal('lost-data');
+    expect(h.voting).to.equal(false);
+    // A late "empty" answer changes nothing.
+    g.onPeerPayload(2, reply({}), self);
+    expect(h.voting).to.equal(false);
+
+    g.poll(); // no leader known: nothing to ask
+    expect(h.asked).to.deep.equal([]);
+    h.leader = 2;
+    h.answer = new RawReply(Buffer.from(':150\r\n'));
+    g.poll();
+    expect(h.asked).to.deep.equal([['RAFT.NODE', 'REJOIN', '1', '127.0.0.1:7001:17001', '0']]);
+    expect(g.state).to.equal('learner');
+    // Still a voter in an old membership it replays: not yet.
+    h.applied = 120;
+    g.onApplied();
+    expect(h.voting).to.equal(false);
+    h.applied = 150;
+    h.conf = conf([2, 3], [1]);
+    g.onApplied();
+    expect(h.voting).to.equal(false);
+    h.applied = 160;
+    h.conf = conf([1, 2, 3]);
+    g.onApplied();
+    expect(g.state).to.equal('none');
+    expect(h.voting).to.equal(true);
+  });
+
+  it('answers a peer\'s probe with this node\'s state', () => {
+    const { g, h } = guard([1, 2, 3]);
+    guards.push(g);
+    g.onPeerPayload(3, encodeProbe(), () => ({ term: 5, lastIndex: 10, commit: 9, askerIsVoter: true }));
+    expect(h.sent.length).to.equal(1);
+    expect(h.sent[0][0]).to.equal(3);
+    expect(decodeProbe(h.sent[0][1])).to.include({ kind: 'reply', term: 5, lastIndex: 10, commit: 9 });
+  });
+
+  it('a --join node: peers with history that do not list it as a voter let it wait to be added; one that does means it lost its data', () => {
+    const a = guard([2, 3, 4]);
+    guards.push(a.g);
+    a.g.begin(true, false, true);
+    expect(a.g.state).to.equal('probing');
+    a.g.onPeerPayload(2, reply({ term: 3, commit: 50, lastIndex: 50, askerIsVoter: false }), self);
+    a.g.onPeerPayload(3, reply({ term: 3, commit: 50, lastIndex: 50, askerIsVoter: false }), self);
+    expect(a.g.state).to.equal('none');
+
+    const b = guard([2, 3, 4]);
+    guards.push(b.g);
+    b.g.begin(true, false, true);
+    b.g.onPeerPayload(2, reply({ term: 3, commit: 50, lastIndex: 50, askerIsVoter: true }), self);
+    expect(b.g.state).to.equal('lost-data');
+    expect(b.h.voting).to.equal(false);
+  });
+
+  it('a node with data, a one-node cluster or a non-member does not probe; a damaged log goes straight to rejoining', () => {
+    for (const [voters, empty] of [
+      [[1, 2, 3], false],
+      [[1], true],
+      [[2, 3], true],
+    ] as Array<[number[], boolean]>) {
+      const { g, h } = guard(voters);
+      guards.push(g);
+      g.begin(empty, false);
+      expect(g.state).to.equal('none');
+      expect(h.voting).to.equal(true);
+      expect(h.sent).to.deep.equal([]);
+    }
+    const { g, h } = guard([1, 2, 3]);
+    guards.push(g);
+    g.begin(false, true);
+    expect(g.state).to.equal('lost-data');
+    expect(h.voting).to.equal(false);
+  });
+});
