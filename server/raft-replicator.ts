@@ -276,6 +276,7 @@ export class RaftReplicator implements Replicator {
       this.transport.onFrame((from, frame) => this.onFrame(from, frame));
       this.transport.onPeerState((peer, connected) => {
         if (!connected && this.role === Role.Leader) this.raft.reportUnreachable(peer);
+        if (connected) this.recovery.onPeerConnected(peer);
       });
       await this.transport.start();
       for (const m of this.members.values()) if (m.id !== this.id) this.transport.addPeer(m.id, { host: m.host, port: m.peerPort });

@@ -15,7 +15,9 @@
  *    log is shorter than its stored commit index. It keeps following the
  *    leader without voting and asks it, every second, to re-add it
  *    (RAFT.NODE REJOIN id addr 0). The leader removes it and adds it back as
- *    a learner, answering the index of that change.
+ *    a learner, answering the index of that change. A node started with
+ *    --join yes is empty by design: it only checks, once added (peers answer
+ *    members only), that the cluster does not list it as a voter already.
  *  - `learner`: re-added at that index. Once the node has applied it and its
  *    applied membership lists it as a voter again (the leader promotes it
  *    once caught up), it votes again: every vote it casts from then on is
@@ -116,6 +118,7 @@ export class RejoinGuard {
   /** The error data commands get while this node may hold no or stale data. */
   refusal(): ErrorReply | undefined {
     if (this.stateValue === 'none') return undefined;
+    if (this.stateValue === 'probing' && this.joining) return new ErrorReply('TRYAGAIN this node has not been added to the cluster yet (RAFT.NODE ADD)');
     if (this.stateValue === 'probing') return new ErrorReply('TRYAGAIN this node started with no data and is asking its peers whether the cluster is new');
     return new ErrorReply('TRYAGAIN this node lost its data and is rejoining the cluster (INFO raft: raft_recovery)');
   }
@@ -146,6 +149,11 @@ export class RejoinGuard {
   close(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+  }
+
+  /** A peer link came up: probe it at once rather than at the next round (frames sent before were dropped). */
+  onPeerConnected(peer: number): void {
+    if (this.stateValue === 'probing' && this.host.confState().voters.includes(peer)) this.host.sendPeer(peer, encodeProbe());
   }
 
   /** A probe or probe reply from a peer; `answer` is this node's own state (for replying). */

@@ -43,6 +43,7 @@ describe('cluster: a node restarted with an empty data directory rejoins safely'
     const beforeRestart = w.ackCount;
     const logFrom = c.node(victim).logs.length;
     await c.restart(victim);
+    const restartedAt = Date.now();
 
     // Until it has rejoined, it has voted for nobody and serves no keys.
     const seen = new Set<string>();
@@ -62,6 +63,7 @@ describe('cluster: a node restarted with an empty data directory rejoins safely'
       `node ${victim} to rejoin as a voter`,
       50,
     );
+    process.stderr.write(`      node ${victim} rejoined as a voter ${Date.now() - restartedAt} ms after its restart (states seen: ${[...seen].join(', ')}; ${w.ackCount - beforeRestart} writes acknowledged meanwhile)\n`);
     const logs = c.node(victim).logs.slice(logFrom).join('\n');
     expect(logs).to.match(/"level":50[^\n]*lost its data/);
     expect(logs).to.match(/rejoined the cluster as a voter/);
@@ -93,8 +95,15 @@ describe('cluster: a node restarted with an empty data directory rejoins safely'
     const leader = await c.leader();
     await c.addNode(4);
     expect(await c.command(leader, ['RAFT.NODE', 'ADD', '4', c.hostPorts(4)])).to.equal('OK');
-    await waitFor(async () => (await c.command(leader, ['RAFT.NODE', 'PROMOTE', '4']).catch(() => undefined)) === 'OK', 20000, 'node 4 promoted');
-    await waitFor(async () => infoField(await c.info(4), 'role') === 'follower', 20000, 'node 4 a voter');
+    // Promote once it has checked it is new (docs/cluster.md: promote a learner once caught up).
+    await waitFor(async () => infoField(await c.info(4), 'recovery') === 'none', 20000, 'node 4 to check it is new');
+    expect(await c.command(leader, ['RAFT.NODE', 'PROMOTE', '4'])).to.equal('OK');
+    await waitFor(async () => {
+      const info = await c.info(4);
+      return infoField(info, 'role') === 'follower' && infoField(info, 'recovery') === 'none';
+    }, 20000, 'node 4 a voter');
+    // A new node joins as a learner: it never went through the lost-data path.
+    expect(c.node(4).logs.join('\n')).not.to.match(/lost its data/);
     await checkRejoin(c, 4, [1, 2, 3, 4], false);
   });
 });
