@@ -283,7 +283,8 @@ const promoters = new Map<number, NodeJS.Timeout>();
  * and makes sure the node is promoted once its log has caught up.
  */
 export function rejoinOnLeader(c: RejoinLeader, id: number, given: ClusterMember | undefined, index: number, done: (reply: Reply) => void): void {
-  const member = given ?? c.member(id);
+  // The address this leader reaches it at wins (it may differ from the node's own view, e.g. behind a proxy).
+  const member = c.member(id) ?? given;
   if (member === undefined) {
     done(new ErrorReply(`ERR no address known for node ${id}`));
     return;
