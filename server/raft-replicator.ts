@@ -406,7 +406,6 @@ export class RaftReplicator implements Replicator {
       peerProgress: (id) => this.raft.status().progress.find((p) => p.id === id),
       member: (id) => this.members.get(id),
       addNode: (m, done) => this.addNode(m, done),
-      removeNode: (id, done) => this.removeNode(id, done),
       promoteNode: (id, done) => this.promoteNode(id, done),
     };
   }

@@ -3,7 +3,7 @@
  * have voted in a term before the loss, and a second vote in that term can
  * elect a second leader (design note 8). This module decides, at start, when
  * an empty voter may vote, and brings a wiped one back the way etcd and
- * RedisRaft do: re-added as a learner, caught up (by snapshot), promoted.
+ * RedisRaft do: made a learner, caught up (by snapshot), promoted.
  *
  * Node side (RejoinGuard):
  *  - `probing`: started with no data but listed as a voter. It neither votes
@@ -14,15 +14,17 @@
  *  - `lost-data`: a peer has history (a term or a log), or the node's own
  *    log is shorter than its stored commit index. It keeps following the
  *    leader without voting and asks it, every second, to re-add it
- *    (RAFT.NODE REJOIN id addr 0). The leader removes it and adds it back as
- *    a learner, answering the index of that change. A node started with
+ *    (RAFT.NODE REJOIN id addr 0). The leader demotes it to a learner,
+ *    answering the index of that change. A node started with
  *    --join yes is empty by design: it only checks, once added (peers answer
  *    members only), that the cluster does not list it as a voter already.
- *  - `learner`: re-added at that index. Once the node has applied it and its
+ *  - `learner`: demoted at that index. Once the node has applied it and its
  *    applied membership lists it as a voter again (the leader promotes it
  *    once caught up), it votes again: every vote it casts from then on is
- *    durable, and any vote it forgot was cast before its removal, in an
- *    election a membership without it has since superseded.
+ *    durable. Any vote it forgot was cast before it restarted, in an election
+ *    that has ended (a candidate gives up after one election timeout; the
+ *    rejoin takes longer, and a node that hears from a leader ignores
+ *    candidates).
  *
  * Leader side (rejoinOnLeader): the RAFT.NODE REJOIN handler.
  */
@@ -99,9 +101,11 @@ export class RejoinGuard {
   private readonly emptyPeers = new Set<number>();
   /** Started with --join yes: empty is normal, unless the cluster already made this node a voter. */
   private joining = false;
-  /** Index of the membership change that re-added this node as a learner (0: not yet). */
+  /** Index of the membership change that made this node a learner (0: not yet). */
   private rejoinIndex = 0;
   private asking = false;
+  /** The last refusal logged (a refusal repeats every second; log it once). */
+  private lastRefusal = '';
   /** History a peer reported (for INFO and the log). */
   private evidence = '';
 
@@ -142,7 +146,7 @@ export class RejoinGuard {
     this.stateValue = 'probing';
     if (this.joining) this.host.log.info({ voters }, 'started with no data to join: checking that the cluster has not made this node a voter already');
     else this.host.log.warn({ voters }, 'started with no data as a voter: not voting until the peers confirm the cluster is new');
-    this.timer = setInterval(() => this.poll(), PROBE_INTERVAL_MS);
+    this.timer = setInterval(() => this.poll(), PROBE_INTERVAL_MS).unref();
     this.sendProbes();
   }
 
@@ -201,10 +205,10 @@ export class RejoinGuard {
     this.evidence = why;
     this.host.log.error(
       { why },
-      'this node lost its data (its data directory is new or damaged but the cluster has history): it will not vote; asking the leader to re-add it as a learner (RAFT.NODE REJOIN), see docs/cluster.md',
+      'this node lost its data (its data directory is new or damaged but the cluster has history): it will not vote; asking the leader to make it a learner and promote it once caught up (RAFT.NODE REJOIN), see docs/cluster.md',
     );
     if (this.timer) clearInterval(this.timer);
-    this.timer = setInterval(() => this.poll(), REJOIN_INTERVAL_MS);
+    this.timer = setInterval(() => this.poll(), REJOIN_INTERVAL_MS).unref();
   }
 
   private sendProbes(): void {
@@ -230,12 +234,13 @@ export class RejoinGuard {
         if (this.stateValue === 'lost-data') {
           this.rejoinIndex = reply;
           this.stateValue = 'learner';
-          this.host.log.info({ index: reply }, 're-added as a learner: catching up, then the leader promotes this node');
+          this.host.log.info({ index: reply }, 'demoted to a learner: catching up, then the leader promotes this node');
         }
         this.onApplied();
       } else {
         const text = raw instanceof RawReply ? raw.bytes.toString('latin1').trim() : raw instanceof ErrorReply ? raw.message : String(raw);
-        this.host.log.warn({ reply: text }, 'RAFT.NODE REJOIN refused; retrying');
+        if (text !== this.lastRefusal) this.host.log.warn({ reply: text }, 'RAFT.NODE REJOIN refused; retrying every second');
+        this.lastRefusal = text;
       }
     });
   }
@@ -260,8 +265,8 @@ export interface RejoinLeader {
   peerProgress(id: number): { match: number; state: string } | undefined;
   /** A member's addresses as the leader knows them. */
   member(id: number): ClusterMember | undefined;
+  /** Adds a learner, or demotes a voter to one (AddLearner). */
   addNode(member: ClusterMember, done: (reply: Reply) => void): void;
-  removeNode(id: number, done: (reply: Reply) => void): void;
   promoteNode(id: number, done: (reply: Reply) => void): void;
 }
 
@@ -277,10 +282,12 @@ const promoters = new Map<number, NodeJS.Timeout>();
 
 /**
  * RAFT.NODE REJOIN id addr index, run on the leader for a node that lost its
- * data. index 0: the node is not re-added yet; remove it if it is a voter
- * (its progress and any vote it cast go with it) and add it back as a
- * learner. Answers the index the node must apply before it may vote again,
- * and makes sure the node is promoted once its log has caught up.
+ * data. index 0: the node is not a learner yet; if it is a voter, demote it
+ * to a learner (one membership change: its vote stops counting at once, and
+ * it stays a member that the leader keeps replicating to). Answers the index
+ * the node must apply before it may vote again, and promotes the node once a
+ * fresh acknowledgement shows its log has caught up. A node that is not a
+ * member was removed by an operator: that stands.
  */
 export function rejoinOnLeader(c: RejoinLeader, id: number, given: ClusterMember | undefined, index: number, done: (reply: Reply) => void): void {
   // The address this leader reaches it at wins (it may differ from the node's own view, e.g. behind a proxy).
@@ -293,33 +300,38 @@ export function rejoinOnLeader(c: RejoinLeader, id: number, given: ClusterMember
   const isVoter = conf.voters.includes(id) || conf.votersOutgoing.includes(id);
   const isLearner = conf.learners.includes(id) || conf.learnersNext.includes(id);
   let tries = 0;
-  const addLearner = (): void =>
+  const demote = (): void =>
     c.addNode(member, (r) => {
       if (r instanceof ErrorReply) {
-        // Right after the removal is applied the core may not count it applied yet: retry shortly.
-        if (/membership change is already in progress/.test(r.message) && ++tries < 50 && c.isLeader()) setTimeout(addLearner, 20);
+        // Another membership change is being applied: retry shortly.
+        if (/membership change is already in progress/.test(r.message) && ++tries < 50 && c.isLeader()) setTimeout(demote, 20);
         else done(r);
       } else {
-        watchPromotion(c, id);
-        done(c.appliedIndex());
+        const at = c.appliedIndex();
+        watchPromotion(c, id, at);
+        done(at);
       }
     });
   if (index === 0 && isVoter) {
-    c.removeNode(id, (r) => (r instanceof ErrorReply ? done(r) : addLearner()));
+    demote();
   } else if (isLearner) {
-    watchPromotion(c, id);
-    done(Math.max(index, c.appliedIndex()));
+    const at = Math.max(index, c.appliedIndex());
+    watchPromotion(c, id, at);
+    done(at);
   } else if (isVoter) {
     done(index); // promoted already
-  } else if (index === 0) {
-    addLearner();
   } else {
-    done(new ErrorReply(`ERR node ${id} is not a member (removed while it rejoined?); add it with RAFT.NODE ADD`));
+    done(new ErrorReply(`ERR node ${id} is not a member of the cluster; add it with RAFT.NODE ADD`));
   }
 }
 
-/** Promotes learner `id` once its log is within PROMOTE_MAX_LAG of the commit index; stops if this node stops leading. */
-function watchPromotion(c: RejoinLeader, id: number): void {
+/**
+ * Promotes learner `id` once it acknowledged an index >= `since` (an
+ * acknowledgement of this incarnation: what it acknowledged before it lost
+ * its data is older) within PROMOTE_MAX_LAG of the commit index. Stops if
+ * this node stops leading.
+ */
+function watchPromotion(c: RejoinLeader, id: number, since: number): void {
   if (promoters.has(id)) return;
   let proposing = false;
   const stop = (): void => {
@@ -335,12 +347,12 @@ function watchPromotion(c: RejoinLeader, id: number): void {
         return;
       }
       const p = c.peerProgress(id);
-      if (proposing || !p || p.state !== 'replicate' || p.match + PROMOTE_MAX_LAG < c.commitIndex()) return;
+      if (proposing || !p || p.state !== 'replicate' || p.match < since || p.match + PROMOTE_MAX_LAG < c.commitIndex()) return;
       proposing = true;
       c.promoteNode(id, (r) => {
         proposing = false;
         if (!(r instanceof ErrorReply)) stop();
       });
-    }, PROMOTE_POLL_MS),
+    }, PROMOTE_POLL_MS).unref(),
   );
 }

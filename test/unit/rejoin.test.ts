@@ -9,8 +9,12 @@ import {
   encodeProbeReply,
   isProbePayload,
   RejoinGuard,
+  rejoinOnLeader,
   type ProbeAnswer,
+  type RejoinLeader,
 } from '../../server/node/rejoin';
+import { ErrorReply } from '../../protocol/reply';
+import type { ClusterMember } from '../../server/members';
 
 const conf = (voters: number[], learners: number[] = []): ConfState => ({ voters, learners, votersOutgoing: [], learnersNext: [], autoLeave: false });
 
@@ -157,5 +161,53 @@ describe('node/rejoin: a node that starts with no data', () => {
     g.begin(false, true);
     expect(g.state).to.equal('lost-data');
     expect(h.voting).to.equal(false);
+  });
+
+  describe('the leader\'s side (RAFT.NODE REJOIN)', () => {
+    const member: ClusterMember = { id: 3, host: '10.0.0.3', port: 7003, peerPort: 17003 };
+    function leader(cs: ConfState) {
+      const calls: string[] = [];
+      const l: RejoinLeader = {
+        isLeader: () => true,
+        confState: () => cs,
+        appliedIndex: () => 42,
+        commitIndex: () => 42,
+        peerProgress: () => ({ match: 0, state: 'probe' }),
+        member: (id) => (id === 3 ? member : undefined),
+        addNode: (m, done) => {
+          calls.push(`add ${m.id}@${m.host}`);
+          done('OK');
+        },
+        promoteNode: (id, done) => {
+          calls.push(`promote ${id}`);
+          done('OK');
+        },
+      };
+      return { l, calls };
+    }
+    const run = (l: RejoinLeader, id: number, index: number, given?: ClusterMember): Reply => {
+      let out: Reply = null;
+      rejoinOnLeader(l, id, given, index, (r) => (out = r));
+      return out;
+    };
+
+    it('demotes a voter to a learner (at the address the leader knows) and answers the index to apply', () => {
+      const { l, calls } = leader(conf([1, 2, 3]));
+      expect(run(l, 3, 0, { ...member, host: 'elsewhere' })).to.equal(42);
+      expect(calls).to.deep.equal(['add 3@10.0.0.3']);
+    });
+
+    it('a learner is only awaited; a promoted voter with its index is done; a non-member is refused', () => {
+      const a = leader(conf([1, 2], [3]));
+      expect(run(a.l, 3, 50)).to.equal(50);
+      expect(run(a.l, 3, 0)).to.equal(42);
+      expect(a.calls).to.deep.equal([]);
+      const b = leader(conf([1, 2, 3]));
+      expect(run(b.l, 3, 50)).to.equal(50);
+      expect(b.calls).to.deep.equal([]);
+      const c = leader(conf([1, 2]));
+      expect((run(c.l, 3, 0) as ErrorReply).message).to.match(/not a member/);
+      expect((run(c.l, 4, 0) as ErrorReply).message).to.match(/no address known/);
+    });
   });
 });
