@@ -88,7 +88,7 @@ function nodeSubcommands(): ServerCommand[] {
     cmd(
       'raft.node|rejoin',
       5,
-      doc('Re-adds a node that lost its data: removes it as a voter, adds it back as a learner, promotes it once caught up. Sent by the node itself.', [
+      doc('Brings back a node that lost its data: demotes it to a learner, promotes it once caught up. Sent by the node itself.', [
         arg('node-id', 'integer'),
         arg('address', 'string'),
         arg('index', 'integer'),

@@ -106,17 +106,11 @@ export class RejoinGuard {
   private asking = false;
   /** The last refusal logged (a refusal repeats every second; log it once). */
   private lastRefusal = '';
-  /** History a peer reported (for INFO and the log). */
-  private evidence = '';
 
   constructor(private readonly host: RejoinHost) {}
 
   get state(): RecoveryState {
     return this.stateValue;
-  }
-
-  get detail(): string {
-    return this.evidence;
   }
 
   /** The error data commands get while this node may hold no or stale data. */
@@ -202,7 +196,6 @@ export class RejoinGuard {
 
   private lost(why: string): void {
     this.stateValue = 'lost-data';
-    this.evidence = why;
     this.host.log.error(
       { why },
       'this node lost its data (its data directory is new or damaged but the cluster has history): it will not vote; asking the leader to make it a learner and promote it once caught up (RAFT.NODE REJOIN), see docs/cluster.md',

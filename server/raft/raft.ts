@@ -411,8 +411,8 @@ export class Raft {
     const canVote =
       this.votingAllowed &&
       (this.vote === m.from ||
-      (this.vote === NONE && this.lead === NONE) ||
-      (m.type === MessageType.PreVote && m.term > this.term));
+        (this.vote === NONE && this.lead === NONE) ||
+        (m.type === MessageType.PreVote && m.term > this.term));
     if (canVote && this.log.isUpToDate(m.index, m.logTerm)) {
       // Granted: answer in the candidate's term so it counts the vote.
       const r = newMessage(voteRespType(m.type), this.id, m.from, m.term);
