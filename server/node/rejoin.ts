@@ -8,9 +8,11 @@
  * Node side (RejoinGuard):
  *  - `probing`: started with no data but listed as a voter. It neither votes
  *    nor campaigns; it asks its peers for their state (a probe on the peer
- *    link). Once n - q + 1 peers (n voters, q a quorum) answer that they are
- *    empty too, no leader can ever have been elected (any quorum that voted
- *    would include one of them), so this is a new cluster and it may vote.
+ *    link). Once empty peers and itself form a majority and no peer showed
+ *    history, this is a new cluster and it may vote. (Every voter that ever
+ *    voted keeps a term: a peer with history proves the node lost its data.
+ *    Only voters that never ran, with every one that did unreachable, would
+ *    look like a new cluster: two faults at once, see docs/cluster.md.)
  *  - `lost-data`: a peer has history (a term or a log), or the node's own
  *    log is shorter than its stored commit index. It keeps following the
  *    leader without voting and asks it, every second, to re-add it
@@ -89,10 +91,9 @@ export interface RejoinHost {
   askLeader(argv: Buffer[], done: (reply: Reply) => void): void;
 }
 
-/** Peers that must answer "empty" before an empty voter may vote: n - q + 1 (they meet every quorum of the others). */
+/** Peers that must answer "empty" before an empty voter may vote: with itself, a majority of the voters. */
 export function emptyPeersNeeded(voters: number): number {
-  const quorum = Math.floor(voters / 2) + 1;
-  return voters - quorum + 1;
+  return Math.floor(voters / 2);
 }
 
 export class RejoinGuard {
@@ -115,9 +116,8 @@ export class RejoinGuard {
 
   /** The error data commands get while this node may hold no or stale data. */
   refusal(): ErrorReply | undefined {
-    if (this.stateValue === 'none') return undefined;
-    if (this.stateValue === 'probing' && this.joining) return new ErrorReply('TRYAGAIN this node has not been added to the cluster yet (RAFT.NODE ADD)');
-    if (this.stateValue === 'probing') return new ErrorReply('TRYAGAIN this node started with no data and is asking its peers whether the cluster is new');
+    // While probing it serves like any new node (its peers answer within a round trip).
+    if (this.stateValue === 'none' || this.stateValue === 'probing') return undefined;
     return new ErrorReply('TRYAGAIN this node lost its data and is rejoining the cluster (INFO raft: raft_recovery)');
   }
 
