@@ -313,17 +313,14 @@ export class Server implements ConnectionHooks {
   }
 
   private execute(conn: ClientConnection, cmd: LeafCommand, argv: Buffer[]): void {
-    // A node that lost its data serves no keys until it has rejoined (its state would be empty or stale).
-    const recovering = cmd.kind === 'server' ? undefined : this.cluster?.recovery.refusal();
     if (cmd.kind === 'server') {
       this.replyServer(conn, cmd.name, cmd.run({ conn, server: this }, argv));
-    } else if (recovering) {
-      this.reject(conn, recovering);
     } else if (cmd.flags.includes('write')) {
       this.proposeWrite(conn, cmd, argv);
     } else {
       const db = conn.db;
-      const mode: ReadMode = conn.readMode ?? (this.config['read-mode'] as ReadMode);
+      // A node that lost its data and is catching up reads only behind a ReadIndex barrier: never its empty state.
+      const mode: ReadMode = this.cluster?.recovery.catchingUp ? 'linearizable' : (conn.readMode ?? (this.config['read-mode'] as ReadMode));
       if (mode === 'local' || this.cluster === undefined) {
         if (conn.pendingReplies === 0) conn.reply(this.counted(cmd.name, this.readCommand(cmd, db, argv)));
         else conn.read(() => this.counted(cmd.name, this.readCommand(cmd, db, argv)));

@@ -114,11 +114,15 @@ export class RejoinGuard {
     return this.stateValue;
   }
 
-  /** The error data commands get while this node may hold no or stale data. */
-  refusal(): ErrorReply | undefined {
-    // While probing it serves like any new node (its peers answer within a round trip).
-    if (this.stateValue === 'none' || this.stateValue === 'probing') return undefined;
-    return new ErrorReply('TRYAGAIN this node lost its data and is rejoining the cluster (INFO raft: raft_recovery)');
+  /**
+   * Reads must wait for a ReadIndex barrier, never answer from this node's
+   * own state: it lost its data and is catching up, or it is empty and does
+   * not know yet whether it lost its data (a few round trips; on a new
+   * cluster with no leader yet, or a --join node not added yet, that is
+   * -CLUSTERDOWN, as for any read behind a barrier).
+   */
+  get catchingUp(): boolean {
+    return this.stateValue !== 'none';
   }
 
   /**

@@ -73,13 +73,14 @@ describe('node/rejoin: a node that starts with no data', () => {
     expect(g.state).to.equal('probing');
     expect(h.voting).to.equal(false);
     expect(h.sent.map(([to]) => to).sort()).to.deep.equal([2, 3, 4, 5]);
+    expect(g.catchingUp).to.equal(true);
     g.onPeerPayload(2, reply({}), self);
     g.onPeerPayload(2, reply({}), self); // the same peer twice counts once
     expect(h.voting).to.equal(false);
     g.onPeerPayload(3, reply({}), self);
     expect(g.state).to.equal('none');
     expect(h.voting).to.equal(true);
-    expect(g.refusal()).to.equal(undefined);
+    expect(g.catchingUp).to.equal(false);
   });
 
   it('a peer with history makes it a node that lost its data: no vote; re-added, then promoted, it votes again', () => {
@@ -88,7 +89,7 @@ describe('node/rejoin: a node that starts with no data', () => {
     g.begin(true, false);
     g.onPeerPayload(3, reply({ term: 4, commit: 100, lastIndex: 101 }), self);
     expect(g.state).to.equal('lost-data');
-    expect(g.refusal()?.message).to.match(/^TRYAGAIN this node lost its data/);
+    expect(g.catchingUp).to.equal(true);
     expect(h.voting).to.equal(false);
     // A late "empty" answer changes nothing.
     g.onPeerPayload(2, reply({}), self);
