@@ -36,6 +36,7 @@ import type { Logger } from './log';
 import { decodeOp, encodeOp, type LogOp } from './logop';
 import { decodeMembers, encodeMembers, type ClusterMember } from './members';
 import type { Replicator } from './replicator';
+import { isProbePayload, RejoinGuard, type ProbeAnswer, type RejoinLeader } from './node/rejoin';
 
 /** Record key of the members' addresses inside the durable keyspace (db byte 0xFE is never a Redis db). */
 const MEMBERS_KEY = Buffer.from([0xfe, 0x6d]);
@@ -193,6 +194,10 @@ export class RaftReplicator implements Replicator {
   private closed = false;
   /** Set while the disk refuses writes; writes are answered -MISCONF meanwhile. */
   diskError: Error | undefined;
+  /** Keeps a voter that lost its data from voting until it is re-added (server/node/rejoin.ts). */
+  readonly recovery: RejoinGuard;
+  /** restore() found a new data directory (no keyspace, no membership). */
+  private freshStart = false;
 
   // Snapshot transfer state
   private sending = new Map<number, SnapshotSender>();
@@ -228,6 +233,20 @@ export class RaftReplicator implements Replicator {
         tls: opts.peerTls,
       });
     }
+    this.recovery = new RejoinGuard({
+      id: this.id,
+      log: this.log,
+      address: () => {
+        const m = this.members.get(this.id);
+        return m ? `${m.host}:${m.port}:${m.peerPort}` : '-';
+      },
+      confState: () => this.conf,
+      appliedIndex: () => this.fsm.appliedIndex,
+      leaderId: () => this.leader,
+      setVoting: (allowed) => this.raft.setVoting(allowed),
+      sendPeer: (to, payload) => void this.transport?.send(to, { type: 'forward', payload }),
+      askLeader: (argv, done) => this.forward(0, argv, 2, done),
+    });
   }
 
   // ------------------------------------------------------------------ start
@@ -248,12 +267,16 @@ export class RaftReplicator implements Replicator {
     );
     const hs = this.storage.stable.hardState();
     this.durableIndex = this.storage.log.lastIndex();
+    // Before the first tick or message: a voter that lost its data must not vote.
+    const last = this.storage.log.lastIndex();
+    this.recovery.begin(this.freshStart && hs.term === 0 && last === 0, !this.freshStart && hs.commit > Math.max(last, meta.index), this.opts.join);
     this.lastTerm = hs.term;
     this.lastVote = hs.vote;
     if (this.transport) {
       this.transport.onFrame((from, frame) => this.onFrame(from, frame));
       this.transport.onPeerState((peer, connected) => {
         if (!connected && this.role === Role.Leader) this.raft.reportUnreachable(peer);
+        if (connected) this.recovery.onPeerConnected(peer);
       });
       await this.transport.start();
       for (const m of this.members.values()) if (m.id !== this.id) this.transport.addPeer(m.id, { host: m.host, port: m.peerPort });
@@ -295,6 +318,7 @@ export class RaftReplicator implements Replicator {
     this.loadKeyspaceFromStorage();
     if (meta.index === 0 && meta.conf.voters.length === 0 && meta.conf.learners.length === 0) {
       // First start: the bootstrap membership is the snapshot at index 0.
+      this.freshStart = true;
       const voters = this.opts.members.length > 0 ? this.opts.members.map((m) => m.id) : [this.id];
       meta = { index: 0, term: 0, conf: { voters, learners: [], votersOutgoing: [], learnersNext: [], autoLeave: false } };
       for (const m of this.opts.members) this.members.set(m.id, m);
@@ -327,6 +351,7 @@ export class RaftReplicator implements Replicator {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.recovery.close();
     if (this.tickTimer) clearInterval(this.tickTimer);
     if (this.flushTimer) clearInterval(this.flushTimer);
     for (const s of this.sending.values()) s.close();
@@ -358,6 +383,31 @@ export class RaftReplicator implements Replicator {
 
   confState(): ConfState {
     return this.conf;
+  }
+
+  appliedIndex(): number {
+    return this.fsm.appliedIndex;
+  }
+
+  /** This node's state for a peer's probe: an empty voter asks it at start (server/node/rejoin.ts). */
+  private probeAnswer(asker: number): ProbeAnswer {
+    const st = this.raft.status();
+    const c = this.conf;
+    return { term: st.term, lastIndex: st.lastIndex, commit: st.commit, askerIsVoter: c.voters.includes(asker) || c.votersOutgoing.includes(asker) };
+  }
+
+  /** The leader's side of RAFT.NODE REJOIN (server/node/rejoin.ts). */
+  rejoinLeader(): RejoinLeader {
+    return {
+      isLeader: () => this.isLeader(),
+      confState: () => this.conf,
+      appliedIndex: () => this.fsm.appliedIndex,
+      commitIndex: () => this.raft.status().commit,
+      peerProgress: (id) => this.raft.status().progress.find((p) => p.id === id),
+      member: (id) => this.members.get(id),
+      addNode: (m, done) => this.addNode(m, done),
+      promoteNode: (id, done) => this.promoteNode(id, done),
+    };
   }
 
   // ------------------------------------------------------------------ writes
@@ -731,6 +781,10 @@ export class RaftReplicator implements Replicator {
   }
 
   private onForward(from: number, payload: Uint8Array): void {
+    if (isProbePayload(payload)) {
+      this.recovery.onPeerPayload(from, payload, () => this.probeAnswer(from));
+      return;
+    }
     let msg;
     try {
       msg = decodeForward(payload);
@@ -1247,6 +1301,7 @@ export class RaftReplicator implements Replicator {
       }
       this.runApplyWaiters();
     }
+    if (this.recovery.state !== 'none') this.recovery.onApplied();
     for (const cb of this.batchCallbacks) cb();
   }
 
@@ -1287,9 +1342,12 @@ export class RaftReplicator implements Replicator {
     if (!this.transport) return;
     const wanted = new Set([...this.conf.voters, ...this.conf.learners, ...this.conf.votersOutgoing].filter((id) => id !== this.id));
     const known = new Set(this.transport.stats().keys());
+    // addPeer is a no-op for a peer already dialed at that address. (stats()
+    // also lists peers that only sent us frames, e.g. one removed and added
+    // back: it must be dialed again.)
     for (const id of wanted) {
       const m = this.members.get(id);
-      if (m && !known.has(id)) this.transport.addPeer(id, { host: m.host, port: m.peerPort });
+      if (m) this.transport.addPeer(id, { host: m.host, port: m.peerPort });
     }
     for (const id of known) if (!wanted.has(id)) this.transport.removePeer(id);
   }

@@ -399,7 +399,8 @@ export class Server implements ConnectionHooks {
       this.proposeWrite(conn, cmd, argv);
     } else {
       const db = conn.db;
-      const mode: ReadMode = conn.readMode ?? (this.config['read-mode'] as ReadMode);
+      // A node that lost its data and is catching up reads only behind a ReadIndex barrier: never its empty state.
+      const mode: ReadMode = this.cluster?.recovery.catchingUp ? 'linearizable' : (conn.readMode ?? (this.config['read-mode'] as ReadMode));
       if (mode === 'local' || this.cluster === undefined) {
         if (conn.pendingReplies === 0) conn.reply(this.counted(cmd.name, this.readCommand(cmd, db, argv)));
         else conn.read(() => this.counted(cmd.name, this.readCommand(cmd, db, argv)));

@@ -5,6 +5,7 @@ import { MembersError, parseMemberAddress } from '../members';
 import type { RaftReplicator } from '../raft-replicator';
 import type { Server } from '../server';
 import { parseLongLong } from './util';
+import { rejoinOnLeader } from '../node/rejoin';
 import { DeferredReply, type CommandTable, type ContainerCommand, type ServerCommand, type ServerContext } from './table';
 import type { ArgDoc, CommandDoc, CommandFlag } from './types';
 
@@ -84,6 +85,29 @@ function nodeSubcommands(): ServerCommand[] {
       if (id === undefined) return ERR_BAD_ID;
       return onLeader(server, argv, conn?.proto ?? 2, (c, done) => c.promoteNode(id, done));
     }),
+    cmd(
+      'raft.node|rejoin',
+      5,
+      doc('Brings back a node that lost its data: demotes it to a learner, promotes it once caught up. Sent by the node itself.', [
+        arg('node-id', 'integer'),
+        arg('address', 'string'),
+        arg('index', 'integer'),
+      ]),
+      ({ server, conn }, argv) => {
+        const id = parseId(argv[2]);
+        if (id === undefined) return ERR_BAD_ID;
+        const index = parseInteger(argv[4]);
+        if (index === undefined || index < 0) return ERR_NOT_INT;
+        let member;
+        try {
+          // '-': the node does not know its own address (a --join node); the leader does.
+          member = argv[3].toString('latin1') === '-' ? undefined : parseMemberAddress(id, argv[3].toString('latin1'));
+        } catch (e) {
+          return new ErrorReply(`ERR ${(e as MembersError).message}`);
+        }
+        return onLeader(server, argv, conn?.proto ?? 2, (c, done) => rejoinOnLeader(c.rejoinLeader(), id, member, index, done));
+      },
+    ),
     cmd('raft.node|remove', 3, doc('Removes a node from the cluster.', [arg('node-id', 'integer')]), ({ server, conn }, argv) => {
       const id = parseId(argv[2]);
       if (id === undefined) return ERR_BAD_ID;

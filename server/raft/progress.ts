@@ -187,6 +187,11 @@ export class Progress {
     }
     // Probing: only the answer to the latest probe counts.
     if (this.next - 1 !== rejected) return false;
+    if (rejected <= this.match) {
+      // It refuses an entry it acknowledged: it lost its log (a wiped data
+      // directory). Forget what it had; probe back from what it holds now.
+      this.match = 0;
+    }
     this.next = Math.max(Math.min(rejected, matchHint + 1), this.match + 1);
     this.msgAppFlowPaused = false;
     return true;

@@ -124,6 +124,12 @@ export class Raft {
    * We cannot remember when, so we refuse votes for one timeout from start.
    */
   private bootLease = false;
+  /**
+   * False while this node may have forgotten votes (it started with no data
+   * but is listed as a voter): it neither campaigns nor grants (pre-)votes,
+   * and only follows a leader. See server/node/rejoin.ts.
+   */
+  private votingAllowed = true;
 
   leadTransferee: NodeId = NONE;
   /** A TimeoutNow went out this term: another node may win without waiting, so no lease. */
@@ -189,8 +195,26 @@ export class Raft {
 
   /** Can this node become leader? A voter without a snapshot to install. */
   promotable(): boolean {
+    if (!this.votingAllowed) return false;
     const pr = this.progress.get(this.id);
     return pr !== undefined && !pr.isLearner && !this.log.hasPendingSnapshot();
+  }
+
+  /**
+   * Forbids or allows this node to vote and campaign. Allowing it restarts
+   * the election timer, so a node that was just cleared waits a full timeout
+   * before it campaigns (its peers, cleared at the same moment, too).
+   */
+  setVoting(allowed: boolean): void {
+    if (allowed && !this.votingAllowed) {
+      this.electionElapsed = 0;
+      this.resetRandomizedElectionTimeout();
+    }
+    this.votingAllowed = allowed;
+  }
+
+  get voting(): boolean {
+    return this.votingAllowed;
   }
 
   private committedInCurrentTerm(): boolean {
@@ -385,9 +409,10 @@ export class Raft {
 
   private handleVoteRequest(m: Message): void {
     const canVote =
-      this.vote === m.from ||
-      (this.vote === NONE && this.lead === NONE) ||
-      (m.type === MessageType.PreVote && m.term > this.term);
+      this.votingAllowed &&
+      (this.vote === m.from ||
+        (this.vote === NONE && this.lead === NONE) ||
+        (m.type === MessageType.PreVote && m.term > this.term));
     if (canVote && this.log.isUpToDate(m.index, m.logTerm)) {
       // Granted: answer in the candidate's term so it counts the vote.
       const r = newMessage(voteRespType(m.type), this.id, m.from, m.term);
@@ -594,7 +619,10 @@ export class Raft {
   }
 
   private handleHeartbeat(m: Message): void {
-    this.log.commitTo(m.commit);
+    // The leader sends min(match, commit): beyond our log only if we lost
+    // entries we acknowledged (a wiped data directory). Commit what we hold,
+    // never more; the App exchange that follows finds where our logs diverge.
+    this.log.commitTo(Math.min(m.commit, this.log.lastIndex()));
     const r = this.msg(MessageType.HeartbeatResp, m.from);
     r.index = m.index;
     r.context = m.context;

@@ -120,6 +120,19 @@ export class RaftNode {
     this.raft.transferLeader(to);
   }
 
+  /**
+   * Forbid (false) or allow this node to vote and campaign. A node that may
+   * have forgotten a vote (it lost its data) must not vote until it is
+   * re-added through a membership change; it still follows a leader.
+   */
+  setVoting(allowed: boolean): void {
+    this.raft.setVoting(allowed);
+  }
+
+  votingAllowed(): boolean {
+    return this.raft.voting;
+  }
+
   /** Start an election now (with a pre-vote when enabled). No-op on a leader, learner or removed node. */
   campaign(): void {
     this.raft.campaign(false);
