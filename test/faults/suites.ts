@@ -32,7 +32,7 @@ export function shortSuite(setup: SuiteSetup): ScenarioOptions[] {
     // Must be caught: the server's failpoint serves linearizable reads from local state.
     { ...base, name: 'failpoint-reads-caught', readMode: 'linearizable', failpoint: 'linearizable-reads-local', expect: 'violation', durationMs: 6000, faultMs: 4000, healMs: 1000, nemeses: nemesisList('partition-leader') },
     // Must be caught: a leader whose clock runs at 0.2x, far beyond the drift margin, keeps serving lease reads after it is cut off.
-    { ...base, name: 'lease-beyond-drift-caught', readMode: 'lease', expect: 'violation', durationMs: 8000, faultMs: 4000, healMs: 1000, clockRates: { 1: 0.2 }, nemeses: nemesisList('isolate-slowest-clock') },
+    { ...base, name: 'lease-beyond-drift-caught', readMode: 'lease', expect: 'violation', durationMs: 13000, faultMs: 4000, healMs: 1000, clockRates: { 1: 0.2 }, nemeses: nemesisList('isolate-slowest-clock') },
   ];
 }
 
