@@ -20,7 +20,21 @@ export const FrameCode = {
   ForwardReply: 0x04,
   Ping: 0x05,
   Pong: 0x06,
+  Fragment: 0x07,
 } as const;
+
+/**
+ * A frame longer than this is sent as Fragment frames of at most this many
+ * data bytes, so a message of any size (a 512 MB SET, a snapshot chunk
+ * holding one huge record) crosses the link without a frame over the limit,
+ * and the receiver's memory is bounded by the message limit below.
+ */
+export const DEFAULT_FRAGMENT_BYTES = 1024 * 1024;
+/**
+ * Largest reassembled message (type byte + payload): room for a client
+ * request of two proto-max-bulk-len (512 MB) arguments and its framing.
+ */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1100 * 1024 * 1024;
 
 export interface RaftFrame {
   type: 'raft';
@@ -135,6 +149,74 @@ export function decodeFrame(code: number, payload: Uint8Array): Frame {
     }
     default:
       throw new FrameError(`unknown frame type 0x${code.toString(16)}`);
+  }
+}
+
+/**
+ * A complete frame (as from encodeFrame) cut into Fragment frames when its
+ * length field exceeds `fragmentBytes`, else `[frame]` itself. Fragment
+ * payload: u8 flags (1 = first) | first only: uvarint total | data, where the
+ * data of all fragments concatenated is the original frame minus its length
+ * field (type code + payload) and `total` is that byte count.
+ */
+export function fragmentFrame(frame: Buffer, fragmentBytes = DEFAULT_FRAGMENT_BYTES): Buffer[] {
+  const total = frame.length - 4;
+  if (total <= fragmentBytes) return [frame];
+  const out: Buffer[] = [];
+  for (let pos = 4; pos < frame.length; pos += fragmentBytes) {
+    const end = Math.min(frame.length, pos + fragmentBytes);
+    const first = pos === 4;
+    const head = 1 + (first ? uvarintSize(total, 'total') : 0);
+    const buf = frameWithPayload(FrameCode.Fragment, head + (end - pos));
+    buf[FRAME_HEADER_BYTES] = first ? 1 : 0;
+    const at = first ? writeUvarint(buf, FRAME_HEADER_BYTES + 1, total) : FRAME_HEADER_BYTES + 1;
+    frame.copy(buf, at, pos, end);
+    out.push(buf);
+  }
+  return out;
+}
+
+/**
+ * Joins Fragment frames back into the frame they carry. One message at a
+ * time per connection (a sender writes a message's fragments in order, other
+ * frames may come between them); the buffer is allocated once from the
+ * announced total, which is checked against `maxMessageBytes` first.
+ */
+export class FragmentAssembler {
+  private buf: Buffer | null = null;
+  private filled = 0;
+
+  constructor(public maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES) {}
+
+  get idle(): boolean {
+    return this.buf === null;
+  }
+
+  /** Takes a Fragment frame's payload; returns the inner frame's code and payload once complete. */
+  push(payload: Uint8Array): { code: number; payload: Buffer } | undefined {
+    const r = new Reader(payload);
+    const flags = r.u8();
+    if (flags > 1) throw new CodecError(`bad fragment flags ${flags}`);
+    if (flags === 1) {
+      if (this.buf !== null) throw new FrameError('a new fragmented message began before the previous one was complete');
+      const total = r.uvarint();
+      if (total < 2) throw new FrameError(`fragmented message of ${total} bytes`);
+      if (total > this.maxMessageBytes) throw new FrameError(`message of ${total} bytes exceeds the limit of ${this.maxMessageBytes}`);
+      this.buf = Buffer.allocUnsafe(total);
+      this.filled = 0;
+    } else if (this.buf === null) {
+      throw new FrameError('fragment continuation without a first fragment');
+    }
+    const buf = this.buf;
+    const data = r.bytes(r.remaining);
+    if (this.filled + data.byteLength > buf.length) throw new FrameError('fragments overrun the announced message size');
+    buf.set(data, this.filled);
+    this.filled += data.byteLength;
+    if (this.filled < buf.length) return undefined;
+    this.buf = null;
+    const code = buf[0];
+    if (code === FrameCode.Fragment) throw new FrameError('nested fragment');
+    return { code, payload: buf.subarray(1) };
   }
 }
 
