@@ -25,10 +25,11 @@ import {
 import type { LmdbStorage } from '../storage/lmdb';
 import type { KeyspaceChange as StoreChange } from '../storage/lmdb';
 import { compactionPoint } from '../storage/lmdb';
-import { SnapshotReceiver, SnapshotSender, type SnapshotSink } from '../storage/snapshot';
+import { SnapshotReceiver, type SnapshotSink } from '../storage/snapshot';
+import { SnapshotOutbox } from './node/snapshot-transfer';
 import type { RawRecord } from '../storage/lmdb';
 import { PeerTransport } from './transport/peer-transport';
-import type { Frame } from './transport/frames';
+import { DEFAULT_MAX_MESSAGE_BYTES, type Frame } from './transport/frames';
 import { decodeForward, encodeForwardPublish, encodeForwardReply, encodeForwardRequest } from './forwarding';
 import type { StateMachine } from './fsm';
 import type { Keyspace } from './keyspace';
@@ -47,6 +48,10 @@ const RESERVED_DB = 0xfe;
 const KEYSPACE_FLUSH_MS = 1000;
 const KEYSPACE_FLUSH_CHANGES = 20000;
 const SNAPSHOT_CHUNK_BYTES = 256 * 1024;
+/** Proposals are handed to the core in groups of at most this many bytes (one larger entry goes alone). */
+const PROPOSAL_BATCH_BYTES = 8 * 1024 * 1024;
+/** The largest log entry: what a peer link carries (DEFAULT_MAX_MESSAGE_BYTES) less room for the message around it. */
+const MAX_ENTRY_BYTES = DEFAULT_MAX_MESSAGE_BYTES - 1024 * 1024;
 /**
  * Readies being persisted at once. The loop supports pipelining (the next
  * batch appended while the previous fsync runs), but on this 2-core machine
@@ -195,7 +200,7 @@ export class RaftReplicator implements Replicator {
   diskError: Error | undefined;
 
   // Snapshot transfer state
-  private sending = new Map<number, SnapshotSender>();
+  private readonly outbox: SnapshotOutbox;
   /**
    * Receiving side: 'receiving' while chunks arrive, 'staged' once all are
    * in (waiting for the Snap message), 'installing' once stepped into the core.
@@ -205,8 +210,8 @@ export class RaftReplicator implements Replicator {
   private receiver: SnapshotReceiver | undefined;
   private receiverFrom = 0;
   private stagedMeta: SnapshotMeta | undefined;
-  /** Sending side: the last snapshot streamed to each peer, to avoid resending it while the peer installs it. */
-  private readonly lastSnapshotSent = new Map<number, { index: number; at: number }>();
+  /** A Snap message that arrived while its data was still being staged: stepped once staging finishes. */
+  private heldSnap: Message | undefined;
   private stagedDecision: ((install: boolean) => Promise<void>) | undefined;
   private snapStepped = false;
 
@@ -228,6 +233,19 @@ export class RaftReplicator implements Replicator {
         tls: opts.peerTls,
       });
     }
+    this.outbox = new SnapshotOutbox({
+      log: this.log,
+      source: this.storage,
+      transport: () => this.transport,
+      reportFailure: (peer) => {
+        this.raft.reportSnapshot(peer, false);
+        this.scheduleReady();
+      },
+      awaitingSnapshot: (peer) => this.raft.status().progress.some((p) => p.id === peer && p.state === 'snapshot'),
+      refreshSnapshot: () => {
+        this.forceKeyspaceFlush = true;
+      },
+    });
   }
 
   // ------------------------------------------------------------------ start
@@ -329,8 +347,7 @@ export class RaftReplicator implements Replicator {
     this.closed = true;
     if (this.tickTimer) clearInterval(this.tickTimer);
     if (this.flushTimer) clearInterval(this.flushTimer);
-    for (const s of this.sending.values()) s.close();
-    this.sending.clear();
+    this.outbox.close();
     if (this.receiver) await this.receiver.abort().catch(() => undefined);
     await this.transport?.close();
     await this.readyChain;
@@ -389,6 +406,11 @@ export class RaftReplicator implements Replicator {
 
   /** Proposes encoded op bytes on the leader; `done` gets the applied reply and its index. */
   proposeData(data: Buffer, done: (reply: Reply, index: number) => void): void {
+    if (data.length > MAX_ENTRY_BYTES) {
+      // Refused up front: no peer link could carry it.
+      done(new ErrorReply(`ERR write of ${data.length} bytes exceeds the replication limit of ${MAX_ENTRY_BYTES} bytes`), 0);
+      return;
+    }
     this.proposals.push({ data, done, deadline: Date.now() + this.opts.writeTimeoutMs });
     this.scheduleReady();
   }
@@ -419,7 +441,17 @@ export class RaftReplicator implements Replicator {
     const oldest = this.forwards.keys().next();
     const ackedBelow = oldest.done ? reqId : oldest.value;
     const payload = encodeForwardRequest({ reqId, term: this.lastTerm, clientId: this.sessionId, ackedBelow, proto: f.proto, db: f.db, argv: f.argv });
-    if (this.transport.send(leader, { type: 'forward', payload })) {
+    let sent: boolean;
+    try {
+      sent = this.transport.send(leader, { type: 'forward', payload });
+    } catch (err) {
+      // Too large for a peer link: the leader could not replicate it either.
+      this.log.warn({ err, bytes: payload.length }, 'forwarding a write failed');
+      this.forwards.delete(reqId);
+      f.done(new ErrorReply(`ERR write of ${payload.length} bytes exceeds the replication limit of ${MAX_ENTRY_BYTES} bytes`));
+      return;
+    }
+    if (sent) {
       f.sentTo = leader;
       f.everSent = true;
     }
@@ -606,10 +638,13 @@ export class RaftReplicator implements Replicator {
     const upTo = Math.min(durable, this.storage.log.lastIndex()) - this.opts.logTail;
     if (upTo < this.storage.log.firstIndex()) return { upTo: this.storage.log.firstIndex() - 1 };
     await this.compactTo(upTo);
-    return { upTo };
+    return { upTo: this.storage.log.firstIndex() - 1 };
   }
 
-  private async compactTo(upTo: number): Promise<void> {
+  private async compactTo(target: number): Promise<void> {
+    // Keep the entries a follower installing a snapshot will resume from.
+    const upTo = Math.min(target, this.outbox.compactionFloor());
+    if (upTo < this.storage.log.firstIndex()) return;
     const term = this.storage.log.term(upTo);
     if (term === undefined) return;
     this.compacting = true;
@@ -629,6 +664,7 @@ export class RaftReplicator implements Replicator {
     const now = Date.now();
     this.expireDeadlines(now);
     this.expireStagedSnapshot(now);
+    this.outbox.tick(now, this.role === Role.Leader);
     this.retryUnsentForwards();
     this.scheduleReady();
   }
@@ -714,6 +750,12 @@ export class RaftReplicator implements Replicator {
     if (m.type === MessageType.Snap) {
       // Only step a snapshot whose data we hold staged; the core decides whether to install it.
       if (this.snapState === 'installing') return; // a duplicate while we install the same one
+      if (this.snapState === 'receiving' && m.snapshot && this.snapKey === `${m.snapshot.index}/${m.snapshot.term}` && this.receiverFrom === m.from) {
+        // The leader queues the Snap message right behind the data, so it
+        // usually arrives before the data is staged: step it once it is.
+        this.heldSnap = m;
+        return;
+      }
       if (this.snapState !== 'staged' || !this.stagedMeta || !m.snapshot || this.stagedMeta.index !== m.snapshot.index || this.stagedMeta.term !== m.snapshot.term) {
         this.log.warn({ from: m.from, index: m.snapshot?.index }, 'snapshot message without its data; ignored');
         return;
@@ -754,7 +796,11 @@ export class RaftReplicator implements Replicator {
     const { reqId, proto, db, argv } = msg;
     const answer = (reply: Reply, index: number) => {
       const resp = encodeReply(reply, proto);
-      this.transport?.send(from, { type: 'forward', payload: encodeForwardReply({ reqId, index, resp }) });
+      try {
+        this.transport?.send(from, { type: 'forward', payload: encodeForwardReply({ reqId, index, resp }) });
+      } catch (err) {
+        this.log.warn({ err, to: from, bytes: resp.length }, 'sending a forwarded reply failed');
+      }
     };
     if (this.role !== Role.Leader || msg.term !== this.lastTerm) {
       // Sent to us in another term (or we lost leadership): the sender has
@@ -769,77 +815,50 @@ export class RaftReplicator implements Replicator {
     this.forwardHandler(db, argv, answer, { clientId: msg.clientId, seq: reqId, ackedBelow: msg.ackedBelow });
   }
 
+  /** Each message on its own: one that cannot be sent is logged and left to Raft to retry, never stopping the Ready loop. */
   private send(messages: readonly Message[]): void {
     if (!this.transport) return;
     for (const m of messages) {
-      if (m.type === MessageType.Snap) {
-        this.startSnapshotTransfer(m);
-        continue;
+      try {
+        if (m.type === MessageType.Snap) {
+          this.startSnapshotTransfer(m);
+          continue;
+        }
+        if (!this.transport.send(m.to, { type: 'raft', message: m })) this.raft.reportUnreachable(m.to);
+      } catch (err) {
+        this.log.error({ err, type: MessageType[m.type], to: m.to, entries: m.entries.length }, 'sending a raft message failed');
+        try {
+          if (m.type === MessageType.Snap) this.raft.reportSnapshot(m.to, false);
+          else this.raft.reportUnreachable(m.to);
+        } catch {
+          // reporting is best effort: the core retries on the next heartbeat anyway
+        }
       }
-      if (!this.transport.send(m.to, { type: 'raft', message: m })) this.raft.reportUnreachable(m.to);
     }
   }
 
   // ------------------------------------------------------------------ snapshots
 
-  /** Streams the durable keyspace to a follower behind the compacted log, then sends the Snap message. */
+  /** Streams the durable keyspace to a follower behind the compacted log (node/snapshot-transfer.ts). */
   private startSnapshotTransfer(m: Message): void {
-    if (this.sending.has(m.to) || !this.transport) return;
-    const recent = this.lastSnapshotSent.get(m.to);
-    if (recent && Date.now() - recent.at < 2000 && recent.index >= (m.snapshot?.index ?? 0)) {
-      // The peer is still installing the one we just sent; let it finish.
-      this.raft.reportSnapshot(m.to, true);
-      return;
-    }
-    const sender = new SnapshotSender(this.storage, { chunkBytes: SNAPSHOT_CHUNK_BYTES });
-    const c = sender.meta.conf;
-    if (![...c.voters, ...c.learners, ...c.learnersNext].includes(m.to)) {
-      // The durable keyspace predates the peer's addition: it would refuse
-      // this snapshot. Write a fresh one and let the core ask again.
-      sender.close();
-      this.forceKeyspaceFlush = true;
-      this.raft.reportSnapshot(m.to, false);
-      this.scheduleReady();
-      return;
-    }
-    this.sending.set(m.to, sender);
-    const to = m.to;
-    const snapMsg: Message = { ...m, snapshot: sender.meta };
-    this.log.info({ to, index: sender.meta.index }, 'sending snapshot');
-    let seq = 0;
-    const pump = (): void => {
-      if (this.closed || this.sending.get(to) !== sender) return;
-      const transport = this.transport!;
-      while ((transport.stats().get(to)?.queuedBytes ?? 0) < 4 * SNAPSHOT_CHUNK_BYTES) {
-        const chunk = sender.nextChunk();
-        if (chunk === undefined) {
-          sender.close();
-          this.sending.delete(to);
-          const ok = transport.send(to, { type: 'raft', message: snapMsg });
-          this.raft.reportSnapshot(to, ok);
-          if (ok) this.lastSnapshotSent.set(to, { index: sender.meta.index, at: Date.now() });
-          this.log.info({ to, index: sender.meta.index, chunks: seq }, 'snapshot sent');
-          this.scheduleReady();
-          return;
-        }
-        if (!transport.send(to, { type: 'snapshot-chunk', index: sender.meta.index, term: sender.meta.term, seq: seq++, last: false, data: chunk })) {
-          sender.close();
-          this.sending.delete(to);
-          this.raft.reportSnapshot(to, false);
-          this.scheduleReady();
-          return;
-        }
-      }
-      setTimeout(pump, 5);
-    };
-    pump();
+    this.outbox.start(m, (meta) => {
+      const c = meta.conf;
+      // A keyspace copy older than the peer's addition would be refused by it.
+      return [...c.voters, ...c.learners, ...c.learnersNext].includes(m.to);
+    });
   }
 
   private onSnapshotChunk(from: number, index: number, term: number, data: Uint8Array, seq: number): void {
     const key = `${index}/${term}`;
-    // Finish (or refuse) the snapshot in hand before looking at another.
-    if (this.snapState === 'staged' || this.snapState === 'installing') return;
+    // Finish (or refuse) the snapshot being installed before looking at another.
+    if (this.snapState === 'installing') return;
+    if (this.snapState === 'staged') {
+      // A staged snapshot the leader did not confirm is replaced by the newer one it now streams.
+      if (seq !== 0 || key === this.snapKey) return;
+      this.dropStagedSnapshot();
+    }
     if (seq === 0) {
+      this.heldSnap = undefined;
       const previous = this.receiver;
       this.receiver = undefined;
       this.snapState = 'receiving';
@@ -900,6 +919,9 @@ export class RaftReplicator implements Replicator {
           this.stagedMeta = meta;
           this.snapState = 'staged';
           this.stagedAt = Date.now();
+          const held = this.heldSnap;
+          this.heldSnap = undefined;
+          if (held?.snapshot && held.snapshot.index === meta.index && held.snapshot.term === meta.term) setImmediate(() => this.onRaftMessage(held));
           this.stagedDecision = (install) => {
             const done = install
               ? storage.finishStaging(meta)
@@ -1006,12 +1028,21 @@ export class RaftReplicator implements Replicator {
       }
       return;
     }
-    try {
-      const res = this.raft.propose(batch.map((p) => p.data));
-      for (let i = 0; i < batch.length; i++) this.waiters.set(res.index + i, { term: res.term, done: batch[i].done });
-    } catch (e) {
-      const err = this.raftErrorReply(e);
-      for (const p of batch) p.done(err, 0);
+    // A huge entry goes in a proposal of its own, so the core's limit on
+    // uncommitted bytes refuses only it (until the log drains), never its neighbours.
+    for (let i = 0; i < batch.length; ) {
+      let j = i + 1;
+      let bytes = batch[i].data.length;
+      while (j < batch.length && bytes + batch[j].data.length <= PROPOSAL_BATCH_BYTES) bytes += batch[j++].data.length;
+      const group = batch.slice(i, j);
+      i = j;
+      try {
+        const res = this.raft.propose(group.map((p) => p.data));
+        for (let k = 0; k < group.length; k++) this.waiters.set(res.index + k, { term: res.term, done: group[k].done });
+      } catch (e) {
+        const err = this.raftErrorReply(e);
+        for (const p of group) p.done(err, 0);
+      }
     }
   }
 
