@@ -5,7 +5,7 @@
  * peer cannot make us buffer an unbounded frame.
  */
 import type { Message } from '../raft/types';
-import { decodeMessage, messageSize, writeMessage } from './codec';
+import { decodeMessage, externalBytes, messageSize, writeMessage } from './codec';
 import { CodecError, Reader, uvarintSize, writeUvarint } from './varint';
 
 export const FRAME_HEADER_BYTES = 5;
@@ -119,14 +119,39 @@ export function encodeFrame(frame: Frame): Buffer {
 }
 
 /**
+ * The complete frame as a list of buffers to be written back to back:
+ * `length` bytes in all (header included). A raft message's large entries
+ * are views of the entries' own data, not copies (writeMessage's `external`).
+ */
+export function encodeFrameParts(frame: Frame): { parts: Buffer[]; length: number } {
+  if (frame.type !== 'raft' || externalBytes(frame.message) === 0) {
+    const buf = encodeFrame(frame);
+    return { parts: [buf], length: buf.length };
+  }
+  const m = frame.message;
+  const size = messageSize(m);
+  const head = frameWithPayload(FrameCode.Raft, size - externalBytes(m));
+  head.writeUInt32BE(1 + size, 0);
+  const parts: Buffer[] = [];
+  let from = 0;
+  const end = writeMessage(m, head, FRAME_HEADER_BYTES, (pos, data) => {
+    parts.push(head.subarray(from, pos), Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    from = pos;
+  });
+  parts.push(head.subarray(from, end));
+  return { parts, length: FRAME_HEADER_BYTES + size };
+}
+
+/**
  * The frame for a data type code. Byte fields are views of `payload`
  * except Raft entries/context, which are copied (see decodeMessage).
  * Throws FrameError for an unknown code, CodecError for a bad payload.
  */
-export function decodeFrame(code: number, payload: Uint8Array): Frame {
+export function decodeFrame(code: number, payload: Uint8Array, owned = false): Frame {
   switch (code) {
     case FrameCode.Raft:
-      return { type: 'raft', message: decodeMessage(payload) };
+      // A payload of its own (reassembled from fragments) need not be copied again.
+      return { type: 'raft', message: decodeMessage(payload, { copy: !owned }) };
     case FrameCode.SnapshotChunk: {
       const r = new Reader(payload);
       const index = r.uvarint();
@@ -153,27 +178,51 @@ export function decodeFrame(code: number, payload: Uint8Array): Frame {
 }
 
 /**
- * A complete frame (as from encodeFrame) cut into Fragment frames when its
- * length field exceeds `fragmentBytes`, else `[frame]` itself. Fragment
- * payload: u8 flags (1 = first) | first only: uvarint total | data, where the
- * data of all fragments concatenated is the original frame minus its length
- * field (type code + payload) and `total` is that byte count.
+ * A frame given as parts (as from encodeFrameParts, `length` bytes in all)
+ * cut into Fragment frames when its length field exceeds `fragmentBytes`,
+ * else `[parts]` itself. Each fragment is a list of buffers (its header, then
+ * views of the parts), so nothing is copied here. Fragment payload: u8 flags
+ * (1 = first) | first only: uvarint total | data, where the data of all
+ * fragments concatenated is the original frame minus its length field (type
+ * code + payload) and `total` is that byte count.
  */
-export function fragmentFrame(frame: Buffer, fragmentBytes = DEFAULT_FRAGMENT_BYTES): Buffer[] {
-  const total = frame.length - 4;
-  if (total <= fragmentBytes) return [frame];
-  const out: Buffer[] = [];
-  for (let pos = 4; pos < frame.length; pos += fragmentBytes) {
-    const end = Math.min(frame.length, pos + fragmentBytes);
-    const first = pos === 4;
-    const head = 1 + (first ? uvarintSize(total, 'total') : 0);
-    const buf = frameWithPayload(FrameCode.Fragment, head + (end - pos));
-    buf[FRAME_HEADER_BYTES] = first ? 1 : 0;
-    const at = first ? writeUvarint(buf, FRAME_HEADER_BYTES + 1, total) : FRAME_HEADER_BYTES + 1;
-    frame.copy(buf, at, pos, end);
-    out.push(buf);
+export function fragmentParts(parts: readonly Buffer[], length: number, fragmentBytes = DEFAULT_FRAGMENT_BYTES): Buffer[][] {
+  const total = length - 4;
+  if (total <= fragmentBytes) return [[...parts]];
+  const out: Buffer[][] = [];
+  let part = 0;
+  let offset = 4; // within parts[part]: skip the length field
+  for (let left = total; left > 0; ) {
+    const first = left === total;
+    const n = Math.min(left, fragmentBytes);
+    const headBytes = 1 + (first ? uvarintSize(total, 'total') : 0);
+    const head = Buffer.allocUnsafe(FRAME_HEADER_BYTES + headBytes);
+    head.writeUInt32BE(1 + headBytes + n, 0);
+    head[4] = FrameCode.Fragment;
+    head[FRAME_HEADER_BYTES] = first ? 1 : 0;
+    if (first) writeUvarint(head, FRAME_HEADER_BYTES + 1, total);
+    const frag: Buffer[] = [head];
+    for (let need = n; need > 0; ) {
+      while (offset >= parts[part].length) {
+        part++;
+        offset = 0;
+      }
+      const take = Math.min(need, parts[part].length - offset);
+      frag.push(parts[part].subarray(offset, offset + take));
+      offset += take;
+      need -= take;
+    }
+    out.push(frag);
+    left -= n;
   }
   return out;
+}
+
+/** fragmentParts for a frame in one buffer (as from encodeFrame), each fragment joined into one buffer. */
+export function fragmentFrame(frame: Buffer, fragmentBytes = DEFAULT_FRAGMENT_BYTES): Buffer[] {
+  const frags = fragmentParts([frame], frame.length, fragmentBytes);
+  if (frags.length === 1) return [frame];
+  return frags.map((f) => Buffer.concat(f));
 }
 
 /**

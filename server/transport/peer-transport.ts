@@ -29,8 +29,8 @@ import {
   FrameError,
   FrameReader,
   decodeFrame,
-  encodeFrame,
-  fragmentFrame,
+  encodeFrameParts,
+  fragmentParts,
   type Frame,
 } from './frames';
 import { CodecError } from './varint';
@@ -109,9 +109,18 @@ function isUrgent(frame: Frame): boolean {
   }
 }
 
+/** One queued frame: buffers written back to back (views of a message's data for a fragment). */
+type QueuedFrame = Buffer[];
+
+function frameBytes(f: QueuedFrame): number {
+  let n = 0;
+  for (const b of f) n += b.length;
+  return n;
+}
+
 /** A fragment that continues a message (not its first): meaningless on a new connection. */
-function isContinuation(buf: Buffer): boolean {
-  return buf[4] === FrameCode.Fragment && buf[5] === 0;
+function isContinuation(f: QueuedFrame): boolean {
+  return f[0][4] === FrameCode.Fragment && f[0][5] === 0;
 }
 
 /** Handshake and protocol failures end a connection with one of these. */
@@ -140,10 +149,10 @@ interface LinkHost {
 class OutboundLink {
   sentFrames = 0;
   reconnects = 0;
-  private queue: Buffer[] = [];
+  private queue: QueuedFrame[] = [];
   private head = 0;
   /** Frames written before anything in `queue` (see isUrgent). */
-  private urgent: Buffer[] = [];
+  private urgent: QueuedFrame[] = [];
   private queued = 0;
   private socket: net.Socket | null = null;
   private connected = false;
@@ -172,10 +181,10 @@ class OutboundLink {
   }
 
   /** Queues one message's frames (all or none). */
-  enqueue(frames: readonly Buffer[], urgent: boolean): boolean {
+  enqueue(frames: readonly QueuedFrame[], urgent: boolean): boolean {
     if (this.closed) return false;
     let bytes = 0;
-    for (const f of frames) bytes += f.length;
+    for (const f of frames) bytes += frameBytes(f);
     const max = this.host.maxQueueBytes;
     // A message larger than the whole bound waits only for the queue to be under it (so the
     // bound is max + one message); liveness messages get a small allowance of their own.
@@ -276,7 +285,7 @@ class OutboundLink {
     this.host.peerState(this.peer, true);
     // The rest of a message cut off by the lost connection cannot be joined on this one.
     while (this.head < this.queue.length && isContinuation(this.queue[this.head])) {
-      this.queued -= this.queue[this.head].length;
+      this.queued -= frameBytes(this.queue[this.head]);
       this.head++;
     }
     this.flush();
@@ -311,22 +320,28 @@ class OutboundLink {
     if (!this.connected || socket === null || this.waitingDrain) return;
     const q = this.queue;
     while (this.head < q.length || this.urgent.length > 0) {
-      let data: Buffer;
+      // Fragments are joined here, a batch at a time, not when a huge message is queued.
+      const parts: Buffer[] = [];
       let bytes = 0;
       if (this.urgent.length > 0) {
         const u = this.urgent;
         this.urgent = [];
-        for (const f of u) bytes += f.length;
-        data = u.length === 1 ? u[0] : Buffer.concat(u, bytes);
+        for (const f of u) for (const b of f) (parts.push(b), (bytes += b.length));
         this.sentFrames += u.length;
       } else {
         const start = this.head;
         let end = start;
-        while (end < q.length && (end === start || bytes + q[end].length <= WRITE_BATCH_BYTES)) bytes += q[end++].length;
-        data = end - start === 1 ? q[start] : Buffer.concat(q.slice(start, end), bytes);
+        while (end < q.length) {
+          const n = frameBytes(q[end]);
+          if (end > start && bytes + n > WRITE_BATCH_BYTES) break;
+          for (const b of q[end]) parts.push(b);
+          bytes += n;
+          end++;
+        }
         this.head = end;
         this.sentFrames += end - start;
       }
+      const data = parts.length === 1 ? parts[0] : Buffer.concat(parts, bytes);
       this.queued -= bytes;
       if (!socket.write(data)) {
         this.waitingDrain = true;
@@ -455,11 +470,11 @@ export class PeerTransport implements LinkHost {
   send(to: number, frame: Frame): boolean {
     const link = this.links.get(to);
     if (link === undefined) return false;
-    const buf = encodeFrame(frame);
-    if (buf.length - 4 > this.maxMessageBytes) {
-      throw new FrameError(`message of ${buf.length - 4} bytes exceeds the limit of ${this.maxMessageBytes}`);
+    const { parts, length } = encodeFrameParts(frame);
+    if (length - 4 > this.maxMessageBytes) {
+      throw new FrameError(`message of ${length - 4} bytes exceeds the limit of ${this.maxMessageBytes}`);
     }
-    return link.enqueue(fragmentFrame(buf, this.fragmentBytes), isUrgent(frame));
+    return link.enqueue(fragmentParts(parts, length, this.fragmentBytes), isUrgent(frame));
   }
 
   /** Adds (or re-addresses) a peer to dial. Peers not listed may still connect in. */
@@ -594,7 +609,7 @@ export class PeerTransport implements LinkHost {
       }
       if (socket.destroyed) return; // a handler closed the transport or removed the peer mid-chunk
       if (code === HandshakeCode.Refuse) throw new ConnectionRefused(`refused by peer: ${payload.toString('utf8')}`);
-      const frame = decodeFrame(code, payload);
+      const frame = decodeFrame(code, payload, payload !== framePayload);
       if (frame.type === 'raft' && (frame.message.from !== peer || frame.message.to !== this.id)) {
         throw new CodecError(`raft message from ${frame.message.from} to ${frame.message.to} on the link from node ${peer} to node ${this.id}`);
       }

@@ -6,7 +6,9 @@ import {
   FragmentAssembler,
   FrameCode,
   FrameError,
+  encodeFrameParts,
   fragmentFrame,
+  fragmentParts,
   FrameReader,
   decodeFrame,
   encodeFrame,
@@ -159,6 +161,37 @@ describe('transport frames', () => {
         }),
         { numRuns: 200 },
       );
+    });
+
+    it('sends a raft message\'s large entries from their own memory, split into the same fragments', () => {
+      const big = Buffer.alloc(3 * 1024 * 1024 + 17, 7);
+      const small = Buffer.from('small entry');
+      const m: Frame = {
+        type: 'raft',
+        message: msg({
+          type: MessageType.App,
+          from: 1,
+          to: 2,
+          term: 3,
+          index: 10,
+          logTerm: 3,
+          commit: 9,
+          entries: [
+            { term: 3, index: 11, type: EntryType.Normal, data: small },
+            { term: 3, index: 12, type: EntryType.Normal, data: big },
+            { term: 3, index: 13, type: EntryType.Normal, data: small },
+          ],
+        }),
+      };
+      const whole = encodeFrame(m);
+      const { parts, length } = encodeFrameParts(m);
+      expect(length).to.equal(whole.length);
+      expect(Buffer.concat(parts).equals(whole)).to.equal(true);
+      expect(parts.some((p) => p.buffer === big.buffer), 'the big entry is a view, not a copy').to.equal(true);
+      const frags = fragmentParts(parts, length, 1024 * 1024);
+      expect(frags.map((f) => Buffer.concat(f))).to.deep.equal(fragmentFrame(whole, 1024 * 1024));
+      const got = join(frags.map((f) => Buffer.concat(f)), 2 * 1024 * 1024);
+      expect(plain(decodeFrame(got[0].code, got[0].payload, true))).to.deep.equal(plain(m));
     });
 
     it('bounds reassembly: a message announced over the limit is refused before any buffering', () => {
