@@ -60,6 +60,13 @@ const MAX_ENTRY_BYTES = DEFAULT_MAX_MESSAGE_BYTES - 1024 * 1024;
  * with 4, load ~4.5, interleaved runs). Revisit on machines with spare cores.
  */
 const MAX_INFLIGHT_READIES = 1;
+/**
+ * A Ready still persisting after this long (a huge entry, a slow disk) lets
+ * up to MAX_INFLIGHT_READIES_SLOW start behind it, so heartbeats and their
+ * answers keep flowing and the write does not cost an election.
+ */
+const SLOW_READY_MS = 150;
+const MAX_INFLIGHT_READIES_SLOW = 4;
 
 /** How long start() waits to apply the log it knows committed before the node serves anyway. */
 const STARTUP_CATCH_UP_MS = 10_000;
@@ -986,7 +993,11 @@ export class RaftReplicator implements Replicator {
    */
   private readyLoop(): void {
     for (;;) {
-      if (this.closed || this.inflightReadies >= MAX_INFLIGHT_READIES) return;
+      if (this.closed) return;
+      if (this.inflightReadies >= MAX_INFLIGHT_READIES) {
+        const slow = this.inflightReadies < MAX_INFLIGHT_READIES_SLOW && Date.now() - this.readyStarts[0] > SLOW_READY_MS;
+        if (!slow) return;
+      }
       this.submitProposals();
       this.submitReadIndex();
       const has = this.raft.hasReady();
@@ -996,6 +1007,8 @@ export class RaftReplicator implements Replicator {
   }
 
   private inflightReadies = 0;
+  /** When each in-flight Ready started, oldest first (they finish in order). */
+  private readonly readyStarts: number[] = [];
   /** Committed entries waiting for an in-flight Ready to finish before they can be applied in order. */
   private pendingApplies = 0;
   /** In-flight Readies whose write carries a new term or vote (nothing may be sent early until it is durable). */
@@ -1064,6 +1077,7 @@ export class RaftReplicator implements Replicator {
 
   private startReady(rd: Ready | undefined): void {
     this.inflightReadies++;
+    this.readyStarts.push(Date.now());
     if (rd?.softState) this.onSoftState(rd.softState.leader, rd.softState.role);
     const leader = this.role === Role.Leader;
     let late: Message[] = [];
@@ -1075,10 +1089,12 @@ export class RaftReplicator implements Replicator {
         this.lastTerm = rd.hardState.term;
         this.lastVote = rd.hardState.vote;
       }
-      if (leader && !termChanged && this.pendingTermWrites === 0) {
+      if (!termChanged && this.pendingTermWrites === 0) {
+        // A heartbeat's answer claims nothing about what is on disk: it need not wait for the fsync.
         const early: Message[] = [];
         for (const m of rd.messages) {
-          if (m.type === MessageType.App || m.type === MessageType.Heartbeat || m.type === MessageType.Snap) early.push(m);
+          const t = m.type;
+          if (t === MessageType.HeartbeatResp || (leader && (t === MessageType.App || t === MessageType.Heartbeat || t === MessageType.Snap))) early.push(m);
           else late.push(m);
         }
         this.send(early);
@@ -1157,6 +1173,7 @@ export class RaftReplicator implements Replicator {
         if (termChanged) this.pendingTermWrites--;
         if (snapshot) this.pendingSnapshots--;
         this.inflightReadies--;
+        this.readyStarts.shift();
         if (this.hasWork()) this.scheduleReady();
       });
   }

@@ -43,7 +43,20 @@ describe('cluster: values larger than a peer frame', function () {
       value.write('MIDDLE', bytes / 2);
       value.write('TAIL', bytes - 4);
       const w = cluster.client(target, { commandTimeout: 120000 });
-      expect(await w.set(key, value)).to.equal('OK');
+      // Moving ~100 MB through three processes on a loaded 2-core machine can
+      // outlast an election timeout; a leader change then answers TRYAGAIN or
+      // CLUSTERDOWN (not applied), which a client retries, as here (SET is idempotent).
+      let reply: unknown;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          reply = await w.set(key, value);
+          break;
+        } catch (e) {
+          if (attempt >= 4 || !/^(TRYAGAIN|CLUSTERDOWN)/.test((e as Error).message)) throw e;
+          await cluster.leader();
+        }
+      }
+      expect(reply).to.equal('OK');
       for (const id of cluster.running()) {
         const r = cluster.client(id, { commandTimeout: 60000 });
         await waitFor(async () => (await r.strlen(key)) === bytes, 60000, `the ${mb} MB value on node ${id}`, 200);
@@ -53,6 +66,7 @@ describe('cluster: values larger than a peer frame', function () {
         expect(await r.getrange(key, 1000, 1003)).to.equal(fill.repeat(4));
       }
       // The cluster still takes writes on every node, and they replicate.
+      await cluster.leader();
       for (const id of cluster.running()) {
         const c = cluster.client(id);
         expect(await c.set(`after:${key}:${id}`, 'ok')).to.equal('OK');
