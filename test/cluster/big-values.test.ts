@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Cluster, waitFor } from './harness';
+import { Cluster, sleep, waitFor } from './harness';
 
 const MB = 1024 * 1024;
 
@@ -52,7 +52,9 @@ describe('cluster: values larger than a peer frame', function () {
           reply = await w.set(key, value);
           break;
         } catch (e) {
-          if (attempt >= 4 || !/^(TRYAGAIN|CLUSTERDOWN)/.test((e as Error).message)) throw e;
+          if (attempt >= 5 || !/^(TRYAGAIN|CLUSTERDOWN)/.test((e as Error).message)) throw e;
+          // Also lets an earlier attempt still in flight commit (the core refuses a second huge one meanwhile).
+          await sleep(1000 * attempt);
           await cluster.leader();
         }
       }
