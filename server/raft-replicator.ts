@@ -47,7 +47,6 @@ const RESERVED_DB = 0xfe;
 /** How often the durable keyspace copy is written when nothing forces it (the log covers the gap). */
 const KEYSPACE_FLUSH_MS = 1000;
 const KEYSPACE_FLUSH_CHANGES = 20000;
-const SNAPSHOT_CHUNK_BYTES = 256 * 1024;
 /** Proposals are handed to the core in groups of at most this many bytes (one larger entry goes alone). */
 const PROPOSAL_BATCH_BYTES = 8 * 1024 * 1024;
 /** The largest log entry: what a peer link carries (DEFAULT_MAX_MESSAGE_BYTES) less room for the message around it. */

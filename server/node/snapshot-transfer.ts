@@ -37,6 +37,8 @@ interface Transfer {
   bytes: number;
   /** When the Snap message was queued (awaiting phase). */
   sentAt: number;
+  /** When the last chunk was queued (streaming phase). */
+  progressAt: number;
 }
 
 /** Target chunk size; a chunk exceeds it only to hold one larger record (the transport fragments it). */
@@ -46,6 +48,8 @@ const MAX_QUEUED_CHUNK_BYTES = 4 * CHUNK_BYTES;
 /** The follower has this long to stage and install a snapshot, plus a second per 16 MB of it. */
 const ANSWER_TIMEOUT_MS = 15_000;
 const ANSWER_BYTES_PER_SECOND = 16 * 1024 * 1024;
+/** A stream whose peer takes no chunk for this long (down, or its link is stuck) is abandoned, releasing the compaction floor. */
+const STALL_MS = 30_000;
 
 export class SnapshotOutbox {
   private readonly transfers = new Map<number, Transfer>();
@@ -76,7 +80,7 @@ export class SnapshotOutbox {
       return;
     }
     const to = m.to;
-    const t: Transfer = { sender, meta: sender.meta, phase: 'streaming', bytes: 0, sentAt: 0 };
+    const t: Transfer = { sender, meta: sender.meta, phase: 'streaming', bytes: 0, sentAt: 0, progressAt: Date.now() };
     this.transfers.set(to, t);
     const snapMsg: Message = { ...m, snapshot: sender.meta };
     this.host.log.info({ to, index: t.meta.index }, 'sending snapshot');
@@ -94,6 +98,7 @@ export class SnapshotOutbox {
             return;
           }
           t.bytes += chunk.length;
+          t.progressAt = Date.now();
           const frame = { type: 'snapshot-chunk', index: t.meta.index, term: t.meta.term, seq: seq++, last: false, data: chunk } as const;
           if (!transport.send(to, frame)) return this.fail(to, t, 'peer queue full');
         }
@@ -112,7 +117,10 @@ export class SnapshotOutbox {
         this.drop(peer, t);
         continue;
       }
-      if (t.phase !== 'awaiting') continue;
+      if (t.phase === 'streaming') {
+        if (now - t.progressAt > STALL_MS) this.fail(peer, t, 'the follower takes no more data');
+        continue;
+      }
       if (!this.host.awaitingSnapshot(peer)) {
         this.host.log.info({ to: peer, index: t.meta.index }, 'snapshot answered by the follower');
         this.drop(peer, t);

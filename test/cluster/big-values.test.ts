@@ -1,7 +1,16 @@
 import { expect } from 'chai';
-import { Cluster, sleep, waitFor } from './harness';
+import { Cluster, indexField, sleep, waitFor } from './harness';
 
 const MB = 1024 * 1024;
+
+/** A value with markers at both ends and in the middle, so GETRANGE proves the bytes arrived in place. */
+function bigValue(bytes: number, fill: string): Buffer {
+  const value = Buffer.alloc(bytes, fill);
+  value.write('HEAD', 0);
+  value.write('MIDDLE', bytes / 2);
+  value.write('TAIL', bytes - 4);
+  return value;
+}
 
 /**
  * Values far over one peer frame (64 MiB) must replicate like any other:
@@ -13,7 +22,8 @@ describe('cluster: values larger than a peer frame', function () {
   let cluster: Cluster;
 
   before(async () => {
-    cluster = await Cluster.start({ nodes: 3 });
+    // A short log tail lets RAFT.COMPACT drop a huge entry, so the last test needs a snapshot.
+    cluster = await Cluster.start({ nodes: 3, args: ['--log-tail', '5'] });
     await cluster.leader();
   });
   after(async () => {
@@ -22,6 +32,36 @@ describe('cluster: values larger than a peer frame', function () {
   afterEach(function () {
     if (this.currentTest?.state === 'failed' && cluster) process.stderr.write(cluster.logTail() + '\n');
   });
+
+  /**
+   * Moving ~100 MB through three processes on a loaded 2-core machine can
+   * outlast an election timeout; a leader change then answers TRYAGAIN or
+   * CLUSTERDOWN (not applied), which a client retries, as here (SET is idempotent).
+   */
+  async function setRetrying(node: number, key: string, value: Buffer): Promise<unknown> {
+    const w = cluster.client(node, { commandTimeout: 120000 });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await w.set(key, value);
+      } catch (e) {
+        if (attempt >= 5 || !/^(TRYAGAIN|CLUSTERDOWN)/.test((e as Error).message)) throw e;
+        // Also lets an earlier attempt still in flight commit (the core refuses a second huge one meanwhile).
+        await sleep(1000 * attempt);
+        await cluster.leader();
+      }
+    }
+  }
+
+  async function expectEverywhere(ids: number[], key: string, bytes: number, fill: string, timeoutMs = 60000): Promise<void> {
+    for (const id of ids) {
+      const r = cluster.client(id, { commandTimeout: 60000 });
+      await waitFor(async () => (await r.strlen(key)) === bytes, timeoutMs, `the ${bytes >> 20} MB value on node ${id}`, 200);
+      expect(await r.getrange(key, 0, 3)).to.equal('HEAD');
+      expect(await r.getrange(key, bytes / 2, bytes / 2 + 5)).to.equal('MIDDLE');
+      expect(await r.getrange(key, -4, -1)).to.equal('TAIL');
+      expect(await r.getrange(key, 1000, 1003)).to.equal(fill.repeat(4));
+    }
+  }
 
   const cases: Array<{ mb: number; via: 'leader' | 'follower'; fill: string }> = [
     { mb: 70, via: 'leader', fill: 'b' },
@@ -34,39 +74,10 @@ describe('cluster: values larger than a peer frame', function () {
     it(`a ${mb} MB value SET on the ${via} is readable on every node, and writes keep working`, async () => {
       const leader = await cluster.leader();
       const [follower] = await cluster.followers(leader);
-      const target = via === 'leader' ? leader : follower;
       const key = `big:${mb}:${via}`;
       const bytes = mb * MB;
-      // A marker at both ends and in the middle, so GETRANGE proves the bytes arrived in place.
-      const value = Buffer.alloc(bytes, fill);
-      value.write('HEAD', 0);
-      value.write('MIDDLE', bytes / 2);
-      value.write('TAIL', bytes - 4);
-      const w = cluster.client(target, { commandTimeout: 120000 });
-      // Moving ~100 MB through three processes on a loaded 2-core machine can
-      // outlast an election timeout; a leader change then answers TRYAGAIN or
-      // CLUSTERDOWN (not applied), which a client retries, as here (SET is idempotent).
-      let reply: unknown;
-      for (let attempt = 1; ; attempt++) {
-        try {
-          reply = await w.set(key, value);
-          break;
-        } catch (e) {
-          if (attempt >= 5 || !/^(TRYAGAIN|CLUSTERDOWN)/.test((e as Error).message)) throw e;
-          // Also lets an earlier attempt still in flight commit (the core refuses a second huge one meanwhile).
-          await sleep(1000 * attempt);
-          await cluster.leader();
-        }
-      }
-      expect(reply).to.equal('OK');
-      for (const id of cluster.running()) {
-        const r = cluster.client(id, { commandTimeout: 60000 });
-        await waitFor(async () => (await r.strlen(key)) === bytes, 60000, `the ${mb} MB value on node ${id}`, 200);
-        expect(await r.getrange(key, 0, 3)).to.equal('HEAD');
-        expect(await r.getrange(key, bytes / 2, bytes / 2 + 5)).to.equal('MIDDLE');
-        expect(await r.getrange(key, -4, -1)).to.equal('TAIL');
-        expect(await r.getrange(key, 1000, 1003)).to.equal(fill.repeat(4));
-      }
+      expect(await setRetrying(via === 'leader' ? leader : follower, key, bigValue(bytes, fill))).to.equal('OK');
+      await expectEverywhere(cluster.running(), key, bytes, fill);
       // The cluster still takes writes on every node, and they replicate.
       await cluster.leader();
       for (const id of cluster.running()) {
@@ -81,4 +92,24 @@ describe('cluster: values larger than a peer frame', function () {
       expect(await cluster.client(leader).del(key)).to.equal(1);
     });
   }
+
+  it('a follower restarted behind the compacted log receives a 100 MB value in its snapshot', async () => {
+    const leader = await cluster.leader();
+    const [lagger] = await cluster.followers(leader);
+    await cluster.kill(lagger, 'SIGKILL');
+    const bytes = 100 * MB;
+    expect(await setRetrying(leader, 'big:snap', bigValue(bytes, 'f'))).to.equal('OK');
+    const w = cluster.client(await cluster.leader());
+    for (let i = 0; i < 20; i++) await w.set(`snap:small:${i}`, `${i}`);
+    const now = await cluster.leader();
+    for (const id of cluster.running()) expect(await cluster.command(id, ['RAFT.COMPACT'], 60000)).to.equal('OK');
+    // The huge entry is 21+ entries behind the commit index; with a tail of 5 it is compacted away.
+    const info = await cluster.info(now);
+    expect(indexField(info, 'first'), 'the leader compacted past the huge entry').to.be.greaterThan(indexField(info, 'commit') - 10);
+    const logsBefore = cluster.node(lagger).logs.length;
+    await cluster.restart(lagger);
+    await expectEverywhere([lagger], 'big:snap', bytes, 'f', 90000);
+    expect(await cluster.client(lagger).get('snap:small:19')).to.equal('19');
+    expect(cluster.node(lagger).logs.slice(logsBefore).join('\n')).to.match(/snapshot installed/);
+  });
 });
