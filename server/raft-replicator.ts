@@ -62,10 +62,11 @@ const MAX_INFLIGHT_READIES = 1;
 /**
  * A Ready still persisting after this long (a huge entry, a slow disk) lets
  * up to MAX_INFLIGHT_READIES_SLOW start behind it, so heartbeats and their
- * answers keep flowing and the write does not cost an election.
+ * answers keep flowing and the write does not cost an election. Each
+ * heartbeat round takes one, so the bound must cover an fsync of seconds.
  */
 const SLOW_READY_MS = 150;
-const MAX_INFLIGHT_READIES_SLOW = 4;
+const MAX_INFLIGHT_READIES_SLOW = 32;
 
 /** How long start() waits to apply the log it knows committed before the node serves anyway. */
 const STARTUP_CATCH_UP_MS = 10_000;
