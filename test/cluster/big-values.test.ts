@@ -23,7 +23,9 @@ describe('cluster: values larger than a peer frame', function () {
 
   before(async () => {
     // A short log tail lets RAFT.COMPACT drop a huge entry, so the last test needs a snapshot.
-    cluster = await Cluster.start({ nodes: 3, args: ['--log-tail', '5'] });
+    // 100 MB through three processes can take longer than the default 5 s write timeout on a
+    // loaded 2-core machine (a forwarded write would then answer "outcome unknown").
+    cluster = await Cluster.start({ nodes: 3, args: ['--log-tail', '5', '--write-timeout-ms', '30000'] });
     await cluster.leader();
   });
   after(async () => {
@@ -111,6 +113,6 @@ describe('cluster: values larger than a peer frame', function () {
     await expectEverywhere([lagger], 'big:snap', bytes, 'f', 90000);
     // Writes after the snapshot's index follow from the log.
     await waitFor(async () => (await cluster.client(lagger).get('snap:small:19')) === '19', 30000, 'the writes after the snapshot');
-    expect(cluster.node(lagger).logs.slice(logsBefore).join('\n')).to.match(/snapshot installed/);
+    await waitFor(() => /snapshot installed/.test(cluster.node(lagger).logs.slice(logsBefore).join('\n')), 10000, 'the restarted node to log its snapshot install');
   });
 });
