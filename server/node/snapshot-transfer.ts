@@ -71,7 +71,12 @@ export class SnapshotOutbox {
   /** The core asked for a snapshot to be sent (a Snap message from a Ready). */
   start(m: Message, isMember: (meta: SnapshotMeta) => boolean): void {
     const transport = this.host.transport();
-    if (this.closed || transport === undefined || this.transfers.has(m.to)) return;
+    if (this.closed || transport === undefined) return;
+    const current = this.transfers.get(m.to);
+    // The core asks only on entering snapshot state: while streaming, the Snap message still
+    // follows the data; once that was sent, the peer answered (or not) and needs a newer one.
+    if (current?.phase === 'streaming') return;
+    if (current !== undefined) this.drop(m.to, current);
     const sender = new SnapshotSender(this.host.source, { chunkBytes: CHUNK_BYTES });
     if (!isMember(sender.meta)) {
       sender.close();
