@@ -54,6 +54,7 @@ describe('cluster: a follower restarted behind the compacted log catches up unde
       expect(first).to.be.greaterThan(0);
       await cluster.restart(lagger);
 
+      const restartedAt = Date.now();
       const commitAtRestart = indexField(await cluster.info(leader), 'commit');
       const writtenAtRestart = written;
       await waitFor(
@@ -64,6 +65,7 @@ describe('cluster: a follower restarted behind the compacted log catches up unde
       );
       // It caught up while the writes went on (not after they stopped).
       expect(written, 'writes made during the catch-up').to.be.greaterThan(writtenAtRestart);
+      process.stdout.write(`      caught up to commit ${commitAtRestart} ${Date.now() - restartedAt} ms after the restart, ${written - writtenAtRestart} writes meanwhile\n`);
       const laterCommit = indexField(await cluster.info(leader), 'commit');
       await waitFor(async () => indexField(await cluster.info(lagger), 'applied') >= laterCommit, 30000, 'the restarted node to keep up');
       const lines = cluster.node(lagger).logs.slice(before).join('\n');
