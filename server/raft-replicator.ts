@@ -60,12 +60,14 @@ const MAX_ENTRY_BYTES = DEFAULT_MAX_MESSAGE_BYTES - 1024 * 1024;
  */
 const MAX_INFLIGHT_READIES = 1;
 /**
- * A Ready still persisting after this long (a huge entry, a slow disk) lets
- * up to MAX_INFLIGHT_READIES_SLOW start behind it, so heartbeats and their
- * answers keep flowing and the write does not cost an election. Each
- * heartbeat round takes one, so the bound must cover an fsync of seconds.
+ * A Ready carrying at least SLOW_READY_BYTES of entries and still persisting
+ * after SLOW_READY_MS (a huge value) lets up to MAX_INFLIGHT_READIES_SLOW
+ * start behind it, so heartbeats and their answers keep flowing and the write
+ * does not cost an election. Each heartbeat round takes one, so the bound
+ * must cover an fsync of seconds. Small batches keep one Ready at a time.
  */
 const SLOW_READY_MS = 150;
+const SLOW_READY_BYTES = 1024 * 1024;
 const MAX_INFLIGHT_READIES_SLOW = 32;
 
 /** How long start() waits to apply the log it knows committed before the node serves anyway. */
@@ -995,7 +997,13 @@ export class RaftReplicator implements Replicator {
     for (;;) {
       if (this.closed) return;
       if (this.inflightReadies >= MAX_INFLIGHT_READIES) {
-        const slow = this.inflightReadies < MAX_INFLIGHT_READIES_SLOW && Date.now() - this.readyStarts[0] > SLOW_READY_MS;
+        // Not while the disk refuses: the Ready is retrying, not slow, and more writes would only queue behind it.
+        const oldest = this.readyStarts[0];
+        const slow =
+          !this.diskError &&
+          this.inflightReadies < MAX_INFLIGHT_READIES_SLOW &&
+          oldest.bytes >= SLOW_READY_BYTES &&
+          Date.now() - oldest.at > SLOW_READY_MS;
         if (!slow) return;
       }
       this.submitProposals();
@@ -1007,8 +1015,8 @@ export class RaftReplicator implements Replicator {
   }
 
   private inflightReadies = 0;
-  /** When each in-flight Ready started, oldest first (they finish in order). */
-  private readonly readyStarts: number[] = [];
+  /** When each in-flight Ready started and the entry bytes it persists, oldest first (they finish in order). */
+  private readonly readyStarts: Array<{ at: number; bytes: number }> = [];
   /** Committed entries waiting for an in-flight Ready to finish before they can be applied in order. */
   private pendingApplies = 0;
   /** In-flight Readies whose write carries a new term or vote (nothing may be sent early until it is durable). */
@@ -1041,21 +1049,35 @@ export class RaftReplicator implements Replicator {
       }
       return;
     }
-    // A huge entry goes in a proposal of its own, so the core's limit on
-    // uncommitted bytes refuses only it (until the log drains), never its neighbours.
+    // A huge entry goes in a proposal of its own. When the core's limit on
+    // uncommitted bytes refuses a group (a huge entry waits for the log to
+    // drain; others wait behind a huge one in flight), it and everything after
+    // it wait, in order, for the next round (backpressure, not an error) until
+    // their write timeout; holding the rest back lets the log drain, so a huge
+    // write is admitted even while other clients keep writing.
+    const now = Date.now();
     for (let i = 0; i < batch.length; ) {
       let j = i + 1;
       let bytes = batch[i].data.length;
       while (j < batch.length && bytes + batch[j].data.length <= PROPOSAL_BATCH_BYTES) bytes += batch[j++].data.length;
       const group = batch.slice(i, j);
-      i = j;
       try {
         const res = this.raft.propose(group.map((p) => p.data));
         for (let k = 0; k < group.length; k++) this.waiters.set(res.index + k, { term: res.term, done: group[k].done });
       } catch (e) {
         const err = this.raftErrorReply(e);
+        if (e instanceof RaftError && e.code === 'uncommitted-limit') {
+          const wait: PendingProposal[] = [];
+          for (const p of batch.slice(i)) {
+            if (p.deadline > now) wait.push(p);
+            else p.done(err, 0);
+          }
+          this.proposals = wait.concat(this.proposals);
+          return;
+        }
         for (const p of group) p.done(err, 0);
       }
+      i = j;
     }
   }
 
@@ -1077,7 +1099,9 @@ export class RaftReplicator implements Replicator {
 
   private startReady(rd: Ready | undefined): void {
     this.inflightReadies++;
-    this.readyStarts.push(Date.now());
+    let bytes = 0;
+    if (rd) for (const e of rd.entries) bytes += e.data.byteLength;
+    this.readyStarts.push({ at: Date.now(), bytes });
     if (rd?.softState) this.onSoftState(rd.softState.leader, rd.softState.role);
     const leader = this.role === Role.Leader;
     let late: Message[] = [];
