@@ -25,10 +25,11 @@ import {
 import type { LmdbStorage } from '../storage/lmdb';
 import type { KeyspaceChange as StoreChange } from '../storage/lmdb';
 import { compactionPoint } from '../storage/lmdb';
-import { SnapshotReceiver, SnapshotSender, type SnapshotSink } from '../storage/snapshot';
+import { SnapshotReceiver, type SnapshotSink } from '../storage/snapshot';
+import { SnapshotOutbox } from './node/snapshot-transfer';
 import type { RawRecord } from '../storage/lmdb';
 import { PeerTransport } from './transport/peer-transport';
-import type { Frame } from './transport/frames';
+import { DEFAULT_MAX_MESSAGE_BYTES, type Frame } from './transport/frames';
 import { decodeForward, encodeForwardPublish, encodeForwardReply, encodeForwardRequest, type PeerPubSubHandler } from './forwarding';
 import type { StateMachine } from './fsm';
 import type { Keyspace } from './keyspace';
@@ -47,7 +48,10 @@ const RESERVED_DB = 0xfe;
 /** How often the durable keyspace copy is written when nothing forces it (the log covers the gap). */
 const KEYSPACE_FLUSH_MS = 1000;
 const KEYSPACE_FLUSH_CHANGES = 20000;
-const SNAPSHOT_CHUNK_BYTES = 256 * 1024;
+/** Proposals are handed to the core in groups of at most this many bytes (one larger entry goes alone). */
+const PROPOSAL_BATCH_BYTES = 8 * 1024 * 1024;
+/** The largest log entry: what a peer link carries (DEFAULT_MAX_MESSAGE_BYTES) less room for the message around it. */
+const MAX_ENTRY_BYTES = DEFAULT_MAX_MESSAGE_BYTES - 1024 * 1024;
 /**
  * Readies being persisted at once. The loop supports pipelining (the next
  * batch appended while the previous fsync runs), but on this 2-core machine
@@ -56,6 +60,16 @@ const SNAPSHOT_CHUNK_BYTES = 256 * 1024;
  * with 4, load ~4.5, interleaved runs). Revisit on machines with spare cores.
  */
 const MAX_INFLIGHT_READIES = 1;
+/**
+ * A Ready carrying at least SLOW_READY_BYTES of entries and still persisting
+ * after SLOW_READY_MS (a huge value) lets up to MAX_INFLIGHT_READIES_SLOW
+ * start behind it, so heartbeats and their answers keep flowing and the write
+ * does not cost an election. Each heartbeat round takes one, so the bound
+ * must cover an fsync of seconds. Small batches keep one Ready at a time.
+ */
+const SLOW_READY_MS = 150;
+const SLOW_READY_BYTES = 1024 * 1024;
+const MAX_INFLIGHT_READIES_SLOW = 32;
 
 /** How long start() waits to apply the log it knows committed before the node serves anyway. */
 const STARTUP_CATCH_UP_MS = 10_000;
@@ -200,7 +214,7 @@ export class RaftReplicator implements Replicator {
   private freshStart = false;
 
   // Snapshot transfer state
-  private sending = new Map<number, SnapshotSender>();
+  private readonly outbox: SnapshotOutbox;
   /**
    * Receiving side: 'receiving' while chunks arrive, 'staged' once all are
    * in (waiting for the Snap message), 'installing' once stepped into the core.
@@ -210,8 +224,8 @@ export class RaftReplicator implements Replicator {
   private receiver: SnapshotReceiver | undefined;
   private receiverFrom = 0;
   private stagedMeta: SnapshotMeta | undefined;
-  /** Sending side: the last snapshot streamed to each peer, to avoid resending it while the peer installs it. */
-  private readonly lastSnapshotSent = new Map<number, { index: number; at: number }>();
+  /** A Snap message that arrived while its data was still being staged: stepped once staging finishes. */
+  private heldSnap: Message | undefined;
   private stagedDecision: ((install: boolean) => Promise<void>) | undefined;
   private snapStepped = false;
 
@@ -246,6 +260,19 @@ export class RaftReplicator implements Replicator {
       setVoting: (allowed) => this.raft.setVoting(allowed),
       sendPeer: (to, payload) => void this.transport?.send(to, { type: 'forward', payload }),
       askLeader: (argv, done) => this.forward(0, argv, 2, done),
+    });
+    this.outbox = new SnapshotOutbox({
+      log: this.log,
+      source: this.storage,
+      transport: () => this.transport,
+      reportFailure: (peer) => {
+        this.raft.reportSnapshot(peer, false);
+        this.scheduleReady();
+      },
+      awaitingSnapshot: (peer) => this.raft.status().progress.some((p) => p.id === peer && p.state === 'snapshot'),
+      refreshSnapshot: () => {
+        this.forceKeyspaceFlush = true;
+      },
     });
   }
 
@@ -354,8 +381,7 @@ export class RaftReplicator implements Replicator {
     this.recovery.close();
     if (this.tickTimer) clearInterval(this.tickTimer);
     if (this.flushTimer) clearInterval(this.flushTimer);
-    for (const s of this.sending.values()) s.close();
-    this.sending.clear();
+    this.outbox.close();
     if (this.receiver) await this.receiver.abort().catch(() => undefined);
     await this.transport?.close();
     await this.readyChain;
@@ -440,6 +466,11 @@ export class RaftReplicator implements Replicator {
 
   /** Proposes encoded op bytes on the leader; `done` gets the applied reply and its index. */
   proposeData(data: Buffer, done: (reply: Reply, index: number) => void): void {
+    if (data.length > MAX_ENTRY_BYTES) {
+      // Refused up front: no peer link could carry it.
+      done(new ErrorReply(`ERR write of ${data.length} bytes exceeds the replication limit of ${MAX_ENTRY_BYTES} bytes`), 0);
+      return;
+    }
     this.proposals.push({ data, done, deadline: Date.now() + this.opts.writeTimeoutMs });
     this.scheduleReady();
   }
@@ -470,7 +501,17 @@ export class RaftReplicator implements Replicator {
     const oldest = this.forwards.keys().next();
     const ackedBelow = oldest.done ? reqId : oldest.value;
     const payload = encodeForwardRequest({ reqId, term: this.lastTerm, clientId: this.sessionId, ackedBelow, proto: f.proto, db: f.db, argv: f.argv });
-    if (this.transport.send(leader, { type: 'forward', payload })) {
+    let sent: boolean;
+    try {
+      sent = this.transport.send(leader, { type: 'forward', payload });
+    } catch (err) {
+      // Too large for a peer link: the leader could not replicate it either.
+      this.log.warn({ err, bytes: payload.length }, 'forwarding a write failed');
+      this.forwards.delete(reqId);
+      f.done(new ErrorReply(`ERR write of ${payload.length} bytes exceeds the replication limit of ${MAX_ENTRY_BYTES} bytes`));
+      return;
+    }
+    if (sent) {
       f.sentTo = leader;
       f.everSent = true;
     }
@@ -657,10 +698,13 @@ export class RaftReplicator implements Replicator {
     const upTo = Math.min(durable, this.storage.log.lastIndex()) - this.opts.logTail;
     if (upTo < this.storage.log.firstIndex()) return { upTo: this.storage.log.firstIndex() - 1 };
     await this.compactTo(upTo);
-    return { upTo };
+    return { upTo: this.storage.log.firstIndex() - 1 };
   }
 
-  private async compactTo(upTo: number): Promise<void> {
+  private async compactTo(target: number): Promise<void> {
+    // Keep the entries a follower installing a snapshot will resume from.
+    const upTo = Math.min(target, this.outbox.compactionFloor());
+    if (upTo < this.storage.log.firstIndex()) return;
     const term = this.storage.log.term(upTo);
     if (term === undefined) return;
     this.compacting = true;
@@ -680,6 +724,7 @@ export class RaftReplicator implements Replicator {
     const now = Date.now();
     this.expireDeadlines(now);
     this.expireStagedSnapshot(now);
+    this.outbox.tick(now, this.role === Role.Leader);
     this.retryUnsentForwards();
     this.scheduleReady();
   }
@@ -765,6 +810,12 @@ export class RaftReplicator implements Replicator {
     if (m.type === MessageType.Snap) {
       // Only step a snapshot whose data we hold staged; the core decides whether to install it.
       if (this.snapState === 'installing') return; // a duplicate while we install the same one
+      if (this.snapState === 'receiving' && m.snapshot && this.snapKey === `${m.snapshot.index}/${m.snapshot.term}` && this.receiverFrom === m.from) {
+        // The leader queues the Snap message right behind the data, so it
+        // usually arrives before the data is staged: step it once it is.
+        this.heldSnap = m;
+        return;
+      }
       if (this.snapState !== 'staged' || !this.stagedMeta || !m.snapshot || this.stagedMeta.index !== m.snapshot.index || this.stagedMeta.term !== m.snapshot.term) {
         this.log.warn({ from: m.from, index: m.snapshot?.index }, 'snapshot message without its data; ignored');
         return;
@@ -814,7 +865,11 @@ export class RaftReplicator implements Replicator {
     const { reqId, proto, db, argv } = msg;
     const answer = (reply: Reply, index: number) => {
       const resp = encodeReply(reply, proto);
-      this.transport?.send(from, { type: 'forward', payload: encodeForwardReply({ reqId, index, resp }) });
+      try {
+        this.transport?.send(from, { type: 'forward', payload: encodeForwardReply({ reqId, index, resp }) });
+      } catch (err) {
+        this.log.warn({ err, to: from, bytes: resp.length }, 'sending a forwarded reply failed');
+      }
     };
     if (this.role !== Role.Leader || msg.term !== this.lastTerm) {
       // Sent to us in another term (or we lost leadership): the sender has
@@ -829,77 +884,50 @@ export class RaftReplicator implements Replicator {
     this.forwardHandler(db, argv, answer, { clientId: msg.clientId, seq: reqId, ackedBelow: msg.ackedBelow });
   }
 
+  /** Each message on its own: one that cannot be sent is logged and left to Raft to retry, never stopping the Ready loop. */
   private send(messages: readonly Message[]): void {
     if (!this.transport) return;
     for (const m of messages) {
-      if (m.type === MessageType.Snap) {
-        this.startSnapshotTransfer(m);
-        continue;
+      try {
+        if (m.type === MessageType.Snap) {
+          this.startSnapshotTransfer(m);
+          continue;
+        }
+        if (!this.transport.send(m.to, { type: 'raft', message: m })) this.raft.reportUnreachable(m.to);
+      } catch (err) {
+        this.log.error({ err, type: MessageType[m.type], to: m.to, entries: m.entries.length }, 'sending a raft message failed');
+        try {
+          if (m.type === MessageType.Snap) this.raft.reportSnapshot(m.to, false);
+          else this.raft.reportUnreachable(m.to);
+        } catch {
+          // reporting is best effort: the core retries on the next heartbeat anyway
+        }
       }
-      if (!this.transport.send(m.to, { type: 'raft', message: m })) this.raft.reportUnreachable(m.to);
     }
   }
 
   // ------------------------------------------------------------------ snapshots
 
-  /** Streams the durable keyspace to a follower behind the compacted log, then sends the Snap message. */
+  /** Streams the durable keyspace to a follower behind the compacted log (node/snapshot-transfer.ts). */
   private startSnapshotTransfer(m: Message): void {
-    if (this.sending.has(m.to) || !this.transport) return;
-    const recent = this.lastSnapshotSent.get(m.to);
-    if (recent && Date.now() - recent.at < 2000 && recent.index >= (m.snapshot?.index ?? 0)) {
-      // The peer is still installing the one we just sent; let it finish.
-      this.raft.reportSnapshot(m.to, true);
-      return;
-    }
-    const sender = new SnapshotSender(this.storage, { chunkBytes: SNAPSHOT_CHUNK_BYTES });
-    const c = sender.meta.conf;
-    if (![...c.voters, ...c.learners, ...c.learnersNext].includes(m.to)) {
-      // The durable keyspace predates the peer's addition: it would refuse
-      // this snapshot. Write a fresh one and let the core ask again.
-      sender.close();
-      this.forceKeyspaceFlush = true;
-      this.raft.reportSnapshot(m.to, false);
-      this.scheduleReady();
-      return;
-    }
-    this.sending.set(m.to, sender);
-    const to = m.to;
-    const snapMsg: Message = { ...m, snapshot: sender.meta };
-    this.log.info({ to, index: sender.meta.index }, 'sending snapshot');
-    let seq = 0;
-    const pump = (): void => {
-      if (this.closed || this.sending.get(to) !== sender) return;
-      const transport = this.transport!;
-      while ((transport.stats().get(to)?.queuedBytes ?? 0) < 4 * SNAPSHOT_CHUNK_BYTES) {
-        const chunk = sender.nextChunk();
-        if (chunk === undefined) {
-          sender.close();
-          this.sending.delete(to);
-          const ok = transport.send(to, { type: 'raft', message: snapMsg });
-          this.raft.reportSnapshot(to, ok);
-          if (ok) this.lastSnapshotSent.set(to, { index: sender.meta.index, at: Date.now() });
-          this.log.info({ to, index: sender.meta.index, chunks: seq }, 'snapshot sent');
-          this.scheduleReady();
-          return;
-        }
-        if (!transport.send(to, { type: 'snapshot-chunk', index: sender.meta.index, term: sender.meta.term, seq: seq++, last: false, data: chunk })) {
-          sender.close();
-          this.sending.delete(to);
-          this.raft.reportSnapshot(to, false);
-          this.scheduleReady();
-          return;
-        }
-      }
-      setTimeout(pump, 5);
-    };
-    pump();
+    this.outbox.start(m, (meta) => {
+      const c = meta.conf;
+      // A keyspace copy older than the peer's addition would be refused by it.
+      return [...c.voters, ...c.learners, ...c.learnersNext].includes(m.to);
+    });
   }
 
   private onSnapshotChunk(from: number, index: number, term: number, data: Uint8Array, seq: number): void {
     const key = `${index}/${term}`;
-    // Finish (or refuse) the snapshot in hand before looking at another.
-    if (this.snapState === 'staged' || this.snapState === 'installing') return;
+    // Finish (or refuse) the snapshot being installed before looking at another.
+    if (this.snapState === 'installing') return;
+    if (this.snapState === 'staged') {
+      // A staged snapshot the leader did not confirm is replaced by the newer one it now streams.
+      if (seq !== 0 || key === this.snapKey) return;
+      this.dropStagedSnapshot();
+    }
     if (seq === 0) {
+      this.heldSnap = undefined;
       const previous = this.receiver;
       this.receiver = undefined;
       this.snapState = 'receiving';
@@ -960,6 +988,9 @@ export class RaftReplicator implements Replicator {
           this.stagedMeta = meta;
           this.snapState = 'staged';
           this.stagedAt = Date.now();
+          const held = this.heldSnap;
+          this.heldSnap = undefined;
+          if (held?.snapshot && held.snapshot.index === meta.index && held.snapshot.term === meta.term) setImmediate(() => this.onRaftMessage(held));
           this.stagedDecision = (install) => {
             const done = install
               ? storage.finishStaging(meta)
@@ -1024,7 +1055,17 @@ export class RaftReplicator implements Replicator {
    */
   private readyLoop(): void {
     for (;;) {
-      if (this.closed || this.inflightReadies >= MAX_INFLIGHT_READIES) return;
+      if (this.closed) return;
+      if (this.inflightReadies >= MAX_INFLIGHT_READIES) {
+        // Not while the disk refuses: the Ready is retrying, not slow, and more writes would only queue behind it.
+        const oldest = this.readyStarts[0];
+        const slow =
+          !this.diskError &&
+          this.inflightReadies < MAX_INFLIGHT_READIES_SLOW &&
+          oldest.bytes >= SLOW_READY_BYTES &&
+          Date.now() - oldest.at > SLOW_READY_MS;
+        if (!slow) return;
+      }
       this.submitProposals();
       this.submitReadIndex();
       const has = this.raft.hasReady();
@@ -1034,6 +1075,8 @@ export class RaftReplicator implements Replicator {
   }
 
   private inflightReadies = 0;
+  /** When each in-flight Ready started and the entry bytes it persists, oldest first (they finish in order). */
+  private readonly readyStarts: Array<{ at: number; bytes: number }> = [];
   /** Committed entries waiting for an in-flight Ready to finish before they can be applied in order. */
   private pendingApplies = 0;
   /** In-flight Readies whose write carries a new term or vote (nothing may be sent early until it is durable). */
@@ -1066,12 +1109,35 @@ export class RaftReplicator implements Replicator {
       }
       return;
     }
-    try {
-      const res = this.raft.propose(batch.map((p) => p.data));
-      for (let i = 0; i < batch.length; i++) this.waiters.set(res.index + i, { term: res.term, done: batch[i].done });
-    } catch (e) {
-      const err = this.raftErrorReply(e);
-      for (const p of batch) p.done(err, 0);
+    // A huge entry goes in a proposal of its own. When the core's limit on
+    // uncommitted bytes refuses a group (a huge entry waits for the log to
+    // drain; others wait behind a huge one in flight), it and everything after
+    // it wait, in order, for the next round (backpressure, not an error) until
+    // their write timeout; holding the rest back lets the log drain, so a huge
+    // write is admitted even while other clients keep writing.
+    const now = Date.now();
+    for (let i = 0; i < batch.length; ) {
+      let j = i + 1;
+      let bytes = batch[i].data.length;
+      while (j < batch.length && bytes + batch[j].data.length <= PROPOSAL_BATCH_BYTES) bytes += batch[j++].data.length;
+      const group = batch.slice(i, j);
+      try {
+        const res = this.raft.propose(group.map((p) => p.data));
+        for (let k = 0; k < group.length; k++) this.waiters.set(res.index + k, { term: res.term, done: group[k].done });
+      } catch (e) {
+        const err = this.raftErrorReply(e);
+        if (e instanceof RaftError && e.code === 'uncommitted-limit') {
+          const wait: PendingProposal[] = [];
+          for (const p of batch.slice(i)) {
+            if (p.deadline > now) wait.push(p);
+            else p.done(err, 0);
+          }
+          this.proposals = wait.concat(this.proposals);
+          return;
+        }
+        for (const p of group) p.done(err, 0);
+      }
+      i = j;
     }
   }
 
@@ -1093,6 +1159,9 @@ export class RaftReplicator implements Replicator {
 
   private startReady(rd: Ready | undefined): void {
     this.inflightReadies++;
+    let bytes = 0;
+    if (rd) for (const e of rd.entries) bytes += e.data.byteLength;
+    this.readyStarts.push({ at: Date.now(), bytes });
     if (rd?.softState) this.onSoftState(rd.softState.leader, rd.softState.role);
     const leader = this.role === Role.Leader;
     let late: Message[] = [];
@@ -1104,10 +1173,12 @@ export class RaftReplicator implements Replicator {
         this.lastTerm = rd.hardState.term;
         this.lastVote = rd.hardState.vote;
       }
-      if (leader && !termChanged && this.pendingTermWrites === 0) {
+      if (!termChanged && this.pendingTermWrites === 0) {
+        // A heartbeat's answer claims nothing about what is on disk: it need not wait for the fsync.
         const early: Message[] = [];
         for (const m of rd.messages) {
-          if (m.type === MessageType.App || m.type === MessageType.Heartbeat || m.type === MessageType.Snap) early.push(m);
+          const t = m.type;
+          if (t === MessageType.HeartbeatResp || (leader && (t === MessageType.App || t === MessageType.Heartbeat || t === MessageType.Snap))) early.push(m);
           else late.push(m);
         }
         this.send(early);
@@ -1186,6 +1257,7 @@ export class RaftReplicator implements Replicator {
         if (termChanged) this.pendingTermWrites--;
         if (snapshot) this.pendingSnapshots--;
         this.inflightReadies--;
+        this.readyStarts.shift();
         if (this.hasWork()) this.scheduleReady();
       });
   }

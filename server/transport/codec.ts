@@ -192,8 +192,24 @@ export function messageSize(m: Message): number {
   return n + fieldsSize(MESSAGE_FIELDS, m);
 }
 
-/** Writes m at pos (buf must have messageSize(m) bytes free); returns the position after it. */
-export function writeMessage(m: Message, buf: Uint8Array, pos: number): number {
+/** Entry data at least this large is not copied by writeMessage when it is given `external`. */
+export const EXTERNAL_ENTRY_BYTES = 64 * 1024;
+
+/** Bytes of entry data writeMessage leaves to `external` (see there). */
+export function externalBytes(m: Message): number {
+  let n = 0;
+  for (const e of m.entries) if (e.data.byteLength >= EXTERNAL_ENTRY_BYTES) n += e.data.byteLength;
+  return n;
+}
+
+/**
+ * Writes m at pos (buf must have messageSize(m) bytes free); returns the
+ * position after it. With `external`, the data of each entry of at least
+ * EXTERNAL_ENTRY_BYTES is not written: external(pos, data) is called where it
+ * belongs instead (buf then needs messageSize(m) - externalBytes(m) bytes),
+ * so a huge entry is sent from its own memory, never copied per follower.
+ */
+export function writeMessage(m: Message, buf: Uint8Array, pos: number, external?: (pos: number, data: Uint8Array) => void): number {
   const hasFields = MESSAGE_FIELDS.some((f) => f.present(m));
   buf[pos++] = m.type;
   buf[pos++] = (m.reject ? FLAG_REJECT : 0) | (hasFields ? FLAG_FIELDS : 0);
@@ -212,8 +228,12 @@ export function writeMessage(m: Message, buf: Uint8Array, pos: number): number {
     pos = writeUvarint(buf, pos, e.term);
     pos = writeUvarint(buf, pos, e.index);
     pos = writeUvarint(buf, pos, e.data.byteLength);
-    buf.set(e.data, pos);
-    pos += e.data.byteLength;
+    if (external !== undefined && e.data.byteLength >= EXTERNAL_ENTRY_BYTES) {
+      external(pos, e.data);
+    } else {
+      buf.set(e.data, pos);
+      pos += e.data.byteLength;
+    }
     if (entryHasFields) pos = writeFields(ENTRY_FIELDS, e, buf, pos);
   }
   if (hasFields) pos = writeFields(MESSAGE_FIELDS, m, buf, pos);

@@ -5,7 +5,7 @@
  * peer cannot make us buffer an unbounded frame.
  */
 import type { Message } from '../raft/types';
-import { decodeMessage, messageSize, writeMessage } from './codec';
+import { decodeMessage, externalBytes, messageSize, writeMessage } from './codec';
 import { CodecError, Reader, uvarintSize, writeUvarint } from './varint';
 
 export const FRAME_HEADER_BYTES = 5;
@@ -20,7 +20,21 @@ export const FrameCode = {
   ForwardReply: 0x04,
   Ping: 0x05,
   Pong: 0x06,
+  Fragment: 0x07,
 } as const;
+
+/**
+ * A frame longer than this is sent as Fragment frames of at most this many
+ * data bytes, so a message of any size (a 512 MB SET, a snapshot chunk
+ * holding one huge record) crosses the link without a frame over the limit,
+ * and the receiver's memory is bounded by the message limit below.
+ */
+export const DEFAULT_FRAGMENT_BYTES = 1024 * 1024;
+/**
+ * Largest reassembled message (type byte + payload): room for a client
+ * request of two proto-max-bulk-len (512 MB) arguments and its framing.
+ */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1100 * 1024 * 1024;
 
 export interface RaftFrame {
   type: 'raft';
@@ -105,14 +119,39 @@ export function encodeFrame(frame: Frame): Buffer {
 }
 
 /**
+ * The complete frame as a list of buffers to be written back to back:
+ * `length` bytes in all (header included). A raft message's large entries
+ * are views of the entries' own data, not copies (writeMessage's `external`).
+ */
+export function encodeFrameParts(frame: Frame): { parts: Buffer[]; length: number } {
+  if (frame.type !== 'raft' || externalBytes(frame.message) === 0) {
+    const buf = encodeFrame(frame);
+    return { parts: [buf], length: buf.length };
+  }
+  const m = frame.message;
+  const size = messageSize(m);
+  const head = frameWithPayload(FrameCode.Raft, size - externalBytes(m));
+  head.writeUInt32BE(1 + size, 0);
+  const parts: Buffer[] = [];
+  let from = 0;
+  const end = writeMessage(m, head, FRAME_HEADER_BYTES, (pos, data) => {
+    parts.push(head.subarray(from, pos), Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    from = pos;
+  });
+  parts.push(head.subarray(from, end));
+  return { parts, length: FRAME_HEADER_BYTES + size };
+}
+
+/**
  * The frame for a data type code. Byte fields are views of `payload`
  * except Raft entries/context, which are copied (see decodeMessage).
  * Throws FrameError for an unknown code, CodecError for a bad payload.
  */
-export function decodeFrame(code: number, payload: Uint8Array): Frame {
+export function decodeFrame(code: number, payload: Uint8Array, owned = false): Frame {
   switch (code) {
     case FrameCode.Raft:
-      return { type: 'raft', message: decodeMessage(payload) };
+      // A payload of its own (reassembled from fragments) need not be copied again.
+      return { type: 'raft', message: decodeMessage(payload, { copy: !owned }) };
     case FrameCode.SnapshotChunk: {
       const r = new Reader(payload);
       const index = r.uvarint();
@@ -135,6 +174,98 @@ export function decodeFrame(code: number, payload: Uint8Array): Frame {
     }
     default:
       throw new FrameError(`unknown frame type 0x${code.toString(16)}`);
+  }
+}
+
+/**
+ * A frame given as parts (as from encodeFrameParts, `length` bytes in all)
+ * cut into Fragment frames when its length field exceeds `fragmentBytes`,
+ * else `[parts]` itself. Each fragment is a list of buffers (its header, then
+ * views of the parts), so nothing is copied here. Fragment payload: u8 flags
+ * (1 = first) | first only: uvarint total | data, where the data of all
+ * fragments concatenated is the original frame minus its length field (type
+ * code + payload) and `total` is that byte count.
+ */
+export function fragmentParts(parts: readonly Buffer[], length: number, fragmentBytes = DEFAULT_FRAGMENT_BYTES): Buffer[][] {
+  const total = length - 4;
+  if (total <= fragmentBytes) return [[...parts]];
+  const out: Buffer[][] = [];
+  let part = 0;
+  let offset = 4; // within parts[part]: skip the length field
+  for (let left = total; left > 0; ) {
+    const first = left === total;
+    const n = Math.min(left, fragmentBytes);
+    const headBytes = 1 + (first ? uvarintSize(total, 'total') : 0);
+    const head = Buffer.allocUnsafe(FRAME_HEADER_BYTES + headBytes);
+    head.writeUInt32BE(1 + headBytes + n, 0);
+    head[4] = FrameCode.Fragment;
+    head[FRAME_HEADER_BYTES] = first ? 1 : 0;
+    if (first) writeUvarint(head, FRAME_HEADER_BYTES + 1, total);
+    const frag: Buffer[] = [head];
+    for (let need = n; need > 0; ) {
+      while (offset >= parts[part].length) {
+        part++;
+        offset = 0;
+      }
+      const take = Math.min(need, parts[part].length - offset);
+      frag.push(parts[part].subarray(offset, offset + take));
+      offset += take;
+      need -= take;
+    }
+    out.push(frag);
+    left -= n;
+  }
+  return out;
+}
+
+/** fragmentParts for a frame in one buffer (as from encodeFrame), each fragment joined into one buffer. */
+export function fragmentFrame(frame: Buffer, fragmentBytes = DEFAULT_FRAGMENT_BYTES): Buffer[] {
+  const frags = fragmentParts([frame], frame.length, fragmentBytes);
+  if (frags.length === 1) return [frame];
+  return frags.map((f) => Buffer.concat(f));
+}
+
+/**
+ * Joins Fragment frames back into the frame they carry. One message at a
+ * time per connection (a sender writes a message's fragments in order, other
+ * frames may come between them); the buffer is allocated once from the
+ * announced total, which is checked against `maxMessageBytes` first.
+ */
+export class FragmentAssembler {
+  private buf: Buffer | null = null;
+  private filled = 0;
+
+  constructor(public maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES) {}
+
+  get idle(): boolean {
+    return this.buf === null;
+  }
+
+  /** Takes a Fragment frame's payload; returns the inner frame's code and payload once complete. */
+  push(payload: Uint8Array): { code: number; payload: Buffer } | undefined {
+    const r = new Reader(payload);
+    const flags = r.u8();
+    if (flags > 1) throw new CodecError(`bad fragment flags ${flags}`);
+    if (flags === 1) {
+      if (this.buf !== null) throw new FrameError('a new fragmented message began before the previous one was complete');
+      const total = r.uvarint();
+      if (total < 2) throw new FrameError(`fragmented message of ${total} bytes`);
+      if (total > this.maxMessageBytes) throw new FrameError(`message of ${total} bytes exceeds the limit of ${this.maxMessageBytes}`);
+      this.buf = Buffer.allocUnsafe(total);
+      this.filled = 0;
+    } else if (this.buf === null) {
+      throw new FrameError('fragment continuation without a first fragment');
+    }
+    const buf = this.buf;
+    const data = r.bytes(r.remaining);
+    if (this.filled + data.byteLength > buf.length) throw new FrameError('fragments overrun the announced message size');
+    buf.set(data, this.filled);
+    this.filled += data.byteLength;
+    if (this.filled < buf.length) return undefined;
+    this.buf = null;
+    const code = buf[0];
+    if (code === FrameCode.Fragment) throw new FrameError('nested fragment');
+    return { code, payload: buf.subarray(1) };
   }
 }
 

@@ -8,12 +8,31 @@
  * and written once per event-loop turn as one batch. When the queue is over
  * its bound, send() returns false and drops the frame: Raft tolerates loss,
  * and the caller reports the peer unreachable to the core.
+ *
+ * A frame over the fragment size (a huge log entry, a forwarded 512 MB SET,
+ * a snapshot chunk holding one huge record) is sent as Fragment frames the
+ * receiver joins in a buffer bounded by maxMessageBytes. Small liveness
+ * messages (heartbeats, votes, pings) may overtake the rest of a message
+ * being written, so a long transfer does not starve the election timer.
  */
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from '../log';
 import { HANDSHAKE_MAX_FRAME_BYTES, Handshake, HandshakeCode } from './auth';
-import { DEFAULT_MAX_FRAME_BYTES, FrameError, FrameReader, decodeFrame, encodeFrame, type Frame } from './frames';
+import { MessageType } from '../raft/types';
+import {
+  DEFAULT_FRAGMENT_BYTES,
+  DEFAULT_MAX_FRAME_BYTES,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  FragmentAssembler,
+  FrameCode,
+  FrameError,
+  FrameReader,
+  decodeFrame,
+  encodeFrameParts,
+  fragmentParts,
+  type Frame,
+} from './frames';
 import { CodecError } from './varint';
 
 export interface PeerAddress {
@@ -35,8 +54,12 @@ export interface TransportOptions {
   tls?: { key: Buffer; cert: Buffer; ca: Buffer };
   /** Per-peer outbound queue bound in bytes (default 16 MiB). */
   maxQueueBytes?: number;
-  /** Largest frame accepted or sent (default 64 MiB). */
+  /** Largest single frame accepted or sent (default 64 MiB). */
   maxFrameBytes?: number;
+  /** Largest message (reassembled from fragments) accepted or sent (default 1100 MiB). */
+  maxMessageBytes?: number;
+  /** Frames longer than this are sent in fragments of this size (default 1 MiB, at most maxFrameBytes - 16). */
+  fragmentBytes?: number;
   /** A connection must authenticate within this time (default 5000 ms). */
   handshakeTimeoutMs?: number;
   /** Reconnect delay: doubles from minMs up to maxMs, with jitter (default 50..2000 ms). */
@@ -62,9 +85,42 @@ const DEFAULT_MAX_QUEUE_BYTES = 16 * 1024 * 1024;
 /** Frames are concatenated into writes of up to this size. */
 const WRITE_BATCH_BYTES = 1024 * 1024;
 const KEEPALIVE_MS = 10_000;
+/** Heartbeats and votes are queued even over the bound, up to this much more. */
+const URGENT_ALLOWANCE_BYTES = 1024 * 1024;
 
 function describe(socket: net.Socket): string {
   return `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+}
+
+/** Liveness messages that may overtake queued data: reordering them is harmless to Raft (a heartbeat's commit is capped at the peer's match). */
+function isUrgent(frame: Frame): boolean {
+  if (frame.type === 'ping' || frame.type === 'pong') return true;
+  if (frame.type !== 'raft') return false;
+  switch (frame.message.type) {
+    case MessageType.Heartbeat:
+    case MessageType.HeartbeatResp:
+    case MessageType.Vote:
+    case MessageType.VoteResp:
+    case MessageType.PreVote:
+    case MessageType.PreVoteResp:
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** One queued frame: buffers written back to back (views of a message's data for a fragment). */
+type QueuedFrame = Buffer[];
+
+function frameBytes(f: QueuedFrame): number {
+  let n = 0;
+  for (const b of f) n += b.length;
+  return n;
+}
+
+/** A fragment that continues a message (not its first): meaningless on a new connection. */
+function isContinuation(f: QueuedFrame): boolean {
+  return f[0][4] === FrameCode.Fragment && f[0][5] === 0;
 }
 
 /** Handshake and protocol failures end a connection with one of these. */
@@ -93,8 +149,10 @@ interface LinkHost {
 class OutboundLink {
   sentFrames = 0;
   reconnects = 0;
-  private queue: Buffer[] = [];
+  private queue: QueuedFrame[] = [];
   private head = 0;
+  /** Frames written before anything in `queue` (see isUrgent). */
+  private urgent: QueuedFrame[] = [];
   private queued = 0;
   private socket: net.Socket | null = null;
   private connected = false;
@@ -122,14 +180,24 @@ class OutboundLink {
     return this.queued + (this.connected && this.socket !== null ? this.socket.writableLength : 0);
   }
 
-  enqueue(frame: Buffer): boolean {
+  /** Queues one message's frames (all or none). */
+  enqueue(frames: readonly QueuedFrame[], urgent: boolean): boolean {
     if (this.closed) return false;
-    if (this.queued > 0 && this.queued + frame.length > this.host.maxQueueBytes) {
+    let bytes = 0;
+    for (const f of frames) bytes += frameBytes(f);
+    const max = this.host.maxQueueBytes;
+    // A message larger than the whole bound waits only for the queue to be under it (so the
+    // bound is max + one message); liveness messages get a small allowance of their own.
+    const refuse = urgent
+      ? this.queued > max + URGENT_ALLOWANCE_BYTES
+      : this.queued > 0 && this.queued + bytes > max && (bytes <= max || this.queued >= max);
+    if (refuse) {
       this.refusedSend = true;
       return false;
     }
-    this.queue.push(frame);
-    this.queued += frame.length;
+    if (urgent && frames.length === 1) this.urgent.push(frames[0]);
+    else for (const f of frames) this.queue.push(f);
+    this.queued += bytes;
     if (this.connected && !this.flushScheduled && !this.waitingDrain) {
       this.flushScheduled = true;
       setImmediate(this.flush);
@@ -215,6 +283,11 @@ class OutboundLink {
     this.everConnected = true;
     this.host.log.info({ peer: this.peer, peerAddress: `${this.addr.host}:${this.addr.port}` }, 'peer connected');
     this.host.peerState(this.peer, true);
+    // The rest of a message cut off by the lost connection cannot be joined on this one.
+    while (this.head < this.queue.length && isContinuation(this.queue[this.head])) {
+      this.queued -= frameBytes(this.queue[this.head]);
+      this.head++;
+    }
     this.flush();
   }
 
@@ -246,15 +319,30 @@ class OutboundLink {
     const socket = this.socket;
     if (!this.connected || socket === null || this.waitingDrain) return;
     const q = this.queue;
-    while (this.head < q.length) {
-      const start = this.head;
-      let end = start;
+    while (this.head < q.length || this.urgent.length > 0) {
+      // Fragments are joined here, a batch at a time, not when a huge message is queued.
+      const parts: Buffer[] = [];
       let bytes = 0;
-      while (end < q.length && (end === start || bytes + q[end].length <= WRITE_BATCH_BYTES)) bytes += q[end++].length;
-      const data = end - start === 1 ? q[start] : Buffer.concat(q.slice(start, end), bytes);
-      this.head = end;
+      if (this.urgent.length > 0) {
+        const u = this.urgent;
+        this.urgent = [];
+        for (const f of u) for (const b of f) (parts.push(b), (bytes += b.length));
+        this.sentFrames += u.length;
+      } else {
+        const start = this.head;
+        let end = start;
+        while (end < q.length) {
+          const n = frameBytes(q[end]);
+          if (end > start && bytes + n > WRITE_BATCH_BYTES) break;
+          for (const b of q[end]) parts.push(b);
+          bytes += n;
+          end++;
+        }
+        this.head = end;
+        this.sentFrames += end - start;
+      }
+      const data = parts.length === 1 ? parts[0] : Buffer.concat(parts, bytes);
       this.queued -= bytes;
-      this.sentFrames += end - start;
       if (!socket.write(data)) {
         this.waitingDrain = true;
         socket.once('drain', () => {
@@ -286,6 +374,7 @@ class OutboundLink {
     this.socket?.destroy();
     this.socket = null;
     this.queue = [];
+    this.urgent = [];
     this.head = 0;
     this.queued = 0;
   }
@@ -298,6 +387,8 @@ export class PeerTransport implements LinkHost {
   readonly tls?: { key: Buffer; cert: Buffer; ca: Buffer };
   readonly maxQueueBytes: number;
   readonly maxFrameBytes: number;
+  readonly maxMessageBytes: number;
+  readonly fragmentBytes: number;
   readonly handshakeTimeoutMs: number;
   readonly backoff: { minMs: number; maxMs: number };
 
@@ -325,6 +416,8 @@ export class PeerTransport implements LinkHost {
     this.tls = opts.tls;
     this.maxQueueBytes = opts.maxQueueBytes ?? DEFAULT_MAX_QUEUE_BYTES;
     this.maxFrameBytes = opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    this.maxMessageBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.fragmentBytes = Math.max(1, Math.min(opts.fragmentBytes ?? DEFAULT_FRAGMENT_BYTES, this.maxFrameBytes - 16));
     this.handshakeTimeoutMs = opts.handshakeTimeoutMs ?? 5000;
     this.backoff = opts.backoff ?? { minMs: 50, maxMs: 2000 };
     this.listenAddr = opts.listen;
@@ -371,17 +464,17 @@ export class PeerTransport implements LinkHost {
   /**
    * Queues a frame for a peer. False when the peer is unknown or its queue
    * is full (the frame is dropped; report the peer unreachable). Throws
-   * FrameError for a frame larger than maxFrameBytes, CodecError for a field
-   * that cannot be encoded (e.g. a negative term).
+   * FrameError for a message larger than maxMessageBytes, CodecError for a
+   * field that cannot be encoded (e.g. a negative term).
    */
   send(to: number, frame: Frame): boolean {
     const link = this.links.get(to);
     if (link === undefined) return false;
-    const buf = encodeFrame(frame);
-    if (buf.length - 4 > this.maxFrameBytes) {
-      throw new FrameError(`frame of ${buf.length - 4} bytes exceeds the limit of ${this.maxFrameBytes}`);
+    const { parts, length } = encodeFrameParts(frame);
+    if (length - 4 > this.maxMessageBytes) {
+      throw new FrameError(`message of ${length - 4} bytes exceeds the limit of ${this.maxMessageBytes}`);
     }
-    return link.enqueue(buf);
+    return link.enqueue(fragmentParts(parts, length, this.fragmentBytes), isUrgent(frame));
   }
 
   /** Adds (or re-addresses) a peer to dial. Peers not listed may still connect in. */
@@ -490,7 +583,15 @@ export class PeerTransport implements LinkHost {
       () => fail(`handshake not completed within ${this.handshakeTimeoutMs} ms`, 'peer refused'),
       this.handshakeTimeoutMs,
     );
-    const reader = new FrameReader((code, payload) => {
+    const assembler = new FragmentAssembler(this.maxMessageBytes);
+    const reader = new FrameReader((frameCode, framePayload) => {
+      let code = frameCode;
+      let payload = framePayload;
+      if (peer !== 0 && code === FrameCode.Fragment) {
+        const whole = assembler.push(payload);
+        if (whole === undefined) return;
+        ({ code, payload } = whole);
+      }
       if (peer === 0) {
         const result = handshake.receive(code, payload);
         for (const frame of result.send) socket.write(frame);
@@ -513,7 +614,7 @@ export class PeerTransport implements LinkHost {
       }
       if (socket.destroyed) return; // a handler closed the transport or removed the peer mid-chunk
       if (code === HandshakeCode.Refuse) throw new ConnectionRefused(`refused by peer: ${payload.toString('utf8')}`);
-      const frame = decodeFrame(code, payload);
+      const frame = decodeFrame(code, payload, payload !== framePayload);
       if (frame.type === 'raft' && (frame.message.from !== peer || frame.message.to !== this.id)) {
         throw new CodecError(`raft message from ${frame.message.from} to ${frame.message.to} on the link from node ${peer} to node ${this.id}`);
       }

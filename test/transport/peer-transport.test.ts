@@ -183,10 +183,10 @@ describe('peer transport', function () {
     expect(String(line?.reason)).to.match(/exceeds the limit of 1024/);
   });
 
-  it('rejects an oversized frame: the sender throws, a receiver with a lower limit closes the link', async () => {
+  it('rejects an oversized message: the sender throws, a receiver with a lower limit closes the link', async () => {
     const cap = captureLogger();
-    const a = transport(1, { maxFrameBytes: 4 * 1024 * 1024 });
-    const b = transport(2, { log: cap.log, maxFrameBytes: 1024 * 1024 });
+    const a = transport(1, { maxMessageBytes: 4 * 1024 * 1024 });
+    const b = transport(2, { log: cap.log, maxMessageBytes: 1024 * 1024 });
     await Promise.all([a.t.start(), b.t.start()]);
     a.t.addPeer(2, { host: '127.0.0.1', port: b.t.port });
     const big = (n: number): Frame => ({ type: 'snapshot-chunk', index: 5, term: 1, seq: 0, last: false, data: Buffer.alloc(n) });
@@ -196,11 +196,46 @@ describe('peer transport', function () {
     const line = cap.lines.find((l) => l.msg === 'peer protocol error') as Record<string, unknown>;
     expect(line.reason).to.match(/exceeds the limit of 1048576/);
     expect(line.claimedId).to.equal(1);
-    // The link recovers for frames within the limit.
-    await waitFor('a redials', () => a.t.stats().get(2)?.connected === true);
+    // The link recovers for messages within the limit.
+    await waitFor('a redials', () => a.t.stats().get(2)?.connected === true && a.t.stats().get(2)?.reconnects === 1);
     a.t.send(2, { type: 'ping', seq: 7 });
     await waitFor('ping delivered', () => b.got.length === 1);
     expect(b.got[0].frame).to.deep.equal({ type: 'ping', seq: 7 });
+  });
+
+  it('carries an 80 MiB entry over links whose frame limit is 64 MiB, in order, with heartbeats overtaking it', async () => {
+    const [a, b] = await cluster(2, { maxQueueBytes: 256 * 1024 * 1024 });
+    const data = Buffer.alloc(80 * 1024 * 1024);
+    for (let i = 0; i < data.length; i += 4096) data.writeUInt32LE((i * 2654435761) >>> 0, i);
+    const arrival: string[] = [];
+    b.t.onFrame((_from, f) => arrival.push(f.type === 'raft' ? `${MessageType[f.message.type]}:${f.message.index}` : f.type));
+    a.t.send(2, { type: 'raft', message: app(1, 2, 1) });
+    expect(a.t.send(2, { type: 'raft', message: app(1, 2, 2, data) })).to.equal(true);
+    a.t.send(2, { type: 'raft', message: app(1, 2, 3) });
+    // Heartbeats queued after the big entry may arrive before it; Apps keep their order.
+    a.t.send(2, { type: 'raft', message: msg({ type: MessageType.Heartbeat, from: 1, to: 2, term: 2, index: 77 }) });
+    await waitFor('four messages', () => b.got.length === 4, 30000);
+    expect(arrival.filter((x) => x.startsWith('App'))).to.deep.equal(['App:1', 'App:2', 'App:3']);
+    expect(arrival.indexOf('Heartbeat:77')).to.be.below(arrival.indexOf('App:2'));
+    const big = b.got.find((r) => r.frame.type === 'raft' && r.frame.message.index === 2)!.frame;
+    if (big.type !== 'raft') throw new Error('not raft');
+    expect(Buffer.from(big.message.entries[0].data).equals(data)).to.equal(true);
+  });
+
+  it('drops the rest of a message cut off by a lost connection and delivers what follows on the next one', async () => {
+    const [a, b] = await cluster(2, { maxQueueBytes: 256 * 1024 * 1024 });
+    a.t.send(2, { type: 'ping', seq: 1 });
+    await waitFor('link up', () => b.got.length === 1);
+    const data = Buffer.alloc(40 * 1024 * 1024, 1);
+    a.t.send(2, { type: 'raft', message: app(1, 2, 2, data) });
+    a.t.send(2, { type: 'raft', message: app(1, 2, 3) });
+    // Cut every inbound connection at b while the big message is being written.
+    await waitFor('fragments in flight', () => (a.t.stats().get(2)?.queuedBytes ?? 0) < 39 * 1024 * 1024, 10000, );
+    (b.t as unknown as { inbound: Map<number, net.Socket> }).inbound.get(1)?.destroy();
+    await waitFor('App 3 delivered after the reconnect', () => b.got.some((r) => r.frame.type === 'raft' && r.frame.message.index === 3), 20000);
+    a.t.send(2, { type: 'ping', seq: 2 });
+    await waitFor('link still healthy', () => b.got.some((r) => r.frame.type === 'ping' && r.frame.seq === 2), 10000);
+    for (const r of b.got) if (r.frame.type === 'raft' && r.frame.message.index === 2) expect(r.frame.message.entries[0].data.byteLength).to.equal(data.length);
   });
 
   it('delivers a 5 MiB snapshot chunk intact', async () => {
