@@ -23,8 +23,8 @@ describe('cluster: a node restarted with an empty data directory rejoins safely'
     cluster = undefined;
   });
 
-  async function wipeAndRejoin(victimIsLeader: boolean): Promise<void> {
-    const c = (cluster = await Cluster.start({ nodes: 3 }));
+  async function wipeAndRejoin(victimIsLeader: boolean, args: string[] = []): Promise<void> {
+    const c = (cluster = await Cluster.start({ nodes: 3, args }));
     const leader = await c.leader();
     const victim = victimIsLeader ? leader : (await c.followers(leader))[0];
     await checkRejoin(c, victim, [1, 2, 3], victimIsLeader);
@@ -92,6 +92,12 @@ describe('cluster: a node restarted with an empty data directory rejoins safely'
 
   it('the leader: the others elect a new one; the old leader rejoins the same way', async () => {
     await wipeAndRejoin(true);
+  });
+
+  it('with the log compacted under it: the wiped follower catches up by snapshot while writes go on, then is promoted', async () => {
+    await wipeAndRejoin(false, ['--snapshot-entries', '200', '--log-tail', '50']);
+    const logs = cluster!.node((await cluster!.followers(await cluster!.leader())).find((id) => cluster!.node(id).logs.some((l) => l.includes('lost its data')))!).logs.join('\n');
+    expect(logs).to.match(/snapshot installed/);
   });
 
   it('a node that joined (--join yes) and was promoted: restarted empty with its flags, it rejoins the same way', async () => {
