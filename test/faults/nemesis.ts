@@ -2,7 +2,7 @@
  * Faults to inject into a FaultCluster, each a start (inject) and a stop
  * (heal) step that return a description for the run's event log.
  */
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import Redis from 'ioredis';
 import path from 'node:path';
@@ -17,6 +17,8 @@ export interface Nemesis {
   start(c: FaultCluster): Promise<string>;
   stop(c: FaultCluster): Promise<string>;
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function pick<T>(xs: T[]): T {
   return xs[Math.floor(Math.random() * xs.length)];
@@ -227,6 +229,7 @@ export function nemesisList(spec: string): Nemesis[] {
 /** Heals everything a nemesis may have left: links, paused and dead nodes. */
 export async function healAll(c: FaultCluster): Promise<void> {
   if (slowSub) await NEMESES['slow-subscriber'].stop(c).catch(() => undefined);
+  if (bigValue) await NEMESES['big-value'].stop(c).catch(() => undefined);
   c.net.heal();
   removeFillers(c);
   for (const id of c.ids()) c.resume(id);
@@ -244,7 +247,6 @@ const SLOW_SUB_MAX_GROWTH = 512 * 1024 * 1024;
 const SLOW_SUB_MESSAGE = 8192;
 /** Past this much published, the node must have dropped it (32 MB limit plus generous kernel and forwarder buffers). */
 const SLOW_SUB_MUST_DROP = 160 * 1048576;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let slowSub: { id: number; socket: Socket; publisher: Redis; closedByServer: boolean; published: number; stop: boolean; rss0: number; rssPeak: number; sampler: NodeJS.Timeout; pumping: Promise<void> } | undefined;
 
 function rssOf(pid: number | undefined): number {
@@ -320,5 +322,130 @@ NEMESES['slow-subscriber'] = {
     if (s.published * SLOW_SUB_MESSAGE >= SLOW_SUB_MUST_DROP && !dropped) throw new Error(`slow-subscriber: ${what}`);
     if (s.rssPeak - s.rss0 > SLOW_SUB_MAX_GROWTH) throw new Error(`slow-subscriber: ${what} (over ${SLOW_SUB_MAX_GROWTH / 1048576} MB)`);
     return what;
+  },
+};
+
+/** A running node other than the leader (undefined when there is none). */
+async function followerOf(c: FaultCluster): Promise<number | undefined> {
+  const l = await c.currentLeader();
+  const ids = c.up().filter((id) => id !== l);
+  return ids.length ? pick(ids) : undefined;
+}
+
+/** Deletes everything in a node's data dir (the dir itself may be a mount point). */
+function wipeDir(dir: string): void {
+  for (const entry of readdirSync(dir)) rmSync(path.join(dir, entry), { recursive: true, force: true });
+}
+
+/**
+ * A follower loses its disk: SIGKILL, its data dir emptied, restarted with its
+ * flags while the workload goes on. It must rejoin without voting (learner,
+ * caught up, promoted: docs/cluster.md); the final-state verdicts then find
+ * every acknowledged write on it.
+ */
+NEMESES['wipe-follower'] = {
+  name: 'wipe-follower',
+  async start(c) {
+    const id = await followerOf(c);
+    if (id === undefined) return 'skipped: no running follower';
+    await c.kill(id, 'SIGKILL');
+    wipeDir(c.node(id).dir);
+    await c.restart(id);
+    return `node ${id}: SIGKILL, data dir wiped, restarted`;
+  },
+  async stop(c) {
+    const states = await Promise.all(
+      c.up().map(async (id) => {
+        const info = String(await c.command(id, ['INFO', 'raft']).catch(() => ''));
+        return `${id}:${/raft_recovery:(\S+)/.exec(info)?.[1] ?? '?'}`;
+      }),
+    );
+    return `recovery states ${states.join(' ')}`;
+  },
+};
+
+/**
+ * A follower is down while the leader compacts its log (the scenario runs
+ * with small --snapshot-entries/--log-tail), then restarts: it needs a
+ * snapshot, streamed to it while clients keep writing.
+ */
+NEMESES['snapshot-restart'] = {
+  name: 'snapshot-restart',
+  async start(c) {
+    const id = await followerOf(c);
+    if (id === undefined) return 'skipped: no running follower';
+    await c.kill(id, 'SIGKILL');
+    return `SIGKILL follower ${id}; the leader compacts meanwhile`;
+  },
+  async stop(c) {
+    const l = await c.currentLeader();
+    if (l !== undefined) await c.command(l, ['RAFT.COMPACT']).catch(() => undefined);
+    const dead = c.ids().filter((id) => !c.node(id).proc);
+    for (const id of dead) await c.restart(id);
+    const leaderFirst = l === undefined ? '?' : /raft_first_index:(\d+)/.exec(String(await c.command(l, ['INFO', 'raft']).catch(() => '')))?.[1] ?? '?';
+    return dead.length ? `restarted node ${dead.join(',')} (leader's log now starts at ${leaderFirst})` : 'nothing to restart';
+  },
+};
+
+/**
+ * A 100 MB value written through a random node while the workload runs: it
+ * must be acknowledged (retried on TRYAGAIN/CLUSTERDOWN like a client would)
+ * and then read back with its full length on every node; any other error, or
+ * a node without it, fails the run. The Ready loop must not stall meanwhile.
+ */
+const BIG_VALUE_BYTES = 100 * 1048576;
+let bigValue: { id: number; key: string; outcome: Promise<string> } | undefined;
+let bigValueCount = 0;
+
+NEMESES['big-value'] = {
+  name: 'big-value',
+  async start(c) {
+    const id = pick(c.up());
+    const key = `faults:big:${bigValueCount++}`;
+    const value = Buffer.alloc(BIG_VALUE_BYTES, 0x62);
+    const outcome = (async () => {
+      let last = '';
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const r = new Redis({ ...c.node(id).endpoint, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false, commandTimeout: 60000 });
+        r.on('error', () => undefined);
+        try {
+          await r.connect();
+          return String(await r.set(key, value));
+        } catch (e) {
+          last = (e as Error).message;
+          if (!/^(TRYAGAIN|CLUSTERDOWN)|ECONNREFUSED|Connection is closed/.test(last)) return last;
+          await sleep(500);
+        } finally {
+          r.disconnect();
+        }
+      }
+      return last;
+    })();
+    bigValue = { id, key, outcome };
+    return `SET ${key} (100 MB) through node ${id}`;
+  },
+  async stop(c) {
+    const b = bigValue;
+    bigValue = undefined;
+    if (!b) return 'nothing to stop';
+    const reply = await b.outcome;
+    const acked = reply === 'OK';
+    if (!acked && !/^(TRYAGAIN|CLUSTERDOWN)/.test(reply)) throw new Error(`big-value: SET ${b.key} through node ${b.id} answered ${reply}`);
+    // Acknowledged: every node must get it. Outcome unknown (the write outlived write-timeout-ms):
+    // every node must end up agreeing, with all of it or none of it.
+    const settled = (ns: unknown[]) => (acked ? ns.every((n) => n === BIG_VALUE_BYTES) : ns.every((n) => n === ns[0] && (n === 0 || n === BIG_VALUE_BYTES)));
+    const lengths = new Map<number, unknown>();
+    for (let i = 0; i < 60; i++) {
+      for (const id of c.up()) lengths.set(id, await c.command(id, ['STRLEN', b.key], 10000).catch((e: Error) => e.message));
+      if (settled([...lengths.values()])) break;
+      await sleep(500);
+    }
+    const summary = [...lengths].map(([id, n]) => `${id}:${String(n)}`).join(' ');
+    if (!settled([...lengths.values()])) throw new Error(`big-value: ${b.key} ${acked ? 'acknowledged but not on every node' : 'outcome unknown and nodes disagree'}: ${summary}`);
+    if (!acked) return `${b.key}: ${reply}; every node agrees: ${summary}`;
+    // Free the memory for the rest of the run.
+    const l = (await c.currentLeader()) ?? b.id;
+    await c.command(l, ['DEL', b.key], 10000).catch(() => undefined);
+    return `${b.key} acknowledged, STRLEN on every running node: ${summary}`;
   },
 };

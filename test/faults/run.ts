@@ -52,6 +52,8 @@ export interface ScenarioOptions {
   brokenLocks?: BrokenLockClient;
   /** Folder for results (default results/faults/<timestamp>). */
   outDir?: string;
+  /** Extra server arguments for every node (e.g. small compaction settings so snapshots happen). */
+  serverArgs?: string[];
   log?: (line: string) => void;
 }
 
@@ -92,7 +94,7 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
   const faketime = opts.clockRates !== undefined || opts.nemeses.some((n) => n.needsClock);
   const cluster = await FaultCluster.start({
     nodes: opts.nodes ?? 3,
-    args: ['--write-timeout-ms', '2000'],
+    args: ['--write-timeout-ms', '2000', ...(opts.serverArgs ?? [])],
     faketime: faketime ? { rates: opts.clockRates } : undefined,
     network: opts.network,
     env: opts.failpoint ? { RAFTCACHE_FAILPOINT: opts.failpoint } : undefined,

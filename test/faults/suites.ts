@@ -23,6 +23,9 @@ export function shortSuite(setup: SuiteSetup): ScenarioOptions[] {
     { ...base, name: 'local-mixed', readMode: 'local', durationMs: 30000, nemeses: nemesisList('all'), order: 'random' },
     // A full disk on one node (leader, then follower): -MISCONF for writes, reads still served, no crash, resumes.
     { ...base, name: 'linearizable-disk-full', readMode: 'linearizable', durationMs: 16000, faultMs: 5000, healMs: 3000, nemeses: nemesisList('disk-full') },
+    // Recovery while writes go on: a follower restarted from a snapshot (the log compacted under it), a follower
+    // whose disk was wiped (rejoins as learner, promoted), a 100 MB value replicated to every node.
+    { ...base, name: 'recovery-under-writes', readMode: 'linearizable', durationMs: 24000, faultMs: 5000, healMs: 3000, serverArgs: ['--snapshot-entries', '500', '--log-tail', '100'], nemeses: nemesisList('snapshot-restart,wipe-follower,big-value') },
     // Locks: increments inside LOCK.ACQUIRE/RELEASE must not be lost, fencing tokens must increase.
     { ...base, name: 'locks-failover', workload: 'lock', readMode: 'linearizable', durationMs: 30000, nemeses: nemesisList('partition-leader,kill-leader,pause') },
     // Must be caught: clients that skip LOCK.ACQUIRE lose increments.
