@@ -196,13 +196,26 @@ export async function main(argv: string[]): Promise<Server | undefined> {
   if (plan.tls) server.tlsCredentials = { key: plan.tls.key, cert: plan.tls.cert, ca: plan.tls.ca };
 
   let stopping = false;
+  const SHUTDOWN_DEADLINE_MS = 10000;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
+    // Every acknowledged write is already durable, so a shutdown step that hangs (seen once when all
+    // three launcher nodes stopped at the same moment) must not keep the process, its ports and its
+    // data directory: after SHUTDOWN_DEADLINE_MS it exits anyway, saying which step was pending.
+    let step = 'closing client connections';
+    setTimeout(() => {
+      log.error({ signal, step }, `shutdown did not finish in ${SHUTDOWN_DEADLINE_MS} ms; exiting anyway`);
+      unlock();
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS);
     server
       .close()
-      .then(() => cluster.close())
+      .then(() => {
+        step = 'stopping raft (transport, Ready loop, storage)';
+        return cluster.close();
+      })
       .catch((err: unknown) => log.error({ err }, 'error while shutting down'))
       .finally(() => {
         unlock();
