@@ -1,3 +1,4 @@
+import { freePorts } from '../../cluster/harness';
 import { expect } from 'chai';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
@@ -69,14 +70,20 @@ function observe(port: number, input: Buffer, quietMs: number): Promise<Observed
 
 describe('protocol corpus against a real redis-server', function () {
   let server: ChildProcess | undefined;
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  let port = 0;
 
   before(async function () {
+    this.timeout(30000);
     if (!hasRedisServer()) this.skip();
+    // A free port (a random one collided once in CI), and redis-server's own words if it fails.
+    [port] = await freePorts(1);
+    let output = '';
     server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    for (let i = 0; i < 50; i++) {
+    server.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    server.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    for (let i = 0; i < 200; i++) {
       const up = await new Promise<boolean>((res) => {
         const s = connect(port, '127.0.0.1', () => {
           s.destroy();
@@ -87,7 +94,7 @@ describe('protocol corpus against a real redis-server', function () {
       if (up) return;
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error('redis-server did not start');
+    throw new Error(`redis-server did not start on port ${port}:\n${output.slice(-2000)}`);
   });
 
   after(() => {
