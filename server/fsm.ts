@@ -2,6 +2,7 @@ import { ErrorReply, NullArray, PONG, type Reply } from '../protocol/reply';
 import { errUnknownCommand } from '../protocol/errors';
 import { Keyspace, keyString } from './keyspace';
 import type { DataCommand, ExecContext } from './commands/types';
+import { entryRandom } from './commands/random';
 import { OpKind, type LogOp, type WatchedKey } from './logop';
 import type { Logger } from './log';
 import { ReplyReader, serializeReply } from './reply-codec';
@@ -46,6 +47,8 @@ function transactionPure(argv: Buffer[], ts: number): Reply | undefined {
 
 export class StateMachine {
   appliedIndex = 0;
+  /** Commands run within the entry being applied: each draws from its own seeded generator. */
+  private randomCalls = 0;
   /** Highest cluster time applied; a new leader never stamps entries below it. */
   lastTs = 0;
   private readonly sessions = new Map<number, Session>();
@@ -76,6 +79,7 @@ export class StateMachine {
 
   private applyUntimed(index: number, op: LogOp): Reply {
     this.appliedIndex = index;
+    this.randomCalls = 0;
     this.keyspace.accessClock = op.ts;
     if (op.ts > this.lastTs) this.lastTs = op.ts;
     if ((index & 1023) === 0) this.expireSessions(op.ts);
@@ -210,7 +214,8 @@ export class StateMachine {
   }
 
   private context(dbIndex: number, now: number, index: number, lookups?: ExecContext['lookups']): ExecContext {
-    return { keyspace: this.keyspace, db: this.keyspace.dbs[dbIndex], dbIndex, now, index, lookups };
+    const random = index > 0 ? entryRandom(index, this.randomCalls++) : Math.random;
+    return { keyspace: this.keyspace, db: this.keyspace.dbs[dbIndex], dbIndex, now, index, lookups, random };
   }
 
   private run(cmd: DataCommand, ctx: ExecContext, argv: Buffer[]): Reply {

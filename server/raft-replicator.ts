@@ -32,18 +32,17 @@ import { PeerTransport } from './transport/peer-transport';
 import { DEFAULT_MAX_MESSAGE_BYTES, type Frame } from './transport/frames';
 import { decodeForward, encodeForwardPublish, encodeForwardReply, encodeForwardRequest, type PeerPubSubHandler } from './forwarding';
 import type { StateMachine } from './fsm';
-import type { Keyspace } from './keyspace';
+import { RESERVED_DB, type Keyspace } from './keyspace';
 import type { Logger } from './log';
 import { decodeOp, encodeOp, type LogOp } from './logop';
 import { decodeMembers, encodeMembers, type ClusterMember } from './members';
 import type { Replicator } from './replicator';
 import { isProbePayload, RejoinGuard, type ProbeAnswer, type RejoinLeader } from './node/rejoin';
 
-/** Record key of the members' addresses inside the durable keyspace (db byte 0xFE is never a Redis db). */
-const MEMBERS_KEY = Buffer.from([0xfe, 0x6d]);
+/** Record key of the members' addresses inside the durable keyspace (RESERVED_DB is never a Redis db; see keyspace/records.ts). */
+const MEMBERS_KEY = Buffer.from([RESERVED_DB, 0x6d]);
 /** Record key of the state machine's dedupe sessions (replies to retried forwarded writes). */
-const SESSIONS_KEY = Buffer.from([0xfe, 0x73]);
-const RESERVED_DB = 0xfe;
+const SESSIONS_KEY = Buffer.from([RESERVED_DB, 0x73]);
 
 /** How often the durable keyspace copy is written when nothing forces it (the log covers the gap). */
 const KEYSPACE_FLUSH_MS = 1000;
@@ -374,6 +373,7 @@ export class RaftReplicator implements Replicator {
       }
       this.keyspace.applyRecord(key, Buffer.from(rec.value));
     }
+    this.keyspace.finishRestore();
   }
 
   async close(): Promise<void> {
@@ -1019,7 +1019,7 @@ export class RaftReplicator implements Replicator {
     this.keyspace.trackChanges = false;
     this.loadKeyspaceFromStorage();
     this.keyspace.trackChanges = true;
-    this.keyspace.drainChanges();
+    this.keyspace.dropChanges();
     const installed = this.storage.keyspace.snapshotMeta();
     this.fsm.appliedIndex = installed.index;
     this.appliedTerm = installed.term;
@@ -1336,6 +1336,7 @@ export class RaftReplicator implements Replicator {
       if (rec) out.push({ key: rec.key, value: rec.value });
       else out.push({ key: Buffer.concat([Buffer.from([ch.db]), Buffer.from(ch.key, 'latin1')]), value: null });
     }
+    this.keyspace.drainElementRecords((key, value) => out.push({ key, value }));
     if (this.membersDirty) {
       out.push({ key: MEMBERS_KEY, value: encodeMembers(this.members.values()) });
       this.membersDirty = false;

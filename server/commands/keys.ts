@@ -509,6 +509,8 @@ function cloneValue(v: Value): Value {
   switch (v.type) {
     case 'string':
       return stringValue(v.value); // stored bytes are immutable; the copy owns no spare capacity
+    default:
+      return v.clone();
   }
 }
 

@@ -11,7 +11,7 @@ import { ERR_DB_INDEX, ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGPASS } from '../../
 import { pinoLevel } from '../config';
 import { configGet, configSet } from '../config-command';
 import { REDIS_COMPAT_VERSION, renderInfo } from '../info';
-import { keyString } from '../keyspace';
+import { keyString, type Value } from '../keyspace';
 import type { ClientConnection } from '../connection';
 import type { Server } from '../server';
 import { commandDocs, commandInfo } from './introspection';
@@ -648,11 +648,11 @@ function stringEncoding(value: Buffer): { encoding: 'int' | 'embstr' | 'raw'; in
 
 const objectDoc = (summary: string, since: string): CommandDoc => ({ summary, since, group: 'generic', complexity: 'O(1)', arguments: [arg('key', 'key')] });
 
-function objectSub(name: string, summary: string, since: string, run: (value: Buffer) => Reply): ServerCommand {
+function objectSub(name: string, summary: string, since: string, run: (value: Value) => Reply): ServerCommand {
   return {
     ...cmd(`object|${name}`, 3, ['readonly'], ['@keyspace', '@read', '@slow'], objectDoc(summary, since), ({ conn, server }, argv) => {
       const v = server.keyspace.dbs[conn.db].lookupRead(keyString(argv[2]), Date.now());
-      return v === undefined ? null : run(v.value);
+      return v === undefined ? null : run(v);
     }),
     firstKey: 2,
     lastKey: 2,
@@ -687,9 +687,12 @@ const objectCmd = container(
   { summary: 'A container for object introspection commands.', since: '2.2.3', group: 'generic', complexity: 'Depends on subcommand.' },
   [],
   [
-    objectSub('encoding', 'Returns the internal encoding of a Redis object.', '2.2.3', (value) => stringEncoding(value).encoding),
-    objectSub('refcount', 'Returns the reference count of a value of a key.', '2.2.3', (value) => {
-      const { int } = stringEncoding(value);
+    objectSub('encoding', 'Returns the internal encoding of a Redis object.', '2.2.3', (v) =>
+      v.type === 'string' ? stringEncoding(v.value).encoding : v.encoding(),
+    ),
+    objectSub('refcount', 'Returns the reference count of a value of a key.', '2.2.3', (v) => {
+      if (v.type !== 'string') return 1;
+      const { int } = stringEncoding(v.value);
       return int !== undefined && int >= 0 && int < OBJ_SHARED_INTEGERS ? OBJ_SHARED_REFCOUNT : 1;
     }),
     // No LFU policy exists here, so FREQ answers what Redis answers without one.

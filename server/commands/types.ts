@@ -53,6 +53,11 @@ export interface ExecContext {
   dbIndex: number;
   now: number;
   index: number;
+  /**
+   * Uniform [0, 1). At apply time it is seeded by the log entry (random.ts),
+   * so every node draws the same numbers; for a client's read, Math.random.
+   */
+  random: () => number;
   /** Counters for a client's read (INFO keyspace_hits/misses); absent at apply time, which runs on every node. */
   lookups?: { keyspaceHits: number; keyspaceMisses: number };
 }

@@ -1,3 +1,4 @@
+import { entryRandom } from '../../../server/commands/random';
 import { ErrorReply, SimpleString, type Reply } from '../../../protocol/reply';
 import { Keyspace } from '../../../server/keyspace';
 import { dataCommands } from '../../../server/commands/index';
@@ -31,7 +32,8 @@ export class Harness {
   }
 
   ctx(write: boolean): ExecContext {
-    return { keyspace: this.ks, db: this.ks.dbs[this.db], dbIndex: this.db, now: this.now, index: write ? ++this.index : 0 };
+    const index = write ? ++this.index : 0;
+    return { keyspace: this.ks, db: this.ks.dbs[this.db], dbIndex: this.db, now: this.now, index, random: entryRandom(index, 0) };
   }
 
   /** Runs a command like the server would; returns the reply in plain JS form (see plain()). */

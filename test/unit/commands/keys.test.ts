@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { Value } from '../../../server/keyspace';
+import type { StringValue, Value } from '../../../server/keyspace';
 import { dataCommands } from '../../../server/commands/index';
 import { command, argv, err, Harness, OK_ } from './helpers';
 
@@ -185,7 +185,7 @@ describe('key commands', () => {
       expect(h.run('copy', 'src', 'dst', 'REPLACE')).to.equal(1);
       expect(h.run('get', 'dst')).to.equal('w');
       expect(h.run('copy', 'src', 'dst', 'DB', 3)).to.equal(1);
-      expect(h.ks.dbs[3].lookupRead('dst', h.now)!.value.toString()).to.equal('w');
+      expect((h.ks.dbs[3].lookupRead('dst', h.now) as StringValue).value.toString()).to.equal('w');
       expect(h.run('copy', 'src', 'src')).to.deep.equal(err('ERR source and destination objects are the same'));
       expect(h.run('copy', 'src', 'src', 'DB', 3)).to.equal(1);
       expect(h.run('copy', 'missing', 'x')).to.equal(0);

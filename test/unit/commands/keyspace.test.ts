@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { Keyspace, META_DB, NO_EXPIRE, keyBuffer, keyString, stringValue, type KeyspaceChange } from '../../../server/keyspace';
+import { Keyspace, META_DB, NO_EXPIRE, keyBuffer, keyString, stringValue, type KeyspaceChange, type StringValue, type Value } from '../../../server/keyspace';
 
 const v = (s: string) => stringValue(Buffer.from(s, 'latin1'));
-const str = (x: { value: Buffer } | undefined) => x?.value.toString('latin1');
+const str = (x: Value | undefined) => (x?.type === 'string' ? x.value.toString('latin1') : undefined);
 
 describe('keyspace', () => {
   it('has 16 databases by default and keys are binary safe', () => {
@@ -218,7 +218,7 @@ describe('keyspace', () => {
       const copy = new Keyspace();
       copy.applyRecord(r!.key, r!.value);
       r!.value.fill(0); // the restore copied the bytes
-      expect([...copy.dbs[2].lookupRead('k\x00\xff', 0)!.value]).to.deep.equal([1, 2, 3]);
+      expect([...(copy.dbs[2].lookupRead('k\x00\xff', 0) as StringValue).value]).to.deep.equal([1, 2, 3]);
       expect(copy.dbs[2].getExpire('k\x00\xff')).to.equal(123456789);
       expect(copy.dbs[2].version('k\x00\xff')).to.equal(6);
     });

@@ -1,3 +1,4 @@
+import { entryRandom } from '../../../server/commands/random';
 import { expect } from 'chai';
 import { BoolReply, DoubleReply, MapReply, SetReply, type Reply } from '../../../protocol/reply';
 import { Keyspace } from '../../../server/keyspace';
@@ -8,7 +9,7 @@ import { plain } from '../commands/helpers';
 const NOW = 1_700_000_000_123;
 
 function context(ks: Keyspace, index: number, now = NOW): ExecContext {
-  return { keyspace: ks, db: ks.dbs[0], dbIndex: 0, now, index };
+  return { keyspace: ks, db: ks.dbs[0], dbIndex: 0, now, index, random: entryRandom(index, 0) };
 }
 
 /** Runs a script as a write at log index `index`; returns the reply in plain form. */

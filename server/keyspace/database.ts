@@ -13,36 +13,26 @@
  * Keys are binary-safe: a key is held as a `latin1` string (one char per
  * byte, lossless); `keyString`/`keyBuffer` convert.
  */
-import { LOCK_DB, LockTable } from './locks';
+import { LockTable } from '../locks';
 
-/**
- * A string value. Later types (list, hash, set, zset) join the union.
- * The bytes a value exposes are never modified once stored, so replies may
- * be views of them. `capacity` (set by APPEND) says this value owns
- * `capacity` bytes of its ArrayBuffer from value.byteOffset: the next
- * APPEND may write past value.length there without copying, invisibly to
- * existing views. Values that share bytes (COPY) never carry it.
- */
-export interface StringValue {
-  type: 'string';
-  value: Buffer;
-  capacity?: number;
-}
+import { Collection, TYPE_CODES, createCollection, stringValue, valueBytes, type Value } from './object';
+import {
+  ELEMENT_DB,
+  LOCK_DB,
+  META_DB,
+  NO_EXPIRE,
+  RECORD_HEADER,
+  SCRIPT_DB,
+  TYPE_STRING,
+  TYPE_TOMBSTONE,
+  decodeElementRecordKey,
+  decodeKeyRecord,
+  elementRecordKey,
+  keyRecordKey,
+  keyRecordValue,
+} from './records';
 
-export type Value = StringValue;
-export type ValueType = Value['type'];
-
-export function stringValue(value: Buffer): StringValue {
-  return { type: 'string', value };
-}
-
-/** Bytes a value accounts for in `usedBytes`. */
-function valueBytes(v: Value): number {
-  switch (v.type) {
-    case 'string':
-      return v.capacity ?? v.value.length;
-  }
-}
+export { stringValue, type StringValue, type Value, type ValueType } from './object';
 
 export function keyString(buf: Buffer): string {
   return buf.toString('latin1');
@@ -55,25 +45,7 @@ export function keyBuffer(key: string): Buffer {
 /** Keys touched since the last drain, for the durable (LMDB) copy. */
 export type KeyspaceChange = { db: number; key: string } | { flushDb: number } | { flushAll: true };
 
-/**
- * A change `{ db: META_DB, key: '' }` means the keyspace metadata (per-db
- * version floors) changed: write `encodeRecord(META_DB, '')` like any record.
- * Record keys of real databases start with the db number (< META_DB), so the
- * meta record survives a prefix delete for FLUSHDB.
- */
-export const META_DB = 0xff;
-
-/**
- * Record db byte of the replicated Lua script cache (EVAL, SCRIPT LOAD): a
- * change `{ db: SCRIPT_DB, key: sha }` is written as `encodeRecord(SCRIPT_DB,
- * sha)`, or deleted when that returns null (SCRIPT FLUSH). 0xFE is reserved
- * by the cluster driver, 0xFF is META_DB.
- */
-export const SCRIPT_DB = 0xfd;
-export { LOCK_DB } from './locks';
-
-/** "No deadline" in Entry.expireAt and in encoded records. */
-export const NO_EXPIRE = -1;
+export { META_DB, SCRIPT_DB, LOCK_DB, ELEMENT_DB, NO_EXPIRE } from './records';
 
 /**
  * Per-key cost beyond the key and value bytes, for `usedBytes`: Map slot,
@@ -490,6 +462,10 @@ export class Database {
       return;
     }
     if (!keepTtl && e.expireAt !== NO_EXPIRE) this.clearDeadline(e);
+    if (e.value !== value) {
+      if (e.value instanceof Collection) this.keyspace.noteDropped(e.value);
+      if (value instanceof Collection) this.keyspace.adopt(value);
+    }
     e.value = value;
     e.version = index;
     e.accessedAt = this.keyspace.accessClock;
@@ -500,6 +476,7 @@ export class Database {
   touched(key: string, index: number): void {
     const e = this.entries.get(key);
     if (e === undefined) return;
+    if (e.value instanceof Collection) this.keyspace.noteCollection(e.value);
     e.version = index;
     e.accessedAt = this.keyspace.accessClock;
     this.resize(e);
@@ -540,6 +517,7 @@ export class Database {
   /** FLUSHDB at log index `index`. */
   flush(index: number): void {
     this.writeFloor = Math.max(this.writeFloor, this.maxRecordVersion());
+    for (const e of this.entries.values()) if (e.value instanceof Collection) this.keyspace.noteDropped(e.value);
     this.reset();
     this.floor = index;
     this.keyspace.noteFlush(this.id);
@@ -588,6 +566,16 @@ export class Database {
     if (!this.entries.has(key)) this.tombstones.set(key, version);
   }
 
+  /** Recomputes every entry's size (after a restore filled collections in place). */
+  refreshSizes(): void {
+    let bytes = 0;
+    for (const e of this.entries.values()) {
+      e.size = entrySize(e.key, e.value, e.expireAt);
+      bytes += e.size;
+    }
+    this.bytes = bytes;
+  }
+
   /** The version reported for keys with neither entry nor tombstone. */
   get versionFloor(): number {
     return this.floor;
@@ -629,6 +617,7 @@ export class Database {
   // ------------------------------------------------------------- internals
 
   private insert(key: string, value: Value, expireAt: number, index: number): void {
+    if (value instanceof Collection) this.keyspace.adopt(value);
     this.tombstones.delete(key);
     this.insertRaw(key, value, expireAt, index, this.keyspace.accessClock);
     this.keyspace.noteKey(this.id, key);
@@ -647,6 +636,7 @@ export class Database {
 
   /** Removes the entry from every index, leaving a tombstone at `version`. */
   private removeEntry(e: Entry, version: number): void {
+    if (e.value instanceof Collection) this.keyspace.noteDropped(e.value);
     this.unindex(e);
     this.tombstones.set(e.key, version);
     if (this.tombstones.size > MAX_TOMBSTONES) this.compactTombstones();
@@ -753,15 +743,7 @@ interface DbState {
   ttlSum: number;
 }
 
-// Record layout for the durable copy and snapshots (big-endian):
-//   key:   [db u8][key bytes]            meta: [0xff]    script: [0xfd][sha1 hex]
-//          script value: the script body
-//   value: [type u8][expireAt f64, -1 = none][version f64][payload]
-//          meta value: [db count u8][floor f64 x count][writeFloor f64 x count]
-//          (the writeFloors are absent in records of older builds: writeFloor = floor)
-const TYPE_TOMBSTONE = 0;
-const TYPE_STRING = 1;
-const RECORD_HEADER = 17;
+// Record layout: see records.ts (the one owner of it).
 
 /** The 16 (by default) numbered databases, change tracking and record encoding. */
 export class Keyspace {
@@ -778,6 +760,15 @@ export class Keyspace {
   /** Lua scripts by lower-case SHA1 hex: replicated state, like the keys. */
   private readonly scripts = new Map<string, Buffer>();
   private readonly changedScripts = new Set<string>();
+  /** Next collection id (replicated: assigned at apply time, kept in the meta record). */
+  private nextCollectionId = 1;
+  /** Collections with element records pending since the last drain. */
+  private dirtyCollections = new Set<Collection>();
+  /** Collections whose key was deleted or overwritten: their element records are deleted at the next drain. */
+  private droppedCollections: Collection[] = [];
+  /** During a restore: collections by id, and element records that arrived before their key record. */
+  private restoring = new Map<number, Collection>();
+  private orphanElements = new Map<number, Array<[string, Buffer]>>();
 
   constructor(dbCount = 16) {
     if (!(dbCount >= 1 && dbCount < SCRIPT_DB)) throw new RangeError(`database count must be 1..${SCRIPT_DB - 1}`);
@@ -808,7 +799,67 @@ export class Keyspace {
     for (const db of this.dbs) db.clear();
     this.scripts.clear();
     this.locks.clear();
+    this.nextCollectionId = 1;
+    this.restoring.clear();
+    this.orphanElements.clear();
     this.dropChanges();
+  }
+
+  // ---------------------------------------------------------- collections
+
+  /** @internal A collection is stored under a key: give it an id the first time (deterministic: apply order). */
+  adopt(c: Collection): void {
+    if (c.id === 0) {
+      c.id = this.nextCollectionId++;
+      this.noteMeta();
+    }
+    this.noteCollection(c);
+  }
+
+  /** @internal A stored collection changed: drain its element records (or forget them when nothing persists). */
+  noteCollection(c: Collection): void {
+    if (this.trackChanges) this.dirtyCollections.add(c);
+    else c.clearDirty();
+  }
+
+  /** @internal The key holding this collection was deleted or overwritten. */
+  noteDropped(c: Collection): void {
+    if (!this.trackChanges) return;
+    this.dirtyCollections.delete(c);
+    this.droppedCollections.push(c);
+  }
+
+  /**
+   * Element record changes since the last call, as store records (key,
+   * value or null = delete): records of dropped collections are deleted,
+   * changed elements of live ones written. Call after encoding drainChanges().
+   */
+  drainElementRecords(sink: (key: Buffer, value: Buffer | null) => void): void {
+    const dropped = this.droppedCollections;
+    this.droppedCollections = [];
+    const live = new Set<Collection>();
+    for (const c of this.dirtyCollections) live.add(c);
+    this.dirtyCollections = new Set();
+    for (const c of dropped) {
+      // A dropped collection may have been stored again (RENAME puts it back under another key).
+      if (live.has(c)) continue;
+      c.forEachRecordKey((sub) => sink(elementRecordKey(c.id, sub), null));
+      c.clearDirty();
+    }
+    for (const c of live) c.drainRecords((sub, value) => sink(elementRecordKey(c.id, sub), value));
+  }
+
+  /** After every record of a restore was applied: attach early element records, let collections order themselves. */
+  finishRestore(): void {
+    for (const [id, list] of this.orphanElements) {
+      const c = this.restoring.get(id);
+      if (c === undefined) continue; // elements of a collection whose key is gone: ignored
+      for (const [sub, value] of list) c.restoreRecord(sub, value);
+    }
+    for (const c of this.restoring.values()) c.finishRestore();
+    for (const db of this.dbs) db.refreshSizes();
+    this.restoring.clear();
+    this.orphanElements.clear();
   }
 
   // ------------------------------------------------------- script cache
@@ -849,11 +900,22 @@ export class Keyspace {
   /** FLUSHALL at log index `index`. */
   flushAll(index: number): void {
     const tracking = this.trackChanges;
+    if (tracking) {
+      // Element records are found by collection id, not by db: name them before the dbs forget them.
+      for (const db of this.dbs) {
+        for (const key of db.keys()) {
+          const v = db.rawEntry(key)?.value;
+          if (v instanceof Collection) this.noteDropped(v);
+        }
+      }
+    }
     this.trackChanges = false;
     for (const db of this.dbs) db.flush(index);
     this.trackChanges = tracking;
     if (tracking) {
+      const dropped = this.droppedCollections;
       this.dropChanges();
+      this.droppedCollections = dropped;
       this.marks.push({ flushAll: true });
       this.metaChanged = true;
       // FLUSHALL keeps scripts (as in Redis), but the durable copy clears every
@@ -911,22 +973,22 @@ export class Keyspace {
     if (db === LOCK_DB) return this.locks.encodeRecord(key);
     const d = this.dbs[db];
     if (d === undefined) return null;
-    const rkey = Buffer.allocUnsafe(1 + key.length);
-    rkey[0] = db;
-    rkey.write(key, 1, 'latin1');
+    const rkey = keyRecordKey(db, key);
     const e = d.rawEntry(key);
     if (e !== undefined) {
-      const payload = e.value.value;
-      const value = Buffer.allocUnsafe(RECORD_HEADER + payload.length);
-      writeHeader(value, TYPE_STRING, e.expireAt, e.version);
-      payload.copy(value, RECORD_HEADER);
+      const v = e.value;
+      if (v.type === 'string') {
+        const value = keyRecordValue(TYPE_STRING, e.expireAt, e.version, v.value.length);
+        v.value.copy(value, RECORD_HEADER);
+        return { key: rkey, value };
+      }
+      const value = keyRecordValue(TYPE_CODES[v.type], e.expireAt, e.version, 8);
+      value.writeDoubleBE(v.id, RECORD_HEADER);
       return { key: rkey, value };
     }
     const t = d.tombstone(key);
     if (t === undefined) return null;
-    const value = Buffer.allocUnsafe(RECORD_HEADER);
-    writeHeader(value, TYPE_TOMBSTONE, NO_EXPIRE, t);
-    return { key: rkey, value };
+    return { key: rkey, value: keyRecordValue(TYPE_TOMBSTONE, NO_EXPIRE, t, 0) };
   }
 
   /** Restores one record written by encodeRecord (into a cleared keyspace). Copies the bytes. */
@@ -941,6 +1003,10 @@ export class Keyspace {
         this.dbs[i].versionFloor = floor;
         this.dbs[i].droppedFloor = hasDropped ? recordValue.readDoubleBE(1 + 8 * (count + i)) : floor;
       }
+      // Older records end after the floors; collection ids then restart above those restored.
+      if (recordValue.length >= 1 + 16 * count + 8) {
+        this.nextCollectionId = Math.max(this.nextCollectionId, recordValue.readDoubleBE(1 + 16 * count));
+      }
       return;
     }
     if (recordKey[0] === SCRIPT_DB) {
@@ -951,33 +1017,47 @@ export class Keyspace {
       this.locks.applyRecord(recordKey, recordValue);
       return;
     }
+    if (recordKey[0] === ELEMENT_DB) {
+      const { id, subkey } = decodeElementRecordKey(recordKey);
+      const value = Buffer.from(recordValue);
+      const c = this.restoring.get(id);
+      if (c !== undefined) c.restoreRecord(subkey, value);
+      else {
+        let list = this.orphanElements.get(id);
+        if (list === undefined) this.orphanElements.set(id, (list = []));
+        list.push([subkey, value]);
+      }
+      return;
+    }
     const db = this.dbs[recordKey[0]];
     if (db === undefined) throw new RangeError(`record for db ${recordKey[0]} out of range`);
-    if (recordValue.length < RECORD_HEADER) throw new RangeError('record value truncated');
+    const { type, expireAt, version, payload } = decodeKeyRecord(recordValue);
     const key = recordKey.toString('latin1', 1);
-    const type = recordValue[0];
-    const expireAt = recordValue.readDoubleBE(1);
-    const version = recordValue.readDoubleBE(9);
-    switch (type) {
-      case TYPE_TOMBSTONE:
-        db.restoreTombstone(key, version);
-        return;
-      case TYPE_STRING:
-        db.restoreEntry(key, stringValue(Buffer.from(recordValue.subarray(RECORD_HEADER))), expireAt, version);
-        return;
-      default:
-        throw new RangeError(`unknown record type ${type}`);
+    if (type === TYPE_TOMBSTONE) {
+      db.restoreTombstone(key, version);
+      return;
     }
+    if (type === TYPE_STRING) {
+      db.restoreEntry(key, stringValue(Buffer.from(payload)), expireAt, version);
+      return;
+    }
+    const c = createCollection(type);
+    if (c === undefined || payload.length < 8) throw new RangeError(`unknown record type ${type}`);
+    c.id = payload.readDoubleBE(0);
+    if (c.id >= this.nextCollectionId) this.nextCollectionId = c.id + 1;
+    this.restoring.set(c.id, c);
+    db.restoreEntry(key, c, expireAt, version);
   }
 
   private encodeMeta(): { key: Buffer; value: Buffer } {
     const n = this.dbs.length;
-    const value = Buffer.allocUnsafe(1 + 16 * n);
+    const value = Buffer.allocUnsafe(1 + 16 * n + 8);
     value[0] = n;
     this.dbs.forEach((d, i) => {
       value.writeDoubleBE(d.versionFloor, 1 + 8 * i);
       value.writeDoubleBE(d.droppedFloor, 1 + 8 * (n + i));
     });
+    value.writeDoubleBE(this.nextCollectionId, 1 + 16 * n);
     return { key: Buffer.from([META_DB]), value };
   }
 
@@ -991,7 +1071,11 @@ export class Keyspace {
     return { key, value: Buffer.from(body) };
   }
 
-  private dropChanges(): void {
+  /** Forget every pending change (the store was just reloaded). */
+  dropChanges(): void {
+    for (const c of this.dirtyCollections) c.clearDirty();
+    this.dirtyCollections = new Set();
+    this.droppedCollections = [];
     for (const s of this.changed) s.clear();
     this.marks = [];
     this.metaChanged = false;

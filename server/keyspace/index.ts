@@ -1,0 +1,14 @@
+/**
+ * The keyspace: databases of typed values (database.ts), the value model
+ * (object.ts), the durable record layout (records.ts) and one module per
+ * collection type, each registering itself for restore on import.
+ */
+export * from './database';
+export * from './object';
+export {
+  ELEMENT_DB,
+  RESERVED_DB,
+  elementRecordKey,
+  decodeElementRecordKey,
+  type StoreRecord,
+} from './records';

@@ -1,0 +1,78 @@
+/**
+ * The one owner of the durable keyspace copy's record layout (the snapshot).
+ * Every record key starts with a byte that says what it holds:
+ *
+ *   [db 0..15][key bytes]          a key:  [type u8][expireAt f64, -1 = none][version f64][payload]
+ *                                  payload: string -> its bytes; collection -> [collection id f64]
+ *                                  type 0 = tombstone (no payload), 1 = string, 2.. = TYPE_CODES
+ *   [ELEMENT_DB][id u64][sub-key]  one element record of a collection (layout owned by its module)
+ *   [SCRIPT_DB][sha1 hex]          a cached Lua script: its body
+ *   [LOCK_DB][lock name]           a distributed lock (server/locks.ts encodes the value)
+ *   [RESERVED_DB]...               cluster state kept by the node driver (members, client sessions)
+ *   [META_DB]                      [db count u8][versionFloor f64 x n][writeFloor f64 x n][next collection id f64]
+ *
+ * All numbers big-endian. Element records of a collection are found by its
+ * id, not its key, so RENAME, MOVE and SWAPDB rewrite only key records.
+ */
+import { LOCK_DB } from '../locks';
+
+export const META_DB = 0xff;
+/** Reserved for the node driver's records (raft-replicator.ts: members, sessions). */
+export const RESERVED_DB = 0xfe;
+export const SCRIPT_DB = 0xfd;
+export const ELEMENT_DB = 0xfc;
+export { LOCK_DB };
+
+export const TYPE_TOMBSTONE = 0;
+export const TYPE_STRING = 1;
+export const RECORD_HEADER = 17;
+/** "No deadline" in key records. */
+export const NO_EXPIRE = -1;
+
+export interface StoreRecord {
+  key: Buffer;
+  value: Buffer;
+}
+
+export function keyRecordKey(db: number, key: string): Buffer {
+  const out = Buffer.allocUnsafe(1 + key.length);
+  out[0] = db;
+  out.write(key, 1, 'latin1');
+  return out;
+}
+
+/** A key record's value with room for `payloadLength` bytes after the header. */
+export function keyRecordValue(type: number, expireAt: number, version: number, payloadLength: number): Buffer {
+  const buf = Buffer.allocUnsafe(RECORD_HEADER + payloadLength);
+  buf[0] = type;
+  buf.writeDoubleBE(expireAt, 1);
+  buf.writeDoubleBE(version, 9);
+  return buf;
+}
+
+export interface DecodedKeyRecord {
+  type: number;
+  expireAt: number;
+  version: number;
+  payload: Buffer;
+}
+
+export function decodeKeyRecord(value: Buffer): DecodedKeyRecord {
+  if (value.length < RECORD_HEADER) throw new RangeError('record value truncated');
+  return { type: value[0], expireAt: value.readDoubleBE(1), version: value.readDoubleBE(9), payload: value.subarray(RECORD_HEADER) };
+}
+
+/** Collection ids are integers below 2^53, written as two u32 so keys sort by id. */
+export function elementRecordKey(id: number, subkey: string): Buffer {
+  const out = Buffer.allocUnsafe(9 + subkey.length);
+  out[0] = ELEMENT_DB;
+  out.writeUInt32BE(Math.floor(id / 0x100000000), 1);
+  out.writeUInt32BE(id >>> 0, 5);
+  out.write(subkey, 9, 'latin1');
+  return out;
+}
+
+export function decodeElementRecordKey(key: Buffer): { id: number; subkey: string } {
+  if (key.length < 9 || key[0] !== ELEMENT_DB) throw new RangeError('not an element record');
+  return { id: key.readUInt32BE(1) * 0x100000000 + key.readUInt32BE(5), subkey: key.toString('latin1', 9) };
+}
