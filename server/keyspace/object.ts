@@ -64,6 +64,11 @@ export abstract class Collection {
   bytes = 0;
   /** Number of elements (a collection with none is deleted by the command that emptied it). */
   abstract get length(): number;
+  /**
+   * The elements in iteration order (list order, set members, sorted-set
+   * members by score, hash fields): what SORT and generic tools read.
+   */
+  abstract elements(): Iterable<string>;
   /** OBJECT ENCODING, by Redis's names and thresholds (`encodingConfig`). */
   abstract encoding(): string;
   /** Emit the element records changed since the last drain, then forget them. */
