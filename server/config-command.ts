@@ -6,7 +6,8 @@
  * secret) are neither listed nor settable.
  */
 import { globMatch } from './commands/glob';
-import { ConfigError, OPTIONS, parseOptionValue, type OptionSpec, type ServerConfig } from './config';
+import { ConfigError, OPTIONS, OPTION_ALIASES, parseOptionValue, type OptionSpec, type ServerConfig } from './config';
+import { encodingConfig, type EncodingOption } from './keyspace/object';
 
 /** Redis-compatible parameters we answer but do not act on (redis-benchmark reads save/appendonly). */
 const COMPAT_CONFIG: Record<string, string> = {
@@ -17,10 +18,11 @@ const COMPAT_CONFIG: Record<string, string> = {
 };
 
 const VISIBLE: OptionSpec[] = OPTIONS.filter((o) => !o.notInConfigCommand);
-const GET_NAMES: string[] = [...VISIBLE.map((o) => o.name as string), ...Object.keys(COMPAT_CONFIG)];
+const GET_NAMES: string[] = [...VISIBLE.map((o) => o.name as string), ...Object.keys(COMPAT_CONFIG), ...Object.keys(OPTION_ALIASES)];
 
 function visibleOption(name: string): OptionSpec | undefined {
-  return VISIBLE.find((o) => o.name === name);
+  const canonical = OPTION_ALIASES[name] ?? name;
+  return VISIBLE.find((o) => o.name === canonical);
 }
 
 /**
@@ -31,7 +33,10 @@ function visibleOption(name: string): OptionSpec | undefined {
 export function configGet(config: ServerConfig, patterns: Buffer[]): Array<[string, string]> {
   const out = new Map<string, [string, string]>();
   const values = config as unknown as Record<string, string | number>;
-  const valueOf = (n: string) => (values[n] === undefined ? COMPAT_CONFIG[n] : String(values[n]));
+  const valueOf = (n: string) => {
+    const canonical = OPTION_ALIASES[n] ?? n;
+    return values[canonical] === undefined ? COMPAT_CONFIG[canonical] : String(values[canonical]);
+  };
   for (const p of patterns) {
     const asked = p.toString('latin1');
     const lower = asked.toLowerCase();
@@ -79,4 +84,9 @@ export function configSet(config: ServerConfig, args: Buffer[]): { error: string
   }
   for (const [k, v] of updates) values[k] = v;
   return { changed: updates.map(([k]) => k) };
+}
+
+/** Copies the collection encoding thresholds into the keyspace (at start and after CONFIG SET). */
+export function applyEncodingOptions(config: ServerConfig): void {
+  for (const name of Object.keys(encodingConfig) as EncodingOption[]) encodingConfig[name] = config[name];
 }

@@ -46,7 +46,23 @@ export interface ServerConfig {
   timeout: number;
   'client-query-buffer-limit': number;
   'client-output-buffer-limit': string;
+  'hash-max-listpack-entries': number;
+  'hash-max-listpack-value': number;
+  'set-max-intset-entries': number;
+  'zset-max-listpack-entries': number;
+  'zset-max-listpack-value': number;
+  'list-max-listpack-size': number;
+  'list-compress-depth': number;
 }
+
+/** Redis 7.0 still accepts the ziplist names of the listpack options. */
+export const OPTION_ALIASES: Record<string, keyof ServerConfig> = {
+  'hash-max-ziplist-entries': 'hash-max-listpack-entries',
+  'hash-max-ziplist-value': 'hash-max-listpack-value',
+  'zset-max-ziplist-entries': 'zset-max-listpack-entries',
+  'zset-max-ziplist-value': 'zset-max-listpack-value',
+  'list-max-ziplist-size': 'list-max-listpack-size',
+};
 
 type Kind = 'int' | 'string' | 'bytes' | 'enum';
 
@@ -175,6 +191,13 @@ export const OPTIONS: OptionSpec[] = [
     mutable: false,
     help: 'disk space kept allocated ahead of the data file, so a full disk refuses writes (-MISCONF) before the store runs out (0: off)',
   },
+  { name: 'hash-max-listpack-entries', kind: 'int', default: 128, min: 0, mutable: true, help: 'a hash with more fields than this is stored as a hashtable (OBJECT ENCODING)' },
+  { name: 'hash-max-listpack-value', kind: 'int', default: 64, min: 0, mutable: true, help: 'a hash with a field or value longer than this is stored as a hashtable' },
+  { name: 'set-max-intset-entries', kind: 'int', default: 512, min: 0, mutable: true, help: 'a set of integers with more members than this is stored as a hashtable' },
+  { name: 'zset-max-listpack-entries', kind: 'int', default: 128, min: 0, mutable: true, help: 'a sorted set with more members than this is stored as a skiplist' },
+  { name: 'zset-max-listpack-value', kind: 'int', default: 64, min: 0, mutable: true, help: 'a sorted set with a member longer than this is stored as a skiplist' },
+  { name: 'list-max-listpack-size', kind: 'int', default: -2, min: -5, mutable: true, help: 'list node size (Redis compatibility; lists are always quicklists here)' },
+  { name: 'list-compress-depth', kind: 'int', default: 0, min: 0, mutable: true, help: 'list node compression depth (Redis compatibility; not compressed here)' },
   { name: 'maxmemory', kind: 'bytes', default: 0, min: 0, mutable: true, help: 'memory limit for the data set (0: none); the leader evicts or refuses writes beyond it' },
   {
     name: 'maxmemory-policy',
@@ -218,7 +241,8 @@ export function defaultConfig(): ServerConfig {
 }
 
 export function findOption(name: string): OptionSpec | undefined {
-  return OPTIONS.find((o) => o.name === name.toLowerCase());
+  const lower = name.toLowerCase();
+  return OPTIONS.find((o) => o.name === (OPTION_ALIASES[lower] ?? lower));
 }
 
 export { parseBytes };

@@ -84,8 +84,8 @@ export class Evictor {
       if (volatile && expireAt < 0) continue;
       const score = policy.endsWith('-lru') ? db.version(key) : policy === 'volatile-ttl' ? expireAt : 0;
       if (best === undefined || score < best.score) {
-        const v = db.lookupRead(key, now);
-        const size = key.length + (v && v.type === 'string' ? v.value.length : 0) + KEY_OVERHEAD;
+        // The same measure usedBytes sums (every type: collections keep theirs incrementally).
+        const size = db.memoryUsage(key, now) ?? key.length + KEY_OVERHEAD;
         best = { db: i, key, size, score };
       }
     }

@@ -13,6 +13,7 @@ import { lockWaitMs } from './commands/locks';
 import type { DataCommand } from './commands/types';
 import { isToken } from './commands/util';
 import type { ServerConfig } from './config';
+import { applyEncodingOptions } from './config-command';
 import { StateMachine, TRANSACTION_PURE } from './fsm';
 import { Keyspace } from './keyspace';
 import type { Logger } from './log';
@@ -126,6 +127,7 @@ export class Server implements ConnectionHooks {
 
   constructor(deps: ServerDeps) {
     this.config = deps.config;
+    applyEncodingOptions(deps.config);
     this.slowlog = new SlowLog(deps.config);
     this.log = deps.log;
     this.table = deps.table;

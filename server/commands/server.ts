@@ -9,7 +9,7 @@ import {
 } from '../../protocol/reply';
 import { ERR_DB_INDEX, ERR_NOT_INTEGER, ERR_SYNTAX, ERR_WRONGPASS } from '../../protocol/errors';
 import { pinoLevel } from '../config';
-import { configGet, configSet } from '../config-command';
+import { applyEncodingOptions, configGet, configSet } from '../config-command';
 import { REDIS_COMPAT_VERSION, renderInfo } from '../info';
 import { keyString, type Value } from '../keyspace';
 import type { ClientConnection } from '../connection';
@@ -470,6 +470,7 @@ const configCmd = container(
         const result = configSet(server.config, argv.slice(2));
         if ('error' in result) return new ErrorReply(result.error);
         if (result.changed.includes('loglevel')) server.log.level = pinoLevel(server.config.loglevel);
+        applyEncodingOptions(server.config);
         return OK;
       },
     ),
