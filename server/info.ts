@@ -46,7 +46,9 @@ function clientsSection(s: Server): Section {
       ['maxclients', s.config.maxclients],
       ['client_recent_max_input_buffer', maxQbuf],
       ['client_recent_max_output_buffer', maxObuf],
-      ['blocked_clients', 0],
+      ['blocked_clients', s.blockedClients.size],
+      ['tracking_clients', 0],
+      ['clients_in_timeout_table', s.blockedClients.size],
     ],
   ];
 }

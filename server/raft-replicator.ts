@@ -125,6 +125,13 @@ interface PendingForward {
   sentTo: number;
   /** It reached some leader at least once: its outcome can no longer be "not applied". */
   everSent: boolean;
+  /**
+   * It may wait very long (a blocking command): it does not hold back
+   * `ackedBelow`, or the leader would keep every later reply cached while it
+   * waits. Its own cached reply may then be pruned: a resend applies it
+   * again, harmless for a pop that found nothing (the only kind answered late).
+   */
+  longWait: boolean;
 }
 
 interface PendingRead {
@@ -479,9 +486,9 @@ export class RaftReplicator implements Replicator {
    * A write this node cannot propose itself: forward it to the leader, or
    * queue it until one is known (failing after write-timeout-ms).
    */
-  forward(db: number, argv: Buffer[], proto: 2 | 3, done: (reply: Reply) => void, extraTimeoutMs = 0): void {
+  forward(db: number, argv: Buffer[], proto: 2 | 3, done: (reply: Reply) => void, extraTimeoutMs = 0, longWait = false): void {
     const reqId = this.nextReqId++;
-    const f: PendingForward = { done, deadline: Date.now() + this.opts.writeTimeoutMs + extraTimeoutMs, db, argv, proto, sentTo: 0, everSent: false };
+    const f: PendingForward = { done, deadline: Date.now() + this.opts.writeTimeoutMs + extraTimeoutMs, db, argv, proto, sentTo: 0, everSent: false, longWait };
     this.forwards.set(reqId, f);
     this.sendForward(reqId, f);
   }
@@ -491,15 +498,13 @@ export class RaftReplicator implements Replicator {
     if (leader === this.id && this.role === Role.Leader && this.forwardHandler) {
       // We became the leader while it waited: run it here.
       this.forwards.delete(reqId);
-      const oldest = this.forwards.keys().next();
-      const ackedBelow = oldest.done ? reqId : Math.min(reqId, oldest.value);
+      const ackedBelow = Math.min(reqId, this.oldestAckable(reqId));
       this.forwardHandler(f.db, f.argv, (reply) => f.done(reply), { clientId: this.sessionId, seq: reqId, ackedBelow });
       return;
     }
     if (leader === 0 || leader === this.id || !this.transport) return;
     // Map order is insertion order: the first pending forward is the oldest unanswered one.
-    const oldest = this.forwards.keys().next();
-    const ackedBelow = oldest.done ? reqId : oldest.value;
+    const ackedBelow = this.oldestAckable(reqId);
     const payload = encodeForwardRequest({ reqId, term: this.lastTerm, clientId: this.sessionId, ackedBelow, proto: f.proto, db: f.db, argv: f.argv });
     let sent: boolean;
     try {
@@ -515,6 +520,12 @@ export class RaftReplicator implements Replicator {
       f.sentTo = leader;
       f.everSent = true;
     }
+  }
+
+  /** The oldest unanswered forward that holds back acknowledgements (Map order is insertion order), or `fallback`. */
+  private oldestAckable(fallback: number): number {
+    for (const [id, f] of this.forwards) if (!f.longWait) return id;
+    return fallback;
   }
 
   /** Whether this node should hand client writes to another node. */

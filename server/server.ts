@@ -1,7 +1,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { randomBytes } from 'node:crypto';
-import { ErrorReply, QUEUED, RawReply, type Reply } from '../protocol/reply';
+import { ErrorReply, OK, QUEUED, RawReply, type Reply } from '../protocol/reply';
 import { errArity, errUnknownCommand, errUnknownSubcommand, ERR_NOAUTH } from '../protocol/errors';
 import { ClientConnection, type ConnectionHooks } from './connection';
 import { AfterWrites, CommandTable, DeferredReply, Replies, arityOk, type LeafCommand } from './commands/table';
@@ -23,11 +23,20 @@ import { decodeOp, encodeOp, OpKind, type WatchedKey } from './logop';
 
 /** argv[0] of a transaction a follower forwards (argv[1] is the encoded Multi op). */
 const MULTI_FORWARD = Buffer.from('\u0000raftcache.multi');
+/** argv[0] of a blocking command a follower forwards: [BLOCK_FORWARD, token, ...argv]. */
+const BLOCK_FORWARD = Buffer.from('\u0000raftcache.block');
+/** [BLOCK_CANCEL, token]: the blocked client left; forget its waiter. */
+const BLOCK_CANCEL = Buffer.from('\u0000raftcache.unblock');
+/** How long a follower lets a forwarded BLPOP ... 0 wait for its answer (forever, in practice). */
+const FOREVER_MS = 365 * 24 * 3600 * 1000;
 import { ServerStats } from './stats';
 import { SlowLog } from './slowlog';
 import { PROTECTED_MODE_DENIED, protectedModeDenies } from './protected-mode';
 import { parseOutputLimits, type OutputLimit, type OutputLimits } from './output-limits';
 import { idleClients } from './idle-clients';
+import { BlockingService } from './blocking';
+import { BlockedClients } from './blocked-clients';
+import { parseTimeoutMs } from './commands/blocking-args';
 
 export interface ServerDeps {
   config: ServerConfig;
@@ -108,6 +117,10 @@ export class Server implements ConnectionHooks {
   /** PUBLISH counts and PUBSUB answers across the cluster. */
   readonly peerPubSub: PeerPubSub;
   readonly locks: LockService = new LockService(this);
+  /** The leader's parked blocking commands (BLPOP ...), from any node's clients. */
+  readonly blocking: BlockingService;
+  /** This node's clients waiting in a blocking command. */
+  readonly blockedClients: BlockedClients;
   private readonly evictor: Evictor = new Evictor(this);
   readonly clients = new Map<number, ClientConnection>();
   readonly startedAt = Date.now();
@@ -139,8 +152,32 @@ export class Server implements ConnectionHooks {
       if (op.kind === OpKind.Command) this.slowlog.maybeAdd(op.argv, micros);
       else if (op.kind === OpKind.Multi) this.slowlog.maybeAdd([EXEC_ARGV], micros);
     };
+    this.blocking = new BlockingService({
+      keyspace: this.keyspace,
+      isLeader: () => this.cluster?.isLeader() ?? true,
+      propose: (db, argv, done) => {
+        const cmd = this.table.get(argv[0].toString('latin1').toLowerCase());
+        if (cmd?.kind === 'data') this.proposeCommand(db, cmd, argv, done);
+        else done(new ErrorReply('ERR internal: not a data command'), 0);
+      },
+    });
+    this.blockedClients = new BlockedClients(
+      {
+        submit: (db, cmd, argv, token, timeoutMs, proto, done) => this.submitBlocking(db, cmd, argv, token, timeoutMs, proto, done),
+        cancel: (token) => {
+          if (this.cluster?.shouldForward()) this.cluster.forward(0, [BLOCK_CANCEL, Buffer.from(token, 'latin1')], 2, () => undefined);
+          else this.blocking.cancel(token);
+        },
+        giveBack: (db, writes) => {
+          for (const argv of writes) this.proposeInternal(db, argv);
+        },
+        noteGiveBack: (cmd, writes) => this.log.info({ cmd, writes }, 'blocked client left while its pop was applied; elements pushed back'),
+      },
+      randomBytes(6).toString('hex'),
+    );
     this.replicator.onBatchApplied(() => {
       this.locks.afterApply();
+      this.blocking.afterApply();
       this.flushDirty();
     });
     this.cluster?.setForwardHandler((db, argv, done, id) => this.executeForwarded(db, argv, done, id));
@@ -251,6 +288,7 @@ export class Server implements ConnectionHooks {
 
   onClose(conn: ClientConnection): void {
     this.clients.delete(conn.id);
+    this.blockedClients.closed(conn.id);
     this.pubsub.drop(conn);
   }
 
@@ -439,6 +477,14 @@ export class Server implements ConnectionHooks {
       return;
     }
     const done = conn.pendingWrite();
+    if (cmd.blocking) {
+      const timeoutMs = parseTimeoutMs(argv[cmd.blocking.timeoutIndex(argv)]);
+      this.blockedClients.run(conn.id, cmd, conn.db, argv, typeof timeoutMs === 'number' ? timeoutMs : 0, conn.proto, (reply) => {
+        this.noteWritten(conn);
+        done(this.counted(cmd.name, reply));
+      });
+      return;
+    }
     const lookup = readsKey(cmd, argv);
     const answer = (reply: Reply) => {
       this.noteWritten(conn);
@@ -473,7 +519,14 @@ export class Server implements ConnectionHooks {
    * admission (maxmemory), absolute times with the leader's clock, the log.
    * `done` gets the applied reply and its log index.
    */
-  private proposeCommand(db: number, cmd: DataCommand, argv: Buffer[], done: (reply: Reply, index: number) => void, id?: RequestId): void {
+  private proposeCommand(
+    db: number,
+    cmd: DataCommand,
+    argv: Buffer[],
+    done: (reply: Reply, index: number) => void,
+    id?: RequestId,
+    blockToken?: string,
+  ): void {
     const oom = cmd.flags.includes('denyoom') ? this.evictor.admit() : null;
     if (oom) {
       done(oom, 0);
@@ -481,7 +534,11 @@ export class Server implements ConnectionHooks {
     }
     const ts = this.clusterNow();
     const logged = cmd.rewrite ? cmd.rewrite(argv, ts) : argv;
-    const finish = this.locks.wrap(logged, done);
+    let finish = this.locks.wrap(logged, done);
+    if (cmd.blocking && blockToken !== undefined) {
+      const timeoutMs = parseTimeoutMs(argv[cmd.blocking.timeoutIndex(argv)]);
+      finish = this.blocking.wrap(cmd.blocking, db, logged, typeof timeoutMs === 'number' ? timeoutMs : 0, blockToken, finish);
+    }
     const op = { kind: OpKind.Command as const, ts, db, clientId: id?.clientId ?? 0, seq: id?.seq ?? 0, ackedBelow: id?.ackedBelow ?? 0, argv: logged };
     if (this.cluster) this.cluster.proposeData(encodeOp(op), finish);
     else this.replicator.propose(op, (reply) => finish(reply, 0));
@@ -509,6 +566,28 @@ export class Server implements ConnectionHooks {
       this.proposeTransaction(op.db, op.commands, op.watches, done, id);
       return;
     }
+    if (argv[0]?.equals(BLOCK_CANCEL) && argv.length === 2) {
+      this.blocking.cancel(argv[1].toString('latin1'));
+      done(OK, 0);
+      return;
+    }
+    if (argv[0]?.equals(BLOCK_FORWARD) && argv.length >= 3) {
+      const inner = argv.slice(2);
+      const blockDef = this.table.get(inner[0].toString('latin1').toLowerCase());
+      if (blockDef?.kind !== 'data' || !blockDef.blocking) {
+        done(new ErrorReply('ERR malformed forwarded blocking command'), 0);
+        return;
+      }
+      const bad = this.refuseWrite(blockDef, inner);
+      if (bad) {
+        done(bad, 0);
+        return;
+      }
+      this.stats.totalCommandsProcessed++;
+      this.stats.command(blockDef.name).calls++;
+      this.proposeCommand(db, blockDef, inner, done, id, argv[1].toString('latin1'));
+      return;
+    }
     if (name.startsWith('raft.') && this.forwardedAdmin) {
       this.forwardedAdmin(argv, (reply) => done(reply, 0));
       return;
@@ -525,6 +604,26 @@ export class Server implements ConnectionHooks {
     this.stats.totalCommandsProcessed++;
     this.stats.command(def.name).calls++;
     this.proposeCommand(db, def, argv, done, id);
+  }
+
+  /** A blocking command of this node's client: to the leader, or parked here when this node leads. */
+  private submitBlocking(db: number, cmd: DataCommand, argv: Buffer[], token: string, timeoutMs: number, proto: 2 | 3, done: (reply: Reply) => void): void {
+    if (this.cluster?.shouldForward()) {
+      this.cluster.forward(db, [BLOCK_FORWARD, Buffer.from(token, 'latin1'), ...argv], proto, done, timeoutMs === 0 ? FOREVER_MS : timeoutMs, true);
+      return;
+    }
+    this.proposeCommand(db, cmd, argv, (reply) => done(reply), undefined, token);
+  }
+
+  /** A write the server itself makes on no client's behalf (a blocked client's elements pushed back). */
+  private proposeInternal(db: number, argv: Buffer[]): void {
+    const cmd = this.table.get(argv[0].toString('latin1').toLowerCase());
+    if (cmd?.kind !== 'data') return;
+    const logFailure = (reply: Reply) => {
+      if (reply instanceof ErrorReply) this.log.warn({ cmd: cmd.name, err: reply.message }, 'internal write failed');
+    };
+    if (this.cluster?.shouldForward()) this.cluster.forward(db, argv, 2, logFailure);
+    else this.proposeCommand(db, cmd, argv, logFailure);
   }
 
   /**
@@ -597,7 +696,10 @@ export class Server implements ConnectionHooks {
    */
   private activeExpire(): void {
     this.locks.tick(Date.now());
-    if (this.cluster && !this.cluster.isLeader()) return;
+    if (this.cluster && !this.cluster.isLeader()) {
+      if (this.blocking.size > 0) this.blocking.failAll();
+      return;
+    }
     this.evictor.admit(); // e.g. after CONFIG SET maxmemory lowered the limit
     const now = Date.now();
     this.keyspace.dbs.forEach((db, dbIndex) => {

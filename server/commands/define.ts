@@ -1,6 +1,6 @@
 import type { ErrorReply, Reply } from '../../protocol/reply';
 import { errArity } from '../../protocol/errors';
-import type { ArgDoc, CommandDoc, CommandFlag, DataCommand, ExecContext } from './types';
+import type { ArgDoc, BlockingSpec, CommandDoc, CommandFlag, DataCommand, ExecContext } from './types';
 
 /** What a data command module declares; `defineCommand` adds the arity guard. */
 export interface CommandSpec {
@@ -14,6 +14,7 @@ export interface CommandSpec {
   check?(argv: Buffer[]): ErrorReply | null;
   rewrite?(argv: Buffer[], now: number): Buffer[];
   exec(ctx: ExecContext, argv: Buffer[]): Reply;
+  blocking?: BlockingSpec;
 }
 
 export function arityOk(arity: number, argc: number): boolean {
@@ -46,6 +47,7 @@ export function defineCommand(spec: CommandSpec): DataCommand {
       return spec.exec(ctx, argv);
     },
   };
+  if (spec.blocking) cmd.blocking = spec.blocking;
   if (spec.rewrite) {
     const rewrite = spec.rewrite;
     cmd.rewrite = (argv, now) => (cmd.check?.(argv) === null ? rewrite(argv, now) : argv);

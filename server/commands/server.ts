@@ -355,6 +355,28 @@ const clientCmd = container(
       new VerbatimReply('txt', clientInfoLine(conn, Date.now()) + '\n'),
     ),
     cmd(
+      'client|unblock',
+      -3,
+      ['admin', 'noscript', 'loading', 'stale'],
+      ['@admin', '@slow', '@dangerous', '@connection'],
+      clientDoc('Unblocks a client blocked by a blocking command from a different connection.', [
+        arg('client-id', 'integer'),
+        arg('unblock-type', 'oneof', { optional: true, arguments: [arg('timeout', 'pure-token', { token: 'TIMEOUT' }), arg('error', 'pure-token', { token: 'ERROR' })] }),
+      ], '5.0.0'),
+      ({ server }, argv) => {
+        if (argv.length > 4) return ERR_SYNTAX;
+        const id = parseSafeInt(argv[2]);
+        if (id === undefined) return new ErrorReply('ERR value is not an integer or out of range');
+        let withError = false;
+        if (argv.length === 4) {
+          const how = lower(argv[3]);
+          if (how === 'error') withError = true;
+          else if (how !== 'timeout') return new ErrorReply('ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR');
+        }
+        return server.blockedClients.unblock(id, withError) ? 1 : 0;
+      },
+    ),
+    cmd(
       'client|kill',
       -3,
       ['admin', 'noscript', 'loading', 'stale'],

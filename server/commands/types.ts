@@ -77,6 +77,25 @@ export function lookupRead(ctx: ExecContext, key: string, noTouch = false): Valu
   return v;
 }
 
+/**
+ * What a blocking command (BLPOP, BLMOVE, BZPOPMIN, ...) tells the machinery
+ * that parks it (server/blocking.ts). Its `exec` is the non-blocking attempt:
+ * at apply time it pops or answers `timeoutReply` (which is also what MULTI
+ * and Lua get: they never block).
+ */
+export interface BlockingSpec {
+  /** argv indexes of the keys it waits on, in order. */
+  keys(argv: Buffer[]): number[];
+  /** argv index of the timeout (seconds, a float; 0 = forever). */
+  timeoutIndex(argv: Buffer[]): number;
+  /** The type whose arrival wakes it (a key of another type does not). */
+  type: 'list' | 'zset';
+  /** The reply when the timeout passes. */
+  timeoutReply: Reply;
+  /** Writes (argv) that put back what `reply` took, for a client that left before it was answered. */
+  giveBack(argv: Buffer[], reply: Reply): Buffer[][];
+}
+
 /** A command that reads or writes the keyspace. */
 export interface DataCommand {
   kind: 'data';
@@ -99,4 +118,6 @@ export interface DataCommand {
    */
   rewrite?(argv: Buffer[], now: number): Buffer[];
   exec(ctx: ExecContext, argv: Buffer[]): Reply;
+  /** Present on blocking commands. */
+  blocking?: BlockingSpec;
 }

@@ -1,0 +1,186 @@
+/**
+ * The leader's side of blocking commands (BLPOP, BRPOP, BLMOVE,
+ * BRPOPLPUSH, BLMPOP, BZPOPMIN, BZPOPMAX, BZMPOP).
+ *
+ * A blocking command is proposed like any write; its apply is the
+ * non-blocking attempt. When that finds nothing, the leader parks the caller
+ * here (its own client's or a follower's), FIFO per key as Redis serves
+ * them. After every applied batch, a key that now holds its type wakes the
+ * first waiter: the leader proposes that waiter's command again, and the
+ * entry's reply (the popped element, decided at apply time on every node) is
+ * its answer. A race lost to another client's pop puts it back at the head.
+ *
+ * Waiters are not replicated. When this node stops leading, every waiter is
+ * answered -TRYAGAIN, which the node the client is connected to
+ * (server/blocked-clients.ts) turns into a retry on the new leader with the
+ * time that remains: to the client, it keeps waiting.
+ */
+import type { Reply } from '../protocol/reply';
+import { ErrorReply, NullArray } from '../protocol/reply';
+import { errTryAgain } from '../protocol/errors';
+import type { BlockingSpec } from './commands/types';
+import type { Keyspace } from './keyspace';
+
+export interface BlockingHost {
+  keyspace: Keyspace;
+  isLeader(): boolean;
+  /** Proposes a command as the leader (no client session); `done` gets the applied reply. */
+  propose(db: number, argv: Buffer[], done: (reply: Reply, index: number) => void): void;
+}
+
+interface Waiter {
+  spec: BlockingSpec;
+  db: number;
+  argv: Buffer[];
+  /** Tags `db:key` it waits on. */
+  tags: string[];
+  /** Set by the node the client is on, so it can cancel (client gone, CLIENT UNBLOCK). */
+  token: string | undefined;
+  timer: NodeJS.Timeout | undefined;
+  /** A pop for it is in flight. */
+  granting: boolean;
+  /** Its timeout passed while a pop was in flight: answered when the pop completes. */
+  expired: boolean;
+  finished: boolean;
+  done: (reply: Reply, index: number) => void;
+}
+
+const LEADERSHIP_LOST = 'leadership changed while the client was blocked; retry';
+
+/** Whether an apply-time reply means "nothing to pop" (so the caller blocks). */
+export function isEmptyPop(reply: Reply): boolean {
+  return reply === null || reply === NullArray.instance;
+}
+
+export class BlockingService {
+  private readonly byKey = new Map<string, Waiter[]>();
+  private readonly byToken = new Map<string, Waiter>();
+  private count = 0;
+
+  constructor(private readonly host: BlockingHost) {}
+
+  /** Clients parked here (INFO's blocked_clients counts those of this node's own connections elsewhere). */
+  get size(): number {
+    return this.count;
+  }
+
+  /**
+   * Wraps the completion of a proposed write: a blocking command whose apply
+   * found nothing is parked instead of answered.
+   */
+  wrap(
+    spec: BlockingSpec | undefined,
+    db: number,
+    argv: Buffer[],
+    timeoutMs: number,
+    token: string | undefined,
+    done: (reply: Reply, index: number) => void,
+  ): (reply: Reply, index: number) => void {
+    if (spec === undefined) return done;
+    return (reply, index) => {
+      if (!isEmptyPop(reply)) {
+        done(reply, index);
+        return;
+      }
+      if (!this.host.isLeader()) {
+        done(errTryAgain(LEADERSHIP_LOST), 0);
+        return;
+      }
+      this.park(spec, db, argv, timeoutMs, token, done);
+    };
+  }
+
+  /** The client behind `token` is gone or was unblocked: forget its waiter unless a pop for it is already in flight. */
+  cancel(token: string): void {
+    const w = this.byToken.get(token);
+    if (w === undefined || w.granting) return;
+    this.finish(w, w.spec.timeoutReply, 0);
+  }
+
+  /** After every applied batch: serve waiters whose keys now hold their type. */
+  afterApply(): void {
+    if (this.byKey.size === 0) return;
+    if (!this.host.isLeader()) {
+      this.failAll();
+      return;
+    }
+    for (const tag of [...this.byKey.keys()]) this.service(tag);
+  }
+
+  /** This node stopped leading: every waiter retries on the new leader (through its own node). */
+  failAll(): void {
+    const err = errTryAgain(LEADERSHIP_LOST);
+    for (const q of [...this.byKey.values()]) for (const w of q) if (!w.granting) this.finish(w, err, 0);
+  }
+
+  private park(spec: BlockingSpec, db: number, argv: Buffer[], timeoutMs: number, token: string | undefined, done: Waiter['done']): void {
+    const again = token === undefined ? undefined : this.byToken.get(token);
+    if (again !== undefined && !again.finished) {
+      // The same request resent (a reconnect): one waiter, answered through the latest channel.
+      again.done = done;
+      return;
+    }
+    const tags = spec.keys(argv).map((i) => `${db}:${argv[i].toString('latin1')}`);
+    const w: Waiter = { spec, db, argv, tags, token, timer: undefined, granting: false, expired: false, finished: false, done };
+    for (const tag of tags) {
+      let q = this.byKey.get(tag);
+      if (q === undefined) this.byKey.set(tag, (q = []));
+      q.push(w);
+    }
+    if (token !== undefined) this.byToken.set(token, w);
+    this.count++;
+    if (timeoutMs > 0) {
+      w.timer = setTimeout(() => {
+        // A pop already proposed for it is delivered when it applies (never popped for no one).
+        if (w.granting) w.expired = true;
+        else this.finish(w, spec.timeoutReply, 0);
+      }, timeoutMs);
+    }
+    // The key may have been filled between this command's apply and now.
+    for (const tag of tags) this.service(tag);
+  }
+
+  private service(tag: string): void {
+    const q = this.byKey.get(tag);
+    if (q === undefined) return;
+    const w = q.find((x) => !x.granting && !x.finished);
+    if (w === undefined || !this.ready(tag, w.spec.type)) return;
+    w.granting = true;
+    this.host.propose(w.db, w.argv, (reply, index) => {
+      w.granting = false;
+      if (w.finished) return;
+      if (isEmptyPop(reply)) {
+        // Another client popped first: keep waiting, still first in line.
+        if (w.expired) this.finish(w, w.spec.timeoutReply, 0);
+        else if (!this.host.isLeader()) this.finish(w, errTryAgain(LEADERSHIP_LOST), 0);
+        return;
+      }
+      this.finish(w, reply, index);
+      for (const t of w.tags) this.service(t);
+    });
+  }
+
+  /** The key exists with the type the waiter needs (a key of another type keeps it waiting, as in Redis). */
+  private ready(tag: string, type: BlockingSpec['type']): boolean {
+    const colon = tag.indexOf(':');
+    const db = this.host.keyspace.dbs[Number(tag.slice(0, colon))];
+    const v = db?.lookupRead(tag.slice(colon + 1), Date.now());
+    return v !== undefined && v.type === type;
+  }
+
+  private finish(w: Waiter, reply: Reply, index: number): void {
+    if (w.finished) return;
+    w.finished = true;
+    if (w.timer !== undefined) clearTimeout(w.timer);
+    for (const tag of w.tags) {
+      const q = this.byKey.get(tag);
+      if (q === undefined) continue;
+      const i = q.indexOf(w);
+      if (i >= 0) q.splice(i, 1);
+      if (q.length === 0) this.byKey.delete(tag);
+    }
+    if (w.token !== undefined) this.byToken.delete(w.token);
+    this.count--;
+    w.done(reply, reply instanceof ErrorReply ? 0 : index);
+  }
+}
