@@ -730,6 +730,9 @@ export class Database {
   }
 }
 
+/** Element record deletes per drain of the durable copy (see drainElementRecords). */
+const GARBAGE_PER_DRAIN = 100_000;
+
 /** Deadlines are summed relative to this (about 2023) to keep the float sum small. */
 const TTL_BASE = 1.7e12;
 
@@ -769,6 +772,8 @@ export class Keyspace {
   /** During a restore: collections by id, and element records that arrived before their key record. */
   private restoring = new Map<number, Collection>();
   private orphanElements = new Map<number, Array<[string, Buffer]>>();
+  /** Store keys of element records to delete (not in-memory state: kept across dropChanges). */
+  private garbage: Buffer[] = [];
 
   constructor(dbCount = 16) {
     if (!(dbCount >= 1 && dbCount < SCRIPT_DB)) throw new RangeError(`database count must be 1..${SCRIPT_DB - 1}`);
@@ -800,6 +805,7 @@ export class Keyspace {
     this.scripts.clear();
     this.locks.clear();
     this.nextCollectionId = 1;
+    this.garbage = [];
     this.restoring.clear();
     this.orphanElements.clear();
     this.dropChanges();
@@ -843,17 +849,32 @@ export class Keyspace {
     for (const c of dropped) {
       // A dropped collection may have been stored again (RENAME puts it back under another key).
       if (live.has(c)) continue;
-      c.forEachRecordKey((sub) => sink(elementRecordKey(c.id, sub), null));
+      c.forEachRecordKey((sub) => this.garbage.push(elementRecordKey(c.id, sub)));
       c.clearDirty();
     }
     for (const c of live) c.drainRecords((sub, value) => sink(elementRecordKey(c.id, sub), value));
+    // Deleting a huge collection's records is spread over several flushes, so
+    // no single transaction stalls the node. Until then they are orphans: a
+    // restore ignores them and queues them here again (finishRestore).
+    const n = Math.min(this.garbage.length, GARBAGE_PER_DRAIN);
+    for (let i = 0; i < n; i++) sink(this.garbage[i], null);
+    this.garbage = n === this.garbage.length ? [] : this.garbage.slice(n);
+  }
+
+  /** Element records of deleted collections still to be removed from the store. */
+  get pendingGarbage(): number {
+    return this.garbage.length;
   }
 
   /** After every record of a restore was applied: attach early element records, let collections order themselves. */
   finishRestore(): void {
     for (const [id, list] of this.orphanElements) {
       const c = this.restoring.get(id);
-      if (c === undefined) continue; // elements of a collection whose key is gone: ignored
+      if (c === undefined) {
+        // Elements of a collection whose key is gone (its deletion was under way): remove them.
+        for (const [sub] of list) this.garbage.push(elementRecordKey(id, sub));
+        continue;
+      }
       for (const [sub, value] of list) c.restoreRecord(sub, value);
     }
     for (const c of this.restoring.values()) c.finishRestore();
