@@ -118,8 +118,14 @@ export const TYPE_CODES: Record<CollectionType, number> = { list: 2, set: 3, zse
 const factories = new Map<number, () => Collection>();
 
 /** A collection module registers how to create an empty instance for restore. */
-export function registerCollection(type: CollectionType, create: () => Collection): void {
-  factories.set(TYPE_CODES[type], create);
+export function registerCollection(type: CollectionType, create: (() => Collection) | undefined): void {
+  if (create === undefined) factories.delete(TYPE_CODES[type]);
+  else factories.set(TYPE_CODES[type], create);
+}
+
+/** The registered factory of a type (tests that register their own put it back). */
+export function collectionFactory(type: CollectionType): (() => Collection) | undefined {
+  return factories.get(TYPE_CODES[type]);
 }
 
 /** An empty collection of the type with this record code, or undefined if no module registered it. */
