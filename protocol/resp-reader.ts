@@ -9,9 +9,40 @@ export function readReply(buf: Buffer): Reply {
   return new Reader(buf).read();
 }
 
+/** Every complete reply at the start of `buf` (a truncated last one is left out). */
+export function readReplies(buf: Buffer): Reply[] {
+  const r = new Reader(buf);
+  const out: Reply[] = [];
+  while (!r.done) {
+    const at = r.position;
+    try {
+      out.push(r.read());
+    } catch (e) {
+      if (e instanceof RangeError && /truncated/.test(e.message)) {
+        r.position = at;
+        break;
+      }
+      throw e;
+    }
+  }
+  return out;
+}
+
 class Reader {
   private pos = 0;
   constructor(private readonly buf: Buffer) {}
+
+  get done(): boolean {
+    return this.pos >= this.buf.length;
+  }
+
+  get position(): number {
+    return this.pos;
+  }
+
+  set position(p: number) {
+    this.pos = p;
+  }
 
   read(): Reply {
     const type = this.buf[this.pos++];
@@ -31,6 +62,7 @@ class Reader {
       case 0x3d /* = verbatim */: {
         const len = Number(line);
         if (len < 0) return null;
+        if (this.pos + len + 2 > this.buf.length) throw new RangeError('truncated RESP reply');
         const out = this.buf.subarray(this.pos, this.pos + len);
         this.pos += len + 2;
         return out;

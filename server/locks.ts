@@ -8,8 +8,9 @@
  * own time — so a lock can expire late, never early.
  */
 
-/** Reserved record namespace of the durable keyspace for locks. */
-export const LOCK_DB = 0xfb;
+import { LOCK_DB, keyRecordKey } from './keyspace/records';
+
+export { LOCK_DB };
 
 export interface LockState {
   owner: Buffer;
@@ -121,9 +122,7 @@ export class LockTable {
   encodeRecord(name: string): { key: Buffer; value: Buffer } | null {
     const l = this.locks.get(name);
     if (l === undefined) return null;
-    const key = Buffer.allocUnsafe(1 + name.length);
-    key[0] = LOCK_DB;
-    key.write(name, 1, 'latin1');
+    const key = keyRecordKey(LOCK_DB, name);
     const value = Buffer.allocUnsafe(24 + l.owner.length);
     value.writeDoubleLE(l.token, 0);
     value.writeDoubleLE(l.ttl, 8);

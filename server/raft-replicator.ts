@@ -32,17 +32,13 @@ import { PeerTransport } from './transport/peer-transport';
 import { DEFAULT_MAX_MESSAGE_BYTES, type Frame } from './transport/frames';
 import { decodeForward, encodeForwardPublish, encodeForwardReply, encodeForwardRequest, type PeerPubSubHandler } from './forwarding';
 import type { StateMachine } from './fsm';
-import { RESERVED_DB, type Keyspace } from './keyspace';
+import { MEMBERS_KEY, RESERVED_DB, SESSIONS_KEY, type Keyspace } from './keyspace';
 import type { Logger } from './log';
 import { decodeOp, encodeOp, type LogOp } from './logop';
 import { decodeMembers, encodeMembers, type ClusterMember } from './members';
 import type { Replicator } from './replicator';
 import { isProbePayload, RejoinGuard, type ProbeAnswer, type RejoinLeader } from './node/rejoin';
 
-/** Record key of the members' addresses inside the durable keyspace (RESERVED_DB is never a Redis db; see keyspace/records.ts). */
-const MEMBERS_KEY = Buffer.from([RESERVED_DB, 0x6d]);
-/** Record key of the state machine's dedupe sessions (replies to retried forwarded writes). */
-const SESSIONS_KEY = Buffer.from([RESERVED_DB, 0x73]);
 
 /** How often the durable keyspace copy is written when nothing forces it (the log covers the gap). */
 const KEYSPACE_FLUSH_MS = 1000;

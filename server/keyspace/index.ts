@@ -8,6 +8,8 @@ export * from './object';
 export {
   ELEMENT_DB,
   RESERVED_DB,
+  MEMBERS_KEY,
+  SESSIONS_KEY,
   elementRecordKey,
   decodeElementRecordKey,
   type StoreRecord,

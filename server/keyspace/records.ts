@@ -8,20 +8,22 @@
  *   [ELEMENT_DB][id u64][sub-key]  one element record of a collection (layout owned by its module)
  *   [SCRIPT_DB][sha1 hex]          a cached Lua script: its body
  *   [LOCK_DB][lock name]           a distributed lock (server/locks.ts encodes the value)
- *   [RESERVED_DB]...               cluster state kept by the node driver (members, client sessions)
+ *   [RESERVED_DB]['m'] / ['s']     the node driver's members and client sessions (it encodes the values)
  *   [META_DB]                      [db count u8][versionFloor f64 x n][writeFloor f64 x n][next collection id f64]
  *
  * All numbers big-endian. Element records of a collection are found by its
  * id, not its key, so RENAME, MOVE and SWAPDB rewrite only key records.
  */
-import { LOCK_DB } from '../locks';
-
 export const META_DB = 0xff;
 /** Reserved for the node driver's records (raft-replicator.ts: members, sessions). */
 export const RESERVED_DB = 0xfe;
 export const SCRIPT_DB = 0xfd;
 export const ELEMENT_DB = 0xfc;
-export { LOCK_DB };
+export const LOCK_DB = 0xfb;
+
+/** The node driver's records: cluster members' addresses, and the state machine's client sessions (dedupe). */
+export const MEMBERS_KEY = Buffer.from([RESERVED_DB, 0x6d]);
+export const SESSIONS_KEY = Buffer.from([RESERVED_DB, 0x73]);
 
 export const TYPE_TOMBSTONE = 0;
 export const TYPE_STRING = 1;
