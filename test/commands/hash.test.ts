@@ -125,6 +125,24 @@ describe('hash commands through ioredis and node-redis', function () {
     expect(await r.hrandfield('nokey', 3)).to.deep.equal([]);
   });
 
+  it('Lua and MULTI see the same replies (HGETALL flat in RESP2 Lua, counters, HSCAN)', async () => {
+    const r = t.r;
+    await r.hset('h', 'z', '1', 'a', '2');
+    expect(await r.eval("return redis.call('hgetall', KEYS[1])", 1, 'h')).to.deep.equal(['z', '1', 'a', '2']);
+    expect(await r.eval("return redis.call('hincrbyfloat', KEYS[1], 'a', '0.5')", 1, 'h')).to.equal('2.5');
+    expect(await r.eval("return redis.call('hscan', KEYS[1], 0)", 1, 'h')).to.deep.equal(['0', ['z', '1', 'a', '2.5']]);
+    expect(await r.eval("return redis.call('hrandfield', KEYS[1], 5, 'withvalues')", 1, 'h')).to.deep.equal(['z', '1', 'a', '2.5']);
+    expect(await r.eval("return redis.pcall('hincrby', KEYS[1], 'a', 1)", 1, 'h').catch((e: Error) => e.message)).to.equal('ERR hash value is not an integer');
+    const res = await r.multi().hset('m', 'f', '1').hincrby('m', 'f', 2).hgetall('m').hdel('m', 'f').exists('m').exec();
+    expect(res).to.deep.equal([
+      [null, 1],
+      [null, 3],
+      [null, { f: '3' }],
+      [null, 1],
+      [null, 0],
+    ]);
+  });
+
   it('RESP3 (node-redis): HGETALL is a map, HRANDFIELD without values an array', async () => {
     const c = createClient({ RESP: 3, socket: { port: t.srv.port } });
     await c.connect();
