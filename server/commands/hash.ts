@@ -398,19 +398,21 @@ const hrandfield = defineCommand({
     if (isErr(h)) return h;
     if (a.count === null) {
       if (h === null) return null;
-      return elementBuffer(h.fieldAt(randomIndex(ctx, h.length)));
+      return elementBuffer(h.fieldArray()[randomIndex(ctx, h.length)]);
     }
     if (h === null || a.count === 0) return [];
     const size = h.length;
-    const entries = [...h.entries()];
+    const pair = (f: string): [string, string] => [f, h.get(f) as string];
     if (a.count < 0 || a.count === 1) {
       // Picks with repetition (count 1 is one pick either way).
       const n = Math.abs(a.count);
       if (n > MAX_RANDOM_PICKS) return ERR_OUT_OF_RANGE;
+      const fields = h.fieldArray();
       const picks: Array<[string, string]> = new Array<[string, string]>(n);
-      for (let i = 0; i < n; i++) picks[i] = entries[randomIndex(ctx, size)];
+      for (let i = 0; i < n; i++) picks[i] = pair(fields[randomIndex(ctx, size)]);
       return randomPairsReply(picks, a.withValues);
     }
+    const entries = [...h.entries()];
     if (a.count >= size) return randomPairsReply(entries, a.withValues);
     // Distinct fields: a partial Fisher-Yates shuffle.
     for (let i = 0; i < a.count; i++) {

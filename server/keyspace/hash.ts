@@ -49,6 +49,8 @@ export class HashValue extends Collection {
   private markerSeq = 0;
   /** HSCAN: cursor -> live iterator positioned at it (Map iterators survive mutations). Not replicated state. */
   private scanCursors: Map<number, Iterator<[string, string]>> | null = null;
+  /** See fieldArray (node-local cache, not replicated state). */
+  private snapshot: string[] | null = null;
   /** During a restore: records not yet ordered. */
   private restoring: Array<{ field: string; seq: number; value: string }> | null = null;
 
@@ -113,6 +115,7 @@ export class HashValue extends Collection {
     this.values.set(field, value);
     this.seqs.set(field, this.nextSeq++);
     this.bytes += field.length + value.length + HASH_FIELD_OVERHEAD;
+    this.snapshot = null;
     if (this.marker !== null) {
       // The new field's record now holds the highest seq: the marker is not needed.
       this.pending.add(this.marker);
@@ -129,6 +132,7 @@ export class HashValue extends Collection {
     const seq = this.seqs.get(field) as number;
     this.values.delete(field);
     this.seqs.delete(field);
+    this.snapshot = null;
     this.bytes -= field.length + old.length + HASH_FIELD_OVERHEAD;
     this.pending.add(field);
     if (seq === this.nextSeq - 1) {
@@ -140,11 +144,15 @@ export class HashValue extends Collection {
     return true;
   }
 
-  /** The field at position `i` (0-based) in iteration order: O(i). */
-  fieldAt(i: number): string {
-    let n = 0;
-    for (const f of this.values.keys()) if (n++ === i) return f;
-    throw new RangeError('field index out of range');
+  /**
+   * The fields in iteration order as an array, for random picks by index
+   * (HRANDFIELD). Built on demand, O(n), and kept until a field is added or
+   * deleted, so repeated picks from an unchanged hash are O(1). A pure
+   * function of the contents: picks at apply time stay deterministic.
+   */
+  fieldArray(): readonly string[] {
+    if (this.snapshot === null) this.snapshot = [...this.values.keys()];
+    return this.snapshot;
   }
 
   /**
