@@ -21,7 +21,7 @@
  * takes a higher seq. There is at most one marker per hash, and a write of a
  * new field still drains one record (plus the marker's delete, once).
  */
-import { Collection, elementString, encodingConfig, registerCollection, type RecordSink } from './object';
+import { Collection, encodingConfig, registerCollection, type RecordSink } from './object';
 
 /**
  * Heap bytes per field beyond the field and value bytes: two Map entries,
@@ -278,8 +278,5 @@ function encodeMarker(seq: number): Buffer {
   out.writeDoubleBE(-seq, 0);
   return out;
 }
-
-/** A field or value from argv, as held in memory. */
-export const hashString = elementString;
 
 registerCollection('hash', () => new HashValue());
