@@ -14,3 +14,4 @@ export {
   decodeElementRecordKey,
   type StoreRecord,
 } from './records';
+import './hash';
