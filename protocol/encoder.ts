@@ -3,6 +3,7 @@ import {
   DoubleReply,
   ErrorReply,
   MapReply,
+  PairsReply,
   NullArray,
   PushReply,
   RawReply,
@@ -116,6 +117,14 @@ export class ReplyWriter {
       for (let i = 0; i < entries.length; i++) {
         this.reply(entries[i][0], proto);
         this.reply(entries[i][1], proto);
+      }
+    } else if (r instanceof PairsReply) {
+      const pairs = r.pairs;
+      this.header(42, proto === 3 ? pairs.length : pairs.length * 2);
+      for (let i = 0; i < pairs.length; i++) {
+        if (proto === 3) this.header(42, 2);
+        this.reply(pairs[i][0], proto);
+        this.reply(pairs[i][1], proto);
       }
     } else if (r instanceof SetReply) {
       this.header(proto === 3 ? 126 /* ~ */ : 42, r.items.length);

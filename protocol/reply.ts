@@ -19,6 +19,7 @@ export type Reply =
   | ErrorReply
   | NullArray
   | MapReply
+  | PairsReply
   | SetReply
   | DoubleReply
   | BoolReply
@@ -53,6 +54,14 @@ export class NullArray {
 /** RESP3 map `%`; RESP2 renders a flat array k1 v1 k2 v2 ... */
 export class MapReply {
   constructor(readonly entries: Array<[Reply, Reply]>) {}
+}
+
+/**
+ * Pairs (HRANDFIELD ... WITHVALUES, ZRANGE ... WITHSCORES and the like):
+ * RESP3 an array of 2-element arrays, RESP2 one flat array.
+ */
+export class PairsReply {
+  constructor(readonly pairs: Array<[Reply, Reply]>) {}
 }
 
 /** RESP3 set `~`; RESP2 renders an array. */

@@ -1,4 +1,4 @@
-import { ErrorReply, MapReply, PushReply, RawReply, SetReply, type Reply } from '../protocol/reply';
+import { ErrorReply, MapReply, PairsReply, PushReply, RawReply, SetReply, type Reply } from '../protocol/reply';
 
 /**
  * INFO errorstats: error replies counted per error code, as Redis's
@@ -48,6 +48,8 @@ export function forEachError(reply: Reply, onError: (code: string) => void): boo
     for (const r of reply.items) forEachError(r, onError);
   } else if (reply instanceof MapReply) {
     for (const [, v] of reply.entries) forEachError(v, onError);
+  } else if (reply instanceof PairsReply) {
+    for (const [, v] of reply.pairs) forEachError(v, onError);
   } else if (reply instanceof RawReply) {
     const b = reply.bytes;
     const top = b.length > 0 && (b[0] === 0x2d || b[0] === 0x21); // '-' or RESP3 '!'

@@ -3,6 +3,7 @@ import {
   DoubleReply,
   ErrorReply,
   MapReply,
+  PairsReply,
   NullArray,
   PushReply,
   RawReply,
@@ -34,6 +35,7 @@ enum Tag {
   Verbatim,
   Push,
   Raw,
+  Pairs,
 }
 
 class Writer {
@@ -89,6 +91,13 @@ function write(w: Writer, r: Reply): void {
     w.tag(Tag.Map);
     w.u32(r.entries.length);
     for (const [k, v] of r.entries) {
+      write(w, k);
+      write(w, v);
+    }
+  } else if (r instanceof PairsReply) {
+    w.tag(Tag.Pairs);
+    w.u32(r.pairs.length);
+    for (const [k, v] of r.pairs) {
       write(w, k);
       write(w, v);
     }
@@ -175,6 +184,12 @@ export class ReplyReader {
         const entries: Array<[Reply, Reply]> = [];
         for (let i = 0; i < n; i++) entries.push([this.reply(), this.reply()]);
         return new MapReply(entries);
+      }
+      case Tag.Pairs: {
+        const n = this.u32();
+        const pairs: Array<[Reply, Reply]> = [];
+        for (let i = 0; i < n; i++) pairs.push([this.reply(), this.reply()]);
+        return new PairsReply(pairs);
       }
       case Tag.Set:
       case Tag.Push: {

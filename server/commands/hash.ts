@@ -3,7 +3,7 @@
  * and reply shapes as redis-server answers them. Data lives in
  * keyspace/hash.ts; writes are pure functions of (state, argv, ctx).
  */
-import { ErrorReply, MapReply, OK, type Reply } from '../../protocol/reply';
+import { ErrorReply, MapReply, OK, PairsReply, type Reply } from '../../protocol/reply';
 import { ERR_INCR_NAN, ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_OVERFLOW, ERR_SYNTAX, errArity } from '../../protocol/errors';
 import { elementBuffer, elementString, keyString } from '../keyspace';
 import { HashValue } from '../keyspace/hash';
@@ -49,16 +49,9 @@ function randomIndex(ctx: ExecContext, n: number): number {
   return Math.min(n - 1, Math.floor(ctx.random() * n));
 }
 
-/**
- * Field/value pairs as HRANDFIELD ... WITHVALUES answers them: a flat array
- * in RESP2 and, in RESP3, an array of [field, value] pairs. The Reply model
- * has no protocol-dependent "array of pairs" yet (see the report), so this
- * is the RESP2 shape for both protocols.
- */
+/** Field/value pairs as HRANDFIELD ... WITHVALUES answers them: flat in RESP2, [field, value] pairs in RESP3. */
 function pairsReply(pairs: Array<[string, string]>): Reply {
-  const out: Reply[] = [];
-  for (const [f, v] of pairs) out.push(elementBuffer(f), elementBuffer(v));
-  return out;
+  return new PairsReply(pairs.map(([f, v]): [Reply, Reply] => [elementBuffer(f), elementBuffer(v)]));
 }
 
 // ------------------------------------------------------------ HSET / HMSET / HSETNX

@@ -19,6 +19,7 @@ import {
   DoubleReply,
   ErrorReply,
   MapReply,
+  PairsReply,
   NullArray,
   PushReply,
   RawReply,
@@ -78,6 +79,10 @@ export function pushReply(L: LuaState, r: Reply, resp: ScriptResp, depth = 0): v
     lua.lua_setfield(L, -2, ls('ok'));
   } else if (r instanceof ErrorReply) {
     pushErrorTable(L, r.message);
+  } else if (r instanceof PairsReply) {
+    // As Redis's Lua sees it: a flat table in RESP2, a table of {k, v} tables in RESP3.
+    if (resp === 2) pushArray(L, r.pairs.flat(), resp, depth);
+    else pushArray(L, r.pairs, resp, depth);
   } else if (r instanceof MapReply) {
     if (resp === 2) {
       pushArray(L, r.entries.flat(), resp, depth);

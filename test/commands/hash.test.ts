@@ -158,9 +158,8 @@ describe('hash commands through ioredis and node-redis', function () {
     }
   });
 
-  // Redis 7.0 answers [[field, value], ...] in RESP3. The Reply model has no
-  // "flat in RESP2, pairs in RESP3" type yet (the report asks for a shared one).
-  it.skip('RESP3 (node-redis): HRANDFIELD WITHVALUES is an array of pairs', async () => {
+  // Redis 7.0 answers [[field, value], ...] in RESP3 (PairsReply).
+  it('RESP3 (node-redis): HRANDFIELD WITHVALUES is an array of pairs', async () => {
     const c = createClient({ RESP: 3, socket: { port: t.srv.port } });
     await c.connect();
     try {

@@ -1,5 +1,5 @@
 import { entryRandom } from '../../../server/commands/random';
-import { ErrorReply, SimpleString, type Reply } from '../../../protocol/reply';
+import { ErrorReply, PairsReply, SimpleString, type Reply } from '../../../protocol/reply';
 import { Keyspace } from '../../../server/keyspace';
 import { dataCommands } from '../../../server/commands/index';
 import type { DataCommand, ExecContext } from '../../../server/commands/types';
@@ -66,6 +66,7 @@ export function plain(r: Reply): unknown {
   if (Array.isArray(r)) return r.map(plain);
   if (r instanceof ErrorReply) return { err: r.message };
   if (r instanceof SimpleString) return { status: r.value };
+  if (r instanceof PairsReply) return r.pairs.flat().map(plain); // as RESP2 sends it
   return r;
 }
 
