@@ -12,3 +12,4 @@ export {
   decodeElementRecordKey,
   type StoreRecord,
 } from './records';
+import './list';
