@@ -9,7 +9,8 @@ import net from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { errorOf, serverForSuite, startServer, type RunningServer } from '../support/proc';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { errorOf, hasBinary, serverForSuite, startServer, type RunningServer } from '../support/proc';
 
 const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
 
@@ -234,5 +235,157 @@ describe('a list survives restarts in order', function () {
     } finally {
       c.disconnect();
     }
+  });
+});
+
+/** A reference redis-server on a free loopback port, or null when none is installed. */
+async function startRedis(): Promise<{ port: number; proc: ChildProcess } | null> {
+  if (!hasBinary('redis-server')) return null;
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 20000);
+    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    for (let i = 0; i < 50; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      if (proc.exitCode !== null) break;
+      try {
+        const c = await RawClient.connect(port);
+        const pong = await c.call(['ping']);
+        c.close();
+        if (pong === '+PONG\r\n') return { port, proc };
+      } catch {
+        // not listening yet
+      }
+    }
+    proc.kill('SIGKILL');
+  }
+  return null;
+}
+
+/** The length of the complete RESP2 reply at the start of `b`, or -1 if more bytes are needed. */
+function replyEnd(b: Buffer, at = 0): number {
+  const nl = b.indexOf('\r\n', at, 'latin1');
+  if (nl < 0) return -1;
+  const type = String.fromCharCode(b[at]);
+  const n = Number(b.toString('latin1', at + 1, nl));
+  if (type === '$') {
+    if (n < 0) return nl + 2;
+    return b.length >= nl + 2 + n + 2 ? nl + 2 + n + 2 : -1;
+  }
+  if (type === '*') {
+    let off = nl + 2;
+    for (let i = 0; i < n; i++) {
+      off = replyEnd(b, off);
+      if (off < 0) return -1;
+    }
+    return off;
+  }
+  return nl + 2;
+}
+
+/** One connection that sends a command and returns its exact reply bytes. */
+class RawClient {
+  private buf = Buffer.alloc(0);
+  private waiting: ((reply: string) => void) | null = null;
+  private constructor(private readonly sock: net.Socket) {
+    sock.on('data', (d) => {
+      this.buf = Buffer.concat([this.buf, d]);
+      this.deliver();
+    });
+  }
+  static connect(port: number): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('error', reject);
+      s.once('connect', () => resolve(new RawClient(s)));
+    });
+  }
+  call(args: string[]): Promise<string> {
+    const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
+    for (const a of args) parts.push(Buffer.from(`$${Buffer.byteLength(a, 'latin1')}\r\n${a}\r\n`, 'latin1'));
+    return new Promise((resolve) => {
+      this.waiting = resolve;
+      this.sock.write(Buffer.concat(parts));
+    });
+  }
+  close(): void {
+    this.sock.destroy();
+  }
+  private deliver(): void {
+    const end = replyEnd(this.buf);
+    if (end < 0 || this.waiting === null) return;
+    const reply = this.buf.toString('latin1', 0, end);
+    this.buf = this.buf.subarray(end);
+    const w = this.waiting;
+    this.waiting = null;
+    w(reply);
+  }
+}
+
+describe('list commands and SORT against redis-server 7.0 (differential, exact RESP2 bytes)', function () {
+  this.timeout(120000);
+  const t = serverForSuite();
+  let ref: { port: number; proc: ChildProcess } | null = null;
+  let ours: RawClient;
+  let theirs: RawClient;
+  before(async function () {
+    ref = await startRedis();
+    if (ref === null) this.skip();
+    ours = await RawClient.connect(t.srv.port);
+    theirs = await RawClient.connect(ref.port);
+  });
+  after(() => {
+    ours?.close();
+    theirs?.close();
+    ref?.proc.kill('SIGKILL');
+  });
+
+  it('gives the same replies to a seeded stream of list and SORT commands', async () => {
+    await ours.call(['flushall']);
+    await theirs.call(['flushall']);
+    let seed = 4242;
+    const rand = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const keys = ['l1', 'l2', 'l3', 's'];
+    const values = ['a', 'b', 'c', '1', '2', '10', '-3', '2.5', '', 'x'.repeat(300), '0x10', 'nan'];
+    const k = (): string => keys[rand(keys.length)];
+    const v = (): string => values[rand(values.length)];
+    const idx = (): string => String(rand(30) - 15);
+    const end = (): string => ['left', 'RIGHT', 'Left', 'up'][rand(4)];
+    const many = (): string[] => Array.from({ length: 1 + rand(rand(10) === 0 ? 300 : 5) }, v);
+    const gens: Array<() => string[]> = [
+      () => ['rpush', k(), ...many()],
+      () => ['lpush', k(), ...many()],
+      () => ['rpushx', k(), v()],
+      () => ['lpushx', k(), v(), v()],
+      () => ['lpop', k(), ...[[], ['0'], ['3'], ['-1'], ['x'], ['1', '2']][rand(6)]],
+      () => ['rpop', k(), ...[[], ['0'], ['2'], ['100']][rand(4)]],
+      () => ['llen', k()],
+      () => ['lrange', k(), idx(), idx()],
+      () => ['lrange', k(), '0', '-1'],
+      () => ['lindex', k(), idx()],
+      () => ['lset', k(), idx(), v()],
+      () => ['linsert', k(), ['before', 'AFTER', 'middle'][rand(3)], v(), v()],
+      () => ['lrem', k(), String(rand(7) - 3), v()],
+      () => ['ltrim', k(), idx(), idx()],
+      () => ['lpos', k(), v(), ...[[], ['rank', idx()], ['count', String(rand(4))], ['maxlen', String(rand(10))], ['rank', '-1', 'count', '0'], ['count', '-1'], ['rank']][rand(7)]],
+      () => ['lmove', k(), k(), end(), end()],
+      () => ['rpoplpush', k(), k()],
+      () => ['lmpop', String(rand(4)), k(), k(), end(), ...[[], ['count', String(rand(5))], ['count']][rand(3)]],
+      () => ['sort', k(), ...[[], ['alpha'], ['desc', 'alpha'], ['limit', idx(), idx(), 'alpha'], ['by', 'nosort'], ['by', 'nosort', 'desc', 'limit', '1', '3']][rand(6)]],
+      () => ['sort', k(), 'alpha', 'store', k()],
+      () => ['sort_ro', k(), 'by', 'w_*', 'get', '#', 'get', 'w_*'],
+      () => ['set', ['s', 'w_a', 'w_b', 'w_1'][rand(4)], v()],
+      () => ['del', k()],
+      () => ['type', k()],
+    ];
+    for (let i = 0; i < 3000; i++) {
+      const cmd = gens[rand(gens.length)]();
+      const [a, b] = await Promise.all([ours.call(cmd), theirs.call(cmd)]);
+      expect(a, `#${i} ${cmd.join(' ').slice(0, 200)}`).to.equal(b);
+    }
+    // And the lists end up identical.
+    for (const key of keys) expect(await ours.call(['lrange', key, '0', '-1'])).to.equal(await theirs.call(['lrange', key, '0', '-1']));
   });
 });
