@@ -4,12 +4,24 @@ import { stringCommands } from './string';
 import { scriptingCommands } from './scripting';
 import { lockCommands } from './locks';
 import { hashCommands } from './hash';
+import { listCommands } from './list';
+import { sortCommands } from './sort';
 
 export { keyCommands } from './keys';
 export { stringCommands } from './string';
 export { scriptingCommands } from './scripting';
 export { lockCommands } from './locks';
 export { hashCommands } from './hash';
+export { listCommands } from './list';
+export { sortCommands } from './sort';
 
 /** Every command that reads or writes the keyspace, for the command table. */
-export const dataCommands: DataCommand[] = [...stringCommands, ...keyCommands, ...scriptingCommands, ...lockCommands, ...hashCommands];
+export const dataCommands: DataCommand[] = [
+  ...stringCommands,
+  ...keyCommands,
+  ...scriptingCommands,
+  ...lockCommands,
+  ...hashCommands,
+  ...listCommands,
+  ...sortCommands,
+];

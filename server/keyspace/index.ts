@@ -15,3 +15,4 @@ export {
   type StoreRecord,
 } from './records';
 import './hash';
+import './list';
