@@ -34,7 +34,7 @@ import { Collection, encodingConfig, registerCollection, type RecordSink } from 
  * (test/unit/commands/set.test.ts prints it): the Map entry and its share of
  * buckets, the string header, two array slots (member, seq) and array slack.
  */
-export const SET_MEMBER_OVERHEAD = 72;
+export const SET_MEMBER_OVERHEAD = 70;
 /** The SetValue object, its Map and arrays when empty. */
 const SET_BASE_BYTES = 200;
 /** A V8 Map holds at most 2^24 entries; SADD refuses to grow a set past this. */
