@@ -388,11 +388,17 @@ function intersect(sets: Array<SetValue | undefined>, limit = 0): string[] {
   return out;
 }
 
-/** SUNION / SDIFF into a new set (intset while it can be, like Redis's dstset). */
-function unionOrDiff(sets: Array<SetValue | undefined>, op: 'union' | 'diff'): SetValue {
+/** SUNION / SDIFF into a new set (intset while it can be, like Redis's dstset); an error past MAX_SET_MEMBERS. */
+function unionOrDiff(sets: Array<SetValue | undefined>, op: 'union' | 'diff'): SetValue | ErrorReply {
   const result = new SetValue();
   if (op === 'union') {
-    for (const s of sets) if (s) for (const m of s.elements()) result.add(m);
+    for (const s of sets) {
+      if (s === undefined) continue;
+      for (const m of s.elements()) {
+        if (result.length >= MAX_SET_MEMBERS && !result.has(m)) return ERR_SET_TOO_LARGE;
+        result.add(m);
+      }
+    }
     return result;
   }
   const first = sets[0];
@@ -426,7 +432,8 @@ const multiKeyRead = (name: string, summary: string, complexity: string, op: 'in
       const sets = lookupSets(ctx, argv, 1, argv.length, false);
       if (isErr(sets)) return sets;
       if (op === 'inter') return new SetReply(intersect(sets).map(elementBuffer));
-      return new SetReply(members(unionOrDiff(sets, op)));
+      const result = unionOrDiff(sets, op);
+      return isErr(result) ? result : new SetReply(members(result));
     },
   });
 
@@ -441,14 +448,14 @@ const multiKeyStore = (name: string, summary: string, complexity: string, op: 'i
     exec(ctx, argv) {
       const sets = lookupSets(ctx, argv, 2, argv.length, true);
       if (isErr(sets)) return sets;
-      let result: SetValue;
+      let result: SetValue | ErrorReply;
       if (op === 'inter') {
         result = new SetValue();
         for (const m of intersect(sets)) result.add(m);
       } else {
         result = unionOrDiff(sets, op);
       }
-      return storeResult(ctx, argv[1], result);
+      return isErr(result) ? result : storeResult(ctx, argv[1], result);
     },
   });
 

@@ -391,7 +391,11 @@ export class SetValue extends Collection {
     this.anchorHashtable = st.hashtable;
     this.ints = null;
     this.intStrs = null;
-    if (!st.hashtable && n <= intsetLimit()) {
+    // Every hashtable carries the mark (drainRecords), so no mark means intset,
+    // whatever set-max-intset-entries says now: the live nodes have an intset
+    // too (it converts at its next SADD, here as there). Unlike Redis, which
+    // re-encodes at load, so that the order never differs between nodes.
+    if (!st.hashtable) {
       const vals: Array<[Int64, string]> = [];
       for (const m of this.pos.keys()) {
         const v = memberInt(m);

@@ -750,6 +750,27 @@ describe('set commands', () => {
       }
     });
 
+    it('the restored encoding is the live one even if set-max-intset-entries changed meanwhile', () => {
+      const saved = encodingConfig['set-max-intset-entries'];
+      try {
+        h.ks.trackChanges = true;
+        const store = new Map<string, Buffer>();
+        h.run('sadd', 'i', 5, 4, 3, 2, 1);
+        persist(h.ks, store);
+        encodingConfig['set-max-intset-entries'] = 2;
+        const r = harnessOn(restore(store), h.index, h.now);
+        expect(enc(r, 'i')).to.equal('intset');
+        expect(set(r.raw('smembers', 'i'))).to.deep.equal(['1', '2', '3', '4', '5']);
+        // Both convert at the next SADD, alike.
+        r.run('sadd', 'i', 0);
+        h.run('sadd', 'i', 0);
+        expect(enc(r, 'i')).to.equal('hashtable');
+        expect(set(r.raw('smembers', 'i'))).to.deep.equal(set(h.raw('smembers', 'i')));
+      } finally {
+        encodingConfig['set-max-intset-entries'] = saved;
+      }
+    });
+
     it('deleting a set deletes its element records', () => {
       h.ks.trackChanges = true;
       const store = new Map<string, Buffer>();
