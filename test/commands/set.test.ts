@@ -247,6 +247,16 @@ describe('set commands through ioredis', function () {
         expect(ours, cmd.join(' ')).to.deep.equal(theirs);
       }
     });
+
+    it('COMMAND INFO: name, arity, flags, key positions and ACL categories', async () => {
+      const names = ['sadd', 'srem', 'smove', 'sismember', 'smismember', 'scard', 'smembers', 'spop', 'srandmember', 'sinter', 'sintercard', 'sinterstore', 'sunion', 'sunionstore', 'sdiff', 'sdiffstore', 'sscan'];
+      const ours = (await t.r.call('command', 'info', ...names)) as unknown[][];
+      const theirs = (await refClient!.call('command', 'info', ...names)) as unknown[][];
+      for (let i = 0; i < names.length; i++) {
+        const norm = (x: unknown[]): unknown[] => x.slice(0, 7).map((f) => (Array.isArray(f) ? [...f].sort() : f));
+        expect(norm(ours[i]), names[i]).to.deep.equal(norm(theirs[i]));
+      }
+    });
   });
 });
 
