@@ -19,10 +19,12 @@
  * counter (SSCAN cursors are seqs, so every node must hand out the same ones).
  *
  * Element records: sub-key = member, value = [seq f64][slot u32]. One member
- * (the "anchor", normally the first in iteration order) may carry
- * [seq f64][slot u32][counter f64][flags u8] when the counter cannot be
- * recomputed from the members (the most recently added one was removed) or
- * the set is a hashtable. A change writes the changed members' records only:
+ * (the "anchor": any live one; the one in slot 0 when it has to move)
+ * carries [seq f64][slot u32][counter f64][flags u8] when the counter cannot
+ * be recomputed from the members (the most recently added one was removed)
+ * or the set is a hashtable. Counters only grow and the hashtable mark is
+ * never cleared, so a stale anchor left on another member is harmless:
+ * restore takes the largest counter and any mark. A change writes the changed members' records only:
  * SADD one, SREM/SPOP the removed member plus the one moved into its slot
  * (plus the anchor when it had to move).
  */
@@ -278,8 +280,9 @@ export class SetValue extends Collection {
           !this.pending.has(current) &&
           (this.anchorHashtable || !hashtable) &&
           (lastLive || this.anchorCounter === this.nextSeq);
-        // Rewrite the anchor on its member if still there, else on the first member (O(1) to find).
-        if (!upToDate) anchor = current ?? this.pos.keys().next().value!;
+        // Rewrite the anchor on its member if still there, else on the member in slot 0:
+        // O(1) (the Map's first entry may sit behind many deleted ones).
+        if (!upToDate) anchor = current ?? this.slots[0];
       }
     }
     const emit = (m: string): void => {
