@@ -96,7 +96,18 @@ export class SetValue extends Collection {
   private anchorHashtable = false;
 
   /** Records read by restoreRecord, ordered by finishRestore. */
-  private staged: { members: string[]; seqs: number[]; slots: number[]; counter: number; hashtable: boolean; anchor: string | null; anchorCounter: number } | null = null;
+  private staged: {
+    members: string[];
+    seqs: number[];
+    slots: number[];
+    /** Largest counter and any hashtable mark over every anchor record. */
+    counter: number;
+    hashtable: boolean;
+    /** The anchor record with the largest counter, and what it says. */
+    anchor: string | null;
+    anchorCounter: number;
+    anchorHashtable: boolean;
+  } | null = null;
   private scanCache: Map<number, ScanResume> | null = null;
 
   constructor() {
@@ -333,17 +344,19 @@ export class SetValue extends Collection {
 
   restoreRecord(subkey: string, value: Buffer): void {
     if (value.length < RECORD_BYTES) throw new RangeError('set element record truncated');
-    const st = (this.staged ??= { members: [], seqs: [], slots: [], counter: 0, hashtable: false, anchor: null, anchorCounter: -1 });
+    const st = (this.staged ??= { members: [], seqs: [], slots: [], counter: 0, hashtable: false, anchor: null, anchorCounter: -1, anchorHashtable: false });
     st.members.push(subkey);
     st.seqs.push(value.readDoubleBE(0));
     st.slots.push(value.readUInt32BE(8));
     if (value.length >= ANCHOR_BYTES) {
       const counter = value.readDoubleBE(12);
-      if ((value[20] & FLAG_HASHTABLE) !== 0) st.hashtable = true;
+      const hashtable = (value[20] & FLAG_HASHTABLE) !== 0;
+      if (hashtable) st.hashtable = true;
       if (counter > st.counter) st.counter = counter;
       if (counter > st.anchorCounter) {
         st.anchor = subkey;
         st.anchorCounter = counter;
+        st.anchorHashtable = hashtable;
       }
     }
   }
@@ -391,7 +404,7 @@ export class SetValue extends Collection {
     this.lastAdded = n > 0 ? st.members[order[n - 1]] : null;
     this.anchorMember = st.anchor;
     this.anchorCounter = st.anchorCounter;
-    this.anchorHashtable = st.hashtable;
+    this.anchorHashtable = st.anchorHashtable;
     this.ints = null;
     this.intStrs = null;
     // Every hashtable carries the mark (drainRecords), so no mark means intset,
