@@ -6,6 +6,7 @@ import { lockCommands } from './locks';
 import { hashCommands } from './hash';
 import { listCommands } from './list';
 import { sortCommands } from './sort';
+import { setCommands } from './set';
 
 export { keyCommands } from './keys';
 export { stringCommands } from './string';
@@ -14,6 +15,7 @@ export { lockCommands } from './locks';
 export { hashCommands } from './hash';
 export { listCommands } from './list';
 export { sortCommands } from './sort';
+export { setCommands } from './set';
 
 /** Every command that reads or writes the keyspace, for the command table. */
 export const dataCommands: DataCommand[] = [
@@ -24,4 +26,5 @@ export const dataCommands: DataCommand[] = [
   ...hashCommands,
   ...listCommands,
   ...sortCommands,
+  ...setCommands,
 ];

@@ -3,6 +3,7 @@
  * (object.ts), the durable record layout (records.ts) and one module per
  * collection type, each registering itself for restore on import.
  */
+import './set';
 export * from './database';
 export * from './object';
 export {
