@@ -3,11 +3,15 @@ import { keyCommands } from './keys';
 import { stringCommands } from './string';
 import { scriptingCommands } from './scripting';
 import { lockCommands } from './locks';
+import { bitmapCommands } from './bitmap';
+import { lcsCommands } from './lcs';
 
 export { keyCommands } from './keys';
 export { stringCommands } from './string';
 export { scriptingCommands } from './scripting';
 export { lockCommands } from './locks';
+export { bitmapCommands } from './bitmap';
+export { lcsCommands } from './lcs';
 
 /** Every command that reads or writes the keyspace, for the command table. */
-export const dataCommands: DataCommand[] = [...stringCommands, ...keyCommands, ...scriptingCommands, ...lockCommands];
+export const dataCommands: DataCommand[] = [...stringCommands, ...keyCommands, ...scriptingCommands, ...lockCommands, ...bitmapCommands, ...lcsCommands];
