@@ -10,34 +10,45 @@
  * Nesting deeper than 16 tables packs nil. No bin/ext types; str8 (0xd9)
  * is used for strings of 32..255 bytes. uint64 values decode as int64.
  */
-import { lua, type LuaState, type LuaString } from './fengari';
+import { lauxlib, lua, type LuaState, type LuaString } from './fengari';
 import { pushNumber } from './convert';
 import { argError, checkBytes, checkInteger, luaError, optInteger, setFunction, setString, toCInt } from './libargs';
 
 const MAX_NESTING = 16;
 const TWO63 = 2 ** 63;
 
-/** A growable byte buffer. */
+/** fengari's luaL_Buffer functions (present in fengari, not in the typed LauxApi). */
+interface LuaBuffer {
+  n: number;
+}
+const aux = lauxlib as unknown as {
+  luaL_Buffer: new () => LuaBuffer;
+  luaL_buffinit(L: LuaState, B: LuaBuffer): void;
+  luaL_addlstring(B: LuaBuffer, s: Uint8Array, l: number): void;
+  luaL_addchar(B: LuaBuffer, c: number): void;
+  luaL_pushresult(B: LuaBuffer): void;
+};
+
+/**
+ * The packed bytes, in a Lua string buffer: growth is charged to the
+ * script's memory budget (fengari.ts), so a table repeating a large string
+ * cannot make pack build gigabytes outside it.
+ */
 class Out {
-  buf = Buffer.allocUnsafe(64);
-  len = 0;
-  ensure(n: number): void {
-    if (this.len + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
-    this.buf.copy(next, 0, 0, this.len);
-    this.buf = next;
+  private readonly b: LuaBuffer;
+  constructor(L: LuaState) {
+    this.b = new aux.luaL_Buffer();
+    aux.luaL_buffinit(L, this.b);
   }
-  byte(b: number): void {
-    this.ensure(1);
-    this.buf[this.len++] = b;
+  byte(c: number): void {
+    aux.luaL_addchar(this.b, c);
   }
-  bytes(b: Uint8Array): void {
-    this.ensure(b.length);
-    this.buf.set(b, this.len);
-    this.len += b.length;
+  bytes(s: Uint8Array): void {
+    aux.luaL_addlstring(this.b, s, s.length);
   }
-  result(): Buffer {
-    return this.buf.subarray(0, this.len);
+  /** Pushes the result as a Lua string. */
+  push(): void {
+    aux.luaL_pushresult(this.b);
   }
 }
 
@@ -197,12 +208,12 @@ function pack(L: LuaState): number {
   const nargs = lua.lua_gettop(L);
   if (nargs === 0) argError(L, 0, 'pack', 'MessagePack pack needs input.');
   if (!lua.lua_checkstack(L, nargs)) argError(L, 0, 'pack', 'Too many arguments for MessagePack pack.');
-  const out = new Out();
+  const out = new Out(L);
   for (let i = 1; i <= nargs; i++) {
     lua.lua_pushvalue(L, i);
     encodeTop(L, out, 0);
   }
-  lua.lua_pushstring(L, new Uint8Array(out.result()));
+  out.push();
   return 1;
 }
 

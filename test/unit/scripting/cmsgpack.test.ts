@@ -87,4 +87,10 @@ describe('Lua cmsgpack and struct', () => {
     const out = h.raw('eval', 'local t = cmsgpack.unpack(ARGV[1]) return {t.id, t.attempts, t.data.a}', 0, packed);
     expect(recorded(out)).to.deep.equal(['3432', '3', '1']);
   });
+
+  it("pack's output counts against the script memory budget", () => {
+    const r = h.raw('eval', "local s = string.rep('x', 1e6) local t = {} for i = 1, 1000 do t[i] = s end return #cmsgpack.pack(t)", 0);
+    expect(r).to.be.instanceOf(ErrorReply);
+    expect((r as ErrorReply).message).to.match(/memory budget/);
+  });
 });
