@@ -206,8 +206,8 @@ function encodeTable(L: LuaState, out: Out, level: number): void {
 
 function pack(L: LuaState): number {
   const nargs = lua.lua_gettop(L);
-  if (nargs === 0) argError(L, 0, 'pack', 'MessagePack pack needs input.');
-  if (!lua.lua_checkstack(L, nargs)) argError(L, 0, 'pack', 'Too many arguments for MessagePack pack.');
+  if (nargs === 0) argError(L, 0, 'MessagePack pack needs input.');
+  if (!lua.lua_checkstack(L, nargs)) argError(L, 0, 'Too many arguments for MessagePack pack.');
   const out = new Out(L);
   for (let i = 1; i <= nargs; i++) {
     lua.lua_pushvalue(L, i);
@@ -390,8 +390,8 @@ function decodeMap(L: LuaState, c: Cursor, len: number): void {
 }
 
 /** mp_unpack_full: unpacks up to `limit` values from `offset` (both 0: everything, no offset returned). */
-function unpackFull(L: LuaState, fname: string, limit: number, offset: number): number {
-  const s = checkBytes(L, 1, fname);
+function unpackFull(L: LuaState, limit: number, offset: number): number {
+  const s = checkBytes(L, 1);
   const decodeAll = limit === 0 && offset === 0;
   if (offset < 0 || limit < 0) {
     luaError(L, `Invalid request to unpack with offset of ${offset} and limit of ${s.length}.`);
@@ -437,20 +437,20 @@ function rotateDown(L: LuaState, to: number): void {
 }
 
 function unpack(L: LuaState): number {
-  return unpackFull(L, 'unpack', 0, 0);
+  return unpackFull(L, 0, 0);
 }
 
 function unpackOne(L: LuaState): number {
-  const offset = toCInt(optInteger(L, 2, 'unpack_one', 0));
+  const offset = toCInt(optInteger(L, 2, 0));
   lua.lua_settop(L, 1);
-  return unpackFull(L, 'unpack_one', 1, offset);
+  return unpackFull(L, 1, offset);
 }
 
 function unpackLimit(L: LuaState): number {
-  const limit = toCInt(checkInteger(L, 2, 'unpack_limit'));
-  const offset = toCInt(optInteger(L, 3, 'unpack_limit', 0));
+  const limit = toCInt(checkInteger(L, 2));
+  const offset = toCInt(optInteger(L, 3, 0));
   lua.lua_settop(L, 1);
-  return unpackFull(L, 'unpack_limit', limit, offset);
+  return unpackFull(L, limit, offset);
 }
 
 export function openCmsgpack(L: LuaState): void {

@@ -6,12 +6,15 @@
  */
 import { lauxlib, lua, luaBytes, type LuaJsFunction, type LuaState, type LuaString } from './fengari';
 
-/** fengari's luaL_where (present in fengari, not in the typed LauxApi). */
-const where = (lauxlib as unknown as { luaL_where: (L: LuaState, level: number) => void }).luaL_where;
+/** fengari's luaL_where and luaL_argerror (present in fengari, not in the typed LauxApi). */
+const aux = lauxlib as unknown as {
+  luaL_where(L: LuaState, level: number): void;
+  luaL_argerror(L: LuaState, arg: number, extramsg: LuaString): never;
+};
 
 /** Lua 5.1 luaL_error: the message prefixed with the calling line ("user_script:1: "). */
 export function luaError(L: LuaState, message: string | Buffer): never {
-  where(L, 1);
+  aux.luaL_where(L, 1);
   const w = luaBytes(lua.lua_tolstring(L, -1) as LuaString);
   lua.lua_pop(L, 1);
   const msg = typeof message === 'string' ? Buffer.from(message, 'latin1') : message;
@@ -19,9 +22,12 @@ export function luaError(L: LuaState, message: string | Buffer): never {
   return lua.lua_error(L);
 }
 
-/** Lua 5.1 luaL_argerror. */
-export function argError(L: LuaState, n: number, fname: string, extra: string): never {
-  return luaError(L, `bad argument #${n} to '${fname}' (${extra})`);
+/**
+ * luaL_argerror: "bad argument #n to 'name' (extra)", the name taken from
+ * the call as Lua 5.1 does ('?' when called through pcall).
+ */
+export function argError(L: LuaState, n: number, extra: string): never {
+  return aux.luaL_argerror(L, n, new Uint8Array(Buffer.from(extra, 'latin1')));
 }
 
 const TYPE_NAMES = ['nil', 'boolean', 'userdata', 'number', 'string', 'table', 'function', 'userdata', 'thread'];
@@ -31,8 +37,8 @@ function typeName(L: LuaState, i: number): string {
   return t < 0 ? 'no value' : (TYPE_NAMES[t] ?? '?');
 }
 
-function typeError(L: LuaState, n: number, fname: string, expected: string): never {
-  return argError(L, n, fname, `${expected} expected, got ${typeName(L, n)}`);
+function typeError(L: LuaState, n: number, expected: string): never {
+  return argError(L, n, `${expected} expected, got ${typeName(L, n)}`);
 }
 
 /** Lua 5.1 lua_isnumber: a number, or a string that converts to one. */
@@ -47,28 +53,28 @@ function numberAt(L: LuaState, i: number): number | null {
 }
 
 /** luaL_checklstring: a string (numbers are converted), as bytes. */
-export function checkBytes(L: LuaState, n: number, fname: string): Buffer {
+export function checkBytes(L: LuaState, n: number): Buffer {
   const t = lua.lua_type(L, n);
-  if (t !== lua.LUA_TSTRING && t !== lua.LUA_TNUMBER) typeError(L, n, fname, 'string');
+  if (t !== lua.LUA_TSTRING && t !== lua.LUA_TNUMBER) typeError(L, n, 'string');
   return luaBytes(lua.lua_tolstring(L, n) as LuaString);
 }
 
 /** luaL_checknumber. */
-export function checkNumber(L: LuaState, n: number, fname: string): number {
+export function checkNumber(L: LuaState, n: number): number {
   const v = numberAt(L, n);
-  if (v === null) typeError(L, n, fname, 'number');
+  if (v === null) typeError(L, n, 'number');
   return v as number;
 }
 
 /** luaL_checkinteger on a 64-bit build: the number truncated toward zero. */
-export function checkInteger(L: LuaState, n: number, fname: string): number {
-  const v = checkNumber(L, n, fname);
+export function checkInteger(L: LuaState, n: number): number {
+  const v = checkNumber(L, n);
   return Number.isFinite(v) ? Math.trunc(v) : 0;
 }
 
 /** luaL_optinteger. */
-export function optInteger(L: LuaState, n: number, fname: string, def: number): number {
-  return lua.lua_type(L, n) <= lua.LUA_TNIL ? def : checkInteger(L, n, fname);
+export function optInteger(L: LuaState, n: number, def: number): number {
+  return lua.lua_type(L, n) <= lua.LUA_TNIL ? def : checkInteger(L, n);
 }
 
 /** C's (int) of a 64-bit integer: the low 32 bits, signed. */

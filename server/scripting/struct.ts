@@ -89,7 +89,7 @@ function gettoalign(len: number, h: Header, opt: number, size: number): number {
   return (size - (len & (size - 1))) & (size - 1);
 }
 
-function controloptions(L: LuaState, opt: number, f: Fmt, h: Header, fname: string): void {
+function controloptions(L: LuaState, opt: number, f: Fmt, h: Header): void {
   switch (String.fromCharCode(opt)) {
     case ' ':
       return;
@@ -106,7 +106,7 @@ function controloptions(L: LuaState, opt: number, f: Fmt, h: Header, fname: stri
       return;
     }
     default:
-      argError(L, 1, fname, `invalid format option '${String.fromCharCode(opt)}'`);
+      argError(L, 1, `invalid format option '${String.fromCharCode(opt)}'`);
   }
 }
 
@@ -132,7 +132,7 @@ function isAlnum(c: number): boolean {
 }
 
 function pack(L: LuaState): number {
-  const f = new Fmt(checkBytes(L, 1, 'pack'));
+  const f = new Fmt(checkBytes(L, 1));
   const h: Header = { little: true, align: 1 };
   // b_pack pushes a nil mark after the arguments: a missing argument right after the last is "nil", not "no value".
   lua.lua_pushnil(L);
@@ -156,7 +156,7 @@ function pack(L: LuaState): number {
       case 'T':
       case 'i':
       case 'I': {
-        let value = toUint64(checkNumber(L, arg++, 'pack'));
+        let value = toUint64(checkNumber(L, arg++));
         const b = Buffer.alloc(size);
         for (let i = 0; i < size; i++) {
           b[h.little ? i : size - 1 - i] = Number(value & 0xffn);
@@ -170,7 +170,7 @@ function pack(L: LuaState): number {
         break;
       case 'f': {
         const b = Buffer.allocUnsafe(4);
-        const v = checkNumber(L, arg++, 'pack');
+        const v = checkNumber(L, arg++);
         if (h.little) b.writeFloatLE(v);
         else b.writeFloatBE(v);
         parts.push(b);
@@ -178,7 +178,7 @@ function pack(L: LuaState): number {
       }
       case 'd': {
         const b = Buffer.allocUnsafe(8);
-        const v = checkNumber(L, arg++, 'pack');
+        const v = checkNumber(L, arg++);
         if (h.little) b.writeDoubleLE(v);
         else b.writeDoubleBE(v);
         parts.push(b);
@@ -186,10 +186,10 @@ function pack(L: LuaState): number {
       }
       case 'c':
       case 's': {
-        const s = checkBytes(L, arg++, 'pack');
+        const s = checkBytes(L, arg++);
         if (size === 0) size = s.length;
         // Redis's luaL_argcheck names the next argument here (arg was already advanced).
-        if (s.length < size) argError(L, arg, 'pack', 'string too short');
+        if (s.length < size) argError(L, arg, 'string too short');
         parts.push(s.subarray(0, size));
         if (o === 's') {
           parts.push(Buffer.alloc(1));
@@ -198,7 +198,7 @@ function pack(L: LuaState): number {
         break;
       }
       default:
-        controloptions(L, opt, f, h, 'pack');
+        controloptions(L, opt, f, h);
     }
     total += size;
   }
@@ -221,12 +221,12 @@ function getinteger(data: Buffer, at: number, little: boolean, signed: boolean, 
 }
 
 function unpack(L: LuaState): number {
-  const f = new Fmt(checkBytes(L, 1, 'unpack'));
-  const data = checkBytes(L, 2, 'unpack');
+  const f = new Fmt(checkBytes(L, 1));
+  const data = checkBytes(L, 2);
   const ld = data.length;
-  const init = optInteger(L, 3, 'unpack', 1);
+  const init = optInteger(L, 3, 1);
   // size_t in C: a negative start wraps to a huge one (then "data string too short").
-  if (init === 0) argError(L, 3, 'unpack', 'offset must be 1 or greater');
+  if (init === 0) argError(L, 3, 'offset must be 1 or greater');
   let pos = init < 0 ? Number.MAX_SAFE_INTEGER : init - 1;
   const h: Header = { little: true, align: 1 };
   let n = 0;
@@ -234,7 +234,7 @@ function unpack(L: LuaState): number {
     const opt = f.next();
     let size = optsize(L, opt, f);
     pos += gettoalign(pos, h, opt, size);
-    if (!(size <= ld && pos <= ld - size)) argError(L, 2, 'unpack', 'data string too short');
+    if (!(size <= ld && pos <= ld - size)) argError(L, 2, 'data string too short');
     if (!lua.lua_checkstack(L, 2)) luaError(L, 'stack overflow (too many results)');
     const o = String.fromCharCode(opt);
     switch (o) {
@@ -268,7 +268,7 @@ function unpack(L: LuaState): number {
           size = Number.isFinite(prev) && prev > 0 ? Math.trunc(prev) : prev < 0 ? Number.MAX_SAFE_INTEGER : 0;
           lua.lua_pop(L, 1);
           n--;
-          if (!(size <= ld && pos <= ld - size)) argError(L, 2, 'unpack', 'data string too short');
+          if (!(size <= ld && pos <= ld - size)) argError(L, 2, 'data string too short');
         }
         lua.lua_pushstring(L, new Uint8Array(data.subarray(pos, pos + size)));
         n++;
@@ -283,7 +283,7 @@ function unpack(L: LuaState): number {
         break;
       }
       default:
-        controloptions(L, opt, f, h, 'unpack');
+        controloptions(L, opt, f, h);
     }
     pos += size;
   }
@@ -292,16 +292,16 @@ function unpack(L: LuaState): number {
 }
 
 function size(L: LuaState): number {
-  const f = new Fmt(checkBytes(L, 1, 'size'));
+  const f = new Fmt(checkBytes(L, 1));
   const h: Header = { little: true, align: 1 };
   let pos = 0;
   while (!f.done) {
     const opt = f.next();
     const sz = optsize(L, opt, f);
     pos += gettoalign(pos, h, opt, sz);
-    if (opt === 0x73 /* s */) argError(L, 1, 'size', "option 's' has no fixed size");
-    else if (opt === 0x63 /* c */ && sz === 0) argError(L, 1, 'size', "option 'c0' has no fixed size");
-    if (!isAlnum(opt)) controloptions(L, opt, f, h, 'size');
+    if (opt === 0x73 /* s */) argError(L, 1, "option 's' has no fixed size");
+    else if (opt === 0x63 /* c */ && sz === 0) argError(L, 1, "option 'c0' has no fixed size");
+    if (!isAlnum(opt)) controloptions(L, opt, f, h);
     pos += sz;
   }
   pushNumber(L, pos);
