@@ -658,6 +658,40 @@ export const LUA_CASES: Array<[string, LuaExpected]> = [
  [
   "return cmsgpack.unpack(cmsgpack.pack({key='value'})).key",
   "76616c7565"
+ ],
+ [
+  "return {pcall(struct.unpack, 'i4', 'ab')}",
+  [
+   null,
+   "62616420617267756d656e7420233220746f20273f2720286461746120737472696e6720746f6f2073686f727429"
+  ]
+ ],
+ [
+  "return {pcall(cmsgpack.unpack)}",
+  [
+   null,
+   "62616420617267756d656e7420233120746f20273f272028737472696e672065787065637465642c20676f74206e6f2076616c756529"
+  ]
+ ],
+ [
+  "return {pcall(cmsgpack.unpack, '\\196')}",
+  [
+   null,
+   "426164206461746120666f726d617420696e20696e7075742e"
+  ]
+ ],
+ [
+  "return {pcall(struct.pack, 'i')}",
+  [
+   null,
+   "62616420617267756d656e7420233220746f20273f2720286e756d6265722065787065637465642c20676f74206e696c29"
+  ]
+ ],
+ [
+  "local f = struct.size return f('s')",
+  {
+   "err": "ERR user_script:1: bad argument #1 to 'f' (option 's' has no fixed size)"
+  }
  ]
 ]
 ;
