@@ -7,6 +7,8 @@ import { hashCommands } from './hash';
 import { listCommands } from './list';
 import { sortCommands } from './sort';
 import { setCommands } from './set';
+import { bitmapCommands } from './bitmap';
+import { lcsCommands } from './lcs';
 
 export { keyCommands } from './keys';
 export { stringCommands } from './string';
@@ -16,6 +18,8 @@ export { hashCommands } from './hash';
 export { listCommands } from './list';
 export { sortCommands } from './sort';
 export { setCommands } from './set';
+export { bitmapCommands } from './bitmap';
+export { lcsCommands } from './lcs';
 
 /** Every command that reads or writes the keyspace, for the command table. */
 export const dataCommands: DataCommand[] = [
@@ -27,4 +31,6 @@ export const dataCommands: DataCommand[] = [
   ...listCommands,
   ...sortCommands,
   ...setCommands,
+  ...bitmapCommands,
+  ...lcsCommands,
 ];

@@ -16,6 +16,8 @@ import { callFromScript } from './call';
 import { errorLine, pushErrorTable, pushNumber, pushReply, stringField, toReply, type ScriptResp } from './convert';
 import { lauxlib, ls, lua, luaBytes, lualib, withMemoryMeter, type LuaJsFunction, type LuaState } from './fengari';
 import { openCjson, openBit } from './libs';
+import { openCmsgpack } from './cmsgpack';
+import { openStruct } from './struct';
 import { ScriptRandom } from './random';
 import { parseShebang } from './shebang';
 
@@ -208,6 +210,8 @@ function openSandbox(L: LuaState, run: ScriptRun, state: RunState): void {
   openRedis(L, run, state);
   openCjson(L);
   openBit(L);
+  openCmsgpack(L);
+  openStruct(L);
   setStringArray(L, 'KEYS', run.keys);
   setStringArray(L, 'ARGV', run.args);
 
