@@ -5,6 +5,7 @@
  */
 export * from './database';
 export * from './object';
+import './zset';
 export {
   ELEMENT_DB,
   RESERVED_DB,
