@@ -432,9 +432,10 @@ const zrangestore = defineCommand({
     const src = writeTyped(ctx, keyString(argv[2]), ZSetValue);
     if (isErr(src)) return src;
     const items = src === undefined ? [] : runRange(src, spec);
-    const dst = ZSetValue.create();
+    // Redis 7.0 sizes the destination by the result's length when it knows it (rank ranges),
+    // else starts a listpack; then adds, converting as it grows (visible in -0 scores).
+    const dst = ZSetValue.create(spec.kind === 'rank' ? items.length : 0, 0);
     for (const [m, s] of items) dst.set(m, s);
-    dst.settleEncoding();
     storeCollection(ctx, keyString(argv[1]), dst);
     return dst.length;
   },
@@ -492,8 +493,9 @@ function zaddExec(ctx: ExecContext, argv: Buffer[], incrOnly: boolean): Reply {
   let created = false;
   if (z === undefined) {
     if (o.xx) return o.incr ? null : 0;
-    // Redis 7.0 creates a listpack and converts as members arrive (no size hint).
-    z = ZSetValue.create();
+    // Redis 7.0: a skiplist at once only if listpacks are off or the first member is too long;
+    // otherwise a listpack that converts as members arrive (visible in -0 scores).
+    z = ZSetValue.create(1, argv[o.first + 1].length);
     created = true;
   }
   let added = 0;
@@ -517,11 +519,9 @@ function zaddExec(ctx: ExecContext, argv: Buffer[], incrOnly: boolean): Reply {
       if ((o.lt && score >= cur) || (o.gt && score <= cur)) continue;
       processed++;
       if (z.set(member, score) === 'updated') updated++;
-      score = z.score(member)!;
     } else {
       if (o.xx) continue;
       z.set(member, score);
-      score = z.score(member)!;
       added++;
       processed++;
     }
@@ -1064,10 +1064,13 @@ function setOp(ctx: ExecContext, argv: Buffer[], numkeysIdx: number, op: SetOp, 
   }
   const o = parseSetOpOptions(argv, p.keysAt + p.numkeys, p.numkeys, op, store, cardOnly);
   if (isErr(o)) return o;
-  const result = ZSetValue.create();
+  // Built in skiplist encoding, as Redis builds dstzset (a -0 score survives until a listpack conversion).
+  const result = ZSetValue.create(Infinity);
+  // Inputs by ascending size, ties in argument order (Redis qsorts them, stable in glibc): with
+  // NaN aggregated as 0 (inf + -inf), the order of aggregation shows in the result.
+  const order = sources.map((s, i) => ({ s, i })).sort((a, b) => (a.s?.size ?? 0) - (b.s?.size ?? 0) || a.i - b.i);
   if (op === 'inter') {
-    // Walk the smallest input, probe the others (Redis sorts by size the same way).
-    const order = sources.map((s, i) => ({ s, i })).sort((a, b) => (a.s?.size ?? 0) - (b.s?.size ?? 0) || a.i - b.i);
+    // Walk the smallest input, probe the others.
     if (order.some((x) => x.s === null || x.s.size === 0)) return cardOnly ? 0 : { result, withScores: o.withScores };
     const [first, ...rest] = order;
     let card = 0;
@@ -1093,14 +1096,14 @@ function setOp(ctx: ExecContext, argv: Buffer[], numkeysIdx: number, op: SetOp, 
     if (cardOnly) return card;
   } else if (op === 'union') {
     const acc = new Map<string, number>();
-    sources.forEach((s, i) => {
-      if (s === null) return;
+    for (const { s, i } of order) {
+      if (s === null) continue;
       for (const [m, sc] of s.members()) {
         const v = weighted(sc, o.weights[i]);
         const cur = acc.get(m);
         acc.set(m, cur === undefined ? v : aggregate(cur, v, o.aggregate));
       }
-    });
+    }
     for (const [m, s] of acc) result.set(m, s);
   } else {
     const [first, ...rest] = sources;

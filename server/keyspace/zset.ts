@@ -94,6 +94,7 @@ export class ZSetValue extends Collection {
     }
     // Redis (zsetAdd) changes nothing when the scores compare equal (0 and -0 too).
     if (cur === score) return 'same';
+    if (!this.big && score === 0) score = 0;
     this.dict.set(member, score);
     this.zsl.updateScore(cur, member, score);
     this.pending.add(member);
@@ -129,11 +130,24 @@ export class ZSetValue extends Collection {
     return this.scanIdx;
   }
 
-  /** A rebuilt set (from a *STORE command) takes the encoding its contents call for. */
+  /**
+   * A set built in skiplist encoding by ZUNIONSTORE/ZINTERSTORE/ZDIFFSTORE
+   * takes the encoding its contents call for (zsetConvertToListpackIfNeeded);
+   * converting to listpack turns -0 scores into 0, as Redis's listpack does.
+   */
   settleEncoding(): void {
+    if (this.dict.size > encodingConfig['zset-max-listpack-entries']) return this.toSkiplist();
     let maxLen = 0;
-    if (this.dict.size <= encodingConfig['zset-max-listpack-entries']) for (const m of this.dict.keys()) maxLen = Math.max(maxLen, m.length);
-    this.setEncoding(exceeds(this.dict.size, maxLen));
+    for (const m of this.dict.keys()) maxLen = Math.max(maxLen, m.length);
+    if (exceeds(this.dict.size, maxLen)) return this.toSkiplist();
+    this.big = false;
+    this.scanIdx = null;
+    for (const n of this.zsl) {
+      if (Object.is(n.score, -0)) {
+        n.score = 0; // same place in the order
+        this.dict.set(n.member, 0);
+      }
+    }
   }
 
   private setEncoding(big: boolean): void {
