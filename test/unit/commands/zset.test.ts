@@ -109,6 +109,27 @@ describe('sorted set commands', () => {
       expect(run(h, 'zadd', 'z', 'ch', 0, 'a')).to.equal(0); // equal scores: no update
     });
 
+    it('-0 follows Redis 7.0 encodings: listpack stores 0, skiplist and unstored results keep -0', () => {
+      encodingConfig['zset-max-listpack-entries'] = 2;
+      expect(run(h, 'zadd', 'z', '-0', 'a', '-0', 'b', '-0', 'c')).to.equal(3); // a, b in listpack, c after conversion
+      expect(run(h, 'zrange', 'z', 0, -1, 'withscores')).to.deep.equal(['a', '0', 'b', '0', 'c', '-0']);
+      expect(run(h, 'zincrby', 'n', '-0', 'x')).to.equal('-0'); // the reply is the computed score...
+      expect(run(h, 'zscore', 'n', 'x')).to.equal('0'); // ...the listpack keeps 0
+      expect(run(h, 'zadd', 'n', 'lt', 'ch', '-0', 'x')).to.equal(0);
+      run(h, 'zadd', 'one', 1, 'a');
+      expect(run(h, 'zunion', 1, 'one', 'weights', '-0', 'withscores')).to.deep.equal(['a', '-0']);
+      run(h, 'zunionstore', 'u', 1, 'one', 'weights', '-0');
+      expect(run(h, 'zscore', 'u', 'a')).to.equal('0'); // stored as a listpack
+      expect(run(h, 'zrangestore', 'r', 'z', 0, -1)).to.equal(3); // a rank range sizes the destination: skiplist
+      expect(run(h, 'zrange', 'r', 0, -1, 'withscores')).to.deep.equal(['a', '0', 'b', '0', 'c', '-0']);
+      run(h, 'zadd', 'sk', '-0', 'x', '-0', 'y', '-0', 'z');
+      run(h, 'zrangestore', 'r2', 'sk', '-inf', '+inf', 'byscore'); // unknown length: listpack first
+      expect(run(h, 'zrange', 'r2', 0, -1, 'withscores')).to.deep.equal(['x', '0', 'y', '0', 'z', '-0']);
+      encodingConfig['zset-max-listpack-entries'] = 0;
+      run(h, 'zadd', 'all', '-0', 'a');
+      expect(run(h, 'zscore', 'all', 'a')).to.equal('-0');
+    });
+
     it('NX / XX / GT / LT / INCR', () => {
       run(h, 'zadd', 'z', 10, 'a');
       expect(run(h, 'zadd', 'z', 'nx', 20, 'a', 1, 'b')).to.equal(1);
