@@ -41,6 +41,22 @@ describe('sorted set commands through ioredis', function () {
     expect(await r.zadd('z', 'INCR', 'inf', 'b')).to.equal('inf');
   });
 
+  // Redis 7.0.15 prints scores with "%.17g" (addReplyDouble); protocol/double.ts prints Redis 7.2's
+  // shortest round-trip form. Pending until the encoder's double format is settled (see the zset report).
+  it.skip('scores print as Redis 7.0.15 does (pending the shared double format)', async () => {
+    const { r } = t;
+    await r.zadd('f', '1.1', 'a', '1e100', 'b', '0.1', 'c');
+    expect(await r.zscore('f', 'a')).to.equal('1.1000000000000001');
+    expect(await r.zscore('f', 'b')).to.equal('1e+100');
+    expect(await r.zrange('f', '0', '-1', 'WITHSCORES')).to.deep.equal(['c', '0.10000000000000001', 'a', '1.1000000000000001', 'b', '1e+100']);
+  });
+
+  it('ZSCAN prints scores as Redis 7.0.15 does', async () => {
+    const { r } = t;
+    await r.zadd('f', '1.1', 'a', '1e100', 'b', '-0', 'c');
+    expect(await r.zscan('f', 0)).to.deep.equal(['0', ['c', '0', 'a', '1.1000000000000001', 'b', '1e+100']]);
+  });
+
   it('range forms: BYSCORE, BYLEX, REV, LIMIT, legacy commands, ZRANGESTORE', async () => {
     const { r } = t;
     await r.zadd('z', 1, 'a', 2, 'b', 2, 'c', 3, 'd');
