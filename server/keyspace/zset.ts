@@ -38,7 +38,12 @@ export class ZSetValue extends Collection {
   private big = false;
   /** Members changed since the last drain (present = write the score, absent = delete the record). */
   private pending = new Set<string>();
-  /** Skiplist encoding only: the same members ordered by (scanHash, member), for ZSCAN. */
+  /**
+   * Skiplist encoding only: the same members ordered by (scanHash, member),
+   * for ZSCAN. Built by the first ZSCAN and kept up to date from then on (a
+   * cache of this node: its order is canonical, so building it late changes
+   * nothing a client sees), so sets nobody scans pay nothing for it.
+   */
   private scanIdx: Skiplist | null = null;
   /** Longest member seen while restoring (finishRestore decides the encoding). */
   private restoreMaxLen = 0;
@@ -127,6 +132,12 @@ export class ZSetValue extends Collection {
 
   /** Skiplist encoding: the ZSCAN index (members by scanHash); null in listpack encoding (ZSCAN returns all). */
   get scanIndex(): Skiplist | null {
+    if (!this.big) return null;
+    if (this.scanIdx === null) {
+      const idx = new Skiplist();
+      for (const m of this.dict.keys()) idx.insert(scanHash(m), m);
+      this.scanIdx = idx;
+    }
     return this.scanIdx;
   }
 
@@ -159,11 +170,7 @@ export class ZSetValue extends Collection {
   }
 
   private toSkiplist(): void {
-    if (this.big) return;
     this.big = true;
-    const idx = new Skiplist();
-    for (const m of this.dict.keys()) idx.insert(scanHash(m), m);
-    this.scanIdx = idx;
   }
 
   drainRecords(sink: RecordSink): void {
