@@ -34,7 +34,7 @@ import { ERR_INVALID_CURSOR } from './errors';
 import { globMatchString } from './glob';
 import { parseCursor } from './keys';
 import { collectionWritten, readTyped, storeCollection, writeTyped } from './typed';
-import { lookupRead, type DataCommand, type ExecContext } from './types';
+import { lookupRead, type ArgDoc, type DataCommand, type ExecContext } from './types';
 import { isToken, parseFloat64, parseInt64 } from './util';
 
 // ------------------------------------------------------------------ errors
@@ -334,7 +334,7 @@ function rangeReply(items: Pair[], withScores: boolean): Reply {
 const ZREAD = ['@read', '@sortedset'];
 const ZWRITE = ['@write', '@sortedset'];
 
-function doc(summary: string, since: string, complexity: string, args: ReturnType<typeof arg>[]) {
+function doc(summary: string, since: string, complexity: string, args: ArgDoc[]) {
   return { summary, since, group: 'sorted-set' as const, complexity, arguments: args };
 }
 
@@ -344,7 +344,7 @@ function rangeCommand(
   fixedRev: boolean | null,
   summary: string,
   since: string,
-  args: ReturnType<typeof arg>[],
+  args: ArgDoc[],
 ): DataCommand {
   return defineCommand({
     name,
@@ -597,7 +597,7 @@ const zrem = defineCommand({
   },
 });
 
-function readCommand(name: string, arity: number, summary: string, since: string, complexity: string, args: ReturnType<typeof arg>[], fn: (z: ZSetValue | null, argv: Buffer[]) => Reply, parse?: (argv: Buffer[]) => ErrorReply | null): DataCommand {
+function readCommand(name: string, arity: number, summary: string, since: string, complexity: string, args: ArgDoc[], fn: (z: ZSetValue | null, argv: Buffer[]) => Reply, parse?: (argv: Buffer[]) => ErrorReply | null): DataCommand {
   return defineCommand({
     name,
     arity,
@@ -678,7 +678,7 @@ function parseRemove(argv: Buffer[], kind: RemoveKind): RangeSpec | ErrorReply {
   return spec;
 }
 
-function removeRangeCommand(name: string, kind: RemoveKind, summary: string, since: string, args: ReturnType<typeof arg>[]): DataCommand {
+function removeRangeCommand(name: string, kind: RemoveKind, summary: string, since: string, args: ArgDoc[]): DataCommand {
   return defineCommand({
     name,
     arity: 4,

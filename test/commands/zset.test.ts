@@ -317,7 +317,7 @@ describe('sorted sets against a reference redis-server', function () {
       const scores = ['0', '-0', '1', '-1', '1.5', '2', '3', '10', 'inf', '-inf', '0.1', '1e300', '-2.25', 'nan', 'x'];
       const bounds = ['-inf', '+inf', '0', '(0', '1', '(1', '2', '(2.5', '3', '10', '(inf', 'x', ''];
       const lex = ['-', '+', '[a', '(a', '[c', '(c', '[h', '(zz', 'a', '[', '('];
-      const ints = ['0', '1', '2', '-1', '-2', '5', '-100', '100', 'x'];
+      const ints = ['0', '1', '2', '-1', '-2', '5', '-100', '100', '37', '150', '-60', 'x'];
       const rangeOpts = (): string[] => {
         const o: string[] = [];
         for (let i = Math.floor(rand() * 3); i > 0; i--) o.push(pick(['BYSCORE', 'BYLEX', 'REV', 'WITHSCORES', 'LIMIT', 'limit', 'foo']));
@@ -337,8 +337,14 @@ describe('sorted sets against a reference redis-server', function () {
           for (let i = 1 + Math.floor(rand() * 4); i > 0; i--) pairs.push(rand() < 0.97 ? pick(scores.slice(0, 13)) : pick(scores), pick(members));
           return ['zadd', k, ...flags, ...pairs];
         }
+        const bulk = (key: string, zero: boolean): string[] => {
+          const a = ['zadd', key];
+          for (let i = 0; i < 60; i++) a.push(zero ? '0' : pick(scores.slice(0, 13)), `m${Math.floor(rand() * 400)}`);
+          return a;
+        };
         const cmds: Array<() => string[]> = [
           () => ['zadd', 'L', '0', pick(members), '0', pick(members)],
+          () => (rand() < 0.3 ? (rand() < 0.5 ? bulk('L', true) : bulk(k, false)) : ['zcard', k]),
           () => ['zincrby', k, pick(scores), pick(members)],
           () => ['zrem', k, pick(members), pick(members)],
           () => ['zcard', k],
