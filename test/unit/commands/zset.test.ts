@@ -12,11 +12,17 @@ const NOT_FLOAT = err('ERR value is not a valid float');
 const MINMAX_FLOAT = err('ERR min or max is not a float');
 const MINMAX_LEX = err('ERR min or max not valid string range item');
 
-/** Replies in plain form; a score (DoubleReply) becomes Redis 7.0's RESP2 text of it, NullArray 'nullarray'. */
+/**
+ * Replies in plain form, as RESP2 sends them: a score (DoubleReply) becomes
+ * Redis 7.0's text of it, NullArray 'nullarray', and a pairs reply (a shared
+ * PairsReply { pairs }, where the protocol module has one) a flat array.
+ */
 function p(r: Reply): unknown {
   if (r instanceof DoubleReply) return formatScore(r.value);
   if (r === NullArray.instance) return 'nullarray';
   if (Array.isArray(r)) return r.map(p);
+  const pairs = r !== null && typeof r === 'object' ? (r as { pairs?: unknown }).pairs : undefined;
+  if (Array.isArray(pairs)) return (pairs as Reply[][]).flat().map(p);
   return plain(r);
 }
 
