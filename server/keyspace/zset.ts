@@ -26,8 +26,13 @@ export function scanHash(member: string): number {
   return memberHash('\u00a7' + member);
 }
 
-/** Bytes accounted per element besides the member itself: the score, the map entry and the skiplist node. */
-export const ZSET_ELEMENT_OVERHEAD = 64;
+/**
+ * Bytes accounted per element besides the member itself: the map entry, the
+ * skiplist node and its link arrays (measured: about 250 bytes of heap per
+ * member for 200,000 members on Node 20). The ZSCAN index, a cache built by
+ * the first ZSCAN, is not counted: `bytes` stays a function of the contents.
+ */
+export const ZSET_ELEMENT_OVERHEAD = 240;
 
 export type ZAddResult = 'added' | 'updated' | 'same';
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { DoubleReply, NullArray, type Reply } from '../../../protocol/reply';
 import { META_DB, Keyspace, encodingConfig, keyBuffer, keyString } from '../../../server/keyspace';
-import { ZSetValue } from '../../../server/keyspace/zset';
+import { ZSET_ELEMENT_OVERHEAD, ZSetValue } from '../../../server/keyspace/zset';
 import { formatScore, parseRangeScore, zmpopFirst, zpop, zpopFirstKey } from '../../../server/commands/zset';
 import { argv, command, err, Harness, plain } from './helpers';
 
@@ -596,7 +596,7 @@ describe('sorted set commands', () => {
       expect(run(h, 'zcount', 'z', 10, 19)).to.equal(1000);
       const before = z.bytes;
       run(h, 'zadd', 'z', 5, 'extra');
-      expect(z.bytes - before).to.equal('extra'.length + 64);
+      expect(z.bytes - before).to.equal('extra'.length + ZSET_ELEMENT_OVERHEAD);
       run(h, 'zrem', 'z', 'extra');
       expect(z.bytes).to.equal(before);
       z.index.verify();
