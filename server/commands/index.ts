@@ -9,6 +9,7 @@ import { sortCommands } from './sort';
 import { setCommands } from './set';
 import { bitmapCommands } from './bitmap';
 import { lcsCommands } from './lcs';
+import { zsetCommands } from './zset';
 
 export { keyCommands } from './keys';
 export { stringCommands } from './string';
@@ -20,6 +21,7 @@ export { sortCommands } from './sort';
 export { setCommands } from './set';
 export { bitmapCommands } from './bitmap';
 export { lcsCommands } from './lcs';
+export { zsetCommands } from './zset';
 
 /** Every command that reads or writes the keyspace, for the command table. */
 export const dataCommands: DataCommand[] = [
@@ -33,4 +35,5 @@ export const dataCommands: DataCommand[] = [
   ...setCommands,
   ...bitmapCommands,
   ...lcsCommands,
+  ...zsetCommands,
 ];

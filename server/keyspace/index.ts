@@ -6,6 +6,7 @@
 import './set';
 export * from './database';
 export * from './object';
+import './zset';
 export {
   ELEMENT_DB,
   RESERVED_DB,
