@@ -102,7 +102,7 @@ export class CrashableFiles implements LogFiles {
       this.failNext.fdatasync = false;
       throw Object.assign(new Error('EIO: simulated fdatasync failure'), { code: 'EIO' });
     }
-    await Promise.resolve();
+    await new Promise((resolve) => setImmediate(resolve)); // a sync takes a while: writes pile up meanwhile
     this.checkAlive();
     file.durable = Buffer.from(file.data);
     file.pending = [];
