@@ -294,6 +294,11 @@ export class SegmentLog implements LogStore {
     this.spareFd = -1;
   }
 
+  /** Resolves when background work (preparing the spare segment) is done (benchmarks, tests). */
+  async idle(): Promise<void> {
+    while (this.spareJob) await this.spareJob.catch(() => undefined);
+  }
+
   /** Number of segment files (tests, INFO). */
   segmentCount(): number {
     return this.segments.length;
