@@ -557,6 +557,17 @@ export class SegmentLog implements LogStore {
   async recover(): Promise<void> {
     let dirChanged = false;
     for (const name of this.files.list()) {
+      if (name === SPARE_FILE && this.options.spare !== false) {
+        // A spare left by the last run is zeros (at most a segment header, written before the rename
+        // that never happened, which the next use overwrites): keep it rather than zero-fill 64 MiB again.
+        const fd = this.files.open(name);
+        if (this.files.size(fd) === this.segmentBytes) {
+          await this.files.fdatasync(fd);
+          this.spareFd = fd;
+          continue;
+        }
+        this.files.close(fd);
+      }
       if (name.endsWith('.tmp')) {
         this.files.unlink(name);
         dirChanged = true;
