@@ -2,7 +2,7 @@
  * Segment log vs LMDB log (issue 13): `npx tsc -p . && node dist/bench/segment-log.js [--seconds S] [--runs N] [--dir /tmp]`.
  *
  * One writer awaits each durable append of a batch of 1, 16 or 64 entries of
- * 100 bytes (every append is one fdatasync for the segment log, one LMDB
+ * 100 bytes, then 16 concurrent writers of 1 entry each (every append is one fdatasync for the segment log, one LMDB
  * commit with sync always for the LMDB log), for --seconds (default 2) per
  * case; reports appends/s, entries/s, p50 and p99 latency, the median of
  * --runs runs (default 3). A raw baseline: 100-byte pwrite + fdatasync into a
@@ -45,20 +45,24 @@ function batchOf(from: number, count: number): Entry[] {
   return Array.from({ length: count }, (_, i) => ({ index: from + i, term: 1, type: EntryType.Normal, data: VALUE }));
 }
 
-async function measure(append: (entries: Entry[]) => Promise<void>, batch: number): Promise<Figures> {
+/** `writers` loops, each awaiting its own appends of `batch` entries (indexes are taken in call order, so the log stays contiguous). */
+async function measure(append: (entries: Entry[]) => Promise<void>, batch: number, writers = 1): Promise<Figures> {
   let next = 1;
   // warm up
   for (let i = 0; i < 20; i++, next += batch) await append(batchOf(next, batch));
   const latencies: number[] = [];
   const start = performance.now();
   const deadline = start + SECONDS * 1000;
-  while (performance.now() < deadline) {
-    const entries = batchOf(next, batch);
-    next += batch;
-    const t0 = performance.now();
-    await append(entries);
-    latencies.push(performance.now() - t0);
-  }
+  const writer = async (): Promise<void> => {
+    while (performance.now() < deadline) {
+      const entries = batchOf(next, batch);
+      next += batch;
+      const t0 = performance.now();
+      await append(entries);
+      latencies.push(performance.now() - t0);
+    }
+  };
+  await Promise.all(Array.from({ length: writers }, writer));
   const seconds = (performance.now() - start) / 1000;
   latencies.sort((a, b) => a - b);
   return { appendsPerSec: latencies.length / seconds, entriesPerSec: (latencies.length * batch) / seconds, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) };
@@ -73,24 +77,24 @@ async function inTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   }
 }
 
-const segmentCase = (batch: number): Promise<Figures> =>
+const segmentCase = (batch: number, writers = 1): Promise<Figures> =>
   inTempDir(async (dir) => {
     const log = await openSegmentLog(dir);
     await log.append(batchOf(1, 1)); // creates the first segment (64 MiB, zero-filled)
     await log.idle(); // and let the spare segment finish preallocating
     const offset = 1;
     try {
-      return await measure((entries) => log.append(entries.map((e) => ({ ...e, index: e.index + offset }))), batch);
+      return await measure((entries) => log.append(entries.map((e) => ({ ...e, index: e.index + offset }))), batch, writers);
     } finally {
       await log.close();
     }
   });
 
-const lmdbCase = (batch: number): Promise<Figures> =>
+const lmdbCase = (batch: number, writers = 1): Promise<Figures> =>
   inTempDir(async (dir) => {
     const storage = openLmdbStorage(dir, { sync: 'always' });
     try {
-      return await measure((entries) => (storage.log as LogStore).append(entries), batch);
+      return await measure((entries) => (storage.log as LogStore).append(entries), batch, writers);
     } finally {
       await storage.close();
     }
@@ -139,6 +143,9 @@ async function main(): Promise<void> {
     await run(`segment log, batch ${batch}`, () => segmentCase(batch));
     await run(`LMDB log (sync always), batch ${batch}`, () => lmdbCase(batch));
   }
+  // Concurrent appenders: both stores share one sync among the appends that arrive during the previous one.
+  await run('segment log, 16 writers x 1 entry', () => segmentCase(1, 16));
+  await run('LMDB log (sync always), 16 writers x 1', () => lmdbCase(1, 16));
 }
 
 main().catch((error) => {

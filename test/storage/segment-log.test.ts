@@ -39,6 +39,10 @@ runLogStoreConformance('SegmentLog (simulated disk, 4 KiB segments, no cache)', 
   return segmentStores(() => openSegmentLog(files, { segmentBytes: 4096, cacheBytes: 0 }), () => undefined);
 });
 
+/** SEGLOG_POWER_SEEDS (default 40) rounds from SEGLOG_POWER_SEED (default 1) extend or reproduce the power-loss test. */
+const POWER_SEEDS = Number(process.env.SEGLOG_POWER_SEEDS ?? 40);
+const POWER_SEED_BASE = Number(process.env.SEGLOG_POWER_SEED ?? 1);
+
 const dump = (log: LogStore): string[] =>
   log.firstIndex() > log.lastIndex()
     ? []
@@ -181,9 +185,9 @@ describe('SegmentLog', () => {
     after('the rounds did meet torn tails (the repair path ran)', () => {
       console.log(`      power loss: ${powerLoss.crashes} crashes, ${powerLoss.repairs} torn tails repaired`);
       expect(powerLoss.repairs).to.be.greaterThan(8);
-      expect(powerLoss.crashes).to.equal(40 * 6);
+      expect(powerLoss.crashes).to.equal(POWER_SEEDS * 6);
     });
-    for (let seed = 1; seed <= 40; seed++) {
+    for (let seed = POWER_SEED_BASE; seed < POWER_SEED_BASE + POWER_SEEDS; seed++) {
       it(`seed ${seed}: every acknowledged write survives, the log reopens as a prefix of what was written`, async () => {
         await powerLossRound(seed);
       });
