@@ -1,7 +1,14 @@
 import { crc32 } from 'node:zlib';
 import type { Entry, SnapshotMeta } from '../server/raft/types';
 import { EMPTY_SNAPSHOT, cloneSnapshotMeta } from './lmdb-codec';
-import { StorageClosedError, StorageCorruptionError, StorageError } from './lmdb-errors';
+import {
+  StorageClosedError,
+  StorageCorruptionError,
+  StorageError,
+  StorageFullError,
+  StorageReadOnlyError,
+  classifyStorageError,
+} from './lmdb-errors';
 import { NodeLogFiles, type LogFiles } from './log-files';
 import {
   RECORD_HEADER_BYTES,
@@ -125,6 +132,10 @@ export class SegmentLog implements LogStore {
   private readonly dirty = new Set<Segment>();
   private waiting: Array<Extract<Op, { kind: 'done' }>> = [];
   private failed: StorageError | undefined;
+  /** A full or read-only disk stopped the writer before anything unsafe happened: retry() resumes. */
+  private stalled: StorageError | undefined;
+  /** An fdatasync or directory sync failed: what reached the disk is unknown (fsyncgate), never retried. */
+  private syncFailed = false;
   private closed = false;
   private spareFd = -1;
   private spareJob: Promise<void> | undefined;
@@ -284,7 +295,7 @@ export class SegmentLog implements LogStore {
   /** Resolves once queued writes are durable; closes the files. */
   async close(): Promise<void> {
     if (this.closed) return;
-    const flushed = this.failed ? Promise.resolve() : this.done();
+    const flushed = this.failed || this.stalled ? Promise.resolve() : this.done();
     this.closed = true;
     await flushed.catch(() => undefined);
     await this.spareJob?.catch(() => undefined);
@@ -309,6 +320,7 @@ export class SegmentLog implements LogStore {
   private checkWritable(): void {
     if (this.closed) throw new StorageClosedError();
     if (this.failed) throw this.failed;
+    if (this.stalled) throw this.stalled;
   }
 
   /** Keep entries <= keep (keep >= snapshot index). */
@@ -408,27 +420,62 @@ export class SegmentLog implements LogStore {
     });
   }
 
+  /**
+   * After an append or compact rejected with a full or read-only disk
+   * (StorageFullError, StorageReadOnlyError: only preallocating a segment,
+   * writing the meta file or deleting segments can meet those, never writing
+   * records into an allocated segment), run the stopped writes again, in
+   * order, from where they stopped; resolves once everything queued is
+   * durable. The in-memory log kept them: a rejected append is not undone.
+   * Any other failure (an fdatasync error above all) is final: reopen the
+   * log, which recovers what reached the disk.
+   */
+  retry(): Promise<void> {
+    if (this.closed) return Promise.reject(new StorageClosedError());
+    if (this.failed) return Promise.reject(this.failed);
+    this.stalled = undefined;
+    return this.done();
+  }
+
   private async drain(): Promise<void> {
+    let ops: Op[] = [];
+    let at = 0;
     try {
       while (this.queue.length > 0) {
-        const ops = this.queue;
+        ops = this.queue;
         this.queue = [];
-        for (const op of ops) {
+        for (at = 0; at < ops.length; at++) {
+          const op = ops[at];
           if (op.kind === 'done') this.waiting.push(op);
           else await this.execute(op);
         }
+        ops = [];
         await this.flush();
         const waiting = this.waiting;
         this.waiting = [];
         for (const w of waiting) w.resolve();
         this.trimCache();
       }
-    } catch (error) {
-      this.failed = error instanceof StorageError ? error : new StorageError('EIO', `segment log: ${String(error)}`);
-      const waiting = [...this.waiting, ...this.queue.filter((op): op is Extract<Op, { kind: 'done' }> => op.kind === 'done')];
+    } catch (raw) {
+      const error = classifyStorageError(raw, '(segment log)', 'segment log');
+      const isDone = (op: Op): op is Extract<Op, { kind: 'done' }> => op.kind === 'done';
+      const rest = [...ops.slice(at), ...this.queue];
+      const waiting = [...this.waiting, ...rest.filter(isDone)];
+      const failedOp = ops[at];
+      const retryable =
+        !this.syncFailed &&
+        failedOp !== undefined &&
+        failedOp.kind !== 'write' &&
+        (error instanceof StorageFullError || error instanceof StorageReadOnlyError);
       this.waiting = [];
-      this.queue = [];
-      for (const w of waiting) w.reject(this.failed);
+      if (retryable) {
+        this.stalled = error;
+        this.queue = rest.filter((op) => !isDone(op));
+      } else {
+        this.failed = error;
+        this.queue = [];
+      }
+      for (const w of waiting) w.reject(error);
     } finally {
       this.running = false;
     }
@@ -463,7 +510,7 @@ export class SegmentLog implements LogStore {
           this.files.unlink(seg.name);
           this.allocatedBytes -= seg.size;
         }
-        await this.files.syncDir();
+        await this.sync();
         return;
     }
   }
@@ -472,8 +519,17 @@ export class SegmentLog implements LogStore {
     if (this.dirty.size === 0) return;
     const segs = [...this.dirty];
     this.dirty.clear();
-    await Promise.all(segs.map((seg) => this.files.fdatasync(seg.fd)));
+    await Promise.all(segs.map((seg) => this.sync(seg.fd)));
     this.group++;
+  }
+
+  private async sync(fd?: number): Promise<void> {
+    try {
+      await (fd === undefined ? this.files.syncDir() : this.files.fdatasync(fd));
+    } catch (error) {
+      this.syncFailed = true;
+      throw error;
+    }
   }
 
   private async createSegment(seg: Segment): Promise<void> {
@@ -489,9 +545,9 @@ export class SegmentLog implements LogStore {
       await this.files.zeroFill(fd, seg.size);
     }
     this.files.write(fd, encodeSegmentHeader({ seq: seg.seq, prevIndex: seg.prevIndex, prevTerm: seg.prevTerm, group: this.group, size: seg.size }), 0);
-    await this.files.fdatasync(fd);
+    await this.sync(fd);
     this.files.rename(tmp, seg.name);
-    await this.files.syncDir();
+    await this.sync();
     seg.fd = fd;
     this.allocatedBytes += seg.size;
     this.prepareSpare();
@@ -499,7 +555,7 @@ export class SegmentLog implements LogStore {
 
   /** Zero-fill the next segment in the background. */
   private prepareSpare(): void {
-    if (this.options.spare === false || this.spareFd >= 0 || this.spareJob || this.closed || this.failed) return;
+    if (this.options.spare === false || this.spareFd >= 0 || this.spareJob || this.closed || this.failed || this.stalled) return;
     const job = (async () => {
       const fd = this.files.create(SPARE_FILE);
       try {
@@ -527,12 +583,12 @@ export class SegmentLog implements LogStore {
     const fd = this.files.create(META_TMP);
     try {
       this.files.write(fd, buf, 0);
-      await this.files.fdatasync(fd);
+      await this.sync(fd);
     } finally {
       this.files.close(fd);
     }
     this.files.rename(META_TMP, META_FILE);
-    await this.files.syncDir();
+    await this.sync();
   }
 
   // ---- recovery ------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ export class CrashableFiles implements LogFiles {
   /** Counters, for tests. */
   syncs = 0;
   /** When set, the next operation of these kinds throws (fault injection). */
-  failNext: { fdatasync?: boolean } = {};
+  failNext: { fdatasync?: boolean; zeroFill?: boolean } = {};
 
   list(): string[] {
     this.checkAlive();
@@ -91,6 +91,10 @@ export class CrashableFiles implements LogFiles {
     this.checkAlive();
     await Promise.resolve();
     this.checkAlive();
+    if (this.failNext.zeroFill) {
+      this.failNext.zeroFill = false;
+      throw Object.assign(new Error('ENOSPC: simulated full disk'), { code: 'ENOSPC' });
+    }
     const file = this.file(fd);
     if (size > file.data.length) file.write(Buffer.alloc(size - file.data.length), file.data.length);
   }

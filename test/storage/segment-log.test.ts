@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { MemoryStorage } from '../../storage/memory';
-import { StorageCorruptionError, StorageError } from '../../storage/lmdb-errors';
+import { StorageCorruptionError, StorageError, StorageFullError } from '../../storage/lmdb-errors';
 import { openSegmentLog, type SegmentLog, type SegmentLogOptions } from '../../storage/segment-log';
 import { SEGMENT_HEADER_BYTES, RECORD_HEADER_BYTES, recordBytes } from '../../storage/segment-format';
 import { EntryType, type Entry, type SnapshotMeta } from '../../server/raft/types';
@@ -178,6 +178,26 @@ describe('SegmentLog', () => {
     const error = await failure(() => log.append(range(3, 4, 1)));
     expect(error).to.be.instanceOf(StorageError);
     await failure(() => log.append(range(5, 5, 1)));
+    await failure(() => log.retry()); // never retried: what reached the disk is unknown
+    await log.close();
+  });
+
+  it('a full disk while preallocating a segment stalls the log; retry() resumes the stopped writes in order', async () => {
+    const files = new CrashableFiles();
+    let log = await openSegmentLog(files, opts);
+    await log.append(range(1, 30, 1, 100)); // fills most of the first 4 KiB segment
+    files.failNext.zeroFill = true;
+    const error = await failure(() => log.append(range(31, 40, 1, 100))); // needs a new segment
+    expect(error).to.be.instanceOf(StorageFullError);
+    expect(log.lastIndex()).to.equal(40); // kept in memory, written by retry()
+    expect(await failure(() => log.append(range(41, 41, 1)))).to.equal(error); // refused while stalled, nothing changed
+    expect(log.lastIndex()).to.equal(40);
+    await log.retry();
+    await log.append(range(41, 42, 1, 100));
+    const expected = dump(log);
+    await log.close();
+    log = await openSegmentLog(files, opts);
+    expect(dump(log)).to.deep.equal(expected);
     await log.close();
   });
 
