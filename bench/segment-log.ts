@@ -121,6 +121,25 @@ const rawCase = (): Promise<Figures> =>
     }
   });
 
+/** Write `count` x 100 B (batches of 1,000), then time close + open (recovery scans every segment) and a compaction of 90%. */
+async function restartFigures(count: number): Promise<string> {
+  return inTempDir(async (dir) => {
+    let log = await openSegmentLog(dir);
+    for (let from = 1; from <= count; from += 1000) await log.append(batchOf(from, Math.min(1000, count - from + 1)));
+    await log.close();
+    const t0 = performance.now();
+    log = await openSegmentLog(dir);
+    const openMs = performance.now() - t0;
+    const segments = log.segmentCount();
+    const t1 = performance.now();
+    const upTo = Math.floor(count * 0.9);
+    await log.compact(upTo, { index: upTo, term: 1, conf: { voters: [1], learners: [], votersOutgoing: [], learnersNext: [], autoLeave: false } });
+    const compactMs = performance.now() - t1;
+    await log.close();
+    return `${count} x 100 B in ${segments} segments: open (recovery) ${openMs.toFixed(0)} ms, compact 90% ${compactMs.toFixed(0)} ms`;
+  });
+}
+
 async function main(): Promise<void> {
   const rows: Array<[string, Figures]> = [];
   const run = async (label: string, fn: () => Promise<Figures>): Promise<void> => {
@@ -146,6 +165,7 @@ async function main(): Promise<void> {
   // Concurrent appenders: both stores share one sync among the appends that arrive during the previous one.
   await run('segment log, 16 writers x 1 entry', () => segmentCase(1, 16));
   await run('LMDB log (sync always), 16 writers x 1', () => lmdbCase(1, 16));
+  console.log(await restartFigures(Number(option('restart-entries', '1000000'))));
 }
 
 main().catch((error) => {

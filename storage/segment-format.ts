@@ -13,7 +13,8 @@ import type { Entry, EntryType } from '../server/raft/types';
  *   0  len u32 (data bytes)    4  crc u32            8  index u64
  *   16 term u64                24 group u64          32 type u8, 33..40 zero
  *   40 data (len bytes), zero padding to a multiple of 8
- * crc = CRC-32 (node:zlib) of bytes 0..4 then 8..40+len, i.e. everything but itself.
+ * crc = CRC-32 (node:zlib) of bytes 8..40+len, started from len instead of 0
+ * (so it covers everything but itself with one call).
  * A record header of 40 zero bytes marks the end of the segment's data (the
  * preallocated space is zeros). `group` numbers fdatasync units: the writer
  * syncs every record of a group together, and groups only grow.
@@ -89,7 +90,7 @@ export function decodeSegmentHeader(buf: Buffer): SegmentHeader | string {
 }
 
 function recordCrc(buf: Buffer, offset: number, dataLength: number): number {
-  return crc32(buf.subarray(offset + 8, offset + RECORD_HEADER_BYTES + dataLength), crc32(buf.subarray(offset, offset + 4)));
+  return crc32(buf.subarray(offset + 8, offset + RECORD_HEADER_BYTES + dataLength), dataLength);
 }
 
 /** Encode entries back to back into buf from offset; returns the offset after them. */
@@ -119,6 +120,8 @@ export interface RecordInfo {
 
 /** True if the 40 bytes at offset are all zero: the end of a segment's data. */
 export function isZeroHeader(buf: Buffer, offset: number): boolean {
+  // every record has an index >= 1: a cheap first look
+  if (buf.readUInt32LE(offset + 8) !== 0 || buf.readUInt32LE(offset + 12) !== 0) return false;
   for (let i = offset; i < offset + RECORD_HEADER_BYTES; i++) if (buf[i] !== 0) return false;
   return true;
 }

@@ -685,7 +685,7 @@ export class SegmentLog implements LogStore {
       let expected = p + 1;
       let group = header.group - 1;
       let bad: string | undefined;
-      const records: Array<{ info: RecordInfo; pos: number }> = [];
+      let lastIndex = p;
       while (pos + RECORD_HEADER_BYTES <= size && !isZeroHeader(buf, pos)) {
         const info = decodeRecord(buf, pos);
         if (typeof info === 'string') bad = info;
@@ -693,7 +693,13 @@ export class SegmentLog implements LogStore {
         else if (info.group < group) bad = `write group ${info.group} after group ${group}`;
         if (bad !== undefined) break;
         const rec = info as RecordInfo;
-        records.push({ info: rec, pos });
+        this.terms.push(rec.term);
+        this.segOf.push(seg);
+        this.offs.push(pos);
+        this.lens.push(rec.len);
+        this.opOf.push(0);
+        this.cache.push(undefined);
+        lastIndex = rec.index;
         group = rec.group;
         this.group = Math.max(this.group, rec.group + 1);
         expected++;
@@ -718,15 +724,7 @@ export class SegmentLog implements LogStore {
         this.options.onRepair?.(`log segment ${name}: torn write at offset ${pos} (${reason}); ${zeros.length} bytes zeroed`);
       }
       this.group = Math.max(this.group, header.group);
-      for (const { info, pos: at } of records) {
-        this.terms.push(info.term);
-        this.segOf.push(seg);
-        this.offs.push(at);
-        this.lens.push(info.len);
-        this.opOf.push(0);
-        this.cache.push(undefined);
-      }
-      this.last = records.length > 0 ? records[records.length - 1].info.index : p;
+      this.last = lastIndex;
       seg.end = pos;
       seg.lastIndex = this.last;
     }
