@@ -170,6 +170,30 @@ describe('SegmentLog', () => {
     expect((error as Error).message).to.include(names[0]).and.match(/offset \d+/);
   });
 
+  it('refuses to open when a segment is missing from the middle of the log', async () => {
+    const files = new CrashableFiles();
+    const log = await openSegmentLog(files, opts);
+    for (let i = 0; i < 10; i++) await log.append(range(i * 5 + 1, i * 5 + 5, 1, 200));
+    await log.close();
+    const names = segNames(files);
+    files.unlink(names[1]);
+    const error = await failure(() => openSegmentLog(files, opts));
+    expect(error).to.be.instanceOf(StorageCorruptionError);
+    expect((error as Error).message).to.include(names[2]).and.match(/follows index \d+/);
+  });
+
+  it('refuses to open with a damaged snapshot.meta', async () => {
+    const files = new CrashableFiles();
+    const log = await openSegmentLog(files, opts);
+    await log.append(range(1, 10, 1));
+    await log.compact(5, meta(5, 1));
+    await log.close();
+    files.corrupt('snapshot.meta', 12);
+    const error = await failure(() => openSegmentLog(files, opts));
+    expect(error).to.be.instanceOf(StorageCorruptionError);
+    expect((error as Error).message).to.match(/snapshot\.meta is damaged/);
+  });
+
   it('a failed fdatasync fails the append and every later write', async () => {
     const files = new CrashableFiles();
     const log = await openSegmentLog(files, opts);
