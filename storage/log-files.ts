@@ -1,0 +1,146 @@
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { classifyStorageError } from './lmdb-errors';
+
+/**
+ * The file operations the segment log (segment-log.ts) needs, in one flat
+ * directory. A seam: NodeLogFiles is the real thing; the tests use a
+ * simulated disk that keeps written-but-unsynced bytes apart and drops or
+ * tears them at a simulated power loss (test/storage/crash-files.ts).
+ *
+ * Durability contract (what the simulated disk enforces):
+ *  - write() reaches the OS cache only; fdatasync(fd) makes the file's
+ *    bytes and size durable;
+ *  - create(), rename() and unlink() change the directory; they are durable
+ *    after syncDir().
+ * Reads and small writes are synchronous (the log's reads are synchronous;
+ * a write to the page cache costs microseconds); waiting on the disk is not.
+ */
+export interface LogFiles {
+  /** Names of the files in the directory. */
+  list(): string[];
+  /** Open an existing file for reading and writing. */
+  open(name: string): number;
+  /** Create an empty file (replacing one of the same name). */
+  create(name: string): number;
+  size(fd: number): number;
+  /** Read into buf from position; returns the number of bytes read (short at end of file). */
+  read(fd: number, buf: Uint8Array, position: number): number;
+  write(fd: number, buf: Uint8Array, position: number): void;
+  /** Extend the file to `size` bytes by writing zeros (real blocks, not a hole). */
+  zeroFill(fd: number, size: number): Promise<void>;
+  fdatasync(fd: number): Promise<void>;
+  close(fd: number): void;
+  rename(from: string, to: string): void;
+  unlink(name: string): void;
+  syncDir(): Promise<void>;
+}
+
+const fdatasyncAsync = promisify(fs.fdatasync);
+const fsyncAsync = promisify(fs.fsync);
+const writeAsync = (fd: number, buf: Uint8Array, offset: number, length: number, position: number): Promise<number> =>
+  new Promise((resolve, reject) => fs.write(fd, buf, offset, length, position, (error, n) => (error ? reject(error) : resolve(n))));
+
+const ZERO_CHUNK = 1 << 20;
+
+/** LogFiles over node:fs in `dir` (created if missing). Errors become StorageErrors. */
+export class NodeLogFiles implements LogFiles {
+  private zeros: Buffer | undefined;
+
+  constructor(readonly dir: string) {
+    fs.mkdirSync(dir, { recursive: true });
+  }
+
+  list(): string[] {
+    return this.guard('list', () => fs.readdirSync(this.dir));
+  }
+
+  open(name: string): number {
+    return this.guard(`open ${name}`, () => fs.openSync(join(this.dir, name), 'r+'));
+  }
+
+  create(name: string): number {
+    return this.guard(`create ${name}`, () => fs.openSync(join(this.dir, name), 'w+'));
+  }
+
+  size(fd: number): number {
+    return this.guard('fstat', () => fs.fstatSync(fd).size);
+  }
+
+  read(fd: number, buf: Uint8Array, position: number): number {
+    return this.guard('read', () => {
+      let done = 0;
+      while (done < buf.byteLength) {
+        const n = fs.readSync(fd, buf, done, buf.byteLength - done, position + done);
+        if (n === 0) break;
+        done += n;
+      }
+      return done;
+    });
+  }
+
+  write(fd: number, buf: Uint8Array, position: number): void {
+    this.guard('write', () => {
+      let done = 0;
+      while (done < buf.byteLength) done += fs.writeSync(fd, buf, done, buf.byteLength - done, position + done);
+    });
+  }
+
+  async zeroFill(fd: number, size: number): Promise<void> {
+    const zeros = (this.zeros ??= Buffer.alloc(ZERO_CHUNK));
+    try {
+      let position = fs.fstatSync(fd).size;
+      while (position < size) {
+        const n = await writeAsync(fd, zeros, 0, Math.min(zeros.length, size - position), position);
+        position += n;
+      }
+    } catch (error) {
+      throw classifyStorageError(error, this.dir, 'preallocate log segment');
+    }
+  }
+
+  async fdatasync(fd: number): Promise<void> {
+    try {
+      await fdatasyncAsync(fd);
+    } catch (error) {
+      throw classifyStorageError(error, this.dir, 'fdatasync log segment');
+    }
+  }
+
+  close(fd: number): void {
+    try {
+      fs.closeSync(fd);
+    } catch {
+      // closing is best effort
+    }
+  }
+
+  rename(from: string, to: string): void {
+    this.guard(`rename ${from}`, () => fs.renameSync(join(this.dir, from), join(this.dir, to)));
+  }
+
+  unlink(name: string): void {
+    this.guard(`unlink ${name}`, () => fs.unlinkSync(join(this.dir, name)));
+  }
+
+  async syncDir(): Promise<void> {
+    let fd: number | undefined;
+    try {
+      fd = fs.openSync(this.dir, 'r');
+      await fsyncAsync(fd);
+    } catch (error) {
+      throw classifyStorageError(error, this.dir, 'fsync log directory');
+    } finally {
+      if (fd !== undefined) fs.closeSync(fd);
+    }
+  }
+
+  private guard<T>(doing: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (error) {
+      throw classifyStorageError(error, this.dir, doing);
+    }
+  }
+}
