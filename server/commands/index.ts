@@ -7,6 +7,7 @@ import { hashCommands } from './hash';
 import { listCommands } from './list';
 import { sortCommands } from './sort';
 import { setCommands } from './set';
+import { blockingCommands } from './blocking';
 import { bitmapCommands } from './bitmap';
 import { lcsCommands } from './lcs';
 import { zsetCommands } from './zset';
@@ -19,6 +20,7 @@ export { hashCommands } from './hash';
 export { listCommands } from './list';
 export { sortCommands } from './sort';
 export { setCommands } from './set';
+export { blockingCommands } from './blocking';
 export { bitmapCommands } from './bitmap';
 export { lcsCommands } from './lcs';
 export { zsetCommands } from './zset';
@@ -33,6 +35,7 @@ export const dataCommands: DataCommand[] = [
   ...listCommands,
   ...sortCommands,
   ...setCommands,
+  ...blockingCommands,
   ...bitmapCommands,
   ...lcsCommands,
   ...zsetCommands,
