@@ -47,6 +47,8 @@ function transactionPure(argv: Buffer[], ts: number): Reply | undefined {
 
 export class StateMachine {
   appliedIndex = 0;
+  /** Delivers a script's PUBLISH (`applied`: at apply time, on every node; else a read on this node only). */
+  onScriptPublish: ((channel: Buffer, message: Buffer, applied: boolean) => void) | undefined;
   /** Commands run within the entry being applied: each draws from its own seeded generator. */
   private randomCalls = 0;
   /** Highest cluster time applied; a new leader never stamps entries below it. */
@@ -215,7 +217,9 @@ export class StateMachine {
 
   private context(dbIndex: number, now: number, index: number, lookups?: ExecContext['lookups']): ExecContext {
     const random = index > 0 ? entryRandom(index, this.randomCalls++) : Math.random;
-    return { keyspace: this.keyspace, db: this.keyspace.dbs[dbIndex], dbIndex, now, index, lookups, random };
+    const applied = index > 0;
+    const publish = (channel: Buffer, message: Buffer): void => this.onScriptPublish?.(channel, message, applied);
+    return { keyspace: this.keyspace, db: this.keyspace.dbs[dbIndex], dbIndex, now, index, lookups, random, publish };
   }
 
   private run(cmd: DataCommand, ctx: ExecContext, argv: Buffer[]): Reply {

@@ -148,6 +148,10 @@ export class Server implements ConnectionHooks {
     this.fsm = deps.fsm;
     this.replicator = deps.replicator;
     this.cluster = deps.cluster;
+    this.fsm.onScriptPublish = (channel, message, applied) => {
+      if (applied) this.pubsub.deliver(channel, message);
+      else this.publish(channel, message);
+    };
     this.fsm.onApplyTimed = (op, micros) => {
       if (op.kind === OpKind.Command) this.slowlog.maybeAdd(op.argv, micros);
       else if (op.kind === OpKind.Multi) this.slowlog.maybeAdd([EXEC_ARGV], micros);

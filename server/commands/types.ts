@@ -58,6 +58,12 @@ export interface ExecContext {
    * so every node draws the same numbers; for a client's read, Math.random.
    */
   random: () => number;
+  /**
+   * PUBLISH from a script. At apply time every node runs the script, so each
+   * delivers to its own subscribers (nothing is relayed); a read-only script
+   * runs on one node, which relays it like PUBLISH.
+   */
+  publish?: (channel: Buffer, message: Buffer) => void;
   /** Counters for a client's read (INFO keyspace_hits/misses); absent at apply time, which runs on every node. */
   lookups?: { keyspaceHits: number; keyspaceMisses: number };
 }

@@ -20,7 +20,7 @@ export const ERR_WRITE_IN_READONLY = new ErrorReply('ERR Write commands are not 
  */
 const SERVER_ONLY = new Set([
   'auth', 'hello', 'select', 'quit', 'reset', 'client', 'config', 'info', 'command', 'debug', 'multi', 'exec',
-  'discard', 'watch', 'unwatch', 'subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe', 'publish', 'monitor',
+  'discard', 'watch', 'unwatch', 'subscribe', 'psubscribe', 'unsubscribe', 'punsubscribe', 'monitor',
   'shutdown', 'save', 'bgsave', 'bgrewriteaof', 'lastsave', 'wait', 'slowlog', 'latency', 'memory', 'cluster',
   'readonly', 'readwrite', 'replicaof', 'slaveof', 'failover', 'acl', 'function', 'fcall', 'fcall_ro', 'role',
 ]);
@@ -73,6 +73,13 @@ function serverCommandInScript(ctx: ExecContext, name: string, argv: Buffer[]): 
     case 'echo':
       if (argv.length !== 2) return ERR_SCRIPT_ARITY;
       return argv[1];
+    case 'publish':
+      // Job queues announce events this way. The receiver count would differ
+      // from node to node (each delivers to its own subscribers), and a script
+      // must compute the same everywhere: it answers 0.
+      if (argv.length !== 3) return ERR_SCRIPT_ARITY;
+      ctx.publish?.(Buffer.from(argv[1]), Buffer.from(argv[2]));
+      return 0;
     default:
       return undefined;
   }

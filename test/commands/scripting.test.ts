@@ -36,6 +36,21 @@ describe('Lua scripting through ioredis', function () {
     expect(await r.eval("return redis.call('incrby', KEYS[1], ARGV[1])", 1, 'n', '5')).to.equal(5);
   });
 
+  it('PUBLISH from a script reaches subscribers once (and answers 0: a count would differ per node)', async () => {
+    const sub = new Redis({ port: srv.port });
+    try {
+      const got: string[] = [];
+      await sub.subscribe('events');
+      sub.on('message', (_ch: string, m: string) => got.push(m));
+      expect(await r.eval("return redis.call('PUBLISH', 'events', ARGV[1])", 0, 'done:1')).to.equal(0);
+      expect(await r.eval_ro("return redis.call('PUBLISH', 'events', ARGV[1])", 0, 'ro:1')).to.equal(0);
+      await new Promise((res) => setTimeout(res, 200));
+      expect(got).to.deep.equal(['done:1', 'ro:1']);
+    } finally {
+      sub.disconnect();
+    }
+  });
+
   it('EVALSHA after SCRIPT LOAD; NOSCRIPT before it', async () => {
     const body = "return 'loaded:' .. ARGV[1]";
     const sha = (await r.script('LOAD', body)) as string;
