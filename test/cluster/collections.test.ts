@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
 import type Redis from 'ioredis';
 import { Cluster, indexField, waitFor } from './harness';
 
@@ -107,5 +108,18 @@ describe('cluster: collections survive restart and snapshot install, in the same
     expect(after.hash.f6).to.equal('updated');
     expect(after.list).to.include('inserted');
     expect(after.list).to.have.length(2 * 300 + 2 - 2);
+  });
+
+  it("redis-benchmark's default test list runs with zero errors through a follower (every write forwarded)", async () => {
+    const leader = await c.leader();
+    const [follower] = await c.followers(leader);
+    const r = spawnSync('redis-benchmark', ['-p', String(c.node(follower).port), '-n', '1000', '-c', '10', '-q'], { encoding: 'utf8', timeout: 170000 });
+    const out = r.stdout + r.stderr;
+    expect(r.status).to.equal(0, out);
+    expect(out).to.not.match(/error|ERR|WRONGTYPE|TRYAGAIN|CLUSTERDOWN/i);
+    for (const t of ['PING_INLINE', 'SET', 'GET', 'INCR', 'LPUSH', 'RPUSH', 'LPOP', 'RPOP', 'SADD', 'HSET', 'SPOP', 'ZADD', 'ZPOPMIN', 'LRANGE_600', 'MSET']) {
+      expect(out, `${t} missing`).to.contain(`${t}`);
+    }
+    expect((out.match(/requests per second/g) ?? []).length).to.equal(20);
   });
 });

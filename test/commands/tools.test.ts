@@ -53,4 +53,21 @@ describe('redis-cli and redis-benchmark', function () {
       expect(redisCli(srv.port, ['get', 'counter:__rand_int__']).stdout.trim()).to.match(/^\d+$/);
     });
   }
+
+  /** Every test of redis-benchmark's default list (no -t), as it names them. */
+  const DEFAULT_TESTS = [
+    'PING_INLINE', 'PING_MBULK', 'SET', 'GET', 'INCR', 'LPUSH', 'RPUSH', 'LPOP', 'RPOP', 'SADD', 'HSET', 'SPOP', 'ZADD',
+    'ZPOPMIN', 'LPUSH (needed to benchmark LRANGE)', 'LRANGE_100 (first 100 elements)', 'LRANGE_300 (first 300 elements)',
+    'LRANGE_500 (first 500 elements)', 'LRANGE_600 (first 600 elements)', 'MSET (10 keys)',
+  ];
+
+  it('redis-benchmark -q with its default test list (every data type) runs with zero errors', () => {
+    const r = spawnSync('redis-benchmark', ['-p', String(srv.port), '-n', '2000', '-c', '20', '-q'], { encoding: 'utf8', timeout: 110000 });
+    const out = r.stdout + r.stderr;
+    expect(r.status).to.equal(0, out);
+    expect(out).to.not.match(/error|ERR|WRONGTYPE/i);
+    for (const t of DEFAULT_TESTS) {
+      expect(out).to.match(new RegExp(`${t.replace(/[()]/g, '\\$&')}: [\\d.]+ requests per second`), `${t} missing in ${out}`);
+    }
+  });
 });
