@@ -1,4 +1,5 @@
-import { FAMILIES } from './generator';
+import { FAMILIES, knownBugs } from './generator';
+import { KNOWN_BUG_MASKS } from './normalize';
 import { formatFailure, probeFamilies, runSeed, startServers, type Failure } from './runner';
 
 /**
@@ -6,6 +7,7 @@ import { formatFailure, probeFamilies, runSeed, startServers, type Failure } fro
  *
  *   node dist/test/differential/cli.js [--seed N | --seeds A..B] [--count N]
  *        [--families a,b | --families all] [--resp 2|3] [--no-shrink] [--keep-going]
+ *        [--with-known-bugs]
  *
  * Without --families, the families raftcache answers for (probe at start).
  * Exit status 1 when any seed found a mismatch.
@@ -19,15 +21,16 @@ interface Args {
   resp?: 2 | 3;
   shrink: boolean;
   keepGoing: boolean;
+  withKnownBugs: boolean;
 }
 
 function usage(msg: string): never {
-  process.stderr.write(`${msg}\nusage: cli.js [--seed N | --seeds A..B] [--count N] [--families a,b|all] [--resp 2|3] [--no-shrink] [--keep-going]\nfamilies: ${FAMILIES.map((f) => f.name).join(', ')}\n`);
+  process.stderr.write(`${msg}\nusage: cli.js [--seed N | --seeds A..B] [--count N] [--families a,b|all] [--resp 2|3] [--no-shrink] [--keep-going] [--with-known-bugs]\nfamilies: ${FAMILIES.map((f) => f.name).join(', ')}\n`);
   process.exit(2);
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { from: 1, to: 100, count: 200, families: 'auto', shrink: true, keepGoing: false };
+  const a: Args = { from: 1, to: 100, count: 200, families: 'auto', shrink: true, keepGoing: false, withKnownBugs: false };
   for (let i = 0; i < argv.length; i++) {
     const next = (): string => argv[++i] ?? usage(`${argv[i - 1]} needs a value`);
     const num = (s: string): number => (/^\d+$/.test(s) ? Number(s) : usage(`not a number: ${s}`));
@@ -59,6 +62,9 @@ function parseArgs(argv: string[]): Args {
       case '--no-shrink':
         a.shrink = false;
         break;
+      case '--with-known-bugs':
+        a.withKnownBugs = true;
+        break;
       case '--keep-going':
         a.keepGoing = true;
         break;
@@ -84,11 +90,13 @@ async function main(): Promise<void> {
     } else {
       families = args.families;
     }
+    const bugs = [...knownBugs(families), ...KNOWN_BUG_MASKS.map((m) => `mask: ${m}`)];
+    if (bugs.length) process.stdout.write(`${args.withKnownBugs ? 'including' : 'leaving out (known raftcache bugs; --with-known-bugs to include)'}:\n${bugs.map((b) => `  ${b}\n`).join('')}`);
     const started = Date.now();
     let commands = 0;
     const total = args.to - args.from + 1;
     for (let seed = args.from; seed <= args.to && !interrupted.flag; seed++) {
-      const r = await runSeed(servers, seed, families, args.count, { shrink: args.shrink, resp: args.resp });
+      const r = await runSeed(servers, seed, families, args.count, { shrink: args.shrink, resp: args.resp, withKnownBugs: args.withKnownBugs });
       commands += r.commands;
       const done = seed - args.from + 1;
       if (r.failure) {

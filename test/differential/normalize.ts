@@ -1,3 +1,4 @@
+import { KEYS } from './generator';
 import { quote, show, text, type Reply, type RespConn } from './resp';
 
 /**
@@ -26,6 +27,8 @@ import { quote, show, text, type Reply, type RespConn } from './resp';
  *   the value is listpack/intset-encoded in Redis (asked with OBJECT ENCODING
  *   before the command), where the order is defined (insertion order, sorted
  *   integers) and must match exactly;
+ * - DBSIZE: Redis counts expired keys it has not reclaimed yet (timing);
+ *   they are reclaimed on Redis first (see dbsize);
  * - TTL/PTTL/EXPIRETIME/PEXPIRETIME: the two servers set the expiry a few
  *   milliseconds apart; equal within 1 s / 500 ms, and the negative answers
  *   (-1 no expiry, -2 no key) exactly.
@@ -40,6 +43,26 @@ export interface Pair {
   rc: RespConn;
   /** The reference redis-server. */
   redis: RespConn;
+  /** Compare through the known-bug masks too (KNOWN_BUG_MASKS); default false: masks apply. */
+  withKnownBugs?: boolean;
+}
+
+/**
+ * Differences that ARE raftcache bugs, known and reported, masked by default
+ * so that the default run stays green and keeps finding new ones. Unlike the
+ * normalizations above, nothing justifies them; --with-known-bugs turns the
+ * masks off.
+ */
+export const KNOWN_BUG_MASKS: readonly string[] = [
+  'OBJECT ENCODING of a string: raftcache derives int/embstr/raw from the bytes (server/commands/server.ts stringEncoding), ' +
+    'Redis from how the value was written: APPEND to an existing key and SETRANGE always make it raw, INCRBYFLOAT makes embstr even for "1". ' +
+    'Repro: set k a; append k b; object encoding k (redis raw, raftcache embstr). Only int/embstr/raw vs int/embstr/raw is masked.',
+];
+
+const STRING_ENCODINGS = new Set(['int', 'embstr', 'raw']);
+/** The string-encoding mask of KNOWN_BUG_MASKS[0]: both answers are string encodings (so the value is a string on both). */
+function maskedStringEncoding(p: Pair, a: Reply, b: Reply): boolean {
+  return !p.withKnownBugs && a.t === '$' && b.t === '$' && STRING_ENCODINGS.has(a.b.toString('latin1')) && STRING_ENCODINGS.has(b.b.toString('latin1'));
 }
 
 export interface Outcome {
@@ -336,7 +359,19 @@ const sort: Handler = async (p, argv) => {
 // dispatch
 // ---------------------------------------------------------------------------
 
+/**
+ * DBSIZE: Redis counts keys that expired but were not reclaimed yet (its
+ * active expiry samples keys 10 times a second, so whether a key set with a
+ * past PXAT is still counted is a matter of timing). EXISTS on every key
+ * first makes Redis reclaim them (lazy expiry); raftcache must count live keys.
+ */
+const dbsize: Handler = async (p, argv) => {
+  for (const k of KEYS) await p.redis.call(['EXISTS', k]);
+  return strict(...(await both(p, argv)));
+};
+
 const HANDLERS: Record<string, Handler> = {
+  DBSIZE: dbsize,
   TTL: within(1),
   PTTL: within(500),
   EXPIRETIME: within(1),
@@ -374,7 +409,11 @@ export async function runCommand(p: Pair, argv: string[]): Promise<Outcome> {
   const h = HANDLERS[argv[0].toUpperCase()];
   if (h) return h(p, argv);
   const [a, b] = await both(p, argv);
-  return strict(a, b);
+  const out = strict(a, b);
+  if (!out.same && argv[0].toUpperCase() === 'OBJECT' && argv.length === 3 && argv[1].toUpperCase() === 'ENCODING' && maskedStringEncoding(p, a, b)) {
+    return { ...out, same: true, note: 'masked: known raftcache bug (string encodings)' };
+  }
+  return out;
 }
 
 /**
@@ -390,7 +429,7 @@ export async function checkKey(p: Pair, key: string): Promise<Outcome & { comman
   if (type === 'none') return { same: true, rc: '', redis: '', command: steps[0] };
   const enc = ['OBJECT', 'ENCODING', key];
   const [ea, eb] = await both(p, enc);
-  if (show(ea) !== show(eb)) return { ...strict(ea, eb), command: enc };
+  if (show(ea) !== show(eb) && !maskedStringEncoding(p, ea, eb)) return { ...strict(ea, eb), command: enc };
   const compact = eb.t === '$' && allCompact([eb.b.toString('latin1')]);
   const read: Record<string, { argv: string[]; group: number; ordered: boolean }> = {
     string: { argv: ['GET', key], group: 1, ordered: true },

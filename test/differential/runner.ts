@@ -108,6 +108,7 @@ export interface Failure {
   seed: number;
   families: string[];
   resp3: boolean;
+  withKnownBugs: boolean;
   /** 1-based number of the failing command in the sequence (a state check counts as the command before it). */
   commandNumber: number;
   step: Step;
@@ -138,12 +139,12 @@ function timeout<T>(p: Promise<T>, what: string): Promise<T> {
   ]);
 }
 
-async function openPair(s: Servers, resp3: boolean): Promise<Pair & { close(): void }> {
+async function openPair(s: Servers, resp3: boolean, withKnownBugs: boolean): Promise<Pair & { close(): void }> {
   const [rc, redis] = await Promise.all([RespConn.connect(s.rcPort), RespConn.connect(s.redisPort)]);
   // HELLO's reply describes the server (id, version, modules): switched on both, not compared.
   if (resp3) await Promise.all([rc.call(['HELLO', '3']), redis.call(['HELLO', '3'])]);
   await Promise.all([rc.call(['FLUSHALL']), redis.call(['FLUSHALL'])]);
-  return { rc, redis, close: () => (rc.close(), redis.close()) };
+  return { rc, redis, withKnownBugs, close: () => (rc.close(), redis.close()) };
 }
 
 /** Runs one step; a connection failure or a timeout is a mismatch too (the server crashed or hung). */
@@ -159,8 +160,8 @@ async function runStep(p: Pair, step: Step): Promise<Outcome & { argv: string[] 
 }
 
 /** Replays `history` on fresh state, then `last`; true when `last` still differs. */
-async function reproduces(s: Servers, resp3: boolean, history: Step[], last: Step): Promise<boolean> {
-  const p = await openPair(s, resp3);
+async function reproduces(s: Servers, resp3: boolean, withKnownBugs: boolean, history: Step[], last: Step): Promise<boolean> {
+  const p = await openPair(s, resp3, withKnownBugs);
   try {
     for (const st of history) if (st.kind === 'cmd') await timeout(runCommand(p, st.argv), showArgv(st.argv));
     return !(await runStep(p, last)).same;
@@ -176,14 +177,14 @@ async function reproduces(s: Servers, resp3: boolean, history: Step[], last: Ste
  * only read): remove chunks, halving their size, keeping every removal after
  * which the failing step still fails. Bounded in replays and time.
  */
-async function shrink(s: Servers, resp3: boolean, history: Step[], last: Step, budgetMs: number): Promise<Step[] | null> {
+async function shrink(s: Servers, resp3: boolean, withKnownBugs: boolean, history: Step[], last: Step, budgetMs: number): Promise<Step[] | null> {
   const deadline = Date.now() + budgetMs;
   let cur = history.filter((x) => x.kind === 'cmd');
-  if (!(await reproduces(s, resp3, cur, last))) return null;
+  if (!(await reproduces(s, resp3, withKnownBugs, cur, last))) return null;
   for (let chunk = Math.ceil(cur.length / 2); chunk >= 1; chunk = chunk === 1 ? 0 : Math.ceil(chunk / 2)) {
     for (let i = 0; i < cur.length && Date.now() < deadline; ) {
       const cand = [...cur.slice(0, i), ...cur.slice(i + chunk)];
-      if (await reproduces(s, resp3, cand, last)) cur = cand;
+      if (await reproduces(s, resp3, withKnownBugs, cand, last)) cur = cand;
       else i += chunk;
     }
     if (Date.now() >= deadline) break;
@@ -198,13 +199,16 @@ export interface RunOptions {
   shrinkMs?: number;
   /** Force RESP2 or RESP3 instead of the seed's choice (isResp3). */
   resp?: 2 | 3;
+  /** Include the templates marked knownBug (generator.ts) and turn off KNOWN_BUG_MASKS (normalize.ts). */
+  withKnownBugs?: boolean;
 }
 
 export async function runSeed(s: Servers, seed: number, familyNames: readonly string[], count: number, opts: RunOptions = {}): Promise<SeedResult> {
   const families = canonicalFamilies(familyNames);
   const resp3 = opts.resp ? opts.resp === 3 : isResp3(seed);
-  const steps = generate(seed, families, count);
-  const p = await openPair(s, resp3);
+  const steps = generate(seed, families, count, opts.withKnownBugs);
+  const withKnownBugs = opts.withKnownBugs === true;
+  const p = await openPair(s, resp3, withKnownBugs);
   let commandNumber = 0;
   try {
     for (let i = 0; i < steps.length; i++) {
@@ -214,9 +218,9 @@ export async function runSeed(s: Servers, seed: number, familyNames: readonly st
       if (out.same) continue;
       const history = steps.slice(0, i);
       p.close();
-      const shrunk = opts.shrink === false ? null : await shrink(s, resp3, history, step, opts.shrinkMs ?? 20000);
+      const shrunk = opts.shrink === false ? null : await shrink(s, resp3, withKnownBugs, history, step, opts.shrinkMs ?? 20000);
       const { argv, ...outcome } = out;
-      return { seed, commands: commandNumber, failure: { seed, families, resp3, commandNumber, step, argv, outcome, history, shrunk } };
+      return { seed, commands: commandNumber, failure: { seed, families, resp3, withKnownBugs: opts.withKnownBugs === true, commandNumber, step, argv, outcome, history, shrunk } };
     }
   } finally {
     p.close();
@@ -226,7 +230,7 @@ export async function runSeed(s: Servers, seed: number, familyNames: readonly st
 
 /** The command line that reruns exactly this sequence up to the failing step. */
 export function reproCommand(f: Failure): string {
-  return `node dist/test/differential/cli.js --seed ${f.seed} --families ${f.families.join(',')} --count ${f.commandNumber}`;
+  return `node dist/test/differential/cli.js --seed ${f.seed} --families ${f.families.join(',')} --count ${f.commandNumber}${f.resp3 === isResp3(f.seed) ? '' : ` --resp ${f.resp3 ? 3 : 2}`}${f.withKnownBugs ? ' --with-known-bugs' : ''}`;
 }
 
 const stepText = (st: Step): string => (st.kind === 'cmd' ? showArgv(st.argv) : `(state check of ${showArgv([st.key])})`);
