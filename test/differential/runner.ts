@@ -42,6 +42,38 @@ async function waitForPing(port: number, what: string, output: () => string): Pr
   throw new Error(`${what} did not answer PING on port ${port}:\n${output().slice(-2000)}`);
 }
 
+/**
+ * The encoding thresholds, copied from raftcache to redis-server: OBJECT
+ * ENCODING is compared exactly, so both must run with the same settings.
+ * (They differ by default: redis-server without a config file has
+ * hash-max-listpack-entries 512, its compiled-in value; raftcache defaults
+ * to 128, the value of the redis.conf Redis ships.)
+ */
+const ENCODING_PARAMS = [
+  'hash-max-listpack-entries',
+  'hash-max-listpack-value',
+  'zset-max-listpack-entries',
+  'zset-max-listpack-value',
+  'set-max-intset-entries',
+  'list-max-listpack-size',
+  'list-compress-depth',
+];
+async function encodingConfig(rcPort: number): Promise<string[]> {
+  const c = await RespConn.connect(rcPort);
+  const args: string[] = [];
+  try {
+    for (const name of ENCODING_PARAMS) {
+      const r = await c.call(['CONFIG', 'GET', name]);
+      const items = r.t === '*' || r.t === '%' ? r.items : [];
+      const v = items[1];
+      if (v && v.t === '$') args.push(`--${name}`, v.b.toString('latin1'));
+    }
+  } finally {
+    c.close();
+  }
+  return args;
+}
+
 export interface Servers {
   rcPort: number;
   redisPort: number;
@@ -49,9 +81,9 @@ export interface Servers {
 }
 
 /**
- * A fresh raftcache node (startServer: its own port and data directory) and a
- * fresh redis-server on a free loopback port, both with default settings (the
- * encoding thresholds of both are Redis 7.0's defaults).
+ * A fresh raftcache node (startServer: its own port and data directory, its
+ * default settings) and a fresh redis-server on a free loopback port with
+ * raftcache's encoding thresholds (encodingConfig).
  */
 export async function startServers(): Promise<Servers> {
   if (!hasRedisServer()) throw new Error('redis-server is not on PATH (the differential test needs redis-server 7.0)');
@@ -61,7 +93,10 @@ export async function startServers(): Promise<Servers> {
     rc = await startServer([], {});
     const redisPort = await freePort();
     let out = '';
-    redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const encodings = await encodingConfig(rc.port);
+    redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...encodings], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     redis.stdout?.on('data', (d: Buffer) => (out += d.toString()));
     redis.stderr?.on('data', (d: Buffer) => (out += d.toString()));
     await waitForPing(redisPort, 'redis-server', () => out);
