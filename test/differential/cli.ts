@@ -7,7 +7,10 @@ import { formatFailure, probeFamilies, runSeed, startServers, type Failure } fro
  *
  *   node dist/test/differential/cli.js [--seed N | --seeds A..B] [--count N]
  *        [--families a,b | --families all] [--resp 2|3] [--no-shrink] [--keep-going]
- *        [--with-known-bugs]
+ *        [--with-known-bugs] [--self-test]
+ *
+ * --self-test runs redis-server against redis-server (no raftcache): it must
+ * never fail, and checks the generator and the normalizations themselves.
  *
  * Without --families, the families raftcache answers for (probe at start).
  * Exit status 1 when any seed found a mismatch.
@@ -22,15 +25,16 @@ interface Args {
   shrink: boolean;
   keepGoing: boolean;
   withKnownBugs: boolean;
+  selfTest: boolean;
 }
 
 function usage(msg: string): never {
-  process.stderr.write(`${msg}\nusage: cli.js [--seed N | --seeds A..B] [--count N] [--families a,b|all] [--resp 2|3] [--no-shrink] [--keep-going] [--with-known-bugs]\nfamilies: ${FAMILIES.map((f) => f.name).join(', ')}\n`);
+  process.stderr.write(`${msg}\nusage: cli.js [--seed N | --seeds A..B] [--count N] [--families a,b|all] [--resp 2|3] [--no-shrink] [--keep-going] [--with-known-bugs] [--self-test]\nfamilies: ${FAMILIES.map((f) => f.name).join(', ')}\n`);
   process.exit(2);
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { from: 1, to: 100, count: 200, families: 'auto', shrink: true, keepGoing: false, withKnownBugs: false };
+  const a: Args = { from: 1, to: 100, count: 200, families: 'auto', shrink: true, keepGoing: false, withKnownBugs: false, selfTest: false };
   for (let i = 0; i < argv.length; i++) {
     const next = (): string => argv[++i] ?? usage(`${argv[i - 1]} needs a value`);
     const num = (s: string): number => (/^\d+$/.test(s) ? Number(s) : usage(`not a number: ${s}`));
@@ -65,6 +69,9 @@ function parseArgs(argv: string[]): Args {
       case '--with-known-bugs':
         a.withKnownBugs = true;
         break;
+      case '--self-test':
+        a.selfTest = true;
+        break;
       case '--keep-going':
         a.keepGoing = true;
         break;
@@ -77,7 +84,7 @@ function parseArgs(argv: string[]): Args {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const servers = await startServers();
+  const servers = await startServers({ selfTest: args.selfTest });
   const failures: Failure[] = [];
   const interrupted = { flag: false };
   process.once('SIGINT', () => (interrupted.flag = true));

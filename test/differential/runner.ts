@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import net from 'node:net';
 import { startServer, type RunningServer } from '../support/proc';
 import { canonicalFamilies, FAMILIES, generate, isResp3, type Step } from './generator';
@@ -80,39 +80,60 @@ export interface Servers {
   stop(): Promise<void>;
 }
 
+interface StartedRedis {
+  port: number;
+  stop(): Promise<void>;
+}
+
+async function startRedis(extra: string[]): Promise<StartedRedis> {
+  const port = await freePort();
+  let out = '';
+  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extra], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const stop = async (): Promise<void> => {
+    const exited = new Promise<void>((res) => (proc.exitCode !== null || proc.signalCode !== null ? res() : proc.once('exit', () => res())));
+    proc.kill('SIGTERM');
+    await exited;
+  };
+  try {
+    await waitForPing(port, 'redis-server', () => out);
+  } catch (e) {
+    proc.kill('SIGKILL');
+    throw e;
+  }
+  return { port, stop };
+}
+
 /**
  * A fresh raftcache node (startServer: its own port and data directory, its
  * default settings) and a fresh redis-server on a free loopback port with
  * raftcache's encoding thresholds (encodingConfig).
+ *
+ * `selfTest` puts a second redis-server where raftcache would be: Redis
+ * against Redis must never differ, so any failure is a normalization that
+ * is missing or wrong (this is how the families raftcache does not have yet
+ * were checked).
  */
-export async function startServers(): Promise<Servers> {
+export async function startServers(opts: { selfTest?: boolean } = {}): Promise<Servers> {
   if (!hasRedisServer()) throw new Error('redis-server is not on PATH (the differential test needs redis-server 7.0)');
+  if (opts.selfTest) {
+    const a = await startRedis(['--hash-max-listpack-entries', '128']);
+    const b = await startRedis(['--hash-max-listpack-entries', '128']).catch(async (e: Error) => {
+      await a.stop();
+      throw e;
+    });
+    return { rcPort: a.port, redisPort: b.port, stop: async () => void (await Promise.all([a.stop(), b.stop()])) };
+  }
   let rc: RunningServer | undefined;
-  let redis: ChildProcess | undefined;
   try {
     rc = await startServer([], {});
-    const redisPort = await freePort();
-    let out = '';
-    const encodings = await encodingConfig(rc.port);
-    redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...encodings], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    redis.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-    redis.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-    await waitForPing(redisPort, 'redis-server', () => out);
-    const r = redis;
+    const redis = await startRedis(await encodingConfig(rc.port));
     const s = rc;
-    return {
-      rcPort: rc.port,
-      redisPort,
-      async stop() {
-        const exited = new Promise<void>((res) => (r.exitCode !== null ? res() : r.once('exit', () => res())));
-        r.kill('SIGTERM');
-        await Promise.all([exited, s.stop()]);
-      },
-    };
+    return { rcPort: rc.port, redisPort: redis.port, stop: async () => void (await Promise.all([redis.stop(), s.stop()])) };
   } catch (e) {
-    redis?.kill('SIGKILL');
     await rc?.stop();
     throw e;
   }
