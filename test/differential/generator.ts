@@ -99,9 +99,15 @@ const COUNTS: readonly string[] = ['0', '1', '2', '3', '5', '10', '-1', '-3', '-
  * far past/future instants so sequences do not depend on the clock.
  */
 const SECONDS: readonly string[] = ['100', '1000', '86400', '0', '-1', '-100', 'x', '9223372036854775807', '9223372036854775', '1.5'];
-const MILLIS: readonly string[] = ['100000', '1000000', '86400000', '0', '-1', 'x', '9223372036854775807', '9223372036854775'];
+const MILLIS: readonly string[] = ['100000', '1000000', '86400000', '0', '-1', 'x', '9223372036854775807', '9223372036854775808'];
 const UNIX_SECONDS: readonly string[] = ['1', '1000000000', '4102444800', '32503680000', '0', '-1', '9223372036854775807', 'x'];
-const UNIX_MILLIS: readonly string[] = ['1', '1000000000000', '4102444800000', '32503680000000', '0', '-1', '9223372036854775807', 'x'];
+const UNIX_MILLIS: readonly string[] = ['1', '1000000000000', '4102444800000', '32503680000000', '0', '-1', '9223372036854775808', 'x'];
+/** Valid deadlines past 2^53 ms: they find EXPIRY_PRECISION_BUG, so only knownBug templates use them. */
+const HUGE_MILLIS: readonly string[] = ['9223372036854775807', '9223372036854775', '9007199254740993'];
+const EXPIRY_PRECISION_BUG =
+  'raftcache bug: expiry deadlines are JS numbers: past 2^53 ms they are rounded, and PEXPIRETIME of PEXPIREAT ' +
+  '9223372036854775807 answers 9223372036854775808 (not an int64: redis-cli says "Bad integer value"); PTTL is off by ' +
+  'hundreds of ms. Repro: set e v ; pexpireat e 9223372036854775807 ; pexpiretime e ; set f v pxat 9007199254740993 ; pexpiretime f';
 
 /** Glob patterns for MATCH/KEYS: everything, prefixes, classes, escapes, a pattern matching nothing. */
 const PATTERNS: readonly string[] = ['*', 'k*', 'k[1-3]', '?', '*1*', '{k}*', 'k\\x', '[^k]*', 'a*', 'nomatch', '', '*\x00*'];
@@ -312,6 +318,8 @@ const keysFamily: Family = {
     { cmd: 'PEXPIRE', args: (g) => [g.key(), g.millis(), ...g.options([() => [sign(g, ['NX', 'XX', 'GT', 'LT'])]], 1)] },
     { cmd: 'EXPIREAT', args: (g) => [g.key(), g.unixSeconds(), ...g.options([() => [sign(g, ['NX', 'XX', 'GT', 'LT'])]], 1)] },
     { cmd: 'PEXPIREAT', args: (g) => [g.key(), g.unixMillis(), ...g.options([() => [sign(g, ['NX', 'XX', 'GT', 'LT'])]], 1)] },
+    { cmd: 'PEXPIREAT', knownBug: EXPIRY_PRECISION_BUG, args: (g) => [g.key(), g.rng.pick(HUGE_MILLIS)] },
+    { cmd: 'SET', knownBug: EXPIRY_PRECISION_BUG, args: (g) => [g.key(), g.value(), w(g, g.rng.pick(['PXAT', 'PX'])), g.rng.pick(HUGE_MILLIS)] },
     { cmd: 'PERSIST', args: (g) => [g.key()] },
     { cmd: 'TTL', weight: 2, args: (g) => [g.key()] },
     { cmd: 'PTTL', args: (g) => [g.key()] },
