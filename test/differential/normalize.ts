@@ -463,7 +463,7 @@ export async function runCommand(p: Pair, argv: string[]): Promise<Outcome> {
 
 /**
  * Compares everything about one key: type, encoding, contents (order-free
- * only where Redis's order is a hashtable artifact) and TTL (within 500 ms).
+ * only where Redis's order is a hashtable artifact) and TTL (within 2000 ms).
  * Catches a write that went wrong silently, before a read stumbles on it.
  */
 export async function checkKey(p: Pair, key: string): Promise<Outcome & { command: string[] }> {
