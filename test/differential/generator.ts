@@ -116,9 +116,12 @@ const PATTERNS: readonly string[] = ['*', 'k*', 'k[1-3]', '?', '*1*', '{k}*', 'k
 
 /** Argument builders that templates share. */
 export class Gen {
+  /** The keys the current family prefers (FAMILY_HOMES), or null for any. */
+  home: readonly string[] | null = null;
   constructor(readonly rng: Rng) {}
+  /** Mostly one of the family's home keys (so commands meet values of their type), else any key (wrong types). */
   key(): string {
-    return this.rng.pick(KEYS);
+    return this.home && this.rng.chance(0.85) ? this.rng.pick(this.home) : this.rng.pick(KEYS);
   }
   keys(min: number, max: number): string[] {
     return Array.from({ length: this.rng.range(min, max) }, () => this.key());
@@ -693,6 +696,23 @@ export function canonicalFamilies(names: readonly string[]): string[] {
   return FAMILIES.map((f) => f.name).filter((n) => names.includes(n));
 }
 
+/**
+ * Home keys per family. With every key open to every family, three
+ * collection commands in four met a value of another type (WRONGTYPE);
+ * homes overlap, so wrong types still come up, but most commands now reach
+ * a value they can work on.
+ */
+const FAMILY_HOMES: Record<string, readonly string[]> = {
+  string: ['k1', 'k2'],
+  bitmap: ['k1', 'k2'],
+  lcs: ['k1', 'k2'],
+  hash: ['k3'],
+  list: ['k4', 'k5'],
+  set: ['k6', '{k}7'],
+  zset: ['{k}7', 'k\x00\xff'],
+  sort: ['k4', 'k5', 'k6', 'k\x00\xff'],
+};
+
 /** A generated step: argv (latin1 strings) or a state check of one key. */
 export type Step = { kind: 'cmd'; argv: string[]; family: string } | { kind: 'check'; key: string };
 
@@ -730,6 +750,7 @@ export function generate(seed: number, familyNames: readonly string[], count: nu
         break;
       }
     }
+    g.home = FAMILY_HOMES[fam.name] ?? null;
     const argv = mutateArity(g, [g.word(tpl.cmd), ...tpl.args(g)]);
     steps.push({ kind: 'cmd', argv, family: fam.name });
     if ((i + 1) % CHECK_EVERY === 0 || i === count - 1) for (const key of KEYS) steps.push({ kind: 'check', key });

@@ -360,11 +360,11 @@ const spop: Handler = async (p, argv) => {
  */
 const sort: Handler = async (p, argv) => {
   const upper = argv.map((x) => x.toUpperCase());
-  const byAt = upper.indexOf('BY');
-  const byArg = byAt > 0 ? argv[byAt + 1] : undefined;
-  const nosort = byArg !== undefined && !byArg.includes('*');
-  const byPattern = byArg !== undefined && byArg.includes('*');
-  const storeAt = upper.indexOf('STORE');
+  // BY may repeat: the last pattern is used, but any BY without '*' switches sorting off for good (sort.c).
+  const byArgs = argv.flatMap((x, i) => (i > 1 && x.toUpperCase() === 'BY' && i + 1 < argv.length ? [argv[i + 1]] : []));
+  const nosort = byArgs.some((x) => !x.includes('*'));
+  const byPattern = !nosort && byArgs.length > 0;
+  const storeAt = upper.lastIndexOf('STORE');
   const dest = storeAt > 0 ? argv[storeAt + 1] : undefined;
   const enc = argv.length > 1 ? await encodingOf(p.redis, argv[1]) : null;
   const [a, b] = await both(p, argv);
