@@ -64,7 +64,8 @@ export const KNOWN_BUG_MASKS: readonly string[] = [
   'SORT ... ALPHA ties: Redis breaks no ties in ALPHA mode (elements with equal BY weights, missing weights, or strings equal up ' +
     'to a NUL byte under strcoll) and returns them in the order its pqsort leaves them (with LIMIT, a partial sort); raftcache ' +
     'orders ties otherwise. Deterministic in Redis, so a divergence (porting pqsort would fix it). Masked: ALPHA with a BY pattern ' +
-    'or a NUL byte in the reply compares sorted (with LIMIT: the length). Repro: rpush l "" "\x00b" "" "\x00b" ; sort l alpha',
+    'or a NUL byte in the reply compares sorted (with LIMIT: the length). Repro (h-list SORT): rpush l "" "\x00b" "" "\x00b" "a" "\x00a" ; ' +
+    'sort l alpha (redis: "" "\x00b" "" "\x00b" "\x00a" "a"; raftcache compares all bytes: "" "" "\x00a" "\x00b" "\x00b" "a")',
 ];
 
 const STRING_ENCODINGS = new Set(['int', 'embstr', 'raw']);
