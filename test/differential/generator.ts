@@ -324,6 +324,8 @@ const keysFamily: Family = {
     { cmd: 'EXPIRETIME', args: (g) => [g.key()] },
     { cmd: 'PEXPIRETIME', args: (g) => [g.key()] },
     { cmd: 'OBJECT', weight: 3, args: (g) => [w(g, 'ENCODING'), g.key()] },
+    // REFCOUNT is data (shared integers 0..9999 answer INT_MAX); FREQ answers an error without an LFU policy; IDLETIME is time.
+    { cmd: 'OBJECT', args: (g) => [sign(g, ['REFCOUNT', 'REFCOUNT', 'FREQ', 'NOSUCH']), g.key()] },
     { cmd: 'DBSIZE', args: () => [] },
     { cmd: 'KEYS', args: (g) => [g.pattern()] },
     { cmd: 'SCAN', args: (g) => [scanCursor(g), ...scanOptions(g, true)] },
