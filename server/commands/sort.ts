@@ -9,6 +9,7 @@
  * is byte order under the C locale Redis normally runs with).
  */
 import { HashValue } from '../keyspace/hash';
+import { ZSetValue } from '../keyspace/zset';
 import { ErrorReply, type Reply } from '../../protocol/reply';
 import { ERR_NOT_INTEGER, ERR_SYNTAX, WRONGTYPE } from '../../protocol/errors';
 import { Collection, elementBuffer, keyString, type Value } from '../keyspace';
@@ -170,6 +171,7 @@ function runSort(ctx: ExecContext, argv: Buffer[], readonly: boolean): Reply {
   }
   if (end >= len) end = len - 1;
 
+  if (value instanceof ZSetValue) value.convertToSkiplist();
   let items: Item[];
   if (dontsort && (type === 'list' || type === 'zset')) {
     // Native order (reversed by DESC), only the LIMIT range is loaded.

@@ -166,6 +166,11 @@ export class ZSetValue extends Collection {
     }
   }
 
+  /** SORT converts a sorted set to skiplist encoding first, as Redis 7.0's sortCommand does (only OBJECT ENCODING shows it). */
+  convertToSkiplist(): void {
+    this.toSkiplist();
+  }
+
   private setEncoding(big: boolean): void {
     if (big) this.toSkiplist();
     else {

@@ -55,4 +55,30 @@ describe('maxmemory and eviction', function () {
     const mean = alive.reduce((a, b) => a + b, 0) / alive.length;
     expect(mean).to.be.greaterThan(1700);
   });
+
+  it('every type counts towards maxmemory (kept incrementally) and is evicted whole', async () => {
+    const before = infoField(await t.r.info('memory'), 'used_memory');
+    const fields: string[] = [];
+    for (let i = 0; i < 2000; i++) fields.push(`f${i}`, 'v'.repeat(100));
+    await t.r.hset('big:h', ...fields);
+    await t.r.rpush('big:l', ...fields);
+    await t.r.sadd('big:s', ...fields.filter((_, i) => i % 2 === 0));
+    await t.r.zadd('big:z', ...fields.flatMap((f, i) => (i % 2 === 0 ? [String(i), f] : [])));
+    const grown = infoField(await t.r.info('memory'), 'used_memory') - before;
+    // 2000 x ~100 B of values in the hash and the list alone.
+    expect(grown).to.be.greaterThan(400_000);
+    for (const k of ['big:h', 'big:l', 'big:s', 'big:z']) expect(Number(await t.r.memory('USAGE', k))).to.be.greaterThan(2000 * 10);
+    await t.r.hdel('big:h', 'f0', 'f2');
+    const afterDel = infoField(await t.r.info('memory'), 'used_memory') - before;
+    expect(afterDel).to.be.lessThan(grown);
+    const evicted0 = infoField(await t.r.info('stats'), 'evicted_keys');
+    await t.r.config('SET', 'maxmemory-policy', 'allkeys-random');
+    await t.r.config('SET', 'maxmemory', String(before + 300_000));
+    await t.r.set('trigger', 'x');
+    await sleep(300);
+    expect(infoField(await t.r.info('stats'), 'evicted_keys')).to.be.greaterThan(evicted0);
+    const left = await Promise.all(['big:h', 'big:l', 'big:s', 'big:z'].map((k) => t.r.exists(k)));
+    expect(left.reduce((a, b) => a + b, 0)).to.be.lessThan(4);
+    expect(infoField(await t.r.info('memory'), 'used_memory')).to.be.at.most(before + 300_000 + 200_000);
+  });
 });
