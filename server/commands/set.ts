@@ -403,13 +403,30 @@ function unionOrDiff(sets: Array<SetValue | undefined>, op: 'union' | 'diff'): S
   }
   const first = sets[0];
   if (first === undefined) return result;
-  outer: for (const m of first.elements()) {
-    for (let j = 1; j < sets.length; j++) {
-      const s = sets[j];
-      if (s === undefined) continue;
-      if (s === first || s.has(m)) continue outer;
+  // The same key again among the others: nothing is left (Redis's `sameset`).
+  for (let j = 1; j < sets.length; j++) if (sets[j] === first) return result;
+  // Redis picks one of two algorithms by estimated work; the result's
+  // encoding shows which (the second adds every member of the first set,
+  // so a non-integer member makes it a hashtable even if it is then removed).
+  let oneWork = 0;
+  let twoWork = 0;
+  for (const s of sets) {
+    if (s === undefined) continue;
+    oneWork += first.length;
+    twoWork += s.length;
+  }
+  if (Math.floor(oneWork / 2) <= twoWork) {
+    outer: for (const m of first.elements()) {
+      for (let j = 1; j < sets.length; j++) if (sets[j]?.has(m)) continue outer;
+      result.add(m);
     }
-    result.add(m);
+    return result;
+  }
+  for (const m of first.elements()) result.add(m);
+  for (let j = 1; j < sets.length && result.length > 0; j++) {
+    const s = sets[j];
+    if (s === undefined) continue;
+    for (const m of s.elements()) result.remove(m);
   }
   return result;
 }
