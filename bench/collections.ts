@@ -10,7 +10,7 @@
  *
  *   tsc -p . && node dist/bench/collections.js [--members 1000000]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
@@ -22,9 +22,15 @@ function infoField(info: string, name: string): number {
   return m ? Number(m[1]) : NaN;
 }
 
-async function memory(r: Redis): Promise<{ used: number; rss: number }> {
+async function memory(r: Redis, pid?: number): Promise<{ used: number; rss: number; anon: number }> {
   const info = await r.info('memory');
-  return { used: infoField(info, 'used_memory'), rss: infoField(info, 'used_memory_rss') };
+  return { used: infoField(info, 'used_memory'), rss: infoField(info, 'used_memory_rss'), anon: pid === undefined ? NaN : anonymousBytes(pid) };
+}
+
+/** Anonymous memory of a process (heap and the like): RSS without file pages such as LMDB's memory map. */
+function anonymousBytes(pid: number): number {
+  const m = /^Anonymous:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : NaN;
 }
 
 async function fill(r: Redis, members: number): Promise<void> {
@@ -76,13 +82,18 @@ async function main(): Promise<void> {
     const redis = new Redis({ port: ref.port });
     const rc = new Redis({ port: node.port });
     const r0 = await memory(redis);
-    const c0 = await memory(rc);
+    const pid = node.proc.pid;
+    const c0 = await memory(rc, pid);
     process.stderr.write('filling redis-server\n');
     await fill(redis, members);
     process.stderr.write('filling raftcache\n');
     await fill(rc, members);
     const r1 = await memory(redis);
-    const c1 = await memory(rc);
+    // Let the durable copy catch up with the fill (SAVE writes it now), so the
+    // stall measured next is one write's and its own flush's, not the fill's backlog.
+    await rc.call('SAVE');
+    await new Promise((r) => setTimeout(r, 2000));
+    const c1 = await memory(rc, pid);
     const pinger = new Redis({ port: node.port });
     const hsetStall = await longestStall(pinger, () => rc.hset('big:hash', 'one-more', 'x'), 1500);
     const zaddStall = await longestStall(pinger, () => rc.zadd('big:zset', 5, 'one-more'), 1500);
@@ -102,7 +113,10 @@ async function main(): Promise<void> {
     const redisUsed = r1.used - r0.used;
     console.log(`${members.toLocaleString('en-US')} members each in a hash, a set and a sorted set (sizes ${sizes.join('/')}; after restart ${after.join('/')})`);
     console.log(`redis-server used_memory growth: ${mb(redisUsed)} MB (RSS ${mb(r1.rss - r0.rss)} MB)`);
-    console.log(`raftcache used_memory growth:    ${mb(c1.used - c0.used)} MB (RSS ${mb(c1.rss - c0.rss)} MB) -> RSS / redis used_memory = ${((c1.rss - c0.rss) / redisUsed).toFixed(2)}x`);
+    console.log(
+      `raftcache used_memory growth:    ${mb(c1.used - c0.used)} MB (RSS ${mb(c1.rss - c0.rss)} MB, anonymous ${mb(c1.anon - c0.anon)} MB) -> ` +
+        `anonymous / redis used_memory = ${((c1.anon - c0.anon) / redisUsed).toFixed(2)}x, RSS / redis RSS = ${((c1.rss - c0.rss) / (r1.rss - r0.rss)).toFixed(2)}x`,
+    );
     console.log(`longest PING round trip during one HSET into the hash and the next flush: ${hsetStall.toFixed(1)} ms; ZADD: ${zaddStall.toFixed(1)} ms`);
     console.log(`restart to ready: ${restartMs} ms`);
   } finally {
