@@ -363,19 +363,21 @@ export class RaftReplicator implements Replicator {
 
   private loadKeyspaceFromStorage(): void {
     this.keyspace.clear();
-    for (const rec of this.storage.keyspace.records()) {
-      const key = Buffer.from(rec.key);
-      if (key[0] === RESERVED_DB) {
-        if (key.equals(MEMBERS_KEY)) {
+    // Records come out of LMDB as fresh buffers (lmdb-js copies on read), and
+    // applyRecord copies whatever it keeps long-term: no copy here.
+    this.storage.keyspace.forEachRecord((key, start, value) => {
+      if (key[start] === RESERVED_DB) {
+        const k = key.subarray(start);
+        if (k.equals(MEMBERS_KEY)) {
           this.members.clear();
-          for (const m of decodeMembers(rec.value)) this.members.set(m.id, m);
-        } else if (key.equals(SESSIONS_KEY)) {
-          this.fsm.restoreSessions(Buffer.from(rec.value));
+          for (const m of decodeMembers(value)) this.members.set(m.id, m);
+        } else if (k.equals(SESSIONS_KEY)) {
+          this.fsm.restoreSessions(Buffer.from(value));
         }
-        continue;
+        return;
       }
-      this.keyspace.applyRecord(key, Buffer.from(rec.value));
-    }
+      this.keyspace.applyRecord(key, value, start);
+    });
     this.keyspace.finishRestore();
   }
 

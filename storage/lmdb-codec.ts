@@ -132,6 +132,8 @@ export function cloneSnapshotMeta(meta: SnapshotMeta): SnapshotMeta {
  */
 export const INLINE_KEY_MAX = 1024;
 const INLINE = 0x00;
+/** Store keys starting with this byte hold the record key inline from byte 1. */
+export const INLINE_LAYOUT = INLINE;
 const HASHED = 0x01;
 
 export function encodeRecordKey(key: Uint8Array): Buffer {

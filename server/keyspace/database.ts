@@ -1013,9 +1013,10 @@ export class Keyspace {
   }
 
   /** Restores one record written by encodeRecord (into a cleared keyspace). Copies the bytes. */
-  applyRecord(recordKey: Buffer, recordValue: Buffer): void {
-    if (recordKey.length === 0) throw new RangeError('empty record key');
-    if (recordKey[0] === META_DB) {
+  applyRecord(recordKey: Buffer, recordValue: Buffer, keyStart = 0): void {
+    const k0 = keyStart;
+    if (recordKey.length <= k0) throw new RangeError('empty record key');
+    if (recordKey[k0] === META_DB) {
       const n = Math.min(recordValue[0] ?? 0, this.dbs.length);
       const count = recordValue[0] ?? 0;
       const hasDropped = recordValue.length >= 1 + 16 * count;
@@ -1030,17 +1031,18 @@ export class Keyspace {
       }
       return;
     }
-    if (recordKey[0] === SCRIPT_DB) {
-      this.scripts.set(recordKey.toString('latin1', 1), Buffer.from(recordValue));
+    if (recordKey[k0] === SCRIPT_DB) {
+      this.scripts.set(recordKey.toString('latin1', k0 + 1), Buffer.from(recordValue));
       return;
     }
-    if (recordKey[0] === LOCK_DB) {
-      this.locks.applyRecord(recordKey, recordValue);
+    if (recordKey[k0] === LOCK_DB) {
+      this.locks.applyRecord(k0 === 0 ? recordKey : recordKey.subarray(k0), recordValue);
       return;
     }
-    if (recordKey[0] === ELEMENT_DB) {
-      const { id, subkey } = decodeElementRecordKey(recordKey);
-      const value = Buffer.from(recordValue);
+    if (recordKey[k0] === ELEMENT_DB) {
+      const { id, subkey } = decodeElementRecordKey(recordKey, k0);
+      // Not copied: collections read what they need out of it (restoreRecord keeps no Buffer).
+      const value = recordValue;
       const c = this.restoring.get(id);
       if (c !== undefined) c.restoreRecord(subkey, value);
       else {
@@ -1050,10 +1052,10 @@ export class Keyspace {
       }
       return;
     }
-    const db = this.dbs[recordKey[0]];
-    if (db === undefined) throw new RangeError(`record for db ${recordKey[0]} out of range`);
+    const db = this.dbs[recordKey[k0]];
+    if (db === undefined) throw new RangeError(`record for db ${recordKey[k0]} out of range`);
     const { type, expireAt, version, payload } = decodeKeyRecord(recordValue);
-    const key = recordKey.toString('latin1', 1);
+    const key = recordKey.toString('latin1', k0 + 1);
     if (type === TYPE_TOMBSTONE) {
       db.restoreTombstone(key, version);
       return;

@@ -22,6 +22,7 @@
  * new field still drains one record (plus the marker's delete, once).
  */
 import { Collection, encodingConfig, registerCollection, type RecordSink } from './object';
+import { seqOrder } from './seq-order';
 
 /**
  * Heap bytes per field beyond the field and value bytes: two Map entries,
@@ -234,9 +235,9 @@ export class HashValue extends Collection {
   }
 
   override finishRestore(): void {
-    const list = this.restoring ?? [];
+    const unordered = this.restoring ?? [];
     this.restoring = null;
-    list.sort((a, b) => a.seq - b.seq);
+    const list = Array.from(seqOrder(unordered.map((x) => x.seq)), (i) => unordered[i]);
     let max = this.marker !== null ? this.markerSeq : 0;
     const maxValue = encodingConfig['hash-max-listpack-value'];
     let big = list.length > encodingConfig['hash-max-listpack-entries'];

@@ -77,7 +77,7 @@ export abstract class Collection {
   abstract clearDirty(): void;
   /** Every sub-key this collection may have in the store (current elements and pending deletes). */
   abstract forEachRecordKey(sink: (subkey: string) => void): void;
-  /** Rebuild one element from its record (no change is remembered). */
+  /** Rebuild one element from its record (no change is remembered). `value` may be reused after: copy what you keep. */
   abstract restoreRecord(subkey: string, value: Buffer): void;
   /** Called once all records are restored (e.g. to order elements by their insertion sequence). */
   finishRestore(): void {}

@@ -74,7 +74,8 @@ export function elementRecordKey(id: number, subkey: string): Buffer {
   return out;
 }
 
-export function decodeElementRecordKey(key: Buffer): { id: number; subkey: string } {
-  if (key.length < 9 || key[0] !== ELEMENT_DB) throw new RangeError('not an element record');
-  return { id: key.readUInt32BE(1) * 0x100000000 + key.readUInt32BE(5), subkey: key.toString('latin1', 9) };
+/** Decodes an element record key starting at `start` of `key`. */
+export function decodeElementRecordKey(key: Buffer, start = 0): { id: number; subkey: string } {
+  if (key.length < start + 9 || key[start] !== ELEMENT_DB) throw new RangeError('not an element record');
+  return { id: key.readUInt32BE(start + 1) * 0x100000000 + key.readUInt32BE(start + 5), subkey: key.toString('latin1', start + 9) };
 }

@@ -28,6 +28,7 @@
  * SADD one, SREM/SPOP the removed member plus the one moved into its slot
  * (plus the anchor when it had to move).
  */
+import { seqOrder } from './seq-order';
 import { parseInt64, type Int64 } from '../commands/util';
 import { Collection, encodingConfig, registerCollection, type RecordSink } from './object';
 
@@ -369,9 +370,7 @@ export class SetValue extends Collection {
     this.pending.clear();
     if (st === null) return;
     const n = st.members.length;
-    const order = new Uint32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i;
-    order.sort((a, b) => st.seqs[a] - st.seqs[b]);
+    const order = seqOrder(st.seqs);
     // Slots as stored (random picks index them); a copy not written by
     // drainRecords (damaged) falls back to seq order, deterministic from here on.
     const slotOf = new Uint32Array(n);

@@ -15,7 +15,7 @@
  * of -0 is kept as 0, as Redis's listpack stores scores through d2string.
  */
 import { Collection, encodingConfig, registerCollection, type RecordSink } from './object';
-import { Skiplist, memberHash, type SkipNode } from './skiplist';
+import { Skiplist, compare, memberHash, type SkipNode } from './skiplist';
 
 /**
  * ZSCAN's order for skiplist-encoded sets: members by a hash of their own
@@ -50,6 +50,9 @@ export class ZSetValue extends Collection {
    * nothing a client sees), so sets nobody scans pay nothing for it.
    */
   private scanIdx: Skiplist | null = null;
+  /** Members read back by restoreRecord, put in the skiplist by finishRestore. */
+  private restoring: { scores: number[]; members: string[] } | null = null;
+  private restoringDuplicate = false;
   /** Longest member seen while restoring (finishRestore decides the encoding). */
   private restoreMaxLen = 0;
 
@@ -204,15 +207,31 @@ export class ZSetValue extends Collection {
   restoreRecord(subkey: string, value: Buffer): void {
     if (value.length !== 8) throw new RangeError('zset element record: bad score');
     const score = value.readDoubleBE(0);
-    const cur = this.dict.get(subkey);
-    if (cur !== undefined) this.zsl.delete(cur, subkey);
-    else this.bytes += subkey.length + ZSET_ELEMENT_OVERHEAD;
+    if (this.dict.has(subkey)) {
+      // Never written so; tolerated: the last record wins, the skiplist is then built from the dict.
+      this.dict.set(subkey, score);
+      this.restoringDuplicate = true;
+      return;
+    }
+    this.bytes += subkey.length + ZSET_ELEMENT_OVERHEAD;
     this.dict.set(subkey, score);
-    this.zsl.insert(score, subkey);
+    // The skiplist is built once all members are in (finishRestore): O(n log n) sort + O(n) build.
+    (this.restoring ??= { scores: [], members: [] }).scores.push(score);
+    this.restoring.members.push(subkey);
     if (subkey.length > this.restoreMaxLen) this.restoreMaxLen = subkey.length;
   }
 
   override finishRestore(): void {
+    let r = this.restoring;
+    this.restoring = null;
+    if (r !== null && this.restoringDuplicate) r = { scores: [...this.dict.values()], members: [...this.dict.keys()] };
+    this.restoringDuplicate = false;
+    if (r !== null) {
+      const order = new Uint32Array(r.members.length);
+      for (let i = 0; i < order.length; i++) order[i] = i;
+      order.sort((a, b) => compare(r.scores[a], r.members[a], r.scores[b], r.members[b]));
+      this.zsl.buildSorted(r.scores, r.members, order);
+    }
     this.setEncoding(exceeds(this.dict.size, this.restoreMaxLen));
     this.restoreMaxLen = 0;
   }

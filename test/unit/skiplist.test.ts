@@ -141,4 +141,35 @@ describe('skiplist (ordered index with spans)', () => {
     expect(z.byRank(n)!.member).to.equal('m099999');
     expect(z.byRank(n + 1)).to.equal(null);
   });
+
+  it('buildSorted (restore) makes the same list as inserts, and it keeps working after', () => {
+    const rand = rng(42);
+    const scores: number[] = [];
+    const members: string[] = [];
+    for (let i = 0; i < 5000; i++) {
+      scores.push(Math.floor(rand() * 300));
+      members.push(`m${i}:${Math.floor(rand() * 1e6)}`);
+    }
+    const inserted = new Skiplist();
+    for (let i = 0; i < scores.length; i++) inserted.insert(scores[i], members[i]);
+    const order = new Uint32Array(scores.length).map((_, i) => i);
+    order.sort((a, b) => compare(scores[a], members[a], scores[b], members[b]));
+    const built = new Skiplist();
+    built.buildSorted(scores, members, order);
+    built.verify();
+    expect([...built].map((n) => [n.score, n.member])).to.deep.equal([...inserted].map((n) => [n.score, n.member]));
+    // The same toggles on both: they must agree on every step and end identical.
+    for (let i = 0; i < 2000; i++) {
+      const k = Math.floor(rand() * scores.length);
+      const gone = built.delete(scores[k], members[k]);
+      expect(inserted.delete(scores[k], members[k])).to.equal(gone);
+      if (!gone) {
+        built.insert(scores[k], members[k]);
+        inserted.insert(scores[k], members[k]);
+      }
+    }
+    expect([...built].map((n) => n.member)).to.deep.equal([...inserted].map((n) => n.member));
+    for (let k = 0; k < 50; k++) expect(built.rankOf(scores[k], members[k])).to.equal(inserted.rankOf(scores[k], members[k]));
+    built.verify();
+  });
 });
