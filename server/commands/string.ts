@@ -662,7 +662,9 @@ const incrbyfloat = defineCommand({
     complexity: 'O(1)',
     arguments: [keyArg(), arg('increment', 'double')],
   },
-  check: (argv) => (parseLongDouble(argv[2]) === null ? ERR_NOT_FLOAT : null),
+  // No check(): Redis looks the key up and answers WRONGTYPE before it
+  // parses the increment (incrbyfloatCommand), so a bad increment is only
+  // known to be the reply once the key's type is.
   exec(ctx, argv) {
     const key = keyString(argv[1]);
     const cur = writeLookup(ctx, key);

@@ -199,6 +199,15 @@ describe('commands/long-double (x87 80-bit long double, as Redis 7.0 INCRBYFLOAT
       expect(h.run('incrbyfloat', 'k', '0x1p-16446')).to.deep.equal(err(NOT_FLOAT));
     });
 
+    it('INCRBYFLOAT: WRONGTYPE before a bad increment, as Redis checks the key first', () => {
+      const h = new Harness();
+      h.run('hset', 'wt', 'a', '1');
+      expect(h.run('incrbyfloat', 'wt', 'x')).to.deep.equal(err('WRONGTYPE Operation against a key holding the wrong kind of value'));
+      expect(h.run('incrbyfloat', 'nokey', 'x')).to.deep.equal(err(NOT_FLOAT));
+      h.run('set', 'sk', 'abc');
+      expect(h.run('incrbyfloat', 'sk', 'x')).to.deep.equal(err(NOT_FLOAT));
+    });
+
     it('INCRBYFLOAT: a value that needs 64 bits survives being stored as text', () => {
       const h = new Harness();
       expect(h.run('incrbyfloat', 'k', '0.1')).to.equal('0.1');
