@@ -39,8 +39,11 @@ const MANT_BITS = 64;
 /** Redis's MAX_LONG_DOUBLE_CHARS: string2ld refuses strings this long or longer. */
 const MAX_LONG_DOUBLE_CHARS = 5 * 1024;
 
+/** Number of bits of n >= 0 (hex digits are cheaper to produce than binary ones). */
 function bitLength(n: bigint): number {
-  return n === 0n ? 0 : n.toString(2).length;
+  if (n <= 0xffffffffn) return 32 - Math.clz32(Number(n));
+  const hex = n.toString(16);
+  return (hex.length - 1) * 4 + 32 - Math.clz32(parseInt(hex[0], 16));
 }
 
 /**
