@@ -12,7 +12,8 @@ import { ERR_INVALID_CURSOR } from './errors';
 import { globMatchString } from './glob';
 import { collectionWritten, readTyped, storeCollection, writeTyped } from './typed';
 import type { CommandDoc, DataCommand, ExecContext } from './types';
-import { addInt64, formatIncrFloat, isToken, parseFloat64, parseInt64 } from './util';
+import { addInt64, isToken, parseInt64 } from './util';
+import { addLongDouble, formatLongDoubleHuman, isNanOrInf, parseLongDouble, type LongDouble } from './long-double';
 
 export const ERR_HASH_NOT_INTEGER = new ErrorReply('ERR hash value is not an integer');
 export const ERR_HASH_NOT_FLOAT = new ErrorReply('ERR hash value is not a float');
@@ -295,10 +296,10 @@ const hincrby = defineCommand({
 });
 
 /** HINCRBYFLOAT's increment: a float (string2ld), and neither NaN nor infinite. */
-function parseFloatIncrement(b: Buffer): number | ErrorReply {
-  const by = parseFloat64(b);
+function parseFloatIncrement(b: Buffer): LongDouble | ErrorReply {
+  const by = parseLongDouble(b);
   if (by === null) return ERR_NOT_FLOAT;
-  if (!Number.isFinite(by)) return ERR_NAN_OR_INFINITY;
+  if (isNanOrInf(by)) return ERR_NAN_OR_INFINITY;
   return by;
 }
 
@@ -325,16 +326,17 @@ const hincrbyfloat = defineCommand({
     if (isErr(w)) return w;
     const field = elementString(argv[2]);
     const cur = w.h.get(field);
-    let value = 0;
+    let value: LongDouble = 0;
     if (cur !== undefined) {
-      const v = parseFloat64(Buffer.from(cur, 'latin1'));
+      const v = parseLongDouble(Buffer.from(cur, 'latin1'));
       if (v === null) return ERR_HASH_NOT_FLOAT;
       value = v;
     }
-    const result = value + by;
-    if (!Number.isFinite(result)) return ERR_INCR_NAN;
-    // Same digits as INCRBYFLOAT (string.ts); Redis logs the result as HSET, here apply is deterministic anyway.
-    const text = formatIncrFloat(result, Math.max(Math.abs(value), Math.abs(by)));
+    // C long double arithmetic and "%.17Lf" printing, as INCRBYFLOAT (long-double.ts).
+    const result = addLongDouble(value, by);
+    if (isNanOrInf(result)) return ERR_INCR_NAN;
+    // Redis logs the result as HSET; here apply is deterministic anyway.
+    const text = formatLongDoubleHuman(result);
     w.h.set(field, text);
     written(ctx, key, w.h, w.created);
     return elementBuffer(text);

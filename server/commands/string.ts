@@ -22,7 +22,8 @@ import {
   type ExpireKind,
   type StringOptions,
 } from './expire-args';
-import { INT64_MIN, addInt64, formatIncrFloat, parseFloat64, parseInt64, type Int64 } from './util';
+import { INT64_MIN, addInt64, parseInt64, type Int64 } from './util';
+import { addLongDouble, formatLongDoubleHuman, isNanOrInf, parseLongDouble } from './long-double';
 
 /** proto-max-bulk-len: the largest string SETRANGE/APPEND may build. */
 export const MAX_STRING_LENGTH = 512 * 1024 * 1024;
@@ -661,17 +662,21 @@ const incrbyfloat = defineCommand({
     complexity: 'O(1)',
     arguments: [keyArg(), arg('increment', 'double')],
   },
-  check: (argv) => (parseFloat64(argv[2]) === null ? ERR_NOT_FLOAT : null),
+  // No check(): Redis looks the key up and answers WRONGTYPE before it
+  // parses the increment (incrbyfloatCommand), so a bad increment is only
+  // known to be the reply once the key's type is.
   exec(ctx, argv) {
     const key = keyString(argv[1]);
     const cur = writeLookup(ctx, key);
     if (isErr(cur)) return cur;
-    const value = cur === undefined ? 0 : parseFloat64(cur.value);
-    const by = parseFloat64(argv[2]);
+    // Redis adds in C long double (80-bit on x86-64) and stores the
+    // "%.17Lf"-trimmed text: long-double.ts emulates both exactly.
+    const value = cur === undefined ? 0 : parseLongDouble(cur.value);
+    const by = parseLongDouble(argv[2]);
     if (value === null || by === null) return ERR_NOT_FLOAT;
-    const result = value + by;
-    if (!Number.isFinite(result)) return ERR_INCR_NAN;
-    const text = Buffer.from(formatIncrFloat(result, Math.max(Math.abs(value), Math.abs(by))), 'latin1');
+    const result = addLongDouble(value, by);
+    if (isNanOrInf(result)) return ERR_INCR_NAN;
+    const text = Buffer.from(formatLongDoubleHuman(result), 'latin1');
     ctx.db.set(key, stringValue(text), ctx.index, true);
     return text;
   },
