@@ -369,17 +369,24 @@ const keys = defineCommand({
 });
 
 /**
- * Redis string2ull: a non-negative int64, or what strtoull accepts (leading
- * spaces, '+', leading zeros) up to 2^64-1. Returns null when invalid.
+ * A SCAN/HSCAN/SSCAN/ZSCAN cursor as Redis 7.0's parseScanCursorOrReply
+ * reads it: strtoul, rejected if the first byte is a space (isspace), if
+ * anything follows the digits (a NUL byte too: checked against redis-server
+ * 7.0.15), or on ERANGE. strtoul takes a sign: "-N" wraps to 2^64 - N ("-0"
+ * is 0), a magnitude past 2^64-1 is ERANGE either way. No digits at all is
+ * invalid except for the empty string, which is cursor 0. Null when invalid.
  */
 export function parseCursor(b: Buffer): bigint | null {
-  const v = parseInt64(b);
-  if (v !== null) return v < 0 ? null : BigInt(v);
-  const m = /^[ \t\n\v\f\r]*\+?(\d+)$/.exec(b.toString('latin1'));
+  const s = b.toString('latin1');
+  if (s === '') return 0n;
+  const m = /^([+-]?)(\d+)$/.exec(s);
   if (m === null) return null;
-  const u = BigInt(m[1]);
-  return u <= 0xffffffffffffffffn ? u : null;
+  const v = BigInt(m[2]);
+  if (v > U64_MAX) return null;
+  return m[1] === '-' ? (U64_MAX + 1n - v) & U64_MAX : v;
 }
+
+const U64_MAX = 0xffffffffffffffffn;
 
 interface ScanOptions {
   cursor: bigint;
@@ -519,7 +526,15 @@ interface CopyOptions {
   db: number | null;
 }
 
-function parseCopy(argv: Buffer[]): CopyOptions | ErrorReply {
+/**
+ * COPY's options in Redis's order (db.c copyCommand): each DB value is read
+ * and range-checked as soon as it is met, so `DB -1 DB x` is "DB index is
+ * out of range" and `DB -1 DB` never reaches the syntax error. `dbCount` is
+ * the number of databases, or null in `check` (before the config is known
+ * there): an index >= 1 may or may not exist, so checking stops there and
+ * exec decides.
+ */
+function parseCopy(argv: Buffer[], dbCount: number | null): CopyOptions | ErrorReply | null {
   const o: CopyOptions = { replace: false, db: null };
   for (let j = 3; j < argv.length; j++) {
     if (isToken(argv[j], 'replace')) {
@@ -527,6 +542,8 @@ function parseCopy(argv: Buffer[]): CopyOptions | ErrorReply {
     } else if (isToken(argv[j], 'db') && j + 1 < argv.length) {
       const n = parseInt32(argv[j + 1]);
       if (n === null) return ERR_NOT_INTEGER;
+      if (n < 0 || (dbCount !== null && n >= dbCount)) return ERR_DB_INDEX;
+      if (dbCount === null && n > 0) return null;
       o.db = n;
       j++;
     } else {
@@ -558,11 +575,12 @@ const copy = defineCommand({
     ],
   ),
   check(argv) {
-    const o = parseCopy(argv);
-    return isErr(o) ? o : null;
+    const o = parseCopy(argv, null);
+    return o !== null && isErr(o) ? o : null;
   },
   exec(ctx, argv) {
-    const o = parseCopy(argv);
+    const o = parseCopy(argv, ctx.keyspace.dbs.length);
+    if (o === null) return ERR_DB_INDEX; // not reached: with a db count, parseCopy always decides
     if (isErr(o)) return o;
     const dst = o.db === null ? ctx.db : dbAt(ctx, o.db);
     if (dst === undefined) return ERR_DB_INDEX;

@@ -152,6 +152,25 @@ describe('key commands', () => {
   });
 
   describe('RENAME / RENAMENX / COPY / MOVE', () => {
+    it('COPY checks each DB index as soon as it reads it, like Redis', () => {
+      h.run('set', 'a', 1);
+      const RANGE = err('ERR DB index is out of range');
+      expect(h.run('copy', 'a', 'b', 'DB', -1, 'DB', 'x')).to.deep.equal(RANGE);
+      expect(h.run('copy', 'a', 'b', 'DB', -1, 'DB')).to.deep.equal(RANGE);
+      expect(h.run('copy', 'a', 'b', 'DB', 99, 'DB', 'x')).to.deep.equal(RANGE);
+      expect(h.run('copy', 'a', 'b', 'DB', 16)).to.deep.equal(RANGE);
+      expect(h.run('copy', 'a', 'b', 'DB', 'x', 'DB', -1)).to.deep.equal(NOT_INT);
+      expect(h.run('copy', 'a', 'b', 'DB', 0, 'BOGUS')).to.deep.equal(SYNTAX);
+      expect(h.run('copy', 'a', 'b', 'DB', 5, 'BOGUS')).to.deep.equal(SYNTAX);
+      expect(h.run('copy', 'a', 'b', 'DB', 5, 'DB', 99)).to.deep.equal(RANGE);
+      // check (before logging) rejects what needs no db count; the rest is exec's.
+      const copy = command('copy');
+      expect(copy.check?.(argv('copy', 'a', 'b', 'DB', -1, 'DB', 'x'))).to.deep.include({ message: 'ERR DB index is out of range' });
+      expect(copy.check?.(argv('copy', 'a', 'b', 'DB', 5, 'BOGUS'))).to.equal(null);
+      expect(h.ks.dbs[0].size()).to.equal(1);
+    });
+
+
     it('RENAME moves value and TTL, overwrites the destination', () => {
       expect(h.run('rename', 'a', 'b')).to.deep.equal(err('ERR no such key'));
       h.run('set', 'a', 'A', 'EX', 100);
