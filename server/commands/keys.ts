@@ -1,6 +1,6 @@
 import { ErrorReply, OK, SimpleString, type Reply } from '../../protocol/reply';
 import { ERR_DB_INDEX, ERR_NOT_INTEGER, ERR_NO_SUCH_KEY, ERR_SYNTAX, WRONGTYPE, errInvalidExpire } from '../../protocol/errors';
-import { NO_EXPIRE, keyBuffer, keyString, stringValue, type Database, type Value } from '../keyspace';
+import { NO_EXPIRE, deadline, keyBuffer, keyString, stringValue, type Database, type Deadline, type Value } from '../keyspace';
 import { lookupRead, type ArgDoc, type CommandDoc, type DataCommand, type ExecContext } from './types';
 import { arg, defineCommand, keyArg, oneOf, pureToken } from './define';
 import {
@@ -209,8 +209,9 @@ function parseExpireFlags(argv: Buffer[]): ExpireFlags | ErrorReply {
 /**
  * The absolute deadline in ms (expireGenericCommand): seconds must not
  * overflow when converted, the sum with the base time must fit in int64.
+ * Exact: a bigint past 2^53 (keyspace Deadline).
  */
-function expireWhen(value: Buffer, seconds: boolean, base: number, command: string): number | ErrorReply {
+function expireWhen(value: Buffer, seconds: boolean, base: number, command: string): Deadline | ErrorReply {
   const v = parseInt64(value);
   if (v === null) return ERR_NOT_INTEGER;
   if (typeof v === 'number' && Number.isSafeInteger(v * 1000 + base)) return (seconds ? v * 1000 : v) + base;
@@ -220,7 +221,7 @@ function expireWhen(value: Buffer, seconds: boolean, base: number, command: stri
     when *= 1000n;
   }
   if (when > INT64_MAX - BigInt(base)) return errInvalidExpire(command);
-  return Number(when + BigInt(base));
+  return deadline(when + BigInt(base));
 }
 
 function expireCommand(name: string, seconds: boolean, relative: boolean, summary: string, since: string, valueArg: ArgDoc): DataCommand {
@@ -259,7 +260,7 @@ function expireCommand(name: string, seconds: boolean, relative: boolean, summar
       if (isErr(when)) return when;
       const key = keyString(argv[1]);
       if (ctx.db.lookupWrite(key, ctx.now, ctx.index) === undefined) return 0;
-      const current = ctx.db.getExpire(key); // NO_EXPIRE (-1) plays Redis's -1
+      const current = ctx.db.getDeadline(key); // NO_EXPIRE (-1) plays Redis's -1
       if (f.nx && current !== NO_EXPIRE) return 0;
       if (f.xx && current === NO_EXPIRE) return 0;
       if (f.gt && (current === NO_EXPIRE || when <= current)) return 0;
@@ -309,8 +310,13 @@ function ttlCommand(name: string, ms: boolean, absolute: boolean, summary: strin
     exec(ctx, argv) {
       const key = keyString(argv[1]);
       if (lookupRead(ctx, key, true) === undefined) return -2;
-      const at = ctx.db.getExpire(key);
+      const at = ctx.db.getDeadline(key);
       if (at === NO_EXPIRE) return -1;
+      if (typeof at === 'bigint') {
+        // Past 2^53 ms: int64 arithmetic as Redis does it (C division truncates; the value is positive).
+        const ttl = absolute ? at : at - BigInt(ctx.now);
+        return deadline(ms ? ttl : (ttl + 500n) / 1000n);
+      }
       let ttl = absolute ? at : at - ctx.now;
       if (ttl < 0) ttl = 0;
       return ms ? ttl : Math.floor((ttl + 500) / 1000);
@@ -480,7 +486,7 @@ function rename(ctx: ExecContext, argv: Buffer[], nx: boolean): Reply {
   const value = db.lookupWrite(src, ctx.now, ctx.index);
   if (value === undefined) return ERR_NO_SUCH_KEY;
   if (src === dst) return nx ? 0 : OK;
-  const at = db.getExpire(src);
+  const at = db.getDeadline(src);
   if (db.lookupWrite(dst, ctx.now, ctx.index) !== undefined) {
     if (nx) return 0;
     db.delete(dst, ctx.index);
@@ -589,7 +595,7 @@ const copy = defineCommand({
     if (dst === ctx.db && src === to) return ERR_SAME_OBJECT;
     const value = ctx.db.lookupWrite(src, ctx.now, ctx.index);
     if (value === undefined) return 0;
-    const at = ctx.db.getExpire(src);
+    const at = ctx.db.getDeadline(src);
     if (dst.lookupWrite(to, ctx.now, ctx.index) !== undefined) {
       if (!o.replace) return 0;
       dst.delete(to, ctx.index);
@@ -618,7 +624,7 @@ const move = defineCommand({
     const value = ctx.db.lookupWrite(key, ctx.now, ctx.index);
     if (value === undefined) return 0;
     if (dst.lookupWrite(key, ctx.now, ctx.index) !== undefined) return 0;
-    const at = ctx.db.getExpire(key);
+    const at = ctx.db.getDeadline(key);
     ctx.db.delete(key, ctx.index);
     dst.set(key, value, ctx.index);
     if (at !== NO_EXPIRE) dst.setExpire(key, at, ctx.index);

@@ -9,7 +9,7 @@ import {
   WRONGTYPE,
   errArity,
 } from '../../protocol/errors';
-import { keyString, stringValue, type Database, type StringValue } from '../keyspace';
+import { keyString, stringValue, type Database, type Deadline, type StringValue } from '../keyspace';
 import { lookupRead, type DataCommand, type ExecContext } from './types';
 import { arg, block, defineCommand, keyArg, oneOf, pureToken } from './define';
 import { ERR_DECR_OVERFLOW } from './errors';
@@ -54,7 +54,7 @@ function isErr(x: unknown): x is ErrorReply {
 }
 
 /** Applies a deadline computed for `key`: a deadline already past deletes the key (Redis checkAlreadyExpired). */
-function applyDeadline(db: Database, key: string, at: number, now: number, index: number): void {
+function applyDeadline(db: Database, key: string, at: Deadline, now: number, index: number): void {
   if (at <= now) db.delete(key, index);
   else db.setExpire(key, at, index);
 }
@@ -142,7 +142,7 @@ const set = defineCommand({
   exec(ctx, argv) {
     const o = parseStringOptions(argv, 'set');
     if (isErr(o)) return o;
-    let at: number | undefined;
+    let at: Deadline | undefined;
     if (o.expire) {
       const d = expireDeadline(argv[o.expire.at], o.expire.kind, ctx.now, 'set');
       if (isErr(d)) return d;
