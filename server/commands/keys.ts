@@ -14,6 +14,7 @@ import {
 } from './errors';
 import { PEXPIREAT, msBuffer } from './expire-args';
 import { globMatchString } from './glob';
+import { stringObjectEncoding } from './string-encoding';
 import { INT64_MAX, INT64_MIN, isToken, parseInt64 } from './util';
 
 function isErr(x: unknown): x is ErrorReply {
@@ -521,7 +522,9 @@ const renamenx = defineCommand({
 function cloneValue(v: Value): Value {
   switch (v.type) {
     case 'string':
-      return stringValue(v.value); // stored bytes are immutable; the copy owns no spare capacity
+      // Stored bytes are immutable; the copy owns no spare capacity. Redis's dupStringObject keeps the
+      // encoding, but an int copy is its own object (refcount 1), never a shared integer.
+      return stringValue(v.value, stringObjectEncoding(v).encoding);
     default:
       return v.clone();
   }

@@ -13,6 +13,7 @@ import { keyString, stringValue, type Database, type Deadline, type StringValue 
 import { lookupRead, type DataCommand, type ExecContext } from './types';
 import { arg, block, defineCommand, keyArg, oneOf, pureToken } from './define';
 import { ERR_DECR_OVERFLOW } from './errors';
+import { createdStringEncoding } from './string-encoding';
 import {
   PXAT,
   checkExpireValue,
@@ -405,20 +406,23 @@ const msetnx = defineCommand({
 
 // ------------------------------------------------------------ byte ranges
 
-/** APPEND without quadratic copying: grows like sds (double below 1MB, then +1MB). */
+/**
+ * APPEND without quadratic copying: grows like sds (double below 1MB, then +1MB).
+ * The result is raw, as Redis's dbUnshareStringValue + sdscatlen leave it.
+ */
 function appended(cur: StringValue, add: Buffer): StringValue {
   const len = cur.value.length;
   const total = len + add.length;
   if (cur.capacity !== undefined && total <= cur.capacity) {
     const base = cur.value;
     add.copy(Buffer.from(base.buffer, base.byteOffset, cur.capacity), len);
-    return { type: 'string', value: Buffer.from(base.buffer, base.byteOffset, total), capacity: cur.capacity };
+    return { type: 'string', value: Buffer.from(base.buffer, base.byteOffset, total), capacity: cur.capacity, encoding: 'raw' };
   }
   const capacity = total < 1024 * 1024 ? total * 2 : total + 1024 * 1024;
   const buf = Buffer.allocUnsafeSlow(capacity);
   cur.value.copy(buf, 0);
   add.copy(buf, len);
-  return { type: 'string', value: buf.subarray(0, total), capacity };
+  return { type: 'string', value: buf.subarray(0, total), capacity, encoding: 'raw' };
 }
 
 const append = defineCommand({
@@ -556,7 +560,8 @@ const setrange = defineCommand({
     const buf = Buffer.alloc(Math.max(old.length, offset + value.length));
     old.copy(buf, 0);
     value.copy(buf, offset);
-    ctx.db.set(key, stringValue(buf), ctx.index, true);
+    // Created with createObject(sdsnewlen) or unshared by dbUnshareStringValue: raw either way.
+    ctx.db.set(key, stringValue(buf, 'raw'), ctx.index, true);
     return buf.length;
   },
 });
@@ -672,7 +677,7 @@ const incrbyfloat = defineCommand({
     const result = value + by;
     if (!Number.isFinite(result)) return ERR_INCR_NAN;
     const text = Buffer.from(formatIncrFloat(result, Math.max(Math.abs(value), Math.abs(by))), 'latin1');
-    ctx.db.set(key, stringValue(text), ctx.index, true);
+    ctx.db.set(key, stringValue(text, createdStringEncoding(text)), ctx.index, true); // createStringObjectFromLongDouble
     return text;
   },
 });
