@@ -377,14 +377,17 @@ const keys = defineCommand({
 
 /**
  * A SCAN/HSCAN/SSCAN/ZSCAN cursor as Redis 7.0's parseScanCursorOrReply
- * reads it: strtoul, rejected if the first byte is a space (isspace), if
- * anything follows the digits (a NUL byte too: checked against redis-server
- * 7.0.15), or on ERANGE. strtoul takes a sign: "-N" wraps to 2^64 - N ("-0"
- * is 0), a magnitude past 2^64-1 is ERANGE either way. No digits at all is
- * invalid except for the empty string, which is cursor 0. Null when invalid.
+ * reads it: strtoul(ptr, &eptr, 10) on the C string, so it ends at the first
+ * NUL byte ("5\0x" is 5, "\0" is 0: checked against redis-server 7.0.15);
+ * rejected if the first byte is a space (isspace), if anything but the end
+ * follows the digits, or on ERANGE. strtoul takes a sign: "-N" wraps to
+ * 2^64 - N ("-0" is 0), a magnitude past 2^64-1 is ERANGE either way. No
+ * digits at all leaves eptr at the start, so only an empty C string is
+ * cursor 0 then ("+" and "-" are invalid). Null when invalid.
  */
 export function parseCursor(b: Buffer): bigint | null {
-  const s = b.toString('latin1');
+  const nul = b.indexOf(0);
+  const s = (nul < 0 ? b : b.subarray(0, nul)).toString('latin1');
   if (s === '') return 0n;
   const m = /^([+-]?)(\d+)$/.exec(s);
   if (m === null) return null;

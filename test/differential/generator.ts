@@ -226,7 +226,7 @@ const setExpiry = (g: Gen): string[] =>
 /** SCAN cursors: mostly 0 (a full scan, see normalize.ts), sometimes another valid one or an invalid one. */
 const scanCursor = (g: Gen): string => g.mostly(() => '0', () => g.rng.pick(['1', '5', '00', '+0', 'x', '5 ', '0x', '18446744073709551616', '18446744073709551615']), 0.15);
 /** Signed and space-led cursors: strtoul (Redis's parseScanCursorOrReply) takes a sign and wraps negatives; a leading space is invalid. */
-const oddCursor = (g: Gen): string => g.rng.pick([' 0', ' 5', '-1', '-0', '-18446744073709551615']);
+const oddCursor = (g: Gen): string => g.rng.pick([' 0', ' 5', '-1', '-0', '-18446744073709551615', '-18446744073709551616', '+5', '', '+', '-', '5\x00']);
 const scanOptions = (g: Gen, withType: boolean): string[] =>
   g.options(
     [
