@@ -76,8 +76,9 @@ function bitsForWrite(ctx: ExecContext, key: string, maxbit: number): Buffer | E
   return buf;
 }
 
+/** Raw, as lookupStringForBitCommand leaves it (created with createObject, or unshared). */
 function storeBits(ctx: ExecContext, key: string, buf: Buffer): void {
-  ctx.db.set(key, stringValue(buf), ctx.index, true);
+  ctx.db.set(key, stringValue(buf, 'raw'), ctx.index, true);
 }
 
 // ------------------------------------------------------------ SETBIT / GETBIT
@@ -401,7 +402,7 @@ const bitop = defineCommand({
         }
       }
     }
-    ctx.db.set(dest, stringValue(res), ctx.index);
+    ctx.db.set(dest, stringValue(res, 'raw'), ctx.index); // createObject(OBJ_STRING, res): raw
     return maxlen;
   },
 });

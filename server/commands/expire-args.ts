@@ -1,5 +1,6 @@
-import type { ErrorReply } from '../../protocol/reply';
+import { ErrorReply } from '../../protocol/reply';
 import { ERR_NOT_INTEGER, ERR_SYNTAX, errInvalidExpire } from '../../protocol/errors';
+import { deadline, type Deadline } from '../keyspace';
 import { INT64_MAX, isToken, parseInt64 } from './util';
 
 /**
@@ -68,9 +69,10 @@ function expireKind(a: Buffer): ExpireKind | null {
  * The absolute deadline in ms for an expiry argument of SET/GETEX/SETEX/
  * PSETEX (getExpireMillisecondsOrReply): a positive int64; seconds must not
  * overflow when multiplied; relative kinds add `now` and must not overflow.
- * `command` names the command in the error message.
+ * `command` names the command in the error message. Exact: past 2^53 the
+ * deadline is a bigint (keyspace Deadline).
  */
-export function expireDeadline(value: Buffer, kind: ExpireKind, now: number, command: string): number | ErrorReply {
+export function expireDeadline(value: Buffer, kind: ExpireKind, now: number, command: string): Deadline | ErrorReply {
   const v = parseInt64(value);
   if (v === null) return ERR_NOT_INTEGER;
   const seconds = kind === 'ex' || kind === 'exat';
@@ -82,18 +84,18 @@ export function expireDeadline(value: Buffer, kind: ExpireKind, now: number, com
   }
   const ms = BigInt(v) * (seconds ? 1000n : 1n) + (relative ? BigInt(now) : 0n);
   if (ms > INT64_MAX) return errInvalidExpire(command);
-  return Number(ms);
+  return deadline(ms);
 }
 
 /** The stateless part of expireDeadline (what `check` can verify before `now` is known). */
 export function checkExpireValue(value: Buffer, kind: ExpireKind, command: string): ErrorReply | null {
   const r = expireDeadline(value, kind, 0, command);
-  return typeof r === 'number' ? null : r;
+  return r instanceof ErrorReply ? r : null;
 }
 
 export const PXAT = Buffer.from('PXAT');
 export const PEXPIREAT = Buffer.from('PEXPIREAT');
 
-export function msBuffer(ms: number): Buffer {
+export function msBuffer(ms: Deadline): Buffer {
   return Buffer.from(String(ms), 'latin1');
 }

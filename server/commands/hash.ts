@@ -14,6 +14,7 @@ import { collectionWritten, readTyped, storeCollection, writeTyped } from './typ
 import type { CommandDoc, DataCommand, ExecContext } from './types';
 import { addInt64, isToken, parseInt64 } from './util';
 import { addLongDouble, formatLongDoubleHuman, isNanOrInf, parseLongDouble, type LongDouble } from './long-double';
+import { parseCursor as parseScanCursor } from './keys';
 
 export const ERR_HASH_NOT_INTEGER = new ErrorReply('ERR hash value is not an integer');
 export const ERR_HASH_NOT_FLOAT = new ErrorReply('ERR hash value is not a float');
@@ -423,21 +424,8 @@ const hrandfield = defineCommand({
 
 // ------------------------------------------------------------ HSCAN
 
-const U64_MAX = 0xffffffffffffffffn;
-
-/**
- * Redis 7.0 parseScanCursorOrReply: strtoul with no leading space, so an
- * empty string is cursor 0 and "-N" wraps to 2^64 - N.
- */
-export function parseScanCursor(b: Buffer): bigint | null {
-  const s = b.toString('latin1');
-  if (s === '') return 0n;
-  const m = /^([+-]?)(\d+)$/.exec(s);
-  if (m === null) return null;
-  const v = BigInt(m[2]);
-  if (v > U64_MAX) return null;
-  return m[1] === '-' ? (U64_MAX + 1n - v) & U64_MAX : v;
-}
+/** The cursor parser every *SCAN shares (keys.ts: Redis's parseScanCursorOrReply). */
+export { parseCursor as parseScanCursor } from './keys';
 
 interface HscanOptions {
   count: number;

@@ -1,6 +1,6 @@
 import { ErrorReply, OK, SimpleString, type Reply } from '../../protocol/reply';
 import { ERR_DB_INDEX, ERR_NOT_INTEGER, ERR_NO_SUCH_KEY, ERR_SYNTAX, WRONGTYPE, errInvalidExpire } from '../../protocol/errors';
-import { NO_EXPIRE, keyBuffer, keyString, stringValue, type Database, type Value } from '../keyspace';
+import { NO_EXPIRE, deadline, keyBuffer, keyString, stringValue, type Database, type Deadline, type Value } from '../keyspace';
 import { lookupRead, type ArgDoc, type CommandDoc, type DataCommand, type ExecContext } from './types';
 import { arg, defineCommand, keyArg, oneOf, pureToken } from './define';
 import {
@@ -14,6 +14,7 @@ import {
 } from './errors';
 import { PEXPIREAT, msBuffer } from './expire-args';
 import { globMatchString } from './glob';
+import { stringObjectEncoding } from './string-encoding';
 import { INT64_MAX, INT64_MIN, isToken, parseInt64 } from './util';
 
 function isErr(x: unknown): x is ErrorReply {
@@ -209,8 +210,9 @@ function parseExpireFlags(argv: Buffer[]): ExpireFlags | ErrorReply {
 /**
  * The absolute deadline in ms (expireGenericCommand): seconds must not
  * overflow when converted, the sum with the base time must fit in int64.
+ * Exact: a bigint past 2^53 (keyspace Deadline).
  */
-function expireWhen(value: Buffer, seconds: boolean, base: number, command: string): number | ErrorReply {
+function expireWhen(value: Buffer, seconds: boolean, base: number, command: string): Deadline | ErrorReply {
   const v = parseInt64(value);
   if (v === null) return ERR_NOT_INTEGER;
   if (typeof v === 'number' && Number.isSafeInteger(v * 1000 + base)) return (seconds ? v * 1000 : v) + base;
@@ -220,7 +222,7 @@ function expireWhen(value: Buffer, seconds: boolean, base: number, command: stri
     when *= 1000n;
   }
   if (when > INT64_MAX - BigInt(base)) return errInvalidExpire(command);
-  return Number(when + BigInt(base));
+  return deadline(when + BigInt(base));
 }
 
 function expireCommand(name: string, seconds: boolean, relative: boolean, summary: string, since: string, valueArg: ArgDoc): DataCommand {
@@ -259,7 +261,7 @@ function expireCommand(name: string, seconds: boolean, relative: boolean, summar
       if (isErr(when)) return when;
       const key = keyString(argv[1]);
       if (ctx.db.lookupWrite(key, ctx.now, ctx.index) === undefined) return 0;
-      const current = ctx.db.getExpire(key); // NO_EXPIRE (-1) plays Redis's -1
+      const current = ctx.db.getDeadline(key); // NO_EXPIRE (-1) plays Redis's -1
       if (f.nx && current !== NO_EXPIRE) return 0;
       if (f.xx && current === NO_EXPIRE) return 0;
       if (f.gt && (current === NO_EXPIRE || when <= current)) return 0;
@@ -309,8 +311,13 @@ function ttlCommand(name: string, ms: boolean, absolute: boolean, summary: strin
     exec(ctx, argv) {
       const key = keyString(argv[1]);
       if (lookupRead(ctx, key, true) === undefined) return -2;
-      const at = ctx.db.getExpire(key);
+      const at = ctx.db.getDeadline(key);
       if (at === NO_EXPIRE) return -1;
+      if (typeof at === 'bigint') {
+        // Past 2^53 ms: int64 arithmetic as Redis does it (C division truncates; the value is positive).
+        const ttl = absolute ? at : at - BigInt(ctx.now);
+        return deadline(ms ? ttl : (ttl + 500n) / 1000n);
+      }
       let ttl = absolute ? at : at - ctx.now;
       if (ttl < 0) ttl = 0;
       return ms ? ttl : Math.floor((ttl + 500) / 1000);
@@ -369,17 +376,27 @@ const keys = defineCommand({
 });
 
 /**
- * Redis string2ull: a non-negative int64, or what strtoull accepts (leading
- * spaces, '+', leading zeros) up to 2^64-1. Returns null when invalid.
+ * A SCAN/HSCAN/SSCAN/ZSCAN cursor as Redis 7.0's parseScanCursorOrReply
+ * reads it: strtoul(ptr, &eptr, 10) on the C string, so it ends at the first
+ * NUL byte ("5\0x" is 5, "\0" is 0: checked against redis-server 7.0.15);
+ * rejected if the first byte is a space (isspace), if anything but the end
+ * follows the digits, or on ERANGE. strtoul takes a sign: "-N" wraps to
+ * 2^64 - N ("-0" is 0), a magnitude past 2^64-1 is ERANGE either way. No
+ * digits at all leaves eptr at the start, so only an empty C string is
+ * cursor 0 then ("+" and "-" are invalid). Null when invalid.
  */
 export function parseCursor(b: Buffer): bigint | null {
-  const v = parseInt64(b);
-  if (v !== null) return v < 0 ? null : BigInt(v);
-  const m = /^[ \t\n\v\f\r]*\+?(\d+)$/.exec(b.toString('latin1'));
+  const nul = b.indexOf(0);
+  const s = (nul < 0 ? b : b.subarray(0, nul)).toString('latin1');
+  if (s === '') return 0n;
+  const m = /^([+-]?)(\d+)$/.exec(s);
   if (m === null) return null;
-  const u = BigInt(m[1]);
-  return u <= 0xffffffffffffffffn ? u : null;
+  const v = BigInt(m[2]);
+  if (v > U64_MAX) return null;
+  return m[1] === '-' ? (U64_MAX + 1n - v) & U64_MAX : v;
 }
+
+const U64_MAX = 0xffffffffffffffffn;
 
 interface ScanOptions {
   cursor: bigint;
@@ -473,7 +490,7 @@ function rename(ctx: ExecContext, argv: Buffer[], nx: boolean): Reply {
   const value = db.lookupWrite(src, ctx.now, ctx.index);
   if (value === undefined) return ERR_NO_SUCH_KEY;
   if (src === dst) return nx ? 0 : OK;
-  const at = db.getExpire(src);
+  const at = db.getDeadline(src);
   if (db.lookupWrite(dst, ctx.now, ctx.index) !== undefined) {
     if (nx) return 0;
     db.delete(dst, ctx.index);
@@ -508,7 +525,9 @@ const renamenx = defineCommand({
 function cloneValue(v: Value): Value {
   switch (v.type) {
     case 'string':
-      return stringValue(v.value); // stored bytes are immutable; the copy owns no spare capacity
+      // Stored bytes are immutable; the copy owns no spare capacity. Redis's dupStringObject keeps the
+      // encoding, but an int copy is its own object (refcount 1), never a shared integer.
+      return stringValue(v.value, stringObjectEncoding(v).encoding);
     default:
       return v.clone();
   }
@@ -519,7 +538,15 @@ interface CopyOptions {
   db: number | null;
 }
 
-function parseCopy(argv: Buffer[]): CopyOptions | ErrorReply {
+/**
+ * COPY's options in Redis's order (db.c copyCommand): each DB value is read
+ * and range-checked as soon as it is met, so `DB -1 DB x` is "DB index is
+ * out of range" and `DB -1 DB` never reaches the syntax error. `dbCount` is
+ * the number of databases, or null in `check` (before the config is known
+ * there): an index >= 1 may or may not exist, so checking stops there and
+ * exec decides.
+ */
+function parseCopy(argv: Buffer[], dbCount: number | null): CopyOptions | ErrorReply | null {
   const o: CopyOptions = { replace: false, db: null };
   for (let j = 3; j < argv.length; j++) {
     if (isToken(argv[j], 'replace')) {
@@ -527,6 +554,8 @@ function parseCopy(argv: Buffer[]): CopyOptions | ErrorReply {
     } else if (isToken(argv[j], 'db') && j + 1 < argv.length) {
       const n = parseInt32(argv[j + 1]);
       if (n === null) return ERR_NOT_INTEGER;
+      if (n < 0 || (dbCount !== null && n >= dbCount)) return ERR_DB_INDEX;
+      if (dbCount === null && n > 0) return null;
       o.db = n;
       j++;
     } else {
@@ -558,11 +587,12 @@ const copy = defineCommand({
     ],
   ),
   check(argv) {
-    const o = parseCopy(argv);
-    return isErr(o) ? o : null;
+    const o = parseCopy(argv, null);
+    return o !== null && isErr(o) ? o : null;
   },
   exec(ctx, argv) {
-    const o = parseCopy(argv);
+    const o = parseCopy(argv, ctx.keyspace.dbs.length);
+    if (o === null) return ERR_DB_INDEX; // not reached: with a db count, parseCopy always decides
     if (isErr(o)) return o;
     const dst = o.db === null ? ctx.db : dbAt(ctx, o.db);
     if (dst === undefined) return ERR_DB_INDEX;
@@ -571,7 +601,7 @@ const copy = defineCommand({
     if (dst === ctx.db && src === to) return ERR_SAME_OBJECT;
     const value = ctx.db.lookupWrite(src, ctx.now, ctx.index);
     if (value === undefined) return 0;
-    const at = ctx.db.getExpire(src);
+    const at = ctx.db.getDeadline(src);
     if (dst.lookupWrite(to, ctx.now, ctx.index) !== undefined) {
       if (!o.replace) return 0;
       dst.delete(to, ctx.index);
@@ -600,7 +630,7 @@ const move = defineCommand({
     const value = ctx.db.lookupWrite(key, ctx.now, ctx.index);
     if (value === undefined) return 0;
     if (dst.lookupWrite(key, ctx.now, ctx.index) !== undefined) return 0;
-    const at = ctx.db.getExpire(key);
+    const at = ctx.db.getDeadline(key);
     ctx.db.delete(key, ctx.index);
     dst.set(key, value, ctx.index);
     if (at !== NO_EXPIRE) dst.setExpire(key, at, ctx.index);

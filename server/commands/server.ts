@@ -12,6 +12,7 @@ import { pinoLevel } from '../config';
 import { applyEncodingOptions, configGet, configSet } from '../config-command';
 import { REDIS_COMPAT_VERSION, renderInfo } from '../info';
 import { keyString, type Value } from '../keyspace';
+import { stringObjectEncoding } from './string-encoding';
 import type { ClientConnection } from '../connection';
 import type { Server } from '../server';
 import { commandDocs, commandInfo } from './introspection';
@@ -656,18 +657,8 @@ const OBJECT_HELP = [
   '    Prints this help.',
 ].map((line) => new SimpleString(line));
 
-/** Redis shares the integers 0..9999 (refcount INT_MAX). */
-const OBJ_SHARED_INTEGERS = 10000;
+/** Refcount of Redis's shared integers (string-encoding.ts). */
 const OBJ_SHARED_REFCOUNT = 2147483647;
-/** Redis keeps strings up to 44 bytes in one allocation with the object (embstr). */
-const EMBSTR_LIMIT = 44;
-
-/** The encoding Redis would give this string value (tryObjectEncoding), or undefined for an absent key. */
-function stringEncoding(value: Buffer): { encoding: 'int' | 'embstr' | 'raw'; int: number | bigint | undefined } {
-  const int = value.length <= 20 ? parseInt64(value) : null;
-  if (int !== null) return { encoding: 'int', int };
-  return { encoding: value.length <= EMBSTR_LIMIT ? 'embstr' : 'raw', int: undefined };
-}
 
 const objectDoc = (summary: string, since: string): CommandDoc => ({ summary, since, group: 'generic', complexity: 'O(1)', arguments: [arg('key', 'key')] });
 
@@ -711,12 +702,11 @@ const objectCmd = container(
   [],
   [
     objectSub('encoding', 'Returns the internal encoding of a Redis object.', '2.2.3', (v) =>
-      v.type === 'string' ? stringEncoding(v.value).encoding : v.encoding(),
+      v.type === 'string' ? stringObjectEncoding(v).encoding : v.encoding(),
     ),
     objectSub('refcount', 'Returns the reference count of a value of a key.', '2.2.3', (v) => {
       if (v.type !== 'string') return 1;
-      const { int } = stringEncoding(v.value);
-      return int !== undefined && int >= 0 && int < OBJ_SHARED_INTEGERS ? OBJ_SHARED_REFCOUNT : 1;
+      return stringObjectEncoding(v).shared ? OBJ_SHARED_REFCOUNT : 1;
     }),
     // No LFU policy exists here, so FREQ answers what Redis answers without one.
     objectSub('freq', 'Returns the logarithmic access frequency counter of a Redis object.', '4.0.0', () =>

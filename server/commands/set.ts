@@ -18,6 +18,7 @@ import { globMatchString } from './glob';
 import { collectionWritten, readTyped, storeCollection, writeTyped } from './typed';
 import type { ArgDoc, CommandDoc, DataCommand, ExecContext } from './types';
 import { INT64_MIN, isToken, parseInt64 } from './util';
+import { parseCursor as parseScanCursor } from './keys';
 
 const ERR_SPOP_COUNT = new ErrorReply('ERR value is out of range, must be positive');
 const ERR_RANDMEMBER_RANGE = new ErrorReply('ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807');
@@ -554,20 +555,8 @@ const sintercard = defineCommand({
 
 // -------------------------------------------------------------- SSCAN
 
-/**
- * Redis 7.0 parseScanCursorOrReply: strtoul without leading spaces. An
- * optional sign (a negative value wraps modulo 2^64), digits, nothing after;
- * the empty string is 0. Null when invalid.
- */
-export function parseScanCursor(b: Buffer): bigint | null {
-  const s = b.toString('latin1');
-  if (s.length === 0) return 0n;
-  const m = /^([+-]?)(\d+)$/.exec(s);
-  if (m === null) return null;
-  const v = BigInt(m[2]);
-  if (v > 0xffffffffffffffffn) return null;
-  return m[1] === '-' && v !== 0n ? (1n << 64n) - v : v;
-}
+/** The cursor parser every *SCAN shares (keys.ts: Redis's parseScanCursorOrReply). */
+export { parseCursor as parseScanCursor } from './keys';
 
 const sscan = defineCommand({
   name: 'sscan',

@@ -9,10 +9,11 @@ import {
   WRONGTYPE,
   errArity,
 } from '../../protocol/errors';
-import { keyString, stringValue, type Database, type StringValue } from '../keyspace';
+import { keyString, stringValue, type Database, type Deadline, type StringValue } from '../keyspace';
 import { lookupRead, type DataCommand, type ExecContext } from './types';
 import { arg, block, defineCommand, keyArg, oneOf, pureToken } from './define';
 import { ERR_DECR_OVERFLOW } from './errors';
+import { createdStringEncoding } from './string-encoding';
 import {
   PXAT,
   checkExpireValue,
@@ -55,7 +56,7 @@ function isErr(x: unknown): x is ErrorReply {
 }
 
 /** Applies a deadline computed for `key`: a deadline already past deletes the key (Redis checkAlreadyExpired). */
-function applyDeadline(db: Database, key: string, at: number, now: number, index: number): void {
+function applyDeadline(db: Database, key: string, at: Deadline, now: number, index: number): void {
   if (at <= now) db.delete(key, index);
   else db.setExpire(key, at, index);
 }
@@ -143,7 +144,7 @@ const set = defineCommand({
   exec(ctx, argv) {
     const o = parseStringOptions(argv, 'set');
     if (isErr(o)) return o;
-    let at: number | undefined;
+    let at: Deadline | undefined;
     if (o.expire) {
       const d = expireDeadline(argv[o.expire.at], o.expire.kind, ctx.now, 'set');
       if (isErr(d)) return d;
@@ -406,20 +407,23 @@ const msetnx = defineCommand({
 
 // ------------------------------------------------------------ byte ranges
 
-/** APPEND without quadratic copying: grows like sds (double below 1MB, then +1MB). */
+/**
+ * APPEND without quadratic copying: grows like sds (double below 1MB, then +1MB).
+ * The result is raw, as Redis's dbUnshareStringValue + sdscatlen leave it.
+ */
 function appended(cur: StringValue, add: Buffer): StringValue {
   const len = cur.value.length;
   const total = len + add.length;
   if (cur.capacity !== undefined && total <= cur.capacity) {
     const base = cur.value;
     add.copy(Buffer.from(base.buffer, base.byteOffset, cur.capacity), len);
-    return { type: 'string', value: Buffer.from(base.buffer, base.byteOffset, total), capacity: cur.capacity };
+    return { type: 'string', value: Buffer.from(base.buffer, base.byteOffset, total), capacity: cur.capacity, encoding: 'raw' };
   }
   const capacity = total < 1024 * 1024 ? total * 2 : total + 1024 * 1024;
   const buf = Buffer.allocUnsafeSlow(capacity);
   cur.value.copy(buf, 0);
   add.copy(buf, len);
-  return { type: 'string', value: buf.subarray(0, total), capacity };
+  return { type: 'string', value: buf.subarray(0, total), capacity, encoding: 'raw' };
 }
 
 const append = defineCommand({
@@ -557,7 +561,8 @@ const setrange = defineCommand({
     const buf = Buffer.alloc(Math.max(old.length, offset + value.length));
     old.copy(buf, 0);
     value.copy(buf, offset);
-    ctx.db.set(key, stringValue(buf), ctx.index, true);
+    // Created with createObject(sdsnewlen) or unshared by dbUnshareStringValue: raw either way.
+    ctx.db.set(key, stringValue(buf, 'raw'), ctx.index, true);
     return buf.length;
   },
 });
@@ -677,7 +682,7 @@ const incrbyfloat = defineCommand({
     const result = addLongDouble(value, by);
     if (isNanOrInf(result)) return ERR_INCR_NAN;
     const text = Buffer.from(formatLongDoubleHuman(result), 'latin1');
-    ctx.db.set(key, stringValue(text), ctx.index, true);
+    ctx.db.set(key, stringValue(text, createdStringEncoding(text)), ctx.index, true); // createStringObjectFromLongDouble
     return text;
   },
 });

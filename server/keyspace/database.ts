@@ -30,6 +30,8 @@ import {
   elementRecordKey,
   keyRecordKey,
   keyRecordValue,
+  deadline,
+  type Deadline,
 } from './records';
 
 export { stringValue, type StringValue, type Value, type ValueType } from './object';
@@ -45,7 +47,7 @@ export function keyBuffer(key: string): Buffer {
 /** Keys touched since the last drain, for the durable (LMDB) copy. */
 export type KeyspaceChange = { db: number; key: string } | { flushDb: number } | { flushAll: true };
 
-export { META_DB, SCRIPT_DB, LOCK_DB, ELEMENT_DB, NO_EXPIRE } from './records';
+export { META_DB, SCRIPT_DB, LOCK_DB, ELEMENT_DB, NO_EXPIRE, deadline, type Deadline } from './records';
 
 /**
  * Per-key cost beyond the key and value bytes, for `usedBytes`: Map slot,
@@ -70,8 +72,10 @@ interface Entry {
   value: Value;
   /** Log index of the last mutation (WATCH compares it). */
   version: number;
-  /** Absolute deadline in ms, or NO_EXPIRE. */
+  /** Absolute deadline in ms, or NO_EXPIRE (past 2^53 rounded: `exactExpire` has it exactly). */
   expireAt: number;
+  /** The exact deadline when it is past 2^53 ms (a far future no clock reaches; replies still answer it exactly). */
+  exactExpire?: bigint;
   /**
    * Per node, never replicated nor persisted: when this node last read the
    * key for a client or applied a write to it (ms; 0 = not since it loaded it).
@@ -350,10 +354,16 @@ export class Database {
     return e !== undefined && isExpired(e, now);
   }
 
-  /** Deadline in ms, or NO_EXPIRE (also for absent keys). Does not check expiry. */
+  /** Deadline in ms, or NO_EXPIRE (also for absent keys). Does not check expiry. Past 2^53 rounded: see getDeadline. */
   getExpire(key: string): number {
     const e = this.entries.get(key);
     return e === undefined ? NO_EXPIRE : e.expireAt;
+  }
+
+  /** The exact deadline (what TTL replies, GT/LT and carrying a TTL along use), or NO_EXPIRE. */
+  getDeadline(key: string): Deadline {
+    const e = this.entries.get(key);
+    return e === undefined ? NO_EXPIRE : (e.exactExpire ?? e.expireAt);
   }
 
   /** Index of the key's last mutation (see the class comment); 0 if never written. */
@@ -490,11 +500,15 @@ export class Database {
   }
 
   /** Sets the deadline of an existing key; false if the key is absent. */
-  setExpire(key: string, at: number, index: number): boolean {
+  setExpire(key: string, exact: Deadline, index: number): boolean {
     const e = this.entries.get(key);
     if (e === undefined) return false;
     if (e.expireAt !== NO_EXPIRE) this.ttlSum -= e.expireAt - TTL_BASE;
+    const d = deadline(exact);
+    const at = Number(d);
     e.expireAt = at;
+    if (typeof d === 'bigint') e.exactExpire = d;
+    else delete e.exactExpire;
     this.expiresMap.set(key, at);
     this.ttlSum += at - TTL_BASE;
     e.version = index;
@@ -555,7 +569,7 @@ export class Database {
   // ------------------------------------------------------------ restoring
 
   /** Restores a live key exactly as recorded (no change is recorded). */
-  restoreEntry(key: string, value: Value, expireAt: number, version: number): void {
+  restoreEntry(key: string, value: Value, expireAt: Deadline, version: number): void {
     const old = this.entries.get(key);
     if (old !== undefined) this.unindex(old);
     this.tombstones.delete(key);
@@ -610,7 +624,7 @@ export class Database {
   }
 
   /** For encodeRecord: the live entry's raw fields (expired or not). */
-  rawEntry(key: string): Readonly<{ value: Value; expireAt: number; version: number }> | undefined {
+  rawEntry(key: string): Readonly<{ value: Value; expireAt: number; exactExpire?: bigint; version: number }> | undefined {
     return this.entries.get(key);
   }
 
@@ -623,8 +637,11 @@ export class Database {
     this.keyspace.noteKey(this.id, key);
   }
 
-  private insertRaw(key: string, value: Value, expireAt: number, version: number, accessedAt: number): void {
+  private insertRaw(key: string, value: Value, exact: Deadline, version: number, accessedAt: number): void {
+    const d = deadline(exact);
+    const expireAt = Number(d);
     const e: Entry = { key, hash: hashKey(key), value, version, expireAt, accessedAt, size: entrySize(key, value, expireAt), next: null };
+    if (typeof d === 'bigint') e.exactExpire = d;
     this.entries.set(key, e);
     if (expireAt !== NO_EXPIRE) {
       this.expiresMap.set(key, expireAt);
@@ -659,6 +676,7 @@ export class Database {
     this.ttlSum -= e.expireAt - TTL_BASE;
     if (this.expiresMap.size === 0) this.ttlSum = 0;
     e.expireAt = NO_EXPIRE;
+    delete e.exactExpire;
   }
 
   /** Recomputes the entry's size after a change and records the key as changed. */
@@ -999,12 +1017,12 @@ export class Keyspace {
     if (e !== undefined) {
       const v = e.value;
       if (v.type === 'string') {
-        const value = keyRecordValue(TYPE_STRING, e.expireAt, e.version, v.value.length);
-        v.value.copy(value, RECORD_HEADER);
+        const value = keyRecordValue(TYPE_STRING, e.exactExpire ?? e.expireAt, e.version, v.value.length);
+        v.value.copy(value, value.length - v.value.length);
         return { key: rkey, value };
       }
-      const value = keyRecordValue(TYPE_CODES[v.type], e.expireAt, e.version, 8);
-      value.writeDoubleBE(v.id, RECORD_HEADER);
+      const value = keyRecordValue(TYPE_CODES[v.type], e.exactExpire ?? e.expireAt, e.version, 8);
+      value.writeDoubleBE(v.id, value.length - 8);
       return { key: rkey, value };
     }
     const t = d.tombstone(key);

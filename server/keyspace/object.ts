@@ -21,20 +21,42 @@ export type ValueType = 'string' | 'list' | 'hash' | 'set' | 'zset';
 export type CollectionType = Exclude<ValueType, 'string'>;
 
 /**
+ * OBJECT ENCODING of a string as its writer made it. Redis decides it by
+ * how the value was written, not by its bytes alone: APPEND to an existing
+ * key, SETRANGE and the bit commands leave a raw sds; INCRBYFLOAT creates a
+ * plain string object (embstr up to EMBSTR_LIMIT bytes, even for "1"); COPY
+ * duplicates the object (an int copy is never a shared integer).
+ * 'int' set explicitly means an int with refcount 1 (not shared).
+ */
+export type StringEncoding = 'int' | 'embstr' | 'raw';
+
+/** Redis keeps strings up to 44 bytes in one allocation with the object (embstr). */
+export const EMBSTR_LIMIT = 44;
+
+/**
  * A string value. The bytes a value exposes are never modified once stored,
  * so replies may be views of them. `capacity` (set by APPEND) says this value
  * owns `capacity` bytes of its ArrayBuffer from value.byteOffset: the next
  * APPEND may write past value.length there without copying, invisibly to
  * existing views. Values that share bytes (COPY) never carry it.
+ *
+ * `encoding` is set by the writers that do not go through Redis's
+ * tryObjectEncoding (see StringEncoding); absent, the encoding is what
+ * tryObjectEncoding gives the bytes (SET, MSET, GETSET, APPEND creating the
+ * key, INCR's results, shared integers 0..9999 included). Writers set it at
+ * apply time from the command alone, so it is a pure function of the log.
+ * It is not persisted: a value loaded from the store has none, as Redis
+ * re-encodes strings with tryObjectEncoding when it loads an RDB.
  */
 export interface StringValue {
   type: 'string';
   value: Buffer;
   capacity?: number;
+  encoding?: StringEncoding;
 }
 
-export function stringValue(value: Buffer): StringValue {
-  return { type: 'string', value };
+export function stringValue(value: Buffer, encoding?: StringEncoding): StringValue {
+  return encoding === undefined ? { type: 'string', value } : { type: 'string', value, encoding };
 }
 
 /** Receives a collection's element record changes: sub-key (latin1) and value, null = delete. */

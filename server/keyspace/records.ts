@@ -3,6 +3,8 @@
  * Every record key starts with a byte that says what it holds:
  *
  *   [db 0..15][key bytes]          a key:  [type u8][expireAt f64, -1 = none][version f64][payload]
+ *                                  or, for a deadline past 2^53 ms (not exact as an f64): type | 0x80,
+ *                                  then [expireAt f64 (rounded)][version f64][exact deadline i64][payload]
  *                                  payload: string -> its bytes; collection -> [collection id f64]
  *                                  type 0 = tombstone (no payload), 1 = string, 2.. = TYPE_CODES
  *   [ELEMENT_DB][id u64][sub-key]  one element record of a collection (layout owned by its module)
@@ -30,6 +32,21 @@ export const TYPE_STRING = 1;
 export const RECORD_HEADER = 17;
 /** "No deadline" in key records. */
 export const NO_EXPIRE = -1;
+/** Type-byte flag: an exact int64 deadline follows the header (records before it never set the bit). */
+const EXACT_DEADLINE = 0x80;
+
+/**
+ * An expiry deadline in ms: a number while it is a safe integer (every
+ * deadline a real clock reaches), a bigint past 2^53 so that PEXPIRETIME
+ * and friends answer Redis's exact int64 (PEXPIREAT k 9223372036854775807).
+ */
+export type Deadline = number | bigint;
+
+/** The canonical form: bigint only when a number would not be exact. */
+export function deadline(d: Deadline): Deadline {
+  if (typeof d === 'number') return d;
+  return d <= BigInt(Number.MAX_SAFE_INTEGER) && d >= -BigInt(Number.MAX_SAFE_INTEGER) ? Number(d) : d;
+}
 
 export interface StoreRecord {
   key: Buffer;
@@ -43,25 +60,36 @@ export function keyRecordKey(db: number, key: string): Buffer {
   return out;
 }
 
-/** A key record's value with room for `payloadLength` bytes after the header. */
-export function keyRecordValue(type: number, expireAt: number, version: number, payloadLength: number): Buffer {
-  const buf = Buffer.allocUnsafe(RECORD_HEADER + payloadLength);
-  buf[0] = type;
-  buf.writeDoubleBE(expireAt, 1);
+/**
+ * A key record's value with room for `payloadLength` bytes at its end
+ * (write them at `length - payloadLength`: an exact deadline lengthens the header).
+ */
+export function keyRecordValue(type: number, expireAt: Deadline, version: number, payloadLength: number): Buffer {
+  const exact = typeof expireAt === 'bigint';
+  const buf = Buffer.allocUnsafe(RECORD_HEADER + (exact ? 8 : 0) + payloadLength);
+  buf[0] = exact ? type | EXACT_DEADLINE : type;
+  buf.writeDoubleBE(Number(expireAt), 1);
   buf.writeDoubleBE(version, 9);
+  if (exact) buf.writeBigInt64BE(expireAt, RECORD_HEADER);
   return buf;
 }
 
 export interface DecodedKeyRecord {
   type: number;
-  expireAt: number;
+  expireAt: Deadline;
   version: number;
   payload: Buffer;
 }
 
 export function decodeKeyRecord(value: Buffer): DecodedKeyRecord {
   if (value.length < RECORD_HEADER) throw new RangeError('record value truncated');
-  return { type: value[0], expireAt: value.readDoubleBE(1), version: value.readDoubleBE(9), payload: value.subarray(RECORD_HEADER) };
+  const version = value.readDoubleBE(9);
+  if ((value[0] & EXACT_DEADLINE) !== 0) {
+    if (value.length < RECORD_HEADER + 8) throw new RangeError('record value truncated');
+    const expireAt = deadline(value.readBigInt64BE(RECORD_HEADER));
+    return { type: value[0] & ~EXACT_DEADLINE, expireAt, version, payload: value.subarray(RECORD_HEADER + 8) };
+  }
+  return { type: value[0], expireAt: value.readDoubleBE(1), version, payload: value.subarray(RECORD_HEADER) };
 }
 
 /** Collection ids are integers below 2^53, written as two u32 so keys sort by id. */

@@ -58,23 +58,12 @@ export interface Pair {
  * masks off.
  */
 export const KNOWN_BUG_MASKS: readonly string[] = [
-  'OBJECT ENCODING of a string: raftcache derives int/embstr/raw from the bytes (server/commands/server.ts stringEncoding), ' +
-    'Redis from how the value was written: APPEND to an existing key and SETRANGE always make it raw, INCRBYFLOAT makes embstr even for "1". ' +
-    'Repro: set k a; append k b; object encoding k (redis raw, raftcache embstr). Only int/embstr/raw vs int/embstr/raw is masked. ' +
-    'Same root, OBJECT REFCOUNT: a copy of a shared integer is not shared in Redis (refcount 1), raftcache answers 2147483647 from ' +
-    'the bytes: append a 0; copy a b; object refcount b. Masked: 1 vs 2147483647.',
   'SORT ... ALPHA ties: Redis breaks no ties in ALPHA mode (elements with equal BY weights, missing weights, or strings equal up ' +
     'to a NUL byte under strcoll) and returns them in the order its pqsort leaves them (with LIMIT, a partial sort); raftcache ' +
     'orders ties otherwise. Deterministic in Redis, so a divergence (porting pqsort would fix it). Masked: ALPHA with a BY pattern ' +
     'or a NUL byte in the reply compares sorted (with LIMIT: the length). Repro (h-list SORT): rpush l "" "\x00b" "" "\x00b" "a" "\x00a" ; ' +
     'sort l alpha (redis: "" "\x00b" "" "\x00b" "\x00a" "a"; raftcache compares all bytes: "" "" "\x00a" "\x00b" "\x00b" "a")',
 ];
-
-const STRING_ENCODINGS = new Set(['int', 'embstr', 'raw']);
-/** The string-encoding mask of KNOWN_BUG_MASKS[0]: both answers are string encodings (so the value is a string on both). */
-function maskedStringEncoding(p: Pair, a: Reply, b: Reply): boolean {
-  return !p.withKnownBugs && a.t === '$' && b.t === '$' && STRING_ENCODINGS.has(a.b.toString('latin1')) && STRING_ENCODINGS.has(b.b.toString('latin1'));
-}
 
 export interface Outcome {
   same: boolean;
@@ -359,7 +348,7 @@ const spop: Handler = async (p, argv) => {
  * window depends on that order: length only), and a STORE destination is
  * rewritten on both servers in byte order, so what follows stays a function
  * of the seed. For a list or intset input the order is defined, and
- * ALPHA ties differing there are KNOWN_BUG_MASKS[1].
+ * ALPHA ties differing there are KNOWN_BUG_MASKS[0].
  */
 const sort: Handler = async (p, argv) => {
   const upper = argv.map((x) => x.toUpperCase());
@@ -391,7 +380,7 @@ const sort: Handler = async (p, argv) => {
   const hashOrder = (enc === 'hashtable' && ((nosort && dest === undefined) || alphaTies)) || (zset && !nosort && alphaTies);
   const masked = !hashOrder && alphaTies && !p.withKnownBugs;
   if (!hashOrder && !masked) return strict(a, b);
-  const why = hashOrder ? 'input in hashtable order' : 'masked: SORT ALPHA ties (KNOWN_BUG_MASKS[1])';
+  const why = hashOrder ? 'input in hashtable order' : 'masked: SORT ALPHA ties (KNOWN_BUG_MASKS[0])';
   if (dest !== undefined) {
     const read = ['LRANGE', dest, '0', '-1'];
     const [la, lb] = await both(p, read);
@@ -503,15 +492,7 @@ export async function runCommand(p: Pair, argv: string[]): Promise<Outcome> {
   const h = HANDLERS[argv[0].toUpperCase()];
   if (h) return h(p, argv);
   const [a, b] = await both(p, argv);
-  const out = strict(a, b);
-  if (!out.same && argv[0].toUpperCase() === 'OBJECT' && argv.length === 3 && argv[1].toUpperCase() === 'ENCODING' && maskedStringEncoding(p, a, b)) {
-    return { ...out, same: true, note: 'masked: known raftcache bug (string encodings)' };
-  }
-  const shared = (r: Reply): boolean => r.t === ':' && (r.s === '1' || r.s === '2147483647');
-  if (!out.same && !p.withKnownBugs && argv[0].toUpperCase() === 'OBJECT' && argv.length === 3 && argv[1].toUpperCase() === 'REFCOUNT' && shared(a) && shared(b)) {
-    return { ...out, same: true, note: 'masked: known raftcache bug (string encodings: shared integers)' };
-  }
-  return out;
+  return strict(a, b);
 }
 
 /**
@@ -527,7 +508,7 @@ export async function checkKey(p: Pair, key: string): Promise<Outcome & { comman
   if (type === 'none') return { same: true, rc: '', redis: '', command: steps[0] };
   const enc = ['OBJECT', 'ENCODING', key];
   const [ea, eb] = await both(p, enc);
-  if (show(ea) !== show(eb) && !maskedStringEncoding(p, ea, eb)) return { ...strict(ea, eb), command: enc };
+  if (show(ea) !== show(eb)) return { ...strict(ea, eb), command: enc };
   const compact = eb.t === '$' && allCompact([eb.b.toString('latin1')]);
   const read: Record<string, { argv: string[]; group: number; ordered: boolean }> = {
     string: { argv: ['GET', key], group: 1, ordered: true },

@@ -38,6 +38,78 @@ describe('key commands', () => {
   });
 
   describe('EXPIRE family', () => {
+    it('deadlines past 2^53 ms are exact int64 in every reply, like Redis (checked against redis-server 7.0.15)', () => {
+      const MAX = 9223372036854775807n;
+      h.run('set', 'e', 'v');
+      expect(h.run('pexpireat', 'e', MAX.toString())).to.equal(1);
+      expect(h.run('pexpiretime', 'e')).to.equal(MAX);
+      expect(h.run('expiretime', 'e')).to.equal(9223372036854776n); // (ms + 500) / 1000 without overflow
+      expect(h.run('pttl', 'e')).to.equal(MAX - BigInt(h.now));
+      expect(h.run('ttl', 'e')).to.equal((MAX - BigInt(h.now) + 500n) / 1000n);
+      // GT/LT compare exactly (both round to 2^63 as doubles).
+      expect(h.run('pexpireat', 'e', '9223372036854775806', 'GT')).to.equal(0);
+      expect(h.run('pexpireat', 'e', '9223372036854775806', 'LT')).to.equal(1);
+      expect(h.run('pexpiretime', 'e')).to.equal(9223372036854775806n);
+      expect(h.run('pexpireat', 'e', '9223372036854775308')).to.equal(1);
+      expect(h.run('expiretime', 'e')).to.equal(9223372036854775n);
+      h.run('set', 'f', 'v', 'PXAT', '9007199254740993');
+      expect(h.run('pexpiretime', 'f')).to.equal(9007199254740993n);
+      // A repeated PXAT: the last wins, and the rewritten log entry carries it exactly.
+      expect(h.run('set', 'q', 'v', 'PXAT', '4102444800000', 'PXAT', MAX.toString())).to.deep.equal(OK_);
+      expect(h.run('pexpiretime', 'q')).to.equal(MAX);
+      expect(h.run('getex', 'q', 'PXAT', '4102444800000', 'PXAT', '9223372036854775000')).to.equal('v');
+      expect(h.run('pexpiretime', 'q')).to.equal(9223372036854775000n);
+      expect(h.run('expireat', 'q', '9223372036854775')).to.equal(1);
+      expect(h.run('pexpiretime', 'q')).to.equal(9223372036854775000n);
+      // Carried along exactly by COPY / RENAME / MOVE; PERSIST and SET clear it.
+      expect(h.run('copy', 'q', 'q2')).to.equal(1);
+      expect(h.run('rename', 'q2', 'q3')).to.deep.equal(OK_);
+      expect(h.run('move', 'q3', 1)).to.equal(1);
+      h.db = 1;
+      expect(h.run('pexpiretime', 'q3')).to.equal(9223372036854775000n);
+      h.db = 0;
+      expect(h.run('persist', 'q')).to.equal(1);
+      expect(h.run('pexpiretime', 'q')).to.equal(-1);
+      h.run('pexpireat', 'q', MAX.toString());
+      h.run('set', 'q', 'w');
+      expect(h.run('pttl', 'q')).to.equal(-1);
+      // Ordinary deadlines stay numbers.
+      h.run('pexpireat', 'q', h.now + 5000);
+      expect(h.run('pexpiretime', 'q')).to.equal(h.now + 5000);
+    });
+
+    it('exact deadlines survive the durable record round trip; old-format records still load', () => {
+      h.ks.trackChanges = true;
+      h.run('set', 'big', 'v', 'PXAT', '9223372036854775807');
+      h.run('rpush', 'list', 'a');
+      h.run('pexpireat', 'list', '9007199254740993');
+      h.run('set', 'small', 'v', 'PXAT', h.now + 1000);
+      const store = new Map<string, Buffer>();
+      for (const c of h.ks.drainChanges()) {
+        if ('db' in c) {
+          const r = h.ks.encodeRecord(c.db, c.key);
+          if (r) store.set(r.key.toString('latin1'), r.value);
+        }
+      }
+      h.ks.drainElementRecords((k, v) => {
+        if (v) store.set(k.toString('latin1'), v);
+      });
+      // The plain record (number deadline) keeps the old layout: type, f64 deadline, f64 version, bytes.
+      const small = store.get('\x00small');
+      expect(small?.[0]).to.equal(1);
+      expect(small?.readDoubleBE(1)).to.equal(h.now + 1000);
+      expect(small?.subarray(17).toString()).to.equal('v');
+      const r = new Harness();
+      r.now = h.now;
+      for (const [k, v] of store) r.ks.applyRecord(Buffer.from(k, 'latin1'), v);
+      r.ks.finishRestore();
+      expect(r.run('pexpiretime', 'big')).to.equal(9223372036854775807n);
+      expect(r.run('get', 'big')).to.equal('v');
+      expect(r.run('pexpiretime', 'list')).to.equal(9007199254740993n);
+      expect(r.run('lrange', 'list', 0, -1)).to.deep.equal(['a']);
+      expect(r.run('pexpiretime', 'small')).to.equal(h.now + 1000);
+    });
+
     it('sets deadlines in seconds and milliseconds, relative and absolute', () => {
       h.run('set', 'k', 'v');
       expect(h.run('expire', 'k', 100)).to.equal(1);
@@ -92,7 +164,7 @@ describe('key commands', () => {
       expect(h.run('pexpire', 'k', '9223372036854775807')).to.deep.equal(err("ERR invalid expire time in 'pexpire' command"));
       expect(h.run('expireat', 'k', '9223372036854775807')).to.deep.equal(err("ERR invalid expire time in 'expireat' command"));
       expect(h.run('pexpireat', 'k', '9223372036854775807')).to.equal(1);
-      expect(h.run('ttl', 'k')).to.be.greaterThan(1e14);
+      expect(h.run('ttl', 'k')).to.equal((9223372036854775807n - BigInt(h.now) + 500n) / 1000n); // exact, past 2^53
     });
 
     it('relative forms are logged as PEXPIREAT so a late apply keeps the deadline', () => {
@@ -152,6 +224,25 @@ describe('key commands', () => {
   });
 
   describe('RENAME / RENAMENX / COPY / MOVE', () => {
+    it('COPY checks each DB index as soon as it reads it, like Redis', () => {
+      h.run('set', 'a', 1);
+      const RANGE = err('ERR DB index is out of range');
+      expect(h.run('copy', 'a', 'b', 'DB', -1, 'DB', 'x')).to.deep.equal(RANGE);
+      expect(h.run('copy', 'a', 'b', 'DB', -1, 'DB')).to.deep.equal(RANGE);
+      expect(h.run('copy', 'a', 'b', 'DB', 99, 'DB', 'x')).to.deep.equal(RANGE);
+      expect(h.run('copy', 'a', 'b', 'DB', 16)).to.deep.equal(RANGE);
+      expect(h.run('copy', 'a', 'b', 'DB', 'x', 'DB', -1)).to.deep.equal(NOT_INT);
+      expect(h.run('copy', 'a', 'b', 'DB', 0, 'BOGUS')).to.deep.equal(SYNTAX);
+      expect(h.run('copy', 'a', 'b', 'DB', 5, 'BOGUS')).to.deep.equal(SYNTAX);
+      expect(h.run('copy', 'a', 'b', 'DB', 5, 'DB', 99)).to.deep.equal(RANGE);
+      // check (before logging) rejects what needs no db count; the rest is exec's.
+      const copy = command('copy');
+      expect(copy.check?.(argv('copy', 'a', 'b', 'DB', -1, 'DB', 'x'))).to.deep.include({ message: 'ERR DB index is out of range' });
+      expect(copy.check?.(argv('copy', 'a', 'b', 'DB', 5, 'BOGUS'))).to.equal(null);
+      expect(h.ks.dbs[0].size()).to.equal(1);
+    });
+
+
     it('RENAME moves value and TTL, overwrites the destination', () => {
       expect(h.run('rename', 'a', 'b')).to.deep.equal(err('ERR no such key'));
       h.run('set', 'a', 'A', 'EX', 100);

@@ -126,7 +126,20 @@ describe('SCAN cursor', () => {
     it('rejects bad cursors and options like Redis', () => {
       const h = new Harness();
       expect(h.run('scan', 'abc')).to.deep.equal({ err: 'ERR invalid cursor' });
-      expect(h.run('scan', '-1')).to.deep.equal({ err: 'ERR invalid cursor' });
+      // strtoul as Redis 7.0 calls it (checked against redis-server 7.0.15): a sign is
+      // taken and negatives wrap, the C string ends at a NUL byte; a leading space or a lone sign is invalid.
+      expect(h.run('scan', '-1')).to.deep.equal(['0', []]);
+      expect(h.run('scan', '-0')).to.deep.equal(['0', []]);
+      expect((h.run('scan', '+5') as unknown[])[0]).to.equal('0');
+      expect((h.run('scan', '-18446744073709551615') as unknown[])[0]).to.equal('0');
+      expect(h.run('scan', '')).to.deep.equal(['0', []]);
+      expect((h.run('scan', '5\x00x') as unknown[])[0]).to.equal('0');
+      expect(h.run('scan', '\x00')).to.deep.equal(['0', []]);
+      for (const bad of [' 0', ' 5', '\t1', '5 ', '+', '-', '-\x005', ' 5\x00', '-18446744073709551616']) {
+        expect(h.run('scan', bad), JSON.stringify(bad)).to.deep.equal({ err: 'ERR invalid cursor' });
+      }
+      // The cursor is read before the options.
+      expect(h.run('scan', ' 5', 'COUNT', 0)).to.deep.equal({ err: 'ERR invalid cursor' });
       expect(h.run('scan', '18446744073709551616')).to.deep.equal({ err: 'ERR invalid cursor' });
       expect(h.run('scan', '18446744073709551615')).to.deep.equal(['0', []]);
       expect(h.run('scan', '0', 'COUNT', 0)).to.deep.equal({ err: 'ERR syntax error' });

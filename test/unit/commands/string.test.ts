@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { stringValue, type Value } from '../../../server/keyspace';
+import { stringObjectEncoding } from '../../../server/commands/string-encoding';
 import { command, argv, err, Harness, OK_ } from './helpers';
 
 const NOT_INT = err('ERR value is not an integer or out of range');
@@ -15,6 +16,110 @@ describe('string commands', () => {
   let h: Harness;
   beforeEach(() => {
     h = new Harness();
+  });
+
+  describe('OBJECT ENCODING / REFCOUNT of strings follow the writer (answers of redis-server 7.0.15)', () => {
+    /** "encoding/refcount" as OBJECT would answer for the key in the current db. */
+    function enc(key: string): string {
+      const v = h.ks.dbs[h.db].lookupRead(key, h.now);
+      if (v === undefined || v.type !== 'string') throw new Error(`${key} is not a string`);
+      const e = stringObjectEncoding(v);
+      return `${e.encoding}/${e.shared ? 2147483647 : 1}`;
+    }
+
+    it('SET-like writers encode by the bytes (tryObjectEncoding), shared integers included', () => {
+      h.run('set', 's', '5');
+      expect(enc('s')).to.equal('int/2147483647');
+      h.run('set', 'big', '123456');
+      expect(enc('big')).to.equal('int/1');
+      h.run('set', 'e', 'x'.repeat(44));
+      expect(enc('e')).to.equal('embstr/1');
+      h.run('getset', 'g', 'x'.repeat(45));
+      expect(enc('g')).to.equal('raw/1');
+      h.run('mset', 'm', '007');
+      expect(enc('m')).to.equal('embstr/1');
+      h.run('append', 'n', '12'); // APPEND creating the key: tryObjectEncoding too
+      expect(enc('n')).to.equal('int/2147483647');
+    });
+
+    it('APPEND to an existing key, SETRANGE and the bit commands make it raw', () => {
+      h.run('set', 'k', 'a');
+      h.run('append', 'k', 'b');
+      expect(enc('k')).to.equal('raw/1');
+      h.run('set', 'n', '1');
+      h.run('append', 'n', '');
+      expect(enc('n')).to.equal('raw/1');
+      h.run('set', 's', '5');
+      h.run('setrange', 's', 0, '');
+      expect(enc('s')).to.equal('int/2147483647'); // setting nothing leaves the value alone
+      h.run('setrange', 's', 0, '7');
+      expect(enc('s')).to.equal('raw/1');
+      h.run('setrange', 'new', 0, '1');
+      expect(enc('new')).to.equal('raw/1');
+      h.run('setbit', 'b', 1, 1);
+      expect(enc('b')).to.equal('raw/1');
+      h.run('set', 'b2', '5');
+      h.run('bitfield', 'b2', 'GET', 'u8', 0);
+      expect(enc('b2')).to.equal('int/2147483647');
+      h.run('bitfield', 'b2', 'SET', 'u8', 0, 53);
+      expect(enc('b2')).to.equal('raw/1');
+      h.run('set', 'm', '5');
+      h.run('bitop', 'OR', 'm2', 'm');
+      expect(enc('m2')).to.equal('raw/1');
+    });
+
+    it('INCRBYFLOAT creates embstr (raw past 44 bytes); INCR results are ints', () => {
+      h.run('incrbyfloat', 'f', '1');
+      expect(h.run('get', 'f')).to.equal('1');
+      expect(enc('f')).to.equal('embstr/1');
+      h.run('incr', 'f');
+      expect(enc('f')).to.equal('int/2147483647');
+      h.run('incrby', 'c', 20000);
+      expect(enc('c')).to.equal('int/1');
+      h.run('incrby', 'c', -19999);
+      expect(enc('c')).to.equal('int/2147483647');
+      h.run('set', 'r', '1');
+      h.run('append', 'r', '2');
+      h.run('incr', 'r');
+      expect(enc('r')).to.equal('int/2147483647');
+    });
+
+    it('COPY duplicates the encoding but never shares an integer; RENAME keeps the object', () => {
+      h.run('set', 'i', '123');
+      h.run('copy', 'i', 'j');
+      expect(enc('i')).to.equal('int/2147483647');
+      expect(enc('j')).to.equal('int/1');
+      h.run('set', 'x', '1');
+      h.run('append', 'x', '2');
+      h.run('rename', 'x', 'y');
+      expect(enc('y')).to.equal('raw/1');
+      h.run('copy', 'y', 'z');
+      expect(enc('z')).to.equal('raw/1');
+      h.run('incrbyfloat', 'f', '1');
+      h.run('copy', 'f', 'f2');
+      expect(enc('f2')).to.equal('embstr/1');
+      h.run('move', 'j', 1);
+      h.db = 1;
+      expect(enc('j')).to.equal('int/1');
+    });
+
+    it('is not persisted: a restored value is encoded by its bytes, as Redis re-encodes on RDB load', () => {
+      h.ks.trackChanges = true;
+      h.run('set', 'k', '1');
+      h.run('append', 'k', '2');
+      h.run('set', 'i', '5');
+      h.run('copy', 'i', 'j');
+      const r = new Harness();
+      for (const c of h.ks.drainChanges()) {
+        if (!('db' in c)) continue;
+        const rec = h.ks.encodeRecord(c.db, c.key);
+        if (rec) r.ks.applyRecord(rec.key, rec.value);
+      }
+      r.ks.finishRestore();
+      h = r;
+      expect(enc('k')).to.equal('int/2147483647');
+      expect(enc('j')).to.equal('int/2147483647');
+    });
   });
 
   describe('GET / SET', () => {
