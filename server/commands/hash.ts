@@ -5,7 +5,7 @@
  */
 import { ErrorReply, MapReply, OK, PairsReply, type Reply } from '../../protocol/reply';
 import { ERR_INCR_NAN, ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_OVERFLOW, ERR_SYNTAX, errArity } from '../../protocol/errors';
-import { elementBuffer, elementString, keyString } from '../keyspace';
+import { collectionLimits, elementBuffer, elementString, keyString } from '../keyspace';
 import { HashValue } from '../keyspace/hash';
 import { arg, block, defineCommand, keyArg, pureToken } from './define';
 import { ERR_INVALID_CURSOR } from './errors';
@@ -34,6 +34,8 @@ function doc(summary: string, since: string, complexity: string, args: CommandDo
 }
 
 /** The hash at key for a write, created (not yet stored) when absent; WRONGTYPE otherwise. */
+
+const ERR_HASH_TOO_LARGE = new ErrorReply(`ERR hash would exceed ${collectionLimits.maxEntries} fields`);
 function writeHash(ctx: ExecContext, key: string): { h: HashValue; created: boolean } | ErrorReply {
   const cur = writeTyped(ctx, key, HashValue);
   if (isErr(cur)) return cur;
@@ -63,6 +65,12 @@ function setPairs(ctx: ExecContext, argv: Buffer[]): number | ErrorReply {
   const w = writeHash(ctx, key);
   if (isErr(w)) return w;
   const { h, created } = w;
+  if (h.length + (argv.length - 2) / 2 > collectionLimits.maxEntries) {
+    // Near the ceiling only: count the fields that would be new.
+    const fresh = new Set<string>();
+    for (let i = 2; i < argv.length; i += 2) if (!h.has(elementString(argv[i]))) fresh.add(elementString(argv[i]));
+    if (h.length + fresh.size > collectionLimits.maxEntries) return ERR_HASH_TOO_LARGE;
+  }
   // Redis hashTypeTryConversion: any long argument converts before the first write.
   for (let i = 2; i < argv.length; i++) h.noteArgLength(argv[i].length);
   let added = 0;
@@ -124,6 +132,7 @@ const hsetnx = defineCommand({
     const field = elementString(argv[2]);
     // An existing field: nothing written, and (as in Redis) no conversion either.
     if (w.h.has(field)) return 0;
+    if (w.h.length >= collectionLimits.maxEntries) return ERR_HASH_TOO_LARGE;
     w.h.set(field, elementString(argv[3]));
     written(ctx, key, w.h, w.created);
     return 1;
@@ -290,6 +299,7 @@ const hincrby = defineCommand({
     }
     const result = addInt64(value, by);
     if (result === null) return ERR_OVERFLOW;
+    if (cur === undefined && w.h.length >= collectionLimits.maxEntries) return ERR_HASH_TOO_LARGE;
     w.h.set(field, String(result));
     written(ctx, key, w.h, w.created);
     return result;
@@ -338,6 +348,7 @@ const hincrbyfloat = defineCommand({
     if (isNanOrInf(result)) return ERR_INCR_NAN;
     // Redis logs the result as HSET; here apply is deterministic anyway.
     const text = formatLongDoubleHuman(result);
+    if (!w.h.has(field) && w.h.length >= collectionLimits.maxEntries) return ERR_HASH_TOO_LARGE;
     w.h.set(field, text);
     written(ctx, key, w.h, w.created);
     return elementBuffer(text);

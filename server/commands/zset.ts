@@ -17,7 +17,7 @@
 import { DoubleReply, ErrorReply, NullArray, PairsReply, type Reply } from '../../protocol/reply';
 import { formatDouble } from '../../protocol/double';
 import { ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_SYNTAX, WRONGTYPE } from '../../protocol/errors';
-import { elementBuffer, elementString, keyBuffer, keyString } from '../keyspace';
+import { collectionLimits, elementBuffer, elementString, keyBuffer, keyString } from '../keyspace';
 import { ZSetValue } from '../keyspace/zset';
 import {
   MINUS_INF,
@@ -64,6 +64,7 @@ function isErr(x: unknown): x is ErrorReply {
   return x instanceof ErrorReply;
 }
 
+const ERR_ZSET_TOO_LARGE = new ErrorReply(`ERR sorted set would exceed ${collectionLimits.maxEntries} members`);
 const LONG_MAX = 9223372036854775807n;
 
 // -------------------------------------------------------------- formatting
@@ -462,6 +463,15 @@ function zaddExec(ctx: ExecContext, argv: Buffer[], incrOnly: boolean): Reply {
     // otherwise a listpack that converts as members arrive (visible in -0 scores).
     z = ZSetValue.create(1, argv[o.first + 1].length);
     created = true;
+  }
+  if (!o.xx && z.length + o.scores.length > collectionLimits.maxEntries) {
+    // Near the ceiling only: count the members that would be new.
+    const fresh = new Set<string>();
+    for (let k = 0; k < o.scores.length; k++) {
+      const member = elementString(argv[o.first + 2 * k + 1]);
+      if (z.score(member) === undefined) fresh.add(member);
+    }
+    if (z.length + fresh.size > collectionLimits.maxEntries) return ERR_ZSET_TOO_LARGE;
   }
   let added = 0;
   let updated = 0;

@@ -109,6 +109,12 @@ export abstract class Collection {
 
 export type Value = StringValue | Collection;
 
+/**
+ * A V8 Map holds at most 2^24 entries; a collection kept in Maps refuses to
+ * grow past this with an error instead of failing half-way through a write.
+ */
+export const collectionLimits = { maxEntries: 16_777_215 };
+
 /** Bytes a value accounts for in `usedBytes`. */
 export function valueBytes(v: Value): number {
   return v.type === 'string' ? (v.capacity ?? v.value.length) : v.bytes;
