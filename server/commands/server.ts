@@ -17,7 +17,7 @@ import type { ClientConnection } from '../connection';
 import type { Server } from '../server';
 import { commandDocs, commandInfo } from './introspection';
 import type { ArgDoc, CommandDoc, CommandFlag } from './types';
-import { DeferredReply, type CommandDef, type ContainerCommand, type ServerCommand, type ServerContext } from './table';
+import { AfterWrites, DeferredReply, type CommandDef, type ContainerCommand, type ServerCommand, type ServerContext } from './table';
 import { globMatch } from './glob';
 import { parseInt64 } from './util';
 
@@ -664,9 +664,14 @@ const objectDoc = (summary: string, since: string): CommandDoc => ({ summary, si
 
 function objectSub(name: string, summary: string, since: string, run: (value: Value) => Reply): ServerCommand {
   return {
+    // Answered after this connection's earlier writes apply, like any read: a
+    // pipelined `SET k v` + `OBJECT ENCODING k` must see the SET.
     ...cmd(`object|${name}`, 3, ['readonly'], ['@keyspace', '@read', '@slow'], objectDoc(summary, since), ({ conn, server }, argv) => {
-      const v = server.keyspace.dbs[conn.db].lookupRead(keyString(argv[2]), Date.now());
-      return v === undefined ? null : run(v);
+      const db = conn.db;
+      return new AfterWrites(() => {
+        const v = server.keyspace.dbs[db].lookupRead(keyString(argv[2]), Date.now());
+        return v === undefined ? null : run(v);
+      });
     }),
     firstKey: 2,
     lastKey: 2,
@@ -685,10 +690,13 @@ function objectSub(name: string, summary: string, since: string, run: (value: Va
  */
 const objectIdletime: ServerCommand = {
   ...cmd('object|idletime', 3, ['readonly'], ['@keyspace', '@read', '@slow'], objectDoc('Returns the time since the last access to a Redis object.', '2.2.3'), ({ conn, server }, argv) => {
-    const now = Date.now();
-    const at = server.keyspace.dbs[conn.db].accessedAt(keyString(argv[2]), now);
-    if (at === undefined) return null;
-    return Math.max(0, Math.floor((now - (at || server.startedAt)) / 1000));
+    const db = conn.db;
+    return new AfterWrites(() => {
+      const now = Date.now();
+      const at = server.keyspace.dbs[db].accessedAt(keyString(argv[2]), now);
+      if (at === undefined) return null;
+      return Math.max(0, Math.floor((now - (at || server.startedAt)) / 1000));
+    });
   }),
   firstKey: 2,
   lastKey: 2,
@@ -804,8 +812,9 @@ const memoryCmd = container(
               return ERR_SYNTAX;
             }
           }
-          // A string value has nothing nested to sample: SAMPLES is accepted and changes nothing.
-          return server.keyspace.dbs[conn.db].memoryUsage(keyString(argv[2]), Date.now()) ?? null;
+          // SAMPLES is accepted and changes nothing: every type keeps its size exactly.
+          const db = conn.db;
+          return new AfterWrites(() => server.keyspace.dbs[db].memoryUsage(keyString(argv[2]), Date.now()) ?? null);
         },
       ),
       firstKey: 2,

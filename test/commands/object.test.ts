@@ -13,6 +13,23 @@ describe('OBJECT', function () {
     await t.r.mset('i', '123', 's', 'hello', 'l', 'x'.repeat(50), 'big', '12345678901234567890123', 'neg', '-5', 'lead0', '007');
   });
 
+  it('in a pipeline, OBJECT and MEMORY USAGE see the writes sent before them (as every read does)', async () => {
+    const res = await t.r
+      .pipeline()
+      .hset('p:h', 'f', 'v')
+      .call('object', 'encoding', 'p:h')
+      .call('memory', 'usage', 'p:h')
+      .call('object', 'idletime', 'p:h')
+      .sadd('p:s', '1')
+      .call('object', 'encoding', 'p:s')
+      .exec();
+    const values = (res ?? []).map(([, v]) => v);
+    expect(values[1]).to.equal('listpack');
+    expect(values[2]).to.be.a('number').greaterThan(0);
+    expect(values[3]).to.equal(0);
+    expect(values[5]).to.equal('intset');
+  });
+
   it('ENCODING and REFCOUNT as Redis encodes strings (int, embstr up to 44 bytes, raw; shared small integers)', async () => {
     const enc = async (k: string) => t.r.call('object', 'encoding', k);
     expect(await enc('i')).to.equal('int');
