@@ -7,23 +7,16 @@
  * took. Replies and errors as redis-server 7.0.
  */
 import { DoubleReply, ErrorReply, NullArray, PairsReply, type Reply } from '../../protocol/reply';
-import { ERR_SYNTAX } from '../../protocol/errors';
 import { arg, defineCommand, keyArg, oneOf, pureToken } from './define';
 import { parseTimeoutMs } from './blocking-args';
-import { lmpopFirst, moveBetween, popFromList } from './list';
-import { zmpopFirst, zpopFirstKey } from './zset';
+import { lmpopFirst, moveBetween, parseListEnd, parseMpopArgs, popFromList } from './list';
+import { parseZmpop, zmpopFirst, zpopFirstKey } from './zset';
 import type { BlockingSpec, DataCommand } from './types';
 import { parseInt64 } from './util';
 
-const ERR_NUMKEYS = new ErrorReply('ERR numkeys should be greater than 0');
-const ERR_COUNT = new ErrorReply('ERR count should be greater than 0');
 
 function latin1(b: Buffer): string {
   return b.toString('latin1');
-}
-
-function lower(b: Buffer): string {
-  return b.toString('latin1').toLowerCase();
 }
 
 function checkTimeout(b: Buffer): ErrorReply | null {
@@ -45,33 +38,19 @@ const ZADD = Buffer.from('zadd');
 
 // ------------------------------------------------------------- MPOP arguments
 
-interface MpopArgs {
-  keys: Buffer[];
-  where: string;
-  count: number;
-  /** argv index of the first key. */
-  first: number;
+/**
+ * BLMPOP/BZMPOP take LMPOP's/ZMPOP's arguments after the timeout (argv[2] =
+ * numkeys): parsed by those commands' own parsers, so the errors agree.
+ */
+function mpopKeys(argv: Buffer[]): number[] {
+  const n = Number(parseInt64(argv[2]) ?? 0);
+  const out: number[] = [];
+  for (let i = 0; i < n && 3 + i < argv.length; i++) out.push(3 + i);
+  return out;
 }
 
-/** [B]LMPOP / [B]ZMPOP after the timeout: numkeys key... where [COUNT n]; `start` = argv index of numkeys. */
-function parseMpop(argv: Buffer[], start: number, wheres: readonly string[]): MpopArgs | ErrorReply {
-  const n = parseInt64(argv[start]);
-  if (n === null || typeof n !== 'number' || n <= 0) return ERR_NUMKEYS;
-  const first = start + 1;
-  const whereAt = first + n;
-  if (whereAt >= argv.length) return ERR_SYNTAX;
-  const where = lower(argv[whereAt]);
-  if (!wheres.includes(where)) return ERR_SYNTAX;
-  let count = 1;
-  let i = whereAt + 1;
-  if (i < argv.length) {
-    if (lower(argv[i]) !== 'count' || i + 2 !== argv.length) return ERR_SYNTAX;
-    const c = parseInt64(argv[i + 1]);
-    if (c === null || typeof c !== 'number' || c <= 0) return ERR_COUNT;
-    count = c;
-    i += 2;
-  }
-  return { keys: argv.slice(first, whereAt), where, count, first };
+function errorOf(a: unknown): ErrorReply | null {
+  return a instanceof ErrorReply ? a : null;
 }
 
 // ------------------------------------------------------------------ lists
@@ -131,11 +110,6 @@ const moveSpec = (timeoutAt: (argv: Buffer[]) => number): BlockingSpec => ({
   giveBack: () => [],
 });
 
-function parseEnd(b: Buffer): 'left' | 'right' | null {
-  const s = lower(b);
-  return s === 'left' ? 'left' : s === 'right' ? 'right' : null;
-}
-
 const blmove = defineCommand({
   name: 'blmove',
   arity: 6,
@@ -155,11 +129,12 @@ const blmove = defineCommand({
       arg('timeout', 'double'),
     ],
   },
-  check: (argv) => (parseEnd(argv[3]) === null || parseEnd(argv[4]) === null ? ERR_SYNTAX : checkTimeout(argv[5])),
+  check: (argv) => errorOf(parseListEnd(argv[3])) ?? errorOf(parseListEnd(argv[4])) ?? checkTimeout(argv[5]),
   exec: (ctx, argv) => {
-    const from = parseEnd(argv[3]);
-    const to = parseEnd(argv[4]);
-    if (from === null || to === null) return ERR_SYNTAX;
+    const from = parseListEnd(argv[3]);
+    if (from instanceof ErrorReply) return from;
+    const to = parseListEnd(argv[4]);
+    if (to instanceof ErrorReply) return to;
     const bad = checkTimeout(argv[5]);
     if (bad) return bad;
     return moveBetween(ctx, argv[1], argv[2], from, to);
@@ -208,41 +183,30 @@ const blmpop = defineCommand({
       arg('count', 'integer', { token: 'COUNT', optional: true }),
     ],
   },
-  check: (argv) => checkTimeout(argv[1]) ?? mpopError(parseMpop(argv, 2, ['left', 'right'])),
+  check: (argv) => checkTimeout(argv[1]) ?? errorOf(parseMpopArgs(argv, 2)),
   exec: (ctx, argv) => {
     const bad = checkTimeout(argv[1]);
     if (bad) return bad;
-    const a = parseMpop(argv, 2, ['left', 'right']);
+    const a = parseMpopArgs(argv, 2);
     if (a instanceof ErrorReply) return a;
-    return lmpopFirst(ctx, a.keys, a.where as 'left' | 'right', a.count);
+    return lmpopFirst(ctx, a.keys, a.end, a.count);
   },
   blocking: {
     type: 'list',
-    keys: (argv) => mpopKeys(argv, 2),
+    keys: mpopKeys,
     timeoutIndex: () => 1,
     timeoutReply: NullArray.instance,
     giveBack: (argv, reply) => {
-      const a = parseMpop(argv, 2, ['left', 'right']);
+      const a = parseMpopArgs(argv, 2);
       if (a instanceof ErrorReply || !Array.isArray(reply) || reply.length !== 2 || !Array.isArray(reply[1])) return [];
       const key = bytes(reply[0]);
       const els = reply[1].map(bytes);
       if (!key || els.some((e) => e === null)) return [];
       // Pushed back in reverse, so the list reads as it did before the pop.
-      return [[PUSH[a.where as 'left' | 'right'], key, ...(els as Buffer[]).reverse()]];
+      return [[PUSH[a.end], key, ...(els as Buffer[]).reverse()]];
     },
   },
 });
-
-function mpopError(a: MpopArgs | ErrorReply): ErrorReply | null {
-  return a instanceof ErrorReply ? a : null;
-}
-
-function mpopKeys(argv: Buffer[], start: number): number[] {
-  const n = Number(parseInt64(argv[start]) ?? 0);
-  const out: number[] = [];
-  for (let i = 0; i < n && start + 1 + i < argv.length; i++) out.push(start + 1 + i);
-  return out;
-}
 
 // ------------------------------------------------------------- sorted sets
 
@@ -307,18 +271,18 @@ const bzmpop = defineCommand({
       arg('count', 'integer', { token: 'COUNT', optional: true }),
     ],
   },
-  check: (argv) => checkTimeout(argv[1]) ?? mpopError(parseMpop(argv, 2, ['min', 'max'])),
+  check: (argv) => checkTimeout(argv[1]) ?? errorOf(parseZmpop(argv, 2)),
   exec: (ctx, argv) => {
     const bad = checkTimeout(argv[1]);
     if (bad) return bad;
-    const a = parseMpop(argv, 2, ['min', 'max']);
+    const a = parseZmpop(argv, 2);
     if (a instanceof ErrorReply) return a;
-    const got = zmpopFirst(ctx, a.keys.map(latin1), a.where as 'min' | 'max', a.count);
+    const got = zmpopFirst(ctx, a.keys, a.where, a.count);
     return got === null ? NullArray.instance : got;
   },
   blocking: {
     type: 'zset',
-    keys: (argv) => mpopKeys(argv, 2),
+    keys: mpopKeys,
     timeoutIndex: () => 1,
     timeoutReply: NullArray.instance,
     giveBack: (_argv, reply) => {
