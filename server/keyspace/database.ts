@@ -15,6 +15,7 @@
  */
 import { LockTable } from '../locks';
 
+import { hashKey } from './hash32';
 import { Collection, TYPE_CODES, createCollection, stringValue, valueBytes, type Value } from './object';
 import {
   ELEMENT_DB,
@@ -34,6 +35,7 @@ import {
   type Deadline,
 } from './records';
 
+export { hashKey } from './hash32';
 export { stringValue, type StringValue, type Value, type ValueType } from './object';
 
 export function keyString(buf: Buffer): string {
@@ -85,21 +87,6 @@ interface Entry {
   size: number;
   /** Next entry in the same scan bucket. */
   next: Entry | null;
-}
-
-/** FNV-1a over the key bytes, then murmur3's finalizer so the top bits (the bucket) are well mixed. */
-export function hashKey(key: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    h ^= key.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
 
 function isExpired(e: Entry, now: number): boolean {

@@ -14,6 +14,8 @@
  * Members are latin1 strings (one char per byte): JS `<` on them is memcmp.
  */
 
+import { hashKey } from './hash32';
+
 /** Enough for 4^16 elements at P = 1/4 (the hash gives 16 pairs of bits). */
 export const MAX_LEVEL = 17;
 
@@ -34,20 +36,8 @@ export class SkipNode {
   }
 }
 
-/** FNV-1a then a murmur3 finalizer: a well-mixed 32-bit hash of a latin1 string. */
-export function memberHash(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+/** A member's 32-bit hash (the keyspace's key hash: FNV-1a + murmur3 finalizer). */
+export const memberHash = hashKey;
 
 /** 1 + the number of low 2-bit groups that are zero: level k with probability (3/4)(1/4)^(k-1). */
 export function levelOf(member: string): number {
