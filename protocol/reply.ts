@@ -98,6 +98,6 @@ export const OK = new SimpleString('OK');
 export const QUEUED = new SimpleString('QUEUED');
 export const PONG = new SimpleString('PONG');
 
-export function isError(r: Reply): r is ErrorReply {
+export function isError(r: unknown): r is ErrorReply {
   return r instanceof ErrorReply;
 }

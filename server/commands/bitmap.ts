@@ -8,7 +8,7 @@
  *
  * Bit 0 is the most significant bit of byte 0, as in Redis.
  */
-import { ErrorReply, type Reply } from '../../protocol/reply';
+import { ErrorReply, isError as isErr, type Reply } from '../../protocol/reply';
 import { ERR_NOT_INTEGER, ERR_SYNTAX, WRONGTYPE } from '../../protocol/errors';
 import { keyString, stringValue, type StringValue } from '../keyspace';
 import { lookupRead, type DataCommand, type ExecContext } from './types';
@@ -49,9 +49,6 @@ function parseBitOffset(b: Buffer, hash: boolean, bits: number): number | null {
   return Number(off);
 }
 
-function isErr(x: unknown): x is ErrorReply {
-  return x instanceof ErrorReply;
-}
 
 /** The string at key for a read: Buffer, null when absent, or WRONGTYPE. */
 function readString(ctx: ExecContext, key: Buffer): Buffer | null | ErrorReply {

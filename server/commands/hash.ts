@@ -3,7 +3,7 @@
  * and reply shapes as redis-server answers them. Data lives in
  * keyspace/hash.ts; writes are pure functions of (state, argv, ctx).
  */
-import { ErrorReply, MapReply, OK, PairsReply, type Reply } from '../../protocol/reply';
+import { ErrorReply, isError as isErr, MapReply, OK, PairsReply, type Reply } from '../../protocol/reply';
 import { ERR_INCR_NAN, ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_OVERFLOW, ERR_SYNTAX, errArity } from '../../protocol/errors';
 import { collectionLimits, elementBuffer, elementString, keyString } from '../keyspace';
 import { HashValue } from '../keyspace/hash';
@@ -25,9 +25,6 @@ const ERR_COUNT_RANGE = new ErrorReply('ERR value is out of range, value must be
 const HASH_READ = ['@read', '@hash'];
 const HASH_WRITE = ['@write', '@hash'];
 
-function isErr(x: unknown): x is ErrorReply {
-  return x instanceof ErrorReply;
-}
 
 function doc(summary: string, since: string, complexity: string, args: CommandDoc['arguments']): CommandDoc {
   return { summary, since, group: 'hash', complexity, arguments: args };

@@ -1,4 +1,4 @@
-import { ErrorReply, OK, SimpleString, type Reply } from '../../protocol/reply';
+import { ErrorReply, isError as isErr, OK, SimpleString, type Reply } from '../../protocol/reply';
 import { ERR_DB_INDEX, ERR_NOT_INTEGER, ERR_NO_SUCH_KEY, ERR_SYNTAX, WRONGTYPE, errInvalidExpire } from '../../protocol/errors';
 import { NO_EXPIRE, deadline, keyBuffer, keyString, stringValue, type Database, type Deadline, type Value } from '../keyspace';
 import { lookupRead, type ArgDoc, type CommandDoc, type DataCommand, type ExecContext } from './types';
@@ -17,9 +17,6 @@ import { globMatchString } from './glob';
 import { stringObjectEncoding } from './string-encoding';
 import { INT64_MAX, INT64_MIN, isToken, parseInt64 } from './util';
 
-function isErr(x: unknown): x is ErrorReply {
-  return x instanceof ErrorReply;
-}
 
 const KEYSPACE_READ = ['@keyspace', '@read'];
 const KEYSPACE_WRITE = ['@keyspace', '@write'];

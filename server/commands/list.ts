@@ -13,7 +13,7 @@
  * looked up exactly where Redis does so (LRANGE, LTRIM, LREM, LINSERT, LPOS,
  * LPOP's count), after it where Redis does (LINDEX, LSET).
  */
-import { ErrorReply, NullArray, OK, type Reply } from '../../protocol/reply';
+import { ErrorReply, isError as isErr, NullArray, OK, type Reply } from '../../protocol/reply';
 import { ERR_NOT_INTEGER, ERR_NO_SUCH_KEY, ERR_SYNTAX, WRONGTYPE } from '../../protocol/errors';
 import { elementBuffer, elementString, keyBuffer, keyString } from '../keyspace';
 import { ListValue, type ListEnd } from '../keyspace/list';
@@ -37,9 +37,6 @@ const ERR_LPOS_MAXLEN = new ErrorReply("ERR MAXLEN can't be negative");
 const ERR_NUMKEYS = new ErrorReply('ERR numkeys should be greater than 0');
 const ERR_MPOP_COUNT = new ErrorReply('ERR count should be greater than 0');
 
-function isErr(x: unknown): x is ErrorReply {
-  return x instanceof ErrorReply;
-}
 
 function toKey(k: Buffer | string): string {
   return typeof k === 'string' ? k : keyString(k);

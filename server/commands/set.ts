@@ -8,7 +8,7 @@
  * node, so every node pops the same members. Reads (SRANDMEMBER) use the
  * node's own randomness: they change nothing.
  */
-import { ErrorReply, SetReply, type Reply } from '../../protocol/reply';
+import { ErrorReply, isError as isErr, SetReply, type Reply } from '../../protocol/reply';
 import { ERR_NOT_INTEGER, ERR_SYNTAX, WRONGTYPE } from '../../protocol/errors';
 import { elementBuffer, elementString, keyString } from '../keyspace';
 import { MAX_SET_MEMBERS, SetValue } from '../keyspace/set';
@@ -38,9 +38,6 @@ const ERR_RANDMEMBER_TOO_MANY = new ErrorReply(`ERR value is out of range, value
 const SET_READ = ['@read', '@set'];
 const SET_WRITE = ['@write', '@set'];
 
-function isErr(x: unknown): x is ErrorReply {
-  return x instanceof ErrorReply;
-}
 
 function doc(summary: string, since: string, complexity: string, args: ArgDoc[]): CommandDoc {
   return { summary, since, group: 'set', complexity, arguments: args };

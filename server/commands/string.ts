@@ -1,4 +1,4 @@
-import { ErrorReply, OK, type Reply } from '../../protocol/reply';
+import { ErrorReply, isError as isErr, OK, type Reply } from '../../protocol/reply';
 import {
   ERR_INCR_NAN,
   ERR_NOT_FLOAT,
@@ -51,9 +51,6 @@ function writeLookup(ctx: ExecContext, key: string): StringValue | undefined | E
   return v;
 }
 
-function isErr(x: unknown): x is ErrorReply {
-  return x instanceof ErrorReply;
-}
 
 /** Applies a deadline computed for `key`: a deadline already past deletes the key (Redis checkAlreadyExpired). */
 function applyDeadline(db: Database, key: string, at: Deadline, now: number, index: number): void {

@@ -14,7 +14,7 @@
  * member/score pairs go through `scorePairs` (see there: RESP3 nesting
  * needs a shared reply type).
  */
-import { DoubleReply, ErrorReply, NullArray, PairsReply, type Reply } from '../../protocol/reply';
+import { DoubleReply, ErrorReply, NullArray, PairsReply, isError as isErr, type Reply } from '../../protocol/reply';
 import { formatDouble } from '../../protocol/double';
 import { ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_SYNTAX, WRONGTYPE } from '../../protocol/errors';
 import { collectionLimits, elementBuffer, elementString, keyBuffer, keyString } from '../keyspace';
@@ -60,9 +60,6 @@ function errAtLeastOneKey(name: string): ErrorReply {
   return new ErrorReply(`ERR at least 1 input key is needed for '${name}' command`);
 }
 
-function isErr(x: unknown): x is ErrorReply {
-  return x instanceof ErrorReply;
-}
 
 const ERR_ZSET_TOO_LARGE = new ErrorReply(`ERR sorted set would exceed ${collectionLimits.maxEntries} members`);
 const LONG_MAX = 9223372036854775807n;
