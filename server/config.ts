@@ -33,6 +33,7 @@ export interface ServerConfig {
   'snapshot-entries': number;
   'log-tail': number;
   'disk-reserve': number;
+  'log-segment-size': number;
   'slowlog-log-slower-than': number;
   'slowlog-max-len': number;
   'tls-port': number;
@@ -190,6 +191,14 @@ export const OPTIONS: OptionSpec[] = [
     min: 0,
     mutable: false,
     help: 'disk space kept allocated ahead of the data file, so a full disk refuses writes (-MISCONF) before the store runs out (0: off)',
+  },
+  {
+    name: 'log-segment-size',
+    kind: 'bytes',
+    default: 16 * 1024 * 1024,
+    min: 64 * 1024,
+    mutable: false,
+    help: 'size of a Raft log segment file (allocated in full when created; one more is kept ready)',
   },
   { name: 'hash-max-listpack-entries', kind: 'int', default: 128, min: 0, mutable: true, help: 'a hash with more fields than this is stored as a hashtable (OBJECT ENCODING)' },
   { name: 'hash-max-listpack-value', kind: 'int', default: 64, min: 0, mutable: true, help: 'a hash with a field or value longer than this is stored as a hashtable' },

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { openLmdbStorage, type SyncMode } from '../storage/lmdb';
+import type { SyncMode } from '../storage/lmdb';
+import { openNodeStorage } from '../storage/node-storage';
 import { ConfigError, helpText, parseArgs, pinoLevel, type ServerConfig } from './config';
 import { loadClusterSecret } from './cluster-secret';
 import { isLoopbackAddress } from './protected-mode';
@@ -166,7 +167,7 @@ export async function main(argv: string[]): Promise<Server | undefined> {
   const fsm = new StateMachine(keyspace, (n) => table.data(n), log);
   let cluster: RaftReplicator;
   try {
-    const storage = openLmdbStorage(config.dir, { sync: config.sync as SyncMode, reserveBytes: config['disk-reserve'] });
+    const storage = await openNodeStorage(config.dir, { sync: config.sync as SyncMode, reserveBytes: config['disk-reserve'], segmentBytes: config['log-segment-size'] });
     cluster = new RaftReplicator({
       id: config['node-id'],
       log,

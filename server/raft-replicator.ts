@@ -22,7 +22,7 @@ import {
   type SnapshotMeta,
   type Status,
 } from './raft';
-import type { LmdbStorage } from '../storage/lmdb';
+import type { NodeStorage } from '../storage/node-storage';
 import type { KeyspaceChange as StoreChange } from '../storage/lmdb';
 import { compactionPoint } from '../storage/lmdb';
 import { SnapshotReceiver, type SnapshotSink } from '../storage/snapshot';
@@ -83,7 +83,7 @@ export interface RaftReplicatorOptions {
   log: Logger;
   fsm: StateMachine;
   keyspace: Keyspace;
-  storage: LmdbStorage;
+  storage: NodeStorage;
   /** Bootstrap membership (used when the data directory is new). */
   members: ClusterMember[];
   /** This node starts outside the bootstrap membership and waits to be added. */
@@ -163,7 +163,7 @@ export class RaftReplicator implements Replicator {
   private readonly log: Logger;
   private readonly fsm: StateMachine;
   private readonly keyspace: Keyspace;
-  readonly storage: LmdbStorage;
+  readonly storage: NodeStorage;
   private readonly opts: RaftReplicatorOptions;
   readonly members = new Map<number, ClusterMember>();
   private conf!: ConfState;
@@ -1282,7 +1282,7 @@ export class RaftReplicator implements Replicator {
   }
 
   /** One durable write; while the disk refuses, retry (the Ready cannot be skipped) and refuse new writes. */
-  private async durableWrite(batch: Parameters<LmdbStorage['writeBatch']>[0], started?: Promise<void>): Promise<void> {
+  private async durableWrite(batch: Parameters<NodeStorage['writeBatch']>[0], started?: Promise<void>): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
         await (attempt === 0 && started ? started : this.storage.writeBatch(batch));

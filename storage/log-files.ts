@@ -48,16 +48,21 @@ const ZERO_CHUNK = 1 << 20;
 export class NodeLogFiles implements LogFiles {
   private zeros: Buffer | undefined;
 
-  constructor(readonly dir: string) {
-    fs.mkdirSync(dir, { recursive: true });
+  /** readOnly: nothing is created and files open for reading only (a read-only data directory). */
+  constructor(
+    readonly dir: string,
+    private readonly readOnly = false,
+  ) {
+    if (!readOnly) fs.mkdirSync(dir, { recursive: true });
   }
 
   list(): string[] {
+    if (this.readOnly && !fs.existsSync(this.dir)) return [];
     return this.guard('list', () => fs.readdirSync(this.dir));
   }
 
   open(name: string): number {
-    return this.guard(`open ${name}`, () => fs.openSync(join(this.dir, name), 'r+'));
+    return this.guard(`open ${name}`, () => fs.openSync(join(this.dir, name), this.readOnly ? 'r' : 'r+'));
   }
 
   create(name: string): number {

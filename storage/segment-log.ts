@@ -64,6 +64,17 @@ export interface SegmentLogOptions {
   bootstrap?: SnapshotMeta;
   /** Called with a description when open() repaired a torn tail. */
   onRepair?: (message: string) => void;
+  /**
+   * When an append resolves, as LMDB's modes (storage/lmdb.ts SyncMode): `always` (default) after
+   * fdatasync; `batch` once written (the fdatasync follows at once, in the background); `none`
+   * never fdatasyncs records (segment creation and the meta file are still synced).
+   */
+  sync?: 'always' | 'batch' | 'none';
+  /**
+   * Open for reading only (a read-only data directory): nothing on disk is
+   * changed (a torn tail is ignored, not zeroed) and writes fail with StorageReadOnlyError.
+   */
+  readOnly?: boolean;
 }
 
 const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
@@ -95,7 +106,7 @@ type Op =
 
 /** Open (or create) the segment log in `dir`, or over any LogFiles (tests). */
 export async function openSegmentLog(where: string | LogFiles, options: SegmentLogOptions = {}): Promise<SegmentLog> {
-  const files = typeof where === 'string' ? new NodeLogFiles(where) : where;
+  const files = typeof where === 'string' ? new NodeLogFiles(where, options.readOnly) : where;
   const log = new SegmentLog(files, options);
   await log.recover();
   return log;
@@ -319,6 +330,7 @@ export class SegmentLog implements LogStore {
 
   private checkWritable(): void {
     if (this.closed) throw new StorageClosedError();
+    if (this.options.readOnly) throw new StorageReadOnlyError('EROFS', 'the Raft log was opened read-only');
     if (this.failed) throw this.failed;
     if (this.stalled) throw this.stalled;
   }
@@ -450,10 +462,12 @@ export class SegmentLog implements LogStore {
           else await this.execute(op);
         }
         ops = [];
-        await this.flush();
+        // `batch`: written (a process crash keeps it); the sync follows before the next group.
+        if (this.options.sync !== 'batch') await this.flush();
         const waiting = this.waiting;
         this.waiting = [];
         for (const w of waiting) w.resolve();
+        if (this.options.sync === 'batch') await this.flush();
         this.trimCache();
       }
     } catch (raw) {
@@ -519,6 +533,10 @@ export class SegmentLog implements LogStore {
     if (this.dirty.size === 0) return;
     const segs = [...this.dirty];
     this.dirty.clear();
+    if (this.options.sync === 'none') {
+      this.group++;
+      return;
+    }
     await Promise.all(segs.map((seg) => this.sync(seg.fd)));
     this.group++;
   }
@@ -555,7 +573,7 @@ export class SegmentLog implements LogStore {
 
   /** Zero-fill the next segment in the background. */
   private prepareSpare(): void {
-    if (this.options.spare === false || this.spareFd >= 0 || this.spareJob || this.closed || this.failed || this.stalled) return;
+    if (this.options.spare === false || this.options.readOnly || this.spareFd >= 0 || this.spareJob || this.closed || this.failed || this.stalled) return;
     const job = (async () => {
       const fd = this.files.create(SPARE_FILE);
       try {
@@ -613,7 +631,7 @@ export class SegmentLog implements LogStore {
   async recover(): Promise<void> {
     let dirChanged = false;
     for (const name of this.files.list()) {
-      if (name === SPARE_FILE && this.options.spare !== false) {
+      if (name === SPARE_FILE && this.options.spare !== false && !this.options.readOnly) {
         // A spare left by the last run is zeros (at most a segment header, written before the rename
         // that never happened, which the next use overwrites): keep it rather than zero-fill 64 MiB again.
         const fd = this.files.open(name);
@@ -624,7 +642,7 @@ export class SegmentLog implements LogStore {
         }
         this.files.close(fd);
       }
-      if (name.endsWith('.tmp')) {
+      if (name.endsWith('.tmp') && !this.options.readOnly) {
         this.files.unlink(name);
         dirChanged = true;
       }
@@ -717,7 +735,7 @@ export class SegmentLog implements LogStore {
         }
         // A torn write: zero everything from pos on.
         const zeros = Buffer.alloc(rest ? rest - pos : 0);
-        if (zeros.length > 0) {
+        if (zeros.length > 0 && !this.options.readOnly) {
           this.files.write(fd, zeros, pos);
           await this.files.fdatasync(fd);
         }
@@ -748,7 +766,7 @@ export class SegmentLog implements LogStore {
     const live = new Set<Segment>(this.segOf);
     this.current = tail !== undefined && segs.indexOf(tail) >= superseded && tail.lastIndex === this.last ? tail : undefined;
     for (const seg of segs) {
-      if (live.has(seg) || seg === this.current) {
+      if (live.has(seg) || seg === this.current || this.options.readOnly) {
         this.segments.push(seg);
       } else {
         this.files.close(seg.fd);

@@ -13,6 +13,9 @@ import { errorOf, startServer, type RunningServer } from '../support/proc';
  * with a message otherwise.
  */
 
+/** Space the node allocates ahead (LMDB reserve, log segments) well below the 24 MiB tmpfs. */
+const SMALL_DISK = ['--disk-reserve', '4mb', '--log-segment-size', '1mb'];
+
 function tryRun(cmd: string, args: string[]): boolean {
   try {
     execFileSync(cmd, args, { stdio: 'pipe' });
@@ -69,7 +72,7 @@ describe('a node on a full disk', function () {
   it('answers -MISCONF while full, keeps serving reads, and resumes when space returns', async () => {
     // A reserve well below the tmpfs size: with the default (64 MiB) the reserve takes the whole
     // 24 MiB tmpfs in the background, racing the filler, and deleting the filler frees nothing.
-    srv = await startServer(['--disk-reserve', '4mb'], { dir: path.join(mnt, 'node') });
+    srv = await startServer(SMALL_DISK, { dir: path.join(mnt, 'node') });
     const r = new Redis({ port: srv.port, maxRetriesPerRequest: 0 });
     try {
       expect(await r.set('before', 'full')).to.equal('OK');
@@ -129,7 +132,7 @@ describe('a node on a full disk', function () {
     // Everything acknowledged survives a restart.
     const dir = srv.dir;
     await srv.stop();
-    srv = await startServer([], { dir });
+    srv = await startServer(SMALL_DISK, { dir });
     const r2 = new Redis({ port: srv.port });
     try {
       expect(await r2.get('before')).to.equal('full');
@@ -145,7 +148,7 @@ describe('a node on a full disk', function () {
     srv = undefined;
     // The first test's node still holds its data file and the space reserved ahead of it.
     rmSync(path.join(mnt, 'node'), { recursive: true, force: true });
-    srv = await startServer([], { dir });
+    srv = await startServer(SMALL_DISK, { dir });
     const w = new Redis({ port: srv.port });
     try {
       expect(await w.set('kept', 'before-ro')).to.equal('OK');
@@ -156,7 +159,7 @@ describe('a node on a full disk', function () {
     srv = undefined;
     expect(tryRun('mount', ['-o', 'remount,ro', mnt]), 'remount read-only').to.equal(true);
     try {
-      srv = await startServer([], { dir });
+      srv = await startServer(SMALL_DISK, { dir });
       const r = new Redis({ port: srv.port, maxRetriesPerRequest: 0 });
       try {
         expect(await r.get('kept')).to.equal('before-ro');
@@ -171,7 +174,7 @@ describe('a node on a full disk', function () {
       tryRun('mount', ['-o', 'remount,rw', mnt]);
     }
     // Writable again: writes are accepted.
-    srv = await startServer([], { dir });
+    srv = await startServer(SMALL_DISK, { dir });
     const r2 = new Redis({ port: srv.port });
     try {
       expect(await r2.set('new', 'x')).to.equal('OK');

@@ -94,7 +94,8 @@ export async function runScenario(opts: ScenarioOptions): Promise<ScenarioResult
   const faketime = opts.clockRates !== undefined || opts.nemeses.some((n) => n.needsClock);
   const cluster = await FaultCluster.start({
     nodes: opts.nodes ?? 3,
-    args: ['--write-timeout-ms', '2000', ...(opts.serverArgs ?? [])],
+    // Log segments well below node 1's 64 MiB tmpfs (disk faults), so that a full disk is met while rolling over.
+    args: ['--write-timeout-ms', '2000', '--log-segment-size', '4mb', ...(opts.serverArgs ?? [])],
     faketime: faketime ? { rates: opts.clockRates } : undefined,
     network: opts.network,
     env: opts.failpoint ? { RAFTCACHE_FAILPOINT: opts.failpoint } : undefined,
