@@ -204,7 +204,9 @@ export class RaftReplicator implements Replicator {
   private markSaveDone: () => void = () => undefined;
   private lastSaveOk = true;
   private lastSaveSeconds = -1;
-  private forceKeyspaceFlush = false;
+  /** A keyspace flush was asked for (timer, membership change, a follower waiting for a snapshot). */
+  private flushWanted = false;
+  private flushInFlight: Promise<void> | undefined;
   private membersDirty = false;
   private compacting = false;
   private closed = false;
@@ -272,9 +274,7 @@ export class RaftReplicator implements Replicator {
         this.scheduleReady();
       },
       awaitingSnapshot: (peer) => this.raft.status().progress.some((p) => p.id === peer && p.state === 'snapshot'),
-      refreshSnapshot: () => {
-        this.forceKeyspaceFlush = true;
-      },
+      refreshSnapshot: () => this.requestKeyspaceFlush(),
     });
   }
 
@@ -390,6 +390,7 @@ export class RaftReplicator implements Replicator {
     if (this.receiver) await this.receiver.abort().catch(() => undefined);
     await this.transport?.close();
     await this.readyChain;
+    await this.flushInFlight;
     // Write the keyspace copy so the next start replays little.
     if (!this.diskError) {
       const changes = this.collectKeyspaceChanges();
@@ -777,23 +778,47 @@ export class RaftReplicator implements Replicator {
   private maybeFlushKeyspace(): void {
     if (this.closed || this.diskError) return;
     const due = Date.now() - this.lastKeyspaceFlush >= KEYSPACE_FLUSH_MS;
-    if (due || this.pendingKeyspaceChanges >= KEYSPACE_FLUSH_CHANGES) {
-      this.forceKeyspaceFlush = true;
-      this.scheduleReady();
-    }
+    if (due || this.pendingKeyspaceChanges >= KEYSPACE_FLUSH_CHANGES) this.requestKeyspaceFlush();
   }
 
   private async flushKeyspace(): Promise<void> {
-    this.forceKeyspaceFlush = true;
-    this.scheduleReady();
-    // The next Ready round writes it; wait for the durable index to catch up.
+    // Wait for the durable index to catch up with what is applied now.
     const target = this.fsm.appliedIndex;
     const deadline = Date.now() + 10000;
     while (this.storage.keyspace.appliedIndex() < target && Date.now() < deadline) {
-      this.forceKeyspaceFlush = true;
-      this.scheduleReady();
+      this.requestKeyspaceFlush();
       await new Promise((r) => setTimeout(r, 5));
     }
+  }
+
+  /** Ask for a keyspace flush; it starts from the event loop, never in the middle of an apply. */
+  private requestKeyspaceFlush(): void {
+    if (this.flushWanted) return;
+    this.flushWanted = true;
+    setImmediate(() => this.startKeyspaceFlush());
+  }
+
+  /**
+   * Write the changed keys to the durable keyspace copy, outside the Ready
+   * chain: the Raft log is a store of its own, so writes keep flowing while
+   * LMDB commits (the copy only ever holds applied entries, which are durable
+   * in the log already). One flush at a time, none while a snapshot installs.
+   */
+  private startKeyspaceFlush(): void {
+    if (!this.flushWanted || this.flushInFlight || this.closed || this.pendingSnapshots > 0) return;
+    this.flushWanted = false;
+    const batch = { hardState: this.latestHardState, keyspace: { changes: this.collectKeyspaceChanges(), meta: this.appliedMeta() } };
+    this.pendingKeyspaceChanges = 0;
+    this.flushInFlight = this.durableWrite(batch)
+      .then(() => {
+        this.lastKeyspaceFlush = Date.now();
+        void this.maybeCompact();
+      })
+      .catch((err: unknown) => this.log.error({ err }, 'keyspace flush failed'))
+      .finally(() => {
+        this.flushInFlight = undefined;
+        this.startKeyspaceFlush();
+      });
   }
 
   // ------------------------------------------------------------------ messages
@@ -1017,6 +1042,8 @@ export class RaftReplicator implements Replicator {
     const decide = this.stagedDecision;
     if (!decide || !this.stagedMeta || this.stagedMeta.index !== meta.index) throw new Error('snapshot to install is not staged');
     this.stagedDecision = undefined;
+    // A keyspace flush taken before the install lands before the switch (none starts during it).
+    await this.flushInFlight;
     try {
       await decide(true);
     } finally {
@@ -1078,7 +1105,7 @@ export class RaftReplicator implements Replicator {
       this.submitProposals();
       this.submitReadIndex();
       const has = this.raft.hasReady();
-      if (!has && !this.forceKeyspaceFlush) return;
+      if (!has) return;
       this.startReady(has ? this.raft.ready() : undefined);
     }
   }
@@ -1097,7 +1124,7 @@ export class RaftReplicator implements Replicator {
   private readyChain: Promise<void> = Promise.resolve();
 
   private hasWork(): boolean {
-    return !this.closed && (this.proposals.length > 0 || this.readIndexBatch.length > 0 || this.forceKeyspaceFlush || this.raft.hasReady());
+    return !this.closed && (this.proposals.length > 0 || this.readIndexBatch.length > 0 || this.raft.hasReady());
   }
 
   private submitProposals(): void {
@@ -1211,8 +1238,6 @@ export class RaftReplicator implements Replicator {
     if (snapshot) this.pendingSnapshots++;
     const snapStepped = this.snapStepped;
     this.snapStepped = false;
-    const flushKeyspace = this.forceKeyspaceFlush || this.membersDirty;
-    this.forceKeyspaceFlush = false;
     // A Ready whose only change is the commit index needs no fsync (etcd's
     // mustSync): the commit index is recoverable from the leader. It is
     // written with the next entries or keyspace flush, which keeps the stored
@@ -1236,13 +1261,6 @@ export class RaftReplicator implements Replicator {
           if (deferEntries) this.deferredEntryWrites--;
           if (rd && rd.entries.length > 0) this.durableIndex = rd.entries[rd.entries.length - 1].index;
         }
-        if (flushKeyspace) {
-          // The keyspace copy reflects what is applied when it is taken: its turn in the chain.
-          await this.durableWrite({ hardState: this.latestHardState, keyspace: { changes: this.collectKeyspaceChanges(), meta: this.appliedMeta() } });
-          this.lastKeyspaceFlush = Date.now();
-          this.pendingKeyspaceChanges = 0;
-          void this.maybeCompact();
-        }
         this.send(late);
         if (holdsApplies) {
           this.pendingApplies--;
@@ -1264,7 +1282,7 @@ export class RaftReplicator implements Replicator {
       .catch((err: unknown) => this.log.error({ err }, 'ready processing failed'))
       .finally(() => {
         if (termChanged) this.pendingTermWrites--;
-        if (snapshot) this.pendingSnapshots--;
+        if (snapshot && --this.pendingSnapshots === 0) this.startKeyspaceFlush();
         this.inflightReadies--;
         this.readyStarts.shift();
         if (this.hasWork()) this.scheduleReady();
@@ -1413,7 +1431,7 @@ export class RaftReplicator implements Replicator {
       if (ch.type === ConfChangeType.RemoveNode) this.members.delete(ch.node);
     }
     this.membersDirty = true;
-    this.forceKeyspaceFlush = true;
+    this.requestKeyspaceFlush();
     this.fsm.applyEmpty(e.index);
     this.syncTransportPeers();
     this.log.info({ index: e.index, voters: this.conf.voters, learners: this.conf.learners }, 'membership changed');

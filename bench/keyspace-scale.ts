@@ -1,0 +1,127 @@
+/**
+ * Does a write cost the same with 1,000 keys as with 10,000,000? (issue 13:
+ * "flat cost as the keyspace grows"). For each size N, on one raftcache node
+ * (durable: --sync always) and, side by side, one redis-server with
+ * `appendfsync always`: load exactly N keys (key:000000000000 .. the
+ * redis-benchmark key names), then `redis-benchmark -t set -P 16 -c 20 -r N`
+ * overwrites random keys among them. Prints rps per size, the ratio to the
+ * smallest size, and the ratio to redis-server; plus RSS after loading.
+ *
+ *   tsc -p . && node dist/bench/keyspace-scale.js [--sizes 1000,1000000,10000000] [--requests 500000] [--runs 3]
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import Redis from 'ioredis';
+import { startServer } from '../test/support/proc';
+import { median, startRedisServer } from './redis-benchmark';
+
+interface Options {
+  sizes: number[];
+  requests: number;
+  runs: number;
+  valueBytes: number;
+}
+
+function parse(argv: string[]): Options {
+  const o: Options = { sizes: [1000, 1000000], requests: 500000, runs: 3, valueBytes: 100 };
+  for (let i = 0; i < argv.length; i += 2) {
+    const v = argv[i + 1];
+    if (v === undefined) throw new Error(`option ${argv[i]} needs a value`);
+    if (argv[i] === '--sizes') o.sizes = v.split(',').map(Number);
+    else if (argv[i] === '--requests') o.requests = Number(v);
+    else if (argv[i] === '--runs') o.runs = Number(v);
+    else if (argv[i] === '--value') o.valueBytes = Number(v);
+    else throw new Error(`unknown option ${argv[i]}`);
+  }
+  return o;
+}
+
+const keyName = (i: number): string => `key:${String(i).padStart(12, '0')}`;
+
+/** SET key:0..n-1 (value of `bytes`), pipelined over 4 connections; progress on stderr. */
+async function load(port: number, n: number, bytes: number, label: string): Promise<void> {
+  const value = Buffer.alloc(bytes, 0x78);
+  const conns = Array.from({ length: 4 }, () => new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: null }));
+  const chunk = 2000;
+  let next = 0;
+  let done = 0;
+  const t0 = Date.now();
+  await Promise.all(
+    conns.map(async (r) => {
+      while (next < n) {
+        const from = next;
+        next = Math.min(n, next + chunk);
+        const p = r.pipeline();
+        for (let i = from; i < next; i++) p.set(keyName(i), value);
+        const results = await p.exec();
+        for (const [err] of results ?? []) if (err) throw err;
+        done += next - from;
+        if (done % 100000 < chunk) process.stderr.write(`  ${label}: loaded ${done}/${n} (${Math.round(done / ((Date.now() - t0) / 1000))}/s)\r`);
+      }
+    }),
+  );
+  process.stderr.write(`  ${label}: loaded ${n} keys in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  for (const r of conns) r.disconnect();
+}
+
+function benchSet(port: number, n: number, requests: number, valueBytes: number): number {
+  const args = ['-p', String(port), '-t', 'set', '-P', '16', '-c', '20', '-n', String(requests), '-r', String(n), '-d', String(valueBytes), '--csv'];
+  const r = spawnSync('redis-benchmark', args, { encoding: 'utf8', timeout: 1800000 });
+  if (r.status !== 0 || /error/i.test(r.stdout + r.stderr)) throw new Error(`redis-benchmark failed: ${r.stdout}\n${r.stderr}`);
+  const row = r.stdout.split('\n').find((l) => l.startsWith('"SET"'));
+  if (!row) throw new Error(`no SET row in ${r.stdout}`);
+  return Number(row.split(',')[1].replace(/"/g, ''));
+}
+
+function rssMb(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Math.round(Number(m[1]) / 1024) : 0;
+}
+
+async function redisPid(port: number): Promise<number> {
+  const r = new Redis({ port, host: '127.0.0.1' });
+  try {
+    return Number(/process_id:(\d+)/.exec(await r.info('server'))?.[1]);
+  } finally {
+    r.disconnect();
+  }
+}
+
+async function main(): Promise<void> {
+  const o = parse(process.argv.slice(2));
+  const rows: Array<{ n: number; ours: number; redis: number; oursRss: number; redisRss: number }> = [];
+  for (const n of o.sizes) {
+    process.stderr.write(`bench: ${n} keys: starting one raftcache node (--sync always) and redis-server (appendfsync always)\n`);
+    const node = await startServer(['--sync', 'always', '--loglevel', 'warn']);
+    const redis = await startRedisServer(['--save', '', '--appendonly', 'yes', '--appendfsync', 'always']);
+    try {
+      await load(node.port, n, o.valueBytes, 'raftcache');
+      await load(redis.port, n, o.valueBytes, 'redis-server');
+      const ours: number[] = [];
+      const theirs: number[] = [];
+      for (let run = 1; run <= o.runs; run++) {
+        process.stderr.write(`  run ${run}/${o.runs}: SET -P 16 -c 20 -r ${n}\n`);
+        ours.push(benchSet(node.port, n, o.requests, o.valueBytes));
+        theirs.push(benchSet(redis.port, n, o.requests, o.valueBytes));
+      }
+      rows.push({ n, ours: median(ours), redis: median(theirs), oursRss: rssMb(node.proc.pid), redisRss: rssMb(await redisPid(redis.port)) });
+    } finally {
+      await node.stop();
+      await redis.stop();
+    }
+  }
+  const base = rows[0];
+  console.log(`\nSET -P 16 -c 20 over N distinct keys (${o.valueBytes}-byte values), median of ${o.runs} runs of ${o.requests}; ${os.cpus()[0].model}, ${os.cpus().length} cores; ${new Date().toISOString().slice(0, 10)}`);
+  console.log('| keys | raftcache rps | vs smallest | redis AOF always rps | ratio to redis | RSS raftcache / redis (MB) |');
+  console.log('|---:|---:|---:|---:|---:|---:|');
+  for (const r of rows) {
+    console.log(`| ${r.n.toLocaleString('en-US')} | ${Math.round(r.ours)} | ${(r.ours / base.ours).toFixed(2)}× | ${Math.round(r.redis)} | ${(r.ours / r.redis).toFixed(2)}× | ${r.oursRss} / ${r.redisRss} |`);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
