@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Entry, HardState, SnapshotMeta } from '../server/raft/types';
 import { LmdbStorage, StorageCorruptionError, StorageFullError, StorageReadOnlyError, type KeyspaceView, type LmdbStats, type LmdbStorageOptions, type RawRecord, type SyncMode, type WriteBatch } from './lmdb';
 import type { LmdbKeyspaceStore } from './lmdb-keyspace';
+import type { LogFiles } from './log-files';
 import { openSegmentLog, type SegmentLog } from './segment-log';
 import type { StableStore } from './types';
 
@@ -30,6 +31,8 @@ import type { StableStore } from './types';
 export interface NodeStorageOptions extends LmdbStorageOptions {
   /** Size of a log segment file (segment-log.ts; default 16 MiB). */
   segmentBytes?: number;
+  /** The log's files (tests: a simulated disk that loses unsynced writes); default `<dir>/log/`. */
+  logFiles?: LogFiles;
 }
 
 /** Smaller than segment-log's own default: two are allocated up front (the current one and a spare). */
@@ -63,7 +66,7 @@ export class NodeStorage {
     const lmdb = LmdbStorage.open(dir, options);
     let log: SegmentLog | undefined;
     try {
-      log = await openSegmentLog(join(lmdb.dir, 'log'), {
+      log = await openSegmentLog(options.logFiles ?? join(lmdb.dir, 'log'), {
         sync: options.sync ?? 'always',
         segmentBytes: options.segmentBytes ?? DEFAULT_SEGMENT_BYTES,
         bootstrap: lmdb.log.snapshotMeta(),
