@@ -94,7 +94,7 @@ async function main(): Promise<void> {
   const rows: Array<{ n: number; ours: number; redis: number; oursRss: number; redisRss: number }> = [];
   for (const n of o.sizes) {
     process.stderr.write(`bench: ${n} keys: starting one raftcache node (--sync always) and redis-server (appendfsync always)\n`);
-    const node = await startServer(['--sync', 'always', '--loglevel', 'warn']);
+    const node = await startServer(['--sync', 'always']);
     const redis = await startRedisServer(['--save', '', '--appendonly', 'yes', '--appendfsync', 'always']);
     try {
       await load(node.port, n, o.valueBytes, 'raftcache');
