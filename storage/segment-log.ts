@@ -79,6 +79,17 @@ export interface SegmentLogOptions {
 
 const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 const DEFAULT_CACHE_BYTES = 16 * 1024 * 1024;
+/**
+ * What a cached entry costs beyond its data: the Entry object and its
+ * Uint8Array/ArrayBuffer (small SETs are ~50 data bytes: counting data alone
+ * would let the cache hold several times its budget in objects, all of them
+ * old-generation garbage for the GC to walk).
+ */
+const ENTRY_OVERHEAD_BYTES = 160;
+
+function cacheCost(e: Entry): number {
+  return e.data.byteLength + ENTRY_OVERHEAD_BYTES;
+}
 const META_FILE = 'snapshot.meta';
 const META_TMP = 'snapshot.meta.tmp';
 const SPARE_FILE = 'spare.tmp';
@@ -251,7 +262,7 @@ export class SegmentLog implements LogStore {
         this.lens.push(e.data.byteLength);
         this.opOf.push(seq);
         this.cache.push(e);
-        this.cachedBytes += e.data.byteLength;
+        this.cachedBytes += cacheCost(e);
         at += recordBytes(e.data.byteLength);
       }
       seg.end = at;
@@ -340,7 +351,7 @@ export class SegmentLog implements LogStore {
     const k = Math.max(0, keep + 1 - this.base);
     for (let i = k; i < this.cache.length; i++) {
       const e = this.cache[i];
-      if (e) this.cachedBytes -= e.data.byteLength;
+      if (e) this.cachedBytes -= cacheCost(e);
     }
     this.terms.length = k;
     this.segOf.length = k;
@@ -358,7 +369,7 @@ export class SegmentLog implements LogStore {
     if (n <= 0) return;
     for (let i = 0; i < n; i++) {
       const e = this.cache[i];
-      if (e) this.cachedBytes -= e.data.byteLength;
+      if (e) this.cachedBytes -= cacheCost(e);
     }
     this.terms.splice(0, n);
     this.segOf.splice(0, n);
@@ -412,7 +423,7 @@ export class SegmentLog implements LogStore {
       if (this.opOf[k] > this.writtenOp) return;
       const e = this.cache[k];
       if (e) {
-        this.cachedBytes -= e.data.byteLength;
+        this.cachedBytes -= cacheCost(e);
         this.cache[k] = undefined;
       }
       this.cacheFrom++;
