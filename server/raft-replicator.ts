@@ -22,12 +22,11 @@ import {
   type SnapshotMeta,
   type Status,
 } from './raft';
-import type { LmdbStorage } from '../storage/lmdb';
-import type { KeyspaceChange as StoreChange } from '../storage/lmdb';
-import { compactionPoint } from '../storage/lmdb';
 import { SnapshotReceiver, type SnapshotSink } from '../storage/snapshot';
 import { SnapshotOutbox } from './node/snapshot-transfer';
-import type { RawRecord } from '../storage/lmdb';
+import { compactionPoint, type NodeStore, type NodeWriteBatch, type StoreChange, type StoreRecord } from './node/store';
+import { NodeState } from './node/state';
+import { ERR_OUTCOME_UNKNOWN, misconf, raftErrorReply } from './node/errors';
 import { PeerTransport } from './transport/peer-transport';
 import { DEFAULT_MAX_MESSAGE_BYTES, type Frame } from './transport/frames';
 import { decodeForward, encodeForwardPublish, encodeForwardReply, encodeForwardRequest, type PeerPubSubHandler } from './forwarding';
@@ -83,7 +82,7 @@ export interface RaftReplicatorOptions {
   log: Logger;
   fsm: StateMachine;
   keyspace: Keyspace;
-  storage: LmdbStorage;
+  storage: NodeStore;
   /** Bootstrap membership (used when the data directory is new). */
   members: ClusterMember[];
   /** This node starts outside the bootstrap membership and waits to be added. */
@@ -158,25 +157,18 @@ export type ForwardHandler = (db: number, argv: Buffer[], done: (reply: Reply, i
  */
 export class RaftReplicator implements Replicator {
   readonly id: number;
-  private raft!: RaftNode;
+  /** The state the driver's parts share (server/node/state.ts). */
+  private readonly node: NodeState;
   readonly transport: PeerTransport | undefined;
   private readonly log: Logger;
   private readonly fsm: StateMachine;
   private readonly keyspace: Keyspace;
-  readonly storage: LmdbStorage;
+  readonly storage: NodeStore;
   private readonly opts: RaftReplicatorOptions;
-  readonly members = new Map<number, ClusterMember>();
-  private conf!: ConfState;
-  private appliedTerm = 0;
-  private lastTerm = -1;
+  readonly members: Map<number, ClusterMember>;
   private lastVote = -1;
-  /** Role and leader as of the last Ready (status() is too costly for the write path). */
-  private role: Role = Role.Follower;
-  private leader = 0;
   /** The newest hard state from the core (persisted lazily when only commit moved). */
   private latestHardState: HardState | undefined;
-  /** Last log index known to be on this node's disk. */
-  private durableIndex = 0;
 
   private readonly batchCallbacks: Array<() => void> = [];
   private readonly waiters = new Map<number, Waiter>();
@@ -204,12 +196,7 @@ export class RaftReplicator implements Replicator {
   private markSaveDone: () => void = () => undefined;
   private lastSaveOk = true;
   private lastSaveSeconds = -1;
-  private forceKeyspaceFlush = false;
-  private membersDirty = false;
   private compacting = false;
-  private closed = false;
-  /** Set while the disk refuses writes; writes are answered -MISCONF meanwhile. */
-  diskError: Error | undefined;
   /** Keeps a voter that lost its data from voting until it is re-added (server/node/rejoin.ts). */
   readonly recovery: RejoinGuard;
   /** restore() found a new data directory (no keyspace, no membership). */
@@ -249,17 +236,19 @@ export class RaftReplicator implements Replicator {
         tls: opts.peerTls,
       });
     }
+    this.node = new NodeState(opts.id, opts.log, opts.fsm, opts.keyspace, opts.storage, this.transport);
+    this.members = this.node.members;
     this.recovery = new RejoinGuard({
       id: this.id,
       log: this.log,
       address: () => {
-        const m = this.members.get(this.id);
+        const m = this.node.members.get(this.id);
         return m ? `${m.host}:${m.port}:${m.peerPort}` : '-';
       },
-      confState: () => this.conf,
+      confState: () => this.node.conf,
       appliedIndex: () => this.fsm.appliedIndex,
-      leaderId: () => this.leader,
-      setVoting: (allowed) => this.raft.setVoting(allowed),
+      leaderId: () => this.node.leader,
+      setVoting: (allowed) => this.node.raft.setVoting(allowed),
       sendPeer: (to, payload) => void this.transport?.send(to, { type: 'forward', payload }),
       askLeader: (argv, done) => this.forward(0, argv, 2, done),
     });
@@ -268,12 +257,12 @@ export class RaftReplicator implements Replicator {
       source: this.storage,
       transport: () => this.transport,
       reportFailure: (peer) => {
-        this.raft.reportSnapshot(peer, false);
+        this.node.raft.reportSnapshot(peer, false);
         this.scheduleReady();
       },
-      awaitingSnapshot: (peer) => this.raft.status().progress.some((p) => p.id === peer && p.state === 'snapshot'),
+      awaitingSnapshot: (peer) => this.node.raft.status().progress.some((p) => p.id === peer && p.state === 'snapshot'),
       refreshSnapshot: () => {
-        this.forceKeyspaceFlush = true;
+        this.node.forceKeyspaceFlush = true;
       },
     });
   }
@@ -284,7 +273,7 @@ export class RaftReplicator implements Replicator {
   async start(): Promise<void> {
     const meta = await this.restore();
     const random = seededRandom(randomBytes(4).readUInt32LE(0));
-    this.raft = new RaftNode(
+    this.node.raft = new RaftNode(
       defaultRaftConfig(this.id, random, {
         electionTicks: this.opts.electionTicks,
         heartbeatTicks: this.opts.heartbeatTicks,
@@ -295,29 +284,29 @@ export class RaftReplicator implements Replicator {
       this.storage.stable.hardState(),
     );
     const hs = this.storage.stable.hardState();
-    this.durableIndex = this.storage.log.lastIndex();
+    this.node.durableIndex = this.storage.log.lastIndex();
     // Before the first tick or message: a voter that lost its data must not vote.
     const last = this.storage.log.lastIndex();
     this.recovery.begin(this.freshStart && hs.term === 0 && last === 0, !this.freshStart && hs.commit > Math.max(last, meta.index), this.opts.join);
-    this.lastTerm = hs.term;
+    this.node.lastTerm = hs.term;
     this.lastVote = hs.vote;
     if (this.transport) {
       this.transport.onFrame((from, frame) => this.onFrame(from, frame));
       this.transport.onPeerState((peer, connected) => {
-        if (!connected && this.role === Role.Leader) this.raft.reportUnreachable(peer);
+        if (!connected && this.node.role === Role.Leader) this.node.raft.reportUnreachable(peer);
         if (connected) this.recovery.onPeerConnected(peer);
       });
       await this.transport.start();
-      for (const m of this.members.values()) if (m.id !== this.id) this.transport.addPeer(m.id, { host: m.host, port: m.peerPort });
+      for (const m of this.node.members.values()) if (m.id !== this.id) this.transport.addPeer(m.id, { host: m.host, port: m.peerPort });
     }
     this.tickTimer = setInterval(() => this.onTick(), this.opts.tickMs);
     this.flushTimer = setInterval(() => this.maybeFlushKeyspace(), KEYSPACE_FLUSH_MS / 2);
     // A one-voter cluster elects itself at once instead of waiting a timeout.
-    const soleVoter = this.conf.voters.length === 1 && this.conf.voters[0] === this.id;
-    if (soleVoter) this.raft.campaign();
+    const soleVoter = this.node.conf.voters.length === 1 && this.node.conf.voters[0] === this.id;
+    if (soleVoter) this.node.raft.campaign();
     this.scheduleReady();
     await this.catchUpLocally(soleVoter ? this.storage.log.lastIndex() : hs.commit);
-    this.log.info({ id: this.id, applied: meta.index, voters: this.conf.voters, learners: this.conf.learners }, 'raft node started');
+    this.log.info({ id: this.id, applied: meta.index, voters: this.node.conf.voters, learners: this.node.conf.learners }, 'raft node started');
     if (FAILPOINT_LOCAL_READS) this.log.warn('FAILPOINT linearizable-reads-local: lease and linearizable reads are NOT linearizable (tests only)');
   }
 
@@ -350,13 +339,13 @@ export class RaftReplicator implements Replicator {
       this.freshStart = true;
       const voters = this.opts.members.length > 0 ? this.opts.members.map((m) => m.id) : [this.id];
       meta = { index: 0, term: 0, conf: { voters, learners: [], votersOutgoing: [], learnersNext: [], autoLeave: false } };
-      for (const m of this.opts.members) this.members.set(m.id, m);
-      if (this.opts.members.length === 0) this.members.set(this.id, { id: this.id, host: this.opts.peerListen.host, port: 0, peerPort: this.opts.peerListen.port });
-      await this.storage.writeBatch({ keyspace: { changes: [{ key: MEMBERS_KEY, value: encodeMembers(this.members.values()) }], meta } });
+      for (const m of this.opts.members) this.node.members.set(m.id, m);
+      if (this.opts.members.length === 0) this.node.members.set(this.id, { id: this.id, host: this.opts.peerListen.host, port: 0, peerPort: this.opts.peerListen.port });
+      await this.storage.writeBatch({ keyspace: { changes: [{ key: MEMBERS_KEY, value: encodeMembers(this.node.members.values()) }], meta } });
     }
-    this.conf = meta.conf;
+    this.node.conf = meta.conf;
     this.fsm.appliedIndex = meta.index;
-    this.appliedTerm = meta.term;
+    this.node.appliedTerm = meta.term;
     this.keyspace.trackChanges = true;
     return meta;
   }
@@ -369,8 +358,8 @@ export class RaftReplicator implements Replicator {
       if (key[start] === RESERVED_DB) {
         const k = key.subarray(start);
         if (k.equals(MEMBERS_KEY)) {
-          this.members.clear();
-          for (const m of decodeMembers(value)) this.members.set(m.id, m);
+          this.node.members.clear();
+          for (const m of decodeMembers(value)) this.node.members.set(m.id, m);
         } else if (k.equals(SESSIONS_KEY)) {
           this.fsm.restoreSessions(Buffer.from(value));
         }
@@ -382,7 +371,7 @@ export class RaftReplicator implements Replicator {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
+    this.node.closed = true;
     this.recovery.close();
     if (this.tickTimer) clearInterval(this.tickTimer);
     if (this.flushTimer) clearInterval(this.flushTimer);
@@ -391,7 +380,7 @@ export class RaftReplicator implements Replicator {
     await this.transport?.close();
     await this.readyChain;
     // Write the keyspace copy so the next start replays little.
-    if (!this.diskError) {
+    if (!this.node.diskError) {
       const changes = this.collectKeyspaceChanges();
       if (changes.length > 0) await this.storage.writeBatch({ keyspace: { changes, meta: this.appliedMeta() } }).catch(() => undefined);
     }
@@ -400,20 +389,25 @@ export class RaftReplicator implements Replicator {
 
   // ------------------------------------------------------------------ status
 
+  /** Set while the disk refuses writes; writes are answered -MISCONF meanwhile. */
+  get diskError(): Error | undefined {
+    return this.node.diskError;
+  }
+
   status(): Status {
-    return this.raft.status();
+    return this.node.raft.status();
   }
 
   isLeader(): boolean {
-    return this.role === Role.Leader;
+    return this.node.role === Role.Leader;
   }
 
   leaderId(): number {
-    return this.leader;
+    return this.node.leader;
   }
 
   confState(): ConfState {
-    return this.conf;
+    return this.node.conf;
   }
 
   appliedIndex(): number {
@@ -422,8 +416,8 @@ export class RaftReplicator implements Replicator {
 
   /** This node's state for a peer's probe: an empty voter asks it at start (server/node/rejoin.ts). */
   private probeAnswer(asker: number): ProbeAnswer {
-    const st = this.raft.status();
-    const c = this.conf;
+    const st = this.node.raft.status();
+    const c = this.node.conf;
     return { term: st.term, lastIndex: st.lastIndex, commit: st.commit, askerIsVoter: c.voters.includes(asker) || c.votersOutgoing.includes(asker) };
   }
 
@@ -431,11 +425,11 @@ export class RaftReplicator implements Replicator {
   rejoinLeader(): RejoinLeader {
     return {
       isLeader: () => this.isLeader(),
-      confState: () => this.conf,
+      confState: () => this.node.conf,
       appliedIndex: () => this.fsm.appliedIndex,
-      commitIndex: () => this.raft.status().commit,
-      peerProgress: (id) => this.raft.status().progress.find((p) => p.id === id),
-      member: (id) => this.members.get(id),
+      commitIndex: () => this.node.raft.status().commit,
+      peerProgress: (id) => this.node.raft.status().progress.find((p) => p.id === id),
+      member: (id) => this.node.members.get(id),
       addNode: (m, done) => this.addNode(m, done),
       promoteNode: (id, done) => this.promoteNode(id, done),
     };
@@ -492,8 +486,8 @@ export class RaftReplicator implements Replicator {
   }
 
   private sendForward(reqId: number, f: PendingForward): void {
-    const leader = this.leader;
-    if (leader === this.id && this.role === Role.Leader && this.forwardHandler) {
+    const leader = this.node.leader;
+    if (leader === this.id && this.node.role === Role.Leader && this.forwardHandler) {
       // We became the leader while it waited: run it here.
       this.forwards.delete(reqId);
       const ackedBelow = Math.min(reqId, this.oldestAckable(reqId));
@@ -503,7 +497,7 @@ export class RaftReplicator implements Replicator {
     if (leader === 0 || leader === this.id || !this.transport) return;
     // Map order is insertion order: the first pending forward is the oldest unanswered one.
     const ackedBelow = this.oldestAckable(reqId);
-    const payload = encodeForwardRequest({ reqId, term: this.lastTerm, clientId: this.sessionId, ackedBelow, proto: f.proto, db: f.db, argv: f.argv });
+    const payload = encodeForwardRequest({ reqId, term: this.node.lastTerm, clientId: this.sessionId, ackedBelow, proto: f.proto, db: f.db, argv: f.argv });
     let sent: boolean;
     try {
       sent = this.transport.send(leader, { type: 'forward', payload });
@@ -528,7 +522,7 @@ export class RaftReplicator implements Replicator {
 
   /** Whether this node should hand client writes to another node. */
   shouldForward(): boolean {
-    return this.role !== Role.Leader;
+    return this.node.role !== Role.Leader;
   }
 
   // ------------------------------------------------------------------ reads
@@ -543,7 +537,7 @@ export class RaftReplicator implements Replicator {
       return;
     }
     if (mode === 'lease') {
-      const idx = this.raft.leaseRead();
+      const idx = this.node.raft.leaseRead();
       if (idx !== undefined) {
         this.waitApplied(idx, () => done(null));
         return;
@@ -574,11 +568,11 @@ export class RaftReplicator implements Replicator {
       return;
     }
     try {
-      const res = this.raft.proposeConfChange(cc);
+      const res = this.node.raft.proposeConfChange(cc);
       this.waiters.set(res.index, { term: res.term, done: (r) => done(r) });
       this.scheduleReady();
     } catch (e) {
-      done(this.raftErrorReply(e));
+      done(raftErrorReply(e, this.log));
     }
   }
 
@@ -590,7 +584,7 @@ export class RaftReplicator implements Replicator {
   }
 
   promoteNode(id: number, done: (reply: Reply) => void): void {
-    if (!this.conf.learners.includes(id)) {
+    if (!this.node.conf.learners.includes(id)) {
       done(new ErrorReply(`ERR node ${id} is not a learner`));
       return;
     }
@@ -598,7 +592,7 @@ export class RaftReplicator implements Replicator {
   }
 
   removeNode(id: number, done: (reply: Reply) => void): void {
-    if (!this.conf.voters.includes(id) && !this.conf.learners.includes(id)) {
+    if (!this.node.conf.voters.includes(id) && !this.node.conf.learners.includes(id)) {
       done(new ErrorReply(`ERR node ${id} is not a member`));
       return;
     }
@@ -614,14 +608,14 @@ export class RaftReplicator implements Replicator {
       done(new ErrorReply('ERR this node is already the leader'));
       return;
     }
-    if (!this.conf.voters.includes(target)) {
+    if (!this.node.conf.voters.includes(target)) {
       done(new ErrorReply(`ERR node ${target} is not a voter`));
       return;
     }
     try {
-      this.raft.transferLeader(target);
+      this.node.raft.transferLeader(target);
     } catch (e) {
-      done(this.raftErrorReply(e));
+      done(raftErrorReply(e, this.log));
       return;
     }
     this.leaderWaiters.push({
@@ -635,7 +629,7 @@ export class RaftReplicator implements Replicator {
   /** Leader only: how many other members (voters and learners) have the log up to `index` on disk. */
   replicasHaving(index: number): number {
     let n = 0;
-    for (const p of this.raft.status().progress) if (p.id !== this.id && p.match >= index) n++;
+    for (const p of this.node.raft.status().progress) if (p.id !== this.id && p.match >= index) n++;
     return n;
   }
 
@@ -643,8 +637,8 @@ export class RaftReplicator implements Replicator {
   bestTransferTarget(): number {
     let best = 0;
     let bestMatch = -1;
-    for (const p of this.raft.status().progress) {
-      if (!this.conf.voters.includes(p.id)) continue;
+    for (const p of this.node.raft.status().progress) {
+      if (!this.node.conf.voters.includes(p.id)) continue;
       if (p.match > bestMatch) {
         best = p.id;
         bestMatch = p.match;
@@ -666,7 +660,7 @@ export class RaftReplicator implements Replicator {
       const target = this.fsm.appliedIndex;
       await this.compactNow();
       if (this.storage.keyspace.appliedIndex() < target) {
-        throw new Error(this.diskError ? `the disk refuses writes: ${this.diskError.message}` : 'the keyspace copy did not catch up');
+        throw new Error(this.node.diskError ? `the disk refuses writes: ${this.node.diskError.message}` : 'the keyspace copy did not catch up');
       }
       this.lastSaveOk = true;
     } catch (err) {
@@ -685,7 +679,7 @@ export class RaftReplicator implements Replicator {
     this.saveScheduled = true;
     void this.saveDone.then(() => {
       this.saveScheduled = false;
-      if (!this.closed) this.saveNow().catch(() => undefined);
+      if (!this.node.closed) this.saveNow().catch(() => undefined);
     });
   }
 
@@ -695,7 +689,7 @@ export class RaftReplicator implements Replicator {
       lastSaveMs: this.lastKeyspaceFlush,
       changesSinceSave: this.pendingKeyspaceChanges,
       saving: this.saving,
-      lastSaveOk: this.lastSaveOk && !this.diskError,
+      lastSaveOk: this.lastSaveOk && !this.node.diskError,
       lastSaveSeconds: this.lastSaveSeconds,
     };
   }
@@ -718,7 +712,7 @@ export class RaftReplicator implements Replicator {
     if (term === undefined) return;
     this.compacting = true;
     try {
-      await this.storage.log.compact(upTo, { index: upTo, term, conf: this.conf });
+      await this.storage.log.compact(upTo, { index: upTo, term, conf: this.node.conf });
       this.log.info({ upTo }, 'log compacted');
     } finally {
       this.compacting = false;
@@ -728,12 +722,12 @@ export class RaftReplicator implements Replicator {
   // ------------------------------------------------------------------ timers
 
   private onTick(): void {
-    if (this.closed) return;
-    this.raft.tick();
+    if (this.node.closed) return;
+    this.node.raft.tick();
     const now = Date.now();
     this.expireDeadlines(now);
     this.expireStagedSnapshot(now);
-    this.outbox.tick(now, this.role === Role.Leader);
+    this.outbox.tick(now, this.node.role === Role.Leader);
     this.retryUnsentForwards();
     this.scheduleReady();
   }
@@ -775,22 +769,22 @@ export class RaftReplicator implements Replicator {
   }
 
   private maybeFlushKeyspace(): void {
-    if (this.closed || this.diskError) return;
+    if (this.node.closed || this.node.diskError) return;
     const due = Date.now() - this.lastKeyspaceFlush >= KEYSPACE_FLUSH_MS;
     if (due || this.pendingKeyspaceChanges >= KEYSPACE_FLUSH_CHANGES) {
-      this.forceKeyspaceFlush = true;
+      this.node.forceKeyspaceFlush = true;
       this.scheduleReady();
     }
   }
 
   private async flushKeyspace(): Promise<void> {
-    this.forceKeyspaceFlush = true;
+    this.node.forceKeyspaceFlush = true;
     this.scheduleReady();
     // The next Ready round writes it; wait for the durable index to catch up.
     const target = this.fsm.appliedIndex;
     const deadline = Date.now() + 10000;
     while (this.storage.keyspace.appliedIndex() < target && Date.now() < deadline) {
-      this.forceKeyspaceFlush = true;
+      this.node.forceKeyspaceFlush = true;
       this.scheduleReady();
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -799,7 +793,7 @@ export class RaftReplicator implements Replicator {
   // ------------------------------------------------------------------ messages
 
   private onFrame(from: number, frame: Frame): void {
-    if (this.closed) return;
+    if (this.node.closed) return;
     switch (frame.type) {
       case 'raft':
         this.onRaftMessage(frame.message);
@@ -833,7 +827,7 @@ export class RaftReplicator implements Replicator {
       this.snapStepped = true;
     }
     try {
-      this.raft.step(m);
+      this.node.raft.step(m);
     } catch (err) {
       this.log.error({ err, type: m.type, from: m.from }, 'raft step failed');
     }
@@ -880,7 +874,7 @@ export class RaftReplicator implements Replicator {
         this.log.warn({ err, to: from, bytes: resp.length }, 'sending a forwarded reply failed');
       }
     };
-    if (this.role !== Role.Leader || msg.term !== this.lastTerm) {
+    if (this.node.role !== Role.Leader || msg.term !== this.node.lastTerm) {
       // Sent to us in another term (or we lost leadership): the sender has
       // already given up on it or will; never apply it late.
       answer(errTryAgain('leadership changed; retry'), 0);
@@ -902,12 +896,12 @@ export class RaftReplicator implements Replicator {
           this.startSnapshotTransfer(m);
           continue;
         }
-        if (!this.transport.send(m.to, { type: 'raft', message: m })) this.raft.reportUnreachable(m.to);
+        if (!this.transport.send(m.to, { type: 'raft', message: m })) this.node.raft.reportUnreachable(m.to);
       } catch (err) {
         this.log.error({ err, type: MessageType[m.type], to: m.to, entries: m.entries.length }, 'sending a raft message failed');
         try {
-          if (m.type === MessageType.Snap) this.raft.reportSnapshot(m.to, false);
-          else this.raft.reportUnreachable(m.to);
+          if (m.type === MessageType.Snap) this.node.raft.reportSnapshot(m.to, false);
+          else this.node.raft.reportUnreachable(m.to);
         } catch {
           // reporting is best effort: the core retries on the next heartbeat anyway
         }
@@ -990,7 +984,7 @@ export class RaftReplicator implements Replicator {
     const storage = this.storage;
     return {
       beginStaging: () => storage.beginStaging(),
-      stage: (records: readonly RawRecord[]) => storage.stage(records),
+      stage: (records: readonly StoreRecord[]) => storage.stage(records),
       abortStaging: () => storage.abortStaging(),
       finishStaging: (meta: SnapshotMeta) =>
         new Promise<void>((resolve, reject) => {
@@ -1031,9 +1025,9 @@ export class RaftReplicator implements Replicator {
     this.keyspace.dropChanges();
     const installed = this.storage.keyspace.snapshotMeta();
     this.fsm.appliedIndex = installed.index;
-    this.appliedTerm = installed.term;
-    this.durableIndex = Math.max(installed.index, this.storage.log.lastIndex());
-    this.conf = installed.conf;
+    this.node.appliedTerm = installed.term;
+    this.node.durableIndex = Math.max(installed.index, this.storage.log.lastIndex());
+    this.node.conf = installed.conf;
     this.syncTransportPeers();
     this.log.info({ index: meta.index, term: meta.term }, 'snapshot installed');
   }
@@ -1041,14 +1035,14 @@ export class RaftReplicator implements Replicator {
   // ------------------------------------------------------------------ ready loop
 
   private scheduleReady(): void {
-    if (this.readyScheduled || this.closed) return;
+    if (this.readyScheduled || this.node.closed) return;
     this.readyScheduled = true;
     setImmediate(this.runReady);
   }
 
   private readonly runReady = (): void => {
     this.readyScheduled = false;
-    if (this.closed) return;
+    if (this.node.closed) return;
     try {
       this.readyLoop();
     } catch (err) {
@@ -1064,12 +1058,12 @@ export class RaftReplicator implements Replicator {
    */
   private readyLoop(): void {
     for (;;) {
-      if (this.closed) return;
+      if (this.node.closed) return;
       if (this.inflightReadies >= MAX_INFLIGHT_READIES) {
         // Not while the disk refuses: the Ready is retrying, not slow, and more writes would only queue behind it.
         const oldest = this.readyStarts[0];
         const slow =
-          !this.diskError &&
+          !this.node.diskError &&
           this.inflightReadies < MAX_INFLIGHT_READIES_SLOW &&
           oldest.bytes >= SLOW_READY_BYTES &&
           Date.now() - oldest.at > SLOW_READY_MS;
@@ -1077,9 +1071,9 @@ export class RaftReplicator implements Replicator {
       }
       this.submitProposals();
       this.submitReadIndex();
-      const has = this.raft.hasReady();
-      if (!has && !this.forceKeyspaceFlush) return;
-      this.startReady(has ? this.raft.ready() : undefined);
+      const has = this.node.raft.hasReady();
+      if (!has && !this.node.forceKeyspaceFlush) return;
+      this.startReady(has ? this.node.raft.ready() : undefined);
     }
   }
 
@@ -1097,20 +1091,20 @@ export class RaftReplicator implements Replicator {
   private readyChain: Promise<void> = Promise.resolve();
 
   private hasWork(): boolean {
-    return !this.closed && (this.proposals.length > 0 || this.readIndexBatch.length > 0 || this.forceKeyspaceFlush || this.raft.hasReady());
+    return !this.node.closed && (this.proposals.length > 0 || this.readIndexBatch.length > 0 || this.node.forceKeyspaceFlush || this.node.raft.hasReady());
   }
 
   private submitProposals(): void {
     if (this.proposals.length === 0) return;
     const batch = this.proposals;
     this.proposals = [];
-    if (this.diskError) {
-      for (const p of batch) p.done(misconf(this.diskError), 0);
+    if (this.node.diskError) {
+      for (const p of batch) p.done(misconf(this.node.diskError), 0);
       return;
     }
-    if (this.role !== Role.Leader) {
-      if (this.leader !== 0) {
-        const err = errTryAgain(`leadership moved to node ${this.leader}; retry`);
+    if (this.node.role !== Role.Leader) {
+      if (this.node.leader !== 0) {
+        const err = errTryAgain(`leadership moved to node ${this.node.leader}; retry`);
         for (const p of batch) p.done(err, 0);
       } else {
         // No leader yet (an election is running): wait for one, up to the write timeout.
@@ -1131,10 +1125,10 @@ export class RaftReplicator implements Replicator {
       while (j < batch.length && bytes + batch[j].data.length <= PROPOSAL_BATCH_BYTES) bytes += batch[j++].data.length;
       const group = batch.slice(i, j);
       try {
-        const res = this.raft.propose(group.map((p) => p.data));
+        const res = this.node.raft.propose(group.map((p) => p.data));
         for (let k = 0; k < group.length; k++) this.waiters.set(res.index + k, { term: res.term, done: group[k].done });
       } catch (e) {
-        const err = this.raftErrorReply(e);
+        const err = raftErrorReply(e, this.log);
         if (e instanceof RaftError && e.code === 'uncommitted-limit') {
           const wait: PendingProposal[] = [];
           for (const p of batch.slice(i)) {
@@ -1158,10 +1152,10 @@ export class RaftReplicator implements Replicator {
     const buf = Buffer.allocUnsafe(4);
     buf.writeUInt32LE(ctx >>> 0, 0);
     try {
-      this.raft.readIndex(buf);
+      this.node.raft.readIndex(buf);
       this.readIndexPending.set(ctx >>> 0, batch);
     } catch (e) {
-      const err = e instanceof RaftError && e.code === 'not-leader' ? errClusterDown('no leader') : this.raftErrorReply(e);
+      const err = e instanceof RaftError && e.code === 'not-leader' ? errClusterDown('no leader') : raftErrorReply(e, this.log);
       for (const r of batch) r.done(err);
     }
   }
@@ -1172,14 +1166,14 @@ export class RaftReplicator implements Replicator {
     if (rd) for (const e of rd.entries) bytes += e.data.byteLength;
     this.readyStarts.push({ at: Date.now(), bytes });
     if (rd?.softState) this.onSoftState(rd.softState.leader, rd.softState.role);
-    const leader = this.role === Role.Leader;
+    const leader = this.node.role === Role.Leader;
     let late: Message[] = [];
     // A new term or vote must be durable before any message goes out.
     let termChanged = false;
     if (rd) {
       if (rd.hardState) {
-        termChanged = rd.hardState.term !== this.lastTerm || rd.hardState.vote !== this.lastVote;
-        this.lastTerm = rd.hardState.term;
+        termChanged = rd.hardState.term !== this.node.lastTerm || rd.hardState.vote !== this.lastVote;
+        this.node.lastTerm = rd.hardState.term;
         this.lastVote = rd.hardState.vote;
       }
       if (!termChanged && this.pendingTermWrites === 0) {
@@ -1199,9 +1193,9 @@ export class RaftReplicator implements Replicator {
     // Committed entries already on our disk are applied now, unless an
     // earlier Ready still holds committed entries (apply stays in order).
     let committed: readonly Entry[] = rd ? rd.committedEntries : [];
-    if (!rd?.snapshot && this.pendingSnapshots === 0 && this.pendingApplies === 0 && committed.length > 0 && committed[0].index <= this.durableIndex) {
+    if (!rd?.snapshot && this.pendingSnapshots === 0 && this.pendingApplies === 0 && committed.length > 0 && committed[0].index <= this.node.durableIndex) {
       let n = 0;
-      while (n < committed.length && committed[n].index <= this.durableIndex) n++;
+      while (n < committed.length && committed[n].index <= this.node.durableIndex) n++;
       this.applyEntries(committed.slice(0, n));
       committed = committed.slice(n);
     }
@@ -1211,8 +1205,8 @@ export class RaftReplicator implements Replicator {
     if (snapshot) this.pendingSnapshots++;
     const snapStepped = this.snapStepped;
     this.snapStepped = false;
-    const flushKeyspace = this.forceKeyspaceFlush || this.membersDirty;
-    this.forceKeyspaceFlush = false;
+    const flushKeyspace = this.node.forceKeyspaceFlush || this.node.membersDirty;
+    this.node.forceKeyspaceFlush = false;
     // A Ready whose only change is the commit index needs no fsync (etcd's
     // mustSync): the commit index is recoverable from the leader. It is
     // written with the next entries or keyspace flush, which keeps the stored
@@ -1234,7 +1228,7 @@ export class RaftReplicator implements Replicator {
         if (mustWrite) {
           await this.durableWrite(entryBatch, entryWrite);
           if (deferEntries) this.deferredEntryWrites--;
-          if (rd && rd.entries.length > 0) this.durableIndex = rd.entries[rd.entries.length - 1].index;
+          if (rd && rd.entries.length > 0) this.node.durableIndex = rd.entries[rd.entries.length - 1].index;
         }
         if (flushKeyspace) {
           // The keyspace copy reflects what is applied when it is taken: its turn in the chain.
@@ -1258,7 +1252,7 @@ export class RaftReplicator implements Replicator {
               for (const r of reads) r.done(null);
             });
           }
-          if (!this.closed) this.raft.advance(rd);
+          if (!this.node.closed) this.node.raft.advance(rd);
         }
       })
       .catch((err: unknown) => this.log.error({ err }, 'ready processing failed'))
@@ -1282,20 +1276,20 @@ export class RaftReplicator implements Replicator {
   }
 
   /** One durable write; while the disk refuses, retry (the Ready cannot be skipped) and refuse new writes. */
-  private async durableWrite(batch: Parameters<LmdbStorage['writeBatch']>[0], started?: Promise<void>): Promise<void> {
+  private async durableWrite(batch: NodeWriteBatch, started?: Promise<void>): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       try {
         await (attempt === 0 && started ? started : this.storage.writeBatch(batch));
-        if (this.diskError) {
+        if (this.node.diskError) {
           this.log.warn('disk writes succeed again; accepting writes');
-          this.diskError = undefined;
+          this.node.diskError = undefined;
         }
         return;
       } catch (err) {
-        if (!this.diskError) this.log.error({ err }, 'disk write failed; refusing writes until it succeeds');
-        this.diskError = err as Error;
+        if (!this.node.diskError) this.log.error({ err }, 'disk write failed; refusing writes until it succeeds');
+        this.node.diskError = err as Error;
         this.failQueuedWrites();
-        if (this.closed) throw err;
+        if (this.node.closed) throw err;
         // The store refuses a commit before LMDB could meet ENOSPC (storage/disk-reserve.ts), so
         // retrying is harmless; it succeeds once the disk has room for the reserve again.
         await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** Math.min(attempt, 5))));
@@ -1304,7 +1298,7 @@ export class RaftReplicator implements Replicator {
   }
 
   private failQueuedWrites(): void {
-    const err = misconf(this.diskError!);
+    const err = misconf(this.node.diskError!);
     const q = this.proposals;
     this.proposals = [];
     for (const p of q) p.done(err, 0);
@@ -1323,7 +1317,7 @@ export class RaftReplicator implements Replicator {
   }
 
   private appliedMeta(): SnapshotMeta {
-    return { index: this.fsm.appliedIndex, term: this.appliedTerm, conf: this.conf };
+    return { index: this.fsm.appliedIndex, term: this.node.appliedTerm, conf: this.node.conf };
   }
 
   /** Turns the keyspace's changed keys into store records (the durable copy). */
@@ -1346,9 +1340,9 @@ export class RaftReplicator implements Replicator {
       else out.push({ key: Buffer.concat([Buffer.from([ch.db]), Buffer.from(ch.key, 'latin1')]), value: null });
     }
     this.keyspace.drainElementRecords((key, value) => out.push({ key, value }));
-    if (this.membersDirty) {
-      out.push({ key: MEMBERS_KEY, value: encodeMembers(this.members.values()) });
-      this.membersDirty = false;
+    if (this.node.membersDirty) {
+      out.push({ key: MEMBERS_KEY, value: encodeMembers(this.node.members.values()) });
+      this.node.membersDirty = false;
     }
     if (this.fsm.sessionsDirty) {
       out.push({ key: SESSIONS_KEY, value: this.fsm.encodeSessions() });
@@ -1374,7 +1368,7 @@ export class RaftReplicator implements Replicator {
         }
         this.pendingKeyspaceChanges++;
       }
-      this.appliedTerm = e.term;
+      this.node.appliedTerm = e.term;
       const w = this.waiters.get(e.index);
       if (w) {
         this.waiters.delete(e.index);
@@ -1405,38 +1399,38 @@ export class RaftReplicator implements Replicator {
       this.fsm.applyEmpty(e.index);
       return new ErrorReply('ERR undecodable membership change');
     }
-    this.conf = this.raft.applyConfChange(cc);
+    this.node.conf = this.node.raft.applyConfChange(cc);
     if (cc.context && cc.context.byteLength > 0) {
-      for (const m of decodeMembers(cc.context)) this.members.set(m.id, m);
+      for (const m of decodeMembers(cc.context)) this.node.members.set(m.id, m);
     }
     for (const ch of cc.changes) {
-      if (ch.type === ConfChangeType.RemoveNode) this.members.delete(ch.node);
+      if (ch.type === ConfChangeType.RemoveNode) this.node.members.delete(ch.node);
     }
-    this.membersDirty = true;
-    this.forceKeyspaceFlush = true;
+    this.node.membersDirty = true;
+    this.node.forceKeyspaceFlush = true;
     this.fsm.applyEmpty(e.index);
     this.syncTransportPeers();
-    this.log.info({ index: e.index, voters: this.conf.voters, learners: this.conf.learners }, 'membership changed');
+    this.log.info({ index: e.index, voters: this.node.conf.voters, learners: this.node.conf.learners }, 'membership changed');
     return new RawReply(Buffer.from('+OK\r\n'));
   }
 
   private syncTransportPeers(): void {
     if (!this.transport) return;
-    const wanted = new Set([...this.conf.voters, ...this.conf.learners, ...this.conf.votersOutgoing].filter((id) => id !== this.id));
+    const wanted = new Set([...this.node.conf.voters, ...this.node.conf.learners, ...this.node.conf.votersOutgoing].filter((id) => id !== this.id));
     const known = new Set(this.transport.stats().keys());
     // addPeer is a no-op for a peer already dialed at that address. (stats()
     // also lists peers that only sent us frames, e.g. one removed and added
     // back: it must be dialed again.)
     for (const id of wanted) {
-      const m = this.members.get(id);
+      const m = this.node.members.get(id);
       if (m) this.transport.addPeer(id, { host: m.host, port: m.peerPort });
     }
     for (const id of known) if (!wanted.has(id)) this.transport.removePeer(id);
   }
 
   private onSoftState(leader: number, role: Role): void {
-    this.role = role;
-    this.leader = leader;
+    this.node.role = role;
+    this.node.leader = leader;
     this.log.info({ leader, role }, 'raft role changed');
     // Reads waiting on ReadIndex are dropped by the core on a leadership change.
     for (const [ctx, reads] of this.readIndexPending) {
@@ -1463,32 +1457,6 @@ export class RaftReplicator implements Replicator {
       this.retryUnsentForwards();
     }
   }
-
-  private raftErrorReply(e: unknown): ErrorReply {
-    if (e instanceof RaftError) {
-      switch (e.code) {
-        case 'not-leader':
-          return e.leader ? errTryAgain(`not the leader (leader is node ${e.leader})`) : errClusterDown('no leader');
-        case 'uncommitted-limit':
-          return errTryAgain('too many writes in flight; retry');
-        case 'transfer-in-progress':
-          return errTryAgain('leadership transfer in progress');
-        case 'conf-change-pending':
-          return new ErrorReply('ERR a membership change is already in progress');
-        default:
-          return new ErrorReply(`ERR ${e.message}`);
-      }
-    }
-    this.log.error({ err: e }, 'unexpected error from the raft core');
-    return new ErrorReply('ERR internal error');
-  }
 }
 
-const ERR_OUTCOME_UNKNOWN = errTryAgain('no reply from the leader in time; the write may or may not have been applied');
-
-export function misconf(err: Error): ErrorReply {
-  const reason = err.message.replace(/[\r\n]+/g, ' ');
-  return new ErrorReply(
-    `MISCONF Errors writing to the data directory (${reason}). Commands that may modify the data set are disabled until the disk accepts writes again; reads are still served.`,
-  );
-}
+export { misconf };
