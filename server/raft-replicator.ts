@@ -26,6 +26,7 @@ import { SnapshotReceiver, type SnapshotSink } from '../storage/snapshot';
 import { SnapshotOutbox } from './node/snapshot-transfer';
 import { compactionPoint, type NodeStore, type NodeWriteBatch, type StoreChange, type StoreRecord } from './node/store';
 import { NodeState } from './node/state';
+import { FAILPOINT_LOCAL_READS, ReadBarriers, type ReadMode } from './node/read-barriers';
 import { ERR_OUTCOME_UNKNOWN, misconf, raftErrorReply } from './node/errors';
 import { PeerTransport } from './transport/peer-transport';
 import { DEFAULT_MAX_MESSAGE_BYTES, type Frame } from './transport/frames';
@@ -67,15 +68,6 @@ const MAX_INFLIGHT_READIES_SLOW = 32;
 
 /** How long start() waits to apply the log it knows committed before the node serves anyway. */
 const STARTUP_CATCH_UP_MS = 10_000;
-
-/**
- * Test-only failpoint: RAFTCACHE_FAILPOINT=linearizable-reads-local makes
- * lease and linearizable reads skip their barrier (served from local state),
- * so the fault suite can prove its checker catches a weakened server.
- */
-const FAILPOINT_LOCAL_READS = process.env.RAFTCACHE_FAILPOINT === 'linearizable-reads-local';
-
-export type ReadMode = 'local' | 'lease' | 'linearizable';
 
 export interface RaftReplicatorOptions {
   id: number;
@@ -129,17 +121,6 @@ interface PendingForward {
   longWait: boolean;
 }
 
-interface PendingRead {
-  done: (err: ErrorReply | null) => void;
-  deadline: number;
-}
-
-/** Runs `fn` once `appliedIndex` reaches `index`. */
-interface ApplyWaiter {
-  index: number;
-  fn: () => void;
-}
-
 /** Identifies a forwarded request across retries (see server/forwarding.ts). */
 export interface RequestId {
   clientId: number;
@@ -159,6 +140,7 @@ export class RaftReplicator implements Replicator {
   readonly id: number;
   /** The state the driver's parts share (server/node/state.ts). */
   private readonly node: NodeState;
+  private readonly reads: ReadBarriers;
   readonly transport: PeerTransport | undefined;
   private readonly log: Logger;
   private readonly fsm: StateMachine;
@@ -179,10 +161,6 @@ export class RaftReplicator implements Replicator {
   private nextReqId = 1;
   /** This node's client id for the requests it forwards (random per process, so restarts never reuse seqs). */
   private readonly sessionId = randomBytes(6).readUIntLE(0, 6) + 1;
-  private applyWaiters: ApplyWaiter[] = [];
-  private readIndexBatch: PendingRead[] = [];
-  private readonly readIndexPending = new Map<number, PendingRead[]>();
-  private nextReadCtx = 1;
   private readonly leaderWaiters: Array<{ target: number; done: (ok: boolean) => void; deadline: number }> = [];
 
   private tickTimer: NodeJS.Timeout | undefined;
@@ -238,6 +216,7 @@ export class RaftReplicator implements Replicator {
     }
     this.node = new NodeState(opts.id, opts.log, opts.fsm, opts.keyspace, opts.storage, this.transport);
     this.members = this.node.members;
+    this.reads = new ReadBarriers(this.node, { writeTimeoutMs: opts.writeTimeoutMs, scheduleReady: () => this.scheduleReady() });
     this.recovery = new RejoinGuard({
       id: this.id,
       log: this.log,
@@ -532,31 +511,12 @@ export class RaftReplicator implements Replicator {
    * applied state, or `done(error)`.
    */
   readBarrier(mode: ReadMode, done: (err: ErrorReply | null) => void): void {
-    if (mode === 'local' || FAILPOINT_LOCAL_READS) {
-      done(null);
-      return;
-    }
-    if (mode === 'lease') {
-      const idx = this.node.raft.leaseRead();
-      if (idx !== undefined) {
-        this.waitApplied(idx, () => done(null));
-        return;
-      }
-    }
-    this.readIndexBatch.push({ done, deadline: Date.now() + this.opts.writeTimeoutMs });
-    this.scheduleReady();
+    this.reads.readBarrier(mode, done);
   }
 
   /** Runs fn once this node has applied `index`. */
   waitApplied(index: number, fn: () => void): void {
-    if (this.fsm.appliedIndex >= index) {
-      fn();
-      return;
-    }
-    const w = this.applyWaiters;
-    w.push({ index, fn });
-    // Keep sorted by index; appends are almost always in order.
-    for (let i = w.length - 1; i > 0 && w[i - 1].index > w[i].index; i--) [w[i - 1], w[i]] = [w[i], w[i - 1]];
+    this.reads.waitApplied(index, fn);
   }
 
   // ------------------------------------------------------------------ admin
@@ -749,12 +709,7 @@ export class RaftReplicator implements Replicator {
         f.done(f.everSent ? ERR_OUTCOME_UNKNOWN : errClusterDown('no leader'));
       }
     }
-    for (const [ctx, reads] of this.readIndexPending) {
-      if (reads.length > 0 && reads[0].deadline <= now) {
-        this.readIndexPending.delete(ctx);
-        for (const r of reads) r.done(errTryAgain('could not confirm leadership for a linearizable read'));
-      }
-    }
+    this.reads.expire(now);
     for (let i = this.leaderWaiters.length - 1; i >= 0; i--) {
       const w = this.leaderWaiters[i];
       if (w.deadline <= now) {
@@ -1070,7 +1025,7 @@ export class RaftReplicator implements Replicator {
         if (!slow) return;
       }
       this.submitProposals();
-      this.submitReadIndex();
+      this.reads.submitReadIndex();
       const has = this.node.raft.hasReady();
       if (!has && !this.node.forceKeyspaceFlush) return;
       this.startReady(has ? this.node.raft.ready() : undefined);
@@ -1091,7 +1046,7 @@ export class RaftReplicator implements Replicator {
   private readyChain: Promise<void> = Promise.resolve();
 
   private hasWork(): boolean {
-    return !this.node.closed && (this.proposals.length > 0 || this.readIndexBatch.length > 0 || this.node.forceKeyspaceFlush || this.node.raft.hasReady());
+    return !this.node.closed && (this.proposals.length > 0 || this.reads.hasBatch() || this.node.forceKeyspaceFlush || this.node.raft.hasReady());
   }
 
   private submitProposals(): void {
@@ -1141,22 +1096,6 @@ export class RaftReplicator implements Replicator {
         for (const p of group) p.done(err, 0);
       }
       i = j;
-    }
-  }
-
-  private submitReadIndex(): void {
-    if (this.readIndexBatch.length === 0) return;
-    const batch = this.readIndexBatch;
-    this.readIndexBatch = [];
-    const ctx = this.nextReadCtx++;
-    const buf = Buffer.allocUnsafe(4);
-    buf.writeUInt32LE(ctx >>> 0, 0);
-    try {
-      this.node.raft.readIndex(buf);
-      this.readIndexPending.set(ctx >>> 0, batch);
-    } catch (e) {
-      const err = e instanceof RaftError && e.code === 'not-leader' ? errClusterDown('no leader') : raftErrorReply(e, this.log);
-      for (const r of batch) r.done(err);
     }
   }
 
@@ -1243,15 +1182,7 @@ export class RaftReplicator implements Replicator {
           this.applyEntries(committed);
         }
         if (rd) {
-          for (const rs of rd.readStates) {
-            const ctx = Buffer.from(rs.context).readUInt32LE(0);
-            const reads = this.readIndexPending.get(ctx);
-            if (!reads) continue;
-            this.readIndexPending.delete(ctx);
-            this.waitApplied(rs.index, () => {
-              for (const r of reads) r.done(null);
-            });
-          }
+          this.reads.onReadStates(rd.readStates);
           if (!this.node.closed) this.node.raft.advance(rd);
         }
       })
@@ -1375,19 +1306,10 @@ export class RaftReplicator implements Replicator {
         if (w.term === e.term) w.done(reply, e.index);
         else w.done(errTryAgain('leadership changed before the write was committed; it was not applied'), 0);
       }
-      this.runApplyWaiters();
+      this.reads.runApplyWaiters();
     }
     if (this.recovery.state !== 'none') this.recovery.onApplied();
     for (const cb of this.batchCallbacks) cb();
-  }
-
-  private runApplyWaiters(): void {
-    const w = this.applyWaiters;
-    if (w.length === 0 || w[0].index > this.fsm.appliedIndex) return;
-    let n = 0;
-    while (n < w.length && w[n].index <= this.fsm.appliedIndex) n++;
-    const ready = w.splice(0, n);
-    for (const x of ready) x.fn();
   }
 
   private applyConfChange(e: Entry): Reply {
@@ -1432,11 +1354,7 @@ export class RaftReplicator implements Replicator {
     this.node.role = role;
     this.node.leader = leader;
     this.log.info({ leader, role }, 'raft role changed');
-    // Reads waiting on ReadIndex are dropped by the core on a leadership change.
-    for (const [ctx, reads] of this.readIndexPending) {
-      this.readIndexPending.delete(ctx);
-      for (const r of reads) r.done(errTryAgain('leadership changed during a linearizable read'));
-    }
+    this.reads.onLeaderChange();
     for (let i = this.leaderWaiters.length - 1; i >= 0; i--) {
       const w = this.leaderWaiters[i];
       if (leader === w.target) {
@@ -1460,3 +1378,4 @@ export class RaftReplicator implements Replicator {
 }
 
 export { misconf };
+export type { ReadMode };
