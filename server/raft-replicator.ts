@@ -26,6 +26,8 @@ import { SnapshotReceiver, type SnapshotSink } from '../storage/snapshot';
 import { SnapshotOutbox } from './node/snapshot-transfer';
 import { compactionPoint, type NodeStore, type NodeWriteBatch, type StoreChange, type StoreRecord } from './node/store';
 import { NodeState } from './node/state';
+import { Forwarder, type ForwardHandler, type RequestId } from './node/forwarder';
+import { MAX_ENTRY_BYTES } from './node/limits';
 import { FAILPOINT_LOCAL_READS, ReadBarriers, type ReadMode } from './node/read-barriers';
 import { ERR_OUTCOME_UNKNOWN, misconf, raftErrorReply } from './node/errors';
 import { PeerTransport } from './transport/peer-transport';
@@ -45,8 +47,6 @@ const KEYSPACE_FLUSH_MS = 1000;
 const KEYSPACE_FLUSH_CHANGES = 20000;
 /** Proposals are handed to the core in groups of at most this many bytes (one larger entry goes alone). */
 const PROPOSAL_BATCH_BYTES = 8 * 1024 * 1024;
-/** The largest log entry: what a peer link carries (DEFAULT_MAX_MESSAGE_BYTES) less room for the message around it. */
-const MAX_ENTRY_BYTES = DEFAULT_MAX_MESSAGE_BYTES - 1024 * 1024;
 /**
  * Readies being persisted at once. The loop supports pipelining (the next
  * batch appended while the previous fsync runs), but on this 2-core machine
@@ -102,34 +102,6 @@ interface PendingProposal {
   deadline: number;
 }
 
-interface PendingForward {
-  done: (reply: Reply) => void;
-  deadline: number;
-  db: number;
-  argv: Buffer[];
-  proto: 2 | 3;
-  /** The leader it was sent to (0 = not sent yet: no leader known or its queue was full). */
-  sentTo: number;
-  /** It reached some leader at least once: its outcome can no longer be "not applied". */
-  everSent: boolean;
-  /**
-   * It may wait very long (a blocking command): it does not hold back
-   * `ackedBelow`, or the leader would keep every later reply cached while it
-   * waits. Its own cached reply may then be pruned: a resend applies it
-   * again, harmless for a pop that found nothing (the only kind answered late).
-   */
-  longWait: boolean;
-}
-
-/** Identifies a forwarded request across retries (see server/forwarding.ts). */
-export interface RequestId {
-  clientId: number;
-  seq: number;
-  ackedBelow: number;
-}
-
-export type ForwardHandler = (db: number, argv: Buffer[], done: (reply: Reply, index: number) => void, id?: RequestId) => void;
-
 /**
  * The node driver: the only asynchronous layer around the pure Raft core.
  * Timers drive tick(); the Ready loop persists (one LMDB transaction and
@@ -141,6 +113,7 @@ export class RaftReplicator implements Replicator {
   /** The state the driver's parts share (server/node/state.ts). */
   private readonly node: NodeState;
   private readonly reads: ReadBarriers;
+  private readonly forwarder: Forwarder;
   readonly transport: PeerTransport | undefined;
   private readonly log: Logger;
   private readonly fsm: StateMachine;
@@ -156,11 +129,6 @@ export class RaftReplicator implements Replicator {
   private readonly waiters = new Map<number, Waiter>();
   private proposals: PendingProposal[] = [];
   private noLeaderQueue: PendingProposal[] = [];
-  private readonly forwards = new Map<number, PendingForward>();
-  private forwardHandler: ForwardHandler | undefined;
-  private nextReqId = 1;
-  /** This node's client id for the requests it forwards (random per process, so restarts never reuse seqs). */
-  private readonly sessionId = randomBytes(6).readUIntLE(0, 6) + 1;
   private readonly leaderWaiters: Array<{ target: number; done: (ok: boolean) => void; deadline: number }> = [];
 
   private tickTimer: NodeJS.Timeout | undefined;
@@ -217,6 +185,11 @@ export class RaftReplicator implements Replicator {
     this.node = new NodeState(opts.id, opts.log, opts.fsm, opts.keyspace, opts.storage, this.transport);
     this.members = this.node.members;
     this.reads = new ReadBarriers(this.node, { writeTimeoutMs: opts.writeTimeoutMs, scheduleReady: () => this.scheduleReady() });
+    this.forwarder = new Forwarder(this.node, {
+      writeTimeoutMs: opts.writeTimeoutMs,
+      waitApplied: (index, fn) => this.reads.waitApplied(index, fn),
+      onProbe: (from, payload) => this.recovery.onPeerPayload(from, payload, () => this.probeAnswer(from)),
+    });
     this.recovery = new RejoinGuard({
       id: this.id,
       log: this.log,
@@ -421,21 +394,17 @@ export class RaftReplicator implements Replicator {
   }
 
   setForwardHandler(h: ForwardHandler): void {
-    this.forwardHandler = h;
+    this.forwarder.setForwardHandler(h);
   }
-
-  private pubsubHandler: PeerPubSubHandler | undefined;
 
   /** Who handles pub/sub frames from peers (relayed PUBLISH, cluster-wide PUBSUB queries): server/pubsub-peers.ts. */
   setPubSubHandler(h: PeerPubSubHandler): void {
-    this.pubsubHandler = h;
+    this.forwarder.setPubSubHandler(h);
   }
 
   /** Relays a PUBLISH to every peer (best effort, like Redis Cluster's bus); each delivers locally. */
   broadcastPublish(channel: Buffer, message: Buffer): void {
-    if (!this.transport) return;
-    const payload = encodeForwardPublish({ channel, message });
-    for (const peer of this.transport.stats().keys()) this.transport.send(peer, { type: 'forward', payload });
+    this.forwarder.broadcastPublish(channel, message);
   }
 
   propose(op: LogOp, done: (reply: Reply) => void): void {
@@ -458,45 +427,7 @@ export class RaftReplicator implements Replicator {
    * queue it until one is known (failing after write-timeout-ms).
    */
   forward(db: number, argv: Buffer[], proto: 2 | 3, done: (reply: Reply) => void, extraTimeoutMs = 0, longWait = false): void {
-    const reqId = this.nextReqId++;
-    const f: PendingForward = { done, deadline: Date.now() + this.opts.writeTimeoutMs + extraTimeoutMs, db, argv, proto, sentTo: 0, everSent: false, longWait };
-    this.forwards.set(reqId, f);
-    this.sendForward(reqId, f);
-  }
-
-  private sendForward(reqId: number, f: PendingForward): void {
-    const leader = this.node.leader;
-    if (leader === this.id && this.node.role === Role.Leader && this.forwardHandler) {
-      // We became the leader while it waited: run it here.
-      this.forwards.delete(reqId);
-      const ackedBelow = Math.min(reqId, this.oldestAckable(reqId));
-      this.forwardHandler(f.db, f.argv, (reply) => f.done(reply), { clientId: this.sessionId, seq: reqId, ackedBelow });
-      return;
-    }
-    if (leader === 0 || leader === this.id || !this.transport) return;
-    // Map order is insertion order: the first pending forward is the oldest unanswered one.
-    const ackedBelow = this.oldestAckable(reqId);
-    const payload = encodeForwardRequest({ reqId, term: this.node.lastTerm, clientId: this.sessionId, ackedBelow, proto: f.proto, db: f.db, argv: f.argv });
-    let sent: boolean;
-    try {
-      sent = this.transport.send(leader, { type: 'forward', payload });
-    } catch (err) {
-      // Too large for a peer link: the leader could not replicate it either.
-      this.log.warn({ err, bytes: payload.length }, 'forwarding a write failed');
-      this.forwards.delete(reqId);
-      f.done(new ErrorReply(`ERR write of ${payload.length} bytes exceeds the replication limit of ${MAX_ENTRY_BYTES} bytes`));
-      return;
-    }
-    if (sent) {
-      f.sentTo = leader;
-      f.everSent = true;
-    }
-  }
-
-  /** The oldest unanswered forward that holds back acknowledgements (Map order is insertion order), or `fallback`. */
-  private oldestAckable(fallback: number): number {
-    for (const [id, f] of this.forwards) if (!f.longWait) return id;
-    return fallback;
+    this.forwarder.forward(db, argv, proto, done, extraTimeoutMs, longWait);
   }
 
   /** Whether this node should hand client writes to another node. */
@@ -688,7 +619,7 @@ export class RaftReplicator implements Replicator {
     this.expireDeadlines(now);
     this.expireStagedSnapshot(now);
     this.outbox.tick(now, this.node.role === Role.Leader);
-    this.retryUnsentForwards();
+    this.forwarder.retryUnsentForwards();
     this.scheduleReady();
   }
 
@@ -701,14 +632,7 @@ export class RaftReplicator implements Replicator {
       }
       this.noLeaderQueue = keep;
     }
-    for (const [reqId, f] of this.forwards) {
-      if (f.deadline <= now) {
-        this.forwards.delete(reqId);
-        // Once sent, a former leader may have committed it: only a request that
-        // never left this node is known not to have been applied.
-        f.done(f.everSent ? ERR_OUTCOME_UNKNOWN : errClusterDown('no leader'));
-      }
-    }
+    this.forwarder.expire(now);
     this.reads.expire(now);
     for (let i = this.leaderWaiters.length - 1; i >= 0; i--) {
       const w = this.leaderWaiters[i];
@@ -717,10 +641,6 @@ export class RaftReplicator implements Replicator {
         w.done(false);
       }
     }
-  }
-
-  private retryUnsentForwards(): void {
-    for (const [reqId, f] of this.forwards) if (f.sentTo === 0) this.sendForward(reqId, f);
   }
 
   private maybeFlushKeyspace(): void {
@@ -754,7 +674,7 @@ export class RaftReplicator implements Replicator {
         this.onRaftMessage(frame.message);
         break;
       case 'forward':
-        this.onForward(from, frame.payload);
+        this.forwarder.onForward(from, frame.payload);
         break;
       case 'snapshot-chunk':
         this.onSnapshotChunk(from, frame.index, frame.term, frame.data, frame.seq);
@@ -787,59 +707,6 @@ export class RaftReplicator implements Replicator {
       this.log.error({ err, type: m.type, from: m.from }, 'raft step failed');
     }
     this.scheduleReady();
-  }
-
-  private onForward(from: number, payload: Uint8Array): void {
-    if (isProbePayload(payload)) {
-      this.recovery.onPeerPayload(from, payload, () => this.probeAnswer(from));
-      return;
-    }
-    let msg;
-    try {
-      msg = decodeForward(payload);
-    } catch (err) {
-      this.log.warn({ err, from }, 'malformed forward frame');
-      return;
-    }
-    if (msg.kind === 'publish') {
-      this.pubsubHandler?.onPublish(from, msg.channel, msg.message);
-      return;
-    }
-    if (msg.kind === 'pubsub-query' || msg.kind === 'pubsub-answer') {
-      if (msg.kind === 'pubsub-query') this.pubsubHandler?.onQuery(from, msg);
-      else this.pubsubHandler?.onAnswer(from, msg);
-      return;
-    }
-    if (msg.kind === 'reply') {
-      const f = this.forwards.get(msg.reqId);
-      if (!f) return;
-      this.forwards.delete(msg.reqId);
-      const reply = new RawReply(msg.resp);
-      // Answer once this node has applied the write too, so the client reads it here.
-      if (msg.index > 0) this.waitApplied(msg.index, () => f.done(reply));
-      else f.done(reply);
-      return;
-    }
-    const { reqId, proto, db, argv } = msg;
-    const answer = (reply: Reply, index: number) => {
-      const resp = encodeReply(reply, proto);
-      try {
-        this.transport?.send(from, { type: 'forward', payload: encodeForwardReply({ reqId, index, resp }) });
-      } catch (err) {
-        this.log.warn({ err, to: from, bytes: resp.length }, 'sending a forwarded reply failed');
-      }
-    };
-    if (this.node.role !== Role.Leader || msg.term !== this.node.lastTerm) {
-      // Sent to us in another term (or we lost leadership): the sender has
-      // already given up on it or will; never apply it late.
-      answer(errTryAgain('leadership changed; retry'), 0);
-      return;
-    }
-    if (!this.forwardHandler) {
-      answer(new ErrorReply('ERR node is not ready'), 0);
-      return;
-    }
-    this.forwardHandler(db, argv, answer, { clientId: msg.clientId, seq: reqId, ackedBelow: msg.ackedBelow });
   }
 
   /** Each message on its own: one that cannot be sent is logged and left to Raft to retry, never stopping the Ready loop. */
@@ -1362,20 +1229,17 @@ export class RaftReplicator implements Replicator {
         w.done(true);
       }
     }
-    // Forwards in flight to a former leader: it may have applied them or
-    // died. Resend them to the new leader under the same (clientId, seq): the
-    // state machine answers a request it already applied from its cache.
-    for (const f of this.forwards.values()) if (f.sentTo !== 0 && f.sentTo !== leader) f.sentTo = 0;
+    this.forwarder.onLeaderChange(leader);
     if (leader !== 0) {
       // Writes that waited for a leader: propose them here or forward them.
       const q = this.noLeaderQueue;
       this.noLeaderQueue = [];
       if (role === Role.Leader) this.proposals.push(...q);
       else for (const p of q) p.done(errTryAgain('leadership moved to another node; retry'), 0);
-      this.retryUnsentForwards();
+      this.forwarder.retryUnsentForwards();
     }
   }
 }
 
 export { misconf };
-export type { ReadMode };
+export type { ReadMode, ForwardHandler, RequestId };
