@@ -22,8 +22,7 @@ import {
   type SnapshotMeta,
   type Status,
 } from './raft';
-import { SnapshotReceiver, type SnapshotSink } from '../storage/snapshot';
-import { SnapshotOutbox } from './node/snapshot-transfer';
+import { Snapshots } from './node/snapshots';
 import { compactionPoint, type NodeStore, type NodeWriteBatch, type StoreChange, type StoreRecord } from './node/store';
 import { NodeState } from './node/state';
 import { Forwarder, type ForwardHandler, type RequestId } from './node/forwarder';
@@ -114,6 +113,7 @@ export class RaftReplicator implements Replicator {
   private readonly node: NodeState;
   private readonly reads: ReadBarriers;
   private readonly forwarder: Forwarder;
+  private readonly snapshots: Snapshots;
   readonly transport: PeerTransport | undefined;
   private readonly log: Logger;
   private readonly fsm: StateMachine;
@@ -148,21 +148,6 @@ export class RaftReplicator implements Replicator {
   /** restore() found a new data directory (no keyspace, no membership). */
   private freshStart = false;
 
-  // Snapshot transfer state
-  private readonly outbox: SnapshotOutbox;
-  /**
-   * Receiving side: 'receiving' while chunks arrive, 'staged' once all are
-   * in (waiting for the Snap message), 'installing' once stepped into the core.
-   */
-  private snapState: 'idle' | 'receiving' | 'staged' | 'installing' = 'idle';
-  private snapKey = '';
-  private receiver: SnapshotReceiver | undefined;
-  private receiverFrom = 0;
-  private stagedMeta: SnapshotMeta | undefined;
-  /** A Snap message that arrived while its data was still being staged: stepped once staging finishes. */
-  private heldSnap: Message | undefined;
-  private stagedDecision: ((install: boolean) => Promise<void>) | undefined;
-  private snapStepped = false;
 
   constructor(opts: RaftReplicatorOptions) {
     this.opts = opts;
@@ -204,18 +189,11 @@ export class RaftReplicator implements Replicator {
       sendPeer: (to, payload) => void this.transport?.send(to, { type: 'forward', payload }),
       askLeader: (argv, done) => this.forward(0, argv, 2, done),
     });
-    this.outbox = new SnapshotOutbox({
-      log: this.log,
-      source: this.storage,
-      transport: () => this.transport,
-      reportFailure: (peer) => {
-        this.node.raft.reportSnapshot(peer, false);
-        this.scheduleReady();
-      },
-      awaitingSnapshot: (peer) => this.node.raft.status().progress.some((p) => p.id === peer && p.state === 'snapshot'),
-      refreshSnapshot: () => {
-        this.node.forceKeyspaceFlush = true;
-      },
+    this.snapshots = new Snapshots(this.node, {
+      scheduleReady: () => this.scheduleReady(),
+      step: (m) => this.onRaftMessage(m),
+      reloadKeyspace: () => this.loadKeyspaceFromStorage(),
+      syncTransportPeers: () => this.syncTransportPeers(),
     });
   }
 
@@ -327,8 +305,8 @@ export class RaftReplicator implements Replicator {
     this.recovery.close();
     if (this.tickTimer) clearInterval(this.tickTimer);
     if (this.flushTimer) clearInterval(this.flushTimer);
-    this.outbox.close();
-    if (this.receiver) await this.receiver.abort().catch(() => undefined);
+    const aborting = this.snapshots.close();
+    if (aborting) await aborting;
     await this.transport?.close();
     await this.readyChain;
     // Write the keyspace copy so the next start replays little.
@@ -597,7 +575,7 @@ export class RaftReplicator implements Replicator {
 
   private async compactTo(target: number): Promise<void> {
     // Keep the entries a follower installing a snapshot will resume from.
-    const upTo = Math.min(target, this.outbox.compactionFloor());
+    const upTo = Math.min(target, this.snapshots.compactionFloor());
     if (upTo < this.storage.log.firstIndex()) return;
     const term = this.storage.log.term(upTo);
     if (term === undefined) return;
@@ -617,8 +595,7 @@ export class RaftReplicator implements Replicator {
     this.node.raft.tick();
     const now = Date.now();
     this.expireDeadlines(now);
-    this.expireStagedSnapshot(now);
-    this.outbox.tick(now, this.node.role === Role.Leader);
+    this.snapshots.tick(now, this.node.role === Role.Leader);
     this.forwarder.retryUnsentForwards();
     this.scheduleReady();
   }
@@ -677,7 +654,7 @@ export class RaftReplicator implements Replicator {
         this.forwarder.onForward(from, frame.payload);
         break;
       case 'snapshot-chunk':
-        this.onSnapshotChunk(from, frame.index, frame.term, frame.data, frame.seq);
+        this.snapshots.onChunk(from, frame.index, frame.term, frame.data, frame.seq);
         break;
       default:
         break;
@@ -685,22 +662,8 @@ export class RaftReplicator implements Replicator {
   }
 
   private onRaftMessage(m: Message): void {
-    if (m.type === MessageType.Snap) {
-      // Only step a snapshot whose data we hold staged; the core decides whether to install it.
-      if (this.snapState === 'installing') return; // a duplicate while we install the same one
-      if (this.snapState === 'receiving' && m.snapshot && this.snapKey === `${m.snapshot.index}/${m.snapshot.term}` && this.receiverFrom === m.from) {
-        // The leader queues the Snap message right behind the data, so it
-        // usually arrives before the data is staged: step it once it is.
-        this.heldSnap = m;
-        return;
-      }
-      if (this.snapState !== 'staged' || !this.stagedMeta || !m.snapshot || this.stagedMeta.index !== m.snapshot.index || this.stagedMeta.term !== m.snapshot.term) {
-        this.log.warn({ from: m.from, index: m.snapshot?.index }, 'snapshot message without its data; ignored');
-        return;
-      }
-      this.snapState = 'installing';
-      this.snapStepped = true;
-    }
+    // Only step a snapshot whose data we hold staged; the core decides whether to install it.
+    if (m.type === MessageType.Snap && !this.snapshots.admit(m)) return;
     try {
       this.node.raft.step(m);
     } catch (err) {
@@ -715,7 +678,7 @@ export class RaftReplicator implements Replicator {
     for (const m of messages) {
       try {
         if (m.type === MessageType.Snap) {
-          this.startSnapshotTransfer(m);
+          this.snapshots.send(m);
           continue;
         }
         if (!this.transport.send(m.to, { type: 'raft', message: m })) this.node.raft.reportUnreachable(m.to);
@@ -729,129 +692,6 @@ export class RaftReplicator implements Replicator {
         }
       }
     }
-  }
-
-  // ------------------------------------------------------------------ snapshots
-
-  /** Streams the durable keyspace to a follower behind the compacted log (node/snapshot-transfer.ts). */
-  private startSnapshotTransfer(m: Message): void {
-    this.outbox.start(m, (meta) => {
-      const c = meta.conf;
-      // A keyspace copy older than the peer's addition would be refused by it.
-      return [...c.voters, ...c.learners, ...c.learnersNext].includes(m.to);
-    });
-  }
-
-  private onSnapshotChunk(from: number, index: number, term: number, data: Uint8Array, seq: number): void {
-    const key = `${index}/${term}`;
-    // Finish (or refuse) the snapshot being installed before looking at another.
-    if (this.snapState === 'installing') return;
-    if (this.snapState === 'staged') {
-      // A staged snapshot the leader did not confirm is replaced by the newer one it now streams.
-      if (seq !== 0 || key === this.snapKey) return;
-      this.dropStagedSnapshot();
-    }
-    if (seq === 0) {
-      this.heldSnap = undefined;
-      const previous = this.receiver;
-      this.receiver = undefined;
-      this.snapState = 'receiving';
-      this.snapKey = key;
-      this.receiverFrom = from;
-      this.stagedMeta = undefined;
-      const copy = Buffer.from(data);
-      this.snapChain = this.snapChain
-        .then(async () => {
-          if (previous) await previous.abort();
-          if (this.snapKey !== key) return;
-          this.receiver = await SnapshotReceiver.start(this.snapshotSink());
-          await this.receiver.receive(copy);
-        })
-        .catch((err: unknown) => this.snapshotFailed(err, key));
-      return;
-    }
-    if (this.snapState !== 'receiving' || this.snapKey !== key || this.receiverFrom !== from) return;
-    const copy = Buffer.from(data);
-    this.snapChain = this.snapChain
-      .then(async () => {
-        if (this.receiver && this.snapKey === key) await this.receiver.receive(copy);
-      })
-      .catch((err: unknown) => this.snapshotFailed(err, key));
-  }
-
-  private snapChain: Promise<void> = Promise.resolve();
-  private stagedAt = 0;
-
-  /** A staged snapshot whose Snap message never came is dropped, so a later one can be received. */
-  private expireStagedSnapshot(now: number): void {
-    if (this.snapState !== 'staged' || now - this.stagedAt < 10000) return;
-    this.log.warn({ key: this.snapKey }, 'staged snapshot never confirmed by the leader; dropping it');
-    this.dropStagedSnapshot();
-  }
-
-  private snapshotFailed(err: unknown, key: string): void {
-    this.log.warn({ err, key }, 'snapshot transfer failed');
-    if (this.snapKey === key && this.snapState === 'receiving') {
-      this.snapState = 'idle';
-      this.receiver = undefined;
-      this.stagedMeta = undefined;
-    }
-  }
-
-  /**
-   * The storage sink, except that switching to the received keyspace waits
-   * until the core has accepted the snapshot (it refuses stale ones).
-   */
-  private snapshotSink(): SnapshotSink {
-    const storage = this.storage;
-    return {
-      beginStaging: () => storage.beginStaging(),
-      stage: (records: readonly StoreRecord[]) => storage.stage(records),
-      abortStaging: () => storage.abortStaging(),
-      finishStaging: (meta: SnapshotMeta) =>
-        new Promise<void>((resolve, reject) => {
-          this.stagedMeta = meta;
-          this.snapState = 'staged';
-          this.stagedAt = Date.now();
-          const held = this.heldSnap;
-          this.heldSnap = undefined;
-          if (held?.snapshot && held.snapshot.index === meta.index && held.snapshot.term === meta.term) setImmediate(() => this.onRaftMessage(held));
-          this.stagedDecision = (install) => {
-            const done = install
-              ? storage.finishStaging(meta)
-              : storage.abortStaging().then(() => {
-                  throw new Error('snapshot refused by the raft core');
-                });
-            done.then(resolve, reject);
-            return done;
-          };
-        }),
-    };
-  }
-
-  private async installSnapshot(meta: SnapshotMeta): Promise<void> {
-    const decide = this.stagedDecision;
-    if (!decide || !this.stagedMeta || this.stagedMeta.index !== meta.index) throw new Error('snapshot to install is not staged');
-    this.stagedDecision = undefined;
-    try {
-      await decide(true);
-    } finally {
-      this.receiver = undefined;
-      this.stagedMeta = undefined;
-      this.snapState = 'idle';
-    }
-    // The store is the truth now: reload everything from it.
-    this.keyspace.trackChanges = false;
-    this.loadKeyspaceFromStorage();
-    this.keyspace.trackChanges = true;
-    this.keyspace.dropChanges();
-    const installed = this.storage.keyspace.snapshotMeta();
-    this.fsm.appliedIndex = installed.index;
-    this.node.appliedTerm = installed.term;
-    this.node.durableIndex = Math.max(installed.index, this.storage.log.lastIndex());
-    this.node.conf = installed.conf;
-    this.syncTransportPeers();
-    this.log.info({ index: meta.index, term: meta.term }, 'snapshot installed');
   }
 
   // ------------------------------------------------------------------ ready loop
@@ -1009,8 +849,7 @@ export class RaftReplicator implements Replicator {
     if (holdsApplies) this.pendingApplies++;
     const snapshot = rd?.snapshot;
     if (snapshot) this.pendingSnapshots++;
-    const snapStepped = this.snapStepped;
-    this.snapStepped = false;
+    const snapStepped = this.snapshots.takeStepped();
     const flushKeyspace = this.node.forceKeyspaceFlush || this.node.membersDirty;
     this.node.forceKeyspaceFlush = false;
     // A Ready whose only change is the commit index needs no fsync (etcd's
@@ -1029,8 +868,8 @@ export class RaftReplicator implements Replicator {
     entryWrite?.catch(() => undefined); // retried in order below
     this.readyChain = this.readyChain
       .then(async () => {
-        if (snapshot) await this.installSnapshot(snapshot);
-        else if (snapStepped) this.dropStagedSnapshot();
+        if (snapshot) await this.snapshots.installSnapshot(snapshot);
+        else if (snapStepped) this.snapshots.dropStagedSnapshot();
         if (mustWrite) {
           await this.durableWrite(entryBatch, entryWrite);
           if (deferEntries) this.deferredEntryWrites--;
@@ -1061,16 +900,6 @@ export class RaftReplicator implements Replicator {
         this.readyStarts.shift();
         if (this.hasWork()) this.scheduleReady();
       });
-  }
-
-  /** Drop the staged copy (the core refused it, or its Snap message never came). */
-  private dropStagedSnapshot(): void {
-    const decide = this.stagedDecision;
-    this.stagedDecision = undefined;
-    this.stagedMeta = undefined;
-    this.receiver = undefined;
-    this.snapState = 'idle';
-    decide?.(false).catch(() => undefined);
   }
 
   /** One durable write; while the disk refuses, retry (the Ready cannot be skipped) and refuse new writes. */
