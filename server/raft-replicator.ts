@@ -23,6 +23,7 @@ import {
   type Status,
 } from './raft';
 import { Snapshots } from './node/snapshots';
+import { Membership } from './node/membership';
 import { compactionPoint, type NodeStore, type NodeWriteBatch, type StoreChange, type StoreRecord } from './node/store';
 import { NodeState } from './node/state';
 import { Forwarder, type ForwardHandler, type RequestId } from './node/forwarder';
@@ -114,6 +115,7 @@ export class RaftReplicator implements Replicator {
   private readonly reads: ReadBarriers;
   private readonly forwarder: Forwarder;
   private readonly snapshots: Snapshots;
+  private readonly membership: Membership;
   readonly transport: PeerTransport | undefined;
   private readonly log: Logger;
   private readonly fsm: StateMachine;
@@ -129,7 +131,6 @@ export class RaftReplicator implements Replicator {
   private readonly waiters = new Map<number, Waiter>();
   private proposals: PendingProposal[] = [];
   private noLeaderQueue: PendingProposal[] = [];
-  private readonly leaderWaiters: Array<{ target: number; done: (ok: boolean) => void; deadline: number }> = [];
 
   private tickTimer: NodeJS.Timeout | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -170,10 +171,16 @@ export class RaftReplicator implements Replicator {
     this.node = new NodeState(opts.id, opts.log, opts.fsm, opts.keyspace, opts.storage, this.transport);
     this.members = this.node.members;
     this.reads = new ReadBarriers(this.node, { writeTimeoutMs: opts.writeTimeoutMs, scheduleReady: () => this.scheduleReady() });
+    this.membership = new Membership(this.node, {
+      tickMs: opts.tickMs,
+      electionTicks: opts.electionTicks,
+      awaitApply: (index, term, done) => this.waiters.set(index, { term, done }),
+      scheduleReady: () => this.scheduleReady(),
+    });
     this.forwarder = new Forwarder(this.node, {
       writeTimeoutMs: opts.writeTimeoutMs,
       waitApplied: (index, fn) => this.reads.waitApplied(index, fn),
-      onProbe: (from, payload) => this.recovery.onPeerPayload(from, payload, () => this.probeAnswer(from)),
+      onProbe: (from, payload) => this.recovery.onPeerPayload(from, payload, () => this.membership.probeAnswer(from)),
     });
     this.recovery = new RejoinGuard({
       id: this.id,
@@ -193,7 +200,7 @@ export class RaftReplicator implements Replicator {
       scheduleReady: () => this.scheduleReady(),
       step: (m) => this.onRaftMessage(m),
       reloadKeyspace: () => this.loadKeyspaceFromStorage(),
-      syncTransportPeers: () => this.syncTransportPeers(),
+      syncTransportPeers: () => this.membership.syncTransportPeers(),
     });
   }
 
@@ -344,25 +351,9 @@ export class RaftReplicator implements Replicator {
     return this.fsm.appliedIndex;
   }
 
-  /** This node's state for a peer's probe: an empty voter asks it at start (server/node/rejoin.ts). */
-  private probeAnswer(asker: number): ProbeAnswer {
-    const st = this.node.raft.status();
-    const c = this.node.conf;
-    return { term: st.term, lastIndex: st.lastIndex, commit: st.commit, askerIsVoter: c.voters.includes(asker) || c.votersOutgoing.includes(asker) };
-  }
-
   /** The leader's side of RAFT.NODE REJOIN (server/node/rejoin.ts). */
   rejoinLeader(): RejoinLeader {
-    return {
-      isLeader: () => this.isLeader(),
-      confState: () => this.node.conf,
-      appliedIndex: () => this.fsm.appliedIndex,
-      commitIndex: () => this.node.raft.status().commit,
-      peerProgress: (id) => this.node.raft.status().progress.find((p) => p.id === id),
-      member: (id) => this.node.members.get(id),
-      addNode: (m, done) => this.addNode(m, done),
-      promoteNode: (id, done) => this.promoteNode(id, done),
-    };
+    return this.membership.rejoinLeader();
   }
 
   // ------------------------------------------------------------------ writes
@@ -432,88 +423,33 @@ export class RaftReplicator implements Replicator {
 
   /** Proposes a membership change on the leader; resolves with OK once applied. */
   proposeConfChange(cc: ConfChange, done: (reply: Reply) => void): void {
-    if (!this.isLeader()) {
-      done(new ErrorReply('ERR not the leader; run this on the leader or let it be forwarded'));
-      return;
-    }
-    try {
-      const res = this.node.raft.proposeConfChange(cc);
-      this.waiters.set(res.index, { term: res.term, done: (r) => done(r) });
-      this.scheduleReady();
-    } catch (e) {
-      done(raftErrorReply(e, this.log));
-    }
+    this.membership.proposeConfChange(cc, done);
   }
 
   addNode(member: ClusterMember, done: (reply: Reply) => void): void {
-    this.proposeConfChange(
-      { changes: [{ type: ConfChangeType.AddLearner, node: member.id }], context: encodeMembers([member]) },
-      done,
-    );
+    this.membership.addNode(member, done);
   }
 
   promoteNode(id: number, done: (reply: Reply) => void): void {
-    if (!this.node.conf.learners.includes(id)) {
-      done(new ErrorReply(`ERR node ${id} is not a learner`));
-      return;
-    }
-    this.proposeConfChange({ changes: [{ type: ConfChangeType.AddNode, node: id }] }, done);
+    this.membership.promoteNode(id, done);
   }
 
   removeNode(id: number, done: (reply: Reply) => void): void {
-    if (!this.node.conf.voters.includes(id) && !this.node.conf.learners.includes(id)) {
-      done(new ErrorReply(`ERR node ${id} is not a member`));
-      return;
-    }
-    this.proposeConfChange({ changes: [{ type: ConfChangeType.RemoveNode, node: id }] }, done);
+    this.membership.removeNode(id, done);
   }
 
   transferLeader(target: number, done: (reply: Reply) => void): void {
-    if (!this.isLeader()) {
-      done(new ErrorReply('ERR not the leader'));
-      return;
-    }
-    if (target === this.id) {
-      done(new ErrorReply('ERR this node is already the leader'));
-      return;
-    }
-    if (!this.node.conf.voters.includes(target)) {
-      done(new ErrorReply(`ERR node ${target} is not a voter`));
-      return;
-    }
-    try {
-      this.node.raft.transferLeader(target);
-    } catch (e) {
-      done(raftErrorReply(e, this.log));
-      return;
-    }
-    this.leaderWaiters.push({
-      target,
-      deadline: Date.now() + this.opts.tickMs * this.opts.electionTicks * 3,
-      done: (ok) => done(ok ? new RawReply(Buffer.from('+OK\r\n')) : errTryAgain('leadership transfer did not complete in time')),
-    });
-    this.scheduleReady();
+    this.membership.transferLeader(target, done);
   }
 
   /** Leader only: how many other members (voters and learners) have the log up to `index` on disk. */
   replicasHaving(index: number): number {
-    let n = 0;
-    for (const p of this.node.raft.status().progress) if (p.id !== this.id && p.match >= index) n++;
-    return n;
+    return this.membership.replicasHaving(index);
   }
 
   /** The most up-to-date voter other than this node (for TRANSFER_LEADER without an id). */
   bestTransferTarget(): number {
-    let best = 0;
-    let bestMatch = -1;
-    for (const p of this.node.raft.status().progress) {
-      if (!this.node.conf.voters.includes(p.id)) continue;
-      if (p.match > bestMatch) {
-        best = p.id;
-        bestMatch = p.match;
-      }
-    }
-    return best;
+    return this.membership.bestTransferTarget();
   }
 
   /**
@@ -611,13 +547,7 @@ export class RaftReplicator implements Replicator {
     }
     this.forwarder.expire(now);
     this.reads.expire(now);
-    for (let i = this.leaderWaiters.length - 1; i >= 0; i--) {
-      const w = this.leaderWaiters[i];
-      if (w.deadline <= now) {
-        this.leaderWaiters.splice(i, 1);
-        w.done(false);
-      }
-    }
+    this.membership.expire(now);
   }
 
   private maybeFlushKeyspace(): void {
@@ -982,7 +912,7 @@ export class RaftReplicator implements Replicator {
     for (const e of entries) {
       let reply: Reply = null;
       if (e.type === EntryType.ConfChange) {
-        reply = this.applyConfChange(e);
+        reply = this.membership.applyConfChange(e);
       } else if (e.data.byteLength === 0) {
         this.fsm.applyEmpty(e.index);
       } else {
@@ -1008,56 +938,12 @@ export class RaftReplicator implements Replicator {
     for (const cb of this.batchCallbacks) cb();
   }
 
-  private applyConfChange(e: Entry): Reply {
-    let cc: ConfChange;
-    try {
-      cc = decodeConfChange(e.data);
-    } catch (err) {
-      this.log.error({ err, index: e.index }, 'undecodable conf change');
-      this.fsm.applyEmpty(e.index);
-      return new ErrorReply('ERR undecodable membership change');
-    }
-    this.node.conf = this.node.raft.applyConfChange(cc);
-    if (cc.context && cc.context.byteLength > 0) {
-      for (const m of decodeMembers(cc.context)) this.node.members.set(m.id, m);
-    }
-    for (const ch of cc.changes) {
-      if (ch.type === ConfChangeType.RemoveNode) this.node.members.delete(ch.node);
-    }
-    this.node.membersDirty = true;
-    this.node.forceKeyspaceFlush = true;
-    this.fsm.applyEmpty(e.index);
-    this.syncTransportPeers();
-    this.log.info({ index: e.index, voters: this.node.conf.voters, learners: this.node.conf.learners }, 'membership changed');
-    return new RawReply(Buffer.from('+OK\r\n'));
-  }
-
-  private syncTransportPeers(): void {
-    if (!this.transport) return;
-    const wanted = new Set([...this.node.conf.voters, ...this.node.conf.learners, ...this.node.conf.votersOutgoing].filter((id) => id !== this.id));
-    const known = new Set(this.transport.stats().keys());
-    // addPeer is a no-op for a peer already dialed at that address. (stats()
-    // also lists peers that only sent us frames, e.g. one removed and added
-    // back: it must be dialed again.)
-    for (const id of wanted) {
-      const m = this.node.members.get(id);
-      if (m) this.transport.addPeer(id, { host: m.host, port: m.peerPort });
-    }
-    for (const id of known) if (!wanted.has(id)) this.transport.removePeer(id);
-  }
-
   private onSoftState(leader: number, role: Role): void {
     this.node.role = role;
     this.node.leader = leader;
     this.log.info({ leader, role }, 'raft role changed');
     this.reads.onLeaderChange();
-    for (let i = this.leaderWaiters.length - 1; i >= 0; i--) {
-      const w = this.leaderWaiters[i];
-      if (leader === w.target) {
-        this.leaderWaiters.splice(i, 1);
-        w.done(true);
-      }
-    }
+    this.membership.onLeaderChange(leader);
     this.forwarder.onLeaderChange(leader);
     if (leader !== 0) {
       // Writes that waited for a leader: propose them here or forward them.
