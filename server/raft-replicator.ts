@@ -24,6 +24,8 @@ import {
 } from './raft';
 import { Snapshots } from './node/snapshots';
 import { Membership } from './node/membership';
+import { KeyspaceCopy } from './node/keyspace-copy';
+import { Compaction, KEYSPACE_FLUSH_MS, type PersistenceInfo } from './node/compaction';
 import { compactionPoint, type NodeStore, type NodeWriteBatch, type StoreChange, type StoreRecord } from './node/store';
 import { NodeState } from './node/state';
 import { Forwarder, type ForwardHandler, type RequestId } from './node/forwarder';
@@ -42,9 +44,6 @@ import type { Replicator } from './replicator';
 import { isProbePayload, RejoinGuard, type ProbeAnswer, type RejoinLeader } from './node/rejoin';
 
 
-/** How often the durable keyspace copy is written when nothing forces it (the log covers the gap). */
-const KEYSPACE_FLUSH_MS = 1000;
-const KEYSPACE_FLUSH_CHANGES = 20000;
 /** Proposals are handed to the core in groups of at most this many bytes (one larger entry goes alone). */
 const PROPOSAL_BATCH_BYTES = 8 * 1024 * 1024;
 /**
@@ -116,6 +115,8 @@ export class RaftReplicator implements Replicator {
   private readonly forwarder: Forwarder;
   private readonly snapshots: Snapshots;
   private readonly membership: Membership;
+  private readonly copy: KeyspaceCopy;
+  private readonly compaction: Compaction;
   readonly transport: PeerTransport | undefined;
   private readonly log: Logger;
   private readonly fsm: StateMachine;
@@ -135,19 +136,8 @@ export class RaftReplicator implements Replicator {
   private tickTimer: NodeJS.Timeout | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private readyScheduled = false;
-  private lastKeyspaceFlush = Date.now();
-  private pendingKeyspaceChanges = 0;
-  private saving = false;
-  private saveScheduled = false;
-  private saveDone: Promise<void> = Promise.resolve();
-  private markSaveDone: () => void = () => undefined;
-  private lastSaveOk = true;
-  private lastSaveSeconds = -1;
-  private compacting = false;
   /** Keeps a voter that lost its data from voting until it is re-added (server/node/rejoin.ts). */
   readonly recovery: RejoinGuard;
-  /** restore() found a new data directory (no keyspace, no membership). */
-  private freshStart = false;
 
 
   constructor(opts: RaftReplicatorOptions) {
@@ -170,6 +160,7 @@ export class RaftReplicator implements Replicator {
     }
     this.node = new NodeState(opts.id, opts.log, opts.fsm, opts.keyspace, opts.storage, this.transport);
     this.members = this.node.members;
+    this.copy = new KeyspaceCopy(this.node, { members: opts.members, peerListen: opts.peerListen });
     this.reads = new ReadBarriers(this.node, { writeTimeoutMs: opts.writeTimeoutMs, scheduleReady: () => this.scheduleReady() });
     this.membership = new Membership(this.node, {
       tickMs: opts.tickMs,
@@ -199,8 +190,14 @@ export class RaftReplicator implements Replicator {
     this.snapshots = new Snapshots(this.node, {
       scheduleReady: () => this.scheduleReady(),
       step: (m) => this.onRaftMessage(m),
-      reloadKeyspace: () => this.loadKeyspaceFromStorage(),
+      reloadKeyspace: () => this.copy.load(),
       syncTransportPeers: () => this.membership.syncTransportPeers(),
+    });
+    this.compaction = new Compaction(this.node, {
+      logTail: opts.logTail,
+      snapshotEntries: opts.snapshotEntries,
+      scheduleReady: () => this.scheduleReady(),
+      compactionFloor: () => this.snapshots.compactionFloor(),
     });
   }
 
@@ -208,7 +205,7 @@ export class RaftReplicator implements Replicator {
 
   /** Loads the durable keyspace, builds the core and starts ticking and listening. */
   async start(): Promise<void> {
-    const meta = await this.restore();
+    const meta = await this.copy.restore();
     const random = seededRandom(randomBytes(4).readUInt32LE(0));
     this.node.raft = new RaftNode(
       defaultRaftConfig(this.id, random, {
@@ -224,7 +221,7 @@ export class RaftReplicator implements Replicator {
     this.node.durableIndex = this.storage.log.lastIndex();
     // Before the first tick or message: a voter that lost its data must not vote.
     const last = this.storage.log.lastIndex();
-    this.recovery.begin(this.freshStart && hs.term === 0 && last === 0, !this.freshStart && hs.commit > Math.max(last, meta.index), this.opts.join);
+    this.recovery.begin(this.copy.freshStart && hs.term === 0 && last === 0, !this.copy.freshStart && hs.commit > Math.max(last, meta.index), this.opts.join);
     this.node.lastTerm = hs.term;
     this.lastVote = hs.vote;
     if (this.transport) {
@@ -237,7 +234,7 @@ export class RaftReplicator implements Replicator {
       for (const m of this.node.members.values()) if (m.id !== this.id) this.transport.addPeer(m.id, { host: m.host, port: m.peerPort });
     }
     this.tickTimer = setInterval(() => this.onTick(), this.opts.tickMs);
-    this.flushTimer = setInterval(() => this.maybeFlushKeyspace(), KEYSPACE_FLUSH_MS / 2);
+    this.flushTimer = setInterval(() => this.compaction.maybeFlushKeyspace(), KEYSPACE_FLUSH_MS / 2);
     // A one-voter cluster elects itself at once instead of waiting a timeout.
     const soleVoter = this.node.conf.voters.length === 1 && this.node.conf.voters[0] === this.id;
     if (soleVoter) this.node.raft.campaign();
@@ -267,46 +264,6 @@ export class RaftReplicator implements Replicator {
     if (!applied) this.log.warn({ target, applied: this.fsm.appliedIndex }, 'still applying the log after start; serving anyway');
   }
 
-  /** Restores the in-memory keyspace and membership from the durable copy. */
-  private async restore(): Promise<SnapshotMeta> {
-    let meta = this.storage.keyspace.snapshotMeta();
-    this.loadKeyspaceFromStorage();
-    if (meta.index === 0 && meta.conf.voters.length === 0 && meta.conf.learners.length === 0) {
-      // First start: the bootstrap membership is the snapshot at index 0.
-      this.freshStart = true;
-      const voters = this.opts.members.length > 0 ? this.opts.members.map((m) => m.id) : [this.id];
-      meta = { index: 0, term: 0, conf: { voters, learners: [], votersOutgoing: [], learnersNext: [], autoLeave: false } };
-      for (const m of this.opts.members) this.node.members.set(m.id, m);
-      if (this.opts.members.length === 0) this.node.members.set(this.id, { id: this.id, host: this.opts.peerListen.host, port: 0, peerPort: this.opts.peerListen.port });
-      await this.storage.writeBatch({ keyspace: { changes: [{ key: MEMBERS_KEY, value: encodeMembers(this.node.members.values()) }], meta } });
-    }
-    this.node.conf = meta.conf;
-    this.fsm.appliedIndex = meta.index;
-    this.node.appliedTerm = meta.term;
-    this.keyspace.trackChanges = true;
-    return meta;
-  }
-
-  private loadKeyspaceFromStorage(): void {
-    this.keyspace.clear();
-    // Records come out of LMDB as fresh buffers (lmdb-js copies on read), and
-    // applyRecord copies whatever it keeps long-term: no copy here.
-    this.storage.keyspace.forEachRecord((key, start, value) => {
-      if (key[start] === RESERVED_DB) {
-        const k = key.subarray(start);
-        if (k.equals(MEMBERS_KEY)) {
-          this.node.members.clear();
-          for (const m of decodeMembers(value)) this.node.members.set(m.id, m);
-        } else if (k.equals(SESSIONS_KEY)) {
-          this.fsm.restoreSessions(Buffer.from(value));
-        }
-        return;
-      }
-      this.keyspace.applyRecord(key, value, start);
-    });
-    this.keyspace.finishRestore();
-  }
-
   async close(): Promise<void> {
     this.node.closed = true;
     this.recovery.close();
@@ -318,8 +275,8 @@ export class RaftReplicator implements Replicator {
     await this.readyChain;
     // Write the keyspace copy so the next start replays little.
     if (!this.node.diskError) {
-      const changes = this.collectKeyspaceChanges();
-      if (changes.length > 0) await this.storage.writeBatch({ keyspace: { changes, meta: this.appliedMeta() } }).catch(() => undefined);
+      const changes = this.copy.collectChanges();
+      if (changes.length > 0) await this.storage.writeBatch({ keyspace: { changes, meta: this.copy.appliedMeta() } }).catch(() => undefined);
     }
     await this.storage.close();
   }
@@ -456,72 +413,23 @@ export class RaftReplicator implements Replicator {
    * SAVE / BGSAVE: write the durable keyspace copy (this node's snapshot) now
    * and compact the log behind it. One at a time, as Redis runs one bgsave.
    */
-  async saveNow(): Promise<void> {
-    if (this.saving) throw new Error('Background save already in progress');
-    this.saving = true;
-    this.saveDone = new Promise((resolve) => (this.markSaveDone = resolve));
-    const started = Date.now();
-    try {
-      const target = this.fsm.appliedIndex;
-      await this.compactNow();
-      if (this.storage.keyspace.appliedIndex() < target) {
-        throw new Error(this.node.diskError ? `the disk refuses writes: ${this.node.diskError.message}` : 'the keyspace copy did not catch up');
-      }
-      this.lastSaveOk = true;
-    } catch (err) {
-      this.lastSaveOk = false;
-      throw err;
-    } finally {
-      this.saving = false;
-      this.lastSaveSeconds = Math.round((Date.now() - started) / 1000);
-      this.markSaveDone();
-    }
+  saveNow(): Promise<void> {
+    return this.compaction.saveNow();
   }
 
   /** BGSAVE SCHEDULE: one more save once the running one is done (at most one waits). */
   scheduleSave(): void {
-    if (this.saveScheduled) return;
-    this.saveScheduled = true;
-    void this.saveDone.then(() => {
-      this.saveScheduled = false;
-      if (!this.node.closed) this.saveNow().catch(() => undefined);
-    });
+    this.compaction.scheduleSave();
   }
 
   /** For INFO persistence and LASTSAVE: the durable keyspace copy is this node's snapshot. */
-  persistence(): { lastSaveMs: number; changesSinceSave: number; saving: boolean; lastSaveOk: boolean; lastSaveSeconds: number } {
-    return {
-      lastSaveMs: this.lastKeyspaceFlush,
-      changesSinceSave: this.pendingKeyspaceChanges,
-      saving: this.saving,
-      lastSaveOk: this.lastSaveOk && !this.node.diskError,
-      lastSaveSeconds: this.lastSaveSeconds,
-    };
+  persistence(): PersistenceInfo {
+    return this.compaction.persistence();
   }
 
   /** Writes the durable keyspace now and compacts the log behind it. */
-  async compactNow(): Promise<{ upTo: number }> {
-    await this.flushKeyspace();
-    const durable = this.storage.keyspace.appliedIndex();
-    const upTo = Math.min(durable, this.storage.log.lastIndex()) - this.opts.logTail;
-    if (upTo < this.storage.log.firstIndex()) return { upTo: this.storage.log.firstIndex() - 1 };
-    await this.compactTo(upTo);
-    return { upTo: this.storage.log.firstIndex() - 1 };
-  }
-
-  private async compactTo(target: number): Promise<void> {
-    // Keep the entries a follower installing a snapshot will resume from.
-    const upTo = Math.min(target, this.snapshots.compactionFloor());
-    if (upTo < this.storage.log.firstIndex()) return;
-    const term = this.storage.log.term(upTo);
-    if (term === undefined) return;
-    this.compacting = true;
-    try {
-      await this.storage.log.compact(upTo, { index: upTo, term, conf: this.node.conf });
-      this.log.info({ upTo }, 'log compacted');
-    } finally {
-      this.compacting = false;
-    }
+  compactNow(): Promise<{ upTo: number }> {
+    return this.compaction.compactNow();
   }
 
   // ------------------------------------------------------------------ timers
@@ -548,28 +456,6 @@ export class RaftReplicator implements Replicator {
     this.forwarder.expire(now);
     this.reads.expire(now);
     this.membership.expire(now);
-  }
-
-  private maybeFlushKeyspace(): void {
-    if (this.node.closed || this.node.diskError) return;
-    const due = Date.now() - this.lastKeyspaceFlush >= KEYSPACE_FLUSH_MS;
-    if (due || this.pendingKeyspaceChanges >= KEYSPACE_FLUSH_CHANGES) {
-      this.node.forceKeyspaceFlush = true;
-      this.scheduleReady();
-    }
-  }
-
-  private async flushKeyspace(): Promise<void> {
-    this.node.forceKeyspaceFlush = true;
-    this.scheduleReady();
-    // The next Ready round writes it; wait for the durable index to catch up.
-    const target = this.fsm.appliedIndex;
-    const deadline = Date.now() + 10000;
-    while (this.storage.keyspace.appliedIndex() < target && Date.now() < deadline) {
-      this.node.forceKeyspaceFlush = true;
-      this.scheduleReady();
-      await new Promise((r) => setTimeout(r, 5));
-    }
   }
 
   // ------------------------------------------------------------------ messages
@@ -807,10 +693,8 @@ export class RaftReplicator implements Replicator {
         }
         if (flushKeyspace) {
           // The keyspace copy reflects what is applied when it is taken: its turn in the chain.
-          await this.durableWrite({ hardState: this.latestHardState, keyspace: { changes: this.collectKeyspaceChanges(), meta: this.appliedMeta() } });
-          this.lastKeyspaceFlush = Date.now();
-          this.pendingKeyspaceChanges = 0;
-          void this.maybeCompact();
+          await this.durableWrite({ hardState: this.latestHardState, keyspace: { changes: this.copy.collectChanges(), meta: this.copy.appliedMeta() } });
+          this.compaction.keyspaceFlushed();
         }
         this.send(late);
         if (holdsApplies) {
@@ -861,53 +745,6 @@ export class RaftReplicator implements Replicator {
     for (const p of q) p.done(err, 0);
   }
 
-  private async maybeCompact(): Promise<void> {
-    if (this.compacting) return;
-    const durable = this.storage.keyspace.appliedIndex();
-    const upTo = compactionPoint(this.storage.log, durable, this.storage.log.sizeBytes(), {
-      tailEntries: this.opts.logTail,
-      minEntries: this.opts.snapshotEntries,
-      minLogBytes: 256 * 1024 * 1024,
-    });
-    if (upTo === undefined) return;
-    await this.compactTo(upTo).catch((err: unknown) => this.log.warn({ err }, 'log compaction failed'));
-  }
-
-  private appliedMeta(): SnapshotMeta {
-    return { index: this.fsm.appliedIndex, term: this.node.appliedTerm, conf: this.node.conf };
-  }
-
-  /** Turns the keyspace's changed keys into store records (the durable copy). */
-  private collectKeyspaceChanges(): StoreChange[] {
-    const out: StoreChange[] = [];
-    for (const ch of this.keyspace.drainChanges()) {
-      if ('flushAll' in ch || 'flushDb' in ch) {
-        const db = 'flushDb' in ch ? ch.flushDb : -1;
-        for (const rec of this.storage.keyspace.records()) {
-          // Only Redis databases are flushed; reserved records (members,
-          // sessions, scripts, version floors) live above them.
-          const d = rec.key[0];
-          if (d >= this.keyspace.dbs.length) continue;
-          if (db === -1 || d === db) out.push({ key: rec.key, value: null });
-        }
-        continue;
-      }
-      const rec = this.keyspace.encodeRecord(ch.db, ch.key);
-      if (rec) out.push({ key: rec.key, value: rec.value });
-      else out.push({ key: Buffer.concat([Buffer.from([ch.db]), Buffer.from(ch.key, 'latin1')]), value: null });
-    }
-    this.keyspace.drainElementRecords((key, value) => out.push({ key, value }));
-    if (this.node.membersDirty) {
-      out.push({ key: MEMBERS_KEY, value: encodeMembers(this.node.members.values()) });
-      this.node.membersDirty = false;
-    }
-    if (this.fsm.sessionsDirty) {
-      out.push({ key: SESSIONS_KEY, value: this.fsm.encodeSessions() });
-      this.fsm.sessionsDirty = false;
-    }
-    return out;
-  }
-
   private applyEntries(entries: readonly Entry[]): void {
     for (const e of entries) {
       let reply: Reply = null;
@@ -923,7 +760,7 @@ export class RaftReplicator implements Replicator {
           this.fsm.applyEmpty(e.index);
           reply = new ErrorReply('ERR internal error: undecodable log entry');
         }
-        this.pendingKeyspaceChanges++;
+        this.compaction.countChange();
       }
       this.node.appliedTerm = e.term;
       const w = this.waiters.get(e.index);

@@ -1,0 +1,175 @@
+/**
+ * Snapshots taken and the log compacted behind them (hashicorp/raft's
+ * snapshot.go). The snapshot is the durable keyspace copy: about once a
+ * second, or after KEYSPACE_FLUSH_CHANGES applied writes, the next Ready
+ * writes what changed with its applied index (its turn in the Ready chain,
+ * so the copy reflects exactly what is applied), and the log behind it is
+ * compacted, keeping a tail for slow followers and never past a snapshot
+ * being sent. SAVE / BGSAVE force both, one at a time.
+ */
+import { compactionPoint } from './store';
+import type { NodeState } from './state';
+
+/** How often the durable keyspace copy is written when nothing forces it (the log covers the gap). */
+export const KEYSPACE_FLUSH_MS = 1000;
+const KEYSPACE_FLUSH_CHANGES = 20000;
+
+/** What snapshotting and compaction use of the node's shared state (they set forceKeyspaceFlush). */
+export type CompactionNode = Pick<NodeState, 'log' | 'fsm' | 'storage' | 'conf' | 'closed' | 'diskError' | 'forceKeyspaceFlush'>;
+
+export interface CompactionOptions {
+  /** Log entries kept behind the durable keyspace copy for slow followers. */
+  logTail: number;
+  /** Entries behind the copy before the log is compacted. */
+  snapshotEntries: number;
+  scheduleReady(): void;
+  /** The lowest index of a snapshot being sent (snapshots.ts): the log keeps the entry after it. */
+  compactionFloor(): number;
+}
+
+export interface PersistenceInfo {
+  lastSaveMs: number;
+  changesSinceSave: number;
+  saving: boolean;
+  lastSaveOk: boolean;
+  lastSaveSeconds: number;
+}
+
+export class Compaction {
+  private lastKeyspaceFlush = Date.now();
+  private pendingKeyspaceChanges = 0;
+  private saving = false;
+  private saveScheduled = false;
+  private saveDone: Promise<void> = Promise.resolve();
+  private markSaveDone: () => void = () => undefined;
+  private lastSaveOk = true;
+  private lastSaveSeconds = -1;
+  private compacting = false;
+
+  constructor(
+    private readonly node: CompactionNode,
+    private readonly opts: CompactionOptions,
+  ) {}
+
+  /** One applied write the durable copy does not have yet. */
+  countChange(): void {
+    this.pendingKeyspaceChanges++;
+  }
+
+  /** The timer's check: ask the next Ready to write the copy when it is due. */
+  maybeFlushKeyspace(): void {
+    if (this.node.closed || this.node.diskError) return;
+    const due = Date.now() - this.lastKeyspaceFlush >= KEYSPACE_FLUSH_MS;
+    if (due || this.pendingKeyspaceChanges >= KEYSPACE_FLUSH_CHANGES) {
+      this.node.forceKeyspaceFlush = true;
+      this.opts.scheduleReady();
+    }
+  }
+
+  /** A Ready wrote the copy: compact the log behind it if that is due. */
+  keyspaceFlushed(): void {
+    this.lastKeyspaceFlush = Date.now();
+    this.pendingKeyspaceChanges = 0;
+    void this.maybeCompact();
+  }
+
+  private async flushKeyspace(): Promise<void> {
+    this.node.forceKeyspaceFlush = true;
+    this.opts.scheduleReady();
+    // The next Ready round writes it; wait for the durable index to catch up.
+    const target = this.node.fsm.appliedIndex;
+    const deadline = Date.now() + 10000;
+    while (this.node.storage.keyspace.appliedIndex() < target && Date.now() < deadline) {
+      this.node.forceKeyspaceFlush = true;
+      this.opts.scheduleReady();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  /**
+   * SAVE / BGSAVE: write the durable keyspace copy (this node's snapshot) now
+   * and compact the log behind it. One at a time, as Redis runs one bgsave.
+   */
+  async saveNow(): Promise<void> {
+    if (this.saving) throw new Error('Background save already in progress');
+    this.saving = true;
+    this.saveDone = new Promise((resolve) => (this.markSaveDone = resolve));
+    const started = Date.now();
+    try {
+      const target = this.node.fsm.appliedIndex;
+      await this.compactNow();
+      if (this.node.storage.keyspace.appliedIndex() < target) {
+        throw new Error(this.node.diskError ? `the disk refuses writes: ${this.node.diskError.message}` : 'the keyspace copy did not catch up');
+      }
+      this.lastSaveOk = true;
+    } catch (err) {
+      this.lastSaveOk = false;
+      throw err;
+    } finally {
+      this.saving = false;
+      this.lastSaveSeconds = Math.round((Date.now() - started) / 1000);
+      this.markSaveDone();
+    }
+  }
+
+  /** BGSAVE SCHEDULE: one more save once the running one is done (at most one waits). */
+  scheduleSave(): void {
+    if (this.saveScheduled) return;
+    this.saveScheduled = true;
+    void this.saveDone.then(() => {
+      this.saveScheduled = false;
+      if (!this.node.closed) this.saveNow().catch(() => undefined);
+    });
+  }
+
+  /** For INFO persistence and LASTSAVE: the durable keyspace copy is this node's snapshot. */
+  persistence(): PersistenceInfo {
+    return {
+      lastSaveMs: this.lastKeyspaceFlush,
+      changesSinceSave: this.pendingKeyspaceChanges,
+      saving: this.saving,
+      lastSaveOk: this.lastSaveOk && !this.node.diskError,
+      lastSaveSeconds: this.lastSaveSeconds,
+    };
+  }
+
+  /** Writes the durable keyspace now and compacts the log behind it. */
+  async compactNow(): Promise<{ upTo: number }> {
+    await this.flushKeyspace();
+    const log = this.node.storage.log;
+    const durable = this.node.storage.keyspace.appliedIndex();
+    const upTo = Math.min(durable, log.lastIndex()) - this.opts.logTail;
+    if (upTo < log.firstIndex()) return { upTo: log.firstIndex() - 1 };
+    await this.compactTo(upTo);
+    return { upTo: log.firstIndex() - 1 };
+  }
+
+  private async maybeCompact(): Promise<void> {
+    if (this.compacting) return;
+    const storage = this.node.storage;
+    const durable = storage.keyspace.appliedIndex();
+    const upTo = compactionPoint(storage.log, durable, storage.log.sizeBytes(), {
+      tailEntries: this.opts.logTail,
+      minEntries: this.opts.snapshotEntries,
+      minLogBytes: 256 * 1024 * 1024,
+    });
+    if (upTo === undefined) return;
+    await this.compactTo(upTo).catch((err: unknown) => this.node.log.warn({ err }, 'log compaction failed'));
+  }
+
+  private async compactTo(target: number): Promise<void> {
+    const log = this.node.storage.log;
+    // Keep the entries a follower installing a snapshot will resume from.
+    const upTo = Math.min(target, this.opts.compactionFloor());
+    if (upTo < log.firstIndex()) return;
+    const term = log.term(upTo);
+    if (term === undefined) return;
+    this.compacting = true;
+    try {
+      await log.compact(upTo, { index: upTo, term, conf: this.node.conf });
+      this.node.log.info({ upTo }, 'log compacted');
+    } finally {
+      this.compacting = false;
+    }
+  }
+}
