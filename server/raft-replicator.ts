@@ -29,7 +29,7 @@ import { Compaction, KEYSPACE_FLUSH_MS, type PersistenceInfo } from './node/comp
 import { compactionPoint, type NodeStore, type NodeWriteBatch, type StoreChange, type StoreRecord } from './node/store';
 import { NodeState } from './node/state';
 import { Forwarder, type ForwardHandler, type RequestId } from './node/forwarder';
-import { MAX_ENTRY_BYTES } from './node/limits';
+import { Proposals } from './node/proposals';
 import { FAILPOINT_LOCAL_READS, ReadBarriers, type ReadMode } from './node/read-barriers';
 import { ERR_OUTCOME_UNKNOWN, misconf, raftErrorReply } from './node/errors';
 import { PeerTransport } from './transport/peer-transport';
@@ -44,8 +44,6 @@ import type { Replicator } from './replicator';
 import { isProbePayload, RejoinGuard, type ProbeAnswer, type RejoinLeader } from './node/rejoin';
 
 
-/** Proposals are handed to the core in groups of at most this many bytes (one larger entry goes alone). */
-const PROPOSAL_BATCH_BYTES = 8 * 1024 * 1024;
 /**
  * Readies being persisted at once. The loop supports pipelining (the next
  * batch appended while the previous fsync runs), but on this 2-core machine
@@ -90,17 +88,6 @@ export interface RaftReplicatorOptions {
   logTail: number;
 }
 
-interface Waiter {
-  term: number;
-  done: (reply: Reply, index: number) => void;
-}
-
-interface PendingProposal {
-  data: Buffer;
-  done: (reply: Reply, index: number) => void;
-  deadline: number;
-}
-
 /**
  * The node driver: the only asynchronous layer around the pure Raft core.
  * Timers drive tick(); the Ready loop persists (one LMDB transaction and
@@ -111,6 +98,7 @@ export class RaftReplicator implements Replicator {
   readonly id: number;
   /** The state the driver's parts share (server/node/state.ts). */
   private readonly node: NodeState;
+  private readonly proposals: Proposals;
   private readonly reads: ReadBarriers;
   private readonly forwarder: Forwarder;
   private readonly snapshots: Snapshots;
@@ -129,9 +117,6 @@ export class RaftReplicator implements Replicator {
   private latestHardState: HardState | undefined;
 
   private readonly batchCallbacks: Array<() => void> = [];
-  private readonly waiters = new Map<number, Waiter>();
-  private proposals: PendingProposal[] = [];
-  private noLeaderQueue: PendingProposal[] = [];
 
   private tickTimer: NodeJS.Timeout | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -161,11 +146,12 @@ export class RaftReplicator implements Replicator {
     this.node = new NodeState(opts.id, opts.log, opts.fsm, opts.keyspace, opts.storage, this.transport);
     this.members = this.node.members;
     this.copy = new KeyspaceCopy(this.node, { members: opts.members, peerListen: opts.peerListen });
+    this.proposals = new Proposals(this.node, { writeTimeoutMs: opts.writeTimeoutMs, scheduleReady: () => this.scheduleReady() });
     this.reads = new ReadBarriers(this.node, { writeTimeoutMs: opts.writeTimeoutMs, scheduleReady: () => this.scheduleReady() });
     this.membership = new Membership(this.node, {
       tickMs: opts.tickMs,
       electionTicks: opts.electionTicks,
-      awaitApply: (index, term, done) => this.waiters.set(index, { term, done }),
+      awaitApply: (index, term, done) => this.proposals.awaitApply(index, term, done),
       scheduleReady: () => this.scheduleReady(),
     });
     this.forwarder = new Forwarder(this.node, {
@@ -339,13 +325,7 @@ export class RaftReplicator implements Replicator {
 
   /** Proposes encoded op bytes on the leader; `done` gets the applied reply and its index. */
   proposeData(data: Buffer, done: (reply: Reply, index: number) => void): void {
-    if (data.length > MAX_ENTRY_BYTES) {
-      // Refused up front: no peer link could carry it.
-      done(new ErrorReply(`ERR write of ${data.length} bytes exceeds the replication limit of ${MAX_ENTRY_BYTES} bytes`), 0);
-      return;
-    }
-    this.proposals.push({ data, done, deadline: Date.now() + this.opts.writeTimeoutMs });
-    this.scheduleReady();
+    this.proposals.proposeData(data, done);
   }
 
   /**
@@ -445,14 +425,7 @@ export class RaftReplicator implements Replicator {
   }
 
   private expireDeadlines(now: number): void {
-    if (this.noLeaderQueue.length > 0) {
-      const keep: PendingProposal[] = [];
-      for (const p of this.noLeaderQueue) {
-        if (p.deadline <= now) p.done(errClusterDown('no leader'), 0);
-        else keep.push(p);
-      }
-      this.noLeaderQueue = keep;
-    }
+    this.proposals.expire(now);
     this.forwarder.expire(now);
     this.reads.expire(now);
     this.membership.expire(now);
@@ -547,7 +520,7 @@ export class RaftReplicator implements Replicator {
           Date.now() - oldest.at > SLOW_READY_MS;
         if (!slow) return;
       }
-      this.submitProposals();
+      this.proposals.submitProposals();
       this.reads.submitReadIndex();
       const has = this.node.raft.hasReady();
       if (!has && !this.node.forceKeyspaceFlush) return;
@@ -569,57 +542,7 @@ export class RaftReplicator implements Replicator {
   private readyChain: Promise<void> = Promise.resolve();
 
   private hasWork(): boolean {
-    return !this.node.closed && (this.proposals.length > 0 || this.reads.hasBatch() || this.node.forceKeyspaceFlush || this.node.raft.hasReady());
-  }
-
-  private submitProposals(): void {
-    if (this.proposals.length === 0) return;
-    const batch = this.proposals;
-    this.proposals = [];
-    if (this.node.diskError) {
-      for (const p of batch) p.done(misconf(this.node.diskError), 0);
-      return;
-    }
-    if (this.node.role !== Role.Leader) {
-      if (this.node.leader !== 0) {
-        const err = errTryAgain(`leadership moved to node ${this.node.leader}; retry`);
-        for (const p of batch) p.done(err, 0);
-      } else {
-        // No leader yet (an election is running): wait for one, up to the write timeout.
-        this.noLeaderQueue.push(...batch);
-      }
-      return;
-    }
-    // A huge entry goes in a proposal of its own. When the core's limit on
-    // uncommitted bytes refuses a group (a huge entry waits for the log to
-    // drain; others wait behind a huge one in flight), it and everything after
-    // it wait, in order, for the next round (backpressure, not an error) until
-    // their write timeout; holding the rest back lets the log drain, so a huge
-    // write is admitted even while other clients keep writing.
-    const now = Date.now();
-    for (let i = 0; i < batch.length; ) {
-      let j = i + 1;
-      let bytes = batch[i].data.length;
-      while (j < batch.length && bytes + batch[j].data.length <= PROPOSAL_BATCH_BYTES) bytes += batch[j++].data.length;
-      const group = batch.slice(i, j);
-      try {
-        const res = this.node.raft.propose(group.map((p) => p.data));
-        for (let k = 0; k < group.length; k++) this.waiters.set(res.index + k, { term: res.term, done: group[k].done });
-      } catch (e) {
-        const err = raftErrorReply(e, this.log);
-        if (e instanceof RaftError && e.code === 'uncommitted-limit') {
-          const wait: PendingProposal[] = [];
-          for (const p of batch.slice(i)) {
-            if (p.deadline > now) wait.push(p);
-            else p.done(err, 0);
-          }
-          this.proposals = wait.concat(this.proposals);
-          return;
-        }
-        for (const p of group) p.done(err, 0);
-      }
-      i = j;
-    }
+    return !this.node.closed && (this.proposals.hasPending() || this.reads.hasBatch() || this.node.forceKeyspaceFlush || this.node.raft.hasReady());
   }
 
   private startReady(rd: Ready | undefined): void {
@@ -729,20 +652,13 @@ export class RaftReplicator implements Replicator {
       } catch (err) {
         if (!this.node.diskError) this.log.error({ err }, 'disk write failed; refusing writes until it succeeds');
         this.node.diskError = err as Error;
-        this.failQueuedWrites();
+        this.proposals.failQueuedWrites();
         if (this.node.closed) throw err;
         // The store refuses a commit before LMDB could meet ENOSPC (storage/disk-reserve.ts), so
         // retrying is harmless; it succeeds once the disk has room for the reserve again.
         await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** Math.min(attempt, 5))));
       }
     }
-  }
-
-  private failQueuedWrites(): void {
-    const err = misconf(this.node.diskError!);
-    const q = this.proposals;
-    this.proposals = [];
-    for (const p of q) p.done(err, 0);
   }
 
   private applyEntries(entries: readonly Entry[]): void {
@@ -763,12 +679,7 @@ export class RaftReplicator implements Replicator {
         this.compaction.countChange();
       }
       this.node.appliedTerm = e.term;
-      const w = this.waiters.get(e.index);
-      if (w) {
-        this.waiters.delete(e.index);
-        if (w.term === e.term) w.done(reply, e.index);
-        else w.done(errTryAgain('leadership changed before the write was committed; it was not applied'), 0);
-      }
+      this.proposals.onApplied(e, reply);
       this.reads.runApplyWaiters();
     }
     if (this.recovery.state !== 'none') this.recovery.onApplied();
@@ -784,10 +695,7 @@ export class RaftReplicator implements Replicator {
     this.forwarder.onLeaderChange(leader);
     if (leader !== 0) {
       // Writes that waited for a leader: propose them here or forward them.
-      const q = this.noLeaderQueue;
-      this.noLeaderQueue = [];
-      if (role === Role.Leader) this.proposals.push(...q);
-      else for (const p of q) p.done(errTryAgain('leadership moved to another node; retry'), 0);
+      this.proposals.onLeaderKnown(role);
       this.forwarder.retryUnsentForwards();
     }
   }

@@ -20,7 +20,7 @@ import { decodeForward, encodeForwardPublish, encodeForwardReply, encodeForwardR
 import { Role } from '../raft';
 import { isProbePayload } from './rejoin';
 import { ERR_OUTCOME_UNKNOWN } from './errors';
-import { MAX_ENTRY_BYTES } from './limits';
+import { MAX_ENTRY_BYTES } from './proposals';
 import type { NodeState } from './state';
 
 /** Identifies a forwarded request across retries (see server/forwarding.ts). */
