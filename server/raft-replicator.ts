@@ -1,67 +1,27 @@
 import { randomBytes } from 'node:crypto';
-import { ErrorReply, RawReply, type Reply } from '../protocol/reply';
-import { encodeReply } from '../protocol/encoder';
-import { errClusterDown, errTryAgain } from '../protocol/errors';
-import {
-  ConfChangeType,
-  EntryType,
-  MessageType,
-  RaftError,
-  RaftNode,
-  Role,
-  decodeConfChange,
-  defaultRaftConfig,
-  encodeConfChange,
-  seededRandom,
-  type ConfChange,
-  type ConfState,
-  type Entry,
-  type HardState,
-  type Message,
-  type Ready,
-  type SnapshotMeta,
-  type Status,
-} from './raft';
-import { Snapshots } from './node/snapshots';
-import { Membership } from './node/membership';
-import { KeyspaceCopy } from './node/keyspace-copy';
+import type { ErrorReply, Reply } from '../protocol/reply';
+import { MessageType, RaftNode, Role, defaultRaftConfig, seededRandom, type ConfChange, type ConfState, type Message, type Status } from './raft';
+import type { PeerPubSubHandler } from './forwarding';
+import type { StateMachine } from './fsm';
+import type { Keyspace } from './keyspace';
+import type { Logger } from './log';
+import { encodeOp, type LogOp } from './logop';
+import type { ClusterMember } from './members';
+import type { Replicator } from './replicator';
+import { PeerTransport } from './transport/peer-transport';
+import type { Frame } from './transport/frames';
 import { Compaction, KEYSPACE_FLUSH_MS, type PersistenceInfo } from './node/compaction';
-import { compactionPoint, type NodeStore, type NodeWriteBatch, type StoreChange, type StoreRecord } from './node/store';
-import { NodeState } from './node/state';
+import { misconf } from './node/errors';
 import { Forwarder, type ForwardHandler, type RequestId } from './node/forwarder';
+import { KeyspaceCopy } from './node/keyspace-copy';
+import { Membership } from './node/membership';
 import { Proposals } from './node/proposals';
 import { FAILPOINT_LOCAL_READS, ReadBarriers, type ReadMode } from './node/read-barriers';
-import { ERR_OUTCOME_UNKNOWN, misconf, raftErrorReply } from './node/errors';
-import { PeerTransport } from './transport/peer-transport';
-import { DEFAULT_MAX_MESSAGE_BYTES, type Frame } from './transport/frames';
-import { decodeForward, encodeForwardPublish, encodeForwardReply, encodeForwardRequest, type PeerPubSubHandler } from './forwarding';
-import type { StateMachine } from './fsm';
-import { MEMBERS_KEY, RESERVED_DB, SESSIONS_KEY, type Keyspace } from './keyspace';
-import type { Logger } from './log';
-import { decodeOp, encodeOp, type LogOp } from './logop';
-import { decodeMembers, encodeMembers, type ClusterMember } from './members';
-import type { Replicator } from './replicator';
-import { isProbePayload, RejoinGuard, type ProbeAnswer, type RejoinLeader } from './node/rejoin';
-
-
-/**
- * Readies being persisted at once. The loop supports pipelining (the next
- * batch appended while the previous fsync runs), but on this 2-core machine
- * one at a time measured better: proposals pile up into fewer, larger
- * batches (durable SET -c 50 at the leader: ~6.6-7.3k/s with 1 vs ~5.0-5.6k/s
- * with 4, load ~4.5, interleaved runs). Revisit on machines with spare cores.
- */
-const MAX_INFLIGHT_READIES = 1;
-/**
- * A Ready carrying at least SLOW_READY_BYTES of entries and still persisting
- * after SLOW_READY_MS (a huge value) lets up to MAX_INFLIGHT_READIES_SLOW
- * start behind it, so heartbeats and their answers keep flowing and the write
- * does not cost an election. Each heartbeat round takes one, so the bound
- * must cover an fsync of seconds. Small batches keep one Ready at a time.
- */
-const SLOW_READY_MS = 150;
-const SLOW_READY_BYTES = 1024 * 1024;
-const MAX_INFLIGHT_READIES_SLOW = 32;
+import { ReadyLoop } from './node/ready-loop';
+import { RejoinGuard, type RejoinLeader } from './node/rejoin';
+import { Snapshots } from './node/snapshots';
+import { NodeState } from './node/state';
+import type { NodeStore } from './node/store';
 
 /** How long start() waits to apply the log it knows committed before the node serves anyway. */
 const STARTUP_CATCH_UP_MS = 10_000;
@@ -93,44 +53,49 @@ export interface RaftReplicatorOptions {
  * Timers drive tick(); the Ready loop persists (one LMDB transaction and
  * fsync per Ready), sends, applies and answers clients. Followers forward
  * writes to the leader; reads may wait for a lease or ReadIndex barrier.
+ *
+ * This class is the facade the rest of the server uses. Each job lives in
+ * server/node/ and is handed only what it uses; this class wires them
+ * together and routes timers and peer frames to them:
+ *   ready-loop.ts     the Ready loop: durable write, send, apply, advance
+ *   proposals.ts      the leader's write intake (batches, waiters by index)
+ *   forwarder.ts      writes forwarded to the leader; `forward` frames
+ *   read-barriers.ts  lease and ReadIndex reads, waitApplied
+ *   snapshots.ts      snapshot transfer: send, receive, stage, install
+ *   membership.ts     conf changes, members table, peer links, transfers
+ *   keyspace-copy.ts  the durable keyspace copy: load, collect changes
+ *   compaction.ts     when the copy is written, SAVE/BGSAVE, log compaction
+ *   rejoin.ts         a voter that lost its data (RejoinGuard)
+ *   state.ts          the state several jobs share; store.ts: the store type
  */
 export class RaftReplicator implements Replicator {
   readonly id: number;
-  /** The state the driver's parts share (server/node/state.ts). */
-  private readonly node: NodeState;
-  private readonly proposals: Proposals;
-  private readonly reads: ReadBarriers;
-  private readonly forwarder: Forwarder;
-  private readonly snapshots: Snapshots;
-  private readonly membership: Membership;
-  private readonly copy: KeyspaceCopy;
-  private readonly compaction: Compaction;
   readonly transport: PeerTransport | undefined;
-  private readonly log: Logger;
-  private readonly fsm: StateMachine;
-  private readonly keyspace: Keyspace;
   readonly storage: NodeStore;
-  private readonly opts: RaftReplicatorOptions;
   readonly members: Map<number, ClusterMember>;
-  private lastVote = -1;
-  /** The newest hard state from the core (persisted lazily when only commit moved). */
-  private latestHardState: HardState | undefined;
-
-  private readonly batchCallbacks: Array<() => void> = [];
-
-  private tickTimer: NodeJS.Timeout | undefined;
-  private flushTimer: NodeJS.Timeout | undefined;
-  private readyScheduled = false;
   /** Keeps a voter that lost its data from voting until it is re-added (server/node/rejoin.ts). */
   readonly recovery: RejoinGuard;
-
+  private readonly log: Logger;
+  private readonly fsm: StateMachine;
+  private readonly opts: RaftReplicatorOptions;
+  /** The state the driver's parts share (server/node/state.ts). */
+  private readonly node: NodeState;
+  private readonly copy: KeyspaceCopy;
+  private readonly proposals: Proposals;
+  private readonly reads: ReadBarriers;
+  private readonly membership: Membership;
+  private readonly forwarder: Forwarder;
+  private readonly snapshots: Snapshots;
+  private readonly compaction: Compaction;
+  private readonly ready: ReadyLoop;
+  private tickTimer: NodeJS.Timeout | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: RaftReplicatorOptions) {
     this.opts = opts;
     this.id = opts.id;
     this.log = opts.log;
     this.fsm = opts.fsm;
-    this.keyspace = opts.keyspace;
     this.storage = opts.storage;
     const peers = opts.members.filter((m) => m.id !== opts.id);
     if (peers.length > 0 || opts.join) {
@@ -185,6 +150,16 @@ export class RaftReplicator implements Replicator {
       scheduleReady: () => this.scheduleReady(),
       compactionFloor: () => this.snapshots.compactionFloor(),
     });
+    this.ready = new ReadyLoop(this.node, {
+      proposals: this.proposals,
+      reads: this.reads,
+      snapshots: this.snapshots,
+      membership: this.membership,
+      copy: this.copy,
+      compaction: this.compaction,
+      recovery: this.recovery,
+      onLeaderChange: (leader, role) => this.onLeaderChange(leader, role),
+    });
   }
 
   // ------------------------------------------------------------------ start
@@ -208,8 +183,7 @@ export class RaftReplicator implements Replicator {
     // Before the first tick or message: a voter that lost its data must not vote.
     const last = this.storage.log.lastIndex();
     this.recovery.begin(this.copy.freshStart && hs.term === 0 && last === 0, !this.copy.freshStart && hs.commit > Math.max(last, meta.index), this.opts.join);
-    this.node.lastTerm = hs.term;
-    this.lastVote = hs.vote;
+    this.ready.begin(hs);
     if (this.transport) {
       this.transport.onFrame((from, frame) => this.onFrame(from, frame));
       this.transport.onPeerState((peer, connected) => {
@@ -258,7 +232,7 @@ export class RaftReplicator implements Replicator {
     const aborting = this.snapshots.close();
     if (aborting) await aborting;
     await this.transport?.close();
-    await this.readyChain;
+    await this.ready.idle();
     // Write the keyspace copy so the next start replays little.
     if (!this.node.diskError) {
       const changes = this.copy.collectChanges();
@@ -302,7 +276,7 @@ export class RaftReplicator implements Replicator {
   // ------------------------------------------------------------------ writes
 
   onBatchApplied(cb: () => void): void {
-    this.batchCallbacks.push(cb);
+    this.ready.onBatchApplied(cb);
   }
 
   setForwardHandler(h: ForwardHandler): void {
@@ -431,6 +405,10 @@ export class RaftReplicator implements Replicator {
     this.membership.expire(now);
   }
 
+  private scheduleReady(): void {
+    this.ready.scheduleReady();
+  }
+
   // ------------------------------------------------------------------ messages
 
   private onFrame(from: number, frame: Frame): void {
@@ -461,235 +439,8 @@ export class RaftReplicator implements Replicator {
     this.scheduleReady();
   }
 
-  /** Each message on its own: one that cannot be sent is logged and left to Raft to retry, never stopping the Ready loop. */
-  private send(messages: readonly Message[]): void {
-    if (!this.transport) return;
-    for (const m of messages) {
-      try {
-        if (m.type === MessageType.Snap) {
-          this.snapshots.send(m);
-          continue;
-        }
-        if (!this.transport.send(m.to, { type: 'raft', message: m })) this.node.raft.reportUnreachable(m.to);
-      } catch (err) {
-        this.log.error({ err, type: MessageType[m.type], to: m.to, entries: m.entries.length }, 'sending a raft message failed');
-        try {
-          if (m.type === MessageType.Snap) this.node.raft.reportSnapshot(m.to, false);
-          else this.node.raft.reportUnreachable(m.to);
-        } catch {
-          // reporting is best effort: the core retries on the next heartbeat anyway
-        }
-      }
-    }
-  }
-
-  // ------------------------------------------------------------------ ready loop
-
-  private scheduleReady(): void {
-    if (this.readyScheduled || this.node.closed) return;
-    this.readyScheduled = true;
-    setImmediate(this.runReady);
-  }
-
-  private readonly runReady = (): void => {
-    this.readyScheduled = false;
-    if (this.node.closed) return;
-    try {
-      this.readyLoop();
-    } catch (err) {
-      this.log.error({ err }, 'ready loop failed');
-    }
-  };
-
-  /**
-   * Takes Readies while fewer than MAX_INFLIGHT_READIES are being persisted:
-   * the core allows ready() before the previous advance(), so the next batch
-   * is appended (and its App messages sent) while the previous fsync runs.
-   * Each Ready finishes (late messages, apply, advance) strictly in order.
-   */
-  private readyLoop(): void {
-    for (;;) {
-      if (this.node.closed) return;
-      if (this.inflightReadies >= MAX_INFLIGHT_READIES) {
-        // Not while the disk refuses: the Ready is retrying, not slow, and more writes would only queue behind it.
-        const oldest = this.readyStarts[0];
-        const slow =
-          !this.node.diskError &&
-          this.inflightReadies < MAX_INFLIGHT_READIES_SLOW &&
-          oldest.bytes >= SLOW_READY_BYTES &&
-          Date.now() - oldest.at > SLOW_READY_MS;
-        if (!slow) return;
-      }
-      this.proposals.submitProposals();
-      this.reads.submitReadIndex();
-      const has = this.node.raft.hasReady();
-      if (!has && !this.node.forceKeyspaceFlush) return;
-      this.startReady(has ? this.node.raft.ready() : undefined);
-    }
-  }
-
-  private inflightReadies = 0;
-  /** When each in-flight Ready started and the entry bytes it persists, oldest first (they finish in order). */
-  private readonly readyStarts: Array<{ at: number; bytes: number }> = [];
-  /** Committed entries waiting for an in-flight Ready to finish before they can be applied in order. */
-  private pendingApplies = 0;
-  /** In-flight Readies whose write carries a new term or vote (nothing may be sent early until it is durable). */
-  private pendingTermWrites = 0;
-  /** In-flight Readies installing a snapshot (nothing is applied ahead of one). */
-  private pendingSnapshots = 0;
-  /** In-flight Readies whose entries wait in the chain instead of being written at once. */
-  private deferredEntryWrites = 0;
-  private readyChain: Promise<void> = Promise.resolve();
-
-  private hasWork(): boolean {
-    return !this.node.closed && (this.proposals.hasPending() || this.reads.hasBatch() || this.node.forceKeyspaceFlush || this.node.raft.hasReady());
-  }
-
-  private startReady(rd: Ready | undefined): void {
-    this.inflightReadies++;
-    let bytes = 0;
-    if (rd) for (const e of rd.entries) bytes += e.data.byteLength;
-    this.readyStarts.push({ at: Date.now(), bytes });
-    if (rd?.softState) this.onSoftState(rd.softState.leader, rd.softState.role);
-    const leader = this.node.role === Role.Leader;
-    let late: Message[] = [];
-    // A new term or vote must be durable before any message goes out.
-    let termChanged = false;
-    if (rd) {
-      if (rd.hardState) {
-        termChanged = rd.hardState.term !== this.node.lastTerm || rd.hardState.vote !== this.lastVote;
-        this.node.lastTerm = rd.hardState.term;
-        this.lastVote = rd.hardState.vote;
-      }
-      if (!termChanged && this.pendingTermWrites === 0) {
-        // A heartbeat's answer claims nothing about what is on disk: it need not wait for the fsync.
-        const early: Message[] = [];
-        for (const m of rd.messages) {
-          const t = m.type;
-          if (t === MessageType.HeartbeatResp || (leader && (t === MessageType.App || t === MessageType.Heartbeat || t === MessageType.Snap))) early.push(m);
-          else late.push(m);
-        }
-        this.send(early);
-      } else {
-        late = rd.messages as Message[];
-      }
-    }
-    if (termChanged) this.pendingTermWrites++;
-    // Committed entries already on our disk are applied now, unless an
-    // earlier Ready still holds committed entries (apply stays in order).
-    let committed: readonly Entry[] = rd ? rd.committedEntries : [];
-    if (!rd?.snapshot && this.pendingSnapshots === 0 && this.pendingApplies === 0 && committed.length > 0 && committed[0].index <= this.node.durableIndex) {
-      let n = 0;
-      while (n < committed.length && committed[n].index <= this.node.durableIndex) n++;
-      this.applyEntries(committed.slice(0, n));
-      committed = committed.slice(n);
-    }
-    const holdsApplies = committed.length > 0;
-    if (holdsApplies) this.pendingApplies++;
-    const snapshot = rd?.snapshot;
-    if (snapshot) this.pendingSnapshots++;
-    const snapStepped = this.snapshots.takeStepped();
-    const flushKeyspace = this.node.forceKeyspaceFlush || this.node.membersDirty;
-    this.node.forceKeyspaceFlush = false;
-    // A Ready whose only change is the commit index needs no fsync (etcd's
-    // mustSync): the commit index is recoverable from the leader. It is
-    // written with the next entries or keyspace flush, which keeps the stored
-    // commit at or above the durable keyspace's applied index.
-    if (rd?.hardState) this.latestHardState = rd.hardState;
-    const mustWrite = rd !== undefined && (rd.entries.length > 0 || termChanged);
-    // Entries start persisting right away (the storage queue keeps submission
-    // order), unless an earlier Ready's entries are still waiting for their
-    // turn (after a snapshot install), which they must not overtake.
-    const deferEntries = mustWrite && (snapshot !== undefined || this.pendingSnapshots > 0 || this.deferredEntryWrites > 0);
-    if (deferEntries) this.deferredEntryWrites++;
-    const entryBatch = { entries: rd && rd.entries.length > 0 ? (rd.entries as Entry[]) : undefined, hardState: this.latestHardState };
-    const entryWrite = mustWrite && !deferEntries ? this.storage.writeBatch(entryBatch) : undefined;
-    entryWrite?.catch(() => undefined); // retried in order below
-    this.readyChain = this.readyChain
-      .then(async () => {
-        if (snapshot) await this.snapshots.installSnapshot(snapshot);
-        else if (snapStepped) this.snapshots.dropStagedSnapshot();
-        if (mustWrite) {
-          await this.durableWrite(entryBatch, entryWrite);
-          if (deferEntries) this.deferredEntryWrites--;
-          if (rd && rd.entries.length > 0) this.node.durableIndex = rd.entries[rd.entries.length - 1].index;
-        }
-        if (flushKeyspace) {
-          // The keyspace copy reflects what is applied when it is taken: its turn in the chain.
-          await this.durableWrite({ hardState: this.latestHardState, keyspace: { changes: this.copy.collectChanges(), meta: this.copy.appliedMeta() } });
-          this.compaction.keyspaceFlushed();
-        }
-        this.send(late);
-        if (holdsApplies) {
-          this.pendingApplies--;
-          this.applyEntries(committed);
-        }
-        if (rd) {
-          this.reads.onReadStates(rd.readStates);
-          if (!this.node.closed) this.node.raft.advance(rd);
-        }
-      })
-      .catch((err: unknown) => this.log.error({ err }, 'ready processing failed'))
-      .finally(() => {
-        if (termChanged) this.pendingTermWrites--;
-        if (snapshot) this.pendingSnapshots--;
-        this.inflightReadies--;
-        this.readyStarts.shift();
-        if (this.hasWork()) this.scheduleReady();
-      });
-  }
-
-  /** One durable write; while the disk refuses, retry (the Ready cannot be skipped) and refuse new writes. */
-  private async durableWrite(batch: NodeWriteBatch, started?: Promise<void>): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await (attempt === 0 && started ? started : this.storage.writeBatch(batch));
-        if (this.node.diskError) {
-          this.log.warn('disk writes succeed again; accepting writes');
-          this.node.diskError = undefined;
-        }
-        return;
-      } catch (err) {
-        if (!this.node.diskError) this.log.error({ err }, 'disk write failed; refusing writes until it succeeds');
-        this.node.diskError = err as Error;
-        this.proposals.failQueuedWrites();
-        if (this.node.closed) throw err;
-        // The store refuses a commit before LMDB could meet ENOSPC (storage/disk-reserve.ts), so
-        // retrying is harmless; it succeeds once the disk has room for the reserve again.
-        await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** Math.min(attempt, 5))));
-      }
-    }
-  }
-
-  private applyEntries(entries: readonly Entry[]): void {
-    for (const e of entries) {
-      let reply: Reply = null;
-      if (e.type === EntryType.ConfChange) {
-        reply = this.membership.applyConfChange(e);
-      } else if (e.data.byteLength === 0) {
-        this.fsm.applyEmpty(e.index);
-      } else {
-        try {
-          reply = this.fsm.apply(e.index, decodeOp(e.data));
-        } catch (err) {
-          this.log.error({ err, index: e.index }, 'undecodable log entry');
-          this.fsm.applyEmpty(e.index);
-          reply = new ErrorReply('ERR internal error: undecodable log entry');
-        }
-        this.compaction.countChange();
-      }
-      this.node.appliedTerm = e.term;
-      this.proposals.onApplied(e, reply);
-      this.reads.runApplyWaiters();
-    }
-    if (this.recovery.state !== 'none') this.recovery.onApplied();
-    for (const cb of this.batchCallbacks) cb();
-  }
-
-  private onSoftState(leader: number, role: Role): void {
-    this.node.role = role;
-    this.node.leader = leader;
-    this.log.info({ leader, role }, 'raft role changed');
+  /** The role or leader changed (the Ready loop has updated the node state and logged it): each part reacts, in this order. */
+  private onLeaderChange(leader: number, role: Role): void {
     this.reads.onLeaderChange();
     this.membership.onLeaderChange(leader);
     this.forwarder.onLeaderChange(leader);
