@@ -1,89 +1,37 @@
 import { randomBytes } from 'node:crypto';
-import { ErrorReply, RawReply, type Reply } from '../protocol/reply';
-import { encodeReply } from '../protocol/encoder';
-import { errClusterDown, errTryAgain } from '../protocol/errors';
-import {
-  ConfChangeType,
-  EntryType,
-  MessageType,
-  RaftError,
-  RaftNode,
-  Role,
-  decodeConfChange,
-  defaultRaftConfig,
-  encodeConfChange,
-  seededRandom,
-  type ConfChange,
-  type ConfState,
-  type Entry,
-  type HardState,
-  type Message,
-  type Ready,
-  type SnapshotMeta,
-  type Status,
-} from './raft';
-import type { NodeStorage } from '../storage/node-storage';
-import type { KeyspaceChange as StoreChange } from '../storage/lmdb';
-import { compactionPoint } from '../storage/lmdb';
-import { SnapshotReceiver, type SnapshotSink } from '../storage/snapshot';
-import { SnapshotOutbox } from './node/snapshot-transfer';
-import type { RawRecord } from '../storage/lmdb';
-import { PeerTransport } from './transport/peer-transport';
-import { DEFAULT_MAX_MESSAGE_BYTES, type Frame } from './transport/frames';
-import { decodeForward, encodeForwardPublish, encodeForwardReply, encodeForwardRequest, type PeerPubSubHandler } from './forwarding';
+import type { ErrorReply, Reply } from '../protocol/reply';
+import { MessageType, RaftNode, Role, defaultRaftConfig, seededRandom, type ConfChange, type ConfState, type Message, type Status } from './raft';
+import type { PeerPubSubHandler } from './forwarding';
 import type { StateMachine } from './fsm';
-import { MEMBERS_KEY, RESERVED_DB, SESSIONS_KEY, type Keyspace } from './keyspace';
+import type { Keyspace } from './keyspace';
 import type { Logger } from './log';
-import { decodeOp, encodeOp, type LogOp } from './logop';
-import { decodeMembers, encodeMembers, type ClusterMember } from './members';
+import { encodeOp, type LogOp } from './logop';
+import type { ClusterMember } from './members';
 import type { Replicator } from './replicator';
-import { isProbePayload, RejoinGuard, type ProbeAnswer, type RejoinLeader } from './node/rejoin';
-
-
-/** How often the durable keyspace copy is written when nothing forces it (the log covers the gap). */
-const KEYSPACE_FLUSH_MS = 1000;
-const KEYSPACE_FLUSH_CHANGES = 20000;
-/** Proposals are handed to the core in groups of at most this many bytes (one larger entry goes alone). */
-const PROPOSAL_BATCH_BYTES = 8 * 1024 * 1024;
-/** The largest log entry: what a peer link carries (DEFAULT_MAX_MESSAGE_BYTES) less room for the message around it. */
-const MAX_ENTRY_BYTES = DEFAULT_MAX_MESSAGE_BYTES - 1024 * 1024;
-/**
- * Readies being persisted at once. The loop supports pipelining (the next
- * batch appended while the previous fsync runs), but on this 2-core machine
- * one at a time measured better: proposals pile up into fewer, larger
- * batches (durable SET -c 50 at the leader: ~6.6-7.3k/s with 1 vs ~5.0-5.6k/s
- * with 4, load ~4.5, interleaved runs). Revisit on machines with spare cores.
- */
-const MAX_INFLIGHT_READIES = 1;
-/**
- * A Ready carrying at least SLOW_READY_BYTES of entries and still persisting
- * after SLOW_READY_MS (a huge value) lets up to MAX_INFLIGHT_READIES_SLOW
- * start behind it, so heartbeats and their answers keep flowing and the write
- * does not cost an election. Each heartbeat round takes one, so the bound
- * must cover an fsync of seconds. Small batches keep one Ready at a time.
- */
-const SLOW_READY_MS = 150;
-const SLOW_READY_BYTES = 1024 * 1024;
-const MAX_INFLIGHT_READIES_SLOW = 32;
+import { PeerTransport } from './transport/peer-transport';
+import type { Frame } from './transport/frames';
+import { Compaction, KEYSPACE_FLUSH_MS, type PersistenceInfo } from './node/compaction';
+import { misconf } from './node/errors';
+import { Forwarder, type ForwardHandler, type RequestId } from './node/forwarder';
+import { KeyspaceCopy } from './node/keyspace-copy';
+import { Membership } from './node/membership';
+import { Proposals } from './node/proposals';
+import { FAILPOINT_LOCAL_READS, ReadBarriers, type ReadMode } from './node/read-barriers';
+import { ReadyLoop } from './node/ready-loop';
+import { RejoinGuard, type RejoinLeader } from './node/rejoin';
+import { Snapshots } from './node/snapshots';
+import { NodeState } from './node/state';
+import type { NodeStore } from './node/store';
 
 /** How long start() waits to apply the log it knows committed before the node serves anyway. */
 const STARTUP_CATCH_UP_MS = 10_000;
-
-/**
- * Test-only failpoint: RAFTCACHE_FAILPOINT=linearizable-reads-local makes
- * lease and linearizable reads skip their barrier (served from local state),
- * so the fault suite can prove its checker catches a weakened server.
- */
-const FAILPOINT_LOCAL_READS = process.env.RAFTCACHE_FAILPOINT === 'linearizable-reads-local';
-
-export type ReadMode = 'local' | 'lease' | 'linearizable';
 
 export interface RaftReplicatorOptions {
   id: number;
   log: Logger;
   fsm: StateMachine;
   keyspace: Keyspace;
-  storage: NodeStorage;
+  storage: NodeStore;
   /** Bootstrap membership (used when the data directory is new). */
   members: ClusterMember[];
   /** This node starts outside the bootstrap membership and waits to be added. */
@@ -100,145 +48,56 @@ export interface RaftReplicatorOptions {
   logTail: number;
 }
 
-interface Waiter {
-  term: number;
-  done: (reply: Reply, index: number) => void;
-}
-
-interface PendingProposal {
-  data: Buffer;
-  done: (reply: Reply, index: number) => void;
-  deadline: number;
-}
-
-interface PendingForward {
-  done: (reply: Reply) => void;
-  deadline: number;
-  db: number;
-  argv: Buffer[];
-  proto: 2 | 3;
-  /** The leader it was sent to (0 = not sent yet: no leader known or its queue was full). */
-  sentTo: number;
-  /** It reached some leader at least once: its outcome can no longer be "not applied". */
-  everSent: boolean;
-  /**
-   * It may wait very long (a blocking command): it does not hold back
-   * `ackedBelow`, or the leader would keep every later reply cached while it
-   * waits. Its own cached reply may then be pruned: a resend applies it
-   * again, harmless for a pop that found nothing (the only kind answered late).
-   */
-  longWait: boolean;
-}
-
-interface PendingRead {
-  done: (err: ErrorReply | null) => void;
-  deadline: number;
-}
-
-/** Runs `fn` once `appliedIndex` reaches `index`. */
-interface ApplyWaiter {
-  index: number;
-  fn: () => void;
-}
-
-/** Identifies a forwarded request across retries (see server/forwarding.ts). */
-export interface RequestId {
-  clientId: number;
-  seq: number;
-  ackedBelow: number;
-}
-
-export type ForwardHandler = (db: number, argv: Buffer[], done: (reply: Reply, index: number) => void, id?: RequestId) => void;
-
 /**
  * The node driver: the only asynchronous layer around the pure Raft core.
- * Timers drive tick(); the Ready loop persists (one LMDB transaction and
- * fsync per Ready), sends, applies and answers clients. Followers forward
+ * Timers drive tick(); the Ready loop persists (entries appended to the
+ * segment log, one fdatasync per Ready; term and vote to LMDB when they
+ * change), sends, applies and answers clients; the durable keyspace copy is
+ * written beside it (node/compaction.ts). Followers forward
  * writes to the leader; reads may wait for a lease or ReadIndex barrier.
+ *
+ * This class is the facade the rest of the server uses. Each job lives in
+ * server/node/ and is handed only what it uses; this class wires them
+ * together and routes timers and peer frames to them:
+ *   ready-loop.ts     the Ready loop: durable write, send, apply, advance
+ *   proposals.ts      the leader's write intake (batches, waiters by index)
+ *   forwarder.ts      writes forwarded to the leader; `forward` frames
+ *   read-barriers.ts  lease and ReadIndex reads, waitApplied
+ *   snapshots.ts      snapshot transfer: send, receive, stage, install
+ *   membership.ts     conf changes, members table, peer links, transfers
+ *   keyspace-copy.ts  the durable keyspace copy: load, collect changes
+ *   compaction.ts     when the copy is written, SAVE/BGSAVE, log compaction
+ *   rejoin.ts         a voter that lost its data (RejoinGuard)
+ *   state.ts          the state several jobs share; store.ts: the store type
  */
 export class RaftReplicator implements Replicator {
   readonly id: number;
-  private raft!: RaftNode;
   readonly transport: PeerTransport | undefined;
-  private readonly log: Logger;
-  private readonly fsm: StateMachine;
-  private readonly keyspace: Keyspace;
-  readonly storage: NodeStorage;
-  private readonly opts: RaftReplicatorOptions;
-  readonly members = new Map<number, ClusterMember>();
-  private conf!: ConfState;
-  private appliedTerm = 0;
-  private lastTerm = -1;
-  private lastVote = -1;
-  /** Role and leader as of the last Ready (status() is too costly for the write path). */
-  private role: Role = Role.Follower;
-  private leader = 0;
-  /** The newest hard state from the core (persisted lazily when only commit moved). */
-  private latestHardState: HardState | undefined;
-  /** Last log index known to be on this node's disk. */
-  private durableIndex = 0;
-
-  private readonly batchCallbacks: Array<() => void> = [];
-  private readonly waiters = new Map<number, Waiter>();
-  private proposals: PendingProposal[] = [];
-  private noLeaderQueue: PendingProposal[] = [];
-  private readonly forwards = new Map<number, PendingForward>();
-  private forwardHandler: ForwardHandler | undefined;
-  private nextReqId = 1;
-  /** This node's client id for the requests it forwards (random per process, so restarts never reuse seqs). */
-  private readonly sessionId = randomBytes(6).readUIntLE(0, 6) + 1;
-  private applyWaiters: ApplyWaiter[] = [];
-  private readIndexBatch: PendingRead[] = [];
-  private readonly readIndexPending = new Map<number, PendingRead[]>();
-  private nextReadCtx = 1;
-  private readonly leaderWaiters: Array<{ target: number; done: (ok: boolean) => void; deadline: number }> = [];
-
-  private tickTimer: NodeJS.Timeout | undefined;
-  private flushTimer: NodeJS.Timeout | undefined;
-  private readyScheduled = false;
-  private lastKeyspaceFlush = Date.now();
-  private pendingKeyspaceChanges = 0;
-  private saving = false;
-  private saveScheduled = false;
-  private saveDone: Promise<void> = Promise.resolve();
-  private markSaveDone: () => void = () => undefined;
-  private lastSaveOk = true;
-  private lastSaveSeconds = -1;
-  /** A keyspace flush was asked for (timer, membership change, a follower waiting for a snapshot). */
-  private flushWanted = false;
-  private flushInFlight: Promise<void> | undefined;
-  private membersDirty = false;
-  private compacting = false;
-  private closed = false;
-  /** Set while the disk refuses writes; writes are answered -MISCONF meanwhile. */
-  diskError: Error | undefined;
+  readonly storage: NodeStore;
+  readonly members: Map<number, ClusterMember>;
   /** Keeps a voter that lost its data from voting until it is re-added (server/node/rejoin.ts). */
   readonly recovery: RejoinGuard;
-  /** restore() found a new data directory (no keyspace, no membership). */
-  private freshStart = false;
-
-  // Snapshot transfer state
-  private readonly outbox: SnapshotOutbox;
-  /**
-   * Receiving side: 'receiving' while chunks arrive, 'staged' once all are
-   * in (waiting for the Snap message), 'installing' once stepped into the core.
-   */
-  private snapState: 'idle' | 'receiving' | 'staged' | 'installing' = 'idle';
-  private snapKey = '';
-  private receiver: SnapshotReceiver | undefined;
-  private receiverFrom = 0;
-  private stagedMeta: SnapshotMeta | undefined;
-  /** A Snap message that arrived while its data was still being staged: stepped once staging finishes. */
-  private heldSnap: Message | undefined;
-  private stagedDecision: ((install: boolean) => Promise<void>) | undefined;
-  private snapStepped = false;
+  private readonly log: Logger;
+  private readonly fsm: StateMachine;
+  private readonly opts: RaftReplicatorOptions;
+  /** The state the driver's parts share (server/node/state.ts). */
+  private readonly node: NodeState;
+  private readonly copy: KeyspaceCopy;
+  private readonly proposals: Proposals;
+  private readonly reads: ReadBarriers;
+  private readonly membership: Membership;
+  private readonly forwarder: Forwarder;
+  private readonly snapshots: Snapshots;
+  private readonly compaction: Compaction;
+  private readonly ready: ReadyLoop;
+  private tickTimer: NodeJS.Timeout | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: RaftReplicatorOptions) {
     this.opts = opts;
     this.id = opts.id;
     this.log = opts.log;
     this.fsm = opts.fsm;
-    this.keyspace = opts.keyspace;
     this.storage = opts.storage;
     const peers = opts.members.filter((m) => m.id !== opts.id);
     if (peers.length > 0 || opts.join) {
@@ -251,30 +110,61 @@ export class RaftReplicator implements Replicator {
         tls: opts.peerTls,
       });
     }
+    this.node = new NodeState(opts.id, opts.log, opts.fsm, opts.keyspace, opts.storage, this.transport);
+    this.members = this.node.members;
+    this.copy = new KeyspaceCopy(this.node, { members: opts.members, peerListen: opts.peerListen });
+    this.proposals = new Proposals(this.node, { writeTimeoutMs: opts.writeTimeoutMs, scheduleReady: () => this.scheduleReady() });
+    this.reads = new ReadBarriers(this.node, { writeTimeoutMs: opts.writeTimeoutMs, scheduleReady: () => this.scheduleReady() });
+    this.membership = new Membership(this.node, {
+      tickMs: opts.tickMs,
+      electionTicks: opts.electionTicks,
+      awaitApply: (index, term, done) => this.proposals.awaitApply(index, term, done),
+      scheduleReady: () => this.scheduleReady(),
+    });
+    this.forwarder = new Forwarder(this.node, {
+      writeTimeoutMs: opts.writeTimeoutMs,
+      waitApplied: (index, fn) => this.reads.waitApplied(index, fn),
+      onProbe: (from, payload) => this.recovery.onPeerPayload(from, payload, () => this.membership.probeAnswer(from)),
+    });
     this.recovery = new RejoinGuard({
       id: this.id,
       log: this.log,
       address: () => {
-        const m = this.members.get(this.id);
+        const m = this.node.members.get(this.id);
         return m ? `${m.host}:${m.port}:${m.peerPort}` : '-';
       },
-      confState: () => this.conf,
+      confState: () => this.node.conf,
       appliedIndex: () => this.fsm.appliedIndex,
-      leaderId: () => this.leader,
-      setVoting: (allowed) => this.raft.setVoting(allowed),
+      leaderId: () => this.node.leader,
+      setVoting: (allowed) => this.node.raft.setVoting(allowed),
       sendPeer: (to, payload) => void this.transport?.send(to, { type: 'forward', payload }),
       askLeader: (argv, done) => this.forward(0, argv, 2, done),
     });
-    this.outbox = new SnapshotOutbox({
-      log: this.log,
-      source: this.storage,
-      transport: () => this.transport,
-      reportFailure: (peer) => {
-        this.raft.reportSnapshot(peer, false);
-        this.scheduleReady();
-      },
-      awaitingSnapshot: (peer) => this.raft.status().progress.some((p) => p.id === peer && p.state === 'snapshot'),
-      refreshSnapshot: () => this.requestKeyspaceFlush(),
+    this.snapshots = new Snapshots(this.node, {
+      scheduleReady: () => this.scheduleReady(),
+      step: (m) => this.onRaftMessage(m),
+      reloadKeyspace: () => this.copy.load(),
+      syncTransportPeers: () => this.membership.syncTransportPeers(),
+      flushSettled: () => this.compaction.flushSettled(),
+    });
+    this.compaction = new Compaction(this.node, {
+      logTail: opts.logTail,
+      snapshotEntries: opts.snapshotEntries,
+      keyspaceBatch: () => this.ready.keyspaceBatch(),
+      durableWrite: (batch) => this.ready.durableWrite(batch),
+      installing: () => this.ready.installing(),
+      compactionFloor: () => this.snapshots.compactionFloor(),
+    });
+    this.node.requestKeyspaceFlush = () => this.compaction.requestFlush();
+    this.ready = new ReadyLoop(this.node, {
+      proposals: this.proposals,
+      reads: this.reads,
+      snapshots: this.snapshots,
+      membership: this.membership,
+      copy: this.copy,
+      compaction: this.compaction,
+      recovery: this.recovery,
+      onLeaderChange: (leader, role) => this.onLeaderChange(leader, role),
     });
   }
 
@@ -282,9 +172,9 @@ export class RaftReplicator implements Replicator {
 
   /** Loads the durable keyspace, builds the core and starts ticking and listening. */
   async start(): Promise<void> {
-    const meta = await this.restore();
+    const meta = await this.copy.restore();
     const random = seededRandom(randomBytes(4).readUInt32LE(0));
-    this.raft = new RaftNode(
+    this.node.raft = new RaftNode(
       defaultRaftConfig(this.id, random, {
         electionTicks: this.opts.electionTicks,
         heartbeatTicks: this.opts.heartbeatTicks,
@@ -295,29 +185,28 @@ export class RaftReplicator implements Replicator {
       this.storage.stable.hardState(),
     );
     const hs = this.storage.stable.hardState();
-    this.durableIndex = this.storage.log.lastIndex();
+    this.node.durableIndex = this.storage.log.lastIndex();
     // Before the first tick or message: a voter that lost its data must not vote.
     const last = this.storage.log.lastIndex();
-    this.recovery.begin(this.freshStart && hs.term === 0 && last === 0, !this.freshStart && hs.commit > Math.max(last, meta.index), this.opts.join);
-    this.lastTerm = hs.term;
-    this.lastVote = hs.vote;
+    this.recovery.begin(this.copy.freshStart && hs.term === 0 && last === 0, !this.copy.freshStart && hs.commit > Math.max(last, meta.index), this.opts.join);
+    this.ready.begin(hs);
     if (this.transport) {
       this.transport.onFrame((from, frame) => this.onFrame(from, frame));
       this.transport.onPeerState((peer, connected) => {
-        if (!connected && this.role === Role.Leader) this.raft.reportUnreachable(peer);
+        if (!connected && this.node.role === Role.Leader) this.node.raft.reportUnreachable(peer);
         if (connected) this.recovery.onPeerConnected(peer);
       });
       await this.transport.start();
-      for (const m of this.members.values()) if (m.id !== this.id) this.transport.addPeer(m.id, { host: m.host, port: m.peerPort });
+      for (const m of this.node.members.values()) if (m.id !== this.id) this.transport.addPeer(m.id, { host: m.host, port: m.peerPort });
     }
     this.tickTimer = setInterval(() => this.onTick(), this.opts.tickMs);
-    this.flushTimer = setInterval(() => this.maybeFlushKeyspace(), KEYSPACE_FLUSH_MS / 2);
+    this.flushTimer = setInterval(() => this.compaction.maybeFlushKeyspace(), KEYSPACE_FLUSH_MS / 2);
     // A one-voter cluster elects itself at once instead of waiting a timeout.
-    const soleVoter = this.conf.voters.length === 1 && this.conf.voters[0] === this.id;
-    if (soleVoter) this.raft.campaign();
+    const soleVoter = this.node.conf.voters.length === 1 && this.node.conf.voters[0] === this.id;
+    if (soleVoter) this.node.raft.campaign();
     this.scheduleReady();
     await this.catchUpLocally(soleVoter ? this.storage.log.lastIndex() : hs.commit);
-    this.log.info({ id: this.id, applied: meta.index, voters: this.conf.voters, learners: this.conf.learners }, 'raft node started');
+    this.log.info({ id: this.id, applied: meta.index, voters: this.node.conf.voters, learners: this.node.conf.learners }, 'raft node started');
     if (FAILPOINT_LOCAL_READS) this.log.warn('FAILPOINT linearizable-reads-local: lease and linearizable reads are NOT linearizable (tests only)');
   }
 
@@ -341,129 +230,74 @@ export class RaftReplicator implements Replicator {
     if (!applied) this.log.warn({ target, applied: this.fsm.appliedIndex }, 'still applying the log after start; serving anyway');
   }
 
-  /** Restores the in-memory keyspace and membership from the durable copy. */
-  private async restore(): Promise<SnapshotMeta> {
-    let meta = this.storage.keyspace.snapshotMeta();
-    this.loadKeyspaceFromStorage();
-    if (meta.index === 0 && meta.conf.voters.length === 0 && meta.conf.learners.length === 0) {
-      // First start: the bootstrap membership is the snapshot at index 0.
-      this.freshStart = true;
-      const voters = this.opts.members.length > 0 ? this.opts.members.map((m) => m.id) : [this.id];
-      meta = { index: 0, term: 0, conf: { voters, learners: [], votersOutgoing: [], learnersNext: [], autoLeave: false } };
-      for (const m of this.opts.members) this.members.set(m.id, m);
-      if (this.opts.members.length === 0) this.members.set(this.id, { id: this.id, host: this.opts.peerListen.host, port: 0, peerPort: this.opts.peerListen.port });
-      await this.storage.writeBatch({ keyspace: { changes: [{ key: MEMBERS_KEY, value: encodeMembers(this.members.values()) }], meta } });
-    }
-    this.conf = meta.conf;
-    this.fsm.appliedIndex = meta.index;
-    this.appliedTerm = meta.term;
-    this.keyspace.trackChanges = true;
-    return meta;
-  }
-
-  private loadKeyspaceFromStorage(): void {
-    this.keyspace.clear();
-    // Records come out of LMDB as fresh buffers (lmdb-js copies on read), and
-    // applyRecord copies whatever it keeps long-term: no copy here.
-    this.storage.keyspace.forEachRecord((key, start, value) => {
-      if (key[start] === RESERVED_DB) {
-        const k = key.subarray(start);
-        if (k.equals(MEMBERS_KEY)) {
-          this.members.clear();
-          for (const m of decodeMembers(value)) this.members.set(m.id, m);
-        } else if (k.equals(SESSIONS_KEY)) {
-          this.fsm.restoreSessions(Buffer.from(value));
-        }
-        return;
-      }
-      this.keyspace.applyRecord(key, value, start);
-    });
-    this.keyspace.finishRestore();
-  }
-
   async close(): Promise<void> {
-    this.closed = true;
+    this.node.closed = true;
     this.recovery.close();
     if (this.tickTimer) clearInterval(this.tickTimer);
     if (this.flushTimer) clearInterval(this.flushTimer);
-    this.outbox.close();
-    if (this.receiver) await this.receiver.abort().catch(() => undefined);
+    const aborting = this.snapshots.close();
+    if (aborting) await aborting;
     await this.transport?.close();
-    await this.readyChain;
-    await this.flushInFlight;
+    await this.ready.idle();
+    await this.compaction.flushSettled();
     // Write the keyspace copy so the next start replays little.
-    if (!this.diskError) {
-      const changes = this.collectKeyspaceChanges();
-      if (changes.length > 0) await this.storage.writeBatch({ keyspace: { changes, meta: this.appliedMeta() } }).catch(() => undefined);
+    if (!this.node.diskError) {
+      const changes = this.copy.collectChanges();
+      if (changes.length > 0) await this.storage.writeBatch({ keyspace: { changes, meta: this.copy.appliedMeta() } }).catch(() => undefined);
     }
     await this.storage.close();
   }
 
   // ------------------------------------------------------------------ status
 
+  /** Set while the disk refuses writes; writes are answered -MISCONF meanwhile. */
+  get diskError(): Error | undefined {
+    return this.node.diskError;
+  }
+
   status(): Status {
-    return this.raft.status();
+    return this.node.raft.status();
   }
 
   isLeader(): boolean {
-    return this.role === Role.Leader;
+    return this.node.role === Role.Leader;
   }
 
   leaderId(): number {
-    return this.leader;
+    return this.node.leader;
   }
 
   confState(): ConfState {
-    return this.conf;
+    return this.node.conf;
   }
 
   appliedIndex(): number {
     return this.fsm.appliedIndex;
   }
 
-  /** This node's state for a peer's probe: an empty voter asks it at start (server/node/rejoin.ts). */
-  private probeAnswer(asker: number): ProbeAnswer {
-    const st = this.raft.status();
-    const c = this.conf;
-    return { term: st.term, lastIndex: st.lastIndex, commit: st.commit, askerIsVoter: c.voters.includes(asker) || c.votersOutgoing.includes(asker) };
-  }
-
   /** The leader's side of RAFT.NODE REJOIN (server/node/rejoin.ts). */
   rejoinLeader(): RejoinLeader {
-    return {
-      isLeader: () => this.isLeader(),
-      confState: () => this.conf,
-      appliedIndex: () => this.fsm.appliedIndex,
-      commitIndex: () => this.raft.status().commit,
-      peerProgress: (id) => this.raft.status().progress.find((p) => p.id === id),
-      member: (id) => this.members.get(id),
-      addNode: (m, done) => this.addNode(m, done),
-      promoteNode: (id, done) => this.promoteNode(id, done),
-    };
+    return this.membership.rejoinLeader();
   }
 
   // ------------------------------------------------------------------ writes
 
   onBatchApplied(cb: () => void): void {
-    this.batchCallbacks.push(cb);
+    this.ready.onBatchApplied(cb);
   }
 
   setForwardHandler(h: ForwardHandler): void {
-    this.forwardHandler = h;
+    this.forwarder.setForwardHandler(h);
   }
-
-  private pubsubHandler: PeerPubSubHandler | undefined;
 
   /** Who handles pub/sub frames from peers (relayed PUBLISH, cluster-wide PUBSUB queries): server/pubsub-peers.ts. */
   setPubSubHandler(h: PeerPubSubHandler): void {
-    this.pubsubHandler = h;
+    this.forwarder.setPubSubHandler(h);
   }
 
   /** Relays a PUBLISH to every peer (best effort, like Redis Cluster's bus); each delivers locally. */
   broadcastPublish(channel: Buffer, message: Buffer): void {
-    if (!this.transport) return;
-    const payload = encodeForwardPublish({ channel, message });
-    for (const peer of this.transport.stats().keys()) this.transport.send(peer, { type: 'forward', payload });
+    this.forwarder.broadcastPublish(channel, message);
   }
 
   propose(op: LogOp, done: (reply: Reply) => void): void {
@@ -472,13 +306,7 @@ export class RaftReplicator implements Replicator {
 
   /** Proposes encoded op bytes on the leader; `done` gets the applied reply and its index. */
   proposeData(data: Buffer, done: (reply: Reply, index: number) => void): void {
-    if (data.length > MAX_ENTRY_BYTES) {
-      // Refused up front: no peer link could carry it.
-      done(new ErrorReply(`ERR write of ${data.length} bytes exceeds the replication limit of ${MAX_ENTRY_BYTES} bytes`), 0);
-      return;
-    }
-    this.proposals.push({ data, done, deadline: Date.now() + this.opts.writeTimeoutMs });
-    this.scheduleReady();
+    this.proposals.proposeData(data, done);
   }
 
   /**
@@ -486,50 +314,12 @@ export class RaftReplicator implements Replicator {
    * queue it until one is known (failing after write-timeout-ms).
    */
   forward(db: number, argv: Buffer[], proto: 2 | 3, done: (reply: Reply) => void, extraTimeoutMs = 0, longWait = false): void {
-    const reqId = this.nextReqId++;
-    const f: PendingForward = { done, deadline: Date.now() + this.opts.writeTimeoutMs + extraTimeoutMs, db, argv, proto, sentTo: 0, everSent: false, longWait };
-    this.forwards.set(reqId, f);
-    this.sendForward(reqId, f);
-  }
-
-  private sendForward(reqId: number, f: PendingForward): void {
-    const leader = this.leader;
-    if (leader === this.id && this.role === Role.Leader && this.forwardHandler) {
-      // We became the leader while it waited: run it here.
-      this.forwards.delete(reqId);
-      const ackedBelow = Math.min(reqId, this.oldestAckable(reqId));
-      this.forwardHandler(f.db, f.argv, (reply) => f.done(reply), { clientId: this.sessionId, seq: reqId, ackedBelow });
-      return;
-    }
-    if (leader === 0 || leader === this.id || !this.transport) return;
-    // Map order is insertion order: the first pending forward is the oldest unanswered one.
-    const ackedBelow = this.oldestAckable(reqId);
-    const payload = encodeForwardRequest({ reqId, term: this.lastTerm, clientId: this.sessionId, ackedBelow, proto: f.proto, db: f.db, argv: f.argv });
-    let sent: boolean;
-    try {
-      sent = this.transport.send(leader, { type: 'forward', payload });
-    } catch (err) {
-      // Too large for a peer link: the leader could not replicate it either.
-      this.log.warn({ err, bytes: payload.length }, 'forwarding a write failed');
-      this.forwards.delete(reqId);
-      f.done(new ErrorReply(`ERR write of ${payload.length} bytes exceeds the replication limit of ${MAX_ENTRY_BYTES} bytes`));
-      return;
-    }
-    if (sent) {
-      f.sentTo = leader;
-      f.everSent = true;
-    }
-  }
-
-  /** The oldest unanswered forward that holds back acknowledgements (Map order is insertion order), or `fallback`. */
-  private oldestAckable(fallback: number): number {
-    for (const [id, f] of this.forwards) if (!f.longWait) return id;
-    return fallback;
+    this.forwarder.forward(db, argv, proto, done, extraTimeoutMs, longWait);
   }
 
   /** Whether this node should hand client writes to another node. */
   shouldForward(): boolean {
-    return this.role !== Role.Leader;
+    return this.node.role !== Role.Leader;
   }
 
   // ------------------------------------------------------------------ reads
@@ -539,301 +329,106 @@ export class RaftReplicator implements Replicator {
    * applied state, or `done(error)`.
    */
   readBarrier(mode: ReadMode, done: (err: ErrorReply | null) => void): void {
-    if (mode === 'local' || FAILPOINT_LOCAL_READS) {
-      done(null);
-      return;
-    }
-    if (mode === 'lease') {
-      const idx = this.raft.leaseRead();
-      if (idx !== undefined) {
-        this.waitApplied(idx, () => done(null));
-        return;
-      }
-    }
-    this.readIndexBatch.push({ done, deadline: Date.now() + this.opts.writeTimeoutMs });
-    this.scheduleReady();
+    this.reads.readBarrier(mode, done);
   }
 
   /** Runs fn once this node has applied `index`. */
   waitApplied(index: number, fn: () => void): void {
-    if (this.fsm.appliedIndex >= index) {
-      fn();
-      return;
-    }
-    const w = this.applyWaiters;
-    w.push({ index, fn });
-    // Keep sorted by index; appends are almost always in order.
-    for (let i = w.length - 1; i > 0 && w[i - 1].index > w[i].index; i--) [w[i - 1], w[i]] = [w[i], w[i - 1]];
+    this.reads.waitApplied(index, fn);
   }
 
   // ------------------------------------------------------------------ admin
 
   /** Proposes a membership change on the leader; resolves with OK once applied. */
   proposeConfChange(cc: ConfChange, done: (reply: Reply) => void): void {
-    if (!this.isLeader()) {
-      done(new ErrorReply('ERR not the leader; run this on the leader or let it be forwarded'));
-      return;
-    }
-    try {
-      const res = this.raft.proposeConfChange(cc);
-      this.waiters.set(res.index, { term: res.term, done: (r) => done(r) });
-      this.scheduleReady();
-    } catch (e) {
-      done(this.raftErrorReply(e));
-    }
+    this.membership.proposeConfChange(cc, done);
   }
 
   addNode(member: ClusterMember, done: (reply: Reply) => void): void {
-    this.proposeConfChange(
-      { changes: [{ type: ConfChangeType.AddLearner, node: member.id }], context: encodeMembers([member]) },
-      done,
-    );
+    this.membership.addNode(member, done);
   }
 
   promoteNode(id: number, done: (reply: Reply) => void): void {
-    if (!this.conf.learners.includes(id)) {
-      done(new ErrorReply(`ERR node ${id} is not a learner`));
-      return;
-    }
-    this.proposeConfChange({ changes: [{ type: ConfChangeType.AddNode, node: id }] }, done);
+    this.membership.promoteNode(id, done);
   }
 
   removeNode(id: number, done: (reply: Reply) => void): void {
-    if (!this.conf.voters.includes(id) && !this.conf.learners.includes(id)) {
-      done(new ErrorReply(`ERR node ${id} is not a member`));
-      return;
-    }
-    this.proposeConfChange({ changes: [{ type: ConfChangeType.RemoveNode, node: id }] }, done);
+    this.membership.removeNode(id, done);
   }
 
   transferLeader(target: number, done: (reply: Reply) => void): void {
-    if (!this.isLeader()) {
-      done(new ErrorReply('ERR not the leader'));
-      return;
-    }
-    if (target === this.id) {
-      done(new ErrorReply('ERR this node is already the leader'));
-      return;
-    }
-    if (!this.conf.voters.includes(target)) {
-      done(new ErrorReply(`ERR node ${target} is not a voter`));
-      return;
-    }
-    try {
-      this.raft.transferLeader(target);
-    } catch (e) {
-      done(this.raftErrorReply(e));
-      return;
-    }
-    this.leaderWaiters.push({
-      target,
-      deadline: Date.now() + this.opts.tickMs * this.opts.electionTicks * 3,
-      done: (ok) => done(ok ? new RawReply(Buffer.from('+OK\r\n')) : errTryAgain('leadership transfer did not complete in time')),
-    });
-    this.scheduleReady();
+    this.membership.transferLeader(target, done);
   }
 
   /** Leader only: how many other members (voters and learners) have the log up to `index` on disk. */
   replicasHaving(index: number): number {
-    let n = 0;
-    for (const p of this.raft.status().progress) if (p.id !== this.id && p.match >= index) n++;
-    return n;
+    return this.membership.replicasHaving(index);
   }
 
   /** The most up-to-date voter other than this node (for TRANSFER_LEADER without an id). */
   bestTransferTarget(): number {
-    let best = 0;
-    let bestMatch = -1;
-    for (const p of this.raft.status().progress) {
-      if (!this.conf.voters.includes(p.id)) continue;
-      if (p.match > bestMatch) {
-        best = p.id;
-        bestMatch = p.match;
-      }
-    }
-    return best;
+    return this.membership.bestTransferTarget();
   }
 
   /**
    * SAVE / BGSAVE: write the durable keyspace copy (this node's snapshot) now
    * and compact the log behind it. One at a time, as Redis runs one bgsave.
    */
-  async saveNow(): Promise<void> {
-    if (this.saving) throw new Error('Background save already in progress');
-    this.saving = true;
-    this.saveDone = new Promise((resolve) => (this.markSaveDone = resolve));
-    const started = Date.now();
-    try {
-      const target = this.fsm.appliedIndex;
-      await this.compactNow();
-      if (this.storage.keyspace.appliedIndex() < target) {
-        throw new Error(this.diskError ? `the disk refuses writes: ${this.diskError.message}` : 'the keyspace copy did not catch up');
-      }
-      this.lastSaveOk = true;
-    } catch (err) {
-      this.lastSaveOk = false;
-      throw err;
-    } finally {
-      this.saving = false;
-      this.lastSaveSeconds = Math.round((Date.now() - started) / 1000);
-      this.markSaveDone();
-    }
+  saveNow(): Promise<void> {
+    return this.compaction.saveNow();
   }
 
   /** BGSAVE SCHEDULE: one more save once the running one is done (at most one waits). */
   scheduleSave(): void {
-    if (this.saveScheduled) return;
-    this.saveScheduled = true;
-    void this.saveDone.then(() => {
-      this.saveScheduled = false;
-      if (!this.closed) this.saveNow().catch(() => undefined);
-    });
+    this.compaction.scheduleSave();
   }
 
   /** For INFO persistence and LASTSAVE: the durable keyspace copy is this node's snapshot. */
-  persistence(): { lastSaveMs: number; changesSinceSave: number; saving: boolean; lastSaveOk: boolean; lastSaveSeconds: number } {
-    return {
-      lastSaveMs: this.lastKeyspaceFlush,
-      changesSinceSave: this.pendingKeyspaceChanges,
-      saving: this.saving,
-      lastSaveOk: this.lastSaveOk && !this.diskError,
-      lastSaveSeconds: this.lastSaveSeconds,
-    };
+  persistence(): PersistenceInfo {
+    return this.compaction.persistence();
   }
 
   /** Writes the durable keyspace now and compacts the log behind it. */
-  async compactNow(): Promise<{ upTo: number }> {
-    await this.flushKeyspace();
-    const durable = this.storage.keyspace.appliedIndex();
-    const upTo = Math.min(durable, this.storage.log.lastIndex()) - this.opts.logTail;
-    if (upTo < this.storage.log.firstIndex()) return { upTo: this.storage.log.firstIndex() - 1 };
-    await this.compactTo(upTo);
-    return { upTo: this.storage.log.firstIndex() - 1 };
-  }
-
-  private async compactTo(target: number): Promise<void> {
-    // Keep the entries a follower installing a snapshot will resume from.
-    const upTo = Math.min(target, this.outbox.compactionFloor());
-    if (upTo < this.storage.log.firstIndex()) return;
-    const term = this.storage.log.term(upTo);
-    if (term === undefined) return;
-    this.compacting = true;
-    try {
-      await this.storage.log.compact(upTo, { index: upTo, term, conf: this.conf });
-      this.log.info({ upTo }, 'log compacted');
-    } finally {
-      this.compacting = false;
-    }
+  compactNow(): Promise<{ upTo: number }> {
+    return this.compaction.compactNow();
   }
 
   // ------------------------------------------------------------------ timers
 
   private onTick(): void {
-    if (this.closed) return;
-    this.raft.tick();
+    if (this.node.closed) return;
+    this.node.raft.tick();
     const now = Date.now();
     this.expireDeadlines(now);
-    this.expireStagedSnapshot(now);
-    this.outbox.tick(now, this.role === Role.Leader);
-    this.retryUnsentForwards();
+    this.snapshots.tick(now, this.node.role === Role.Leader);
+    this.forwarder.retryUnsentForwards();
     this.scheduleReady();
   }
 
   private expireDeadlines(now: number): void {
-    if (this.noLeaderQueue.length > 0) {
-      const keep: PendingProposal[] = [];
-      for (const p of this.noLeaderQueue) {
-        if (p.deadline <= now) p.done(errClusterDown('no leader'), 0);
-        else keep.push(p);
-      }
-      this.noLeaderQueue = keep;
-    }
-    for (const [reqId, f] of this.forwards) {
-      if (f.deadline <= now) {
-        this.forwards.delete(reqId);
-        // Once sent, a former leader may have committed it: only a request that
-        // never left this node is known not to have been applied.
-        f.done(f.everSent ? ERR_OUTCOME_UNKNOWN : errClusterDown('no leader'));
-      }
-    }
-    for (const [ctx, reads] of this.readIndexPending) {
-      if (reads.length > 0 && reads[0].deadline <= now) {
-        this.readIndexPending.delete(ctx);
-        for (const r of reads) r.done(errTryAgain('could not confirm leadership for a linearizable read'));
-      }
-    }
-    for (let i = this.leaderWaiters.length - 1; i >= 0; i--) {
-      const w = this.leaderWaiters[i];
-      if (w.deadline <= now) {
-        this.leaderWaiters.splice(i, 1);
-        w.done(false);
-      }
-    }
+    this.proposals.expire(now);
+    this.forwarder.expire(now);
+    this.reads.expire(now);
+    this.membership.expire(now);
   }
 
-  private retryUnsentForwards(): void {
-    for (const [reqId, f] of this.forwards) if (f.sentTo === 0) this.sendForward(reqId, f);
-  }
-
-  private maybeFlushKeyspace(): void {
-    if (this.closed || this.diskError) return;
-    const due = Date.now() - this.lastKeyspaceFlush >= KEYSPACE_FLUSH_MS;
-    if (due || this.pendingKeyspaceChanges >= KEYSPACE_FLUSH_CHANGES) this.requestKeyspaceFlush();
-  }
-
-  private async flushKeyspace(): Promise<void> {
-    // Wait for the durable index to catch up with what is applied now.
-    const target = this.fsm.appliedIndex;
-    const deadline = Date.now() + 10000;
-    while (this.storage.keyspace.appliedIndex() < target && Date.now() < deadline) {
-      this.requestKeyspaceFlush();
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  }
-
-  /** Ask for a keyspace flush; it starts from the event loop, never in the middle of an apply. */
-  private requestKeyspaceFlush(): void {
-    if (this.flushWanted) return;
-    this.flushWanted = true;
-    setImmediate(() => this.startKeyspaceFlush());
-  }
-
-  /**
-   * Write the changed keys to the durable keyspace copy, outside the Ready
-   * chain: the Raft log is a store of its own, so writes keep flowing while
-   * LMDB commits (the copy only ever holds applied entries, which are durable
-   * in the log already). One flush at a time, none while a snapshot installs.
-   */
-  private startKeyspaceFlush(): void {
-    if (!this.flushWanted || this.flushInFlight || this.closed || this.pendingSnapshots > 0) return;
-    this.flushWanted = false;
-    const batch = { hardState: this.latestHardState, keyspace: { changes: this.collectKeyspaceChanges(), meta: this.appliedMeta() } };
-    this.pendingKeyspaceChanges = 0;
-    this.flushInFlight = this.durableWrite(batch)
-      .then(() => {
-        this.lastKeyspaceFlush = Date.now();
-        void this.maybeCompact();
-      })
-      .catch((err: unknown) => this.log.error({ err }, 'keyspace flush failed'))
-      .finally(() => {
-        this.flushInFlight = undefined;
-        this.startKeyspaceFlush();
-      });
+  private scheduleReady(): void {
+    this.ready.scheduleReady();
   }
 
   // ------------------------------------------------------------------ messages
 
   private onFrame(from: number, frame: Frame): void {
-    if (this.closed) return;
+    if (this.node.closed) return;
     switch (frame.type) {
       case 'raft':
         this.onRaftMessage(frame.message);
         break;
       case 'forward':
-        this.onForward(from, frame.payload);
+        this.forwarder.onForward(from, frame.payload);
         break;
       case 'snapshot-chunk':
-        this.onSnapshotChunk(from, frame.index, frame.term, frame.data, frame.seq);
+        this.snapshots.onChunk(from, frame.index, frame.term, frame.data, frame.seq);
         break;
       default:
         break;
@@ -841,672 +436,28 @@ export class RaftReplicator implements Replicator {
   }
 
   private onRaftMessage(m: Message): void {
-    if (m.type === MessageType.Snap) {
-      // Only step a snapshot whose data we hold staged; the core decides whether to install it.
-      if (this.snapState === 'installing') return; // a duplicate while we install the same one
-      if (this.snapState === 'receiving' && m.snapshot && this.snapKey === `${m.snapshot.index}/${m.snapshot.term}` && this.receiverFrom === m.from) {
-        // The leader queues the Snap message right behind the data, so it
-        // usually arrives before the data is staged: step it once it is.
-        this.heldSnap = m;
-        return;
-      }
-      if (this.snapState !== 'staged' || !this.stagedMeta || !m.snapshot || this.stagedMeta.index !== m.snapshot.index || this.stagedMeta.term !== m.snapshot.term) {
-        this.log.warn({ from: m.from, index: m.snapshot?.index }, 'snapshot message without its data; ignored');
-        return;
-      }
-      this.snapState = 'installing';
-      this.snapStepped = true;
-    }
+    // Only step a snapshot whose data we hold staged; the core decides whether to install it.
+    if (m.type === MessageType.Snap && !this.snapshots.admit(m)) return;
     try {
-      this.raft.step(m);
+      this.node.raft.step(m);
     } catch (err) {
       this.log.error({ err, type: m.type, from: m.from }, 'raft step failed');
     }
     this.scheduleReady();
   }
 
-  private onForward(from: number, payload: Uint8Array): void {
-    if (isProbePayload(payload)) {
-      this.recovery.onPeerPayload(from, payload, () => this.probeAnswer(from));
-      return;
-    }
-    let msg;
-    try {
-      msg = decodeForward(payload);
-    } catch (err) {
-      this.log.warn({ err, from }, 'malformed forward frame');
-      return;
-    }
-    if (msg.kind === 'publish') {
-      this.pubsubHandler?.onPublish(from, msg.channel, msg.message);
-      return;
-    }
-    if (msg.kind === 'pubsub-query' || msg.kind === 'pubsub-answer') {
-      if (msg.kind === 'pubsub-query') this.pubsubHandler?.onQuery(from, msg);
-      else this.pubsubHandler?.onAnswer(from, msg);
-      return;
-    }
-    if (msg.kind === 'reply') {
-      const f = this.forwards.get(msg.reqId);
-      if (!f) return;
-      this.forwards.delete(msg.reqId);
-      const reply = new RawReply(msg.resp);
-      // Answer once this node has applied the write too, so the client reads it here.
-      if (msg.index > 0) this.waitApplied(msg.index, () => f.done(reply));
-      else f.done(reply);
-      return;
-    }
-    const { reqId, proto, db, argv } = msg;
-    const answer = (reply: Reply, index: number) => {
-      const resp = encodeReply(reply, proto);
-      try {
-        this.transport?.send(from, { type: 'forward', payload: encodeForwardReply({ reqId, index, resp }) });
-      } catch (err) {
-        this.log.warn({ err, to: from, bytes: resp.length }, 'sending a forwarded reply failed');
-      }
-    };
-    if (this.role !== Role.Leader || msg.term !== this.lastTerm) {
-      // Sent to us in another term (or we lost leadership): the sender has
-      // already given up on it or will; never apply it late.
-      answer(errTryAgain('leadership changed; retry'), 0);
-      return;
-    }
-    if (!this.forwardHandler) {
-      answer(new ErrorReply('ERR node is not ready'), 0);
-      return;
-    }
-    this.forwardHandler(db, argv, answer, { clientId: msg.clientId, seq: reqId, ackedBelow: msg.ackedBelow });
-  }
-
-  /** Each message on its own: one that cannot be sent is logged and left to Raft to retry, never stopping the Ready loop. */
-  private send(messages: readonly Message[]): void {
-    if (!this.transport) return;
-    for (const m of messages) {
-      try {
-        if (m.type === MessageType.Snap) {
-          this.startSnapshotTransfer(m);
-          continue;
-        }
-        if (!this.transport.send(m.to, { type: 'raft', message: m })) this.raft.reportUnreachable(m.to);
-      } catch (err) {
-        this.log.error({ err, type: MessageType[m.type], to: m.to, entries: m.entries.length }, 'sending a raft message failed');
-        try {
-          if (m.type === MessageType.Snap) this.raft.reportSnapshot(m.to, false);
-          else this.raft.reportUnreachable(m.to);
-        } catch {
-          // reporting is best effort: the core retries on the next heartbeat anyway
-        }
-      }
-    }
-  }
-
-  // ------------------------------------------------------------------ snapshots
-
-  /** Streams the durable keyspace to a follower behind the compacted log (node/snapshot-transfer.ts). */
-  private startSnapshotTransfer(m: Message): void {
-    this.outbox.start(m, (meta) => {
-      const c = meta.conf;
-      // A keyspace copy older than the peer's addition would be refused by it.
-      return [...c.voters, ...c.learners, ...c.learnersNext].includes(m.to);
-    });
-  }
-
-  private onSnapshotChunk(from: number, index: number, term: number, data: Uint8Array, seq: number): void {
-    const key = `${index}/${term}`;
-    // Finish (or refuse) the snapshot being installed before looking at another.
-    if (this.snapState === 'installing') return;
-    if (this.snapState === 'staged') {
-      // A staged snapshot the leader did not confirm is replaced by the newer one it now streams.
-      if (seq !== 0 || key === this.snapKey) return;
-      this.dropStagedSnapshot();
-    }
-    if (seq === 0) {
-      this.heldSnap = undefined;
-      const previous = this.receiver;
-      this.receiver = undefined;
-      this.snapState = 'receiving';
-      this.snapKey = key;
-      this.receiverFrom = from;
-      this.stagedMeta = undefined;
-      const copy = Buffer.from(data);
-      this.snapChain = this.snapChain
-        .then(async () => {
-          if (previous) await previous.abort();
-          if (this.snapKey !== key) return;
-          this.receiver = await SnapshotReceiver.start(this.snapshotSink());
-          await this.receiver.receive(copy);
-        })
-        .catch((err: unknown) => this.snapshotFailed(err, key));
-      return;
-    }
-    if (this.snapState !== 'receiving' || this.snapKey !== key || this.receiverFrom !== from) return;
-    const copy = Buffer.from(data);
-    this.snapChain = this.snapChain
-      .then(async () => {
-        if (this.receiver && this.snapKey === key) await this.receiver.receive(copy);
-      })
-      .catch((err: unknown) => this.snapshotFailed(err, key));
-  }
-
-  private snapChain: Promise<void> = Promise.resolve();
-  private stagedAt = 0;
-
-  /** A staged snapshot whose Snap message never came is dropped, so a later one can be received. */
-  private expireStagedSnapshot(now: number): void {
-    if (this.snapState !== 'staged' || now - this.stagedAt < 10000) return;
-    this.log.warn({ key: this.snapKey }, 'staged snapshot never confirmed by the leader; dropping it');
-    this.dropStagedSnapshot();
-  }
-
-  private snapshotFailed(err: unknown, key: string): void {
-    this.log.warn({ err, key }, 'snapshot transfer failed');
-    if (this.snapKey === key && this.snapState === 'receiving') {
-      this.snapState = 'idle';
-      this.receiver = undefined;
-      this.stagedMeta = undefined;
-    }
-  }
-
-  /**
-   * The storage sink, except that switching to the received keyspace waits
-   * until the core has accepted the snapshot (it refuses stale ones).
-   */
-  private snapshotSink(): SnapshotSink {
-    const storage = this.storage;
-    return {
-      beginStaging: () => storage.beginStaging(),
-      stage: (records: readonly RawRecord[]) => storage.stage(records),
-      abortStaging: () => storage.abortStaging(),
-      finishStaging: (meta: SnapshotMeta) =>
-        new Promise<void>((resolve, reject) => {
-          this.stagedMeta = meta;
-          this.snapState = 'staged';
-          this.stagedAt = Date.now();
-          const held = this.heldSnap;
-          this.heldSnap = undefined;
-          if (held?.snapshot && held.snapshot.index === meta.index && held.snapshot.term === meta.term) setImmediate(() => this.onRaftMessage(held));
-          this.stagedDecision = (install) => {
-            const done = install
-              ? storage.finishStaging(meta)
-              : storage.abortStaging().then(() => {
-                  throw new Error('snapshot refused by the raft core');
-                });
-            done.then(resolve, reject);
-            return done;
-          };
-        }),
-    };
-  }
-
-  private async installSnapshot(meta: SnapshotMeta): Promise<void> {
-    const decide = this.stagedDecision;
-    if (!decide || !this.stagedMeta || this.stagedMeta.index !== meta.index) throw new Error('snapshot to install is not staged');
-    this.stagedDecision = undefined;
-    // A keyspace flush taken before the install lands before the switch (none starts during it).
-    await this.flushInFlight;
-    try {
-      await decide(true);
-    } finally {
-      this.receiver = undefined;
-      this.stagedMeta = undefined;
-      this.snapState = 'idle';
-    }
-    // The store is the truth now: reload everything from it.
-    this.keyspace.trackChanges = false;
-    this.loadKeyspaceFromStorage();
-    this.keyspace.trackChanges = true;
-    this.keyspace.dropChanges();
-    const installed = this.storage.keyspace.snapshotMeta();
-    this.fsm.appliedIndex = installed.index;
-    this.appliedTerm = installed.term;
-    this.durableIndex = Math.max(installed.index, this.storage.log.lastIndex());
-    this.conf = installed.conf;
-    this.syncTransportPeers();
-    this.log.info({ index: meta.index, term: meta.term }, 'snapshot installed');
-  }
-
-  // ------------------------------------------------------------------ ready loop
-
-  private scheduleReady(): void {
-    if (this.readyScheduled || this.closed) return;
-    this.readyScheduled = true;
-    setImmediate(this.runReady);
-  }
-
-  private readonly runReady = (): void => {
-    this.readyScheduled = false;
-    if (this.closed) return;
-    try {
-      this.readyLoop();
-    } catch (err) {
-      this.log.error({ err }, 'ready loop failed');
-    }
-  };
-
-  /**
-   * Takes Readies while fewer than MAX_INFLIGHT_READIES are being persisted:
-   * the core allows ready() before the previous advance(), so the next batch
-   * is appended (and its App messages sent) while the previous fsync runs.
-   * Each Ready finishes (late messages, apply, advance) strictly in order.
-   */
-  private readyLoop(): void {
-    for (;;) {
-      if (this.closed) return;
-      if (this.inflightReadies >= MAX_INFLIGHT_READIES) {
-        // Not while the disk refuses: the Ready is retrying, not slow, and more writes would only queue behind it.
-        const oldest = this.readyStarts[0];
-        const slow =
-          !this.diskError &&
-          this.inflightReadies < MAX_INFLIGHT_READIES_SLOW &&
-          oldest.bytes >= SLOW_READY_BYTES &&
-          Date.now() - oldest.at > SLOW_READY_MS;
-        if (!slow) return;
-      }
-      this.submitProposals();
-      this.submitReadIndex();
-      const has = this.raft.hasReady();
-      if (!has) return;
-      this.startReady(has ? this.raft.ready() : undefined);
-    }
-  }
-
-  private inflightReadies = 0;
-  /** When each in-flight Ready started and the entry bytes it persists, oldest first (they finish in order). */
-  private readonly readyStarts: Array<{ at: number; bytes: number }> = [];
-  /** Committed entries waiting for an in-flight Ready to finish before they can be applied in order. */
-  private pendingApplies = 0;
-  /** In-flight Readies whose write carries a new term or vote (nothing may be sent early until it is durable). */
-  private pendingTermWrites = 0;
-  /** In-flight Readies installing a snapshot (nothing is applied ahead of one). */
-  private pendingSnapshots = 0;
-  /** In-flight Readies whose entries wait in the chain instead of being written at once. */
-  private deferredEntryWrites = 0;
-  private readyChain: Promise<void> = Promise.resolve();
-
-  private hasWork(): boolean {
-    return !this.closed && (this.proposals.length > 0 || this.readIndexBatch.length > 0 || this.raft.hasReady());
-  }
-
-  private submitProposals(): void {
-    if (this.proposals.length === 0) return;
-    const batch = this.proposals;
-    this.proposals = [];
-    if (this.diskError) {
-      for (const p of batch) p.done(misconf(this.diskError), 0);
-      return;
-    }
-    if (this.role !== Role.Leader) {
-      if (this.leader !== 0) {
-        const err = errTryAgain(`leadership moved to node ${this.leader}; retry`);
-        for (const p of batch) p.done(err, 0);
-      } else {
-        // No leader yet (an election is running): wait for one, up to the write timeout.
-        this.noLeaderQueue.push(...batch);
-      }
-      return;
-    }
-    // A huge entry goes in a proposal of its own. When the core's limit on
-    // uncommitted bytes refuses a group (a huge entry waits for the log to
-    // drain; others wait behind a huge one in flight), it and everything after
-    // it wait, in order, for the next round (backpressure, not an error) until
-    // their write timeout; holding the rest back lets the log drain, so a huge
-    // write is admitted even while other clients keep writing.
-    const now = Date.now();
-    for (let i = 0; i < batch.length; ) {
-      let j = i + 1;
-      let bytes = batch[i].data.length;
-      while (j < batch.length && bytes + batch[j].data.length <= PROPOSAL_BATCH_BYTES) bytes += batch[j++].data.length;
-      const group = batch.slice(i, j);
-      try {
-        const res = this.raft.propose(group.map((p) => p.data));
-        for (let k = 0; k < group.length; k++) this.waiters.set(res.index + k, { term: res.term, done: group[k].done });
-      } catch (e) {
-        const err = this.raftErrorReply(e);
-        if (e instanceof RaftError && e.code === 'uncommitted-limit') {
-          const wait: PendingProposal[] = [];
-          for (const p of batch.slice(i)) {
-            if (p.deadline > now) wait.push(p);
-            else p.done(err, 0);
-          }
-          this.proposals = wait.concat(this.proposals);
-          return;
-        }
-        for (const p of group) p.done(err, 0);
-      }
-      i = j;
-    }
-  }
-
-  private submitReadIndex(): void {
-    if (this.readIndexBatch.length === 0) return;
-    const batch = this.readIndexBatch;
-    this.readIndexBatch = [];
-    const ctx = this.nextReadCtx++;
-    const buf = Buffer.allocUnsafe(4);
-    buf.writeUInt32LE(ctx >>> 0, 0);
-    try {
-      this.raft.readIndex(buf);
-      this.readIndexPending.set(ctx >>> 0, batch);
-    } catch (e) {
-      const err = e instanceof RaftError && e.code === 'not-leader' ? errClusterDown('no leader') : this.raftErrorReply(e);
-      for (const r of batch) r.done(err);
-    }
-  }
-
-  private startReady(rd: Ready | undefined): void {
-    this.inflightReadies++;
-    let bytes = 0;
-    if (rd) for (const e of rd.entries) bytes += e.data.byteLength;
-    this.readyStarts.push({ at: Date.now(), bytes });
-    if (rd?.softState) this.onSoftState(rd.softState.leader, rd.softState.role);
-    const leader = this.role === Role.Leader;
-    let late: Message[] = [];
-    // A new term or vote must be durable before any message goes out.
-    let termChanged = false;
-    if (rd) {
-      if (rd.hardState) {
-        termChanged = rd.hardState.term !== this.lastTerm || rd.hardState.vote !== this.lastVote;
-        this.lastTerm = rd.hardState.term;
-        this.lastVote = rd.hardState.vote;
-      }
-      if (!termChanged && this.pendingTermWrites === 0) {
-        // A heartbeat's answer claims nothing about what is on disk: it need not wait for the fsync.
-        const early: Message[] = [];
-        for (const m of rd.messages) {
-          const t = m.type;
-          if (t === MessageType.HeartbeatResp || (leader && (t === MessageType.App || t === MessageType.Heartbeat || t === MessageType.Snap))) early.push(m);
-          else late.push(m);
-        }
-        this.send(early);
-      } else {
-        late = rd.messages as Message[];
-      }
-    }
-    if (termChanged) this.pendingTermWrites++;
-    // Committed entries already on our disk are applied now, unless an
-    // earlier Ready still holds committed entries (apply stays in order).
-    let committed: readonly Entry[] = rd ? rd.committedEntries : [];
-    if (!rd?.snapshot && this.pendingSnapshots === 0 && this.pendingApplies === 0 && committed.length > 0 && committed[0].index <= this.durableIndex) {
-      let n = 0;
-      while (n < committed.length && committed[n].index <= this.durableIndex) n++;
-      this.applyEntries(committed.slice(0, n));
-      committed = committed.slice(n);
-    }
-    const holdsApplies = committed.length > 0;
-    if (holdsApplies) this.pendingApplies++;
-    const snapshot = rd?.snapshot;
-    if (snapshot) this.pendingSnapshots++;
-    const snapStepped = this.snapStepped;
-    this.snapStepped = false;
-    // A Ready whose only change is the commit index needs no fsync (etcd's
-    // mustSync): the commit index is recoverable from the leader. It is
-    // written with the next entries or keyspace flush, which keeps the stored
-    // commit at or above the durable keyspace's applied index.
-    if (rd?.hardState) this.latestHardState = rd.hardState;
-    const mustWrite = rd !== undefined && (rd.entries.length > 0 || termChanged);
-    // Entries start persisting right away (the storage queue keeps submission
-    // order), unless an earlier Ready's entries are still waiting for their
-    // turn (after a snapshot install), which they must not overtake.
-    const deferEntries = mustWrite && (snapshot !== undefined || this.pendingSnapshots > 0 || this.deferredEntryWrites > 0);
-    if (deferEntries) this.deferredEntryWrites++;
-    const entryBatch = { entries: rd && rd.entries.length > 0 ? (rd.entries as Entry[]) : undefined, hardState: this.latestHardState };
-    const entryWrite = mustWrite && !deferEntries ? this.storage.writeBatch(entryBatch) : undefined;
-    entryWrite?.catch(() => undefined); // retried in order below
-    this.readyChain = this.readyChain
-      .then(async () => {
-        if (snapshot) await this.installSnapshot(snapshot);
-        else if (snapStepped) this.dropStagedSnapshot();
-        if (mustWrite) {
-          await this.durableWrite(entryBatch, entryWrite);
-          if (deferEntries) this.deferredEntryWrites--;
-          if (rd && rd.entries.length > 0) this.durableIndex = rd.entries[rd.entries.length - 1].index;
-        }
-        this.send(late);
-        if (holdsApplies) {
-          this.pendingApplies--;
-          this.applyEntries(committed);
-        }
-        if (rd) {
-          for (const rs of rd.readStates) {
-            const ctx = Buffer.from(rs.context).readUInt32LE(0);
-            const reads = this.readIndexPending.get(ctx);
-            if (!reads) continue;
-            this.readIndexPending.delete(ctx);
-            this.waitApplied(rs.index, () => {
-              for (const r of reads) r.done(null);
-            });
-          }
-          if (!this.closed) this.raft.advance(rd);
-        }
-      })
-      .catch((err: unknown) => this.log.error({ err }, 'ready processing failed'))
-      .finally(() => {
-        if (termChanged) this.pendingTermWrites--;
-        if (snapshot && --this.pendingSnapshots === 0) this.startKeyspaceFlush();
-        this.inflightReadies--;
-        this.readyStarts.shift();
-        if (this.hasWork()) this.scheduleReady();
-      });
-  }
-
-  /** Drop the staged copy (the core refused it, or its Snap message never came). */
-  private dropStagedSnapshot(): void {
-    const decide = this.stagedDecision;
-    this.stagedDecision = undefined;
-    this.stagedMeta = undefined;
-    this.receiver = undefined;
-    this.snapState = 'idle';
-    decide?.(false).catch(() => undefined);
-  }
-
-  /** One durable write; while the disk refuses, retry (the Ready cannot be skipped) and refuse new writes. */
-  private async durableWrite(batch: Parameters<NodeStorage['writeBatch']>[0], started?: Promise<void>): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await (attempt === 0 && started ? started : this.storage.writeBatch(batch));
-        if (this.diskError) {
-          this.log.warn('disk writes succeed again; accepting writes');
-          this.diskError = undefined;
-        }
-        return;
-      } catch (err) {
-        if (!this.diskError) this.log.error({ err }, 'disk write failed; refusing writes until it succeeds');
-        this.diskError = err as Error;
-        this.failQueuedWrites();
-        if (this.closed) throw err;
-        // The store refuses a commit before LMDB could meet ENOSPC (storage/disk-reserve.ts), so
-        // retrying is harmless; it succeeds once the disk has room for the reserve again.
-        await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** Math.min(attempt, 5))));
-      }
-    }
-  }
-
-  private failQueuedWrites(): void {
-    const err = misconf(this.diskError!);
-    const q = this.proposals;
-    this.proposals = [];
-    for (const p of q) p.done(err, 0);
-  }
-
-  private async maybeCompact(): Promise<void> {
-    if (this.compacting) return;
-    const durable = this.storage.keyspace.appliedIndex();
-    const upTo = compactionPoint(this.storage.log, durable, this.storage.log.sizeBytes(), {
-      tailEntries: this.opts.logTail,
-      minEntries: this.opts.snapshotEntries,
-      minLogBytes: 256 * 1024 * 1024,
-    });
-    if (upTo === undefined) return;
-    await this.compactTo(upTo).catch((err: unknown) => this.log.warn({ err }, 'log compaction failed'));
-  }
-
-  private appliedMeta(): SnapshotMeta {
-    return { index: this.fsm.appliedIndex, term: this.appliedTerm, conf: this.conf };
-  }
-
-  /** Turns the keyspace's changed keys into store records (the durable copy). */
-  private collectKeyspaceChanges(): StoreChange[] {
-    const out: StoreChange[] = [];
-    for (const ch of this.keyspace.drainChanges()) {
-      if ('flushAll' in ch || 'flushDb' in ch) {
-        const db = 'flushDb' in ch ? ch.flushDb : -1;
-        for (const rec of this.storage.keyspace.records()) {
-          // Only Redis databases are flushed; reserved records (members,
-          // sessions, scripts, version floors) live above them.
-          const d = rec.key[0];
-          if (d >= this.keyspace.dbs.length) continue;
-          if (db === -1 || d === db) out.push({ key: rec.key, value: null });
-        }
-        continue;
-      }
-      const rec = this.keyspace.encodeRecord(ch.db, ch.key);
-      if (rec) out.push({ key: rec.key, value: rec.value });
-      else out.push({ key: Buffer.concat([Buffer.from([ch.db]), Buffer.from(ch.key, 'latin1')]), value: null });
-    }
-    this.keyspace.drainElementRecords((key, value) => out.push({ key, value }));
-    if (this.membersDirty) {
-      out.push({ key: MEMBERS_KEY, value: encodeMembers(this.members.values()) });
-      this.membersDirty = false;
-    }
-    if (this.fsm.sessionsDirty) {
-      out.push({ key: SESSIONS_KEY, value: this.fsm.encodeSessions() });
-      this.fsm.sessionsDirty = false;
-    }
-    return out;
-  }
-
-  private applyEntries(entries: readonly Entry[]): void {
-    for (const e of entries) {
-      let reply: Reply = null;
-      if (e.type === EntryType.ConfChange) {
-        reply = this.applyConfChange(e);
-      } else if (e.data.byteLength === 0) {
-        this.fsm.applyEmpty(e.index);
-      } else {
-        try {
-          reply = this.fsm.apply(e.index, decodeOp(e.data));
-        } catch (err) {
-          this.log.error({ err, index: e.index }, 'undecodable log entry');
-          this.fsm.applyEmpty(e.index);
-          reply = new ErrorReply('ERR internal error: undecodable log entry');
-        }
-        this.pendingKeyspaceChanges++;
-      }
-      this.appliedTerm = e.term;
-      const w = this.waiters.get(e.index);
-      if (w) {
-        this.waiters.delete(e.index);
-        if (w.term === e.term) w.done(reply, e.index);
-        else w.done(errTryAgain('leadership changed before the write was committed; it was not applied'), 0);
-      }
-      this.runApplyWaiters();
-    }
-    if (this.recovery.state !== 'none') this.recovery.onApplied();
-    for (const cb of this.batchCallbacks) cb();
-  }
-
-  private runApplyWaiters(): void {
-    const w = this.applyWaiters;
-    if (w.length === 0 || w[0].index > this.fsm.appliedIndex) return;
-    let n = 0;
-    while (n < w.length && w[n].index <= this.fsm.appliedIndex) n++;
-    const ready = w.splice(0, n);
-    for (const x of ready) x.fn();
-  }
-
-  private applyConfChange(e: Entry): Reply {
-    let cc: ConfChange;
-    try {
-      cc = decodeConfChange(e.data);
-    } catch (err) {
-      this.log.error({ err, index: e.index }, 'undecodable conf change');
-      this.fsm.applyEmpty(e.index);
-      return new ErrorReply('ERR undecodable membership change');
-    }
-    this.conf = this.raft.applyConfChange(cc);
-    if (cc.context && cc.context.byteLength > 0) {
-      for (const m of decodeMembers(cc.context)) this.members.set(m.id, m);
-    }
-    for (const ch of cc.changes) {
-      if (ch.type === ConfChangeType.RemoveNode) this.members.delete(ch.node);
-    }
-    this.membersDirty = true;
-    this.requestKeyspaceFlush();
-    this.fsm.applyEmpty(e.index);
-    this.syncTransportPeers();
-    this.log.info({ index: e.index, voters: this.conf.voters, learners: this.conf.learners }, 'membership changed');
-    return new RawReply(Buffer.from('+OK\r\n'));
-  }
-
-  private syncTransportPeers(): void {
-    if (!this.transport) return;
-    const wanted = new Set([...this.conf.voters, ...this.conf.learners, ...this.conf.votersOutgoing].filter((id) => id !== this.id));
-    const known = new Set(this.transport.stats().keys());
-    // addPeer is a no-op for a peer already dialed at that address. (stats()
-    // also lists peers that only sent us frames, e.g. one removed and added
-    // back: it must be dialed again.)
-    for (const id of wanted) {
-      const m = this.members.get(id);
-      if (m) this.transport.addPeer(id, { host: m.host, port: m.peerPort });
-    }
-    for (const id of known) if (!wanted.has(id)) this.transport.removePeer(id);
-  }
-
-  private onSoftState(leader: number, role: Role): void {
-    this.role = role;
-    this.leader = leader;
-    this.log.info({ leader, role }, 'raft role changed');
-    // Reads waiting on ReadIndex are dropped by the core on a leadership change.
-    for (const [ctx, reads] of this.readIndexPending) {
-      this.readIndexPending.delete(ctx);
-      for (const r of reads) r.done(errTryAgain('leadership changed during a linearizable read'));
-    }
-    for (let i = this.leaderWaiters.length - 1; i >= 0; i--) {
-      const w = this.leaderWaiters[i];
-      if (leader === w.target) {
-        this.leaderWaiters.splice(i, 1);
-        w.done(true);
-      }
-    }
-    // Forwards in flight to a former leader: it may have applied them or
-    // died. Resend them to the new leader under the same (clientId, seq): the
-    // state machine answers a request it already applied from its cache.
-    for (const f of this.forwards.values()) if (f.sentTo !== 0 && f.sentTo !== leader) f.sentTo = 0;
+  /** The role or leader changed (the Ready loop has updated the node state and logged it): each part reacts, in this order. */
+  private onLeaderChange(leader: number, role: Role): void {
+    this.reads.onLeaderChange();
+    this.membership.onLeaderChange(leader);
+    this.forwarder.onLeaderChange(leader);
     if (leader !== 0) {
       // Writes that waited for a leader: propose them here or forward them.
-      const q = this.noLeaderQueue;
-      this.noLeaderQueue = [];
-      if (role === Role.Leader) this.proposals.push(...q);
-      else for (const p of q) p.done(errTryAgain('leadership moved to another node; retry'), 0);
-      this.retryUnsentForwards();
+      this.proposals.onLeaderKnown(role);
+      this.forwarder.retryUnsentForwards();
     }
-  }
-
-  private raftErrorReply(e: unknown): ErrorReply {
-    if (e instanceof RaftError) {
-      switch (e.code) {
-        case 'not-leader':
-          return e.leader ? errTryAgain(`not the leader (leader is node ${e.leader})`) : errClusterDown('no leader');
-        case 'uncommitted-limit':
-          return errTryAgain('too many writes in flight; retry');
-        case 'transfer-in-progress':
-          return errTryAgain('leadership transfer in progress');
-        case 'conf-change-pending':
-          return new ErrorReply('ERR a membership change is already in progress');
-        default:
-          return new ErrorReply(`ERR ${e.message}`);
-      }
-    }
-    this.log.error({ err: e }, 'unexpected error from the raft core');
-    return new ErrorReply('ERR internal error');
   }
 }
 
-const ERR_OUTCOME_UNKNOWN = errTryAgain('no reply from the leader in time; the write may or may not have been applied');
-
-export function misconf(err: Error): ErrorReply {
-  const reason = err.message.replace(/[\r\n]+/g, ' ');
-  return new ErrorReply(
-    `MISCONF Errors writing to the data directory (${reason}). Commands that may modify the data set are disabled until the disk accepts writes again; reads are still served.`,
-  );
-}
+export { misconf };
+export type { ReadMode, ForwardHandler, RequestId };

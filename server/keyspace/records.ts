@@ -17,7 +17,7 @@
  * id, not its key, so RENAME, MOVE and SWAPDB rewrite only key records.
  */
 export const META_DB = 0xff;
-/** Reserved for the node driver's records (raft-replicator.ts: members, sessions). */
+/** Reserved for the node driver's records (server/node/keyspace-copy.ts: members, sessions). */
 export const RESERVED_DB = 0xfe;
 export const SCRIPT_DB = 0xfd;
 export const ELEMENT_DB = 0xfc;

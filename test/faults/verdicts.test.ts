@@ -61,7 +61,7 @@ describe('fault verdicts', () => {
       expect(classifyError(new Error('connect ECONNREFUSED 127.0.0.1:1'), false)).to.equal('fail');
       expect(classifyError(new Error('Connection is closed.'), true)).to.equal('info');
       expect(classifyError(new Error('ERR unknown command'), true)).to.equal('fail');
-      // The server answers -MISCONF only for writes it never proposed (raft-replicator.ts submitProposals / failQueuedWrites).
+      // The server answers -MISCONF only for writes it never proposed (server/node/proposals.ts submitProposals / failQueuedWrites).
       expect(classifyError(new Error('MISCONF Errors writing to the data directory'), true)).to.equal('fail');
     });
   });

@@ -1,0 +1,220 @@
+/**
+ * Forwarding (follower side and leader side) over the peer link's `forward`
+ * frames. A follower hands a client's write to the leader, tagged with its
+ * term and a (client id, seq) that identifies it across retries; it answers
+ * the client once it has applied the index the leader reports, so the client
+ * reads its own write here. A write waits while no leader is known, is resent
+ * under the same id when the leader changes (the state machine answers a
+ * request it already applied from its cache), and fails after the write
+ * timeout. The leader runs forwarded requests through the forward handler
+ * (server.ts), unless they were sent in another term.
+ *
+ * `forward` frames also carry pub/sub relays (server/pubsub-peers.ts) and
+ * rejoin probes (server/node/rejoin.ts): dispatched here, handled there.
+ */
+import { randomBytes } from 'node:crypto';
+import { encodeReply } from '../../protocol/encoder';
+import { errClusterDown, errTryAgain } from '../../protocol/errors';
+import { ErrorReply, RawReply, type Reply } from '../../protocol/reply';
+import { decodeForward, encodeForwardPublish, encodeForwardReply, encodeForwardRequest, type PeerPubSubHandler } from '../forwarding';
+import { Role } from '../raft';
+import { isProbePayload } from './rejoin';
+import { ERR_OUTCOME_UNKNOWN } from './errors';
+import { MAX_ENTRY_BYTES } from './proposals';
+import type { NodeState } from './state';
+
+/** Identifies a forwarded request across retries (see server/forwarding.ts). */
+export interface RequestId {
+  clientId: number;
+  seq: number;
+  ackedBelow: number;
+}
+
+export type ForwardHandler = (db: number, argv: Buffer[], done: (reply: Reply, index: number) => void, id?: RequestId) => void;
+
+interface PendingForward {
+  done: (reply: Reply) => void;
+  deadline: number;
+  db: number;
+  argv: Buffer[];
+  proto: 2 | 3;
+  /** The leader it was sent to (0 = not sent yet: no leader known or its queue was full). */
+  sentTo: number;
+  /** It reached some leader at least once: its outcome can no longer be "not applied". */
+  everSent: boolean;
+  /**
+   * It may wait very long (a blocking command): it does not hold back
+   * `ackedBelow`, or the leader would keep every later reply cached while it
+   * waits. Its own cached reply may then be pruned: a resend applies it
+   * again, harmless for a pop that found nothing (the only kind answered late).
+   */
+  longWait: boolean;
+}
+
+/** What forwarding uses of the node's shared state. */
+export type ForwarderNode = Readonly<Pick<NodeState, 'id' | 'log' | 'transport' | 'role' | 'leader' | 'lastTerm'>>;
+
+export interface ForwarderOptions {
+  writeTimeoutMs: number;
+  /** Runs fn once this node has applied `index` (read-barriers.ts). */
+  waitApplied(index: number, fn: () => void): void;
+  /** A rejoin probe or its answer arrived (rejoin.ts). */
+  onProbe(from: number, payload: Uint8Array): void;
+}
+
+export class Forwarder {
+  private readonly forwards = new Map<number, PendingForward>();
+  private forwardHandler: ForwardHandler | undefined;
+  private pubsubHandler: PeerPubSubHandler | undefined;
+  private nextReqId = 1;
+  /** This node's client id for the requests it forwards (random per process, so restarts never reuse seqs). */
+  private readonly sessionId = randomBytes(6).readUIntLE(0, 6) + 1;
+
+  constructor(
+    private readonly node: ForwarderNode,
+    private readonly opts: ForwarderOptions,
+  ) {}
+
+  setForwardHandler(h: ForwardHandler): void {
+    this.forwardHandler = h;
+  }
+
+  /** Who handles pub/sub frames from peers (relayed PUBLISH, cluster-wide PUBSUB queries): server/pubsub-peers.ts. */
+  setPubSubHandler(h: PeerPubSubHandler): void {
+    this.pubsubHandler = h;
+  }
+
+  /** Relays a PUBLISH to every peer (best effort, like Redis Cluster's bus); each delivers locally. */
+  broadcastPublish(channel: Buffer, message: Buffer): void {
+    const transport = this.node.transport;
+    if (!transport) return;
+    const payload = encodeForwardPublish({ channel, message });
+    for (const peer of transport.stats().keys()) transport.send(peer, { type: 'forward', payload });
+  }
+
+  /**
+   * A write this node cannot propose itself: forward it to the leader, or
+   * queue it until one is known (failing after write-timeout-ms).
+   */
+  forward(db: number, argv: Buffer[], proto: 2 | 3, done: (reply: Reply) => void, extraTimeoutMs = 0, longWait = false): void {
+    const reqId = this.nextReqId++;
+    const f: PendingForward = { done, deadline: Date.now() + this.opts.writeTimeoutMs + extraTimeoutMs, db, argv, proto, sentTo: 0, everSent: false, longWait };
+    this.forwards.set(reqId, f);
+    this.sendForward(reqId, f);
+  }
+
+  private sendForward(reqId: number, f: PendingForward): void {
+    const leader = this.node.leader;
+    const transport = this.node.transport;
+    if (leader === this.node.id && this.node.role === Role.Leader && this.forwardHandler) {
+      // We became the leader while it waited: run it here.
+      this.forwards.delete(reqId);
+      const ackedBelow = Math.min(reqId, this.oldestAckable(reqId));
+      this.forwardHandler(f.db, f.argv, (reply) => f.done(reply), { clientId: this.sessionId, seq: reqId, ackedBelow });
+      return;
+    }
+    if (leader === 0 || leader === this.node.id || !transport) return;
+    // Map order is insertion order: the first pending forward is the oldest unanswered one.
+    const ackedBelow = this.oldestAckable(reqId);
+    const payload = encodeForwardRequest({ reqId, term: this.node.lastTerm, clientId: this.sessionId, ackedBelow, proto: f.proto, db: f.db, argv: f.argv });
+    let sent: boolean;
+    try {
+      sent = transport.send(leader, { type: 'forward', payload });
+    } catch (err) {
+      // Too large for a peer link: the leader could not replicate it either.
+      this.node.log.warn({ err, bytes: payload.length }, 'forwarding a write failed');
+      this.forwards.delete(reqId);
+      f.done(new ErrorReply(`ERR write of ${payload.length} bytes exceeds the replication limit of ${MAX_ENTRY_BYTES} bytes`));
+      return;
+    }
+    if (sent) {
+      f.sentTo = leader;
+      f.everSent = true;
+    }
+  }
+
+  /** The oldest unanswered forward that holds back acknowledgements (Map order is insertion order), or `fallback`. */
+  private oldestAckable(fallback: number): number {
+    for (const [id, f] of this.forwards) if (!f.longWait) return id;
+    return fallback;
+  }
+
+  /** Sends the forwards not sent yet (no leader was known, or its queue was full). */
+  retryUnsentForwards(): void {
+    for (const [reqId, f] of this.forwards) if (f.sentTo === 0) this.sendForward(reqId, f);
+  }
+
+  /**
+   * Forwards in flight to a former leader: it may have applied them or
+   * died. Resend them to the new leader under the same (clientId, seq): the
+   * state machine answers a request it already applied from its cache.
+   */
+  onLeaderChange(leader: number): void {
+    for (const f of this.forwards.values()) if (f.sentTo !== 0 && f.sentTo !== leader) f.sentTo = 0;
+  }
+
+  expire(now: number): void {
+    for (const [reqId, f] of this.forwards) {
+      if (f.deadline <= now) {
+        this.forwards.delete(reqId);
+        // Once sent, a former leader may have committed it: only a request that
+        // never left this node is known not to have been applied.
+        f.done(f.everSent ? ERR_OUTCOME_UNKNOWN : errClusterDown('no leader'));
+      }
+    }
+  }
+
+  /** A `forward` frame from a peer. */
+  onForward(from: number, payload: Uint8Array): void {
+    if (isProbePayload(payload)) {
+      this.opts.onProbe(from, payload);
+      return;
+    }
+    let msg;
+    try {
+      msg = decodeForward(payload);
+    } catch (err) {
+      this.node.log.warn({ err, from }, 'malformed forward frame');
+      return;
+    }
+    if (msg.kind === 'publish') {
+      this.pubsubHandler?.onPublish(from, msg.channel, msg.message);
+      return;
+    }
+    if (msg.kind === 'pubsub-query' || msg.kind === 'pubsub-answer') {
+      if (msg.kind === 'pubsub-query') this.pubsubHandler?.onQuery(from, msg);
+      else this.pubsubHandler?.onAnswer(from, msg);
+      return;
+    }
+    if (msg.kind === 'reply') {
+      const f = this.forwards.get(msg.reqId);
+      if (!f) return;
+      this.forwards.delete(msg.reqId);
+      const reply = new RawReply(msg.resp);
+      // Answer once this node has applied the write too, so the client reads it here.
+      if (msg.index > 0) this.opts.waitApplied(msg.index, () => f.done(reply));
+      else f.done(reply);
+      return;
+    }
+    const { reqId, proto, db, argv } = msg;
+    const answer = (reply: Reply, index: number) => {
+      const resp = encodeReply(reply, proto);
+      try {
+        this.node.transport?.send(from, { type: 'forward', payload: encodeForwardReply({ reqId, index, resp }) });
+      } catch (err) {
+        this.node.log.warn({ err, to: from, bytes: resp.length }, 'sending a forwarded reply failed');
+      }
+    };
+    if (this.node.role !== Role.Leader || msg.term !== this.node.lastTerm) {
+      // Sent to us in another term (or we lost leadership): the sender has
+      // already given up on it or will; never apply it late.
+      answer(errTryAgain('leadership changed; retry'), 0);
+      return;
+    }
+    if (!this.forwardHandler) {
+      answer(new ErrorReply('ERR node is not ready'), 0);
+      return;
+    }
+    this.forwardHandler(db, argv, answer, { clientId: msg.clientId, seq: reqId, ackedBelow: msg.ackedBelow });
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * The driver's side of the durable keyspace copy (this node's snapshot):
+ * loading the in-memory keyspace, members table and client sessions from
+ * the store (at start and after a snapshot install), and turning what
+ * changed since the last flush into store records. Record layout is the
+ * keyspace's (server/keyspace/records.ts); the driver adds the reserved
+ * members and sessions records.
+ */
+import { MEMBERS_KEY, RESERVED_DB, SESSIONS_KEY } from '../keyspace';
+import { decodeMembers, encodeMembers, type ClusterMember } from '../members';
+import type { SnapshotMeta } from '../raft';
+import type { NodeState } from './state';
+import type { StoreChange } from './store';
+
+/** What the keyspace copy uses of the node's shared state (restore writes conf and appliedTerm). */
+export type KeyspaceCopyNode = Pick<NodeState, 'id' | 'fsm' | 'keyspace' | 'storage' | 'members' | 'membersDirty' | 'conf' | 'appliedTerm'>;
+
+export interface KeyspaceCopyOptions {
+  /** Bootstrap membership (used when the data directory is new). */
+  members: ClusterMember[];
+  peerListen: { host: string; port: number };
+}
+
+export class KeyspaceCopy {
+  /** restore() found a new data directory (no keyspace, no membership). */
+  freshStart = false;
+
+  constructor(
+    private readonly node: KeyspaceCopyNode,
+    private readonly opts: KeyspaceCopyOptions,
+  ) {}
+
+  /** Restores the in-memory keyspace and membership from the durable copy. */
+  async restore(): Promise<SnapshotMeta> {
+    const node = this.node;
+    let meta = node.storage.keyspace.snapshotMeta();
+    this.load();
+    if (meta.index === 0 && meta.conf.voters.length === 0 && meta.conf.learners.length === 0) {
+      // First start: the bootstrap membership is the snapshot at index 0.
+      this.freshStart = true;
+      const voters = this.opts.members.length > 0 ? this.opts.members.map((m) => m.id) : [node.id];
+      meta = { index: 0, term: 0, conf: { voters, learners: [], votersOutgoing: [], learnersNext: [], autoLeave: false } };
+      for (const m of this.opts.members) node.members.set(m.id, m);
+      if (this.opts.members.length === 0) node.members.set(node.id, { id: node.id, host: this.opts.peerListen.host, port: 0, peerPort: this.opts.peerListen.port });
+      await node.storage.writeBatch({ keyspace: { changes: [{ key: MEMBERS_KEY, value: encodeMembers(node.members.values()) }], meta } });
+    }
+    node.conf = meta.conf;
+    node.fsm.appliedIndex = meta.index;
+    node.appliedTerm = meta.term;
+    node.keyspace.trackChanges = true;
+    return meta;
+  }
+
+  /** Replaces the in-memory keyspace, members table and sessions with the store's. */
+  load(): void {
+    const node = this.node;
+    node.keyspace.clear();
+    // Records come out of LMDB as fresh buffers (lmdb-js copies on read), and
+    // applyRecord copies whatever it keeps long-term: no copy here.
+    node.storage.keyspace.forEachRecord((key, start, value) => {
+      if (key[start] === RESERVED_DB) {
+        const k = key.subarray(start);
+        if (k.equals(MEMBERS_KEY)) {
+          node.members.clear();
+          for (const m of decodeMembers(value)) node.members.set(m.id, m);
+        } else if (k.equals(SESSIONS_KEY)) {
+          node.fsm.restoreSessions(Buffer.from(value));
+        }
+        return;
+      }
+      node.keyspace.applyRecord(key, value, start);
+    });
+    node.keyspace.finishRestore();
+  }
+
+  /** The snapshot meta of what is applied now (the copy written with the changes collected now). */
+  appliedMeta(): SnapshotMeta {
+    return { index: this.node.fsm.appliedIndex, term: this.node.appliedTerm, conf: this.node.conf };
+  }
+
+  /** Turns the keyspace's changed keys into store records (the durable copy). */
+  collectChanges(): StoreChange[] {
+    const node = this.node;
+    const out: StoreChange[] = [];
+    for (const ch of node.keyspace.drainChanges()) {
+      if ('flushAll' in ch || 'flushDb' in ch) {
+        const db = 'flushDb' in ch ? ch.flushDb : -1;
+        for (const rec of node.storage.keyspace.records()) {
+          // Only Redis databases are flushed; reserved records (members,
+          // sessions, scripts, version floors) live above them.
+          const d = rec.key[0];
+          if (d >= node.keyspace.dbs.length) continue;
+          if (db === -1 || d === db) out.push({ key: rec.key, value: null });
+        }
+        continue;
+      }
+      const rec = node.keyspace.encodeRecord(ch.db, ch.key);
+      if (rec) out.push({ key: rec.key, value: rec.value });
+      else out.push({ key: Buffer.concat([Buffer.from([ch.db]), Buffer.from(ch.key, 'latin1')]), value: null });
+    }
+    node.keyspace.drainElementRecords((key, value) => out.push({ key, value }));
+    if (node.membersDirty) {
+      out.push({ key: MEMBERS_KEY, value: encodeMembers(node.members.values()) });
+      node.membersDirty = false;
+    }
+    if (node.fsm.sessionsDirty) {
+      out.push({ key: SESSIONS_KEY, value: node.fsm.encodeSessions() });
+      node.fsm.sessionsDirty = false;
+    }
+    return out;
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * The leader's write intake. Writes proposed in one event-loop turn wait
+ * here and are handed to the core by the next Ready round in groups of up to
+ * PROPOSAL_BATCH_BYTES (one batch, one sync); each waits, by log index, for
+ * its entry to be applied and gets the reply apply computed. With no leader
+ * known (an election is running) writes wait up to the write timeout; while
+ * the disk refuses writes they are answered -MISCONF.
+ */
+import { errClusterDown, errTryAgain } from '../../protocol/errors';
+import { ErrorReply, type Reply } from '../../protocol/reply';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../transport/frames';
+import { RaftError, Role, type Entry } from '../raft';
+import { misconf, raftErrorReply } from './errors';
+import type { NodeState } from './state';
+
+/** Proposals are handed to the core in groups of at most this many bytes (one larger entry goes alone). */
+const PROPOSAL_BATCH_BYTES = 8 * 1024 * 1024;
+/** The largest log entry: what a peer link carries (DEFAULT_MAX_MESSAGE_BYTES) less room for the message around it. */
+export const MAX_ENTRY_BYTES = DEFAULT_MAX_MESSAGE_BYTES - 1024 * 1024;
+
+interface Waiter {
+  term: number;
+  done: (reply: Reply, index: number) => void;
+}
+
+interface PendingProposal {
+  data: Buffer;
+  done: (reply: Reply, index: number) => void;
+  deadline: number;
+}
+
+/** What proposing uses of the node's shared state. */
+export type ProposalNode = Readonly<Pick<NodeState, 'log' | 'raft' | 'role' | 'leader' | 'diskError'>>;
+
+export interface ProposalOptions {
+  writeTimeoutMs: number;
+  scheduleReady(): void;
+}
+
+export class Proposals {
+  /** Proposed since the last Ready round. */
+  private proposals: PendingProposal[] = [];
+  /** Waiting for a leader to be known. */
+  private noLeaderQueue: PendingProposal[] = [];
+  /** Proposed entries waiting to be applied, by log index. */
+  private readonly waiters = new Map<number, Waiter>();
+
+  constructor(
+    private readonly node: ProposalNode,
+    private readonly opts: ProposalOptions,
+  ) {}
+
+  /** Proposes encoded op bytes on the leader; `done` gets the applied reply and its index. */
+  proposeData(data: Buffer, done: (reply: Reply, index: number) => void): void {
+    if (data.length > MAX_ENTRY_BYTES) {
+      // Refused up front: no peer link could carry it.
+      done(new ErrorReply(`ERR write of ${data.length} bytes exceeds the replication limit of ${MAX_ENTRY_BYTES} bytes`), 0);
+      return;
+    }
+    this.proposals.push({ data, done, deadline: Date.now() + this.opts.writeTimeoutMs });
+    this.opts.scheduleReady();
+  }
+
+  /** Calls `done` with the reply once the entry at `index` is applied, if its term is still `term`. */
+  awaitApply(index: number, term: number, done: (reply: Reply, index: number) => void): void {
+    this.waiters.set(index, { term, done });
+  }
+
+  /** Writes wait to be handed to the core (the Ready loop has work). */
+  hasPending(): boolean {
+    return this.proposals.length > 0;
+  }
+
+  /** The Ready loop's turn: hands what was proposed since the last round to the core. */
+  submitProposals(): void {
+    if (this.proposals.length === 0) return;
+    const batch = this.proposals;
+    this.proposals = [];
+    if (this.node.diskError) {
+      for (const p of batch) p.done(misconf(this.node.diskError), 0);
+      return;
+    }
+    if (this.node.role !== Role.Leader) {
+      if (this.node.leader !== 0) {
+        const err = errTryAgain(`leadership moved to node ${this.node.leader}; retry`);
+        for (const p of batch) p.done(err, 0);
+      } else {
+        // No leader yet (an election is running): wait for one, up to the write timeout.
+        this.noLeaderQueue.push(...batch);
+      }
+      return;
+    }
+    // A huge entry goes in a proposal of its own. When the core's limit on
+    // uncommitted bytes refuses a group (a huge entry waits for the log to
+    // drain; others wait behind a huge one in flight), it and everything after
+    // it wait, in order, for the next round (backpressure, not an error) until
+    // their write timeout; holding the rest back lets the log drain, so a huge
+    // write is admitted even while other clients keep writing.
+    const now = Date.now();
+    for (let i = 0; i < batch.length; ) {
+      let j = i + 1;
+      let bytes = batch[i].data.length;
+      while (j < batch.length && bytes + batch[j].data.length <= PROPOSAL_BATCH_BYTES) bytes += batch[j++].data.length;
+      const group = batch.slice(i, j);
+      try {
+        const res = this.node.raft.propose(group.map((p) => p.data));
+        for (let k = 0; k < group.length; k++) this.waiters.set(res.index + k, { term: res.term, done: group[k].done });
+      } catch (e) {
+        const err = raftErrorReply(e, this.node.log);
+        if (e instanceof RaftError && e.code === 'uncommitted-limit') {
+          const wait: PendingProposal[] = [];
+          for (const p of batch.slice(i)) {
+            if (p.deadline > now) wait.push(p);
+            else p.done(err, 0);
+          }
+          this.proposals = wait.concat(this.proposals);
+          return;
+        }
+        for (const p of group) p.done(err, 0);
+      }
+      i = j;
+    }
+  }
+
+  /** The disk refuses writes: answer what waits to be proposed -MISCONF. */
+  failQueuedWrites(): void {
+    const err = misconf(this.node.diskError!);
+    const q = this.proposals;
+    this.proposals = [];
+    for (const p of q) p.done(err, 0);
+  }
+
+  /** An entry was applied: answer the write that proposed it (if this node did, in that term). */
+  onApplied(e: Entry, reply: Reply): void {
+    const w = this.waiters.get(e.index);
+    if (w) {
+      this.waiters.delete(e.index);
+      if (w.term === e.term) w.done(reply, e.index);
+      else w.done(errTryAgain('leadership changed before the write was committed; it was not applied'), 0);
+    }
+  }
+
+  /** A leader is known: writes that waited for one are proposed here, or refused so the client retries there. */
+  onLeaderKnown(role: Role): void {
+    const q = this.noLeaderQueue;
+    this.noLeaderQueue = [];
+    if (role === Role.Leader) this.proposals.push(...q);
+    else for (const p of q) p.done(errTryAgain('leadership moved to another node; retry'), 0);
+  }
+
+  expire(now: number): void {
+    if (this.noLeaderQueue.length > 0) {
+      const keep: PendingProposal[] = [];
+      for (const p of this.noLeaderQueue) {
+        if (p.deadline <= now) p.done(errClusterDown('no leader'), 0);
+        else keep.push(p);
+      }
+      this.noLeaderQueue = keep;
+    }
+  }
+}
