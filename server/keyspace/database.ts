@@ -16,7 +16,7 @@
 import { LockTable } from '../locks';
 
 import { hashKey } from './hash32';
-import { Collection, TYPE_CODES, createCollection, stringValue, valueBytes, type Value } from './object';
+import { Collection, StringValue, TYPE_CODES, copiedString, createCollection, isPlainString, stringBytes, valueBytes, type Value } from './object';
 import {
   ELEMENT_DB,
   LOCK_DB,
@@ -52,11 +52,15 @@ export type KeyspaceChange = { db: number; key: string } | { flushDb: number } |
 export { META_DB, SCRIPT_DB, LOCK_DB, ELEMENT_DB, NO_EXPIRE, deadline, type Deadline } from './records';
 
 /**
- * Per-key cost beyond the key and value bytes, for `usedBytes`: Map slot,
- * entry, value object, Buffer view, key string header, scan bucket slot.
- * Measured on Node 20 (V8, pointer compression): about 290 B per key.
+ * Per-key cost beyond the key's bytes and the value (valueBytes), for
+ * `usedBytes`: the Map slot with its table's slack (~30 B), the Entry (88 B),
+ * the scan bucket slot (~8 B) and the key string's header (16 B). Measured on
+ * Node 20 x64 (no pointer compression) with `node --expose-gc
+ * dist/bench/memory.js --keyspace`: 1M keys of 16 B with 100-byte values
+ * take 274 B/key of heap (241 keyspace + 32 the key string), which this and
+ * the value's bytes (object.ts stringBytes) estimate as 276.
  */
-const KEY_OVERHEAD = 280;
+const KEY_OVERHEAD = 140;
 /** An entry in `expires` and a boxed deadline. */
 const EXPIRE_OVERHEAD = 40;
 /** Tombstones kept per db before the oldest half is folded into the db's version floor. */
@@ -68,10 +72,37 @@ const HASH_SPACE = 2 ** 32;
 /** Old buckets migrated per add/remove during an incremental resize. */
 const MIGRATE_PER_OP = 2;
 
+/**
+ * One key. Every field holds a small integer (a V8 Smi, stored inline) or a
+ * pointer, so an entry is one 88-byte object: a field that ever held a
+ * non-Smi number would box that field in a 16-byte heap number in every
+ * entry. Hence `hash` as int32 and `accessedAt` in seconds.
+ */
+/**
+ * What an entry holds: a plain string value (object.ts isPlainString) as its
+ * bare latin1 string, saving a 32-byte StringValue per key; anything else as
+ * the Value itself. Lookups hand out a fresh StringValue around a bare string
+ * (short-lived: the young generation collects it almost for free).
+ */
+type Stored = string | Value;
+
+function pack(v: Value): Stored {
+  return v instanceof StringValue && isPlainString(v) ? v.data : v;
+}
+
+function unpack(s: Stored): Value {
+  return typeof s === 'string' ? new StringValue(s) : s;
+}
+
+function storedBytes(s: Stored): number {
+  return typeof s === 'string' ? stringBytes(s) : valueBytes(s);
+}
+
 interface Entry {
   readonly key: string;
+  /** hashKey(key) | 0 (int32: read it with `>>> 0`). */
   readonly hash: number;
-  value: Value;
+  value: Stored;
   /** Log index of the last mutation (WATCH compares it). */
   version: number;
   /** Absolute deadline in ms, or NO_EXPIRE (past 2^53 rounded: `exactExpire` has it exactly). */
@@ -80,7 +111,8 @@ interface Entry {
   exactExpire?: bigint;
   /**
    * Per node, never replicated nor persisted: when this node last read the
-   * key for a client or applied a write to it (ms; 0 = not since it loaded it).
+   * key for a client or applied a write to it, in whole seconds since the
+   * epoch (Redis's LRU clock also ticks in seconds); 0 = not since it loaded it.
    */
   accessedAt: number;
   /** What this entry contributes to usedBytes. */
@@ -89,12 +121,17 @@ interface Entry {
   next: Entry | null;
 }
 
+/** Entry.accessedAt from a time in ms (a Smi until 2038; 0 stays 0). */
+function accessSeconds(ms: number): number {
+  return Math.floor(ms / 1000);
+}
+
 function isExpired(e: Entry, now: number): boolean {
   return e.expireAt !== NO_EXPIRE && e.expireAt <= now;
 }
 
-function entrySize(key: string, value: Value, expireAt: number): number {
-  return KEY_OVERHEAD + key.length + valueBytes(value) + (expireAt === NO_EXPIRE ? 0 : EXPIRE_OVERHEAD);
+function entrySize(key: string, value: Stored, expireAt: number): number {
+  return KEY_OVERHEAD + key.length + storedBytes(value) + (expireAt === NO_EXPIRE ? 0 : EXPIRE_OVERHEAD);
 }
 
 /**
@@ -250,7 +287,7 @@ function emptyBuckets(bits: number): Array<Entry | null> {
 function collect(t: Array<Entry | null>, bits: number, pos: number, end: number, out: string[]): void {
   const w = 2 ** (32 - bits);
   for (let i = Math.floor(pos / w); i * w < end; i++) {
-    for (let e = t[i]; e !== null; e = e.next) if (e.hash >= pos) out.push(e.key);
+    for (let e = t[i]; e !== null; e = e.next) if (e.hash >>> 0 >= pos) out.push(e.key);
   }
 }
 
@@ -297,7 +334,7 @@ export class Database {
   lookupRead(key: string, now: number): Value | undefined {
     const e = this.entries.get(key);
     if (e === undefined || isExpired(e, now)) return undefined;
-    return e.value;
+    return unpack(e.value);
   }
 
   /**
@@ -311,21 +348,21 @@ export class Database {
       this.removeEntry(e, index ?? e.version);
       return undefined;
     }
-    e.accessedAt = now;
-    return e.value;
+    e.accessedAt = accessSeconds(now);
+    return unpack(e.value);
   }
 
   /** A client read the key on this node at `now` (Redis's LRU clock update in lookupKey). */
   noteAccess(key: string, now: number): void {
     const e = this.entries.get(key);
-    if (e !== undefined) e.accessedAt = now;
+    if (e !== undefined) e.accessedAt = accessSeconds(now);
   }
 
   /** When this node last read or wrote the key (see Entry.accessedAt), or undefined if absent at `now`. */
   accessedAt(key: string, now: number): number | undefined {
     const e = this.entries.get(key);
     if (e === undefined || isExpired(e, now)) return undefined;
-    return e.accessedAt;
+    return e.accessedAt * 1000;
   }
 
   /** Bytes the key and its value are accounted for (maxmemory's measure), or undefined if absent at `now`. */
@@ -455,7 +492,7 @@ export class Database {
   set(key: string, value: Value, index: number, keepTtl = false): void {
     const e = this.entries.get(key);
     if (e === undefined) {
-      this.insert(key, value, NO_EXPIRE, index);
+      this.insert(key, pack(value), NO_EXPIRE, index);
       return;
     }
     if (!keepTtl && e.expireAt !== NO_EXPIRE) this.clearDeadline(e);
@@ -463,9 +500,9 @@ export class Database {
       if (e.value instanceof Collection) this.keyspace.noteDropped(e.value);
       if (value instanceof Collection) this.keyspace.adopt(value);
     }
-    e.value = value;
+    e.value = pack(value);
     e.version = index;
-    e.accessedAt = this.keyspace.accessClock;
+    e.accessedAt = accessSeconds(this.keyspace.accessClock);
     this.resize(e);
   }
 
@@ -475,7 +512,7 @@ export class Database {
     if (e === undefined) return;
     if (e.value instanceof Collection) this.keyspace.noteCollection(e.value);
     e.version = index;
-    e.accessedAt = this.keyspace.accessClock;
+    e.accessedAt = accessSeconds(this.keyspace.accessClock);
     this.resize(e);
   }
 
@@ -495,11 +532,11 @@ export class Database {
     const at = Number(d);
     e.expireAt = at;
     if (typeof d === 'bigint') e.exactExpire = d;
-    else delete e.exactExpire;
+    else if (e.exactExpire !== undefined) e.exactExpire = undefined; // not `delete`: that turns the object into a slow dictionary
     this.expiresMap.set(key, at);
     this.ttlSum += at - TTL_BASE;
     e.version = index;
-    e.accessedAt = this.keyspace.accessClock;
+    e.accessedAt = accessSeconds(this.keyspace.accessClock);
     this.resize(e);
     return true;
   }
@@ -510,7 +547,7 @@ export class Database {
     if (e === undefined || e.expireAt === NO_EXPIRE) return false;
     this.clearDeadline(e);
     e.version = index;
-    e.accessedAt = this.keyspace.accessClock;
+    e.accessedAt = accessSeconds(this.keyspace.accessClock);
     this.resize(e);
     return true;
   }
@@ -560,7 +597,7 @@ export class Database {
     const old = this.entries.get(key);
     if (old !== undefined) this.unindex(old);
     this.tombstones.delete(key);
-    this.insertRaw(key, value, expireAt, version, 0);
+    this.insertRaw(key, pack(value), expireAt, version, 0);
   }
 
   restoreTombstone(key: string, version: number): void {
@@ -611,23 +648,32 @@ export class Database {
   }
 
   /** For encodeRecord: the live entry's raw fields (expired or not). */
-  rawEntry(key: string): Readonly<{ value: Value; expireAt: number; exactExpire?: bigint; version: number }> | undefined {
+  rawEntry(key: string): Readonly<{ value: Stored; expireAt: number; exactExpire?: bigint; version: number }> | undefined {
     return this.entries.get(key);
   }
 
   // ------------------------------------------------------------- internals
 
-  private insert(key: string, value: Value, expireAt: number, index: number): void {
+  private insert(key: string, value: Stored, expireAt: number, index: number): void {
     if (value instanceof Collection) this.keyspace.adopt(value);
     this.tombstones.delete(key);
     this.insertRaw(key, value, expireAt, index, this.keyspace.accessClock);
     this.keyspace.noteKey(this.id, key);
   }
 
-  private insertRaw(key: string, value: Value, exact: Deadline, version: number, accessedAt: number): void {
+  private insertRaw(key: string, value: Stored, exact: Deadline, version: number, accessedAt: number): void {
     const d = deadline(exact);
     const expireAt = Number(d);
-    const e: Entry = { key, hash: hashKey(key), value, version, expireAt, accessedAt, size: entrySize(key, value, expireAt), next: null };
+    const e: Entry = {
+      key,
+      hash: hashKey(key) | 0,
+      value,
+      version,
+      expireAt,
+      accessedAt: accessSeconds(accessedAt),
+      size: entrySize(key, value, expireAt),
+      next: null,
+    };
     if (typeof d === 'bigint') e.exactExpire = d;
     this.entries.set(key, e);
     if (expireAt !== NO_EXPIRE) {
@@ -663,7 +709,7 @@ export class Database {
     this.ttlSum -= e.expireAt - TTL_BASE;
     if (this.expiresMap.size === 0) this.ttlSum = 0;
     e.expireAt = NO_EXPIRE;
-    delete e.exactExpire;
+    if (e.exactExpire !== undefined) e.exactExpire = undefined;
   }
 
   /** Recomputes the entry's size after a change and records the key as changed. */
@@ -1002,10 +1048,10 @@ export class Keyspace {
     const rkey = keyRecordKey(db, key);
     const e = d.rawEntry(key);
     if (e !== undefined) {
-      const v = e.value;
+      const v = unpack(e.value);
       if (v.type === 'string') {
-        const value = keyRecordValue(TYPE_STRING, e.exactExpire ?? e.expireAt, e.version, v.value.length);
-        v.value.copy(value, value.length - v.value.length);
+        const value = keyRecordValue(TYPE_STRING, e.exactExpire ?? e.expireAt, e.version, v.length);
+        v.writeTo(value, value.length - v.length);
         return { key: rkey, value };
       }
       const value = keyRecordValue(TYPE_CODES[v.type], e.exactExpire ?? e.expireAt, e.version, 8);
@@ -1066,7 +1112,7 @@ export class Keyspace {
       return;
     }
     if (type === TYPE_STRING) {
-      db.restoreEntry(key, stringValue(Buffer.from(payload)), expireAt, version);
+      db.restoreEntry(key, copiedString(payload), expireAt, version);
       return;
     }
     const c = createCollection(type);
