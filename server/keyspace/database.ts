@@ -36,7 +36,7 @@ import {
 } from './records';
 
 export { hashKey } from './hash32';
-export { stringValue, type StringValue, type Value, type ValueType } from './object';
+export { stringValue, StringValue, type Value, type ValueType } from './object';
 
 export function keyString(buf: Buffer): string {
   return buf.toString('latin1');
@@ -80,22 +80,55 @@ const MIGRATE_PER_OP = 2;
  */
 /**
  * What an entry holds: a plain string value (object.ts isPlainString) as its
- * bare latin1 string, saving a 32-byte StringValue per key; anything else as
- * the Value itself. Lookups hand out a fresh StringValue around a bare string
- * (short-lived: the young generation collects it almost for free).
+ * bare latin1 string, saving a 32-byte StringValue per key, or as a number
+ * when its bytes are a canonical int32 (Redis's int encoding: the value costs
+ * nothing beyond the entry); anything else as the Value itself. Lookups hand
+ * out a fresh StringValue around a bare string or number (short-lived: the
+ * young generation collects it almost for free).
  */
-type Stored = string | Value;
+type Stored = string | number | Value;
 
 function pack(v: Value): Stored {
-  return v instanceof StringValue && isPlainString(v) ? v.data : v;
+  if (!(v instanceof StringValue) || !isPlainString(v)) return v;
+  return canonicalInt32(v.data) ?? v.data;
 }
 
 function unpack(s: Stored): Value {
-  return typeof s === 'string' ? new StringValue(s) : s;
+  if (typeof s === 'string') return new StringValue(s);
+  if (typeof s === 'number') return new StringValue(String(s));
+  return s;
 }
 
 function storedBytes(s: Stored): number {
-  return typeof s === 'string' ? stringBytes(s) : valueBytes(s);
+  if (typeof s === 'string') return stringBytes(s);
+  if (typeof s === 'number') return 0;
+  return valueBytes(s);
+}
+
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+/**
+ * The int32 whose decimal form is exactly `s` ("0", "-12"; never "007",
+ * "+1", "-0", " 1"), so String(n) gives the same bytes back; else undefined.
+ * An int32 is a V8 Smi: stored in the entry itself.
+ */
+export function canonicalInt32(s: string): number | undefined {
+  const len = s.length;
+  if (len === 0 || len > 11) return undefined;
+  const neg = s.charCodeAt(0) === 45; // '-'
+  let i = neg ? 1 : 0;
+  if (i === len) return undefined;
+  const first = s.charCodeAt(i);
+  if (first === 48) return len === 1 ? 0 : undefined; // '0' alone; no leading zeros, no "-0"
+  let n = 0;
+  for (; i < len; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return undefined;
+    n = n * 10 + c;
+  }
+  if (neg) n = -n;
+  return n >= INT32_MIN && n <= INT32_MAX ? n : undefined;
 }
 
 interface Entry {
