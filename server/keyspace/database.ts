@@ -53,14 +53,14 @@ export { META_DB, SCRIPT_DB, LOCK_DB, ELEMENT_DB, NO_EXPIRE, deadline, type Dead
 
 /**
  * Per-key cost beyond the key's bytes and the value (valueBytes), for
- * `usedBytes`: the Map slot with its table's slack (~30 B), the Entry (88 B),
- * the scan bucket slot (~8 B) and the key string's header (16 B). Measured on
- * Node 20 x64 (no pointer compression) with `node --expose-gc
- * dist/bench/memory.js --keyspace`: 1M keys of 16 B with 100-byte values
- * take 274 B/key of heap (241 keyspace + 32 the key string), which this and
- * the value's bytes (object.ts stringBytes) estimate as 276.
+ * `usedBytes`: the Entry (88 B), its share of the key index's bucket array
+ * (~4 B) and the key string's header and padding (~16 B). Measured on Node 20
+ * x64 (no pointer compression) with `node --expose-gc dist/bench/memory.js
+ * --keyspace`: 1M keys of 16 B with 100-byte values take 244 B/key of heap
+ * (212 keyspace + 32 the key string), which this and the value's bytes
+ * (object.ts stringBytes) estimate as 244.
  */
-const KEY_OVERHEAD = 140;
+const KEY_OVERHEAD = 108;
 /** An entry in `expires` and a boxed deadline. */
 const EXPIRE_OVERHEAD = 40;
 /** Tombstones kept per db before the oldest half is folded into the db's version floor. */
@@ -168,7 +168,9 @@ function entrySize(key: string, value: Stored, expireAt: number): number {
 }
 
 /**
- * The SCAN index: every key sits in a chained hash table whose bucket is the
+ * The key index (there is no Map beside it: a V8 Map costs ~30-50 B per key
+ * and stops at 2^24 entries) and the SCAN order: lookups hash the key and walk
+ * one chain. Every key sits in a chained hash table whose bucket is the
  * TOP `bits` bits of a fixed 32-bit hash, so bucket b holds exactly the
  * hashes in [b * 2^(32-bits), (b+1) * 2^(32-bits)). The SCAN cursor is a
  * position in hash space (not a bucket number), so it means the same thing
@@ -191,6 +193,9 @@ function entrySize(key: string, value: Stored, expireAt: number): number {
 class ScanTable {
   /** Entries in both tables. */
   count = 0;
+  /** The last key looked up and its hash: a command looks its key up several times (lookupWrite, set...). */
+  private memoKey = '';
+  private memoHash = hashKey('') | 0;
   private main: Array<Entry | null> = emptyBuckets(MIN_BITS);
   private bits = MIN_BITS;
   /** The table being migrated away from, during a resize. */
@@ -199,6 +204,40 @@ class ScanTable {
   /** Old buckets below this index are migrated (and empty). */
   private migrated = 0;
   private oldCount = 0;
+
+  /** The entry for `key`, or undefined. */
+  get(key: string): Entry | undefined {
+    let h: number;
+    if (key === this.memoKey) h = this.memoHash;
+    else {
+      h = hashKey(key) | 0;
+      this.memoKey = key;
+      this.memoHash = h;
+    }
+    const old = this.old;
+    let e = old !== null && this.inOld(h) ? old[h >>> (32 - this.oldBits)] : this.main[h >>> (32 - this.bits)];
+    for (; e !== null; e = e.next) if (e.hash === h && e.key === key) return e;
+    return undefined;
+  }
+
+  /**
+   * Every entry, in an order that depends only on the set of keys: by hash,
+   * then by key (chains are in insertion order, so each coarse bucket is
+   * sorted). Callers must not add or remove entries while iterating.
+   */
+  *entries(): Generator<Entry, void, undefined> {
+    const old = this.old;
+    const coarse = old === null ? this.bits : Math.min(this.bits, this.oldBits);
+    const width = 2 ** (32 - coarse);
+    const group: Entry[] = [];
+    for (let b = 0, n = 2 ** coarse; b < n; b++) {
+      group.length = 0;
+      collectEntries(this.main, this.bits, b * width, (b + 1) * width, group);
+      if (old !== null) collectEntries(old, this.oldBits, b * width, (b + 1) * width, group);
+      if (group.length > 1) group.sort(byHashThenKey);
+      yield* group;
+    }
+  }
 
   add(e: Entry): void {
     if (this.inOld(e.hash)) {
@@ -316,6 +355,19 @@ function emptyBuckets(bits: number): Array<Entry | null> {
   return new Array<Entry | null>(1 << bits).fill(null);
 }
 
+/** Pushes the entries of table `t` with hash in [pos, end) (pos and end are bucket boundaries of `t` or coarser). */
+function collectEntries(t: Array<Entry | null>, bits: number, pos: number, end: number, out: Entry[]): void {
+  const w = 2 ** (32 - bits);
+  for (let i = Math.floor(pos / w); i * w < end; i++) for (let e = t[i]; e !== null; e = e.next) out.push(e);
+}
+
+function byHashThenKey(a: Entry, b: Entry): number {
+  const ha = a.hash >>> 0;
+  const hb = b.hash >>> 0;
+  if (ha !== hb) return ha - hb;
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
 /** Pushes the keys of table `t` with hash in [pos, end) (end is a bucket boundary of `t`). */
 function collect(t: Array<Entry | null>, bits: number, pos: number, end: number, out: string[]): void {
   const w = 2 ** (32 - bits);
@@ -344,7 +396,6 @@ function collect(t: Array<Entry | null>, bits: number, pos: number, end: number,
  * without a trace (flush, swap, tombstone compaction). writeFloor <= floor.
  */
 export class Database {
-  private entries = new Map<string, Entry>();
   private expiresMap = new Map<string, number>();
   private tombstones = new Map<string, number>();
   private floor = 0;
@@ -365,7 +416,7 @@ export class Database {
 
   /** The value, or undefined when absent or past its deadline. Never mutates (any node may read). */
   lookupRead(key: string, now: number): Value | undefined {
-    const e = this.entries.get(key);
+    const e = this.table.get(key);
     if (e === undefined || isExpired(e, now)) return undefined;
     return unpack(e.value);
   }
@@ -375,7 +426,7 @@ export class Database {
    * passed (deterministic, `now` is the entry's time) and returns the live value.
    */
   lookupWrite(key: string, now: number, index?: number): Value | undefined {
-    const e = this.entries.get(key);
+    const e = this.table.get(key);
     if (e === undefined) return undefined;
     if (isExpired(e, now)) {
       this.removeEntry(e, index ?? e.version);
@@ -387,52 +438,52 @@ export class Database {
 
   /** A client read the key on this node at `now` (Redis's LRU clock update in lookupKey). */
   noteAccess(key: string, now: number): void {
-    const e = this.entries.get(key);
+    const e = this.table.get(key);
     if (e !== undefined) e.accessedAt = accessSeconds(now);
   }
 
   /** When this node last read or wrote the key (see Entry.accessedAt), or undefined if absent at `now`. */
   accessedAt(key: string, now: number): number | undefined {
-    const e = this.entries.get(key);
+    const e = this.table.get(key);
     if (e === undefined || isExpired(e, now)) return undefined;
     return e.accessedAt * 1000;
   }
 
   /** Bytes the key and its value are accounted for (maxmemory's measure), or undefined if absent at `now`. */
   memoryUsage(key: string, now: number): number | undefined {
-    const e = this.entries.get(key);
+    const e = this.table.get(key);
     if (e === undefined || isExpired(e, now)) return undefined;
     return entrySize(e.key, e.value, e.expireAt);
   }
 
   /** True if the key is still stored but past its deadline at `now` (a stale key awaiting deletion). */
   isStale(key: string, now: number): boolean {
-    const e = this.entries.get(key);
+    const e = this.table.get(key);
     return e !== undefined && isExpired(e, now);
   }
 
   /** Deadline in ms, or NO_EXPIRE (also for absent keys). Does not check expiry. Past 2^53 rounded: see getDeadline. */
   getExpire(key: string): number {
-    const e = this.entries.get(key);
+    const e = this.table.get(key);
     return e === undefined ? NO_EXPIRE : e.expireAt;
   }
 
   /** The exact deadline (what TTL replies, GT/LT and carrying a TTL along use), or NO_EXPIRE. */
   getDeadline(key: string): Deadline {
-    const e = this.entries.get(key);
+    const e = this.table.get(key);
     return e === undefined ? NO_EXPIRE : (e.exactExpire ?? e.expireAt);
   }
 
   /** Index of the key's last mutation (see the class comment); 0 if never written. */
   version(key: string): number {
-    const e = this.entries.get(key);
+    const e = this.table.get(key);
     if (e !== undefined) return e.version;
     return this.tombstones.get(key) ?? this.floor;
   }
 
   /** Number of keys, including expired ones not yet deleted (like Redis's DBSIZE). */
   size(): number {
-    return this.entries.size;
+    return this.table.count;
   }
 
   expiresCount(): number {
@@ -456,9 +507,14 @@ export class Database {
     return this.bytes;
   }
 
-  /** All keys (including expired-not-deleted); callers filter with lookupRead. */
-  keys(): IterableIterator<string> {
-    return this.entries.keys();
+  /**
+   * All keys (including expired-not-deleted); callers filter with lookupRead.
+   * In hash order, the same on every node holding the same keys (KEYS in a
+   * script at apply time sees the same order everywhere, restored or not).
+   * Do not add or delete keys while iterating.
+   */
+  *keys(): Generator<string, void, undefined> {
+    for (const e of this.table.entries()) yield e.key;
   }
 
   /**
@@ -473,13 +529,13 @@ export class Database {
 
   /** A random key that has not expired at `now`, or null. `rand` returns [0, 1). */
   randomKey(now: number, rand: () => number): string | null {
-    if (this.entries.size === 0) return null;
+    if (this.table.count === 0) return null;
     for (let attempt = 0; attempt < 100; attempt++) {
       const e = this.table.random(rand);
       if (e !== null && !isExpired(e, now)) return e.key;
     }
     // Nearly everything is expired: fall back to a linear search.
-    for (const e of this.entries.values()) if (!isExpired(e, now)) return e.key;
+    for (const e of this.table.entries()) if (!isExpired(e, now)) return e.key;
     return null;
   }
 
@@ -515,7 +571,7 @@ export class Database {
    * applied at the entry's time: a key re-set meanwhile survives).
    */
   deleteIfExpired(key: string, now: number, index?: number): boolean {
-    const e = this.entries.get(key);
+    const e = this.table.get(key);
     if (e === undefined || !isExpired(e, now)) return false;
     this.removeEntry(e, index ?? e.version);
     return true;
@@ -523,7 +579,7 @@ export class Database {
 
   /** Creates or replaces the value. The TTL is cleared unless keepTtl. */
   set(key: string, value: Value, index: number, keepTtl = false): void {
-    const e = this.entries.get(key);
+    const e = this.table.get(key);
     if (e === undefined) {
       this.insert(key, pack(value), NO_EXPIRE, index);
       return;
@@ -541,7 +597,7 @@ export class Database {
 
   /** Records an in-place change to the key's value (e.g. a mutated list) and its new size. */
   touched(key: string, index: number): void {
-    const e = this.entries.get(key);
+    const e = this.table.get(key);
     if (e === undefined) return;
     if (e.value instanceof Collection) this.keyspace.noteCollection(e.value);
     e.version = index;
@@ -550,7 +606,7 @@ export class Database {
   }
 
   delete(key: string, index: number): boolean {
-    const e = this.entries.get(key);
+    const e = this.table.get(key);
     if (e === undefined) return false;
     this.removeEntry(e, index);
     return true;
@@ -558,7 +614,7 @@ export class Database {
 
   /** Sets the deadline of an existing key; false if the key is absent. */
   setExpire(key: string, exact: Deadline, index: number): boolean {
-    const e = this.entries.get(key);
+    const e = this.table.get(key);
     if (e === undefined) return false;
     if (e.expireAt !== NO_EXPIRE) this.ttlSum -= e.expireAt - TTL_BASE;
     const d = deadline(exact);
@@ -576,7 +632,7 @@ export class Database {
 
   /** Removes the deadline; true if there was one. */
   removeExpire(key: string, index: number): boolean {
-    const e = this.entries.get(key);
+    const e = this.table.get(key);
     if (e === undefined || e.expireAt === NO_EXPIRE) return false;
     this.clearDeadline(e);
     e.version = index;
@@ -588,7 +644,7 @@ export class Database {
   /** FLUSHDB at log index `index`. */
   flush(index: number): void {
     this.writeFloor = Math.max(this.writeFloor, this.maxRecordVersion());
-    for (const e of this.entries.values()) if (e.value instanceof Collection) this.keyspace.noteDropped(e.value);
+    for (const e of this.table.entries()) if (e.value instanceof Collection) this.keyspace.noteDropped(e.value);
     this.reset();
     this.floor = index;
     this.keyspace.noteFlush(this.id);
@@ -617,9 +673,9 @@ export class Database {
       db.tombstones.clear();
       db.floor = index;
       db.writeFloor = dropped;
-      for (const e of db.entries.values()) e.version = index;
+      for (const e of db.table.entries()) e.version = index;
       db.keyspace.noteFlush(db.id);
-      for (const k of db.entries.keys()) db.keyspace.noteKey(db.id, k);
+      for (const e of db.table.entries()) db.keyspace.noteKey(db.id, e.key);
     }
   }
 
@@ -627,20 +683,20 @@ export class Database {
 
   /** Restores a live key exactly as recorded (no change is recorded). */
   restoreEntry(key: string, value: Value, expireAt: Deadline, version: number): void {
-    const old = this.entries.get(key);
+    const old = this.table.get(key);
     if (old !== undefined) this.unindex(old);
     this.tombstones.delete(key);
     this.insertRaw(key, pack(value), expireAt, version, 0);
   }
 
   restoreTombstone(key: string, version: number): void {
-    if (!this.entries.has(key)) this.tombstones.set(key, version);
+    if (this.table.get(key) === undefined) this.tombstones.set(key, version);
   }
 
   /** Recomputes every entry's size (after a restore filled collections in place). */
   refreshSizes(): void {
     let bytes = 0;
-    for (const e of this.entries.values()) {
+    for (const e of this.table.entries()) {
       e.size = entrySize(e.key, e.value, e.expireAt);
       bytes += e.size;
     }
@@ -670,7 +726,7 @@ export class Database {
    * `seenIndex`: has the key been written since? (See the class comment.)
    */
   writtenSinceAbsent(key: string, seenIndex: number): boolean {
-    if (this.entries.has(key)) return true;
+    if (this.table.get(key) !== undefined) return true;
     const t = this.tombstones.get(key);
     return t !== undefined ? t > seenIndex : this.writeFloor > seenIndex;
   }
@@ -682,7 +738,7 @@ export class Database {
 
   /** For encodeRecord: the live entry's raw fields (expired or not). */
   rawEntry(key: string): Readonly<{ value: Stored; expireAt: number; exactExpire?: bigint; version: number }> | undefined {
-    return this.entries.get(key);
+    return this.table.get(key);
   }
 
   // ------------------------------------------------------------- internals
@@ -708,7 +764,6 @@ export class Database {
       next: null,
     };
     if (typeof d === 'bigint') e.exactExpire = d;
-    this.entries.set(key, e);
     if (expireAt !== NO_EXPIRE) {
       this.expiresMap.set(key, expireAt);
       this.ttlSum += expireAt - TTL_BASE;
@@ -727,7 +782,6 @@ export class Database {
   }
 
   private unindex(e: Entry): void {
-    this.entries.delete(e.key);
     if (e.expireAt !== NO_EXPIRE) {
       this.expiresMap.delete(e.key);
       this.ttlSum -= e.expireAt - TTL_BASE;
@@ -775,13 +829,12 @@ export class Database {
   /** Highest version among entries and tombstones (O(n); flush and swap are O(n) in Redis too). */
   private maxRecordVersion(): number {
     let max = 0;
-    for (const e of this.entries.values()) if (e.version > max) max = e.version;
+    for (const e of this.table.entries()) if (e.version > max) max = e.version;
     for (const v of this.tombstones.values()) if (v > max) max = v;
     return max;
   }
 
   private reset(): void {
-    this.entries = new Map();
     this.expiresMap = new Map();
     this.tombstones = new Map();
     this.table = new ScanTable();
@@ -792,7 +845,6 @@ export class Database {
 
   private state(): DbState {
     return {
-      entries: this.entries,
       expiresMap: this.expiresMap,
       tombstones: this.tombstones,
       floor: this.floor,
@@ -803,7 +855,6 @@ export class Database {
   }
 
   private load(s: DbState): void {
-    this.entries = s.entries;
     this.expiresMap = s.expiresMap;
     this.tombstones = s.tombstones;
     this.floor = s.floor;
@@ -821,7 +872,6 @@ const GARBAGE_PER_DRAIN = 100_000;
 const TTL_BASE = 1.7e12;
 
 interface DbState {
-  entries: Map<string, Entry>;
   expiresMap: Map<string, number>;
   tombstones: Map<string, number>;
   floor: number;

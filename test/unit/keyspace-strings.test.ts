@@ -105,3 +105,43 @@ describe('keyspace string values', () => {
     expect(ks.usedBytes).to.equal(['a', 'n', 's'].reduce((n, k) => n + db.memoryUsage(k, 0)!, 0));
   });
 });
+
+/** The key index (database.ts ScanTable, no Map beside it): lookups through incremental resizes, and KEYS order. */
+describe('keyspace key index', () => {
+  it('finds every key and no deleted one while the table grows and shrinks incrementally', () => {
+    const ks = new Keyspace();
+    const db = ks.dbs[0];
+    const live = new Set<string>();
+    let index = 1;
+    const check = () => {
+      expect(db.size()).to.equal(live.size);
+      for (const k of live) expect(db.lookupRead(k, 0), k).to.not.equal(undefined);
+      for (let i = 0; i < 50; i++) expect(db.lookupRead(`gone${i}`, 0)).to.equal(undefined);
+    };
+    for (let i = 0; i < 5000; i++) {
+      db.set(`k${i}`, stringValue(Buffer.from(String(i))), index++);
+      live.add(`k${i}`);
+      if (i % 250 === 0) check();
+    }
+    for (let i = 0; i < 5000; i += 1) {
+      if (i % 7 === 0) continue;
+      db.delete(`k${i}`, index++);
+      live.delete(`k${i}`);
+      if (i % 250 === 0) check();
+    }
+    check();
+    expect([...db.keys()].sort()).to.deep.equal([...live].sort());
+  });
+
+  it('iterates keys in an order that depends only on the set of keys', () => {
+    const names = Array.from({ length: 3000 }, (_, i) => `key:${i}`);
+    const a = new Keyspace();
+    const b = new Keyspace();
+    names.forEach((k, i) => a.dbs[0].set(k, stringValue(Buffer.from('v')), i + 1));
+    [...names].reverse().forEach((k, i) => b.dbs[0].set(k, stringValue(Buffer.from('v')), i + 1));
+    // b also goes through a grow and a partial shrink.
+    for (let i = 0; i < 2000; i++) b.dbs[0].set(`tmp${i}`, stringValue(Buffer.from('v')), 10_000 + i);
+    for (let i = 0; i < 2000; i++) b.dbs[0].delete(`tmp${i}`, 20_000 + i);
+    expect([...b.dbs[0].keys()]).to.deep.equal([...a.dbs[0].keys()]);
+  });
+});
