@@ -15,16 +15,22 @@
  *
  *   node --expose-gc dist/bench/memory.js --keyspace --keys 1000000 --value 100
  *
+ * `--node-flag F` (repeatable) starts the node as `node F ... main.js`, to
+ * weigh V8's heap policy, e.g. `--node-flag=--optimize-for-size` or
+ * `--node-flag=--heap-growing-percent=25` (most of the RSS beyond the live
+ * keyspace is old-generation headroom and uncollected garbage).
+ *
  * Keys are `key:<12 digits>` (16 bytes, redis-benchmark's `key:__rand_int__`
  * shape); values are `--value` bytes (default 100).
  */
-import { readFileSync } from 'node:fs';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import readline from 'node:readline';
 import v8 from 'node:v8';
 import Redis from 'ioredis';
-import { startServer } from '../test/support/proc';
+import { nodeEntry } from '../test/support/proc';
 import { Keyspace, keyString, stringValue } from '../server/keyspace';
 import { startRedisServer } from './redis-benchmark';
 
@@ -97,18 +103,63 @@ async function load(r: Redis, name: string, keys: number, size: number): Promise
   return (keys / (Date.now() - t0)) * 1000;
 }
 
+interface Node {
+  port: number;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** One raftcache node, `--sync none`, with extra node (V8) flags; resolves on its 'ready' log line. */
+async function startNode(dir: string, nodeFlags: string[]): Promise<Node> {
+  const proc = spawn(process.execPath, [...nodeFlags, ...nodeEntry('server/main.ts'), '--port', '0', '--dir', dir, '--sync', 'none'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, RAFTCACHE_LOG_LEVEL: 'info' },
+  });
+  const exited = new Promise<void>((res) => proc.once('exit', () => res()));
+  const port = await new Promise<number>((resolve, reject) => {
+    const rl = readline.createInterface({ input: proc.stdout });
+    rl.on('line', (line) => {
+      try {
+        const rec = JSON.parse(line) as { msg?: string; port?: number };
+        if (rec.msg === 'ready to accept connections' && typeof rec.port === 'number') resolve(rec.port);
+      } catch {
+        // not JSON
+      }
+    });
+    void exited.then(() => reject(new Error('raftcache exited before it was ready')));
+  });
+  return {
+    port,
+    pid: proc.pid as number,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+function nodeFlags(): string[] {
+  const out: string[] = [];
+  process.argv.forEach((a, i) => {
+    if (a === '--node-flag') out.push(process.argv[i + 1]);
+    else if (a.startsWith('--node-flag=')) out.push(a.slice('--node-flag='.length));
+  });
+  return out;
+}
+
 const MB = (n: number) => (n / 2 ** 20).toFixed(1);
 const perKey = (n: number, keys: number) => (n / keys).toFixed(0);
 
 async function processMode(keys: number, size: number): Promise<void> {
   const ref = await startRedisServer();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'raftcache-bench-memory-'));
-  const node = await startServer(['--sync', 'none'], { dir });
+  const flags = nodeFlags();
+  const node = await startNode(dir, flags);
   const redis = new Redis({ port: ref.port });
   const rc = new Redis({ port: node.port });
   try {
     const redisPid = infoField(await redis.info('server'), 'process_id');
-    const nodePid = node.proc.pid as number;
+    const nodePid = node.pid;
     const r0 = await sample(redis, redisPid);
     const c0 = await sample(rc, nodePid);
     const rRate = await load(redis, 'redis-server', keys, size);
@@ -124,7 +175,7 @@ async function processMode(keys: number, size: number): Promise<void> {
     console.log('| server | keys | RSS MB | RssAnon MB | used_memory MB | RSS growth B/key | anon growth B/key | used_memory growth B/key | used/RSS growth | load SET/s |');
     console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
     console.log(row('redis-server', r0, r1, rSize, rRate));
-    console.log(row('raftcache --sync none', c0, c1, cSize, cRate));
+    console.log(row(`raftcache --sync none${flags.length ? ` (node ${flags.join(' ')})` : ''}`, c0, c1, cSize, cRate));
     console.log(`RSS ratio raftcache / redis-server: ${(c1.rss / r1.rss).toFixed(2)}x (growth: ${((c1.rss - c0.rss) / (r1.rss - r0.rss)).toFixed(2)}x)`);
   } finally {
     redis.disconnect();
