@@ -2,7 +2,9 @@
  * What a key holds (Redis's object.c): a typed value with its encoding and
  * its byte size, kept up to date as the value changes.
  *
- * Strings are a plain record around their bytes. Every other type is a
+ * Strings are a small StringValue around their bytes (a latin1 JS string
+ * when small, a Buffer when big; the keyspace stores the commonest ones bare,
+ * see database.ts Stored). Every other type is a
  * `Collection`: a module of its own (hash.ts, list.ts, set.ts, zset.ts) that
  * keeps its elements in memory, knows its OBJECT ENCODING, keeps `bytes`
  * current incrementally, and owns the layout of its element records in the
