@@ -53,14 +53,14 @@ export { META_DB, SCRIPT_DB, LOCK_DB, ELEMENT_DB, NO_EXPIRE, deadline, type Dead
 
 /**
  * Per-key cost beyond the key's bytes and the value (valueBytes), for
- * `usedBytes`: the Entry (88 B), its share of the key index's bucket array
+ * `usedBytes`: the Entry (80 B), its share of the key index's bucket array
  * (~4 B) and the key string's header and padding (~16 B). Measured on Node 20
  * x64 (no pointer compression) with `node --expose-gc dist/bench/memory.js
- * --keyspace`: 1M keys of 16 B with 100-byte values take 244 B/key of heap
- * (212 keyspace + 32 the key string), which this and the value's bytes
- * (object.ts stringBytes) estimate as 244.
+ * --keyspace`: 1M keys of 16 B with 100-byte values take 236 B/key of heap
+ * (204 keyspace + 32 the key string), which this and the value's bytes
+ * (object.ts stringBytes) estimate as 236.
  */
-const KEY_OVERHEAD = 108;
+const KEY_OVERHEAD = 100;
 /** An entry in `expires` and a boxed deadline. */
 const EXPIRE_OVERHEAD = 40;
 /** Tombstones kept per db before the oldest half is folded into the db's version floor. */
@@ -74,7 +74,7 @@ const MIGRATE_PER_OP = 2;
 
 /**
  * One key. Every field holds a small integer (a V8 Smi, stored inline) or a
- * pointer, so an entry is one 88-byte object: a field that ever held a
+ * pointer, so an entry is one 80-byte object: a field that ever held a
  * non-Smi number would box that field in a 16-byte heap number in every
  * entry. Hence `hash` as int32 and `accessedAt` in seconds.
  */
@@ -148,8 +148,6 @@ interface Entry {
    * epoch (Redis's LRU clock also ticks in seconds); 0 = not since it loaded it.
    */
   accessedAt: number;
-  /** What this entry contributes to usedBytes. */
-  size: number;
   /** Next entry in the same scan bucket. */
   next: Entry | null;
 }
@@ -165,6 +163,17 @@ function isExpired(e: Entry, now: number): boolean {
 
 function entrySize(key: string, value: Stored, expireAt: number): number {
   return KEY_OVERHEAD + key.length + storedBytes(value) + (expireAt === NO_EXPIRE ? 0 : EXPIRE_OVERHEAD);
+}
+
+/**
+ * What an entry adds to usedBytes (recomputed, not kept in the entry: 8 B
+ * per key less): entrySize, except that a collection counts the bytes last
+ * accounted for it, since commands change it in place before `touched`.
+ */
+function accountedSize(e: Entry): number {
+  const v = e.value;
+  const valueSize = v instanceof Collection ? v.accounted : storedBytes(v);
+  return KEY_OVERHEAD + e.key.length + valueSize + (e.expireAt === NO_EXPIRE ? 0 : EXPIRE_OVERHEAD);
 }
 
 /**
@@ -584,6 +593,7 @@ export class Database {
       this.insert(key, pack(value), NO_EXPIRE, index);
       return;
     }
+    const before = accountedSize(e);
     if (!keepTtl && e.expireAt !== NO_EXPIRE) this.clearDeadline(e);
     if (e.value !== value) {
       if (e.value instanceof Collection) this.keyspace.noteDropped(e.value);
@@ -592,7 +602,7 @@ export class Database {
     e.value = pack(value);
     e.version = index;
     e.accessedAt = accessSeconds(this.keyspace.accessClock);
-    this.resize(e);
+    this.resize(e, before);
   }
 
   /** Records an in-place change to the key's value (e.g. a mutated list) and its new size. */
@@ -600,9 +610,10 @@ export class Database {
     const e = this.table.get(key);
     if (e === undefined) return;
     if (e.value instanceof Collection) this.keyspace.noteCollection(e.value);
+    const before = accountedSize(e);
     e.version = index;
     e.accessedAt = accessSeconds(this.keyspace.accessClock);
-    this.resize(e);
+    this.resize(e, before);
   }
 
   delete(key: string, index: number): boolean {
@@ -616,6 +627,7 @@ export class Database {
   setExpire(key: string, exact: Deadline, index: number): boolean {
     const e = this.table.get(key);
     if (e === undefined) return false;
+    const before = accountedSize(e);
     if (e.expireAt !== NO_EXPIRE) this.ttlSum -= e.expireAt - TTL_BASE;
     const d = deadline(exact);
     const at = Number(d);
@@ -626,7 +638,7 @@ export class Database {
     this.ttlSum += at - TTL_BASE;
     e.version = index;
     e.accessedAt = accessSeconds(this.keyspace.accessClock);
-    this.resize(e);
+    this.resize(e, before);
     return true;
   }
 
@@ -634,10 +646,11 @@ export class Database {
   removeExpire(key: string, index: number): boolean {
     const e = this.table.get(key);
     if (e === undefined || e.expireAt === NO_EXPIRE) return false;
+    const before = accountedSize(e);
     this.clearDeadline(e);
     e.version = index;
     e.accessedAt = accessSeconds(this.keyspace.accessClock);
-    this.resize(e);
+    this.resize(e, before);
     return true;
   }
 
@@ -697,8 +710,8 @@ export class Database {
   refreshSizes(): void {
     let bytes = 0;
     for (const e of this.table.entries()) {
-      e.size = entrySize(e.key, e.value, e.expireAt);
-      bytes += e.size;
+      if (e.value instanceof Collection) e.value.accounted = e.value.bytes;
+      bytes += accountedSize(e);
     }
     this.bytes = bytes;
   }
@@ -760,7 +773,6 @@ export class Database {
       version,
       expireAt,
       accessedAt: accessSeconds(accessedAt),
-      size: entrySize(key, value, expireAt),
       next: null,
     };
     if (typeof d === 'bigint') e.exactExpire = d;
@@ -768,7 +780,8 @@ export class Database {
       this.expiresMap.set(key, expireAt);
       this.ttlSum += expireAt - TTL_BASE;
     }
-    this.bytes += e.size;
+    if (value instanceof Collection) value.accounted = value.bytes;
+    this.bytes += accountedSize(e);
     this.table.add(e);
   }
 
@@ -787,7 +800,7 @@ export class Database {
       this.ttlSum -= e.expireAt - TTL_BASE;
       if (this.expiresMap.size === 0) this.ttlSum = 0;
     }
-    this.bytes -= e.size;
+    this.bytes -= accountedSize(e);
     this.table.remove(e);
   }
 
@@ -799,11 +812,10 @@ export class Database {
     if (e.exactExpire !== undefined) e.exactExpire = undefined;
   }
 
-  /** Recomputes the entry's size after a change and records the key as changed. */
-  private resize(e: Entry): void {
-    const size = entrySize(e.key, e.value, e.expireAt);
-    this.bytes += size - e.size;
-    e.size = size;
+  /** Accounts the entry's new size after a change (it added `before` until now) and records the key as changed. */
+  private resize(e: Entry, before: number): void {
+    if (e.value instanceof Collection) e.value.accounted = e.value.bytes;
+    this.bytes += accountedSize(e) - before;
     this.keyspace.noteKey(this.id, e.key);
   }
 

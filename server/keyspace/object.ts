@@ -200,6 +200,8 @@ export abstract class Collection {
   id = 0;
   /** Bytes accounted for maxmemory and MEMORY USAGE (elements + per-element overhead), kept incrementally. */
   bytes = 0;
+  /** @internal `bytes` as the keyspace last counted it in usedBytes (database.ts accountedSize). */
+  accounted = 0;
   /** Number of elements (a collection with none is deleted by the command that emptied it). */
   abstract get length(): number;
   /**
