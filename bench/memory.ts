@@ -28,7 +28,7 @@
  *
  *   per key                         before   after
  *   Map<string, Entry> slot          ~30      -     (the SCAN hash table is the index)
- *   Entry (8-9 fields)                88      88
+ *   Entry                             88      80    (no `size` field: recomputed)
  *   Entry fields boxed as HeapNumber  32      -     (hash > 2^31, accessedAt in ms)
  *   StringValue wrapper               48      -     (plain strings stored bare)
  *   Buffer (typed-array object)       96      -
@@ -36,20 +36,21 @@
  *   value as latin1 string             -     120    (16 B header + 100 chars, padded)
  *   scan bucket slot                  ~4      ~4
  *   key string                        32      32
- *   keyspace total (live)           ~420    ~245   (--keyspace mode; usedBytes 396 -> 244)
+ *   keyspace total (live)           ~420     236   (--keyspace mode; usedBytes 396 -> 236)
  *
- *   process (default mode)           RSS     RssAnon  used_memory  RSS vs redis
+ *   process (default mode)           RSS     RssAnon  used_memory  RSS vs redis  load SET/s
  *   redis-server                     206 MB  197 MB   192 MB
- *   raftcache before                 839 MB  685 MB   378 MB       4.06x
- *   raftcache after                  677 MB  526 MB   233 MB       3.28x
- *   after, --optimize-for-size       480 MB  314 MB   233 MB       2.32x
- *   after, --heap-growing-percent=25 546 MB  392 MB   233 MB       2.64x
+ *   raftcache before                 839 MB  685 MB   378 MB       4.06x        17,800
+ *   raftcache after                  637 MB  493 MB   225 MB       3.09x        20,800
+ *   after, --optimize-for-size       464 MB  312 MB   225 MB       2.25x         8,600
+ *   (an earlier commit of this branch, --heap-growing-percent=25: 546 MB, 2.64x, 9,100/s)
  *
  * The rest of the RSS is not the keyspace: V8's old-generation headroom and
  * the garbage of the request, log and flush paths awaiting a major GC
  * (heapTotal ~1.6x the live heap; dead ArrayBuffers), the 32 MB young
  * generation, lmdb-js's 16 MB read buffer, and ~150 MB of file-backed pages
- * of the durable copy's memory map (VmRSS - RssAnon).
+ * of the durable copy's memory map (VmRSS - RssAnon). Load rates are noisy
+ * (other work shared the machine).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
