@@ -373,7 +373,7 @@ const bitop = defineCommand({
       }
       if (v.type !== 'string') return WRONGTYPE;
       srcs.push(v.value);
-      if (v.value.length > maxlen) maxlen = v.value.length;
+      if (v.length > maxlen) maxlen = v.length;
     }
     const dest = keyString(argv[2]);
     if (maxlen === 0) {

@@ -1,6 +1,6 @@
 import { ErrorReply, isError as isErr, OK, SimpleString, type Reply } from '../../protocol/reply';
 import { ERR_DB_INDEX, ERR_NOT_INTEGER, ERR_NO_SUCH_KEY, ERR_SYNTAX, WRONGTYPE, errInvalidExpire } from '../../protocol/errors';
-import { NO_EXPIRE, deadline, keyBuffer, keyString, stringValue, type Database, type Deadline, type Value } from '../keyspace';
+import { NO_EXPIRE, deadline, keyBuffer, keyString, sharedString, type Database, type Deadline, type Value } from '../keyspace';
 import { lookupRead, type ArgDoc, type CommandDoc, type DataCommand, type ExecContext } from './types';
 import { arg, defineCommand, keyArg, oneOf, pureToken } from './define';
 import {
@@ -85,7 +85,7 @@ function deleteIfCompare(ctx: ExecContext, argv: Buffer[], kind: 'ifeq' | 'ifne'
   if (cur === undefined) return 0;
   if (kind !== 'always') {
     if (cur.type !== 'string') return WRONGTYPE;
-    if (cur.value.equals(value!) !== (kind === 'ifeq')) return 0;
+    if (cur.equals(value!) !== (kind === 'ifeq')) return 0;
   }
   return ctx.db.delete(key, ctx.index) ? 1 : 0;
 }
@@ -524,7 +524,7 @@ function cloneValue(v: Value): Value {
     case 'string':
       // Stored bytes are immutable; the copy owns no spare capacity. Redis's dupStringObject keeps the
       // encoding, but an int copy is its own object (refcount 1), never a shared integer.
-      return stringValue(v.value, stringObjectEncoding(v).encoding);
+      return sharedString(v, stringObjectEncoding(v).encoding);
     default:
       return v.clone();
   }

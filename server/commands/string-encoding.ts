@@ -12,9 +12,9 @@ export const OBJ_SHARED_INTEGERS = 10000;
  */
 export function stringObjectEncoding(v: StringValue): { encoding: StringEncoding; shared: boolean } {
   if (v.encoding !== undefined) return { encoding: v.encoding, shared: false };
-  const int: Int64 | null = v.value.length <= 20 ? parseInt64(v.value) : null;
+  const int: Int64 | null = v.length <= 20 ? parseInt64(v.value) : null;
   if (int !== null) return { encoding: 'int', shared: int >= 0 && int < OBJ_SHARED_INTEGERS };
-  return { encoding: v.value.length <= EMBSTR_LIMIT ? 'embstr' : 'raw', shared: false };
+  return { encoding: v.length <= EMBSTR_LIMIT ? 'embstr' : 'raw', shared: false };
 }
 
 /** What createStringObject gives these bytes (INCRBYFLOAT's result): embstr up to 44 bytes, else raw. */

@@ -9,7 +9,7 @@ import {
   WRONGTYPE,
   errArity,
 } from '../../protocol/errors';
-import { keyString, stringValue, type Database, type Deadline, type StringValue } from '../keyspace';
+import { appendableString, copiedString, keyString, stringValue, type Database, type Deadline, type StringValue } from '../keyspace';
 import { lookupRead, type DataCommand, type ExecContext } from './types';
 import { arg, block, defineCommand, keyArg, oneOf, pureToken } from './define';
 import { ERR_DECR_OVERFLOW } from './errors';
@@ -30,11 +30,6 @@ import { addLongDouble, formatLongDoubleHuman, isNanOrInf, parseLongDouble } fro
 export const MAX_STRING_LENGTH = 512 * 1024 * 1024;
 
 const EMPTY = Buffer.alloc(0);
-
-/** Stored bytes must not alias argv (which may be a view into a log batch). */
-function copyBytes(b: Buffer): Buffer {
-  return Buffer.from(b);
-}
 
 /** The string at key for a read: Buffer, null when absent, or WRONGTYPE. */
 function readString(ctx: ExecContext, key: Buffer): Buffer | null | ErrorReply {
@@ -158,10 +153,10 @@ const set = defineCommand({
     if (o.cmp) {
       // Compare-and-set: a missing key equals nothing, so IFEQ never creates it and IFNE does.
       if (cur !== undefined && cur.type !== 'string') return WRONGTYPE;
-      const equal = cur !== undefined && cur.value.equals(argv[o.cmp.at]);
+      const equal = cur !== undefined && cur.equals(argv[o.cmp.at]);
       if ((o.cmp.kind === 'ifeq') !== equal) return o.get ? old : null;
     }
-    ctx.db.set(key, stringValue(copyBytes(argv[2])), ctx.index, o.keepTtl);
+    ctx.db.set(key, copiedString(argv[2]), ctx.index, o.keepTtl);
     if (at !== undefined) applyDeadline(ctx.db, key, at, ctx.now, ctx.index);
     return o.get ? old : OK;
   },
@@ -183,7 +178,7 @@ const setnx = defineCommand({
   exec(ctx, argv) {
     const key = keyString(argv[1]);
     if (ctx.db.lookupWrite(key, ctx.now, ctx.index) !== undefined) return 0;
-    ctx.db.set(key, stringValue(copyBytes(argv[2])), ctx.index);
+    ctx.db.set(key, copiedString(argv[2]), ctx.index);
     return 1;
   },
 });
@@ -213,7 +208,7 @@ function setWithTtl(name: 'setex' | 'psetex', kind: ExpireKind, summary: string,
       const at = expireDeadline(argv[2], kind, ctx.now, name);
       if (isErr(at)) return at;
       const key = keyString(argv[1]);
-      ctx.db.set(key, stringValue(copyBytes(argv[3])), ctx.index);
+      ctx.db.set(key, copiedString(argv[3]), ctx.index);
       applyDeadline(ctx.db, key, at, ctx.now, ctx.index);
       return OK;
     },
@@ -252,7 +247,7 @@ const getset = defineCommand({
     const key = keyString(argv[1]);
     const cur = writeLookup(ctx, key);
     if (isErr(cur)) return cur;
-    ctx.db.set(key, stringValue(copyBytes(argv[2])), ctx.index);
+    ctx.db.set(key, copiedString(argv[2]), ctx.index);
     return cur === undefined ? null : cur.value;
   },
 });
@@ -379,7 +374,7 @@ const mset = defineCommand({
   check: (argv) => (argv.length % 2 === 0 ? errArity('mset') : null),
   exec(ctx, argv) {
     if (argv.length % 2 === 0) return errArity('mset');
-    for (let i = 1; i < argv.length; i += 2) ctx.db.set(keyString(argv[i]), stringValue(copyBytes(argv[i + 1])), ctx.index);
+    for (let i = 1; i < argv.length; i += 2) ctx.db.set(keyString(argv[i]), copiedString(argv[i + 1]), ctx.index);
     return OK;
   },
 });
@@ -397,7 +392,7 @@ const msetnx = defineCommand({
     for (let i = 1; i < argv.length; i += 2) {
       if (ctx.db.lookupWrite(keyString(argv[i]), ctx.now, ctx.index) !== undefined) return 0;
     }
-    for (let i = 1; i < argv.length; i += 2) ctx.db.set(keyString(argv[i]), stringValue(copyBytes(argv[i + 1])), ctx.index);
+    for (let i = 1; i < argv.length; i += 2) ctx.db.set(keyString(argv[i]), copiedString(argv[i + 1]), ctx.index);
     return 1;
   },
 });
@@ -409,18 +404,19 @@ const msetnx = defineCommand({
  * The result is raw, as Redis's dbUnshareStringValue + sdscatlen leave it.
  */
 function appended(cur: StringValue, add: Buffer): StringValue {
-  const len = cur.value.length;
+  const len = cur.length;
   const total = len + add.length;
-  if (cur.capacity !== undefined && total <= cur.capacity) {
-    const base = cur.value;
-    add.copy(Buffer.from(base.buffer, base.byteOffset, cur.capacity), len);
-    return { type: 'string', value: Buffer.from(base.buffer, base.byteOffset, total), capacity: cur.capacity, encoding: 'raw' };
+  const d = cur.data;
+  if (cur.capacity !== undefined && typeof d !== 'string' && total <= cur.capacity) {
+    const base = Buffer.from(d.buffer, d.byteOffset, cur.capacity);
+    add.copy(base, len);
+    return appendableString(base, total, cur.capacity);
   }
   const capacity = total < 1024 * 1024 ? total * 2 : total + 1024 * 1024;
   const buf = Buffer.allocUnsafeSlow(capacity);
-  cur.value.copy(buf, 0);
+  cur.writeTo(buf, 0);
   add.copy(buf, len);
-  return { type: 'string', value: buf.subarray(0, total), capacity, encoding: 'raw' };
+  return appendableString(buf, total, capacity);
 }
 
 const append = defineCommand({
@@ -441,13 +437,13 @@ const append = defineCommand({
     const cur = writeLookup(ctx, key);
     if (isErr(cur)) return cur;
     if (cur === undefined) {
-      ctx.db.set(key, stringValue(copyBytes(argv[2])), ctx.index);
+      ctx.db.set(key, copiedString(argv[2]), ctx.index);
       return argv[2].length;
     }
-    if (cur.value.length + argv[2].length > MAX_STRING_LENGTH) return ERR_STRING_TOO_LONG;
+    if (cur.length + argv[2].length > MAX_STRING_LENGTH) return ERR_STRING_TOO_LONG;
     const next = appended(cur, argv[2]);
     ctx.db.set(key, next, ctx.index, true);
-    return next.value.length;
+    return next.length;
   },
 });
 
@@ -552,7 +548,7 @@ const setrange = defineCommand({
     const key = keyString(argv[1]);
     const cur = writeLookup(ctx, key);
     if (isErr(cur)) return cur;
-    if (value.length === 0) return cur === undefined ? 0 : cur.value.length;
+    if (value.length === 0) return cur === undefined ? 0 : cur.length;
     if (offset + value.length > MAX_STRING_LENGTH) return ERR_STRING_TOO_LONG;
     const old = cur === undefined ? EMPTY : cur.value;
     const buf = Buffer.alloc(Math.max(old.length, offset + value.length));

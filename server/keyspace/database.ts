@@ -16,7 +16,7 @@
 import { LockTable } from '../locks';
 
 import { hashKey } from './hash32';
-import { Collection, TYPE_CODES, createCollection, stringValue, valueBytes, type Value } from './object';
+import { Collection, StringValue, TYPE_CODES, copiedString, createCollection, isPlainString, stringBytes, valueBytes, type Value } from './object';
 import {
   ELEMENT_DB,
   LOCK_DB,
@@ -36,7 +36,7 @@ import {
 } from './records';
 
 export { hashKey } from './hash32';
-export { stringValue, type StringValue, type Value, type ValueType } from './object';
+export { stringValue, StringValue, type Value, type ValueType } from './object';
 
 export function keyString(buf: Buffer): string {
   return buf.toString('latin1');
@@ -52,11 +52,15 @@ export type KeyspaceChange = { db: number; key: string } | { flushDb: number } |
 export { META_DB, SCRIPT_DB, LOCK_DB, ELEMENT_DB, NO_EXPIRE, deadline, type Deadline } from './records';
 
 /**
- * Per-key cost beyond the key and value bytes, for `usedBytes`: Map slot,
- * entry, value object, Buffer view, key string header, scan bucket slot.
- * Measured on Node 20 (V8, pointer compression): about 290 B per key.
+ * Per-key cost beyond the key's bytes and the value (valueBytes), for
+ * `usedBytes`: the Entry (80 B), its share of the key index's bucket array
+ * (~4 B) and the key string's header and padding (~16 B). Measured on Node 20
+ * x64 (no pointer compression) with `node --expose-gc dist/bench/memory.js
+ * --keyspace`: 1M keys of 16 B with 100-byte values take 236 B/key of heap
+ * (204 keyspace + 32 the key string), which this and the value's bytes
+ * (object.ts stringBytes) estimate as 236.
  */
-const KEY_OVERHEAD = 280;
+const KEY_OVERHEAD = 100;
 /** An entry in `expires` and a boxed deadline. */
 const EXPIRE_OVERHEAD = 40;
 /** Tombstones kept per db before the oldest half is folded into the db's version floor. */
@@ -68,10 +72,70 @@ const HASH_SPACE = 2 ** 32;
 /** Old buckets migrated per add/remove during an incremental resize. */
 const MIGRATE_PER_OP = 2;
 
+/**
+ * One key. Every field holds a small integer (a V8 Smi, stored inline) or a
+ * pointer, so an entry is one 80-byte object: a field that ever held a
+ * non-Smi number would box that field in a 16-byte heap number in every
+ * entry. Hence `hash` as int32 and `accessedAt` in seconds.
+ */
+/**
+ * What an entry holds: a plain string value (object.ts isPlainString) as its
+ * bare latin1 string, saving a 32-byte StringValue per key, or as a number
+ * when its bytes are a canonical int32 (Redis's int encoding: the value costs
+ * nothing beyond the entry); anything else as the Value itself. Lookups hand
+ * out a fresh StringValue around a bare string or number (short-lived: the
+ * young generation collects it almost for free).
+ */
+type Stored = string | number | Value;
+
+function pack(v: Value): Stored {
+  if (!(v instanceof StringValue) || !isPlainString(v)) return v;
+  return canonicalInt32(v.data) ?? v.data;
+}
+
+function unpack(s: Stored): Value {
+  if (typeof s === 'string') return new StringValue(s);
+  if (typeof s === 'number') return new StringValue(String(s));
+  return s;
+}
+
+function storedBytes(s: Stored): number {
+  if (typeof s === 'string') return stringBytes(s);
+  if (typeof s === 'number') return 0;
+  return valueBytes(s);
+}
+
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+/**
+ * The int32 whose decimal form is exactly `s` ("0", "-12"; never "007",
+ * "+1", "-0", " 1"), so String(n) gives the same bytes back; else undefined.
+ * An int32 is a V8 Smi: stored in the entry itself.
+ */
+export function canonicalInt32(s: string): number | undefined {
+  const len = s.length;
+  if (len === 0 || len > 11) return undefined;
+  const neg = s.charCodeAt(0) === 45; // '-'
+  let i = neg ? 1 : 0;
+  if (i === len) return undefined;
+  const first = s.charCodeAt(i);
+  if (first === 48) return len === 1 ? 0 : undefined; // '0' alone; no leading zeros, no "-0"
+  let n = 0;
+  for (; i < len; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return undefined;
+    n = n * 10 + c;
+  }
+  if (neg) n = -n;
+  return n >= INT32_MIN && n <= INT32_MAX ? n : undefined;
+}
+
 interface Entry {
   readonly key: string;
+  /** hashKey(key) | 0 (int32: read it with `>>> 0`). */
   readonly hash: number;
-  value: Value;
+  value: Stored;
   /** Log index of the last mutation (WATCH compares it). */
   version: number;
   /** Absolute deadline in ms, or NO_EXPIRE (past 2^53 rounded: `exactExpire` has it exactly). */
@@ -80,25 +144,42 @@ interface Entry {
   exactExpire?: bigint;
   /**
    * Per node, never replicated nor persisted: when this node last read the
-   * key for a client or applied a write to it (ms; 0 = not since it loaded it).
+   * key for a client or applied a write to it, in whole seconds since the
+   * epoch (Redis's LRU clock also ticks in seconds); 0 = not since it loaded it.
    */
   accessedAt: number;
-  /** What this entry contributes to usedBytes. */
-  size: number;
   /** Next entry in the same scan bucket. */
   next: Entry | null;
+}
+
+/** Entry.accessedAt from a time in ms (a Smi until 2038; 0 stays 0). */
+function accessSeconds(ms: number): number {
+  return Math.floor(ms / 1000);
 }
 
 function isExpired(e: Entry, now: number): boolean {
   return e.expireAt !== NO_EXPIRE && e.expireAt <= now;
 }
 
-function entrySize(key: string, value: Value, expireAt: number): number {
-  return KEY_OVERHEAD + key.length + valueBytes(value) + (expireAt === NO_EXPIRE ? 0 : EXPIRE_OVERHEAD);
+function entrySize(key: string, value: Stored, expireAt: number): number {
+  return KEY_OVERHEAD + key.length + storedBytes(value) + (expireAt === NO_EXPIRE ? 0 : EXPIRE_OVERHEAD);
 }
 
 /**
- * The SCAN index: every key sits in a chained hash table whose bucket is the
+ * What an entry adds to usedBytes (recomputed, not kept in the entry: 8 B
+ * per key less): entrySize, except that a collection counts the bytes last
+ * accounted for it, since commands change it in place before `touched`.
+ */
+function accountedSize(e: Entry): number {
+  const v = e.value;
+  const valueSize = v instanceof Collection ? v.accounted : storedBytes(v);
+  return KEY_OVERHEAD + e.key.length + valueSize + (e.expireAt === NO_EXPIRE ? 0 : EXPIRE_OVERHEAD);
+}
+
+/**
+ * The key index (there is no Map beside it: a V8 Map costs ~30-50 B per key
+ * and stops at 2^24 entries) and the SCAN order: lookups hash the key and walk
+ * one chain. Every key sits in a chained hash table whose bucket is the
  * TOP `bits` bits of a fixed 32-bit hash, so bucket b holds exactly the
  * hashes in [b * 2^(32-bits), (b+1) * 2^(32-bits)). The SCAN cursor is a
  * position in hash space (not a bucket number), so it means the same thing
@@ -121,6 +202,9 @@ function entrySize(key: string, value: Value, expireAt: number): number {
 class ScanTable {
   /** Entries in both tables. */
   count = 0;
+  /** The last key looked up and its hash: a command looks its key up several times (lookupWrite, set...). */
+  private memoKey = '';
+  private memoHash = hashKey('') | 0;
   private main: Array<Entry | null> = emptyBuckets(MIN_BITS);
   private bits = MIN_BITS;
   /** The table being migrated away from, during a resize. */
@@ -129,6 +213,40 @@ class ScanTable {
   /** Old buckets below this index are migrated (and empty). */
   private migrated = 0;
   private oldCount = 0;
+
+  /** The entry for `key`, or undefined. */
+  get(key: string): Entry | undefined {
+    let h: number;
+    if (key === this.memoKey) h = this.memoHash;
+    else {
+      h = hashKey(key) | 0;
+      this.memoKey = key;
+      this.memoHash = h;
+    }
+    const old = this.old;
+    let e = old !== null && this.inOld(h) ? old[h >>> (32 - this.oldBits)] : this.main[h >>> (32 - this.bits)];
+    for (; e !== null; e = e.next) if (e.hash === h && e.key === key) return e;
+    return undefined;
+  }
+
+  /**
+   * Every entry, in an order that depends only on the set of keys: by hash,
+   * then by key (chains are in insertion order, so each coarse bucket is
+   * sorted). Callers must not add or remove entries while iterating.
+   */
+  *entries(): Generator<Entry, void, undefined> {
+    const old = this.old;
+    const coarse = old === null ? this.bits : Math.min(this.bits, this.oldBits);
+    const width = 2 ** (32 - coarse);
+    const group: Entry[] = [];
+    for (let b = 0, n = 2 ** coarse; b < n; b++) {
+      group.length = 0;
+      collectEntries(this.main, this.bits, b * width, (b + 1) * width, group);
+      if (old !== null) collectEntries(old, this.oldBits, b * width, (b + 1) * width, group);
+      if (group.length > 1) group.sort(byHashThenKey);
+      yield* group;
+    }
+  }
 
   add(e: Entry): void {
     if (this.inOld(e.hash)) {
@@ -246,11 +364,24 @@ function emptyBuckets(bits: number): Array<Entry | null> {
   return new Array<Entry | null>(1 << bits).fill(null);
 }
 
+/** Pushes the entries of table `t` with hash in [pos, end) (pos and end are bucket boundaries of `t` or coarser). */
+function collectEntries(t: Array<Entry | null>, bits: number, pos: number, end: number, out: Entry[]): void {
+  const w = 2 ** (32 - bits);
+  for (let i = Math.floor(pos / w); i * w < end; i++) for (let e = t[i]; e !== null; e = e.next) out.push(e);
+}
+
+function byHashThenKey(a: Entry, b: Entry): number {
+  const ha = a.hash >>> 0;
+  const hb = b.hash >>> 0;
+  if (ha !== hb) return ha - hb;
+  return a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+}
+
 /** Pushes the keys of table `t` with hash in [pos, end) (end is a bucket boundary of `t`). */
 function collect(t: Array<Entry | null>, bits: number, pos: number, end: number, out: string[]): void {
   const w = 2 ** (32 - bits);
   for (let i = Math.floor(pos / w); i * w < end; i++) {
-    for (let e = t[i]; e !== null; e = e.next) if (e.hash >= pos) out.push(e.key);
+    for (let e = t[i]; e !== null; e = e.next) if (e.hash >>> 0 >= pos) out.push(e.key);
   }
 }
 
@@ -274,7 +405,6 @@ function collect(t: Array<Entry | null>, bits: number, pos: number, end: number,
  * without a trace (flush, swap, tombstone compaction). writeFloor <= floor.
  */
 export class Database {
-  private entries = new Map<string, Entry>();
   private expiresMap = new Map<string, number>();
   private tombstones = new Map<string, number>();
   private floor = 0;
@@ -295,9 +425,9 @@ export class Database {
 
   /** The value, or undefined when absent or past its deadline. Never mutates (any node may read). */
   lookupRead(key: string, now: number): Value | undefined {
-    const e = this.entries.get(key);
+    const e = this.table.get(key);
     if (e === undefined || isExpired(e, now)) return undefined;
-    return e.value;
+    return unpack(e.value);
   }
 
   /**
@@ -305,64 +435,64 @@ export class Database {
    * passed (deterministic, `now` is the entry's time) and returns the live value.
    */
   lookupWrite(key: string, now: number, index?: number): Value | undefined {
-    const e = this.entries.get(key);
+    const e = this.table.get(key);
     if (e === undefined) return undefined;
     if (isExpired(e, now)) {
       this.removeEntry(e, index ?? e.version);
       return undefined;
     }
-    e.accessedAt = now;
-    return e.value;
+    e.accessedAt = accessSeconds(now);
+    return unpack(e.value);
   }
 
   /** A client read the key on this node at `now` (Redis's LRU clock update in lookupKey). */
   noteAccess(key: string, now: number): void {
-    const e = this.entries.get(key);
-    if (e !== undefined) e.accessedAt = now;
+    const e = this.table.get(key);
+    if (e !== undefined) e.accessedAt = accessSeconds(now);
   }
 
   /** When this node last read or wrote the key (see Entry.accessedAt), or undefined if absent at `now`. */
   accessedAt(key: string, now: number): number | undefined {
-    const e = this.entries.get(key);
+    const e = this.table.get(key);
     if (e === undefined || isExpired(e, now)) return undefined;
-    return e.accessedAt;
+    return e.accessedAt * 1000;
   }
 
   /** Bytes the key and its value are accounted for (maxmemory's measure), or undefined if absent at `now`. */
   memoryUsage(key: string, now: number): number | undefined {
-    const e = this.entries.get(key);
+    const e = this.table.get(key);
     if (e === undefined || isExpired(e, now)) return undefined;
     return entrySize(e.key, e.value, e.expireAt);
   }
 
   /** True if the key is still stored but past its deadline at `now` (a stale key awaiting deletion). */
   isStale(key: string, now: number): boolean {
-    const e = this.entries.get(key);
+    const e = this.table.get(key);
     return e !== undefined && isExpired(e, now);
   }
 
   /** Deadline in ms, or NO_EXPIRE (also for absent keys). Does not check expiry. Past 2^53 rounded: see getDeadline. */
   getExpire(key: string): number {
-    const e = this.entries.get(key);
+    const e = this.table.get(key);
     return e === undefined ? NO_EXPIRE : e.expireAt;
   }
 
   /** The exact deadline (what TTL replies, GT/LT and carrying a TTL along use), or NO_EXPIRE. */
   getDeadline(key: string): Deadline {
-    const e = this.entries.get(key);
+    const e = this.table.get(key);
     return e === undefined ? NO_EXPIRE : (e.exactExpire ?? e.expireAt);
   }
 
   /** Index of the key's last mutation (see the class comment); 0 if never written. */
   version(key: string): number {
-    const e = this.entries.get(key);
+    const e = this.table.get(key);
     if (e !== undefined) return e.version;
     return this.tombstones.get(key) ?? this.floor;
   }
 
   /** Number of keys, including expired ones not yet deleted (like Redis's DBSIZE). */
   size(): number {
-    return this.entries.size;
+    return this.table.count;
   }
 
   expiresCount(): number {
@@ -386,9 +516,14 @@ export class Database {
     return this.bytes;
   }
 
-  /** All keys (including expired-not-deleted); callers filter with lookupRead. */
-  keys(): IterableIterator<string> {
-    return this.entries.keys();
+  /**
+   * All keys (including expired-not-deleted); callers filter with lookupRead.
+   * In hash order, the same on every node holding the same keys (KEYS in a
+   * script at apply time sees the same order everywhere, restored or not).
+   * Do not add or delete keys while iterating.
+   */
+  *keys(): Generator<string, void, undefined> {
+    for (const e of this.table.entries()) yield e.key;
   }
 
   /**
@@ -403,13 +538,13 @@ export class Database {
 
   /** A random key that has not expired at `now`, or null. `rand` returns [0, 1). */
   randomKey(now: number, rand: () => number): string | null {
-    if (this.entries.size === 0) return null;
+    if (this.table.count === 0) return null;
     for (let attempt = 0; attempt < 100; attempt++) {
       const e = this.table.random(rand);
       if (e !== null && !isExpired(e, now)) return e.key;
     }
     // Nearly everything is expired: fall back to a linear search.
-    for (const e of this.entries.values()) if (!isExpired(e, now)) return e.key;
+    for (const e of this.table.entries()) if (!isExpired(e, now)) return e.key;
     return null;
   }
 
@@ -445,7 +580,7 @@ export class Database {
    * applied at the entry's time: a key re-set meanwhile survives).
    */
   deleteIfExpired(key: string, now: number, index?: number): boolean {
-    const e = this.entries.get(key);
+    const e = this.table.get(key);
     if (e === undefined || !isExpired(e, now)) return false;
     this.removeEntry(e, index ?? e.version);
     return true;
@@ -453,34 +588,36 @@ export class Database {
 
   /** Creates or replaces the value. The TTL is cleared unless keepTtl. */
   set(key: string, value: Value, index: number, keepTtl = false): void {
-    const e = this.entries.get(key);
+    const e = this.table.get(key);
     if (e === undefined) {
-      this.insert(key, value, NO_EXPIRE, index);
+      this.insert(key, pack(value), NO_EXPIRE, index);
       return;
     }
+    const before = accountedSize(e);
     if (!keepTtl && e.expireAt !== NO_EXPIRE) this.clearDeadline(e);
     if (e.value !== value) {
       if (e.value instanceof Collection) this.keyspace.noteDropped(e.value);
       if (value instanceof Collection) this.keyspace.adopt(value);
     }
-    e.value = value;
+    e.value = pack(value);
     e.version = index;
-    e.accessedAt = this.keyspace.accessClock;
-    this.resize(e);
+    e.accessedAt = accessSeconds(this.keyspace.accessClock);
+    this.resize(e, before);
   }
 
   /** Records an in-place change to the key's value (e.g. a mutated list) and its new size. */
   touched(key: string, index: number): void {
-    const e = this.entries.get(key);
+    const e = this.table.get(key);
     if (e === undefined) return;
     if (e.value instanceof Collection) this.keyspace.noteCollection(e.value);
+    const before = accountedSize(e);
     e.version = index;
-    e.accessedAt = this.keyspace.accessClock;
-    this.resize(e);
+    e.accessedAt = accessSeconds(this.keyspace.accessClock);
+    this.resize(e, before);
   }
 
   delete(key: string, index: number): boolean {
-    const e = this.entries.get(key);
+    const e = this.table.get(key);
     if (e === undefined) return false;
     this.removeEntry(e, index);
     return true;
@@ -488,37 +625,39 @@ export class Database {
 
   /** Sets the deadline of an existing key; false if the key is absent. */
   setExpire(key: string, exact: Deadline, index: number): boolean {
-    const e = this.entries.get(key);
+    const e = this.table.get(key);
     if (e === undefined) return false;
+    const before = accountedSize(e);
     if (e.expireAt !== NO_EXPIRE) this.ttlSum -= e.expireAt - TTL_BASE;
     const d = deadline(exact);
     const at = Number(d);
     e.expireAt = at;
     if (typeof d === 'bigint') e.exactExpire = d;
-    else delete e.exactExpire;
+    else if (e.exactExpire !== undefined) e.exactExpire = undefined; // not `delete`: that turns the object into a slow dictionary
     this.expiresMap.set(key, at);
     this.ttlSum += at - TTL_BASE;
     e.version = index;
-    e.accessedAt = this.keyspace.accessClock;
-    this.resize(e);
+    e.accessedAt = accessSeconds(this.keyspace.accessClock);
+    this.resize(e, before);
     return true;
   }
 
   /** Removes the deadline; true if there was one. */
   removeExpire(key: string, index: number): boolean {
-    const e = this.entries.get(key);
+    const e = this.table.get(key);
     if (e === undefined || e.expireAt === NO_EXPIRE) return false;
+    const before = accountedSize(e);
     this.clearDeadline(e);
     e.version = index;
-    e.accessedAt = this.keyspace.accessClock;
-    this.resize(e);
+    e.accessedAt = accessSeconds(this.keyspace.accessClock);
+    this.resize(e, before);
     return true;
   }
 
   /** FLUSHDB at log index `index`. */
   flush(index: number): void {
     this.writeFloor = Math.max(this.writeFloor, this.maxRecordVersion());
-    for (const e of this.entries.values()) if (e.value instanceof Collection) this.keyspace.noteDropped(e.value);
+    for (const e of this.table.entries()) if (e.value instanceof Collection) this.keyspace.noteDropped(e.value);
     this.reset();
     this.floor = index;
     this.keyspace.noteFlush(this.id);
@@ -547,9 +686,9 @@ export class Database {
       db.tombstones.clear();
       db.floor = index;
       db.writeFloor = dropped;
-      for (const e of db.entries.values()) e.version = index;
+      for (const e of db.table.entries()) e.version = index;
       db.keyspace.noteFlush(db.id);
-      for (const k of db.entries.keys()) db.keyspace.noteKey(db.id, k);
+      for (const e of db.table.entries()) db.keyspace.noteKey(db.id, e.key);
     }
   }
 
@@ -557,22 +696,22 @@ export class Database {
 
   /** Restores a live key exactly as recorded (no change is recorded). */
   restoreEntry(key: string, value: Value, expireAt: Deadline, version: number): void {
-    const old = this.entries.get(key);
+    const old = this.table.get(key);
     if (old !== undefined) this.unindex(old);
     this.tombstones.delete(key);
-    this.insertRaw(key, value, expireAt, version, 0);
+    this.insertRaw(key, pack(value), expireAt, version, 0);
   }
 
   restoreTombstone(key: string, version: number): void {
-    if (!this.entries.has(key)) this.tombstones.set(key, version);
+    if (this.table.get(key) === undefined) this.tombstones.set(key, version);
   }
 
   /** Recomputes every entry's size (after a restore filled collections in place). */
   refreshSizes(): void {
     let bytes = 0;
-    for (const e of this.entries.values()) {
-      e.size = entrySize(e.key, e.value, e.expireAt);
-      bytes += e.size;
+    for (const e of this.table.entries()) {
+      if (e.value instanceof Collection) e.value.accounted = e.value.bytes;
+      bytes += accountedSize(e);
     }
     this.bytes = bytes;
   }
@@ -600,7 +739,7 @@ export class Database {
    * `seenIndex`: has the key been written since? (See the class comment.)
    */
   writtenSinceAbsent(key: string, seenIndex: number): boolean {
-    if (this.entries.has(key)) return true;
+    if (this.table.get(key) !== undefined) return true;
     const t = this.tombstones.get(key);
     return t !== undefined ? t > seenIndex : this.writeFloor > seenIndex;
   }
@@ -611,30 +750,38 @@ export class Database {
   }
 
   /** For encodeRecord: the live entry's raw fields (expired or not). */
-  rawEntry(key: string): Readonly<{ value: Value; expireAt: number; exactExpire?: bigint; version: number }> | undefined {
-    return this.entries.get(key);
+  rawEntry(key: string): Readonly<{ value: Stored; expireAt: number; exactExpire?: bigint; version: number }> | undefined {
+    return this.table.get(key);
   }
 
   // ------------------------------------------------------------- internals
 
-  private insert(key: string, value: Value, expireAt: number, index: number): void {
+  private insert(key: string, value: Stored, expireAt: number, index: number): void {
     if (value instanceof Collection) this.keyspace.adopt(value);
     this.tombstones.delete(key);
     this.insertRaw(key, value, expireAt, index, this.keyspace.accessClock);
     this.keyspace.noteKey(this.id, key);
   }
 
-  private insertRaw(key: string, value: Value, exact: Deadline, version: number, accessedAt: number): void {
+  private insertRaw(key: string, value: Stored, exact: Deadline, version: number, accessedAt: number): void {
     const d = deadline(exact);
     const expireAt = Number(d);
-    const e: Entry = { key, hash: hashKey(key), value, version, expireAt, accessedAt, size: entrySize(key, value, expireAt), next: null };
+    const e: Entry = {
+      key,
+      hash: hashKey(key) | 0,
+      value,
+      version,
+      expireAt,
+      accessedAt: accessSeconds(accessedAt),
+      next: null,
+    };
     if (typeof d === 'bigint') e.exactExpire = d;
-    this.entries.set(key, e);
     if (expireAt !== NO_EXPIRE) {
       this.expiresMap.set(key, expireAt);
       this.ttlSum += expireAt - TTL_BASE;
     }
-    this.bytes += e.size;
+    if (value instanceof Collection) value.accounted = value.bytes;
+    this.bytes += accountedSize(e);
     this.table.add(e);
   }
 
@@ -648,13 +795,12 @@ export class Database {
   }
 
   private unindex(e: Entry): void {
-    this.entries.delete(e.key);
     if (e.expireAt !== NO_EXPIRE) {
       this.expiresMap.delete(e.key);
       this.ttlSum -= e.expireAt - TTL_BASE;
       if (this.expiresMap.size === 0) this.ttlSum = 0;
     }
-    this.bytes -= e.size;
+    this.bytes -= accountedSize(e);
     this.table.remove(e);
   }
 
@@ -663,14 +809,13 @@ export class Database {
     this.ttlSum -= e.expireAt - TTL_BASE;
     if (this.expiresMap.size === 0) this.ttlSum = 0;
     e.expireAt = NO_EXPIRE;
-    delete e.exactExpire;
+    if (e.exactExpire !== undefined) e.exactExpire = undefined;
   }
 
-  /** Recomputes the entry's size after a change and records the key as changed. */
-  private resize(e: Entry): void {
-    const size = entrySize(e.key, e.value, e.expireAt);
-    this.bytes += size - e.size;
-    e.size = size;
+  /** Accounts the entry's new size after a change (it added `before` until now) and records the key as changed. */
+  private resize(e: Entry, before: number): void {
+    if (e.value instanceof Collection) e.value.accounted = e.value.bytes;
+    this.bytes += accountedSize(e) - before;
     this.keyspace.noteKey(this.id, e.key);
   }
 
@@ -696,13 +841,12 @@ export class Database {
   /** Highest version among entries and tombstones (O(n); flush and swap are O(n) in Redis too). */
   private maxRecordVersion(): number {
     let max = 0;
-    for (const e of this.entries.values()) if (e.version > max) max = e.version;
+    for (const e of this.table.entries()) if (e.version > max) max = e.version;
     for (const v of this.tombstones.values()) if (v > max) max = v;
     return max;
   }
 
   private reset(): void {
-    this.entries = new Map();
     this.expiresMap = new Map();
     this.tombstones = new Map();
     this.table = new ScanTable();
@@ -713,7 +857,6 @@ export class Database {
 
   private state(): DbState {
     return {
-      entries: this.entries,
       expiresMap: this.expiresMap,
       tombstones: this.tombstones,
       floor: this.floor,
@@ -724,7 +867,6 @@ export class Database {
   }
 
   private load(s: DbState): void {
-    this.entries = s.entries;
     this.expiresMap = s.expiresMap;
     this.tombstones = s.tombstones;
     this.floor = s.floor;
@@ -742,7 +884,6 @@ const GARBAGE_PER_DRAIN = 100_000;
 const TTL_BASE = 1.7e12;
 
 interface DbState {
-  entries: Map<string, Entry>;
   expiresMap: Map<string, number>;
   tombstones: Map<string, number>;
   floor: number;
@@ -1002,10 +1143,10 @@ export class Keyspace {
     const rkey = keyRecordKey(db, key);
     const e = d.rawEntry(key);
     if (e !== undefined) {
-      const v = e.value;
+      const v = unpack(e.value);
       if (v.type === 'string') {
-        const value = keyRecordValue(TYPE_STRING, e.exactExpire ?? e.expireAt, e.version, v.value.length);
-        v.value.copy(value, value.length - v.value.length);
+        const value = keyRecordValue(TYPE_STRING, e.exactExpire ?? e.expireAt, e.version, v.length);
+        v.writeTo(value, value.length - v.length);
         return { key: rkey, value };
       }
       const value = keyRecordValue(TYPE_CODES[v.type], e.exactExpire ?? e.expireAt, e.version, 8);
@@ -1066,7 +1207,7 @@ export class Keyspace {
       return;
     }
     if (type === TYPE_STRING) {
-      db.restoreEntry(key, stringValue(Buffer.from(payload)), expireAt, version);
+      db.restoreEntry(key, copiedString(payload), expireAt, version);
       return;
     }
     const c = createCollection(type);

@@ -2,7 +2,9 @@
  * What a key holds (Redis's object.c): a typed value with its encoding and
  * its byte size, kept up to date as the value changes.
  *
- * Strings are a plain record around their bytes. Every other type is a
+ * Strings are a small StringValue around their bytes (a latin1 JS string
+ * when small, a Buffer when big; the keyspace stores the commonest ones bare,
+ * see database.ts Stored). Every other type is a
  * `Collection`: a module of its own (hash.ts, list.ts, set.ts, zset.ts) that
  * keeps its elements in memory, knows its OBJECT ENCODING, keeps `bytes`
  * current incrementally, and owns the layout of its element records in the
@@ -34,11 +36,26 @@ export type StringEncoding = 'int' | 'embstr' | 'raw';
 export const EMBSTR_LIMIT = 44;
 
 /**
- * A string value. The bytes a value exposes are never modified once stored,
- * so replies may be views of them. `capacity` (set by APPEND) says this value
- * owns `capacity` bytes of its ArrayBuffer from value.byteOffset: the next
- * APPEND may write past value.length there without copying, invisibly to
- * existing views. Values that share bytes (COPY) never carry it.
+ * Strings up to this many bytes are held as latin1 JS strings (one char per
+ * byte: binary-safe): a V8 sequential string costs a 16-byte header, where a
+ * Buffer costs a ~100-byte typed-array object plus its share of an 8 KiB pool
+ * slab (or, unpooled, an ArrayBuffer and a malloc'd backing store). Bigger
+ * values stay Buffers: a reply then needs no copy, and V8 strings stop at
+ * 2^29 - 24 chars where a value may reach 512 MiB.
+ */
+export const SMALL_STRING_LIMIT = 16 * 1024;
+
+/**
+ * A string value. Its bytes are never modified once stored, so replies may
+ * be views of them. They are held in `data`: a latin1 string for small
+ * values (what SET, MSET, INCR... store), or a Buffer for big ones and for
+ * values APPEND grows in place. Read them through the accessors (`value`,
+ * `length`, `writeTo`), never `data` directly.
+ *
+ * `capacity` (set by APPEND, always with a Buffer) says this value owns
+ * `capacity` bytes of its ArrayBuffer from data.byteOffset: the next APPEND
+ * may write past value.length there without copying, invisibly to existing
+ * views. Values that share bytes (COPY) never carry it.
  *
  * `encoding` is set by the writers that do not go through Redis's
  * tryObjectEncoding (see StringEncoding); absent, the encoding is what
@@ -47,16 +64,115 @@ export const EMBSTR_LIMIT = 44;
  * apply time from the command alone, so it is a pure function of the log.
  * It is not persisted: a value loaded from the store has none, as Redis
  * re-encodes strings with tryObjectEncoding when it loads an RDB.
+ *
+ * A class with `type` on the prototype, and the rare fields added only when
+ * set, so that the common value is a one-field object (32 bytes).
  */
-export interface StringValue {
-  type: 'string';
-  value: Buffer;
-  capacity?: number;
-  encoding?: StringEncoding;
+export class StringValue {
+  declare capacity?: number;
+  declare encoding?: StringEncoding;
+
+  constructor(
+    /** latin1 string (small) or Buffer: see the class comment. */
+    readonly data: string | Buffer,
+  ) {}
+
+  get type(): 'string' {
+    return 'string';
+  }
+
+  /** The bytes (a new Buffer for a small value: callers may keep it, never write it). */
+  get value(): Buffer {
+    const d = this.data;
+    return typeof d === 'string' ? Buffer.from(d, 'latin1') : d;
+  }
+
+  /** Length in bytes (latin1: one char per byte). */
+  get length(): number {
+    return this.data.length;
+  }
+
+  /** Copies the bytes into `target` at `offset`; returns the number of bytes written. */
+  writeTo(target: Buffer, offset: number): number {
+    const d = this.data;
+    return typeof d === 'string' ? target.write(d, offset, d.length, 'latin1') : d.copy(target, offset);
+  }
+
+  /** Byte-wise equality with `b` (SET IFEQ, DELEX). */
+  equals(b: Buffer): boolean {
+    const d = this.data;
+    if (d.length !== b.length) return false;
+    return typeof d === 'string' ? d === b.toString('latin1') : d.equals(b);
+  }
+
+  /** Bytes this value costs in memory (valueBytes): the string or Buffer and this object. */
+  get memoryBytes(): number {
+    const d = this.data;
+    if (typeof d === 'string') return STRING_OBJECT_BYTES + stringBytes(d);
+    return STRING_OBJECT_BYTES + BUFFER_OVERHEAD + (this.capacity ?? d.length);
+  }
 }
 
-export function stringValue(value: Buffer, encoding?: StringEncoding): StringValue {
-  return encoding === undefined ? { type: 'string', value } : { type: 'string', value, encoding };
+/**
+ * Measured costs on Node 20 x64 (no pointer compression; bench/memory.ts
+ * --keyspace): the StringValue object, a sequential one-byte string's header,
+ * and a Buffer's typed-array object plus its ArrayBuffer and backing-store
+ * bookkeeping (big values are never pooled).
+ */
+const STRING_OBJECT_BYTES = 32;
+const V8_STRING_HEADER = 16;
+const BUFFER_OVERHEAD = 250;
+
+/**
+ * What V8 spends on a sequential one-byte string of this many chars: its
+ * 16-byte header, the chars, and 3.5 bytes of padding to 8 on average
+ * (counted as an average so that the estimate grows byte for byte with the value).
+ */
+export function stringBytes(s: string): number {
+  return V8_STRING_HEADER + 4 + s.length;
+}
+
+/**
+ * True for the common value the keyspace stores unwrapped, as its bare
+ * latin1 string (database.ts): small, no spare capacity, no writer's encoding.
+ */
+export function isPlainString(v: StringValue): v is StringValue & { data: string } {
+  return typeof v.data === 'string' && v.encoding === undefined && v.capacity === undefined;
+}
+
+/**
+ * A string value owning `bytes` as given (the caller must not modify them
+ * later: pass a copy when they alias a request or log buffer, or use
+ * copiedString). Small values are converted to a latin1 string (a copy).
+ */
+export function stringValue(bytes: Buffer, encoding?: StringEncoding): StringValue {
+  const v = new StringValue(bytes.length <= SMALL_STRING_LIMIT ? bytes.toString('latin1') : bytes);
+  if (encoding !== undefined) v.encoding = encoding;
+  return v;
+}
+
+/** A string value holding a copy of `bytes` (which may alias a request or log buffer). */
+export function copiedString(bytes: Buffer, encoding?: StringEncoding): StringValue {
+  return stringValue(bytes.length <= SMALL_STRING_LIMIT ? bytes : Buffer.from(bytes), encoding);
+}
+
+/** A string value sharing `v`'s immutable bytes, without its spare capacity (COPY). */
+export function sharedString(v: StringValue, encoding?: StringEncoding): StringValue {
+  const d = v.data;
+  const c = new StringValue(typeof d === 'string' || d.length > SMALL_STRING_LIMIT ? d : d.toString('latin1'));
+  if (encoding !== undefined) c.encoding = encoding;
+  return c;
+}
+
+/**
+ * APPEND's result: a Buffer-held value of `total` bytes owning `capacity`
+ * bytes of `base` (see StringValue); raw, as sds growth leaves it.
+ */
+export function appendableString(base: Buffer, total: number, capacity: number): StringValue {
+  const v = new StringValue(base.subarray(0, total));
+  v.capacity = capacity;
+  v.encoding = 'raw';
+  return v;
 }
 
 /** Receives a collection's element record changes: sub-key (latin1) and value, null = delete. */
@@ -84,6 +200,8 @@ export abstract class Collection {
   id = 0;
   /** Bytes accounted for maxmemory and MEMORY USAGE (elements + per-element overhead), kept incrementally. */
   bytes = 0;
+  /** @internal `bytes` as the keyspace last counted it in usedBytes (database.ts accountedSize). */
+  accounted = 0;
   /** Number of elements (a collection with none is deleted by the command that emptied it). */
   abstract get length(): number;
   /**
@@ -117,7 +235,7 @@ export const collectionLimits = { maxEntries: 16_777_215 };
 
 /** Bytes a value accounts for in `usedBytes`. */
 export function valueBytes(v: Value): number {
-  return v.type === 'string' ? (v.capacity ?? v.value.length) : v.bytes;
+  return v.type === 'string' ? v.memoryBytes : v.bytes;
 }
 
 /**

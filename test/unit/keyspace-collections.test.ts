@@ -108,6 +108,34 @@ describe('keyspace: collections in the durable copy', () => {
   });
   after(() => registerCollection('set', realSets));
 
+  it('keeps usedBytes equal to the sum of its keys as collections change in place, move and expire', () => {
+    const ks = new Keyspace();
+    const db = ks.dbs[0];
+    const sum = () => [...db.keys()].reduce((n, k) => n + db.memoryUsage(k, 0)!, 0);
+    const b = new Bag();
+    b.add('a');
+    db.set('bag', b, 1);
+    expect(ks.usedBytes).to.equal(sum());
+    for (let i = 0; i < 100; i++) b.add(`member${i}`);
+    db.touched('bag', 2);
+    expect(ks.usedBytes).to.equal(sum());
+    b.remove('member7');
+    db.set('bag', b, 3, true); // the same collection set again after an in-place change
+    expect(ks.usedBytes).to.equal(sum());
+    db.setExpire('bag', 1e15, 4);
+    expect(ks.usedBytes).to.equal(sum());
+    b.add('more');
+    db.removeExpire('bag', 5); // an in-place change noted by the next write to the key
+    expect(ks.usedBytes).to.equal(sum());
+    db.delete('bag', 6); // RENAME: delete, then set under the new name
+    db.set('renamed-to-a-longer-name', b, 6);
+    expect(ks.usedBytes).to.equal(sum());
+    db.set('renamed-to-a-longer-name', new Bag(), 7);
+    expect(ks.usedBytes).to.equal(sum());
+    db.delete('renamed-to-a-longer-name', 8);
+    expect(ks.usedBytes).to.equal(0);
+  });
+
   it('gives each stored collection an id once, writes only changed elements, and deletes them with the key', () => {
     const ks = new Keyspace();
     ks.trackChanges = true;

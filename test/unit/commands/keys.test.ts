@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { StringValue, Value } from '../../../server/keyspace';
+import { stringValue, type StringValue, type Value } from '../../../server/keyspace';
 import { dataCommands } from '../../../server/commands/index';
 import { command, argv, err, Harness, OK_ } from './helpers';
 
@@ -295,7 +295,7 @@ describe('key commands', () => {
       expect(h.ks.dbs[2].getExpire('k')).to.equal(h.now + 50000);
       expect(h.run('move', 'k', 2)).to.equal(0);
       h.db = 2;
-      h.ks.dbs[0].set('k', { type: 'string', value: Buffer.from('x') }, 1000);
+      h.ks.dbs[0].set('k', stringValue(Buffer.from('x')), 1000);
       expect(h.run('move', 'k', 0)).to.equal(0); // exists in the target
     });
   });
@@ -303,7 +303,7 @@ describe('key commands', () => {
   describe('FLUSHDB / FLUSHALL / SWAPDB', () => {
     it('FLUSHDB empties the current db only; FLUSHALL every db', () => {
       h.run('set', 'a', 1);
-      h.ks.dbs[1].set('b', { type: 'string', value: Buffer.from('x') }, 1000);
+      h.ks.dbs[1].set('b', stringValue(Buffer.from('x')), 1000);
       expect(h.run('flushdb')).to.deep.equal(OK_);
       expect(h.run('dbsize')).to.equal(0);
       expect(h.ks.dbs[1].size()).to.equal(1);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Keyspace, SCRIPT_DB, type KeyspaceChange } from '../../../server/keyspace';
+import { Keyspace, SCRIPT_DB, stringValue, type KeyspaceChange } from '../../../server/keyspace';
 import { scriptSha } from '../../../server/scripting/engine';
 
 /** What the durable copy does with drained changes: a record store keyed by record key. */
@@ -75,7 +75,7 @@ describe('script cache records', () => {
     const store = new Map<string, Buffer>();
     const b = body('return 2');
     ks.addScript(scriptSha(b), b);
-    ks.dbs[0].set('k', { type: 'string', value: body('v') }, 1);
+    ks.dbs[0].set('k', stringValue(body('v')), 1);
     persist(ks, store);
     ks.flushAll(2);
     expect(ks.hasScript(scriptSha(b))).to.equal(true);
@@ -92,7 +92,7 @@ describe('script cache records', () => {
     for (let i = 0; i < 5; i++) {
       const b = body(`return ${i}`);
       ks.addScript(scriptSha(b), b);
-      ks.dbs[1].set(`k${i}`, { type: 'string', value: body(String(i)) }, i + 1);
+      ks.dbs[1].set(`k${i}`, stringValue(body(String(i))), i + 1);
     }
     persist(ks, store);
     const back = restore(store);
