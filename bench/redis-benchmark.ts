@@ -57,8 +57,15 @@ async function waitForPort(port: number, timeoutMs = 10000): Promise<void> {
 
 export interface ReferenceRedis {
   port: number;
+  pid: number;
   stop(): Promise<void>;
 }
+
+/** redis-servers started and not yet stopped: killed when this process exits, whatever happens. */
+const liveRedis = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const p of liveRedis) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+});
 
 /** Starts a real redis-server on a free loopback port with the given extra settings. */
 export async function startRedisServer(extra: string[] = ['--save', '', '--appendonly', 'no']): Promise<ReferenceRedis> {
@@ -67,12 +74,24 @@ export async function startRedisServer(extra: string[] = ['--save', '', '--appen
   const proc: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--daemonize', 'no', ...extra], {
     stdio: 'ignore',
   });
-  await waitForPort(port);
+  liveRedis.add(proc);
+  const exited = new Promise<void>((r) => proc.once('exit', () => r()));
+  proc.once('exit', () => liveRedis.delete(proc));
+  try {
+    await waitForPort(port);
+  } catch (e) {
+    proc.kill('SIGKILL');
+    await exited;
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   return {
     port,
+    pid: proc.pid ?? 0,
+    // The exit promise exists from spawn on, so stop() also returns when the server already died
+    // (e.g. a terminal's Ctrl-C reached it first).
     async stop() {
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
       await exited;
       rmSync(dir, { recursive: true, force: true });
     },
