@@ -25,7 +25,7 @@ import { Cluster } from '../test/cluster/harness';
 import { barChartSvg, type PanelSpec } from './chart-svg';
 import { etcdVersion, startEtcdCluster, type EtcdCluster } from './etcd';
 import { etcdPutLoad, redisSetLoad, type LoadShape } from './node-client';
-import { median, redisBenchmark, startRedisServer } from './redis-benchmark';
+import { median, redisBenchmarkAsync, runningBenchmarks, startRedisServer } from './redis-benchmark';
 import { startReplicatedRedis } from './redis-replicated';
 
 type Target = 'leader' | 'follower' | 'redis' | 'redis-aof' | 'redis-wait' | 'etcd';
@@ -126,17 +126,26 @@ class Samples {
 
 /** Things to stop at the end, also on Ctrl-C or an error; run newest first. */
 const cleanups: Array<{ what: string; stop: () => Promise<void> }> = [];
-async function cleanupAll(): Promise<void> {
-  for (const c of cleanups.splice(0).reverse()) {
-    try {
-      await c.stop();
-    } catch (e) {
-      process.stderr.write(`bench: stopping ${c.what} failed: ${(e as Error).message}\n`);
+let cleaning: Promise<void> | undefined;
+/** Idempotent: a second caller (the error path after a Ctrl-C) waits for the same cleanup instead of exiting half-way. */
+function cleanupAll(): Promise<void> {
+  cleaning ??= (async () => {
+    for (const p of runningBenchmarks) p.kill('SIGKILL');
+    for (const c of cleanups.splice(0).reverse()) {
+      try {
+        await c.stop();
+      } catch (e) {
+        process.stderr.write(`bench: stopping ${c.what} failed: ${(e as Error).message}\n`);
+      }
     }
-  }
+  })();
+  return cleaning;
 }
+/** Set by Ctrl-C: the measuring loop stops before its next measurement. */
+let interrupted = false;
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => {
+    interrupted = true;
     process.stderr.write(`\nbench: ${sig}: stopping every server this bench started...\n`);
     void cleanupAll().finally(() => process.exit(130));
   });
@@ -220,11 +229,13 @@ async function main(): Promise<void> {
           if (port === undefined) continue;
           const where = `run ${run}/${o.runs}, ${shapeName(shape, o)}, ${LABEL[t]}`;
           if (MEASURED['redis-benchmark'].includes(t)) {
-            const [r] = redisBenchmark(port, ['set'], load);
+            if (interrupted) throw new Error('interrupted');
+            const [r] = await redisBenchmarkAsync(port, ['set'], load);
             samples.add('redis-benchmark', shape, t, { ...r, failed: 0 });
             log(`${where}, redis-benchmark: ${fmtRps(r.rps)}, p50 ${fmtMs(r.p50)}`);
           }
           if (MEASURED.node.includes(t) && !(t === 'etcd' && shape === 'P')) {
+            if (interrupted) throw new Error('interrupted');
             const r = t === 'etcd' ? await etcdPutLoad(port, load) : await redisSetLoad(port, load, t === 'redis-wait' ? { wait: { replicas: 1, timeoutMs: 1000 } } : {});
             samples.add('node', shape, t, r);
             log(`${where}, node client: ${fmtRps(r.rps)}, p50 ${fmtMs(r.p50)}${r.failed ? `, ${r.failed} FAILED (${r.firstError})` : ''}`);
@@ -348,7 +359,7 @@ function chartPanels(samples: Samples, targets: Target[], o: Options): PanelSpec
 }
 
 main().catch(async (e) => {
-  process.stderr.write(`bench: ${(e as Error).stack ?? String(e)}\n`);
+  if (!interrupted) process.stderr.write(`bench: ${(e as Error).stack ?? String(e)}\n`);
   await cleanupAll();
-  process.exit(1);
+  process.exit(interrupted ? 130 : 1);
 });
