@@ -15,7 +15,7 @@
  *
  *   npm run bench:compare -- [--requests 20000] [--runs 3] [--clients 50] [--pipeline 16]
  *       [--single-requests 3000] [--sync always] [--targets leader,follower,redis,redis-aof,redis-wait,etcd]
- *       [--svg docs/bench-compare.svg | --svg '']
+ *       [--svg docs/bench-compare.svg | --svg ''] [--node-client ioredis|raw]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -57,10 +57,12 @@ interface Options {
   sync: string;
   targets: Target[];
   svg: string;
+  /** How the Node client speaks RESP: ioredis (what users run) or raw (cheaper, for when ioredis is the bottleneck). */
+  driver: 'ioredis' | 'raw';
 }
 
 function parse(argv: string[]): Options {
-  const o: Options = { clients: 50, requests: 20000, pipeline: 16, singleRequests: 3000, runs: 3, sync: 'always', targets: TARGETS, svg: 'docs/bench-compare.svg' };
+  const o: Options = { clients: 50, requests: 20000, pipeline: 16, singleRequests: 3000, runs: 3, sync: 'always', targets: TARGETS, svg: 'docs/bench-compare.svg', driver: 'ioredis' };
   for (let i = 0; i < argv.length; i += 2) {
     const v = argv[i + 1];
     if (v === undefined) throw new Error(`option ${argv[i]} needs a value`);
@@ -91,6 +93,10 @@ function parse(argv: string[]): Options {
         break;
       case '--svg':
         o.svg = v;
+        break;
+      case '--node-client':
+        if (v !== 'ioredis' && v !== 'raw') throw new Error('--node-client is ioredis or raw');
+        o.driver = v;
         break;
       default:
         throw new Error(`unknown option ${argv[i]}`);
@@ -236,7 +242,7 @@ async function main(): Promise<void> {
           }
           if (MEASURED.node.includes(t) && !(t === 'etcd' && shape === 'P')) {
             if (interrupted) throw new Error('interrupted');
-            const r = t === 'etcd' ? await etcdPutLoad(port, load) : await redisSetLoad(port, load, t === 'redis-wait' ? { wait: { replicas: 1, timeoutMs: 1000 } } : {});
+            const r = t === 'etcd' ? await etcdPutLoad(port, load) : await redisSetLoad(port, load, { driver: o.driver, wait: t === 'redis-wait' ? { replicas: 1, timeoutMs: 1000 } : undefined });
             samples.add('node', shape, t, r);
             log(`${where}, node client: ${fmtRps(r.rps)}, p50 ${fmtMs(r.p50)}${r.failed ? `, ${r.failed} FAILED (${r.firstError})` : ''}`);
           }
@@ -257,7 +263,7 @@ async function main(): Promise<void> {
   const versions = `node ${process.version}, redis-server ${firstLine('redis-server', ['--version']).replace(/.* v=(\S+).*/, '$1')}${etcdV ? `, etcd ${etcdV.replace(/.*Version:\s*/, '')}` : ''}`;
   const method =
     `-n ${o.requests} (-c 1: -n ${o.singleRequests}), 3-byte values, median of ${o.runs} interleaved runs; ` +
-    `raftcache --sync always (acknowledged = fsynced on 2 of 3 nodes), all servers on this one machine`;
+    `raftcache --sync ${o.sync}${o.sync === 'always' ? ' (acknowledged = fsynced on 2 of 3 nodes)' : ''}; Node client: ${o.driver === 'raw' ? 'raw RESP' : 'ioredis'}; all servers on this one machine`;
   console.log(`\n${date}, ${machine}; ${versions}\n\`${command}\`\n${method}\n`);
   console.log(report(samples, targets, o));
   const failed = targets.flatMap((t) => (['c', 'P', 'c1'] as Shape[]).map((s) => samples.get('node', s, t)?.failed ?? 0)).reduce((a, b) => a + b, 0);
@@ -269,9 +275,9 @@ async function main(): Promise<void> {
       lines: [`${date} · ${machine}`, versions, `\`${command}\``, method],
       panels: chartPanels(samples, targets, o),
       footnotes: [
-        'Node client: ioredis / HTTP keep-alive, one connection per client, same code for every target; Redis + WAIT sends SET(s) then WAIT 1 1000 back to back and counts a write only when WAIT answers ≥ 1.',
+        `Node client: ${o.driver === 'raw' ? 'raw RESP over net.Socket' : 'ioredis'} / HTTP keep-alive, one connection per client, same code for every target; Redis + WAIT sends SET(s) then WAIT 1 1000 back to back and counts a write only when WAIT answers ≥ 1.`,
         'etcd: POST /v3/kv/put on the leader through its JSON gateway (HTTP/1.1: no pipelining). Redis 7.0 WAIT counts replicas that received the write, not fsynced it.',
-        'ratio = raftcache leader ÷ this target, measured by the same client (for p50: raftcache p50 ÷ this p50, so above 1 = raftcache slower).',
+        '"raftcache = r×": the raftcache leader\'s figure ÷ this bar\'s, measured by the same client (ops/s: below 1 = raftcache slower; p50: above 1 = raftcache slower).',
       ],
     });
     mkdirSync(path.dirname(path.resolve(o.svg)), { recursive: true });
@@ -288,7 +294,7 @@ function ratio(samples: Samples, client: Client, shape: Shape, t: Target): numbe
   return shape === 'c1' ? base.p50 / other.p50 : base.rps / other.rps;
 }
 
-const fmtRatio = (r: number | undefined) => (r === undefined ? '-' : `${r.toFixed(2)}×`);
+const fmtRatio = (r: number | undefined) => (r === undefined ? '-' : `${r >= 10 ? r.toFixed(0) : r.toFixed(2)}×`);
 
 function report(samples: Samples, targets: Target[], o: Options): string {
   const out: string[] = [];
@@ -343,7 +349,7 @@ function chartPanels(samples: Samples, targets: Target[], o: Options): PanelSpec
             value: s === undefined ? undefined : shape === 'c1' ? s.p50 : s.rps,
             highlight: t === 'leader' || t === 'follower',
             // Ratios are against the other systems; the follower is raftcache itself.
-            note: t === 'leader' || t === 'follower' || r === undefined ? undefined : `raftcache ${fmtRatio(r)}`,
+            note: t === 'leader' || t === 'follower' || r === undefined ? undefined : `raftcache = ${fmtRatio(r)}`,
             missing: t === 'etcd' && shape === 'P' ? 'n/a (HTTP gateway: no pipelining)' : undefined,
           };
         });
