@@ -184,6 +184,8 @@ async function main(): Promise<void> {
   }
   const has = (t: Target) => targets.includes(t);
   const samples = new Samples();
+  // Other work on the machine moves every figure: the caption records the load around the run.
+  const loadBefore = os.loadavg()[0];
 
   log(`starting a 3-node raftcache cluster (--sync ${o.sync})...`);
   const cluster = await Cluster.start({ nodes: 3, args: ['--sync', o.sync] });
@@ -259,7 +261,7 @@ async function main(): Promise<void> {
 
   const date = new Date().toISOString().slice(0, 10);
   const cpus = os.cpus();
-  const machine = `${cpus.length} x ${cpus[0]?.model.trim() ?? 'unknown cpu'}, ${os.platform()} ${os.release()}`;
+  const machine = `${cpus.length} x ${cpus[0]?.model.trim() ?? 'unknown cpu'}, ${os.platform()} ${os.release()}, load average ${loadBefore.toFixed(1)} before the run, ${os.loadavg()[0].toFixed(1)} after`;
   const versions = `node ${process.version}, redis-server ${firstLine('redis-server', ['--version']).replace(/.* v=(\S+).*/, '$1')}${etcdV ? `, etcd ${etcdV.replace(/.*Version:\s*/, '')}` : ''}`;
   const method =
     `-n ${o.requests} (-c 1: -n ${o.singleRequests}), 3-byte values, median of ${o.runs} interleaved runs; ` +
