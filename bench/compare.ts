@@ -192,11 +192,22 @@ async function main(): Promise<void> {
   cleanups.push({ what: 'the raftcache cluster', stop: () => cluster.stopAll() });
   const ports = new Map<Target, number>();
   let etcd: EtcdCluster | undefined;
+  /** Leader changes seen between measurements (on a loaded machine election timeouts can fire). */
+  let moves = 0;
   try {
-    const leader = await cluster.leader();
-    const follower = (await cluster.followers(leader))[0];
-    ports.set('leader', cluster.node(leader).port);
-    ports.set('follower', cluster.node(follower).port);
+    let leader = await cluster.leader();
+    // Re-resolved before every raftcache measurement, so the "leader" column always measures the leader of the moment.
+    const placeRaftcache = async () => {
+      const now = await cluster.leader();
+      if (now !== leader) {
+        moves++;
+        log(`WARNING: raftcache leadership moved from node ${leader} to node ${now}; measuring at the new leader from here on`);
+        leader = now;
+      }
+      ports.set('leader', cluster.node(leader).port);
+      ports.set('follower', cluster.node((await cluster.followers(leader))[0]).port);
+    };
+    await placeRaftcache();
     if (has('redis')) {
       log('starting redis-server (no persistence)...');
       const r = await startRedisServer(['--save', '', '--appendonly', 'no']);
@@ -224,6 +235,16 @@ async function main(): Promise<void> {
       etcdLeaderPort = await e.leaderPort();
       ports.set('etcd', etcdLeaderPort);
     }
+    const placeEtcd = async () => {
+      if (!etcd) return;
+      const now = await etcd.leaderPort();
+      if (now !== etcdLeaderPort) {
+        moves++;
+        log('WARNING: etcd leadership moved; measuring at the new leader from here on');
+        etcdLeaderPort = now;
+      }
+      ports.set('etcd', etcdLeaderPort);
+    };
 
     const shapes: Array<[Shape, LoadShape]> = [
       ['c', { clients: o.clients, requests: o.requests, pipeline: 1 }],
@@ -233,6 +254,8 @@ async function main(): Promise<void> {
     for (let run = 1; run <= o.runs; run++) {
       for (const [shape, load] of shapes) {
         for (const t of targets) {
+          if (t === 'leader' || t === 'follower') await placeRaftcache();
+          if (t === 'etcd') await placeEtcd();
           const port = ports.get(t);
           if (port === undefined) continue;
           const where = `run ${run}/${o.runs}, ${shapeName(shape, o)}, ${LABEL[t]}`;
@@ -251,10 +274,9 @@ async function main(): Promise<void> {
         }
       }
     }
-    // A leader change mid-run would mean the "leader" column measured something else.
-    const after = await cluster.leader();
-    if (after !== leader) log(`WARNING: raftcache leadership moved from node ${leader} to node ${after} during the run`);
-    if (etcd && (await etcd.leaderPort()) !== etcdLeaderPort) log('WARNING: etcd leadership moved during the run');
+    // A change during the last measurement would mean it measured something else.
+    await placeRaftcache();
+    await placeEtcd();
   } finally {
     await cleanupAll();
   }
@@ -268,6 +290,7 @@ async function main(): Promise<void> {
     `raftcache --sync ${o.sync}${o.sync === 'always' ? ' (acknowledged = fsynced on 2 of 3 nodes)' : ''}; Node client: ${o.driver === 'raw' ? 'raw RESP' : 'ioredis'}; all servers on this one machine`;
   console.log(`\n${date}, ${machine}; ${versions}\n\`${command}\`\n${method}\n`);
   console.log(report(samples, targets, o));
+  if (moves > 0) console.log(`\n${moves} leadership change(s) during the run (a measurement that straddles one is in the medians).`);
   const failed = targets.flatMap((t) => (['c', 'P', 'c1'] as Shape[]).map((s) => samples.get('node', s, t)?.failed ?? 0)).reduce((a, b) => a + b, 0);
   if (failed > 0) log(`WARNING: ${failed} operations failed or were not acknowledged in all (see the progress lines)`);
 
@@ -280,6 +303,7 @@ async function main(): Promise<void> {
         `Node client: ${o.driver === 'raw' ? 'raw RESP over net.Socket' : 'ioredis'} / HTTP keep-alive, one connection per client, same code for every target; Redis + WAIT sends SET(s) then WAIT 1 1000 back to back and counts a write only when WAIT answers ≥ 1.`,
         'etcd: POST /v3/kv/put on the leader through its JSON gateway (HTTP/1.1: no pipelining). Redis 7.0 WAIT counts replicas that received the write, not fsynced it.',
         '"raftcache = r×": the raftcache leader\'s figure ÷ this bar\'s, measured by the same client (ops/s: below 1 = raftcache slower; p50: above 1 = raftcache slower).',
+        ...(moves > 0 ? [`${moves} leadership change(s) during the run: a measurement that straddles one is in the medians.`] : []),
       ],
     });
     mkdirSync(path.dirname(path.resolve(o.svg)), { recursive: true });
