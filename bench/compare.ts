@@ -21,7 +21,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Cluster } from '../test/cluster/harness';
+import { Cluster, sleep } from '../test/cluster/harness';
 import { barChartSvg, type PanelSpec } from './chart-svg';
 import { etcdVersion, startEtcdCluster, type EtcdCluster } from './etcd';
 import { etcdPutLoad, redisSetLoad, type LoadShape } from './node-client';
@@ -194,6 +194,8 @@ async function main(): Promise<void> {
   let etcd: EtcdCluster | undefined;
   /** Leader changes seen between measurements (on a loaded machine election timeouts can fire). */
   let moves = 0;
+  /** Measurements repeated because they failed (an election, most likely). */
+  let retries = 0;
   try {
     let leader = await cluster.leader();
     // Re-resolved before every raftcache measurement, so the "leader" column always measures the leader of the moment.
@@ -246,6 +248,27 @@ async function main(): Promise<void> {
       ports.set('etcd', etcdLeaderPort);
     };
 
+    /**
+     * Runs one measurement; for a Raft target (raftcache, etcd) a failure is
+     * most likely an election under load (CLUSTERDOWN, writes refused), so it
+     * finds the leader again and repeats the measurement, up to 3 times.
+     */
+    const retried = async <T>(t: Target, where: string, fn: () => Promise<T>): Promise<T> => {
+      for (let attempt = 1; ; attempt++) {
+        if (interrupted) throw new Error('interrupted');
+        try {
+          return await fn();
+        } catch (e) {
+          if (interrupted || attempt >= 3 || !(t === 'leader' || t === 'follower' || t === 'etcd')) throw e;
+          retries++;
+          log(`WARNING: ${where}: ${(e as Error).message.split('\n')[0]}; finding the leader and measuring again`);
+          await sleep(2000);
+          if (t === 'etcd') await placeEtcd();
+          else await placeRaftcache();
+        }
+      }
+    };
+
     const shapes: Array<[Shape, LoadShape]> = [
       ['c', { clients: o.clients, requests: o.requests, pipeline: 1 }],
       ['P', { clients: o.clients, requests: o.requests, pipeline: o.pipeline }],
@@ -260,14 +283,20 @@ async function main(): Promise<void> {
           if (port === undefined) continue;
           const where = `run ${run}/${o.runs}, ${shapeName(shape, o)}, ${LABEL[t]}`;
           if (MEASURED['redis-benchmark'].includes(t)) {
-            if (interrupted) throw new Error('interrupted');
-            const [r] = await redisBenchmarkAsync(port, ['set'], load);
-            samples.add('redis-benchmark', shape, t, { ...r, failed: 0 });
+            const r = await retried(t, where, async () => {
+              const [x] = await redisBenchmarkAsync(ports.get(t) ?? port, ['set'], load);
+              return { ...x, failed: 0 };
+            });
+            samples.add('redis-benchmark', shape, t, r);
             log(`${where}, redis-benchmark: ${fmtRps(r.rps)}, p50 ${fmtMs(r.p50)}`);
           }
           if (MEASURED.node.includes(t) && !(t === 'etcd' && shape === 'P')) {
-            if (interrupted) throw new Error('interrupted');
-            const r = t === 'etcd' ? await etcdPutLoad(port, load) : await redisSetLoad(port, load, { driver: o.driver, wait: t === 'redis-wait' ? { replicas: 1, timeoutMs: 1000 } : undefined });
+            const r = await retried(t, where, async () => {
+              const at = ports.get(t) ?? port;
+              const x = t === 'etcd' ? await etcdPutLoad(at, load) : await redisSetLoad(at, load, { driver: o.driver, wait: t === 'redis-wait' ? { replicas: 1, timeoutMs: 1000 } : undefined });
+              if (x.failed > 0 && (t === 'leader' || t === 'follower' || t === 'etcd')) throw new Error(`${x.failed} failed: ${x.firstError}`);
+              return x;
+            });
             samples.add('node', shape, t, r);
             log(`${where}, node client: ${fmtRps(r.rps)}, p50 ${fmtMs(r.p50)}${r.failed ? `, ${r.failed} FAILED (${r.firstError})` : ''}`);
           }
@@ -290,7 +319,7 @@ async function main(): Promise<void> {
     `raftcache --sync ${o.sync}${o.sync === 'always' ? ' (acknowledged = fsynced on 2 of 3 nodes)' : ''}; Node client: ${o.driver === 'raw' ? 'raw RESP' : 'ioredis'}; all servers on this one machine`;
   console.log(`\n${date}, ${machine}; ${versions}\n\`${command}\`\n${method}\n`);
   console.log(report(samples, targets, o));
-  if (moves > 0) console.log(`\n${moves} leadership change(s) during the run (a measurement that straddles one is in the medians).`);
+  if (moves + retries > 0) console.log(`\n${moves} leadership change(s) during the run; ${retries} measurement(s) failed and were repeated (a measurement that straddles a change without failing is in the medians).`);
   const failed = targets.flatMap((t) => (['c', 'P', 'c1'] as Shape[]).map((s) => samples.get('node', s, t)?.failed ?? 0)).reduce((a, b) => a + b, 0);
   if (failed > 0) log(`WARNING: ${failed} operations failed or were not acknowledged in all (see the progress lines)`);
 
@@ -303,7 +332,7 @@ async function main(): Promise<void> {
         `Node client: ${o.driver === 'raw' ? 'raw RESP over net.Socket' : 'ioredis'} / HTTP keep-alive, one connection per client, same code for every target; Redis + WAIT sends SET(s) then WAIT 1 1000 back to back and counts a write only when WAIT answers ≥ 1.`,
         'etcd: POST /v3/kv/put on the leader through its JSON gateway (HTTP/1.1: no pipelining). Redis 7.0 WAIT counts replicas that received the write, not fsynced it.',
         '"raftcache = r×": the raftcache leader\'s figure ÷ this bar\'s, measured by the same client (ops/s: below 1 = raftcache slower; p50: above 1 = raftcache slower).',
-        ...(moves > 0 ? [`${moves} leadership change(s) during the run: a measurement that straddles one is in the medians.`] : []),
+        ...(moves + retries > 0 ? [`${moves} leadership change(s) during the run; ${retries} failed measurement(s) repeated; one that straddles a change without failing is in the medians.`] : []),
       ],
     });
     mkdirSync(path.dirname(path.resolve(o.svg)), { recursive: true });
