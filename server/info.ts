@@ -75,6 +75,9 @@ function memorySection(s: Server): Section {
       ['used_memory_rss', mem.rss],
       ['used_memory_rss_human', human(mem.rss)],
       ['used_memory_dataset', used],
+      // As Redis: RSS over used_memory. Here it also holds V8's heap headroom and uncollected garbage
+      // (about 2-2.5x for small strings): maxmemory acts on used_memory, the live data, as in Redis.
+      ['mem_fragmentation_ratio', used > 0 ? (mem.rss / used).toFixed(2) : '0.00'],
       ['total_system_memory', os.totalmem()],
       ['total_system_memory_human', human(os.totalmem())],
       ['maxmemory', s.config.maxmemory],

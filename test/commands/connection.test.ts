@@ -83,6 +83,10 @@ describe('connection and server commands (ioredis, raw RESP)', function () {
       expect(info).to.contain(f);
     }
     expect(info).to.contain(`process_id:${srv.proc.pid}`);
+    // RSS over used_memory, as Redis reports it (dashboards alert on it).
+    const m = /used_memory:(\d+)\r\n[\s\S]*used_memory_rss:(\d+)\r\n[\s\S]*mem_fragmentation_ratio:([\d.]+)\r\n/.exec(info);
+    expect(m, 'used_memory, used_memory_rss, mem_fragmentation_ratio').to.not.equal(null);
+    expect(Number(m![3])).to.be.closeTo(Number(m![2]) / Number(m![1]), 0.01);
     const cs = await r.info('commandstats');
     expect(cs).to.match(/cmdstat_set:calls=\d+,usec=\d+,usec_per_call=[\d.]+,rejected_calls=\d+,failed_calls=\d+/);
   });
