@@ -51,12 +51,13 @@ async function load(port: number, n: number, bytes: number, label: string): Prom
     conns.map(async (r) => {
       while (next < n) {
         const from = next;
-        next = Math.min(n, next + chunk);
+        const to = Math.min(n, next + chunk);
+        next = to;
         const p = r.pipeline();
-        for (let i = from; i < next; i++) p.set(keyName(i), value);
+        for (let i = from; i < to; i++) p.set(keyName(i), value);
         const results = await p.exec();
         for (const [err] of results ?? []) if (err) throw err;
-        done += next - from;
+        done += to - from;
         if (done % 100000 < chunk) process.stderr.write(`  ${label}: loaded ${done}/${n} (${Math.round(done / ((Date.now() - t0) / 1000))}/s)\r`);
       }
     }),
