@@ -62,8 +62,23 @@ export interface ForwarderOptions {
   onProbe(from: number, payload: Uint8Array): void;
 }
 
+/** A reply to a follower's forwarded write that its link would not take yet. */
+interface UnsentReply {
+  to: number;
+  payload: Buffer;
+  /** Given up after this (the follower has answered its client "outcome unknown" by then). */
+  deadline: number;
+}
+
 export class Forwarder {
   private readonly forwards = new Map<number, PendingForward>();
+  /**
+   * Replies the link refused: it is full while the leader streams a huge
+   * entry to that same follower (a 70 MB SET forwarded from it), and the
+   * reply, dropped, left the client waiting until write-timeout. Retried
+   * every tick, in order, until sent or expired.
+   */
+  private unsentReplies: UnsentReply[] = [];
   private forwardHandler: ForwardHandler | undefined;
   private pubsubHandler: PeerPubSubHandler | undefined;
   private nextReqId = 1;
@@ -139,9 +154,33 @@ export class Forwarder {
     return fallback;
   }
 
-  /** Sends the forwards not sent yet (no leader was known, or its queue was full). */
+  /** Sends the forwards not sent yet (no leader was known, or its queue was full), and replies the links refused. */
   retryUnsentForwards(): void {
     for (const [reqId, f] of this.forwards) if (f.sentTo === 0) this.sendForward(reqId, f);
+    if (this.unsentReplies.length > 0) this.retryUnsentReplies(Date.now());
+  }
+
+  private retryUnsentReplies(now: number): void {
+    const blocked = new Set<number>();
+    this.unsentReplies = this.unsentReplies.filter((u) => {
+      if (u.deadline <= now) return false;
+      if (blocked.has(u.to)) return true;
+      if (this.sendReply(u.to, u.payload)) return false;
+      blocked.add(u.to);
+      return true;
+    });
+  }
+
+  /** True once the link took it (a reply too large for any link is logged and dropped). */
+  private sendReply(to: number, payload: Buffer): boolean {
+    const transport = this.node.transport;
+    if (!transport) return true;
+    try {
+      return transport.send(to, { type: 'forward', payload });
+    } catch (err) {
+      this.node.log.warn({ err, to, bytes: payload.length }, 'sending a forwarded reply failed');
+      return true;
+    }
   }
 
   /**
@@ -199,10 +238,10 @@ export class Forwarder {
     const { reqId, proto, db, argv } = msg;
     const answer = (reply: Reply, index: number) => {
       const resp = encodeReply(reply, proto);
-      try {
-        this.node.transport?.send(from, { type: 'forward', payload: encodeForwardReply({ reqId, index, resp }) });
-      } catch (err) {
-        this.node.log.warn({ err, to: from, bytes: resp.length }, 'sending a forwarded reply failed');
+      const payload = encodeForwardReply({ reqId, index, resp });
+      // Behind earlier refused replies to the same follower, so that they arrive in order.
+      if (this.unsentReplies.some((u) => u.to === from) || !this.sendReply(from, payload)) {
+        this.unsentReplies.push({ to: from, payload, deadline: Date.now() + this.opts.writeTimeoutMs * 2 });
       }
     };
     if (this.node.role !== Role.Leader || msg.term !== this.node.lastTerm) {
