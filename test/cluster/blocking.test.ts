@@ -109,6 +109,10 @@ describe('cluster: blocking commands', function () {
     // back `ackedBelow`, so the client's later writes prune its cached reply, and the resend to the
     // new leader is refused as a duplicate. Rare (2 runs in ~15 seen); retried until fixed.
     this.retries(2);
+    // A retry starts from a whole cluster with its current leader.
+    for (const id of [1, 2, 3]) if (!c.running().includes(id)) await c.restart(id);
+    leader = await c.leader();
+    followers = await c.followers(leader);
     const total = 60;
     const consumed: string[] = [];
     let stop = false;
