@@ -1,138 +1,21 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
-import { extname, join } from 'node:path';
 import { openNodeStorage } from '../../storage/node-storage';
-import { entryData, expectedKeyspace } from './crash-workload';
-import { tempDir } from './helpers';
+import { crashSuite } from './crash-rounds';
 
 /**
  * The node's storage (Raft log in segment files, keyspace copy and hard state
- * in LMDB: storage/node-storage.ts), written as the driver writes it, SIGKILLed
- * at random moments: every write reported durable is there, nothing is torn,
- * the keyspace matches its applied index, the log holds everything applied
- * and the stored commit never claims more than the log holds. Segments are
- * small (256 KiB) so kills land in rollovers and compactions too. Rounds
- * alternate sync modes `always` and `batch`. (Power loss: segment-crash.test.ts.)
- *
- * CRASH_ROUNDS (default 50) and CRASH_SEED reproduce or extend a run.
+ * in LMDB: storage/node-storage.ts), written as the driver writes it
+ * (node-crash-child.ts). Segments are small (256 KiB) so kills land in
+ * rollovers and compactions too. (Power loss: node-power-loss.test.ts.)
  */
-const ROUNDS = Number(process.env.CRASH_ROUNDS ?? 50);
-const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
-
-function childCommand(): { command: string; args: string[] } {
-  const ext = extname(__filename);
-  const child = join(__dirname, `node-crash-child${ext}`);
-  if (__filename.endsWith('.ts')) return { command: process.execPath, args: ['-r', require.resolve('tsx/cjs'), child] };
-  return { command: process.execPath, args: [child] };
-}
-
-interface RoundResult {
-  durableLast: number;
-  durableApplied: number;
-  lines: number;
-  signal: NodeJS.Signals | null;
-  stderr: string;
-}
-
-function runRound(dir: string, term: number, sync: string, seed: number, killAfterMs: number): Promise<RoundResult> {
-  const { command, args } = childCommand();
-  const child = spawn(command, [...args, dir, String(term), sync, String(seed)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let buffered = '';
-  let stderr = '';
-  const result: RoundResult = { durableLast: 0, durableApplied: 0, lines: 0, signal: null, stderr: '' };
-  child.stdout.setEncoding('utf8');
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => (stderr += chunk));
-  child.stdout.on('data', (chunk: string) => {
-    buffered += chunk;
-    let newline: number;
-    while ((newline = buffered.indexOf('\n')) >= 0) {
-      const [kind, a] = buffered.slice(0, newline).split(' ');
-      buffered = buffered.slice(newline + 1);
-      if (kind === 'READY') {
-        setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-      } else if (kind === 'D') {
-        result.lines++;
-        result.durableLast = Math.max(result.durableLast, Number(a));
-      } else if (kind === 'A') {
-        result.lines++;
-        result.durableApplied = Math.max(result.durableApplied, Number(a));
-      }
-    }
-  });
-  // Never let a child outlive the test, whatever happens.
-  const guard = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  return new Promise((resolve) => {
-    child.on('exit', (_code, signal) => {
-      clearTimeout(guard);
-      resolve({ ...result, signal, stderr });
-    });
-  });
-}
-
-async function verify(dir: string, round: RoundResult, label: string): Promise<void> {
-  const storage = await openNodeStorage(dir, { segmentBytes: 256 * 1024 });
-  try {
-    const { log, keyspace, stable } = storage;
-    const first = log.firstIndex();
-    const last = log.lastIndex();
-    const applied = keyspace.appliedIndex();
-    expect(last, `${label}: last index vs last reported durable`).to.be.at.least(round.durableLast);
-    expect(applied, `${label}: applied index vs last reported durable`).to.be.at.least(round.durableApplied);
-    expect(first - 1, `${label}: compacted beyond the durable keyspace`).to.be.at.most(applied);
-    expect(last, `${label}: applied beyond the log`).to.be.at.least(applied);
+crashSuite({
+  title: 'node storage crash safety (SIGKILL during writes)',
+  child: 'node-crash-child',
+  tempPrefix: 'raftcache-node-crash-',
+  open: (dir) => openNodeStorage(dir, { segmentBytes: 256 * 1024 }),
+  checkCommit: (commit, applied, last, label) => {
     // The commit is stored with keyspace flushes, clamped to what the log had made durable.
-    expect(stable.hardState().commit, `${label}: stored commit beyond the log`).to.be.at.most(last);
-    expect(stable.hardState().commit, `${label}: stored commit below the keyspace's applied index`).to.be.at.least(applied);
-
-    let previousTerm = log.term(first - 1) ?? 0;
-    for (let lo = first; lo <= last; ) {
-      const batch = log.entries(lo, last + 1, 1 << 20); // decoding checks every entry's CRC
-      for (const entry of batch) {
-        expect(entry.index).to.equal(lo);
-        expect(entry.term, `${label}: terms go backwards at ${lo}`).to.be.at.least(previousTerm);
-        expect(log.term(lo)).to.equal(entry.term);
-        expect(Buffer.from(entry.data).equals(entryData(lo, entry.term)), `${label}: entry ${lo} is torn`).to.equal(true);
-        previousTerm = entry.term;
-        lo++;
-      }
-    }
-
-    const actual = new Map<string, string>();
-    for (const { key, value } of keyspace.records()) actual.set(Buffer.from(key).toString(), Buffer.from(value).toString());
-    expect(actual, `${label}: keyspace content does not match applied index ${applied}`).to.deep.equal(expectedKeyspace(applied));
-  } finally {
-    await storage.close();
-  }
-}
-
-describe('node storage crash safety (SIGKILL during writes)', function () {
-  this.timeout(120_000);
-
-  it(`keeps every durable write over ${ROUNDS} random kills (seed ${SEED})`, async () => {
-    const { dir, remove } = tempDir('raftcache-node-crash-');
-    let seed = SEED || 1;
-    const rand = (n: number): number => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed % n;
-    };
-    let totalLines = 0;
-    let previousLast = 0;
-    try {
-      for (let round = 1; round <= ROUNDS; round++) {
-        const sync = round % 2 === 0 ? 'batch' : 'always';
-        const label = `round ${round} (seed ${SEED}, sync ${sync})`;
-        const result = await runRound(dir, round, sync, rand(1_000_000) + 1, 10 + rand(150));
-        expect(result.signal, `${label}: child exited by itself: ${result.stderr}`).to.equal('SIGKILL');
-        totalLines += result.lines;
-        await verify(dir, result, label);
-        previousLast = Math.max(previousLast, result.durableLast);
-      }
-      // The kills must have landed while writes were being acknowledged, not only at startup.
-      expect(totalLines).to.be.greaterThan(ROUNDS * 5);
-      expect(previousLast).to.be.greaterThan(ROUNDS * 10);
-    } finally {
-      remove();
-    }
-  });
+    expect(commit, `${label}: stored commit beyond the log`).to.be.at.most(last);
+    expect(commit, `${label}: stored commit below the keyspace's applied index`).to.be.at.least(applied);
+  },
 });
