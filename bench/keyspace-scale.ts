@@ -10,10 +10,10 @@
  *   tsc -p . && node dist/bench/keyspace-scale.js [--sizes 1000,1000000,10000000] [--requests 500000] [--runs 3]
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import Redis from 'ioredis';
 import { startServer } from '../test/support/proc';
+import { load, procMem } from './keyspace-load';
 import { median, startRedisServer } from './redis-benchmark';
 
 interface Options {
@@ -37,35 +37,6 @@ function parse(argv: string[]): Options {
   return o;
 }
 
-const keyName = (i: number): string => `key:${String(i).padStart(12, '0')}`;
-
-/** SET key:0..n-1 (value of `bytes`), pipelined over 4 connections; progress on stderr. */
-async function load(port: number, n: number, bytes: number, label: string): Promise<void> {
-  const value = Buffer.alloc(bytes, 0x78);
-  const conns = Array.from({ length: 4 }, () => new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: null }));
-  const chunk = 2000;
-  let next = 0;
-  let done = 0;
-  const t0 = Date.now();
-  await Promise.all(
-    conns.map(async (r) => {
-      while (next < n) {
-        const from = next;
-        const to = Math.min(n, next + chunk);
-        next = to;
-        const p = r.pipeline();
-        for (let i = from; i < to; i++) p.set(keyName(i), value);
-        const results = await p.exec();
-        for (const [err] of results ?? []) if (err) throw err;
-        done += to - from;
-        if (done % 100000 < chunk) process.stderr.write(`  ${label}: loaded ${done}/${n} (${Math.round(done / ((Date.now() - t0) / 1000))}/s)\r`);
-      }
-    }),
-  );
-  process.stderr.write(`  ${label}: loaded ${n} keys in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
-  for (const r of conns) r.disconnect();
-}
-
 function benchSet(port: number, n: number, requests: number, valueBytes: number): number {
   const args = ['-p', String(port), '-t', 'set', '-P', '16', '-c', '20', '-n', String(requests), '-r', String(n), '-d', String(valueBytes), '--csv'];
   const r = spawnSync('redis-benchmark', args, { encoding: 'utf8', timeout: 1800000 });
@@ -76,18 +47,7 @@ function benchSet(port: number, n: number, requests: number, valueBytes: number)
 }
 
 function rssMb(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Math.round(Number(m[1]) / 1024) : 0;
-}
-
-async function redisPid(port: number): Promise<number> {
-  const r = new Redis({ port, host: '127.0.0.1' });
-  try {
-    return Number(/process_id:(\d+)/.exec(await r.info('server'))?.[1]);
-  } finally {
-    r.disconnect();
-  }
+  return pid === undefined ? 0 : Math.round(procMem(pid).rss / 1048576);
 }
 
 async function main(): Promise<void> {
@@ -98,8 +58,15 @@ async function main(): Promise<void> {
     const node = await startServer(['--sync', 'always']);
     const redis = await startRedisServer(['--save', '', '--appendonly', 'yes', '--appendfsync', 'always']);
     try {
-      await load(node.port, n, o.valueBytes, 'raftcache');
-      await load(redis.port, n, o.valueBytes, 'redis-server');
+      for (const [port, name] of [[node.port, 'raftcache'], [redis.port, 'redis-server']] as const) {
+        const r = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: null });
+        try {
+          const rate = await load(r, name, n, o.valueBytes);
+          process.stderr.write(`  ${name}: loaded ${n} keys at ${Math.round(rate)} SET/s\n`);
+        } finally {
+          r.disconnect();
+        }
+      }
       const ours: number[] = [];
       const theirs: number[] = [];
       for (let run = 1; run <= o.runs; run++) {
@@ -107,7 +74,7 @@ async function main(): Promise<void> {
         ours.push(benchSet(node.port, n, o.requests, o.valueBytes));
         theirs.push(benchSet(redis.port, n, o.requests, o.valueBytes));
       }
-      rows.push({ n, ours: median(ours), redis: median(theirs), oursRss: rssMb(node.proc.pid), redisRss: rssMb(await redisPid(redis.port)) });
+      rows.push({ n, ours: median(ours), redis: median(theirs), oursRss: rssMb(node.proc.pid), redisRss: rssMb(redis.pid) });
     } finally {
       await node.stop();
       await redis.stop();

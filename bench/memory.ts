@@ -53,7 +53,7 @@
  * (other work shared the machine).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -61,38 +61,12 @@ import v8 from 'node:v8';
 import Redis from 'ioredis';
 import { nodeEntry } from '../test/support/proc';
 import { Keyspace, keyString, stringValue } from '../server/keyspace';
+import { keyName, load, procMem, valueFor, type ProcMem } from './keyspace-load';
 import { startRedisServer } from './redis-benchmark';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(name);
   return i > 0 ? Number(process.argv[i + 1]) : def;
-}
-
-function keyName(i: number): string {
-  return `key:${String(i).padStart(12, '0')}`;
-}
-
-/** The value loaded under every key: `size` bytes, printable, different per key in its tail so no layer dedupes it. */
-function valueFor(i: number, size: number): Buffer {
-  const b = Buffer.alloc(size, 'x');
-  const tag = String(i);
-  if (tag.length <= size) b.write(tag, size - tag.length, 'latin1');
-  return b;
-}
-
-interface ProcMem {
-  rss: number;
-  anon: number;
-}
-
-/** VmRSS and RssAnon of a process, in bytes (RssAnon leaves out file pages such as LMDB's map). */
-function procMem(pid: number): ProcMem {
-  const s = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string) => {
-    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(s);
-    return m ? Number(m[1]) * 1024 : NaN;
-  };
-  return { rss: kb('VmRSS'), anon: kb('RssAnon') };
 }
 
 function infoField(info: string, name: string): number {
@@ -107,29 +81,6 @@ interface Sample extends ProcMem {
 async function sample(r: Redis, pid: number): Promise<Sample> {
   const info = await r.info('memory');
   return { ...procMem(pid), used: infoField(info, 'used_memory') };
-}
-
-/** N pipelined SETs, a few batches in flight at once; progress on stderr. */
-async function load(r: Redis, name: string, keys: number, size: number): Promise<number> {
-  const batch = 1000;
-  const inFlight = 4;
-  const t0 = Date.now();
-  let next = 0;
-  const worker = async () => {
-    while (next < keys) {
-      const start = next;
-      const end = Math.min(keys, start + batch);
-      next = end;
-      const p = r.pipeline();
-      for (let i = start; i < end; i++) p.set(keyName(i), valueFor(i, size));
-      const res = await p.exec();
-      for (const [err] of res ?? []) if (err) throw err;
-      if (Math.floor(start / 100_000) !== Math.floor(end / 100_000)) process.stderr.write(`  ${name}: ${end}/${keys}\r`);
-    }
-  };
-  await Promise.all(Array.from({ length: inFlight }, worker));
-  process.stderr.write('\n');
-  return (keys / (Date.now() - t0)) * 1000;
 }
 
 interface Node {
