@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SyncMode } from '../storage/lmdb';
 import { openNodeStorage } from '../storage/node-storage';
+import { monitorEventLoop } from './loop-monitor';
 import { ConfigError, helpText, parseArgs, pinoLevel, type ServerConfig } from './config';
 import { loadClusterSecret } from './cluster-secret';
 import { isLoopbackAddress } from './protected-mode';
@@ -161,6 +162,9 @@ export async function main(argv: string[]): Promise<Server | undefined> {
   process.on('unhandledRejection', (err) => {
     log.error({ err }, 'unhandled promise rejection');
   });
+
+  // Half an election timeout of blocking is worth a line in the log.
+  monitorEventLoop(log, { intervalMs: 100, thresholdMs: Math.max(100, (config['tick-ms'] * config['election-ticks']) / 2) });
 
   const table = buildCommandTable();
   const keyspace = new Keyspace(config.databases);

@@ -92,6 +92,12 @@ export class NodeLogFiles implements LogFiles {
     });
   }
 
+  /**
+   * Writes zeros up to `size`, syncing after each ZERO_CHUNK: a whole segment
+   * of dirty zeros flushed at once holds the disk queue for as long as it
+   * takes to write (seconds on a slow disk), and every small log fsync of the
+   * same moment waits behind it; chunks let those fsyncs in between.
+   */
   async zeroFill(fd: number, size: number): Promise<void> {
     const zeros = (this.zeros ??= Buffer.alloc(ZERO_CHUNK));
     try {
@@ -99,6 +105,7 @@ export class NodeLogFiles implements LogFiles {
       while (position < size) {
         const n = await writeAsync(fd, zeros, 0, Math.min(zeros.length, size - position), position);
         position += n;
+        await fdatasyncAsync(fd);
       }
     } catch (error) {
       throw classifyStorageError(error, this.dir, 'preallocate log segment');

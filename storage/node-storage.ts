@@ -35,7 +35,7 @@ export interface NodeStorageOptions extends LmdbStorageOptions {
   logFiles?: LogFiles;
 }
 
-/** Smaller than segment-log's own default: two are allocated up front (the current one and a spare). */
+/** Smaller than segment-log's own default: each is allocated in full, and the next one while the current one fills. */
 const DEFAULT_SEGMENT_BYTES = 16 * 1024 * 1024;
 
 export class NodeStorage {

@@ -161,6 +161,7 @@ export class SegmentLog implements LogStore {
   private closed = false;
   private spareFd = -1;
   private spareJob: Promise<void> | undefined;
+  private creatingSegment = false;
 
   constructor(
     private readonly files: LogFiles,
@@ -266,6 +267,9 @@ export class SegmentLog implements LogStore {
         at += recordBytes(e.data.byteLength);
       }
       seg.end = at;
+      // The next segment is zero-filled once this one is half full: early enough to be ready when
+      // needed, and a fresh node (every test cluster) does not write two segments of zeros at once.
+      if (seg.end * 2 >= seg.size) this.prepareSpare();
       seg.lastIndex = entries[entries.length - 1].index;
       this.last = seg.lastIndex;
       this.queue.push({ kind: 'write', seg, pos, entries: entries.slice(), seq });
@@ -562,6 +566,18 @@ export class SegmentLog implements LogStore {
   }
 
   private async createSegment(seg: Segment): Promise<void> {
+    // No spare may be started meanwhile: it would be created at the path this one may be renamed from.
+    this.creatingSegment = true;
+    try {
+      await this.createSegmentFile(seg);
+    } finally {
+      this.creatingSegment = false;
+    }
+    const current = this.current;
+    if (current && current.end * 2 >= current.size) this.prepareSpare();
+  }
+
+  private async createSegmentFile(seg: Segment): Promise<void> {
     let fd = -1;
     let tmp = SPARE_FILE;
     if (this.spareJob) await this.spareJob.catch(() => undefined);
@@ -579,12 +595,11 @@ export class SegmentLog implements LogStore {
     await this.sync();
     seg.fd = fd;
     this.allocatedBytes += seg.size;
-    this.prepareSpare();
   }
 
   /** Zero-fill the next segment in the background. */
   private prepareSpare(): void {
-    if (this.options.spare === false || this.options.readOnly || this.spareFd >= 0 || this.spareJob || this.closed || this.failed || this.stalled) return;
+    if (this.options.spare === false || this.options.readOnly || this.spareFd >= 0 || this.spareJob || this.creatingSegment || this.closed || this.failed || this.stalled) return;
     const job = (async () => {
       const fd = this.files.create(SPARE_FILE);
       try {
@@ -788,7 +803,7 @@ export class SegmentLog implements LogStore {
     }
     // Segments must stay in order with live ones; a gap between kept segments is harmless (recovery restarts).
     if (dirChanged) await this.files.syncDir();
-    this.prepareSpare();
+    if (this.current && this.current.end * 2 >= this.current.size) this.prepareSpare();
   }
 
   private resetTo(index: number): void {

@@ -37,15 +37,19 @@ import type { NodeWriteBatch } from './store';
  */
 const MAX_INFLIGHT_READIES = 1;
 /**
- * A Ready carrying at least SLOW_READY_BYTES of entries and still persisting
- * after SLOW_READY_MS (a huge value) lets up to MAX_INFLIGHT_READIES_SLOW
- * start behind it, so heartbeats and their answers keep flowing and the write
- * does not cost an election. Each heartbeat round takes one, so the bound
- * must cover an fsync of seconds. Small batches keep one Ready at a time.
+ * A Ready still persisting after SLOW_READY_MS (a huge value, a slow or busy
+ * disk, a new log segment being zero-filled) lets up to
+ * MAX_INFLIGHT_READIES_SLOW start behind it, so heartbeats and their answers
+ * keep flowing and a slow fsync does not cost an election (with checkQuorum a
+ * leader whose followers cannot answer steps down). Each heartbeat round
+ * takes one, so the bound must cover an fsync of seconds. Normal fsyncs
+ * finish well inside SLOW_READY_MS and keep one Ready at a time.
  */
 const SLOW_READY_MS = 150;
-const SLOW_READY_BYTES = 1024 * 1024;
-const MAX_INFLIGHT_READIES_SLOW = 32;
+/** Readies in flight behind a slow one: enough for a heartbeat per tick through a stall of tens of seconds. */
+const MAX_INFLIGHT_READIES_SLOW = 1024;
+/** Behind a slow Ready, new proposals wait (and batch) once this many Readies are writing. */
+const MAX_INFLIGHT_WRITES_SLOW = 8;
 
 /** What the Ready loop uses of the node's shared state (it writes role, leader, lastTerm, appliedTerm, durableIndex, diskError). */
 export type ReadyNode = Pick<
@@ -136,12 +140,14 @@ export class ReadyLoop {
         const slow =
           !this.node.diskError &&
           this.inflightReadies < MAX_INFLIGHT_READIES_SLOW &&
-          oldest.bytes >= SLOW_READY_BYTES &&
           Date.now() - oldest.at > SLOW_READY_MS;
         if (!slow) return;
       }
-      this.parts.proposals.submitProposals();
-      this.parts.reads.submitReadIndex();
+      // Behind a slow disk, heartbeats keep flowing; new writes wait and batch instead of each starting a write.
+      if (this.inflightWrites < MAX_INFLIGHT_WRITES_SLOW || this.inflightReadies < MAX_INFLIGHT_READIES) {
+        this.parts.proposals.submitProposals();
+        this.parts.reads.submitReadIndex();
+      }
       const has = this.node.raft.hasReady();
       if (!has) return;
       this.startReady(has ? this.node.raft.ready() : undefined);
@@ -149,8 +155,10 @@ export class ReadyLoop {
   }
 
   private inflightReadies = 0;
-  /** When each in-flight Ready started and the entry bytes it persists, oldest first (they finish in order). */
-  private readonly readyStarts: Array<{ at: number; bytes: number }> = [];
+  /** In-flight Readies that write to the log or hard state. */
+  private inflightWrites = 0;
+  /** When each in-flight Ready started, oldest first (they finish in order). */
+  private readonly readyStarts: Array<{ at: number }> = [];
   /** Committed entries waiting for an in-flight Ready to finish before they can be applied in order. */
   private pendingApplies = 0;
   /** In-flight Readies whose write carries a new term or vote (nothing may be sent early until it is durable). */
@@ -167,9 +175,7 @@ export class ReadyLoop {
 
   private startReady(rd: Ready | undefined): void {
     this.inflightReadies++;
-    let bytes = 0;
-    if (rd) for (const e of rd.entries) bytes += e.data.byteLength;
-    this.readyStarts.push({ at: Date.now(), bytes });
+    this.readyStarts.push({ at: Date.now() });
     if (rd?.softState) this.onSoftState(rd.softState.leader, rd.softState.role);
     const leader = this.node.role === Role.Leader;
     let late: Message[] = [];
@@ -220,6 +226,7 @@ export class ReadyLoop {
     // turn (after a snapshot install), which they must not overtake.
     const deferEntries = mustWrite && (snapshot !== undefined || this.pendingSnapshots > 0 || this.deferredEntryWrites > 0);
     if (deferEntries) this.deferredEntryWrites++;
+    if (mustWrite) this.inflightWrites++;
     const entryBatch = { entries: rd && rd.entries.length > 0 ? (rd.entries as Entry[]) : undefined, hardState: this.latestHardState };
     const entryWrite = mustWrite && !deferEntries ? this.node.storage.writeBatch(entryBatch) : undefined;
     entryWrite?.catch(() => undefined); // retried in order below
@@ -245,6 +252,7 @@ export class ReadyLoop {
       .catch((err: unknown) => this.node.log.error({ err }, 'ready processing failed'))
       .finally(() => {
         if (termChanged) this.pendingTermWrites--;
+        if (mustWrite) this.inflightWrites--;
         if (snapshot && --this.pendingSnapshots === 0) this.parts.compaction.resumeFlush();
         this.inflightReadies--;
         this.readyStarts.shift();
