@@ -198,7 +198,7 @@ export const OPTIONS: OptionSpec[] = [
     default: 16 * 1024 * 1024,
     min: 64 * 1024,
     mutable: false,
-    help: 'size of a Raft log segment file (allocated in full when created; one more is kept ready)',
+    help: 'size of a Raft log segment file (allocated in full; the next one is zero-filled while the current one fills)',
   },
   { name: 'hash-max-listpack-entries', kind: 'int', default: 128, min: 0, mutable: true, help: 'a hash with more fields than this is stored as a hashtable (OBJECT ENCODING)' },
   { name: 'hash-max-listpack-value', kind: 'int', default: 64, min: 0, mutable: true, help: 'a hash with a field or value longer than this is stored as a hashtable' },

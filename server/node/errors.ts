@@ -5,6 +5,8 @@ import { RaftError } from '../raft';
 import type { Logger } from '../log';
 
 export const ERR_OUTCOME_UNKNOWN = errTryAgain('no reply from the leader in time; the write may or may not have been applied');
+/** A forwarded write resent after a leader change was refused by the new leader; the old one may have applied it. */
+export const ERR_OUTCOME_UNKNOWN_FAILOVER = errTryAgain('leadership changed while the write was in flight; it may or may not have been applied');
 
 export function misconf(err: Error): ErrorReply {
   const reason = err.message.replace(/[\r\n]+/g, ' ');

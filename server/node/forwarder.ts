@@ -19,7 +19,7 @@ import { ErrorReply, RawReply, type Reply } from '../../protocol/reply';
 import { decodeForward, encodeForwardPublish, encodeForwardReply, encodeForwardRequest, type PeerPubSubHandler } from '../forwarding';
 import { Role } from '../raft';
 import { isProbePayload } from './rejoin';
-import { ERR_OUTCOME_UNKNOWN } from './errors';
+import { ERR_OUTCOME_UNKNOWN, ERR_OUTCOME_UNKNOWN_FAILOVER } from './errors';
 import { MAX_ENTRY_BYTES } from './proposals';
 import type { NodeState } from './state';
 
@@ -42,6 +42,8 @@ interface PendingForward {
   sentTo: number;
   /** It reached some leader at least once: its outcome can no longer be "not applied". */
   everSent: boolean;
+  /** How many times it was handed to a leader (sent, or run here after this node took over). */
+  sends: number;
   /**
    * It may wait very long (a blocking command): it does not hold back
    * `ackedBelow`, or the leader would keep every later reply cached while it
@@ -113,7 +115,7 @@ export class Forwarder {
    */
   forward(db: number, argv: Buffer[], proto: 2 | 3, done: (reply: Reply) => void, extraTimeoutMs = 0, longWait = false): void {
     const reqId = this.nextReqId++;
-    const f: PendingForward = { done, deadline: Date.now() + this.opts.writeTimeoutMs + extraTimeoutMs, db, argv, proto, sentTo: 0, everSent: false, longWait };
+    const f: PendingForward = { done, deadline: Date.now() + this.opts.writeTimeoutMs + extraTimeoutMs, db, argv, proto, sentTo: 0, everSent: false, sends: 0, longWait };
     this.forwards.set(reqId, f);
     this.sendForward(reqId, f);
   }
@@ -125,7 +127,8 @@ export class Forwarder {
       // We became the leader while it waited: run it here.
       this.forwards.delete(reqId);
       const ackedBelow = Math.min(reqId, this.oldestAckable(reqId));
-      this.forwardHandler(f.db, f.argv, (reply) => f.done(reply), { clientId: this.sessionId, seq: reqId, ackedBelow });
+      f.sends++;
+      this.forwardHandler(f.db, f.argv, (reply) => f.done(outcome(f, reply)), { clientId: this.sessionId, seq: reqId, ackedBelow });
       return;
     }
     if (leader === 0 || leader === this.node.id || !transport) return;
@@ -145,6 +148,7 @@ export class Forwarder {
     if (sent) {
       f.sentTo = leader;
       f.everSent = true;
+      f.sends++;
     }
   }
 
@@ -229,7 +233,7 @@ export class Forwarder {
       const f = this.forwards.get(msg.reqId);
       if (!f) return;
       this.forwards.delete(msg.reqId);
-      const reply = new RawReply(msg.resp);
+      const reply = outcome(f, new RawReply(msg.resp));
       // Answer once this node has applied the write too, so the client reads it here.
       if (msg.index > 0) this.opts.waitApplied(msg.index, () => f.done(reply));
       else f.done(reply);
@@ -256,4 +260,28 @@ export class Forwarder {
     }
     this.forwardHandler(db, argv, answer, { clientId: msg.clientId, seq: reqId, ackedBelow: msg.ackedBelow });
   }
+}
+
+/**
+ * What the client is told. A refusal before proposing (-TRYAGAIN,
+ * -CLUSTERDOWN, -MISCONF) says the write was not applied, but only about the
+ * leader that refused: a write handed to an earlier leader too may have been
+ * committed there (its reply lost with the leadership), so after a resend the
+ * outcome is unknown. Replies from applying the command stand as they are:
+ * the state machine answers a resent request it already applied from its cache.
+ */
+function outcome(f: PendingForward, reply: Reply): Reply {
+  if (f.sends > 1 && isRefusal(reply)) return ERR_OUTCOME_UNKNOWN_FAILOVER;
+  return reply;
+}
+
+const REFUSAL_PREFIXES = ['-TRYAGAIN ', '-CLUSTERDOWN ', '-MISCONF '].map((p) => Buffer.from(p, 'latin1'));
+
+function isRefusal(reply: Reply): boolean {
+  if (reply instanceof ErrorReply) return reply.code === 'TRYAGAIN' || reply.code === 'CLUSTERDOWN' || reply.code === 'MISCONF';
+  if (reply instanceof RawReply) {
+    const b = reply.bytes;
+    return REFUSAL_PREFIXES.some((p) => b.length >= p.length && b.subarray(0, p.length).equals(p));
+  }
+  return false;
 }

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import pino from 'pino';
-import { SimpleString } from '../../protocol/reply';
-import { decodeForward, encodeForwardRequest } from '../../server/forwarding';
+import { ErrorReply, RawReply, SimpleString } from '../../protocol/reply';
+import { decodeForward, encodeForwardReply, encodeForwardRequest } from '../../server/forwarding';
 import { Forwarder, type ForwarderNode } from '../../server/node/forwarder';
 import { Role } from '../../server/raft';
 import type { Frame } from '../../server/transport/frames';
@@ -60,5 +60,60 @@ describe('forwarder: replies to forwarded writes', () => {
     open = true;
     f.retryUnsentForwards();
     expect(replies()).to.deep.equal([1]);
+  });
+});
+
+/**
+ * The follower's side: a write handed to leader A, then resent to leader B
+ * after a leader change (same request id). A refusal from B (-TRYAGAIN not
+ * the leader, -CLUSTERDOWN) says nothing about A, which may have committed
+ * it: the client must hear "may or may not", never "not applied". (Found by
+ * the fault suite: an INCR answered "-TRYAGAIN not the leader" had applied.)
+ */
+describe('forwarder: outcome of a write resent after a leader change', () => {
+  function followerOf(leader: number) {
+    const sent: Array<{ to: number; reqId: number }> = [];
+    const transport = {
+      send: (to: number, frame: Frame) => {
+        const m = decodeForward((frame as { payload: Uint8Array }).payload);
+        if (m.kind === 'request') sent.push({ to, reqId: m.reqId });
+        return true;
+      },
+    } as unknown as PeerTransport;
+    const node = { id: 3, log: pino({ level: 'silent' }), transport, role: Role.Follower, leader, lastTerm: 4 };
+    const f = new Forwarder(node, { writeTimeoutMs: 5000, waitApplied: (_i, fn) => fn(), onProbe: () => undefined });
+    const replies: string[] = [];
+    f.forward(0, [Buffer.from('INCR'), Buffer.from('n')], 2, (r) => replies.push(r instanceof RawReply ? r.bytes.toString() : r instanceof ErrorReply ? `-${r.message}\r\n` : String(r)));
+    const answer = (from: number, resp: string) => f.onForward(from, encodeForwardReply({ reqId: sent[sent.length - 1].reqId, index: 0, resp: Buffer.from(resp) }));
+    return { f, node, sent, replies, answer };
+  }
+
+  it('a refusal from the first leader it reached stands (nothing else can have applied it)', () => {
+    const { sent, replies, answer } = followerOf(1);
+    expect(sent.map((s) => s.to)).to.deep.equal([1]);
+    answer(1, '-TRYAGAIN not the leader (leader is node 2)\r\n');
+    expect(replies).to.deep.equal(['-TRYAGAIN not the leader (leader is node 2)\r\n']);
+  });
+
+  for (const refusal of ['-TRYAGAIN not the leader (leader is node 1)\r\n', '-CLUSTERDOWN no leader\r\n', '-MISCONF Errors writing to the data directory (x).\r\n']) {
+    it(`a refusal after a resend is "may or may not": ${refusal.trim()}`, () => {
+      const { f, node, sent, replies, answer } = followerOf(1);
+      node.leader = 2;
+      f.onLeaderChange(2);
+      f.retryUnsentForwards();
+      expect(sent.map((s) => s.to)).to.deep.equal([1, 2]);
+      answer(2, refusal);
+      expect(replies).to.have.length(1);
+      expect(replies[0]).to.match(/^-TRYAGAIN .*may or may not have been applied/);
+    });
+  }
+
+  it('a command reply after a resend stands (the leader answers a duplicate from its cache)', () => {
+    const { f, node, replies, answer } = followerOf(1);
+    node.leader = 2;
+    f.onLeaderChange(2);
+    f.retryUnsentForwards();
+    answer(2, ':5\r\n');
+    expect(replies).to.deep.equal([':5\r\n']);
   });
 });
