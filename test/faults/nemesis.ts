@@ -136,11 +136,9 @@ export const NEMESES: Record<string, Nemesis> = {
       // (counted in its own slow ticks) outlives the others' election timeout
       // once the rate is beyond the lease's drift margin.
       const slow = [...c.nodes.values()].sort((a, b) => a.clock!.rate - b.clock!.rate)[0].id;
-      const l = await leaderOrAny(c);
-      if (l !== slow) await c.command(l, ['RAFT.TRANSFER_LEADER', String(slow)]).catch(() => undefined);
-      await c.leader(c.up(), 5000).catch(() => undefined);
+      const leading = await moveLeadership(c, slow);
       c.net.partition([[slow], c.ids().filter((id) => id !== slow)]);
-      return `isolated node ${slow} (clock x${c.node(slow).clock!.rate}${(await c.currentLeader()) === slow ? ', leading' : ', NOT leading'})`;
+      return `isolated node ${slow} (clock x${c.node(slow).clock!.rate}${leading ? ', leading' : ', NOT leading'})`;
     },
     stop: healNet,
   },
@@ -186,11 +184,25 @@ function removeFillers(c: FaultCluster): number[] {
   return ids;
 }
 
+/**
+ * Transfers leadership to `to` and waits until it leads, asking again every
+ * 2 s (a transfer can be refused or time out while the target catches up);
+ * gives up after 10 s. Checking only once right after asking used to see the
+ * old leader still in place.
+ */
 async function moveLeadership(c: FaultCluster, to: number): Promise<boolean> {
-  const l = await leaderOrAny(c);
-  if (l !== to) await c.command(l, ['RAFT.TRANSFER_LEADER', String(to)]).catch(() => undefined);
-  await c.leader(c.up(), 5000).catch(() => undefined);
-  return (await c.currentLeader()) === to;
+  const deadline = Date.now() + 10000;
+  let askedAt = 0;
+  while (Date.now() < deadline) {
+    const l = await c.currentLeader();
+    if (l === to) return true;
+    if (Date.now() - askedAt >= 2000) {
+      askedAt = Date.now();
+      await c.command(l ?? pick(c.up()), ['RAFT.TRANSFER_LEADER', String(to)]).catch(() => undefined);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
 }
 
 let diskFullCount = 0;
