@@ -22,6 +22,9 @@ interface Slot {
   started: boolean;
 }
 
+/** Stands in for a written slot until the queue is compacted (drops the reply it held). */
+const DONE_SLOT: Slot = { reply: null, start: undefined, isWrite: false, started: true };
+
 export interface ConnectionHooks {
   onCommand(conn: ClientConnection, argv: Buffer[]): void;
   /** The connection has output to flush at the end of this turn. */
@@ -71,7 +74,16 @@ export class ClientConnection {
   private writesQueued = 0;
   /** When the output went over the soft limit (0: it is not). */
   private softLimitSince = 0;
-  private readonly queue: Slot[] = [];
+  /** Slots from `head` on are pending; the part before is dropped in chunks (shift() is O(n) on a deep pipeline). */
+  private queue: Slot[] = [];
+  private head = 0;
+  /**
+   * Every slot before `scan` is a started read or an answered write: only a
+   * write still unanswered stops the scan. advanceQueue resumes from here
+   * instead of rescanning the queue per reply, which made a pipeline of n
+   * writes cost O(n^2) (a 4,000-deep ioredis pipeline: 20% of the CPU).
+   */
+  private scan = 0;
   private readonly writer = new ReplyWriter();
   private readonly decoder: RequestDecoder;
   private dirty = false;
@@ -130,7 +142,7 @@ export class ClientConnection {
   }
 
   get pendingReplies(): number {
-    return this.queue.length;
+    return this.queue.length - this.head;
   }
 
   private readonly onData = (chunk: Buffer): void => {
@@ -156,7 +168,7 @@ export class ClientConnection {
 
   /** A reply available now; queued if earlier replies are still pending. */
   reply(r: Reply): void {
-    if (this.queue.length === 0) {
+    if (this.pendingReplies === 0) {
       this.writer.write(r, this.proto);
       this.markDirty();
     } else {
@@ -175,7 +187,7 @@ export class ClientConnection {
 
   /** A read answered synchronously: runs now unless writes of this connection are still pending. */
   read(run: () => Reply): void {
-    if (this.queue.length === 0) this.reply(run());
+    if (this.pendingReplies === 0) this.reply(run());
     else this.readAsync((done) => done(run()));
   }
 
@@ -219,17 +231,28 @@ export class ClientConnection {
       return;
     }
     this.advancing = true;
-    const q = this.queue;
     do {
       this.advanceAgain = false;
-      let blocked = false;
-      for (let i = 0; i < q.length; i++) {
-        const s = q[i];
-        if (s.reply !== undefined) continue;
-        if (s.isWrite) blocked = true;
-        else if (!s.started && !blocked) this.startSlot(s);
+      const q = this.queue;
+      while (this.scan < q.length) {
+        const s = q[this.scan];
+        if (s.isWrite && s.reply === undefined) break;
+        if (!s.started) this.startSlot(s);
+        this.scan++;
       }
-      while (q.length > 0 && q[0].reply !== undefined) this.writer.write(q.shift()!.reply!, this.proto);
+      while (this.head < q.length && q[this.head].reply !== undefined) {
+        const s = q[this.head];
+        q[this.head++] = DONE_SLOT;
+        this.writer.write(s.reply!, this.proto);
+      }
+      if (this.head === q.length) {
+        this.queue = [];
+        this.head = this.scan = 0;
+      } else if (this.head >= 1024 && this.head * 2 >= q.length) {
+        this.queue = q.slice(this.head);
+        this.scan -= this.head;
+        this.head = 0;
+      }
     } while (this.advanceAgain);
     this.advancing = false;
     this.markDirty();
@@ -261,7 +284,7 @@ export class ClientConnection {
       }
       if (this.overOutputLimit()) return;
     }
-    if (this.closing && this.queue.length === 0 && !this.socket.writableEnded) {
+    if (this.closing && this.pendingReplies === 0 && !this.socket.writableEnded) {
       // The final reply goes out, then the socket is destroyed: a client that
       // keeps writing gets a reset instead of a half-open socket that accepts more.
       this.socket.end(() => this.destroy());

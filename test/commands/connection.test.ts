@@ -19,6 +19,30 @@ describe('connection and server commands (ioredis, raw RESP)', function () {
     await srv.stop();
   });
 
+  it('answers a 20,000-command pipeline of writes and reads in order, each read seeing the writes before it', async () => {
+    // Deep pipelines go through the reply queue's scan pointer and chunked compaction (server/connection.ts).
+    const p = r.pipeline();
+    const expected: unknown[] = [];
+    let n = 0;
+    for (let i = 0; i < 20000; i++) {
+      if (i % 3 === 0) {
+        p.incr('deep:n');
+        expected.push(++n);
+      } else if (i % 3 === 1) {
+        p.get('deep:n');
+        expected.push(String(n));
+      } else {
+        p.set(`deep:k${i % 50}`, String(i));
+        expected.push('OK');
+      }
+    }
+    p.get('deep:k49');
+    expected.push(String(Array.from({ length: 20000 }, (_, i) => i).filter((i) => i % 3 === 2 && i % 50 === 49).pop()));
+    const replies = (await p.exec())!;
+    expect(replies.filter(([err]) => err !== null)).to.deep.equal([]);
+    expect(replies.map(([, v]) => v)).to.deep.equal(expected);
+  });
+
   it('PING and ECHO', async () => {
     expect(await r.ping()).to.equal('PONG');
     expect(await r.ping('hi')).to.equal('hi');
