@@ -151,6 +151,7 @@ export class RaftReplicator implements Replicator {
       logTail: opts.logTail,
       snapshotEntries: opts.snapshotEntries,
       keyspaceBatch: () => this.ready.keyspaceBatch(),
+      keyspaceBatchInTurns: () => this.ready.keyspaceBatchInTurns(),
       durableWrite: (batch) => this.ready.durableWrite(batch),
       installing: () => this.ready.installing(),
       compactionFloor: () => this.snapshots.compactionFloor(),

@@ -17,6 +17,11 @@ import type { NodeState } from './state';
 
 /** How often the durable keyspace copy is written when nothing forces it (the log covers the gap). */
 export const KEYSPACE_FLUSH_MS = 1000;
+/** Above this many applied writes, a flush encodes over several event-loop turns (keyspaceBatchInTurns). */
+const FLUSH_IN_TURNS_CHANGES = 4000;
+/** A flush whose encoding (on the event loop) or whole write took this long is logged. */
+const SLOW_FLUSH_ENCODE_MS = 100;
+const SLOW_FLUSH_MS = 2000;
 const KEYSPACE_FLUSH_CHANGES = 20000;
 
 /** What snapshotting and compaction use of the node's shared state. */
@@ -29,6 +34,8 @@ export interface CompactionOptions {
   snapshotEntries: number;
   /** The changes to write and the applied index they bring the copy to (ready-loop.ts: with the latest hard state). */
   keyspaceBatch(): NodeWriteBatch;
+  /** The same, for many changes: encoded over several event-loop turns while applies wait (ready-loop.ts). */
+  keyspaceBatchInTurns(): Promise<NodeWriteBatch>;
   /** Writes a batch, retrying while the disk refuses (ready-loop.ts). */
   durableWrite(batch: NodeWriteBatch): Promise<void>;
   /** A snapshot install is in flight. */
@@ -86,12 +93,26 @@ export class Compaction {
   resumeFlush(): void {
     if (!this.flushWanted || this.flushInFlight || this.node.closed || this.opts.installing()) return;
     this.flushWanted = false;
-    const batch = this.opts.keyspaceBatch();
+    const started = performance.now();
+    let encodeMs = 0;
+    let records = 0;
+    // Many changes are encoded over several event-loop turns (applies wait meanwhile); few at once.
+    const inTurns = this.pendingKeyspaceChanges >= FLUSH_IN_TURNS_CHANGES;
+    const encoded = inTurns ? this.opts.keyspaceBatchInTurns() : Promise.resolve(this.opts.keyspaceBatch());
     this.pendingKeyspaceChanges = 0;
-    this.flushInFlight = this.opts
-      .durableWrite(batch)
+    this.flushInFlight = encoded
+      .then((batch) => {
+        encodeMs = performance.now() - started;
+        records = batch.keyspace?.changes.length ?? 0;
+        if (inTurns) this.node.log.debug({ records, encodeMs: Math.round(encodeMs) }, 'keyspace flush encoded over several event-loop turns');
+        return this.opts.durableWrite(batch);
+      })
       .then(() => {
         this.lastKeyspaceFlush = Date.now();
+        const totalMs = performance.now() - started;
+        if ((!inTurns && encodeMs >= SLOW_FLUSH_ENCODE_MS) || totalMs >= SLOW_FLUSH_MS) {
+          this.node.log.info({ records, inTurns, encodeMs: Math.round(encodeMs), totalMs: Math.round(totalMs) }, 'slow keyspace flush');
+        }
         void this.maybeCompact();
       })
       .catch((err: unknown) => this.node.log.error({ err }, 'keyspace flush failed'))

@@ -74,7 +74,7 @@ export interface ReadyParts {
   reads: Pick<ReadBarriers, 'hasBatch' | 'submitReadIndex' | 'onReadStates' | 'runApplyWaiters'>;
   snapshots: Pick<Snapshots, 'send' | 'takeStepped' | 'installSnapshot' | 'dropStagedSnapshot'>;
   membership: Pick<Membership, 'applyConfChange'>;
-  copy: Pick<KeyspaceCopy, 'collectChanges' | 'appliedMeta'>;
+  copy: Pick<KeyspaceCopy, 'collectChanges' | 'collectChangesInTurns' | 'appliedMeta'>;
   compaction: Pick<Compaction, 'countChange' | 'resumeFlush'>;
   recovery: Pick<RejoinGuard, 'state' | 'onApplied'>;
   /** The role or leader changed; the node state is updated and the change logged. */
@@ -204,7 +204,14 @@ export class ReadyLoop {
     // Committed entries already on our disk are applied now, unless an
     // earlier Ready still holds committed entries (apply stays in order).
     let committed: readonly Entry[] = rd ? rd.committedEntries : [];
-    if (!rd?.snapshot && this.pendingSnapshots === 0 && this.pendingApplies === 0 && committed.length > 0 && committed[0].index <= this.node.durableIndex) {
+    if (
+      !rd?.snapshot &&
+      this.pendingSnapshots === 0 &&
+      this.pendingApplies === 0 &&
+      this.applyGate === undefined &&
+      committed.length > 0 &&
+      committed[0].index <= this.node.durableIndex
+    ) {
       let n = 0;
       while (n < committed.length && committed[n].index <= this.node.durableIndex) n++;
       this.applyEntries(committed.slice(0, n));
@@ -241,6 +248,7 @@ export class ReadyLoop {
         }
         this.send(late);
         if (holdsApplies) {
+          while (this.applyGate) await this.applyGate;
           this.pendingApplies--;
           this.applyEntries(committed);
         }
@@ -268,6 +276,36 @@ export class ReadyLoop {
   /** The durable keyspace copy's next write: what changed since the last one, at the applied index. */
   keyspaceBatch(): NodeWriteBatch {
     return { hardState: this.latestHardState, keyspace: { changes: this.parts.copy.collectChanges(), meta: this.parts.copy.appliedMeta() } };
+  }
+
+  /**
+   * keyspaceBatch() for a large change set, encoded over several event-loop
+   * turns: applies wait meanwhile, so the keyspace holds still at one applied
+   * index (the copy must be that index's state exactly: the log replays on
+   * top of it), while heartbeats, reads and new proposals go on.
+   */
+  async keyspaceBatchInTurns(): Promise<NodeWriteBatch> {
+    const resume = this.pauseApplies();
+    try {
+      const changes = await this.parts.copy.collectChangesInTurns();
+      return { hardState: this.latestHardState, keyspace: { changes, meta: this.parts.copy.appliedMeta() } };
+    } finally {
+      resume();
+    }
+  }
+
+  /** While set, committed entries wait (in order) instead of being applied. */
+  private applyGate: Promise<void> | undefined;
+
+  private pauseApplies(): () => void {
+    if (this.applyGate) throw new Error('applies are already paused');
+    let open: () => void = () => undefined;
+    this.applyGate = new Promise<void>((resolve) => (open = resolve));
+    return () => {
+      this.applyGate = undefined;
+      open();
+      if (this.hasWork()) this.scheduleReady();
+    };
   }
 
   /** One durable write; while the disk refuses, retry (the Ready cannot be skipped) and refuse new writes. */
