@@ -6,7 +6,9 @@
  *   it leads) tagged with a token, so it can cancel it;
  * - keeps the client waiting across a failover: -TRYAGAIN/-CLUSTERDOWN from
  *   a leader that stopped leading (or none yet) becomes a retry on the new
- *   leader with the time that remains;
+ *   leader with the time that remains (a request resent to the new leader
+ *   under its id is the forwarder's: server/node/forwarder.ts `longWait`);
+ *   "may or may not have been applied" is passed on, never retried;
  * - when the client leaves (closed, CLIENT UNBLOCK) it answers/forgets the
  *   client at once and cancels the waiter; if a pop for it was already
  *   under way, what it took is pushed back (the command's giveBack), so an
@@ -45,6 +47,8 @@ interface Blocked {
 
 /** How long to wait before retrying on a new leader. */
 const RETRY_MS = 50;
+/** What the "outcome unknown" replies say (ERR_OUTCOME_UNKNOWN, ERR_OUTCOME_UNKNOWN_FAILOVER). */
+const OUTCOME_UNKNOWN = 'may or may not have been applied';
 const UNBLOCKED = new ErrorReply('UNBLOCKED client unblocked via CLIENT UNBLOCK');
 
 export class BlockedClients {
@@ -124,6 +128,8 @@ export class BlockedClients {
     }
     b.answered = true;
     this.byConn.delete(b.connId);
+    // Its request may still be parked on a leader (the forward timed out): nobody waits for it now.
+    if (isOutcomeUnknown(reply)) this.host.cancel(b.token);
     b.answer(reply);
   }
 
@@ -146,12 +152,25 @@ export class BlockedClients {
   }
 }
 
-/** A failover or no leader yet: the command was not applied, so it may be sent again. */
+/**
+ * A failover or no leader yet: the command was not applied, so it may be
+ * sent again (as a new request). Not "may or may not have been applied"
+ * (server/node/errors.ts): a pop may have been made for it, and only a resend
+ * under the same request id (the forwarder's, until its deadline) would get
+ * that element; a new request would pop another one and lose the first. The
+ * client hears that error instead.
+ */
 function isRetryable(reply: Reply): boolean {
+  if (isOutcomeUnknown(reply)) return false;
   if (reply instanceof ErrorReply) return reply.code === 'TRYAGAIN' || reply.code === 'CLUSTERDOWN';
   if (reply instanceof RawReply) {
     const b = reply.bytes;
     return b[0] === 0x2d && (b.subarray(1, 10).toString('latin1') === 'TRYAGAIN ' || b.subarray(1, 13).toString('latin1') === 'CLUSTERDOWN ');
   }
   return false;
+}
+
+function isOutcomeUnknown(reply: Reply): boolean {
+  if (reply instanceof ErrorReply) return reply.message.includes(OUTCOME_UNKNOWN);
+  return reply instanceof RawReply && reply.bytes[0] === 0x2d && reply.bytes.toString('latin1').includes(OUTCOME_UNKNOWN);
 }

@@ -9,6 +9,10 @@
  * first waiter: the leader proposes that waiter's command again, and the
  * entry's reply (the popped element, decided at apply time on every node) is
  * its answer. A race lost to another client's pop puts it back at the head.
+ * A follower's waiter is woken under its forwarded (clientId, seq), so the
+ * state machine keeps the popped element for that request until the
+ * follower acknowledges it (server/fsm.ts): if this leader dies before its
+ * reply leaves, the follower's resend to the next leader gets the element.
  *
  * Waiters are not replicated. When this node stops leading, every waiter is
  * answered -TRYAGAIN, which the node the client is connected to
@@ -20,12 +24,13 @@ import { ErrorReply, NullArray } from '../protocol/reply';
 import { errTryAgain } from '../protocol/errors';
 import type { BlockingSpec } from './commands/types';
 import type { Keyspace } from './keyspace';
+import type { RequestId } from './node/forwarder';
 
 export interface BlockingHost {
   keyspace: Keyspace;
   isLeader(): boolean;
-  /** Proposes a command as the leader (no client session); `done` gets the applied reply. */
-  propose(db: number, argv: Buffer[], done: (reply: Reply, index: number) => void): void;
+  /** Proposes a command as the leader, under the blocked request's id if it was forwarded; `done` gets the applied reply. */
+  propose(db: number, argv: Buffer[], done: (reply: Reply, index: number) => void, id?: RequestId): void;
 }
 
 interface Waiter {
@@ -36,6 +41,12 @@ interface Waiter {
   tags: string[];
   /** Set by the node the client is on, so it can cancel (client gone, CLIENT UNBLOCK). */
   token: string | undefined;
+  /**
+   * The forwarded request's (clientId, seq): the pop is logged under it, so
+   * the state machine caches the popped element for that request and a
+   * resend after a failover (the reply lost with this leader) gets it.
+   */
+  id: RequestId | undefined;
   timer: NodeJS.Timeout | undefined;
   /** A pop for it is in flight. */
   granting: boolean;
@@ -75,6 +86,7 @@ export class BlockingService {
     timeoutMs: number,
     token: string | undefined,
     done: (reply: Reply, index: number) => void,
+    id?: RequestId,
   ): (reply: Reply, index: number) => void {
     if (spec === undefined) return done;
     return (reply, index) => {
@@ -86,7 +98,7 @@ export class BlockingService {
         done(errTryAgain(LEADERSHIP_LOST), 0);
         return;
       }
-      this.park(spec, db, argv, timeoutMs, token, done);
+      this.park(spec, db, argv, timeoutMs, token, done, id);
     };
   }
 
@@ -113,15 +125,17 @@ export class BlockingService {
     for (const q of [...this.byKey.values()]) for (const w of q) if (!w.granting) this.finish(w, err, 0);
   }
 
-  private park(spec: BlockingSpec, db: number, argv: Buffer[], timeoutMs: number, token: string | undefined, done: Waiter['done']): void {
+  private park(spec: BlockingSpec, db: number, argv: Buffer[], timeoutMs: number, token: string | undefined, done: Waiter['done'], id: RequestId | undefined): void {
     const again = token === undefined ? undefined : this.byToken.get(token);
     if (again !== undefined && !again.finished) {
       // The same request resent (a reconnect): one waiter, answered through the latest channel.
       again.done = done;
+      // A pop already proposed stays under the old id (its reply is cached there).
+      if (!again.granting) again.id = id;
       return;
     }
     const tags = spec.keys(argv).map((i) => `${db}:${argv[i].toString('latin1')}`);
-    const w: Waiter = { spec, db, argv, tags, token, timer: undefined, granting: false, expired: false, finished: false, done };
+    const w: Waiter = { spec, db, argv, tags, token, id, timer: undefined, granting: false, expired: false, finished: false, done };
     for (const tag of tags) {
       let q = this.byKey.get(tag);
       if (q === undefined) this.byKey.set(tag, (q = []));
@@ -146,18 +160,23 @@ export class BlockingService {
     const w = q.find((x) => !x.granting && !x.finished);
     if (w === undefined || !this.ready(tag, w.spec.type)) return;
     w.granting = true;
-    this.host.propose(w.db, w.argv, (reply, index) => {
-      w.granting = false;
-      if (w.finished) return;
-      if (isEmptyPop(reply)) {
-        // Another client popped first: keep waiting, still first in line.
-        if (w.expired) this.finish(w, w.spec.timeoutReply, 0);
-        else if (!this.host.isLeader()) this.finish(w, errTryAgain(LEADERSHIP_LOST), 0);
-        return;
-      }
-      this.finish(w, reply, index);
-      for (const t of w.tags) this.service(t);
-    });
+    this.host.propose(
+      w.db,
+      w.argv,
+      (reply, index) => {
+        w.granting = false;
+        if (w.finished) return;
+        if (isEmptyPop(reply)) {
+          // Another client popped first: keep waiting, still first in line.
+          if (w.expired) this.finish(w, w.spec.timeoutReply, 0);
+          else if (!this.host.isLeader()) this.finish(w, errTryAgain(LEADERSHIP_LOST), 0);
+          return;
+        }
+        this.finish(w, reply, index);
+        for (const t of w.tags) this.service(t);
+      },
+      w.id,
+    );
   }
 
   /** The key exists with the type the waiter needs (a key of another type keeps it waiting, as in Redis). */

@@ -21,6 +21,15 @@
  * only once it has applied that index itself, so the client reads its writes.
  */
 
+/**
+ * argv[0] of a follower's acknowledgement of blocking pops: [POP_ACK, seq...]
+ * (decimal seqs of its session). A blocking request's reply is not covered by
+ * `ackedBelow` (it may wait for minutes); the state machine keeps a pop's
+ * reply until this arrives, so a resend after a failover gets the element.
+ * Logged as a Command op under the follower's session; see server/fsm.ts.
+ */
+export const POP_ACK = Buffer.from('\u0000raftcache.popack', 'latin1');
+
 export interface ForwardRequest {
   reqId: number;
   term: number;

@@ -1,4 +1,4 @@
-import { ErrorReply, NullArray, PONG, type Reply } from '../protocol/reply';
+import { ErrorReply, NullArray, OK, PONG, type Reply } from '../protocol/reply';
 import { errUnknownCommand } from '../protocol/errors';
 import { Keyspace, keyString } from './keyspace';
 import type { DataCommand, ExecContext } from './commands/types';
@@ -6,11 +6,24 @@ import { entryRandom } from './commands/random';
 import { OpKind, type LogOp, type WatchedKey } from './logop';
 import type { Logger } from './log';
 import { ReplyReader, serializeReply } from './reply-codec';
+import { isEmptyPop } from './blocking';
+import { POP_ACK } from './forwarding';
 
 /** A forwarding client's recent replies, so a retried request is answered, not applied twice. */
 interface Session {
   replies: Map<number, Reply>;
-  /** Every seq below this was acknowledged to the client (its reply is gone). */
+  /**
+   * Replies of blocking requests that popped something (or failed), kept
+   * past `floor` until the client acknowledges them (POP_ACK): a blocked
+   * request does not hold back `ackedBelow` (it may wait for minutes), so
+   * without this its pop's reply was pruned by the client's later writes
+   * and a resend after a failover could not be answered with the element.
+   * An empty pop (still waiting) is never cached: applying it again is the
+   * retry of the wait, and the leader's wake-up pop is logged under the
+   * same (clientId, seq).
+   */
+  pops: Map<number, Reply>;
+  /** Every seq below this was acknowledged to the client (its reply is gone), blocking requests excepted. */
   floor: number;
   lastTs: number;
 }
@@ -88,18 +101,31 @@ export class StateMachine {
     if (op.clientId === 0) return this.applyOp(index, op);
     // Exactly once for requests that may be retried (forwarded by followers).
     const s = this.session(op.clientId, op.ts, op.ackedBelow ?? 0);
-    const cached = s.replies.get(op.seq);
+    if (op.kind === OpKind.Command && op.argv[0]?.equals(POP_ACK)) {
+      // Idempotent, so not cached: a resent acknowledgement just finds nothing left to drop.
+      for (let i = 1; i < op.argv.length; i++) s.pops.delete(Number(op.argv[i].toString('latin1')));
+      return OK;
+    }
+    const cached = s.replies.get(op.seq) ?? s.pops.get(op.seq);
     if (cached !== undefined) return cached;
-    if (op.seq < s.floor) return new ErrorReply('ERR duplicate of an already answered request');
+    const blocking = op.kind === OpKind.Command && this.lookup(op.argv[0].toString('latin1').toLowerCase())?.blocking !== undefined;
+    if (!blocking) {
+      if (op.seq < s.floor) return new ErrorReply('ERR duplicate of an already answered request');
+      const reply = this.applyOp(index, op);
+      s.replies.set(op.seq, reply);
+      return reply;
+    }
+    // A blocking request below the floor is not a stale duplicate: its seq
+    // was never held back. Not popped yet (no entry in `pops`): apply it.
     const reply = this.applyOp(index, op);
-    s.replies.set(op.seq, reply);
+    if (!isEmptyPop(reply)) s.pops.set(op.seq, reply);
     return reply;
   }
 
   private session(clientId: number, ts: number, ackedBelow: number): Session {
     let s = this.sessions.get(clientId);
     if (!s) {
-      s = { replies: new Map(), floor: 0, lastTs: ts };
+      s = { replies: new Map(), pops: new Map(), floor: 0, lastTs: ts };
       this.sessions.set(clientId, s);
     }
     s.lastTs = ts;
@@ -120,7 +146,14 @@ export class StateMachine {
     }
   }
 
-  /** The sessions as one record for the durable keyspace (deterministic: same bytes on every node). */
+  /**
+   * The sessions as one record for the durable keyspace (deterministic: same
+   * bytes on every node). Unacknowledged pops follow as a trailer, written
+   * only when there are any: older readers stop before it (they lose only
+   * those pops), and a record without one is the old format.
+   *   u32 n | n x (f64 id | f64 floor | f64 lastTs | u32 count | count x (f64 seq | u32 len | reply))
+   *   [u32 m | m x (f64 id | u32 count | count x (f64 seq | u32 len | reply))]
+   */
   encodeSessions(): Buffer {
     const parts: Buffer[] = [];
     const head = Buffer.allocUnsafe(4);
@@ -141,6 +174,25 @@ export class StateMachine {
         parts.push(rh, r);
       }
     }
+    const withPops = [...this.sessions].filter(([, s]) => s.pops.size > 0);
+    if (withPops.length > 0) {
+      const th = Buffer.allocUnsafe(4);
+      th.writeUInt32LE(withPops.length, 0);
+      parts.push(th);
+      for (const [id, s] of withPops) {
+        const h = Buffer.allocUnsafe(12);
+        h.writeDoubleLE(id, 0);
+        h.writeUInt32LE(s.pops.size, 8);
+        parts.push(h);
+        for (const [seq, reply] of s.pops) {
+          const r = serializeReply(reply);
+          const rh = Buffer.allocUnsafe(12);
+          rh.writeDoubleLE(seq, 0);
+          rh.writeUInt32LE(r.length, 8);
+          parts.push(rh, r);
+        }
+      }
+    }
     return Buffer.concat(parts);
   }
 
@@ -159,8 +211,26 @@ export class StateMachine {
         rd.u32(); // length, for readers that skip
         replies.set(seq, rd.reply());
       }
-      this.sessions.set(id, { replies, floor, lastTs });
+      this.sessions.set(id, { replies, pops: new Map(), floor, lastTs });
     }
+    if (rd.off >= b.length) return;
+    const m = rd.u32();
+    for (let i = 0; i < m; i++) {
+      const id = rd.f64();
+      const count = rd.u32();
+      const s = this.sessions.get(id);
+      for (let j = 0; j < count; j++) {
+        const seq = rd.f64();
+        rd.u32();
+        const reply = rd.reply();
+        s?.pops.set(seq, reply);
+      }
+    }
+  }
+
+  /** Unacknowledged blocking pops held for `clientId` (tests, introspection). */
+  heldPops(clientId: number): number {
+    return this.sessions.get(clientId)?.pops.size ?? 0;
   }
 
   /**

@@ -20,6 +20,7 @@ import type { Logger } from './log';
 import type { Replicator } from './replicator';
 import { misconf, type RaftReplicator, type ReadMode, type RequestId } from './raft-replicator';
 import { decodeOp, encodeOp, OpKind, type WatchedKey } from './logop';
+import { POP_ACK } from './forwarding';
 
 /** argv[0] of a transaction a follower forwards (argv[1] is the encoded Multi op). */
 const MULTI_FORWARD = Buffer.from('\u0000raftcache.multi');
@@ -159,9 +160,9 @@ export class Server implements ConnectionHooks {
     this.blocking = new BlockingService({
       keyspace: this.keyspace,
       isLeader: () => this.cluster?.isLeader() ?? true,
-      propose: (db, argv, done) => {
+      propose: (db, argv, done, id) => {
         const cmd = this.table.get(argv[0].toString('latin1').toLowerCase());
-        if (cmd?.kind === 'data') this.proposeCommand(db, cmd, argv, done);
+        if (cmd?.kind === 'data') this.proposeCommand(db, cmd, argv, done, id);
         else done(new ErrorReply('ERR internal: not a data command'), 0);
       },
     });
@@ -541,7 +542,7 @@ export class Server implements ConnectionHooks {
     let finish = this.locks.wrap(logged, done);
     if (cmd.blocking && blockToken !== undefined) {
       const timeoutMs = parseTimeoutMs(argv[cmd.blocking.timeoutIndex(argv)]);
-      finish = this.blocking.wrap(cmd.blocking, db, logged, typeof timeoutMs === 'number' ? timeoutMs : 0, blockToken, finish);
+      finish = this.blocking.wrap(cmd.blocking, db, logged, typeof timeoutMs === 'number' ? timeoutMs : 0, blockToken, finish, id);
     }
     const op = { kind: OpKind.Command as const, ts, db, clientId: id?.clientId ?? 0, seq: id?.seq ?? 0, ackedBelow: id?.ackedBelow ?? 0, argv: logged };
     if (this.cluster) this.cluster.proposeData(encodeOp(op), finish);
@@ -568,6 +569,16 @@ export class Server implements ConnectionHooks {
         return;
       }
       this.proposeTransaction(op.db, op.commands, op.watches, done, id);
+      return;
+    }
+    if (argv[0]?.equals(POP_ACK)) {
+      // A follower received these blocking pops' replies: the state machine drops them (server/fsm.ts).
+      if (!this.cluster || id === undefined) done(OK, 0);
+      else if (this.cluster.diskError) done(misconf(this.cluster.diskError), 0);
+      else {
+        const op = { kind: OpKind.Command as const, ts: this.clusterNow(), db: 0, clientId: id.clientId, seq: id.seq, ackedBelow: id.ackedBelow, argv };
+        this.cluster.proposeData(encodeOp(op), done);
+      }
       return;
     }
     if (argv[0]?.equals(BLOCK_CANCEL) && argv.length === 2) {

@@ -15,8 +15,8 @@
 import { randomBytes } from 'node:crypto';
 import { encodeReply } from '../../protocol/encoder';
 import { errClusterDown, errTryAgain } from '../../protocol/errors';
-import { ErrorReply, RawReply, type Reply } from '../../protocol/reply';
-import { decodeForward, encodeForwardPublish, encodeForwardReply, encodeForwardRequest, type PeerPubSubHandler } from '../forwarding';
+import { ErrorReply, RawReply, SimpleString, type Reply } from '../../protocol/reply';
+import { decodeForward, encodeForwardPublish, encodeForwardReply, encodeForwardRequest, POP_ACK, type PeerPubSubHandler } from '../forwarding';
 import { Role } from '../raft';
 import { isProbePayload } from './rejoin';
 import { ERR_OUTCOME_UNKNOWN, ERR_OUTCOME_UNKNOWN_FAILOVER } from './errors';
@@ -47,8 +47,12 @@ interface PendingForward {
   /**
    * It may wait very long (a blocking command): it does not hold back
    * `ackedBelow`, or the leader would keep every later reply cached while it
-   * waits. Its own cached reply may then be pruned: a resend applies it
-   * again, harmless for a pop that found nothing (the only kind answered late).
+   * waits. The state machine instead keeps a blocking request's reply once
+   * it popped something, until this node acknowledges it (POP_ACK, sent
+   * once the reply arrived), and applies a resend that has not popped yet
+   * again (it waits again). So a resend under the same id is always safe,
+   * and a refusal after a resend is answered by resending, not by giving
+   * up: the earlier leader may have popped an element for it.
    */
   longWait: boolean;
 }
@@ -84,6 +88,9 @@ export class Forwarder {
   private forwardHandler: ForwardHandler | undefined;
   private pubsubHandler: PeerPubSubHandler | undefined;
   private nextReqId = 1;
+  /** Blocking requests answered from the log whose cached replies the state machine may drop (sent in batches, one at a time). */
+  private popAcks: number[] = [];
+  private popAckInFlight = false;
   /** This node's client id for the requests it forwards (random per process, so restarts never reuse seqs). */
   private readonly sessionId = randomBytes(6).readUIntLE(0, 6) + 1;
 
@@ -128,7 +135,7 @@ export class Forwarder {
       this.forwards.delete(reqId);
       const ackedBelow = Math.min(reqId, this.oldestAckable(reqId));
       f.sends++;
-      this.forwardHandler(f.db, f.argv, (reply) => f.done(outcome(f, reply)), { clientId: this.sessionId, seq: reqId, ackedBelow });
+      this.forwardHandler(f.db, f.argv, (reply, index) => this.settle(reqId, f, reply, index, false), { clientId: this.sessionId, seq: reqId, ackedBelow });
       return;
     }
     if (leader === 0 || leader === this.node.id || !transport) return;
@@ -158,10 +165,43 @@ export class Forwarder {
     return fallback;
   }
 
-  /** Sends the forwards not sent yet (no leader was known, or its queue was full), and replies the links refused. */
+  /** Sends the forwards not sent yet (no leader was known, or its queue was full), and replies the links refused; acknowledges pops. */
   retryUnsentForwards(): void {
     for (const [reqId, f] of this.forwards) if (f.sentTo === 0) this.sendForward(reqId, f);
     if (this.unsentReplies.length > 0) this.retryUnsentReplies(Date.now());
+    this.sendPopAcks();
+  }
+
+  /**
+   * A forward has its answer (`viaLink`: from the leader's reply frame, else
+   * run here). A blocking request refused for leadership reasons after a
+   * resend is resent again under the same id until its deadline (see
+   * `longWait`); one answered from the log has its cached reply acknowledged.
+   */
+  private settle(reqId: number, f: PendingForward, reply: Reply, index: number, viaLink: boolean): void {
+    if (f.longWait && f.sends > 1 && isRefusal(reply, LEADERSHIP_REFUSALS) && f.deadline > Date.now()) {
+      f.sentTo = 0;
+      this.forwards.set(reqId, f);
+      return;
+    }
+    // A pop may be cached for it if the reply came from the log, or if a leader it reached before may have applied it.
+    if (f.longWait && (index > 0 || (f.sends > 1 && isRefusal(reply)))) this.popAcks.push(reqId);
+    const answer = outcome(f, reply);
+    // Answer once this node has applied the write too, so the client reads it here.
+    if (viaLink && index > 0) this.opts.waitApplied(index, () => f.done(answer));
+    else f.done(answer);
+  }
+
+  /** At most 1024 seqs per acknowledgement; one in flight; re-queued unless the leader applied it (+OK). */
+  private sendPopAcks(): void {
+    if (this.popAckInFlight || this.popAcks.length === 0) return;
+    const seqs = this.popAcks.splice(0, 1024);
+    this.popAckInFlight = true;
+    const argv = [POP_ACK, ...seqs.map((s) => Buffer.from(String(s), 'latin1'))];
+    this.forward(0, argv, 2, (reply) => {
+      this.popAckInFlight = false;
+      if (!isOk(reply)) this.popAcks.unshift(...seqs);
+    });
   }
 
   private retryUnsentReplies(now: number): void {
@@ -202,6 +242,8 @@ export class Forwarder {
         this.forwards.delete(reqId);
         // Once sent, a former leader may have committed it: only a request that
         // never left this node is known not to have been applied.
+        // (A blocking pop it may have made is given up: let the state machine drop it.)
+        if (f.longWait && f.everSent) this.popAcks.push(reqId);
         f.done(f.everSent ? ERR_OUTCOME_UNKNOWN : errClusterDown('no leader'));
       }
     }
@@ -233,10 +275,7 @@ export class Forwarder {
       const f = this.forwards.get(msg.reqId);
       if (!f) return;
       this.forwards.delete(msg.reqId);
-      const reply = outcome(f, new RawReply(msg.resp));
-      // Answer once this node has applied the write too, so the client reads it here.
-      if (msg.index > 0) this.opts.waitApplied(msg.index, () => f.done(reply));
-      else f.done(reply);
+      this.settle(msg.reqId, f, new RawReply(msg.resp), msg.index, true);
       return;
     }
     const { reqId, proto, db, argv } = msg;
@@ -275,13 +314,20 @@ function outcome(f: PendingForward, reply: Reply): Reply {
   return reply;
 }
 
-const REFUSAL_PREFIXES = ['-TRYAGAIN ', '-CLUSTERDOWN ', '-MISCONF '].map((p) => Buffer.from(p, 'latin1'));
+function isOk(reply: Reply): boolean {
+  if (reply instanceof RawReply) return reply.bytes.toString('latin1') === '+OK\r\n';
+  return reply instanceof SimpleString && reply.value === 'OK';
+}
 
-function isRefusal(reply: Reply): boolean {
-  if (reply instanceof ErrorReply) return reply.code === 'TRYAGAIN' || reply.code === 'CLUSTERDOWN' || reply.code === 'MISCONF';
+const REFUSALS = ['TRYAGAIN', 'CLUSTERDOWN', 'MISCONF'];
+/** Transient (a leader change): worth resending a blocking request; a refusing disk (MISCONF) may last. */
+const LEADERSHIP_REFUSALS = ['TRYAGAIN', 'CLUSTERDOWN'];
+
+function isRefusal(reply: Reply, codes: readonly string[] = REFUSALS): boolean {
+  if (reply instanceof ErrorReply) return codes.includes(reply.code);
   if (reply instanceof RawReply) {
     const b = reply.bytes;
-    return REFUSAL_PREFIXES.some((p) => b.length >= p.length && b.subarray(0, p.length).equals(p));
+    return codes.some((c) => b.length > c.length + 1 && b[0] === 0x2d && b[c.length + 1] === 0x20 && b.toString('latin1', 1, c.length + 1) === c);
   }
   return false;
 }
