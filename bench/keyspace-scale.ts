@@ -5,7 +5,7 @@
  * `appendfsync always`: load exactly N keys (key:000000000000 .. the
  * redis-benchmark key names), then `redis-benchmark -t set -P 16 -c 20 -r N`
  * overwrites random keys among them. Prints rps per size, the ratio to the
- * smallest size, and the ratio to redis-server; plus RSS after loading.
+ * smallest size, and the ratio to redis-server; plus VmRSS and RssAnon after the runs.
  *
  *   tsc -p . && node dist/bench/keyspace-scale.js [--sizes 1000,1000000,10000000] [--requests 500000] [--runs 3]
  */
@@ -46,13 +46,16 @@ function benchSet(port: number, n: number, requests: number, valueBytes: number)
   return Number(row.split(',')[1].replace(/"/g, ''));
 }
 
-function rssMb(pid: number | undefined): number {
-  return pid === undefined ? 0 : Math.round(procMem(pid).rss / 1048576);
+/** VmRSS and RssAnon in MB: VmRSS also counts LMDB's mapped file pages (page cache the kernel can drop), RssAnon does not. */
+function memMb(pid: number | undefined): string {
+  if (pid === undefined) return '?';
+  const m = procMem(pid);
+  return `${Math.round(m.rss / 1048576)} (${Math.round(m.anon / 1048576)})`;
 }
 
 async function main(): Promise<void> {
   const o = parse(process.argv.slice(2));
-  const rows: Array<{ n: number; ours: number; redis: number; oursRss: number; redisRss: number }> = [];
+  const rows: Array<{ n: number; ours: number; redis: number; oursRss: string; redisRss: string }> = [];
   for (const n of o.sizes) {
     process.stderr.write(`bench: ${n} keys: starting one raftcache node (--sync always) and redis-server (appendfsync always)\n`);
     const node = await startServer(['--sync', 'always']);
@@ -74,7 +77,7 @@ async function main(): Promise<void> {
         ours.push(benchSet(node.port, n, o.requests, o.valueBytes));
         theirs.push(benchSet(redis.port, n, o.requests, o.valueBytes));
       }
-      rows.push({ n, ours: median(ours), redis: median(theirs), oursRss: rssMb(node.proc.pid), redisRss: rssMb(redis.pid) });
+      rows.push({ n, ours: median(ours), redis: median(theirs), oursRss: memMb(node.proc.pid), redisRss: memMb(redis.pid) });
     } finally {
       await node.stop();
       await redis.stop();
@@ -82,7 +85,7 @@ async function main(): Promise<void> {
   }
   const base = rows[0];
   console.log(`\nSET -P 16 -c 20 over N distinct keys (${o.valueBytes}-byte values), median of ${o.runs} runs of ${o.requests}; ${os.cpus()[0].model}, ${os.cpus().length} cores; ${new Date().toISOString().slice(0, 10)}`);
-  console.log('| keys | raftcache rps | vs smallest | redis AOF always rps | ratio to redis | RSS raftcache / redis (MB) |');
+  console.log('| keys | raftcache rps | vs smallest | redis AOF always rps | ratio to redis | RSS (anon) after the runs, raftcache / redis (MB) |');
   console.log('|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
     console.log(`| ${r.n.toLocaleString('en-US')} | ${Math.round(r.ours)} | ${(r.ours / base.ours).toFixed(2)}× | ${Math.round(r.redis)} | ${(r.ours / r.redis).toFixed(2)}× | ${r.oursRss} / ${r.redisRss} |`);

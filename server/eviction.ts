@@ -1,6 +1,6 @@
 import { ErrorReply } from '../protocol/reply';
 import type { ServerConfig } from './config';
-import type { Keyspace } from './keyspace';
+import { KEY_OVERHEAD, type Keyspace } from './keyspace';
 import { OpKind, encodeOp } from './logop';
 import type { RaftReplicator } from './raft-replicator';
 import type { ServerStats } from './stats';
@@ -8,8 +8,6 @@ import type { ServerStats } from './stats';
 /** Redis's refusal when noeviction (or nothing evictable) meets maxmemory. */
 export const ERR_OOM = new ErrorReply("OOM command not allowed when used memory > 'maxmemory'.");
 
-/** Per-key overhead of the keyspace's memory estimate (see keyspace.ts usedBytes). */
-const KEY_OVERHEAD = 280;
 const SAMPLES = 5;
 const MAX_VICTIMS_PER_CALL = 64;
 

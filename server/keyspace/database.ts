@@ -60,7 +60,7 @@ export { META_DB, SCRIPT_DB, LOCK_DB, ELEMENT_DB, NO_EXPIRE, deadline, type Dead
  * (204 keyspace + 32 the key string), which this and the value's bytes
  * (object.ts stringBytes) estimate as 236.
  */
-const KEY_OVERHEAD = 100;
+export const KEY_OVERHEAD = 100;
 /** An entry in `expires` and a boxed deadline. */
 const EXPIRE_OVERHEAD = 40;
 /** Tombstones kept per db before the oldest half is folded into the db's version floor. */
