@@ -1,14 +1,10 @@
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import Redis from 'ioredis';
 import { readReplies } from '../../protocol/resp-reader';
 import { ErrorReply, type Reply } from '../../protocol/reply';
 import { hasBinary, startServer, type RunningServer } from '../support/proc';
-import { freePorts } from '../cluster/harness';
+import { startReferenceRedis, type ReferenceRedis } from '../support/reference-redis';
 
 /** Sends commands on one connection and collects exactly one reply per command (RESP2 or RESP3). */
 async function exchange(port: number, commands: string[][]): Promise<Reply[]> {
@@ -49,9 +45,8 @@ function plain(r: Reply): unknown {
 describe('blocking commands (side by side with redis-server)', function () {
   this.timeout(60000);
   let ours: RunningServer;
-  let redis: ChildProcess | undefined;
+  let redis: ReferenceRedis | undefined;
   let redisPort = 0;
-  let redisDir = '';
 
   before(async function () {
     if (!hasBinary('redis-server')) {
@@ -59,18 +54,12 @@ describe('blocking commands (side by side with redis-server)', function () {
       this.skip();
     }
     ours = await startServer();
-    [redisPort] = await freePorts(1);
-    redisDir = mkdtempSync(path.join(os.tmpdir(), 'raftcache-ref-'));
-    redis = spawn('redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', redisDir], { stdio: 'ignore' });
-    const probe = new Redis({ port: redisPort, retryStrategy: (n) => (n > 100 ? null : 50) });
-    probe.on('error', () => undefined); // refused until redis-server listens
-    await probe.ping();
-    probe.disconnect();
+    redis = await startReferenceRedis();
+    redisPort = redis.port;
   });
   after(async () => {
     await ours?.stop();
-    redis?.kill('SIGKILL');
-    if (redisDir) rmSync(redisDir, { recursive: true, force: true });
+    await redis?.stop();
   });
 
   const scenarios: Record<string, string[][]> = {

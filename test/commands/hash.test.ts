@@ -6,11 +6,11 @@
 import { expect } from 'chai';
 import Redis from 'ioredis';
 import { createClient } from 'redis';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { errorOf, hasBinary, serverForSuite, startServer, type RunningServer } from '../support/proc';
+import { startReferenceRedis, type ReferenceRedis } from '../support/reference-redis';
 
 const err = errorOf;
 
@@ -223,43 +223,23 @@ describe('a hash across a restart (data dir reused)', function () {
 });
 
 /** A reference redis-server on a free loopback port, or null when none is installed. */
-async function startRedis(): Promise<{ port: number; proc: ChildProcess } | null> {
-  if (!hasBinary('redis-server')) return null;
-  for (let attempt = 0; attempt < 10; attempt++) {
-    const port = 20000 + Math.floor(Math.random() * 20000);
-    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    const probe = new Redis({ port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-    probe.on('error', () => {});
-    for (let i = 0; i < 50; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      if (proc.exitCode !== null) break;
-      try {
-        await probe.connect();
-        await probe.ping();
-        probe.disconnect();
-        return { port, proc };
-      } catch {
-        probe.disconnect();
-      }
-    }
-    proc.kill('SIGKILL');
-  }
-  return null;
+async function startRedis(): Promise<ReferenceRedis | null> {
+  return hasBinary('redis-server') ? startReferenceRedis() : null;
 }
 
 describe('hash commands against redis-server 7.0 (differential)', function () {
   this.timeout(60000);
   const t = serverForSuite();
-  let ref: { port: number; proc: ChildProcess } | null = null;
+  let ref: ReferenceRedis | null = null;
   let rr: Redis;
   before(async function () {
     ref = await startRedis();
     if (ref === null) this.skip();
     rr = new Redis({ port: ref.port });
   });
-  after(() => {
+  after(async () => {
     rr?.disconnect();
-    ref?.proc.kill('SIGKILL');
+    await ref?.stop();
   });
 
   it('gives the same replies to a seeded stream of hash commands on small hashes', async () => {

@@ -9,8 +9,8 @@ import net from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { errorOf, hasBinary, serverForSuite, startServer, type RunningServer } from '../support/proc';
+import { startReferenceRedis, type ReferenceRedis } from '../support/reference-redis';
 
 const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
 
@@ -239,26 +239,8 @@ describe('a list survives restarts in order', function () {
 });
 
 /** A reference redis-server on a free loopback port, or null when none is installed. */
-async function startRedis(): Promise<{ port: number; proc: ChildProcess } | null> {
-  if (!hasBinary('redis-server')) return null;
-  for (let attempt = 0; attempt < 10; attempt++) {
-    const port = 20000 + Math.floor(Math.random() * 20000);
-    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    for (let i = 0; i < 50; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      if (proc.exitCode !== null) break;
-      try {
-        const c = await RawClient.connect(port);
-        const pong = await c.call(['ping']);
-        c.close();
-        if (pong === '+PONG\r\n') return { port, proc };
-      } catch {
-        // not listening yet
-      }
-    }
-    proc.kill('SIGKILL');
-  }
-  return null;
+async function startRedis(): Promise<ReferenceRedis | null> {
+  return hasBinary('redis-server') ? startReferenceRedis() : null;
 }
 
 /** The length of the complete RESP2 reply at the start of `b`, or -1 if more bytes are needed. */
@@ -324,7 +306,7 @@ class RawClient {
 describe('list commands and SORT against redis-server 7.0 (differential, exact RESP2 bytes)', function () {
   this.timeout(120000);
   const t = serverForSuite();
-  let ref: { port: number; proc: ChildProcess } | null = null;
+  let ref: ReferenceRedis | null = null;
   let ours: RawClient;
   let theirs: RawClient;
   before(async function () {
@@ -333,10 +315,10 @@ describe('list commands and SORT against redis-server 7.0 (differential, exact R
     ours = await RawClient.connect(t.srv.port);
     theirs = await RawClient.connect(ref.port);
   });
-  after(() => {
+  after(async () => {
     ours?.close();
     theirs?.close();
-    ref?.proc.kill('SIGKILL');
+    await ref?.stop();
   });
 
   it('gives the same replies to a seeded stream of list and SORT commands', async () => {

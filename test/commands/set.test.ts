@@ -1,26 +1,14 @@
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { createClient, RESP_TYPES } from 'redis';
 import { errorOf, hasBinary, serverForSuite, startServer, type RunningServer } from '../support/proc';
+import { startReferenceRedis, type ReferenceRedis } from '../support/reference-redis';
 
 const err = errorOf;
 const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** The reply or the error message, for side-by-side comparison. */
 function outcome(p: Promise<unknown>): Promise<unknown> {
@@ -169,26 +157,16 @@ describe('set commands through ioredis', function () {
   });
 
   describe('side by side with redis-server 7.0', function () {
-    let ref: ChildProcess | undefined;
+    let ref: ReferenceRedis | undefined;
     let refClient: Redis | undefined;
     before(async function () {
       if (!hasBinary('redis-server')) this.skip();
-      const port = await freePort();
-      ref = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-      for (let i = 0; ; i++) {
-        const ok = await new Promise<boolean>((resolve) => {
-          const s = net.connect(port, '127.0.0.1', () => resolve(true)).on('error', () => resolve(false));
-          s.on('connect', () => s.destroy());
-        });
-        if (ok) break;
-        if (i > 100) throw new Error('redis-server did not start');
-        await new Promise((res) => setTimeout(res, 100));
-      }
-      refClient = new Redis({ port });
+      ref = await startReferenceRedis();
+      refClient = new Redis({ port: ref.port });
     });
     after(async () => {
       refClient?.disconnect();
-      ref?.kill('SIGKILL');
+      await ref?.stop();
     });
 
     it('the same replies for deterministic commands (integer sets iterate like an intset)', async () => {

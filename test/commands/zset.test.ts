@@ -5,12 +5,12 @@
 import { expect } from 'chai';
 import Redis from 'ioredis';
 import { createClient } from 'redis';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { freePorts } from '../cluster/harness';
 import { errorOf, serverForSuite, startServer, type RunningServer } from '../support/proc';
+import { startReferenceRedis, type ReferenceRedis } from '../support/reference-redis';
 
 const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
 
@@ -274,20 +274,17 @@ function rng(seed: number): () => number {
 describe('sorted sets against a reference redis-server', function () {
   this.timeout(120000);
   const t = serverForSuite();
-  let ref: ReturnType<typeof spawn> | undefined;
+  let ref: ReferenceRedis | undefined;
   let refClient: Redis | undefined;
 
   before(async function () {
     if (spawnSync('redis-server', ['--version']).status !== 0) this.skip();
-    const [port] = await freePorts(1);
-    ref = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    refClient = new Redis({ port, retryStrategy: (n) => (n > 50 ? null : 100) });
-    refClient.on('error', () => undefined); // refused until redis-server listens; retried
-    await refClient.ping();
+    ref = await startReferenceRedis();
+    refClient = new Redis({ port: ref.port });
   });
-  after(() => {
+  after(async () => {
     refClient?.disconnect();
-    ref?.kill();
+    await ref?.stop();
   });
 
   const NUMERIC = /^[-+]?(?:\d|\.\d|inf)/i;

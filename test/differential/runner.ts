@@ -1,9 +1,9 @@
-import { spawn, spawnSync } from 'node:child_process';
-import net from 'node:net';
+import { spawnSync } from 'node:child_process';
 import { startServer, type RunningServer } from '../support/proc';
 import { canonicalFamilies, FAMILIES, generate, isResp3, type Step } from './generator';
 import { checkKey, runCommand, type Outcome, type Pair } from './normalize';
 import { RespConn, show, showArgv } from './resp';
+import { startReferenceRedis, type ReferenceRedis } from '../support/reference-redis';
 
 /**
  * Runs generated sequences against a raftcache node and a redis-server side
@@ -14,32 +14,6 @@ import { RespConn, show, showArgv } from './resp';
 
 export function hasRedisServer(): boolean {
   return spawnSync('redis-server', ['--version']).status === 0;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForPing(port: number, what: string, output: () => string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    try {
-      const c = await RespConn.connect(port);
-      const r = await c.call(['PING']);
-      c.close();
-      if (r.t === '+') return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${what} did not answer PING on port ${port}:\n${output().slice(-2000)}`);
 }
 
 /**
@@ -80,31 +54,9 @@ export interface Servers {
   stop(): Promise<void>;
 }
 
-interface StartedRedis {
-  port: number;
-  stop(): Promise<void>;
-}
-
-async function startRedis(extra: string[]): Promise<StartedRedis> {
-  const port = await freePort();
-  let out = '';
-  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extra], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const stop = async (): Promise<void> => {
-    const exited = new Promise<void>((res) => (proc.exitCode !== null || proc.signalCode !== null ? res() : proc.once('exit', () => res())));
-    proc.kill('SIGTERM');
-    await exited;
-  };
-  try {
-    await waitForPing(port, 'redis-server', () => out);
-  } catch (e) {
-    proc.kill('SIGKILL');
-    throw e;
-  }
-  return { port, stop };
+/** redis-server with `extra` (support/reference-redis: ready when it says so, restarted on another port if its port was taken). */
+function startRedis(extra: string[]): Promise<ReferenceRedis> {
+  return startReferenceRedis(extra);
 }
 
 /**

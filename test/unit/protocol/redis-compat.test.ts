@@ -1,9 +1,9 @@
-import { freePorts } from '../../cluster/harness';
 import { expect } from 'chai';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
 import RedisParser from 'redis-parser';
 import { CORPUS, type CorpusCase } from './corpus';
+import { startReferenceRedis, type ReferenceRedis } from '../../support/reference-redis';
 
 /**
  * Checks the decoder corpus against a real redis-server, when one is
@@ -69,36 +69,18 @@ function observe(port: number, input: Buffer, quietMs: number): Promise<Observed
 }
 
 describe('protocol corpus against a real redis-server', function () {
-  let server: ChildProcess | undefined;
+  let server: ReferenceRedis | undefined;
   let port = 0;
 
   before(async function () {
     this.timeout(30000);
     if (!hasRedisServer()) this.skip();
-    // A free port (a random one collided once in CI), and redis-server's own words if it fails.
-    [port] = await freePorts(1);
-    let output = '';
-    server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    server.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-    server.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-    for (let i = 0; i < 200; i++) {
-      const up = await new Promise<boolean>((res) => {
-        const s = connect(port, '127.0.0.1', () => {
-          s.destroy();
-          res(true);
-        });
-        s.on('error', () => res(false));
-      });
-      if (up) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`redis-server did not start on port ${port}:\n${output.slice(-2000)}`);
+    server = await startReferenceRedis();
+    port = server.port;
   });
 
-  after(() => {
-    server?.kill();
+  after(async () => {
+    await server?.stop();
   });
 
   it('runs, rejects and waits exactly as the corpus says', async () => {
