@@ -37,6 +37,48 @@ function childCommand(name: string): { command: string; args: string[] } {
   return { command: process.execPath, args: [child] };
 }
 
+/**
+ * Runs the writer child `childName` (a file in this directory) with `args`,
+ * hands each line it prints to `onLine` as words, and SIGKILLs it
+ * `killAfterMs` after its `READY` line (or after 10 s, whatever happens).
+ */
+export function killRound(childName: string, args: string[], killAfterMs: number, onLine: (words: string[]) => void): Promise<{ signal: NodeJS.Signals | null; stderr: string }> {
+  const { command, args: base } = childCommand(childName);
+  const child = spawn(command, [...base, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let buffered = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => (stderr += chunk));
+  child.stdout.on('data', (chunk: string) => {
+    buffered += chunk;
+    let newline: number;
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      const words = buffered.slice(0, newline).split(' ');
+      buffered = buffered.slice(newline + 1);
+      if (words[0] === 'READY') setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+      onLine(words);
+    }
+  });
+  // Never let a child outlive the test, whatever happens.
+  const guard = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  return new Promise((resolve) => {
+    child.on('exit', (_code, signal) => {
+      clearTimeout(guard);
+      resolve({ signal, stderr });
+    });
+  });
+}
+
+/** A seeded generator of integers in [0, n) (the rounds' kill delays and child seeds). */
+export function seededRandom(seed: number): (n: number) => number {
+  let state = seed || 1;
+  return (n) => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state % n;
+  };
+}
+
 interface RoundResult {
   durableLast: number;
   durableApplied: number;
@@ -45,43 +87,21 @@ interface RoundResult {
   stderr: string;
 }
 
-function runRound(childName: string, dir: string, term: number, sync: string, seed: number, killAfterMs: number): Promise<RoundResult> {
-  const { command, args } = childCommand(childName);
-  const child = spawn(command, [...args, dir, String(term), sync, String(seed)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let buffered = '';
-  let stderr = '';
-  const result: RoundResult = { durableLast: 0, durableApplied: 0, lines: 0, signal: null, stderr: '' };
-  child.stdout.setEncoding('utf8');
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk: string) => (stderr += chunk));
-  child.stdout.on('data', (chunk: string) => {
-    buffered += chunk;
-    let newline: number;
-    while ((newline = buffered.indexOf('\n')) >= 0) {
-      const [kind, a, b] = buffered.slice(0, newline).split(' ');
-      buffered = buffered.slice(newline + 1);
-      if (kind === 'READY') {
-        setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-      } else if (kind === 'D') {
-        // `D <last>` (entries durable) or `D <last> <applied>` (entries and keyspace in one transaction).
-        result.lines++;
-        result.durableLast = Math.max(result.durableLast, Number(a));
-        if (b !== undefined) result.durableApplied = Math.max(result.durableApplied, Number(b));
-      } else if (kind === 'A') {
-        // `A <applied>`: a keyspace flush durable.
-        result.lines++;
-        result.durableApplied = Math.max(result.durableApplied, Number(a));
-      }
+async function runRound(childName: string, dir: string, term: number, sync: string, seed: number, killAfterMs: number): Promise<RoundResult> {
+  const result = { durableLast: 0, durableApplied: 0, lines: 0 };
+  const { signal, stderr } = await killRound(childName, [dir, String(term), sync, String(seed)], killAfterMs, ([kind, a, b]) => {
+    if (kind === 'D') {
+      // `D <last>` (entries durable) or `D <last> <applied>` (entries and keyspace in one transaction).
+      result.lines++;
+      result.durableLast = Math.max(result.durableLast, Number(a));
+      if (b !== undefined) result.durableApplied = Math.max(result.durableApplied, Number(b));
+    } else if (kind === 'A') {
+      // `A <applied>`: a keyspace flush durable.
+      result.lines++;
+      result.durableApplied = Math.max(result.durableApplied, Number(a));
     }
   });
-  // Never let a child outlive the test, whatever happens.
-  const guard = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  return new Promise((resolve) => {
-    child.on('exit', (_code, signal) => {
-      clearTimeout(guard);
-      resolve({ ...result, signal, stderr });
-    });
-  });
+  return { ...result, signal, stderr };
 }
 
 async function verify(suite: CrashSuite, dir: string, round: RoundResult, label: string): Promise<void> {
@@ -125,11 +145,7 @@ export function crashSuite(suite: CrashSuite): void {
 
     it(`keeps every durable write over ${ROUNDS} random kills (seed ${SEED})`, async () => {
       const { dir, remove } = tempDir(suite.tempPrefix);
-      let seed = SEED || 1;
-      const rand = (n: number): number => {
-        seed = (seed * 1103515245 + 12345) % 2147483648;
-        return seed % n;
-      };
+      const rand = seededRandom(SEED);
       let totalLines = 0;
       let previousLast = 0;
       try {

@@ -1,7 +1,6 @@
 import { expect } from 'chai';
-import { spawn } from 'node:child_process';
-import { extname, join } from 'node:path';
 import { openSegmentLog } from '../../storage/segment-log';
+import { killRound, seededRandom } from './crash-rounds';
 import { entryData } from './crash-workload';
 import { tempDir } from './helpers';
 
@@ -15,41 +14,19 @@ import { tempDir } from './helpers';
 const ROUNDS = Number(process.env.SEGMENT_CRASH_ROUNDS ?? 20);
 const SEED = Number(process.env.SEGMENT_CRASH_SEED ?? Date.now() % 1_000_000);
 
-function runRound(dir: string, term: number, seed: number, killAfterMs: number): Promise<{ start: number; durableLast: number; lines: number; signal: NodeJS.Signals | null; stderr: string }> {
-  const child = join(__dirname, `segment-crash-child${extname(__filename)}`);
-  const args = __filename.endsWith('.ts') ? ['-r', require.resolve('tsx/cjs'), child] : [child];
-  const proc = spawn(process.execPath, [...args, dir, String(term), String(seed)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let buffered = '';
-  let stderr = '';
+async function runRound(dir: string, term: number, seed: number, killAfterMs: number): Promise<{ start: number; durableLast: number; lines: number; signal: NodeJS.Signals | null; stderr: string }> {
   let durableLast = 0;
   let lines = 0;
   let start = 0;
-  proc.stdout.setEncoding('utf8');
-  proc.stderr.setEncoding('utf8');
-  proc.stderr.on('data', (chunk: string) => (stderr += chunk));
-  proc.stdout.on('data', (chunk: string) => {
-    buffered += chunk;
-    let newline: number;
-    while ((newline = buffered.indexOf('\n')) >= 0) {
-      const [kind, a, b] = buffered.slice(0, newline).split(' ');
-      buffered = buffered.slice(newline + 1);
-      if (kind === 'READY') {
-        start = Math.max(Number(a), Number(b) - 2); // where the child starts writing its term
-        setTimeout(() => proc.kill('SIGKILL'), killAfterMs);
-      }
-      else if (kind === 'D') {
-        lines++;
-        durableLast = Math.max(durableLast, Number(a));
-      }
+  const { signal, stderr } = await killRound('segment-crash-child', [dir, String(term), String(seed)], killAfterMs, ([kind, a, b]) => {
+    if (kind === 'READY') {
+      start = Math.max(Number(a), Number(b) - 2); // where the child starts writing its term
+    } else if (kind === 'D') {
+      lines++;
+      durableLast = Math.max(durableLast, Number(a));
     }
   });
-  const guard = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-  return new Promise((resolve) => {
-    proc.on('exit', (_code, signal) => {
-      clearTimeout(guard);
-      resolve({ start, durableLast, lines, signal, stderr });
-    });
-  });
+  return { start, durableLast, lines, signal, stderr };
 }
 
 describe('segment log crash safety (SIGKILL during appends)', function () {
@@ -57,11 +34,7 @@ describe('segment log crash safety (SIGKILL during appends)', function () {
 
   it(`keeps every durable append over ${ROUNDS} random kills (seed ${SEED})`, async () => {
     const { dir, remove } = tempDir('raftcache-segcrash-');
-    let seed = SEED || 1;
-    const rand = (n: number): number => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed % n;
-    };
+    const rand = seededRandom(SEED);
     let totalLines = 0;
     try {
       for (let round = 1; round <= ROUNDS; round++) {
