@@ -160,19 +160,12 @@ export class StateMachine {
     head.writeUInt32LE(this.sessions.size, 0);
     parts.push(head);
     for (const [id, s] of this.sessions) {
-      const h = Buffer.allocUnsafe(28);
+      const h = Buffer.allocUnsafe(24);
       h.writeDoubleLE(id, 0);
       h.writeDoubleLE(s.floor, 8);
       h.writeDoubleLE(s.lastTs, 16);
-      h.writeUInt32LE(s.replies.size, 24);
       parts.push(h);
-      for (const [seq, reply] of s.replies) {
-        const r = serializeReply(reply);
-        const rh = Buffer.allocUnsafe(12);
-        rh.writeDoubleLE(seq, 0);
-        rh.writeUInt32LE(r.length, 8);
-        parts.push(rh, r);
-      }
+      pushReplies(parts, s.replies);
     }
     const withPops = [...this.sessions].filter(([, s]) => s.pops.size > 0);
     if (withPops.length > 0) {
@@ -180,17 +173,10 @@ export class StateMachine {
       th.writeUInt32LE(withPops.length, 0);
       parts.push(th);
       for (const [id, s] of withPops) {
-        const h = Buffer.allocUnsafe(12);
+        const h = Buffer.allocUnsafe(8);
         h.writeDoubleLE(id, 0);
-        h.writeUInt32LE(s.pops.size, 8);
         parts.push(h);
-        for (const [seq, reply] of s.pops) {
-          const r = serializeReply(reply);
-          const rh = Buffer.allocUnsafe(12);
-          rh.writeDoubleLE(seq, 0);
-          rh.writeUInt32LE(r.length, 8);
-          parts.push(rh, r);
-        }
+        pushReplies(parts, s.pops);
       }
     }
     return Buffer.concat(parts);
@@ -204,27 +190,15 @@ export class StateMachine {
       const id = rd.f64();
       const floor = rd.f64();
       const lastTs = rd.f64();
-      const count = rd.u32();
-      const replies = new Map<number, Reply>();
-      for (let j = 0; j < count; j++) {
-        const seq = rd.f64();
-        rd.u32(); // length, for readers that skip
-        replies.set(seq, rd.reply());
-      }
+      const replies = readReplies(rd, new Map());
       this.sessions.set(id, { replies, pops: new Map(), floor, lastTs });
     }
     if (rd.off >= b.length) return;
     const m = rd.u32();
     for (let i = 0; i < m; i++) {
       const id = rd.f64();
-      const count = rd.u32();
-      const s = this.sessions.get(id);
-      for (let j = 0; j < count; j++) {
-        const seq = rd.f64();
-        rd.u32();
-        const reply = rd.reply();
-        s?.pops.set(seq, reply);
-      }
+      // Read even for a session that is gone, to stay in step with the record.
+      readReplies(rd, this.sessions.get(id)?.pops ?? new Map());
     }
   }
 
@@ -302,4 +276,29 @@ export class StateMachine {
       return new ErrorReply(`ERR internal error executing '${cmd.name}'`);
     }
   }
+}
+
+/** Appends `u32 count | count x (f64 seq | u32 len | reply)` (a session's cached replies or held pops). */
+function pushReplies(parts: Buffer[], replies: ReadonlyMap<number, Reply>): void {
+  const count = Buffer.allocUnsafe(4);
+  count.writeUInt32LE(replies.size, 0);
+  parts.push(count);
+  for (const [seq, reply] of replies) {
+    const r = serializeReply(reply);
+    const rh = Buffer.allocUnsafe(12);
+    rh.writeDoubleLE(seq, 0);
+    rh.writeUInt32LE(r.length, 8);
+    parts.push(rh, r);
+  }
+}
+
+/** Reads what pushReplies wrote into `into`; returns it. */
+function readReplies(rd: ReplyReader, into: Map<number, Reply>): Map<number, Reply> {
+  const count = rd.u32();
+  for (let j = 0; j < count; j++) {
+    const seq = rd.f64();
+    rd.u32(); // length, for readers that skip
+    into.set(seq, rd.reply());
+  }
+  return into;
 }
