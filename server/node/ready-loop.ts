@@ -134,31 +134,28 @@ export class ReadyLoop {
   private readyLoop(): void {
     for (;;) {
       if (this.node.closed) return;
-      if (this.inflightReadies >= MAX_INFLIGHT_READIES) {
+      if (this.readyStartedAt.length >= MAX_INFLIGHT_READIES) {
         // Not while the disk refuses: the Ready is retrying, not slow, and more writes would only queue behind it.
-        const oldest = this.readyStarts[0];
         const slow =
           !this.node.diskError &&
-          this.inflightReadies < MAX_INFLIGHT_READIES_SLOW &&
-          Date.now() - oldest.at > SLOW_READY_MS;
+          this.readyStartedAt.length < MAX_INFLIGHT_READIES_SLOW &&
+          Date.now() - this.readyStartedAt[0] > SLOW_READY_MS;
         if (!slow) return;
       }
       // Behind a slow disk, heartbeats keep flowing; new writes wait and batch instead of each starting a write.
-      if (this.inflightWrites < MAX_INFLIGHT_WRITES_SLOW || this.inflightReadies < MAX_INFLIGHT_READIES) {
+      if (this.inflightWrites < MAX_INFLIGHT_WRITES_SLOW || this.readyStartedAt.length < MAX_INFLIGHT_READIES) {
         this.parts.proposals.submitProposals();
         this.parts.reads.submitReadIndex();
       }
-      const has = this.node.raft.hasReady();
-      if (!has) return;
-      this.startReady(has ? this.node.raft.ready() : undefined);
+      if (!this.node.raft.hasReady()) return;
+      this.startReady(this.node.raft.ready());
     }
   }
 
-  private inflightReadies = 0;
   /** In-flight Readies that write to the log or hard state. */
   private inflightWrites = 0;
-  /** When each in-flight Ready started, oldest first (they finish in order). */
-  private readonly readyStarts: Array<{ at: number }> = [];
+  /** When each in-flight Ready started, oldest first (they finish in order); its length is the number in flight. */
+  private readonly readyStartedAt: number[] = [];
   /** Committed entries waiting for an in-flight Ready to finish before they can be applied in order. */
   private pendingApplies = 0;
   /** In-flight Readies whose write carries a new term or vote (nothing may be sent early until it is durable). */
@@ -174,8 +171,7 @@ export class ReadyLoop {
   }
 
   private startReady(rd: Ready | undefined): void {
-    this.inflightReadies++;
-    this.readyStarts.push({ at: Date.now() });
+    this.readyStartedAt.push(Date.now());
     if (rd?.softState) this.onSoftState(rd.softState.leader, rd.softState.role);
     const leader = this.node.role === Role.Leader;
     let late: Message[] = [];
@@ -262,8 +258,7 @@ export class ReadyLoop {
         if (termChanged) this.pendingTermWrites--;
         if (mustWrite) this.inflightWrites--;
         if (snapshot && --this.pendingSnapshots === 0) this.parts.compaction.resumeFlush();
-        this.inflightReadies--;
-        this.readyStarts.shift();
+        this.readyStartedAt.shift();
         if (this.hasWork()) this.scheduleReady();
       });
   }
