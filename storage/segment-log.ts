@@ -267,9 +267,7 @@ export class SegmentLog implements LogStore {
         at += recordBytes(e.data.byteLength);
       }
       seg.end = at;
-      // The next segment is zero-filled once this one is half full: early enough to be ready when
-      // needed, and a fresh node (every test cluster) does not write two segments of zeros at once.
-      if (seg.end * 2 >= seg.size) this.prepareSpare();
+      this.prepareSpareWhenHalfFull(seg);
       seg.lastIndex = entries[entries.length - 1].index;
       this.last = seg.lastIndex;
       this.queue.push({ kind: 'write', seg, pos, entries: entries.slice(), seq });
@@ -573,8 +571,7 @@ export class SegmentLog implements LogStore {
     } finally {
       this.creatingSegment = false;
     }
-    const current = this.current;
-    if (current && current.end * 2 >= current.size) this.prepareSpare();
+    this.prepareSpareWhenHalfFull(this.current);
   }
 
   private async createSegmentFile(seg: Segment): Promise<void> {
@@ -595,6 +592,15 @@ export class SegmentLog implements LogStore {
     await this.sync();
     seg.fd = fd;
     this.allocatedBytes += seg.size;
+  }
+
+  /**
+   * The next segment is zero-filled once `seg` (the one appends go to) is
+   * half full: early enough to be ready when needed, and a fresh node (every
+   * test cluster) does not write two segments of zeros at once.
+   */
+  private prepareSpareWhenHalfFull(seg: Segment | undefined): void {
+    if (seg !== undefined && seg.end * 2 >= seg.size) this.prepareSpare();
   }
 
   /** Zero-fill the next segment in the background. */
@@ -803,7 +809,7 @@ export class SegmentLog implements LogStore {
     }
     // Segments must stay in order with live ones; a gap between kept segments is harmless (recovery restarts).
     if (dirChanged) await this.files.syncDir();
-    if (this.current && this.current.end * 2 >= this.current.size) this.prepareSpare();
+    this.prepareSpareWhenHalfFull(this.current);
   }
 
   private resetTo(index: number): void {
