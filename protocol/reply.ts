@@ -101,3 +101,25 @@ export const PONG = new SimpleString('PONG');
 export function isError(r: unknown): r is ErrorReply {
   return r instanceof ErrorReply;
 }
+
+/**
+ * The message of an error reply (without the leading `-`), whether built here
+ * (ErrorReply) or relayed as encoded bytes from another node (RawReply
+ * holding `-...\r\n`); undefined for any other reply.
+ */
+export function errorMessage(r: Reply): string | undefined {
+  if (r instanceof ErrorReply) return r.message;
+  if (r instanceof RawReply && r.bytes[0] === 0x2d) {
+    const end = r.bytes.indexOf('\r\n');
+    return r.bytes.toString('latin1', 1, end < 0 ? r.bytes.length : end);
+  }
+  return undefined;
+}
+
+/** The leading word of an error reply (as ErrorReply.code: `ERR`, `TRYAGAIN`, ...); undefined for any other reply. */
+export function errorCodeOf(r: Reply): string | undefined {
+  const message = errorMessage(r);
+  if (message === undefined) return undefined;
+  const sp = message.indexOf(' ');
+  return sp < 0 ? message : message.slice(0, sp);
+}

@@ -14,7 +14,8 @@
  *   under way, what it took is pushed back (the command's giveBack), so an
  *   element is delivered to exactly one live client or stays in its key.
  */
-import { ErrorReply, RawReply, type Reply } from '../protocol/reply';
+import { ErrorReply, RawReply, errorCodeOf, errorMessage, type Reply } from '../protocol/reply';
+import { OUTCOME_UNKNOWN } from './node/errors';
 import { readReply } from '../protocol/resp-reader';
 import { isEmptyPop } from './blocking';
 import { timeoutArg } from './commands/blocking-args';
@@ -47,8 +48,6 @@ interface Blocked {
 
 /** How long to wait before retrying on a new leader. */
 const RETRY_MS = 50;
-/** What the "outcome unknown" replies say (ERR_OUTCOME_UNKNOWN, ERR_OUTCOME_UNKNOWN_FAILOVER). */
-const OUTCOME_UNKNOWN = 'may or may not have been applied';
 const UNBLOCKED = new ErrorReply('UNBLOCKED client unblocked via CLIENT UNBLOCK');
 
 export class BlockedClients {
@@ -162,15 +161,10 @@ export class BlockedClients {
  */
 function isRetryable(reply: Reply): boolean {
   if (isOutcomeUnknown(reply)) return false;
-  if (reply instanceof ErrorReply) return reply.code === 'TRYAGAIN' || reply.code === 'CLUSTERDOWN';
-  if (reply instanceof RawReply) {
-    const b = reply.bytes;
-    return b[0] === 0x2d && (b.subarray(1, 10).toString('latin1') === 'TRYAGAIN ' || b.subarray(1, 13).toString('latin1') === 'CLUSTERDOWN ');
-  }
-  return false;
+  const code = errorCodeOf(reply);
+  return code === 'TRYAGAIN' || code === 'CLUSTERDOWN';
 }
 
 function isOutcomeUnknown(reply: Reply): boolean {
-  if (reply instanceof ErrorReply) return reply.message.includes(OUTCOME_UNKNOWN);
-  return reply instanceof RawReply && reply.bytes[0] === 0x2d && reply.bytes.toString('latin1').includes(OUTCOME_UNKNOWN);
+  return errorMessage(reply)?.includes(OUTCOME_UNKNOWN) ?? false;
 }

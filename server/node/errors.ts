@@ -4,9 +4,11 @@ import { errClusterDown, errTryAgain } from '../../protocol/errors';
 import { RaftError } from '../raft';
 import type { Logger } from '../log';
 
-export const ERR_OUTCOME_UNKNOWN = errTryAgain('no reply from the leader in time; the write may or may not have been applied');
+/** What every "outcome unknown" reply says (clients and server/blocked-clients.ts recognise it by this). */
+export const OUTCOME_UNKNOWN = 'may or may not have been applied';
+export const ERR_OUTCOME_UNKNOWN = errTryAgain(`no reply from the leader in time; the write ${OUTCOME_UNKNOWN}`);
 /** A forwarded write resent after a leader change was refused by the new leader; the old one may have applied it. */
-export const ERR_OUTCOME_UNKNOWN_FAILOVER = errTryAgain('leadership changed while the write was in flight; it may or may not have been applied');
+export const ERR_OUTCOME_UNKNOWN_FAILOVER = errTryAgain(`leadership changed while the write was in flight; it ${OUTCOME_UNKNOWN}`);
 
 export function misconf(err: Error): ErrorReply {
   const reason = err.message.replace(/[\r\n]+/g, ' ');

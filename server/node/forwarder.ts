@@ -15,7 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import { encodeReply } from '../../protocol/encoder';
 import { errClusterDown, errTryAgain } from '../../protocol/errors';
-import { ErrorReply, RawReply, SimpleString, type Reply } from '../../protocol/reply';
+import { ErrorReply, RawReply, SimpleString, errorCodeOf, type Reply } from '../../protocol/reply';
 import { decodeForward, encodeForwardPublish, encodeForwardReply, encodeForwardRequest, POP_ACK, type PeerPubSubHandler } from '../forwarding';
 import { Role } from '../raft';
 import { isProbePayload } from './rejoin';
@@ -324,10 +324,6 @@ const REFUSALS = ['TRYAGAIN', 'CLUSTERDOWN', 'MISCONF'];
 const LEADERSHIP_REFUSALS = ['TRYAGAIN', 'CLUSTERDOWN'];
 
 function isRefusal(reply: Reply, codes: readonly string[] = REFUSALS): boolean {
-  if (reply instanceof ErrorReply) return codes.includes(reply.code);
-  if (reply instanceof RawReply) {
-    const b = reply.bytes;
-    return codes.some((c) => b.length > c.length + 1 && b[0] === 0x2d && b[c.length + 1] === 0x20 && b.toString('latin1', 1, c.length + 1) === c);
-  }
-  return false;
+  const code = errorCodeOf(reply);
+  return code !== undefined && codes.includes(code);
 }
