@@ -1,19 +1,16 @@
 import { expect } from 'chai';
-import pino from 'pino';
 import { ErrorReply, NullArray, RawReply, SimpleString, type Reply } from '../../protocol/reply';
 import { BlockingService } from '../../server/blocking';
 import { BlockedClients } from '../../server/blocked-clients';
 import { ERR_OUTCOME_UNKNOWN, ERR_OUTCOME_UNKNOWN_FAILOVER } from '../../server/node/errors';
 import { buildCommandTable } from '../../server/commands/registry';
-import { decodeForward, encodeForwardReply, POP_ACK } from '../../server/forwarding';
+import { POP_ACK } from '../../server/forwarding';
 import { StateMachine } from '../../server/fsm';
 import { Keyspace } from '../../server/keyspace';
 import { silentLogger } from '../../server/log';
 import { OpKind, type LogOp } from '../../server/logop';
-import { Forwarder, type RequestId } from '../../server/node/forwarder';
-import { Role } from '../../server/raft';
-import type { Frame } from '../../server/transport/frames';
-import type { PeerTransport } from '../../server/transport/peer-transport';
+import { followerForwarding } from './forwarder-fixture';
+import type { RequestId } from '../../server/node/forwarder';
 
 /**
  * An element popped for a client blocked on a follower was lost when the
@@ -124,30 +121,12 @@ describe('blocking service: the wake-up pop of a forwarded waiter', () => {
 });
 
 describe('forwarder: a blocking request (longWait) across a failover', () => {
-  function follower() {
-    const sent: Array<{ to: number; reqId: number; argv: string[] }> = [];
-    const transport = {
-      send: (to: number, frame: Frame) => {
-        const m = decodeForward((frame as { payload: Uint8Array }).payload);
-        if (m.kind === 'request') sent.push({ to, reqId: m.reqId, argv: m.argv.map((a) => a.toString('latin1')) });
-        return true;
-      },
-    } as unknown as PeerTransport;
-    const node = { id: 3, log: pino({ level: 'silent' }), transport, role: Role.Follower, leader: 1, lastTerm: 4 };
-    const f = new Forwarder(node, { writeTimeoutMs: 5000, waitApplied: (_i, fn) => fn(), onProbe: () => undefined });
-    const replies: string[] = [];
-    const text = (r: Reply) => (r instanceof RawReply ? r.bytes.toString() : r instanceof ErrorReply ? `-${r.message}\r\n` : String(r));
-    f.forward(0, [Buffer.from('BLPOP'), Buffer.from('q'), Buffer.from('0')], 2, (r) => replies.push(text(r)), 60000, true);
-    const answer = (from: number, reqId: number, resp: string, index = 0) => f.onForward(from, encodeForwardReply({ reqId, index, resp: Buffer.from(resp) }));
-    return { f, node, sent, replies, answer };
-  }
+  const follower = () => followerForwarding({ argv: ['BLPOP', 'q', '0'], longWait: true });
   const popped = '*2\r\n$1\r\nq\r\n$1\r\na\r\n';
 
   it('a refusal after a resend is resent under the same id (the old leader may have popped for it)', () => {
-    const { f, node, sent, replies, answer } = follower();
-    node.leader = 2;
-    f.onLeaderChange(2);
-    f.retryUnsentForwards();
+    const { f, sent, replies, answer, failover } = follower();
+    failover(2);
     answer(2, 1, '-TRYAGAIN not the leader (leader is node 1)\r\n');
     expect(replies, 'not answered "may or may not"').to.deep.equal([]);
     f.retryUnsentForwards();
@@ -161,10 +140,8 @@ describe('forwarder: a blocking request (longWait) across a failover', () => {
   });
 
   it('a refusing disk after a resend is answered "may or may not" (not resent forever)', () => {
-    const { f, node, sent, replies, answer } = follower();
-    node.leader = 2;
-    f.onLeaderChange(2);
-    f.retryUnsentForwards();
+    const { f, sent, replies, answer, failover } = follower();
+    failover(2);
     answer(2, 1, '-MISCONF Errors writing to the data directory (x).\r\n');
     expect(replies).to.have.length(1);
     expect(replies[0]).to.match(/^-TRYAGAIN .*may or may not have been applied/);

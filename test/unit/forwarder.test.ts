@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import pino from 'pino';
-import { ErrorReply, RawReply, SimpleString } from '../../protocol/reply';
-import { decodeForward, encodeForwardReply, encodeForwardRequest } from '../../server/forwarding';
+import { SimpleString } from '../../protocol/reply';
+import { decodeForward, encodeForwardRequest } from '../../server/forwarding';
+import { followerForwarding } from './forwarder-fixture';
 import { Forwarder, type ForwarderNode } from '../../server/node/forwarder';
 import { Role } from '../../server/raft';
 import type { Frame } from '../../server/transport/frames';
@@ -71,49 +72,30 @@ describe('forwarder: replies to forwarded writes', () => {
  * the fault suite: an INCR answered "-TRYAGAIN not the leader" had applied.)
  */
 describe('forwarder: outcome of a write resent after a leader change', () => {
-  function followerOf(leader: number) {
-    const sent: Array<{ to: number; reqId: number }> = [];
-    const transport = {
-      send: (to: number, frame: Frame) => {
-        const m = decodeForward((frame as { payload: Uint8Array }).payload);
-        if (m.kind === 'request') sent.push({ to, reqId: m.reqId });
-        return true;
-      },
-    } as unknown as PeerTransport;
-    const node = { id: 3, log: pino({ level: 'silent' }), transport, role: Role.Follower, leader, lastTerm: 4 };
-    const f = new Forwarder(node, { writeTimeoutMs: 5000, waitApplied: (_i, fn) => fn(), onProbe: () => undefined });
-    const replies: string[] = [];
-    f.forward(0, [Buffer.from('INCR'), Buffer.from('n')], 2, (r) => replies.push(r instanceof RawReply ? r.bytes.toString() : r instanceof ErrorReply ? `-${r.message}\r\n` : String(r)));
-    const answer = (from: number, resp: string) => f.onForward(from, encodeForwardReply({ reqId: sent[sent.length - 1].reqId, index: 0, resp: Buffer.from(resp) }));
-    return { f, node, sent, replies, answer };
-  }
+  const followerOf = () => followerForwarding({ argv: ['INCR', 'n'] });
 
   it('a refusal from the first leader it reached stands (nothing else can have applied it)', () => {
-    const { sent, replies, answer } = followerOf(1);
+    const { sent, replies, answerLast } = followerOf();
     expect(sent.map((s) => s.to)).to.deep.equal([1]);
-    answer(1, '-TRYAGAIN not the leader (leader is node 2)\r\n');
+    answerLast(1, '-TRYAGAIN not the leader (leader is node 2)\r\n');
     expect(replies).to.deep.equal(['-TRYAGAIN not the leader (leader is node 2)\r\n']);
   });
 
   for (const refusal of ['-TRYAGAIN not the leader (leader is node 1)\r\n', '-CLUSTERDOWN no leader\r\n', '-MISCONF Errors writing to the data directory (x).\r\n']) {
     it(`a refusal after a resend is "may or may not": ${refusal.trim()}`, () => {
-      const { f, node, sent, replies, answer } = followerOf(1);
-      node.leader = 2;
-      f.onLeaderChange(2);
-      f.retryUnsentForwards();
+      const { sent, replies, answerLast, failover } = followerOf();
+      failover(2);
       expect(sent.map((s) => s.to)).to.deep.equal([1, 2]);
-      answer(2, refusal);
+      answerLast(2, refusal);
       expect(replies).to.have.length(1);
       expect(replies[0]).to.match(/^-TRYAGAIN .*may or may not have been applied/);
     });
   }
 
   it('a command reply after a resend stands (the leader answers a duplicate from its cache)', () => {
-    const { f, node, replies, answer } = followerOf(1);
-    node.leader = 2;
-    f.onLeaderChange(2);
-    f.retryUnsentForwards();
-    answer(2, ':5\r\n');
+    const { replies, answerLast, failover } = followerOf();
+    failover(2);
+    answerLast(2, ':5\r\n');
     expect(replies).to.deep.equal([':5\r\n']);
   });
 });
