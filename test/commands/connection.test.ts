@@ -19,6 +19,15 @@ describe('connection and server commands (ioredis, raw RESP)', function () {
     await srv.stop();
   });
 
+  it('the internal forwarding commands (peer links only) are unknown to clients and to scripts', async () => {
+    // Followers hand these to the leader over the authenticated peer link (server/server.ts, server/forwarding.ts).
+    for (const name of ['\u0000raftcache.popack', '\u0000raftcache.multi', '\u0000raftcache.block', '\u0000raftcache.unblock']) {
+      expect(String(await r.call(name, '1').catch((e: Error) => e))).to.contain(`ERR unknown command '${name}'`);
+      const viaScript = await r.eval(`return redis.call('${name.replace('\u0000', '\\0')}', '1')`, 0).catch((e: Error) => e);
+      expect(String(viaScript)).to.contain('Unknown Redis command called from script');
+    }
+  });
+
   it('answers a 20,000-command pipeline of writes and reads in order, each read seeing the writes before it', async () => {
     // Deep pipelines go through the reply queue's scan pointer and chunked compaction (server/connection.ts).
     const p = r.pipeline();
