@@ -183,7 +183,8 @@ export class LmdbStorage {
     const path = resolve(dir);
     if (openDirs.has(path)) throw new StorageError('INVALID', `${path} is already open in this process`);
     const sync = options.sync ?? 'always';
-    const base = { path, maxDbs: 8, mapSize: options.mapSizeBytes ?? DEFAULT_MAP_SIZE };
+    // noSubdir explicitly: lmdb-js would otherwise take a directory whose name has a dot (data.node1) for a file path.
+    const base = { path, noSubdir: false, maxDbs: 8, mapSize: options.mapSizeBytes ?? DEFAULT_MAP_SIZE };
     let env: RootDatabase<Buffer, string>;
     // Decide up front: a read-write open that fails on a read-only file system leaks lmdb-js's file descriptor.
     const readOnly = existsSync(join(path, 'data.mdb')) && !isWritable(path);

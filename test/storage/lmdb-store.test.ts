@@ -31,6 +31,21 @@ describe('LMDB storage', () => {
     remove();
   });
 
+  it('opens a data directory whose name has a dot (lmdb-js would otherwise take it for a file path)', async () => {
+    const dotted = tempDir('raftcache.data.');
+    try {
+      const s = openLmdbStorage(dotted.dir);
+      await s.log.append(range(1, 3, 1));
+      await s.close();
+      expect(statSync(join(dotted.dir, 'data.mdb')).isFile()).to.equal(true);
+      const again = openLmdbStorage(dotted.dir);
+      expect(again.log.lastIndex()).to.equal(3);
+      await again.close();
+    } finally {
+      dotted.remove();
+    }
+  });
+
   describe('group commit', () => {
     it('puts everything written in one event-loop turn into one transaction', async () => {
       const s = openStore();
