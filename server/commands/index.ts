@@ -11,6 +11,7 @@ import { blockingCommands } from './blocking';
 import { bitmapCommands } from './bitmap';
 import { lcsCommands } from './lcs';
 import { zsetCommands } from './zset';
+import { hyperloglogCommands } from './hyperloglog';
 
 export { keyCommands } from './keys';
 export { stringCommands } from './string';
@@ -39,4 +40,5 @@ export const dataCommands: DataCommand[] = [
   ...bitmapCommands,
   ...lcsCommands,
   ...zsetCommands,
+  ...hyperloglogCommands,
 ];

@@ -252,6 +252,7 @@ export const encodingConfig = {
   'zset-max-listpack-value': 64,
   'list-max-listpack-size': -2,
   'list-compress-depth': 0,
+  'hll-sparse-max-bytes': 3000,
 };
 export type EncodingOption = keyof typeof encodingConfig;
 
