@@ -20,6 +20,8 @@
  *   with the commands of the sequence on two servers).
  */
 
+import { hllFamily } from './gen-hll';
+
 /** mulberry32: small, fast, and good enough to pick commands. */
 export class Rng {
   private state: number;
@@ -669,7 +671,7 @@ const sortFamily: Family = {
 };
 
 /** Every family, in a fixed order (the order is part of what makes a seed reproducible). */
-export const FAMILIES: readonly Family[] = [stringFamily, keysFamily, hashFamily, listFamily, setFamily, zsetFamily, bitmapFamily, lcsFamily, sortFamily];
+export const FAMILIES: readonly Family[] = [stringFamily, keysFamily, hashFamily, listFamily, setFamily, zsetFamily, bitmapFamily, lcsFamily, sortFamily, hllFamily];
 
 export function familyByName(name: string): Family {
   const f = FAMILIES.find((x) => x.name === name);

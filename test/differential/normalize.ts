@@ -1,5 +1,6 @@
 import { KEYS } from './generator';
 import { quote, show, text, type Reply, type RespConn } from './resp';
+import { pfcount } from './normalize-hll';
 
 /**
  * How one step runs on both servers and what "the same reply" means.
@@ -485,6 +486,7 @@ const HANDLERS: Record<string, Handler> = {
   SPOP: spop,
   SORT: sort,
   SORT_RO: sort,
+  PFCOUNT: pfcount,
 };
 
 /** Runs one command on both servers and compares, normalizing as the header says. */
