@@ -9,6 +9,7 @@ import { createClient } from 'redis';
 import { spawnSync } from 'node:child_process';
 import { errorOf, serverForSuite } from '../support/proc';
 import { startReferenceRedis, type ReferenceRedis } from '../support/reference-redis';
+import { clusterForSuite } from '../cluster/harness';
 
 const NOT_HLL = 'WRONGTYPE Key is not a valid HyperLogLog string value.';
 const INVALID = 'INVALIDOBJ Corrupted HLL object detected';
@@ -280,5 +281,30 @@ describe('HyperLogLog replies in RESP3 (node-redis)', function () {
     expect(await errorOf(send('pfcount', 's'))).to.equal(NOT_HLL);
     await send('append', 'h', '\xfc');
     expect(await errorOf(send('pfcount', 'h'))).to.equal(INVALID);
+  });
+});
+
+describe('HyperLogLog on a 3-node cluster: every node holds the same bytes', function () {
+  this.timeout(90000);
+  const t = clusterForSuite(3);
+
+  it('PFADD/PFMERGE through a follower, PFCOUNT on every node, identical values everywhere', async () => {
+    const { c } = t;
+    const leader = await c.leader();
+    const [follower] = await c.followers(leader);
+    const f = c.client(follower);
+    expect(await f.pfadd('h', ...elems('a', 1500))).to.equal(1); // forwarded, crosses to dense
+    expect(await f.pfadd('s', 'x', 'y', 'z')).to.equal(1);
+    expect(await f.pfmerge('m', 'h', 's')).to.equal('OK');
+    await c.settle();
+    const ids = c.running();
+    // A read on each node: answers agree and no node's bytes change.
+    const counts = await Promise.all(ids.map((id) => c.client(id).pfcount('m')));
+    expect(new Set(counts).size).to.equal(1);
+    for (const key of ['h', 's', 'm']) {
+      const values = await Promise.all(ids.map((id) => c.client(id).getBuffer(key)));
+      for (const v of values) expect(v!.equals(values[0]!), key).to.equal(true);
+      expect(values[0]![15] & 0x80).to.equal(0x80); // PFCOUNT stored nothing
+    }
   });
 });
