@@ -208,7 +208,7 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'zset-max-listpack-value', kind: 'int', default: 64, min: 0, mutable: true, help: 'a sorted set with a member longer than this is stored as a skiplist' },
   { name: 'list-max-listpack-size', kind: 'int', default: -2, min: -5, mutable: true, help: 'list node size (Redis compatibility; lists are always quicklists here)' },
   { name: 'list-compress-depth', kind: 'int', default: 0, min: 0, mutable: true, help: 'list node compression depth (Redis compatibility; not compressed here)' },
-  { name: 'hll-sparse-max-bytes', kind: 'bytes', default: 3000, min: 0, mutable: true, help: 'a sparse HyperLogLog growing past this many bytes is converted to dense (PFDEBUG ENCODING)' },
+  { name: 'hll-sparse-max-bytes', kind: 'bytes', default: 3000, min: 0, mutable: true, help: 'a sparse HyperLogLog growing past this many bytes is converted to dense; it decides the bytes PFADD/PFMERGE store, so give every node the same value' },
   { name: 'maxmemory', kind: 'bytes', default: 0, min: 0, mutable: true, help: 'memory limit for the data set (0: none); the leader evicts or refuses writes beyond it' },
   {
     name: 'maxmemory-policy',
