@@ -36,6 +36,8 @@ export interface ServerConfig {
   'log-segment-size': number;
   'slowlog-log-slower-than': number;
   'slowlog-max-len': number;
+  'acllog-max-len': number;
+  aclfile: string;
   'tls-port': number;
   'tls-cert-file': string;
   'tls-key-file': string;
@@ -185,6 +187,8 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'log-tail', kind: 'int', default: 10000, min: 0, mutable: true, help: 'entries kept after compaction for followers that lag a little' },
   { name: 'slowlog-log-slower-than', kind: 'int', default: 10000, min: -1, mutable: true, help: 'SLOWLOG records commands that ran at least this many microseconds (negative: none)' },
   { name: 'slowlog-max-len', kind: 'int', default: 128, min: 0, mutable: true, help: 'how many entries SLOWLOG keeps' },
+  { name: 'acllog-max-len', kind: 'int', default: 128, min: 0, mutable: true, help: 'how many entries ACL LOG keeps' },
+  { name: 'aclfile', kind: 'string', default: '', mutable: false, help: 'file of ACL users (ACL LOAD / ACL SAVE); loaded into the replicated users at startup when set' },
   {
     name: 'disk-reserve',
     kind: 'bytes',

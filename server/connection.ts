@@ -45,6 +45,8 @@ export class ClientConnection {
   db = 0;
   proto: Protocol = 2;
   private authed: boolean;
+  /** The ACL user this connection runs as (AUTH / HELLO AUTH change it). */
+  user = 'default';
   libName = '';
   libVer = '';
   lastCommand = 'NULL';

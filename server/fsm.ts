@@ -8,6 +8,7 @@ import type { Logger } from './log';
 import { ReplyReader, serializeReply } from './reply-codec';
 import { isEmptyPop } from './blocking';
 import { POP_ACK } from './forwarding';
+import { ACL_OP, applyAclOp } from './acl/ops';
 
 /** A forwarding client's recent replies, so a retried request is answered, not applied twice. */
 interface Session {
@@ -253,6 +254,7 @@ export class StateMachine {
   }
 
   private execWrite(dbIndex: number, argv: Buffer[], now: number, index: number): Reply {
+    if (argv[0]?.equals(ACL_OP)) return applyAclOp(this.keyspace.acl, argv);
     const name = argv[0].toString('latin1').toLowerCase();
     const cmd = this.lookup(name);
     if (!cmd) return errUnknownCommand(name, argv.slice(1));

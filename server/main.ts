@@ -8,6 +8,8 @@ import { loadClusterSecret } from './cluster-secret';
 import { isLoopbackAddress } from './protected-mode';
 import { runForwardedAdmin } from './commands/cluster';
 import { buildCommandTable } from './commands/registry';
+import { aclCatalog } from './acl/catalog';
+import { proposeAclFile, readAclFileChecked } from './acl/startup';
 import { StateMachine } from './fsm';
 import { Keyspace } from './keyspace';
 import { createLogger } from './log';
@@ -168,6 +170,19 @@ export async function main(argv: string[]): Promise<Server | undefined> {
 
   const table = buildCommandTable();
   const keyspace = new Keyspace(config.databases);
+  // ACL rules name commands and categories: known before the durable copy's users are restored.
+  const catalog = aclCatalog(table);
+  keyspace.acl.setCatalog(catalog);
+  let aclLines: string[] | undefined;
+  if (config.aclfile !== '') {
+    const r = readAclFileChecked(config.aclfile, catalog);
+    if ('error' in r) {
+      log.fatal({ aclfile: config.aclfile }, `Aborting startup because of ACL errors: ${r.error}`);
+      unlock();
+      process.exit(1);
+    }
+    aclLines = r.lines;
+  }
   const fsm = new StateMachine(keyspace, (n) => table.data(n), log);
   let cluster: RaftReplicator;
   try {
@@ -244,6 +259,7 @@ export async function main(argv: string[]): Promise<Server | undefined> {
     unlock();
     process.exit(1);
   }
+  if (aclLines) proposeAclFile(aclLines, (argv, done) => server.submitInternalOp(argv, 2, done), log, () => stopping);
   return server;
 }
 

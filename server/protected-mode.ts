@@ -31,7 +31,15 @@ export function isLoopbackAddress(address: string | undefined): boolean {
   return net.isIPv4(v4) && v4.startsWith('127.');
 }
 
-/** Redis's rule: protected mode on, no password, and a client from outside the loopback interface. */
-export function protectedModeDenies(config: { readonly 'protected-mode': string; readonly requirepass: string }, remoteAddress: string | undefined): boolean {
-  return config['protected-mode'] === 'yes' && config.requirepass === '' && !isLoopbackAddress(remoteAddress);
+/**
+ * Redis's rule: protected mode on, the default user needs no password, and a
+ * client from outside the loopback interface. `defaultNopass` is the ACL
+ * view of "no password" (requirepass, unless ACL set default's passwords).
+ */
+export function protectedModeDenies(
+  config: { readonly 'protected-mode': string; readonly requirepass: string },
+  remoteAddress: string | undefined,
+  defaultNopass = config.requirepass === '',
+): boolean {
+  return config['protected-mode'] === 'yes' && defaultNopass && !isLoopbackAddress(remoteAddress);
 }

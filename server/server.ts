@@ -37,6 +37,11 @@ import { parseOutputLimits, type OutputLimit, type OutputLimits } from './output
 import { idleClients } from './idle-clients';
 import { BlockingService } from './blocking';
 import { BlockedClients } from './blocked-clients';
+import { AclGuard } from './acl/guard';
+import { ACL_OP } from './acl/ops';
+import { aclCatalog } from './acl/catalog';
+import { defaultIsNopass, defaultIsOpen } from './acl/auth';
+import { clientInfoLine } from './commands/server';
 import { parseTimeoutMs } from './commands/blocking-args';
 
 export interface ServerDeps {
@@ -126,6 +131,8 @@ export class Server implements ConnectionHooks {
   readonly clients = new Map<number, ClientConnection>();
   readonly startedAt = Date.now();
   readonly slowlog: SlowLog;
+  /** ACL permission checks and ACL LOG (users are replicated state: keyspace.acl). */
+  readonly acl: AclGuard;
   readonly runId = randomBytes(20).toString('hex');
   private nextClientId = 1;
   private listener: net.Server | undefined;
@@ -149,6 +156,13 @@ export class Server implements ConnectionHooks {
     this.fsm = deps.fsm;
     this.replicator = deps.replicator;
     this.cluster = deps.cluster;
+    this.acl = new AclGuard(this.keyspace.acl, () => this.config['acllog-max-len'], (c) => clientInfoLine(c, Date.now()));
+    if (!this.keyspace.acl.hasCatalog) this.keyspace.acl.setCatalog(aclCatalog(this.table));
+    // Redis disconnects the clients of a deleted user (on every node: each applies the deletion).
+    this.keyspace.acl.onUsersRemoved = (names) => {
+      const gone = new Set(names);
+      for (const c of this.clients.values()) if (gone.has(c.user)) c.closeAfterReplies();
+    };
     this.fsm.onScriptPublish = (channel, message, applied) => {
       if (applied) this.pubsub.deliver(channel, message);
       else this.publish(channel, message);
@@ -274,7 +288,7 @@ export class Server implements ConnectionHooks {
       setTimeout(() => socket.destroy(), REFUSE_FLUSH_MS).unref();
       return;
     }
-    if (protectedModeDenies(this.config, socket.remoteAddress)) {
+    if (protectedModeDenies(this.config, socket.remoteAddress, defaultIsNopass(this.keyspace.acl, this.config))) {
       this.stats.rejectedConnections++;
       socket.on('error', () => socket.destroy()); // a reset before the reply is written is no concern of ours
       socket.end(PROTECTED_MODE_DENIED, () => socket.destroy());
@@ -285,7 +299,7 @@ export class Server implements ConnectionHooks {
       this.nextClientId++,
       socket,
       { maxBulkLen: this.config['proto-max-bulk-len'] },
-      this.config.requirepass !== '',
+      !defaultIsOpen(this.keyspace.acl, this.config),
       this,
     );
     this.clients.set(conn.id, conn);
@@ -398,6 +412,15 @@ export class Server implements ConnectionHooks {
       stat.rejectedCalls++;
       this.reject(conn, ERR_NOAUTH);
       return;
+    }
+    if (!cmd.flags.includes('no_auth')) {
+      const denied = this.acl.check(conn, cmd, argv);
+      if (denied !== null) {
+        stat.rejectedCalls++;
+        if (conn.multi !== null) conn.multiFailed = true;
+        this.reject(conn, denied);
+        return;
+      }
     }
     if (conn.proto === 2 && conn.subscriptions > 0 && !SUBSCRIBED_RESP2.has(cmd.name)) {
       // RESP2 cannot mix pub/sub messages with replies (RESP3 can, with push).
@@ -581,6 +604,11 @@ export class Server implements ConnectionHooks {
       }
       return;
     }
+    if (argv[0]?.equals(ACL_OP)) {
+      // An ACL change from a follower (checked there against its client's user).
+      this.proposeRawOp(argv, done, id);
+      return;
+    }
     if (argv[0]?.equals(BLOCK_CANCEL) && argv.length === 2) {
       this.blocking.cancel(argv[1].toString('latin1'));
       done(OK, 0);
@@ -619,6 +647,33 @@ export class Server implements ConnectionHooks {
     this.stats.totalCommandsProcessed++;
     this.stats.command(def.name).calls++;
     this.proposeCommand(db, def, argv, done, id);
+  }
+
+  /**
+   * A replicated change that is not a client's command (ACL SETUSER ...):
+   * forwarded to the leader from a follower, else logged here. `done` gets
+   * the reply the state machine computed.
+   */
+  submitInternalOp(argv: Buffer[], proto: 2 | 3, done: (reply: Reply) => void): void {
+    if (this.cluster?.diskError) {
+      done(misconf(this.cluster.diskError));
+      return;
+    }
+    if (this.cluster?.shouldForward()) {
+      this.cluster.forward(0, argv, proto, done);
+      return;
+    }
+    this.proposeRawOp(argv, (reply) => done(reply));
+  }
+
+  private proposeRawOp(argv: Buffer[], done: (reply: Reply, index: number) => void, id?: RequestId): void {
+    if (this.cluster?.diskError) {
+      done(misconf(this.cluster.diskError), 0);
+      return;
+    }
+    const op = { kind: OpKind.Command as const, ts: this.clusterNow(), db: 0, clientId: id?.clientId ?? 0, seq: id?.seq ?? 0, ackedBelow: id?.ackedBelow ?? 0, argv };
+    if (this.cluster) this.cluster.proposeData(encodeOp(op), done);
+    else this.replicator.propose(op, (reply) => done(reply, 0));
   }
 
   /** A blocking command of this node's client: to the leader, or parked here when this node leads. */

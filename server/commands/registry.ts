@@ -5,6 +5,7 @@ import { clientReadmode, clusterCommands } from './cluster';
 import { pubsubCommands } from './pubsub';
 import { lockInfoCommand } from './lock-info';
 import { transactionCommands } from './transactions';
+import { aclCommand } from './acl';
 
 /** The full command table: keyspace commands plus connection/server commands. */
 export function buildCommandTable(): CommandTable {
@@ -15,6 +16,7 @@ export function buildCommandTable(): CommandTable {
   for (const c of pubsubCommands()) table.add(c);
   table.add(lockInfoCommand());
   for (const c of transactionCommands()) table.add(c);
+  table.add(aclCommand());
   const client = table.get('client');
   if (client?.kind === 'container') client.subcommands.set('readmode', clientReadmode());
   return table;

@@ -20,22 +20,23 @@ import type { ArgDoc, CommandDoc, CommandFlag } from './types';
 import { AfterWrites, DeferredReply, type CommandDef, type ContainerCommand, type ServerCommand, type ServerContext } from './table';
 import { globMatch } from './glob';
 import { parseInt64 } from './util';
+import { checkCredentials, defaultIsNopass, defaultIsOpen } from '../acl/auth';
 
 const str = (b: Buffer): string => b.toString('latin1');
 const lower = (b: Buffer): string => b.toString('latin1').toLowerCase();
 
-function cmd(
+export function cmd(
   name: string,
   arity: number,
   flags: CommandFlag[],
   acl: string[],
   doc: CommandDoc,
-  run: (ctx: ServerContext, argv: Buffer[]) => Reply,
+  run: ServerCommand['run'],
 ): ServerCommand {
   return { kind: 'server', name, arity, flags, firstKey: 0, lastKey: 0, keyStep: 0, aclCategories: acl, doc, run };
 }
 
-function container(name: string, doc: CommandDoc, flags: CommandFlag[], subs: ServerCommand[]): ContainerCommand {
+export function container(name: string, doc: CommandDoc, flags: CommandFlag[], subs: ServerCommand[]): ContainerCommand {
   return {
     kind: 'container',
     name,
@@ -95,10 +96,15 @@ const quit = cmd(
   },
 );
 
-function checkPassword(server: Server, user: string, pass: string): boolean {
-  const required = server.config.requirepass;
-  if (user !== 'default') return false;
-  return required === '' || pass === required;
+/** AUTH / HELLO AUTH: opens `user` on `conn`, or logs the failure (ACL LOG) and answers WRONGPASS. */
+function authenticate(conn: ClientConnection, server: Server, user: string, pass: Buffer): Reply | null {
+  if (!checkCredentials(server.keyspace.acl, server.config, user, pass)) {
+    server.acl.authFailed(conn, user);
+    return ERR_WRONGPASS;
+  }
+  conn.user = user;
+  conn.authenticated = true;
+  return null;
 }
 
 const auth = cmd(
@@ -115,16 +121,13 @@ const auth = cmd(
   },
   ({ conn, server }, argv) => {
     if (argv.length > 3) return ERR_SYNTAX;
-    if (argv.length === 2 && server.config.requirepass === '') {
+    if (argv.length === 2 && defaultIsNopass(server.keyspace.acl, server.config)) {
       return new ErrorReply(
         'ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?',
       );
     }
     const user = argv.length === 3 ? str(argv[1]) : 'default';
-    const pass = str(argv[argv.length - 1]);
-    if (!checkPassword(server, user, pass)) return ERR_WRONGPASS;
-    conn.authenticated = true;
-    return OK;
+    return authenticate(conn, server, user, argv[argv.length - 1]) ?? OK;
   },
 );
 
@@ -165,7 +168,8 @@ const hello = cmd(
       const opt = lower(argv[i]);
       const more = argv.length - i - 1;
       if (opt === 'auth' && more >= 2) {
-        if (!checkPassword(server, str(argv[i + 1]), str(argv[i + 2]))) return ERR_WRONGPASS;
+        const refused = authenticate(conn, server, str(argv[i + 1]), argv[i + 2]);
+        if (refused) return refused;
         authed = true;
         i += 2;
       } else if (opt === 'setname' && more >= 1) {
@@ -210,7 +214,8 @@ const reset = cmd(
     conn.db = 0;
     conn.proto = 2;
     conn.name = '';
-    conn.authenticated = server.config.requirepass === '';
+    conn.user = 'default';
+    conn.authenticated = defaultIsOpen(server.keyspace.acl, server.config);
     return new SimpleString('RESET');
   },
 );
@@ -261,7 +266,7 @@ export function clientInfoLine(c: ClientConnection, now: number): string {
   return (
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=-1 name=${c.name} age=${age} idle=${idle} flags=${flags} db=${c.db} ` +
     `sub=${c.channels.size} psub=${c.patterns.size} ssub=0 multi=-1 qbuf=${q.qbuf} qbuf-free=${q.free} argv-mem=${q.argvMem} multi-mem=0 rbs=0 rbp=0 ` +
-    `obl=${o.obl} oll=${o.oll} omem=${o.omem} tot-mem=${c.totalMemory} events=r cmd=${c.lastCommand} user=default redir=-1 ` +
+    `obl=${o.obl} oll=${o.oll} omem=${o.omem} tot-mem=${c.totalMemory} events=r cmd=${c.lastCommand} user=${c.user} redir=-1 ` +
     `resp=${c.proto} lib-name=${c.libName} lib-ver=${c.libVer}`
   );
 }

@@ -14,12 +14,14 @@
  * byte, lossless); `keyString`/`keyBuffer` convert.
  */
 import { LockTable } from '../locks';
+import { AclTable } from '../acl/table';
 
 import { hashKey } from './hash32';
 import { Collection, StringValue, TYPE_CODES, copiedString, createCollection, isPlainString, stringBytes, valueBytes, type Value } from './object';
 import {
   ELEMENT_DB,
   LOCK_DB,
+  ACL_DB,
   META_DB,
   NO_EXPIRE,
   RECORD_HEADER,
@@ -906,6 +908,8 @@ export class Keyspace {
   private metaChanged = false;
   /** Distributed locks (server/locks.ts): replicated state, like the keys. */
   readonly locks = new LockTable(() => this.trackChanges);
+  /** ACL users (server/acl/table.ts): replicated state, like the keys. */
+  readonly acl = new AclTable(() => this.trackChanges);
   /** Lua scripts by lower-case SHA1 hex: replicated state, like the keys. */
   private readonly scripts = new Map<string, Buffer>();
   private readonly changedScripts = new Set<string>();
@@ -950,6 +954,7 @@ export class Keyspace {
     for (const db of this.dbs) db.clear();
     this.scripts.clear();
     this.locks.clear();
+    this.acl.clear();
     this.nextCollectionId = 1;
     this.garbage = [];
     this.restoring.clear();
@@ -1112,6 +1117,7 @@ export class Keyspace {
     for (const sha of this.changedScripts) out.push({ db: SCRIPT_DB, key: sha });
     this.changedScripts.clear();
     for (const name of this.locks.drainChanged()) out.push({ db: LOCK_DB, key: name });
+    for (const name of this.acl.drainChanged()) out.push({ db: ACL_DB, key: name });
     return out;
   }
 
@@ -1138,6 +1144,7 @@ export class Keyspace {
     if (db === META_DB) return this.encodeMeta();
     if (db === SCRIPT_DB) return this.encodeScript(key);
     if (db === LOCK_DB) return this.locks.encodeRecord(key);
+    if (db === ACL_DB) return this.acl.encodeRecord(key);
     const d = this.dbs[db];
     if (d === undefined) return null;
     const rkey = keyRecordKey(db, key);
@@ -1183,6 +1190,10 @@ export class Keyspace {
     }
     if (recordKey[k0] === LOCK_DB) {
       this.locks.applyRecord(k0 === 0 ? recordKey : recordKey.subarray(k0), recordValue);
+      return;
+    }
+    if (recordKey[k0] === ACL_DB) {
+      this.acl.applyRecord(k0 === 0 ? recordKey : recordKey.subarray(k0), recordValue);
       return;
     }
     if (recordKey[k0] === ELEMENT_DB) {
@@ -1250,6 +1261,7 @@ export class Keyspace {
     this.metaChanged = false;
     this.changedScripts.clear();
     this.locks.drainChanged();
+    this.acl.drainChanged();
   }
 }
 
