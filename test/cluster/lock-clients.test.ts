@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { redisPython } from '../support/python';
 import { spawnSync } from 'node:child_process';
 import Redlock from 'redlock';
 import { Cluster } from './harness';
@@ -43,8 +44,7 @@ describe('cluster: existing Redis lock clients work unchanged', function () {
   });
 
   it('redis-py Lock: acquire, extend, reacquire, release', async function () {
-    const probe = spawnSync('python3', ['-c', 'import redis'], { encoding: 'utf8' });
-    const py = probe.status === 0 ? 'python3' : '/usr/bin/python3';
+    const py = redisPython();
     if (spawnSync(py, ['-c', 'import redis']).status !== 0) {
       console.log('      (skipped: python3-redis not installed; apt-get install -y python3-redis)');
       this.skip();

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { redisPython } from '../support/python';
 import { spawnSync } from 'node:child_process';
 import Redis from 'ioredis';
 import { REDIS_COMPAT_VERSION } from '../../server/info';
@@ -172,7 +173,7 @@ describe('connection and server commands (ioredis, raw RESP)', function () {
   });
 
   it("redis-py's own test suite can start: its conftest reads redis_version, arch_bits, cluster_enabled, modules", function () {
-    const py = spawnSync('python3', ['-c', 'import redis']).status === 0 ? 'python3' : '/usr/bin/python3';
+    const py = redisPython();
     if (spawnSync(py, ['-c', 'import redis']).status !== 0) this.skip();
     // What tests/conftest.py's pytest_sessionstart and the `r` fixture do before the first test.
     const script = [

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { redisPython } from '../support/python';
 import { spawnSync } from 'node:child_process';
 import { serverForSuite } from '../support/proc';
 
@@ -51,8 +52,7 @@ describe('redis-py on every data type', function () {
   const t = serverForSuite();
 
   it('sessions, queues, tags, leaderboards and bitmaps work through redis-py', function () {
-    // Debian's python3-redis lives under /usr/bin/python3 (a pyenv python3 on PATH may lack it).
-    const py = spawnSync('python3', ['-c', 'import redis']).status === 0 ? 'python3' : '/usr/bin/python3';
+    const py = redisPython();
     if (spawnSync(py, ['-c', 'import redis']).status !== 0) this.skip();
     const run = spawnSync(py, ['-c', SCRIPT, String(t.srv.port)], { encoding: 'utf8' });
     expect(run.stderr).to.equal('');

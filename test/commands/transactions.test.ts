@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { redisPython } from '../support/python';
 import { spawnSync } from 'node:child_process';
 import Redis from 'ioredis';
 import { errorOf, startServer, type RunningServer } from '../support/proc';
@@ -159,7 +160,7 @@ describe('MULTI/EXEC/WATCH (ioredis, raw RESP, redis-py pipeline)', function () 
   });
 
   it("redis-py's pipeline (MULTI/EXEC by default) works unchanged", function () {
-    const py = spawnSync('python3', ['-c', 'import redis']).status === 0 ? 'python3' : '/usr/bin/python3';
+    const py = redisPython();
     if (spawnSync(py, ['-c', 'import redis']).status !== 0) this.skip();
     const out = spawnSync(
       py,
