@@ -1,0 +1,87 @@
+import { expect } from 'chai';
+import Redis from 'ioredis';
+import { Cluster, infoField, waitFor } from './harness';
+
+/**
+ * ACL users are replicated state: a user made through a follower exists on
+ * every node, persists across a restart, and is enforced on the node the
+ * client is connected to — a refused write never reaches the leader.
+ */
+describe('cluster: ACL users', function () {
+  this.timeout(90000);
+  let c: Cluster;
+  const clients: Redis[] = [];
+
+  before(async () => {
+    c = await Cluster.start({ nodes: 3 });
+    await c.leader();
+  });
+  after(async () => {
+    for (const x of clients) x.disconnect();
+    await c?.stopAll();
+  });
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed' && c) process.stderr.write(c.logTail() + '\n');
+  });
+
+  function as(node: number, username: string, password: string): Redis {
+    const r = new Redis({ port: c.node(node).port, username, password, lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    r.on('error', () => undefined);
+    clients.push(r);
+    return r;
+  }
+
+  it('ACL SETUSER through a follower is applied on every node; each node authenticates the user', async () => {
+    const leader = await c.leader();
+    const [follower] = await c.followers(leader);
+    expect(await c.command(follower, ['ACL', 'SETUSER', 'reader', 'on', '>rpw', '+@read', '+ping', '~*'])).to.equal('OK');
+    expect(await c.command(follower, ['ACL', 'SETUSER', 'writer', 'on', '>wpw', '+@all', '~jobs:*'])).to.equal('OK');
+    await c.settle();
+    const lists = await Promise.all(c.running().map((id) => c.command(id, ['ACL', 'LIST'])));
+    for (const l of lists) expect(l).to.deep.equal(lists[0]);
+    for (const id of c.running()) {
+      const r = as(id, 'writer', 'wpw');
+      await r.connect();
+      expect(await r.call('ACL', 'WHOAMI')).to.equal('writer');
+      expect(await r.set(`jobs:${id}`, 'x')).to.equal('OK');
+    }
+  });
+
+  it('a user without write permission is refused on a follower before anything is forwarded', async () => {
+    const leader = await c.leader();
+    const [follower] = await c.followers(leader);
+    const setCalls = async () => Number(/calls=(\d+)/.exec(infoField(await c.info(leader, 'commandstats'), 'cmdstat_set') ?? '')?.[1] ?? 0);
+    const before = await setCalls();
+    const commitBefore = Number(infoField(await c.info(leader), 'raft_commit_index') ?? 0);
+    const r = as(follower, 'reader', 'rpw');
+    await r.connect();
+    const err = await r.set('jobs:1', 'v').catch((e: Error) => e.message);
+    expect(err).to.equal("NOPERM this user has no permissions to run the 'set' command");
+    expect(await r.get('jobs:1')).to.equal('x');
+    expect(await setCalls()).to.equal(before);
+    expect(Number(infoField(await c.info(leader), 'raft_commit_index') ?? 0)).to.equal(commitBefore);
+    // The follower's own ACL LOG has the denial; the leader's does not.
+    const flog = (await c.command(follower, ['ACL', 'LOG'])) as unknown[][];
+    expect(flog.some((e) => e.includes('set') && e.includes('reader'))).to.equal(true);
+    const llog = (await c.command(leader, ['ACL', 'LOG'])) as unknown[][];
+    expect(llog.some((e) => e.includes('reader'))).to.equal(false);
+  });
+
+  it('users survive a node restart, and a change made while it was down reaches it', async () => {
+    const leader = await c.leader();
+    const [down] = await c.followers(leader);
+    await c.kill(down, 'SIGKILL');
+    expect(await c.command(leader, ['ACL', 'DELUSER', 'reader'])).to.equal(1);
+    expect(await c.command(leader, ['ACL', 'SETUSER', 'writer', 'resetkeys', '~queue:*'])).to.equal('OK');
+    await c.restart(down);
+    await c.leader();
+    await c.settle();
+    await waitFor(async () => JSON.stringify(await c.command(down, ['ACL', 'LIST'])) === JSON.stringify(await c.command(leader, ['ACL', 'LIST'])), 10000, 'the restarted node to hold the same users');
+    const users = (await c.command(down, ['ACL', 'USERS'])) as string[];
+    expect(users).to.deep.equal(['default', 'writer']);
+    const r = as(down, 'writer', 'wpw');
+    await r.connect();
+    expect(await r.set('queue:1', 'v')).to.equal('OK');
+    expect(await r.set('jobs:9', 'v').catch((e: Error) => e.message)).to.equal('NOPERM this user has no permissions to access one of the keys used as arguments');
+  });
+});
