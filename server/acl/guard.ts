@@ -24,7 +24,7 @@ export function errNopermCommand(leaf: string): string {
 /** A user that may run anything on any key and channel: the check is skipped (the default user, usually). */
 function unrestricted(u: AclUser): boolean {
   const r = u.root;
-  return r.allCommands && r.rules.every((x) => x.startsWith('+')) && r.firstArgs.size === 0 && r.allKeys && r.allChannels;
+  return r.allCommands && [...r.rules.values()].every((x) => x.startsWith('+')) && r.firstArgs.size === 0 && r.allKeys && r.allChannels;
 }
 
 export class AclGuard {

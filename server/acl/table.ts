@@ -223,7 +223,7 @@ function userFromLineUnchecked(line: string): AclUser | undefined {
       u.apply(r, emptyCatalog);
     } catch {
       // Command rules need the table; the line is parsed again by setCatalog.
-      u.root.rules.push(r.toLowerCase());
+      u.root.rules.set(r.slice(1).toLowerCase(), r.toLowerCase());
     }
   }
   return u;

@@ -67,8 +67,8 @@ export class Selector {
   readonly allowed = new Set<string>();
   /** Legacy first-argument permissions ('+select|0'): command -> allowed first args (lower-case). */
   readonly firstArgs = new Map<string, Set<string>>();
-  /** Command rules after the leading +@all/-@all, as given (lower-case, with sign). */
-  rules: string[] = [];
+  /** Command rules after the leading +@all/-@all, as given (lower-case, with sign), by rule body (insertion order = rule order). */
+  rules = new Map<string, string>();
   allKeys = false;
   keys: KeyPattern[] = [];
   allChannels = false;
@@ -79,7 +79,7 @@ export class Selector {
     s.allCommands = this.allCommands;
     for (const c of this.allowed) s.allowed.add(c);
     for (const [k, v] of this.firstArgs) s.firstArgs.set(k, new Set(v));
-    s.rules = [...this.rules];
+    s.rules = new Map(this.rules);
     s.allKeys = this.allKeys;
     s.keys = this.keys.map((k) => ({ ...k }));
     s.allChannels = this.allChannels;
@@ -144,7 +144,7 @@ export class Selector {
     this.allowed.clear();
     this.firstArgs.clear();
     if (on) for (const leaf of catalog.allLeaves()) this.allowed.add(leaf);
-    this.rules = [];
+    this.rules.clear();
   }
 
   private addKeyPattern(rule: string): void {
@@ -210,9 +210,9 @@ export class Selector {
         }
       }
     }
-    // 7.2's command_rules: the same rule body again replaces its earlier occurrence.
-    this.rules = this.rules.filter((r) => r.slice(1) !== body);
-    this.rules.push(rule);
+    // 7.2's command_rules: the same rule body again replaces its earlier occurrence (and moves to the end).
+    this.rules.delete(body);
+    this.rules.set(body, rule);
   }
 
   private setLeaf(leaf: string, allow: boolean): void {
@@ -259,10 +259,10 @@ export class Selector {
     for (const [cmd, args] of this.firstArgs) {
       for (const a of args) {
         const r = `+${cmd}|${a}`;
-        if (!this.rules.includes(r)) firstArgs.push(r);
+        if (this.rules.get(r.slice(1)) !== r) firstArgs.push(r);
       }
     }
-    return [head, ...this.rules, ...firstArgs].join(' ');
+    return [head, ...this.rules.values(), ...firstArgs].join(' ');
   }
 
   describeKeys(): string {

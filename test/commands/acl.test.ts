@@ -168,6 +168,22 @@ describe('ACL through real clients', function () {
     expect(await errorOf(r.call('ACL', 'LOG', 'x'))).to.equal('ERR value is not an integer or out of range');
   });
 
+  it('hostile input: 50,000 rules in one SETUSER, a NUL in a name, an unclosed selector, a 1 MB password', async () => {
+    const many = Array.from({ length: 50000 }, (_, i) => (i % 2 ? '+get' : '-get'));
+    expect(await r.call('ACL', 'SETUSER', 'many', ...many)).to.equal('OK');
+    expect((await r.call('ACL', 'GETUSER', 'many')) as unknown[]).to.include('-@all +get');
+    expect(await errorOf(r.call('ACL', 'SETUSER', 'a\0b', 'on'))).to.equal("ERR Usernames can't contain spaces or null characters");
+    expect(await errorOf(r.call('ACL', 'SETUSER', 'sel', '(+get ~x'))).to.match(/^ERR Error in ACL SETUSER modifier '\(\+get ~x'/);
+    const big = 'p'.repeat(1024 * 1024);
+    expect(await r.call('ACL', 'SETUSER', 'bigpw', 'on', `>${big}`, '+@all', '~*')).to.equal('OK');
+    const c = as(srv.port, 'bigpw', big);
+    extra.push(c);
+    await c.connect();
+    expect(await c.call('ACL', 'WHOAMI')).to.equal('bigpw');
+    expect(await r.call('ACL', 'DELUSER', 'many', 'bigpw')).to.equal(2);
+    expect(await r.ping()).to.equal('PONG');
+  });
+
   it('CAT, GENPASS, HELP and argument errors', async () => {
     const [cats, refCats] = await both('ACL', 'CAT');
     expect(cats).to.deep.equal(refCats);
