@@ -37,6 +37,7 @@ export interface ServerConfig {
   'slowlog-log-slower-than': number;
   'slowlog-max-len': number;
   'acllog-max-len': number;
+  'tracking-table-max-keys': number;
   aclfile: string;
   'tls-port': number;
   'tls-cert-file': string;
@@ -187,6 +188,7 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'log-tail', kind: 'int', default: 10000, min: 0, mutable: true, help: 'entries kept after compaction for followers that lag a little' },
   { name: 'slowlog-log-slower-than', kind: 'int', default: 10000, min: -1, mutable: true, help: 'SLOWLOG records commands that ran at least this many microseconds (negative: none)' },
   { name: 'slowlog-max-len', kind: 'int', default: 128, min: 0, mutable: true, help: 'how many entries SLOWLOG keeps' },
+  { name: 'tracking-table-max-keys', kind: 'int', default: 1000000, min: 0, mutable: true, help: 'keys CLIENT TRACKING remembers before invalidating the oldest (0: no limit)' },
   { name: 'acllog-max-len', kind: 'int', default: 128, min: 0, mutable: true, help: 'how many entries ACL LOG keeps' },
   { name: 'aclfile', kind: 'string', default: '', mutable: false, help: 'file of ACL users (ACL LOAD / ACL SAVE); loaded into the replicated users at startup when set' },
   {

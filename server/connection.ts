@@ -1,3 +1,4 @@
+import type { TrackingOptions } from './tracking';
 import type { Socket } from 'node:net';
 import { RequestDecoder, type DecoderLimits } from '../protocol/decoder';
 import { ReplyWriter, type Protocol } from '../protocol/encoder';
@@ -47,6 +48,10 @@ export class ClientConnection {
   private authed: boolean;
   /** The ACL user this connection runs as (AUTH / HELLO AUTH change it). */
   user = 'default';
+  /** CLIENT TRACKING ON's options (server/tracking.ts); undefined = off. */
+  tracking: TrackingOptions | undefined;
+  /** CLIENT CACHING yes/no: applies to the next command only. */
+  cachingNext: 'yes' | 'no' | undefined;
   libName = '';
   libVer = '';
   lastCommand = 'NULL';

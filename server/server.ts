@@ -38,6 +38,8 @@ import { idleClients } from './idle-clients';
 import { BlockingService } from './blocking';
 import { BlockedClients } from './blocked-clients';
 import { AclGuard } from './acl/guard';
+import { keyIndexes } from './acl/keys';
+import { Tracking } from './tracking';
 import { ACL_OP } from './acl/ops';
 import { aclCatalog } from './acl/catalog';
 import { defaultIsNopass, defaultIsOpen } from './acl/auth';
@@ -133,6 +135,8 @@ export class Server implements ConnectionHooks {
   readonly slowlog: SlowLog;
   /** ACL permission checks and ACL LOG (users are replicated state: keyspace.acl). */
   readonly acl: AclGuard;
+  /** Client-side caching: keys tracking clients read, invalidated as writes are applied here. */
+  readonly tracking: Tracking;
   readonly runId = randomBytes(20).toString('hex');
   private nextClientId = 1;
   private listener: net.Server | undefined;
@@ -158,6 +162,13 @@ export class Server implements ConnectionHooks {
     this.cluster = deps.cluster;
     this.acl = new AclGuard(this.keyspace.acl, () => this.config['acllog-max-len'], (c) => clientInfoLine(c, Date.now()));
     if (!this.keyspace.acl.hasCatalog) this.keyspace.acl.setCatalog(aclCatalog(this.table));
+    this.tracking = new Tracking(
+      (id) => this.clients.get(id),
+      () => this.clients.values(),
+      () => this.fsm.appliedIndex,
+      () => this.config['tracking-table-max-keys'],
+    );
+    this.keyspace.observer = this.tracking;
     // Redis disconnects the clients of a deleted user (on every node: each applies the deletion).
     this.keyspace.acl.onUsersRemoved = (names) => {
       const gone = new Set(names);
@@ -196,6 +207,7 @@ export class Server implements ConnectionHooks {
     );
     this.replicator.onBatchApplied(() => {
       this.locks.afterApply();
+      this.tracking.flush();
       this.blocking.afterApply();
       this.flushDirty();
     });
@@ -307,6 +319,7 @@ export class Server implements ConnectionHooks {
 
   onClose(conn: ClientConnection): void {
     this.clients.delete(conn.id);
+    if (conn.tracking) this.tracking.disable(conn);
     this.blockedClients.closed(conn.id);
     this.pubsub.drop(conn);
   }
@@ -448,6 +461,7 @@ export class Server implements ConnectionHooks {
     const start = process.hrtime.bigint();
     try {
       this.execute(conn, cmd, argv);
+      if (conn.cachingNext !== undefined) this.tracking.commandDone(conn, cmd.name);
     } catch (err) {
       // A bug in a handler must cost one error reply, never the process.
       this.log.error({ err, command: cmd.name }, 'command failed');
@@ -469,6 +483,7 @@ export class Server implements ConnectionHooks {
       const db = conn.db;
       // A node that lost its data and is catching up reads only behind a ReadIndex barrier: never its empty state.
       const mode: ReadMode = this.cluster?.recovery.catchingUp ? 'linearizable' : (conn.readMode ?? (this.config['read-mode'] as ReadMode));
+      if (conn.tracking) this.tracking.rememberKeys(conn, keyIndexes(cmd, argv).map((i) => argv[i]));
       if (mode === 'local' || this.cluster === undefined) {
         if (conn.pendingReplies === 0) conn.reply(this.counted(cmd.name, this.readCommand(cmd, db, argv)));
         else conn.read(() => this.counted(cmd.name, this.readCommand(cmd, db, argv)));
@@ -535,6 +550,7 @@ export class Server implements ConnectionHooks {
   /** A write of conn was just answered, hence applied here: the applied index covers it (WAIT counts replicas past it). */
   private noteWritten(conn: ClientConnection): void {
     if (this.fsm.appliedIndex > conn.lastWriteIndex) conn.lastWriteIndex = this.fsm.appliedIndex;
+    if (conn.tracking?.noloop) this.tracking.noteWriter(conn.id);
   }
 
   /** Why a write is refused before anything else (syntax, or a disk that refuses writes), or null. */

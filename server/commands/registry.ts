@@ -6,6 +6,7 @@ import { pubsubCommands } from './pubsub';
 import { lockInfoCommand } from './lock-info';
 import { transactionCommands } from './transactions';
 import { aclCommand } from './acl';
+import { trackingSubcommands } from './tracking';
 
 /** The full command table: keyspace commands plus connection/server commands. */
 export function buildCommandTable(): CommandTable {
@@ -18,6 +19,9 @@ export function buildCommandTable(): CommandTable {
   for (const c of transactionCommands()) table.add(c);
   table.add(aclCommand());
   const client = table.get('client');
-  if (client?.kind === 'container') client.subcommands.set('readmode', clientReadmode());
+  if (client?.kind === 'container') {
+    client.subcommands.set('readmode', clientReadmode());
+    for (const sub of trackingSubcommands()) client.subcommands.set(sub.name.slice('client|'.length), sub);
+  }
   return table;
 }

@@ -216,6 +216,7 @@ const reset = cmd(
     conn.name = '';
     conn.user = 'default';
     conn.authenticated = defaultIsOpen(server.keyspace.acl, server.config);
+    server.tracking.disable(conn);
     return new SimpleString('RESET');
   },
 );

@@ -908,6 +908,8 @@ export class Keyspace {
   private metaChanged = false;
   /** Distributed locks (server/locks.ts): replicated state, like the keys. */
   readonly locks = new LockTable(() => this.trackChanges);
+  /** Told of every key changed and every flush (client-side caching invalidations: server/tracking.ts). */
+  observer: { keyChanged(key: string): void; flushed(): void } | undefined;
   /** ACL users (server/acl/table.ts): replicated state, like the keys. */
   readonly acl = new AclTable(() => this.trackChanges);
   /** Lua scripts by lower-case SHA1 hex: replicated state, like the keys. */
@@ -951,6 +953,8 @@ export class Keyspace {
 
   /** Empties every db and the script cache without recording changes (before a restore). */
   clear(): void {
+    // A snapshot is about to replace everything: clients caching keys must drop them all.
+    if (this.observer !== undefined) this.observer.flushed();
     for (const db of this.dbs) db.clear();
     this.scripts.clear();
     this.locks.clear();
@@ -1124,10 +1128,12 @@ export class Keyspace {
   /** @internal called by Database */
   noteKey(db: number, key: string): void {
     if (this.trackChanges) this.changed[db].add(key);
+    if (this.observer !== undefined) this.observer.keyChanged(key);
   }
 
   /** @internal called by Database */
   noteFlush(db: number): void {
+    if (this.observer !== undefined) this.observer.flushed();
     if (!this.trackChanges) return;
     this.changed[db].clear();
     this.marks.push({ flushDb: db });
