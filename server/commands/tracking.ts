@@ -2,7 +2,7 @@
  * CLIENT TRACKING / CACHING / TRACKINGINFO / GETREDIR (Redis 6+ client-side
  * caching; the invalidation machinery is server/tracking.ts).
  */
-import { ErrorReply, MapReply, OK, type Reply } from '../../protocol/reply';
+import { ErrorReply, MapReply, OK, SetReply, type Reply } from '../../protocol/reply';
 import { ERR_SYNTAX } from '../../protocol/errors';
 import type { TrackingOptions } from '../tracking';
 import { cmd } from './server';
@@ -110,7 +110,7 @@ export function trackingSubcommands(): ServerCommand[] {
         if (t.redirect !== 0 && !server.clients.has(t.redirect)) flags.push('broken_redirect');
       }
       return new MapReply([
-        ['flags', flags],
+        ['flags', new SetReply(flags)],
         ['redirect', t === undefined ? -1 : t.redirect],
         ['prefixes', (t?.prefixes ?? []).map((p) => Buffer.from(p, 'latin1'))],
       ]);
