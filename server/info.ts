@@ -47,7 +47,7 @@ function clientsSection(s: Server): Section {
       ['client_recent_max_input_buffer', maxQbuf],
       ['client_recent_max_output_buffer', maxObuf],
       ['blocked_clients', s.blockedClients.size],
-      ['tracking_clients', 0],
+      ['tracking_clients', s.tracking.trackingClients],
       ['clients_in_timeout_table', s.blockedClients.size],
     ],
   ];
@@ -105,6 +105,9 @@ function statsSection(s: Server): Section {
       ['keyspace_misses', st.keyspaceMisses],
       ['pubsub_channels', s.pubsub.channelCount()],
       ['pubsub_patterns', s.pubsub.numpat()],
+      ['tracking_total_keys', s.tracking.trackedKeys],
+      ['tracking_total_items', s.tracking.trackedItems],
+      ['tracking_total_prefixes', s.tracking.trackedPrefixes],
       ['total_error_replies', st.totalErrorReplies],
       // Errors replicas or the AOF would report to a Redis primary: none here.
       ['unexpected_error_replies', 0],

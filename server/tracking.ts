@@ -69,6 +69,20 @@ export class Tracking {
     return this.table.size;
   }
 
+  /** Client ids over every tracked key (INFO tracking_total_items). */
+  get trackedItems(): number {
+    let n = 0;
+    for (const set of this.table.values()) n += set.size;
+    return n;
+  }
+
+  /** Distinct BCAST prefixes (INFO tracking_total_prefixes). */
+  get trackedPrefixes(): number {
+    const all = new Set<string>();
+    for (const id of this.bcastClients) for (const p of this.lookup(id)?.tracking?.prefixes ?? []) all.add(p);
+    return all.size;
+  }
+
   /** Connections with tracking on (INFO tracking_clients). */
   get trackingClients(): number {
     let n = 0;
