@@ -130,7 +130,7 @@ export class ReplyWriter {
       this.header(proto === 3 ? 126 /* ~ */ : 42, r.items.length);
       for (let i = 0; i < r.items.length; i++) this.reply(r.items[i], proto);
     } else if (r instanceof DoubleReply) {
-      this.double(r.value, proto);
+      this.double(r.value, proto, r.text);
     } else if (r instanceof BoolReply) {
       if (proto === 3) this.bytes4(35 /* # */, r.value ? 116 /* t */ : 102 /* f */, CR, LF);
       else this.bytes4(58, r.value ? 49 : 48, CR, LF);
@@ -187,8 +187,8 @@ export class ReplyWriter {
     this.len += b.length;
   }
 
-  private double(d: number, proto: Protocol): void {
-    const text = formatDouble(d);
+  private double(d: number, proto: Protocol, given?: string): void {
+    const text = given ?? formatDouble(d);
     if (proto === 3) {
       this.ensure(text.length + 3);
       this.buf[this.len++] = 44; /* , */

@@ -69,9 +69,13 @@ export class SetReply {
   constructor(readonly items: Reply[]) {}
 }
 
-/** RESP3 double `,`; RESP2 renders a bulk string formatted as Redis does. */
+/**
+ * RESP3 double `,`; RESP2 renders a bulk string formatted as Redis does.
+ * `text`, when given, is sent instead of the default formatting (Redis's
+ * addReplyHumanLongDouble: GEOPOS prints "%.17Lf" digits).
+ */
 export class DoubleReply {
-  constructor(readonly value: number) {}
+  constructor(readonly value: number, readonly text?: string) {}
 }
 
 /** RESP3 boolean `#t`/`#f`; RESP2 renders integer 1/0. */

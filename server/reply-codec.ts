@@ -36,6 +36,7 @@ enum Tag {
   Push,
   Raw,
   Pairs,
+  DoubleText,
 }
 
 class Writer {
@@ -106,8 +107,9 @@ function write(w: Writer, r: Reply): void {
     w.u32(r.items.length);
     for (const x of r.items) write(w, x);
   } else if (r instanceof DoubleReply) {
-    w.tag(Tag.Double);
+    w.tag(r.text === undefined ? Tag.Double : Tag.DoubleText);
     w.f64(r.value);
+    if (r.text !== undefined) w.str(r.text);
   } else if (r instanceof BoolReply) {
     w.tag(Tag.Bool);
     w.parts.push(Buffer.from([r.value ? 1 : 0]));
@@ -200,6 +202,8 @@ export class ReplyReader {
       }
       case Tag.Double:
         return new DoubleReply(this.f64());
+      case Tag.DoubleText:
+        return new DoubleReply(this.f64(), this.str());
       case Tag.Bool:
         return new BoolReply(this.u8() === 1);
       case Tag.Verbatim:

@@ -12,6 +12,7 @@ import { bitmapCommands } from './bitmap';
 import { lcsCommands } from './lcs';
 import { zsetCommands } from './zset';
 import { hyperloglogCommands } from './hyperloglog';
+import { geoCommands } from './geo';
 
 export { keyCommands } from './keys';
 export { stringCommands } from './string';
@@ -41,4 +42,5 @@ export const dataCommands: DataCommand[] = [
   ...lcsCommands,
   ...zsetCommands,
   ...hyperloglogCommands,
+  ...geoCommands,
 ];

@@ -36,7 +36,7 @@ export interface ArgDoc {
 export interface CommandDoc {
   summary: string;
   since: string;
-  group: 'string' | 'bitmap' | 'generic' | 'connection' | 'server' | 'list' | 'hash' | 'set' | 'sorted-set' | 'pubsub' | 'transactions' | 'scripting' | 'cluster' | 'hyperloglog';
+  group: 'string' | 'bitmap' | 'generic' | 'connection' | 'server' | 'list' | 'hash' | 'set' | 'sorted-set' | 'geo' | 'hyperloglog' | 'stream' | 'pubsub' | 'transactions' | 'scripting' | 'cluster';
   complexity?: string;
   arguments?: ArgDoc[];
 }

@@ -447,7 +447,7 @@ function parseZAdd(argv: Buffer[], incrOnly: boolean): ZAddOptions | ErrorReply 
   return o;
 }
 
-function zaddExec(ctx: ExecContext, argv: Buffer[], incrOnly: boolean): Reply {
+export function zaddExec(ctx: ExecContext, argv: Buffer[], incrOnly: boolean): Reply {
   const o = parseZAdd(argv, incrOnly);
   if (isErr(o)) return o;
   const key = keyString(argv[1]);

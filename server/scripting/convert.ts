@@ -111,7 +111,7 @@ export function pushReply(L: LuaState, r: Reply, resp: ScriptResp, depth = 0): v
     }
   } else if (r instanceof DoubleReply) {
     if (resp === 2) {
-      pushBytes(L, formatDouble(r.value));
+      pushBytes(L, r.text ?? formatDouble(r.value));
     } else {
       lua.lua_createtable(L, 0, 1);
       lua.lua_pushnumber(L, r.value);
