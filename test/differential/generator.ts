@@ -21,6 +21,7 @@
  */
 
 import { hllFamily } from './gen-hll';
+import { geoFamily } from './gen-geo';
 
 /** mulberry32: small, fast, and good enough to pick commands. */
 export class Rng {
@@ -671,7 +672,7 @@ const sortFamily: Family = {
 };
 
 /** Every family, in a fixed order (the order is part of what makes a seed reproducible). */
-export const FAMILIES: readonly Family[] = [stringFamily, keysFamily, hashFamily, listFamily, setFamily, zsetFamily, bitmapFamily, lcsFamily, sortFamily, hllFamily];
+export const FAMILIES: readonly Family[] = [stringFamily, keysFamily, hashFamily, listFamily, setFamily, zsetFamily, bitmapFamily, lcsFamily, sortFamily, hllFamily, geoFamily];
 
 export function familyByName(name: string): Family {
   const f = FAMILIES.find((x) => x.name === name);
