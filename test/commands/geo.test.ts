@@ -144,6 +144,15 @@ const FIXED: string[][] = [
   ['GEODIST', 's', 'a', 'b', 'foo'],
   ['GEORADIUS', 'k', '0', '0', '30000', 'km', 'STORE', 's'],
   ['TYPE', 's'],
+  // through Lua (RESP2 inside the script: coordinates are bulk strings) and MULTI
+  ['EVAL', "return redis.call('geopos', KEYS[1], 'hex', 'nx')", '1', 'k'],
+  ['EVAL', "return redis.call('georadius', KEYS[1], 15, 37, 200, 'km', 'withcoord', 'withdist', 'withhash')", '1', 'k'],
+  ['EVAL', "return redis.call('geodist', KEYS[1], 'ne', 'sw', 'km')", '1', 'k'],
+  ['MULTI'],
+  ['GEOADD', 'k', '1', '1', 'multi'],
+  ['GEOSEARCH', 'k', 'FROMMEMBER', 'multi', 'BYRADIUS', '1', 'km', 'WITHCOORD'],
+  ['GEOADD', 'k', '1', '100', 'multi'],
+  ['EXEC'],
   // arity
   ['GEOADD', 'k', '1', '2'],
   ['GEOSEARCH', 'k', 'FROMLONLAT', '0', '0', 'BYRADIUS', '1'],

@@ -14,6 +14,9 @@ import {
 import { formatFixed, pqsort } from '../../server/commands/geo';
 import { formatLongDoubleHuman } from '../../server/commands/long-double';
 import { asin, cos, sin } from '../../server/commands/geo-libm';
+import { DoubleReply } from '../../protocol/reply';
+import { encodeReply } from '../../protocol/encoder';
+import { ReplyReader, serializeReply } from '../../server/reply-codec';
 
 /**
  * The pure geohash functions against values redis-server 7.0.15 printed for
@@ -160,5 +163,14 @@ describe('geohash (Redis geohash.c / geohash_helper.c)', () => {
       expect(b.slice(0, hi + 1), `n=${n} hi=${hi}`).to.deep.equal(sorted.slice(0, hi + 1));
       expect([...b].sort((x, y) => x - y)).to.deep.equal(sorted); // a permutation
     }
+  });
+
+  it('a coordinate reply keeps its text: RESP2 bulk, RESP3 double, and through the dedupe cache codec', () => {
+    const r = new DoubleReply(13.361389338970184, '13.36138933897018433');
+    expect(encodeReply(r, 2).toString()).to.equal('$20\r\n13.36138933897018433\r\n');
+    expect(encodeReply(r, 3).toString()).to.equal(',13.36138933897018433\r\n');
+    const back = new ReplyReader(serializeReply([r, new DoubleReply(1.5)])).reply();
+    expect(back).to.deep.equal([r, new DoubleReply(1.5)]);
+    expect(encodeReply(back, 3).toString()).to.equal('*2\r\n,13.36138933897018433\r\n,1.5\r\n');
   });
 });
