@@ -103,8 +103,11 @@ function coordsReply(xy: [number, number]): Reply[] {
   return [coordReply(xy[0]), coordReply(xy[1])];
 }
 
-/** WITHHASH: the score as C's (long long) cast, an integer reply. */
+const TWO_63 = 2 ** 63;
+
+/** WITHHASH: the score as C's (long long) cast (x86-64: out of range gives -2^63), an integer reply. */
 function hashReply(score: number): number | bigint {
+  if (!(Math.abs(score) < TWO_63)) return -(1n << 63n);
   const t = Math.trunc(score);
   return Number.isSafeInteger(t) ? t : BigInt(t);
 }

@@ -127,6 +127,11 @@ const FIXED: string[][] = [
   ['GEORADIUS', 'nokey', '0', '0', '-1', 'km', 'STORE', 'x'],
   ['GEORADIUSBYMEMBER', 'k', 'nosuch', '1', 'km'],
   ['GEORADIUSBYMEMBER', 'nokey', 'x', '-1', 'km', 'STORE', 'x'],
+  ['GEOSEARCH', 'k', 'FROMLONLAT', '0', '0', 'BYRADIUS', '1', 'km', 'COUNT', '99999999999999999999'],
+  ['GEOSEARCH', 'k', 'FROMLONLAT', '0', '0', 'BYRADIUS', '1e400', 'km'],
+  ['GEOSEARCH', 'k', 'FROMLONLAT', '0', '0', 'BYRADIUS', 'inf', 'km', 'COUNT', '3'],
+  ['GEOSEARCH', 'k', 'FROMLONLAT', '0', '0', 'BYBOX', 'inf', 'inf', 'km', 'COUNT', '3'],
+  ['GEOSEARCH', 'k', 'FROMLONLAT', '0', '0', 'BYBOX', '0', '40000', 'km', 'DESC', 'WITHDIST'],
   // non-geohash scores from ZADD on the same key
   ['ZADD', 'z', '-5', 'neg', '1.5', 'frac', 'inf', 'pinf', '-inf', 'ninf', '9007199254740993', 'p53', '1e19', 'e19', '0', 'zero'],
   ['GEOPOS', 'z', 'neg', 'frac', 'pinf', 'ninf', 'p53', 'e19', 'zero'],
@@ -144,6 +149,8 @@ const FIXED: string[][] = [
   ['GEODIST', 's', 'a', 'b', 'foo'],
   ['GEORADIUS', 'k', '0', '0', '30000', 'km', 'STORE', 's'],
   ['TYPE', 's'],
+  ['GEORADIUS', 'k', '0', '0', '30000', 'km', 'COUNT', '2', 'STORE', 'k'],
+  ['ZRANGE', 'k', '0', '-1', 'WITHSCORES'],
   // through Lua (RESP2 inside the script: coordinates are bulk strings) and MULTI
   ['EVAL', "return redis.call('geopos', KEYS[1], 'hex', 'nx')", '1', 'k'],
   ['EVAL', "return redis.call('georadius', KEYS[1], 15, 37, 200, 'km', 'withcoord', 'withdist', 'withhash')", '1', 'k'],
@@ -275,7 +282,7 @@ describe('geo commands side by side with redis-server', function () {
 
   it('replies alike in RESP3: coordinates are doubles, distances bulk strings, a missing GEOPOS member a null', async () => {
     await expectSame(resp3, FIXED);
-    await both(resp3, ['GEOADD', 'k', '13.361389', '38.115556', 'Palermo']);
+    await both(resp3, ['GEOADD', 'k', '13.361389', '38.115556', 'Palermo', '15.087269', '37.502669', 'Catania']);
     const [pos] = await both(resp3, ['GEOPOS', 'k', 'Palermo', 'nx']);
     expect(pos).to.equal('[[(double) 13.36138933897018433, (double) 38.11555639549629859], (nil _)]');
     const [dist] = await both(resp3, ['GEOSEARCH', 'k', 'FROMLONLAT', '15', '37', 'BYRADIUS', '200', 'km', 'WITHDIST', 'WITHHASH']);
