@@ -67,16 +67,21 @@ function spread(x: number): bigint {
   return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 }
 
-/** The even bits of a 64-bit value, compacted into 32 bits. */
-function squeeze(v: bigint): number {
-  const lo = Number(v & 0xffffffffn);
-  const hi = Number(v >> 32n);
-  let out = 0;
-  for (let i = 0; i < 16; i++) {
-    out |= ((lo >>> (2 * i)) & 1) << i;
-    out |= ((hi >>> (2 * i)) & 1) << (i + 16);
-  }
-  return out >>> 0;
+/** The even bits of a 32-bit word, compacted into 16 bits. */
+function compactEven(x: number): number {
+  x &= 0x55555555;
+  x = (x | (x >>> 1)) & 0x33333333;
+  x = (x | (x >>> 2)) & 0x0f0f0f0f;
+  x = (x | (x >>> 4)) & 0x00ff00ff;
+  x = (x | (x >>> 8)) & 0x0000ffff;
+  return x;
+}
+
+/** deinterleave64 of the 64-bit value hi:lo (two uint32 words): [latitude bits, longitude bits]. */
+function deinterleave(lo: number, hi: number): [number, number] {
+  const lat = (compactEven(lo) | (compactEven(hi) << 16)) >>> 0;
+  const lon = (compactEven(lo >>> 1) | (compactEven(hi >>> 1) << 16)) >>> 0;
+  return [lat, lon];
 }
 
 /** C's (uint32_t) conversion of a non-negative double that fits (Redis only passes such). */
@@ -106,11 +111,13 @@ export function encodeScoreBits(longitude: number, latitude: number): bigint {
 
 /** geohashDecode: the box a hash stands for. */
 export function decode(longRange: Range, latRange: Range, hash: HashBits): Area {
-  const step = hash.step;
+  const [ilato, ilono] = deinterleave(Number(hash.bits & 0xffffffffn), Number((hash.bits >> 32n) & 0xffffffffn));
+  return decodeCell(longRange, latRange, ilato, ilono, hash.step);
+}
+
+function decodeCell(longRange: Range, latRange: Range, ilato: number, ilono: number, step: number): Area {
   const latScale = latRange.max - latRange.min;
   const longScale = longRange.max - longRange.min;
-  const ilato = squeeze(hash.bits);
-  const ilono = squeeze(hash.bits >> 1n);
   const div = 2 ** step;
   return {
     latitude: {
@@ -154,6 +161,13 @@ export function scoreToU64(score: number): bigint {
 
 /** decodeGeohash: a member's score to [longitude, latitude] (Redis always succeeds at step 26). */
 export function decodeScore(score: number): [number, number] {
+  if (score >= 0 && score < 2 ** 53) {
+    // Every geohash score: split into 32-bit words without BigInt (this runs for every candidate of a search).
+    const t = Math.trunc(score);
+    const hi = Math.floor(t / 4294967296);
+    const [ilato, ilono] = deinterleave((t - hi * 4294967296) >>> 0, hi);
+    return areaCentre(decodeCell(WGS84_LONG, WGS84_LAT, ilato, ilono, GEO_STEP_MAX));
+  }
   return areaCentre(decode(WGS84_LONG, WGS84_LAT, { bits: scoreToU64(score), step: GEO_STEP_MAX }));
 }
 
@@ -180,6 +194,9 @@ export function latDistance(lat1d: number, lat2d: number): number {
   return EARTH_RADIUS_IN_METERS * Math.abs(degRad(lat2d) - degRad(lat1d));
 }
 
+let memoLat = NaN;
+let memoCos = NaN;
+
 /**
  * geohashGetDistance: haversine in metres (same-longitude shortcut
  * included). sin/cos/asin are correctly rounded (geo-libm.ts), as glibc's
@@ -193,7 +210,12 @@ export function distance(lon1d: number, lat1d: number, lon2d: number, lat2d: num
   const lat1r = degRad(lat1d);
   const lat2r = degRad(lat2d);
   const u = sin((lat2r - lat1r) / 2);
-  const a = u * u + cos(lat1r) * cos(lat2r) * v * v;
+  if (lat1r !== memoLat) {
+    // A search measures every candidate from the same centre: its cosine once.
+    memoLat = lat1r;
+    memoCos = cos(lat1r);
+  }
+  const a = u * u + memoCos * cos(lat2r) * v * v;
   return 2.0 * EARTH_RADIUS_IN_METERS * asin(Math.sqrt(a));
 }
 
