@@ -8,7 +8,8 @@ import type { Logger } from './log';
 import { ReplyReader, serializeReply } from './reply-codec';
 import { isEmptyPop } from './blocking';
 import { POP_ACK } from './forwarding';
-import { ACL_OP, applyAclOp } from './acl/ops';
+import { ACL_OP, RUN_AS, applyAclOp } from './acl/ops';
+import type { AclUser } from './acl/user';
 
 /** A forwarding client's recent replies, so a retried request is answered, not applied twice. */
 interface Session {
@@ -249,16 +250,25 @@ export class StateMachine {
 
   /** Runs a read against the applied state at local time `now`. */
   /** A client's read against the applied state; `lookups` counts its keyspace hits and misses. */
-  read(cmd: DataCommand, dbIndex: number, argv: Buffer[], now: number, lookups?: ExecContext['lookups']): Reply {
-    return this.run(cmd, this.context(dbIndex, now, 0, lookups), argv);
+  read(cmd: DataCommand, dbIndex: number, argv: Buffer[], now: number, lookups?: ExecContext['lookups'], aclUser?: AclUser): Reply {
+    const ctx = this.context(dbIndex, now, 0, lookups);
+    if (aclUser !== undefined) ctx.aclUser = aclUser;
+    return this.run(cmd, ctx, argv);
   }
 
   private execWrite(dbIndex: number, argv: Buffer[], now: number, index: number): Reply {
     if (argv[0]?.equals(ACL_OP)) return applyAclOp(this.keyspace.acl, argv);
+    let aclUser: AclUser | null | undefined;
+    if (argv[0]?.equals(RUN_AS) && argv.length >= 3) {
+      aclUser = this.keyspace.acl.get(argv[1].toString('latin1')) ?? null;
+      argv = argv.slice(2);
+    }
     const name = argv[0].toString('latin1').toLowerCase();
     const cmd = this.lookup(name);
     if (!cmd) return errUnknownCommand(name, argv.slice(1));
-    return this.run(cmd, this.context(dbIndex, now, index), argv);
+    const ctx = this.context(dbIndex, now, index);
+    if (aclUser !== undefined) ctx.aclUser = aclUser;
+    return this.run(cmd, ctx, argv);
   }
 
   private context(dbIndex: number, now: number, index: number, lookups?: ExecContext['lookups']): ExecContext {

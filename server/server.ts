@@ -40,7 +40,7 @@ import { BlockedClients } from './blocked-clients';
 import { AclGuard } from './acl/guard';
 import { keyIndexes } from './acl/keys';
 import { Tracking } from './tracking';
-import { ACL_OP } from './acl/ops';
+import { ACL_OP, RUN_AS, SCRIPT_COMMANDS, runAs } from './acl/ops';
 import { aclCatalog } from './acl/catalog';
 import { defaultIsNopass, defaultIsOpen } from './acl/auth';
 import { clientInfoLine } from './commands/server';
@@ -451,7 +451,7 @@ export class Server implements ConnectionHooks {
         this.reject(conn, ERR_NOT_IN_MULTI);
         return;
       }
-      conn.multi.push(argv);
+      conn.multi.push(this.scriptCaller(conn, cmd.name, argv));
       conn.reply(QUEUED);
       return;
     }
@@ -485,12 +485,12 @@ export class Server implements ConnectionHooks {
       const mode: ReadMode = this.cluster?.recovery.catchingUp ? 'linearizable' : (conn.readMode ?? (this.config['read-mode'] as ReadMode));
       if (conn.tracking) this.tracking.rememberKeys(conn, keyIndexes(cmd, argv).map((i) => argv[i]));
       if (mode === 'local' || this.cluster === undefined) {
-        if (conn.pendingReplies === 0) conn.reply(this.counted(cmd.name, this.readCommand(cmd, db, argv)));
-        else conn.read(() => this.counted(cmd.name, this.readCommand(cmd, db, argv)));
+        if (conn.pendingReplies === 0) conn.reply(this.counted(cmd.name, this.readCommand(cmd, db, argv, conn)));
+        else conn.read(() => this.counted(cmd.name, this.readCommand(cmd, db, argv, conn)));
       } else {
         const cluster = this.cluster;
         conn.readAsync((done) =>
-          cluster.readBarrier(mode, (err) => done(this.counted(cmd.name, err ?? this.readCommand(cmd, db, argv)))),
+          cluster.readBarrier(mode, (err) => done(this.counted(cmd.name, err ?? this.readCommand(cmd, db, argv, conn)))),
         );
       }
     }
@@ -509,8 +509,9 @@ export class Server implements ConnectionHooks {
     }
   }
 
-  private readCommand(cmd: DataCommand, db: number, argv: Buffer[]): Reply {
-    return this.fsm.read(cmd, db, argv, Date.now(), this.stats);
+  private readCommand(cmd: DataCommand, db: number, argv: Buffer[], conn?: ClientConnection): Reply {
+    const user = conn !== undefined && SCRIPT_COMMANDS.has(cmd.name) ? this.acl.restrictedUserObject(conn) : undefined;
+    return this.fsm.read(cmd, db, argv, Date.now(), this.stats, user);
   }
 
   private proposeWrite(conn: ClientConnection, cmd: DataCommand, argv: Buffer[]): void {
@@ -537,14 +538,22 @@ export class Server implements ConnectionHooks {
       }
       done(this.counted(cmd.name, reply));
     };
+    const runAsUser = SCRIPT_COMMANDS.has(cmd.name) ? this.acl.restrictedUser(conn) : undefined;
     if (this.cluster?.shouldForward()) {
       // Followers hand writes to the leader, which rewrites times with its own clock.
       // A lock acquire with WAIT may legitimately wait that long on the leader.
       const extra = cmd.name === 'lock.acquire' || cmd.name === 'election.campaign' ? lockWaitMs(argv) : 0;
-      this.cluster.forward(conn.db, argv, conn.proto, answer, extra);
+      this.cluster.forward(conn.db, runAsUser === undefined ? argv : runAs(runAsUser, argv), conn.proto, answer, extra);
       return;
     }
-    this.proposeCommand(conn.db, cmd, argv, answer);
+    this.proposeCommand(conn.db, cmd, argv, answer, undefined, undefined, runAsUser);
+  }
+
+  /** A queued transaction command: a restricted user's script runs as that user (server/acl/ops.ts RUN_AS). */
+  private scriptCaller(conn: ClientConnection, name: string, argv: Buffer[]): Buffer[] {
+    if (!SCRIPT_COMMANDS.has(name)) return argv;
+    const user = this.acl.restrictedUser(conn);
+    return user === undefined ? argv : runAs(user, argv);
   }
 
   /** A write of conn was just answered, hence applied here: the applied index covers it (WAIT counts replicas past it). */
@@ -570,6 +579,7 @@ export class Server implements ConnectionHooks {
     done: (reply: Reply, index: number) => void,
     id?: RequestId,
     blockToken?: string,
+    runAsUser?: string,
   ): void {
     const oom = cmd.flags.includes('denyoom') ? this.evictor.admit() : null;
     if (oom) {
@@ -577,7 +587,8 @@ export class Server implements ConnectionHooks {
       return;
     }
     const ts = this.clusterNow();
-    const logged = cmd.rewrite ? cmd.rewrite(argv, ts) : argv;
+    const rewritten = cmd.rewrite ? cmd.rewrite(argv, ts) : argv;
+    const logged = runAsUser === undefined ? rewritten : runAs(runAsUser, rewritten);
     let finish = this.locks.wrap(logged, done);
     if (cmd.blocking && blockToken !== undefined) {
       const timeoutMs = parseTimeoutMs(argv[cmd.blocking.timeoutIndex(argv)]);
@@ -618,6 +629,24 @@ export class Server implements ConnectionHooks {
         const op = { kind: OpKind.Command as const, ts: this.clusterNow(), db: 0, clientId: id.clientId, seq: id.seq, ackedBelow: id.ackedBelow, argv };
         this.cluster.proposeData(encodeOp(op), done);
       }
+      return;
+    }
+    if (argv[0]?.equals(RUN_AS) && argv.length >= 3) {
+      // A restricted user's script from a follower (checked there): run it as that user.
+      const inner = argv.slice(2);
+      const def = this.table.get(inner[0].toString('latin1').toLowerCase());
+      if (def?.kind !== 'data' || !def.flags.includes('write') || !SCRIPT_COMMANDS.has(def.name)) {
+        done(new ErrorReply('ERR malformed forwarded script'), 0);
+        return;
+      }
+      const bad = this.refuseWrite(def, inner);
+      if (bad) {
+        done(bad, 0);
+        return;
+      }
+      this.stats.totalCommandsProcessed++;
+      this.stats.command(def.name).calls++;
+      this.proposeCommand(db, def, inner, done, id, undefined, argv[1].toString('latin1'));
       return;
     }
     if (argv[0]?.equals(ACL_OP)) {

@@ -54,6 +54,20 @@ export class AclGuard {
     return new ErrorReply(d.reason === Denial.Command ? errNopermCommand(cmd.name) : d.reason === Denial.Key ? ERR_NOPERM_KEY : ERR_NOPERM_CHANNEL);
   }
 
+  /** The connection's user name when its permissions are restricted (scripts then run as it), else undefined. */
+  restrictedUser(conn: ClientConnection): string | undefined {
+    return this.restrictedUserObject(conn) === undefined ? undefined : conn.user;
+  }
+
+  /** The connection's user when restricted; undefined when it may do anything. */
+  restrictedUserObject(conn: ClientConnection): AclUser | undefined {
+    const user = this.table.get(conn.user);
+    if (user === undefined) return undefined;
+    let open = this.open.get(user);
+    if (open === undefined) this.open.set(user, (open = unrestricted(user)));
+    return open ? undefined : user;
+  }
+
   /** A failed AUTH / HELLO AUTH (reason auth, object AUTH, as Redis logs it). */
   authFailed(conn: ClientConnection, user: string): void {
     this.log.add({ reason: 'auth', context: 'toplevel', object: 'AUTH', username: user, clientInfo: this.clientInfo(conn) }, Date.now());

@@ -10,6 +10,22 @@ import type { AclTable } from './table';
 
 export const ACL_OP = Buffer.from('\u0000raftcache.acl', 'latin1');
 
+/**
+ * [RUN_AS, user, ...argv]: a script command (EVAL, EVALSHA, FCALL) of a
+ * user with restricted permissions. Scripts run at apply time on every
+ * node, where the caller is not otherwise known; the log entry names the
+ * user, and every node checks the script's redis.call()s against that
+ * user's replicated permissions, as Redis checks them against the caller.
+ */
+export const RUN_AS = Buffer.from('\u0000raftcache.runas', 'latin1');
+
+/** Commands that run a script whose calls are checked against the caller. */
+export const SCRIPT_COMMANDS = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro']);
+
+export function runAs(user: string, argv: Buffer[]): Buffer[] {
+  return [RUN_AS, Buffer.from(user, 'latin1'), ...argv];
+}
+
 export function aclSetUserOp(name: Buffer, rules: Buffer[]): Buffer[] {
   return [ACL_OP, Buffer.from('setuser'), name, ...rules];
 }

@@ -1,5 +1,6 @@
 import type { ErrorReply, Reply } from '../../protocol/reply';
 import type { Database, Keyspace, Value } from '../keyspace';
+import type { AclUser } from '../acl/user';
 
 /** Flags as Redis prints them in COMMAND INFO (src/commands/*.json "command_flags", lower-cased). */
 export type CommandFlag =
@@ -64,6 +65,12 @@ export interface ExecContext {
    * runs on one node, which relays it like PUBLISH.
    */
   publish?: (channel: Buffer, message: Buffer) => void;
+  /**
+   * The ACL user a script runs as, when restricted (server/acl/ops.ts RUN_AS):
+   * its redis.call()s are checked against it; null = a user since deleted
+   * (nothing allowed); absent = unrestricted.
+   */
+  aclUser?: AclUser | null;
   /** Counters for a client's read (INFO keyspace_hits/misses); absent at apply time, which runs on every node. */
   lookups?: { keyspaceHits: number; keyspaceMisses: number };
 }

@@ -7,6 +7,8 @@ import { ErrorReply, PONG, type Reply } from '../../protocol/reply';
 import { arityOk } from '../commands/define';
 import { dataCommands } from '../commands/index';
 import type { DataCommand, ExecContext } from '../commands/types';
+import { channelAccesses, keyAccesses } from '../acl/keys';
+import { Denial, type AclUser } from '../acl/user';
 
 export const ERR_UNKNOWN_SCRIPT_COMMAND = new ErrorReply('ERR Unknown Redis command called from script');
 export const ERR_NOT_ALLOWED = new ErrorReply('ERR This Redis command is not allowed from script');
@@ -36,12 +38,21 @@ function lookup(name: string): DataCommand | undefined {
 /** Runs one command for a script; errors come back as ErrorReply (the caller raises or returns them). */
 export function callFromScript(ctx: ExecContext, argv: Buffer[], readOnly: boolean): Reply {
   const name = argv[0].toString('latin1').toLowerCase();
+  if (ctx.aclUser !== undefined && name === 'publish' && argv.length === 3) {
+    // PUBLISH is answered below, outside the data commands: check the user's channel and command permissions here.
+    const d = ctx.aclUser === null ? null : ctx.aclUser.check('publish', argv, [], [{ index: 1, pattern: false }]);
+    if (ctx.aclUser === null || d !== null) return d?.reason === Denial.Channel ? ERR_ACL_CHANNEL : ERR_ACL_COMMAND;
+  }
   const special = serverCommandInScript(ctx, name, argv);
   if (special !== undefined) return special;
   const cmd = lookup(name);
   if (cmd === undefined) return SERVER_ONLY.has(name) || name.includes('|') ? ERR_NOT_ALLOWED : ERR_UNKNOWN_SCRIPT_COMMAND;
   if (cmd.flags.includes('noscript')) return ERR_NOT_ALLOWED;
   if (!arityOk(cmd.arity, argv.length)) return ERR_SCRIPT_ARITY;
+  if (ctx.aclUser !== undefined) {
+    const denied = scriptAclDenial(ctx.aclUser, cmd, argv);
+    if (denied !== null) return denied;
+  }
   const write = cmd.flags.includes('write');
   if (write && readOnly) return ERR_WRITE_IN_READONLY;
   const bad = cmd.check?.(argv) ?? null;
@@ -53,6 +64,18 @@ export function callFromScript(ctx: ExecContext, argv: Buffer[], readOnly: boole
   const target = logged === argv ? cmd : lookup(logged[0].toString('latin1').toLowerCase());
   if (target === undefined) return ERR_UNKNOWN_SCRIPT_COMMAND;
   return target.exec(ctx, logged);
+}
+
+const ERR_ACL_COMMAND = new ErrorReply("ERR The user executing the script can't run this command or subcommand");
+const ERR_ACL_KEY = new ErrorReply("ERR The user executing the script can't access at least one of the keys mentioned in the command arguments");
+const ERR_ACL_CHANNEL = new ErrorReply("ERR The user executing the script can't publish to the channel mentioned in the command");
+
+/** Redis checks every redis.call() against the caller's ACL permissions (scriptCall in script.c). */
+function scriptAclDenial(user: AclUser | null, cmd: DataCommand, argv: Buffer[]): ErrorReply | null {
+  if (user === null) return ERR_ACL_COMMAND;
+  const d = user.check(cmd.name, argv, keyAccesses(cmd, argv), channelAccesses(cmd, argv));
+  if (d === null) return null;
+  return d.reason === Denial.Command ? ERR_ACL_COMMAND : d.reason === Denial.Key ? ERR_ACL_KEY : ERR_ACL_CHANNEL;
 }
 
 /**

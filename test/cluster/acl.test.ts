@@ -67,6 +67,25 @@ describe('cluster: ACL users', function () {
     expect(llog.some((e) => e.includes('reader'))).to.equal(false);
   });
 
+  it("a restricted user's script through a follower runs as that user on every node (RUN_AS in the log)", async () => {
+    const leader = await c.leader();
+    const [follower] = await c.followers(leader);
+    expect(await c.command(follower, ['ACL', 'SETUSER', 'scripter', 'on', '>spw', '+eval', '+get', '+set', '+multi', '+exec', '~jobs:*'])).to.equal('OK');
+    await c.settle();
+    const r = as(follower, 'scripter', 'spw');
+    await r.connect();
+    expect(await r.eval("return redis.call('set', KEYS[1], 'viaLua')", 1, 'jobs:lua')).to.equal('OK');
+    const denied = await r.eval("return redis.call('set', 'other', 'x')", 1, 'jobs:lua').catch((e: Error) => e.message);
+    expect(String(denied)).to.contain("The user executing the script can't access at least one of the keys mentioned in the command arguments");
+    const inMulti = await r.multi().eval("return redis.call('set', 'other2', 'x')", 1, 'jobs:m').exec();
+    expect(String(inMulti?.[0]?.[0])).to.contain("can't access at least one of the keys");
+    await c.settle();
+    for (const id of c.running()) {
+      expect(await c.command(id, ['GET', 'jobs:lua'])).to.equal('viaLua');
+      expect(await c.command(id, ['EXISTS', 'other', 'other2'])).to.equal(0);
+    }
+  });
+
   it('users survive a node restart, and a change made while it was down reaches it', async () => {
     const leader = await c.leader();
     const [down] = await c.followers(leader);
@@ -78,7 +97,7 @@ describe('cluster: ACL users', function () {
     await c.settle();
     await waitFor(async () => JSON.stringify(await c.command(down, ['ACL', 'LIST'])) === JSON.stringify(await c.command(leader, ['ACL', 'LIST'])), 10000, 'the restarted node to hold the same users');
     const users = (await c.command(down, ['ACL', 'USERS'])) as string[];
-    expect(users).to.deep.equal(['default', 'writer']);
+    expect(users).to.deep.equal(['default', 'scripter', 'writer']);
     const r = as(down, 'writer', 'wpw');
     await r.connect();
     expect(await r.set('queue:1', 'v')).to.equal('OK');
