@@ -22,7 +22,7 @@ describe('connection and server commands (ioredis, raw RESP)', function () {
 
   it('the internal forwarding commands (peer links only) are unknown to clients and to scripts', async () => {
     // Followers hand these to the leader over the authenticated peer link (server/server.ts, server/forwarding.ts).
-    for (const name of ['\u0000raftcache.popack', '\u0000raftcache.multi', '\u0000raftcache.block', '\u0000raftcache.unblock', '\u0000raftcache.acl']) {
+    for (const name of ['\u0000raftcache.popack', '\u0000raftcache.multi', '\u0000raftcache.block', '\u0000raftcache.unblock', '\u0000raftcache.acl', '\u0000raftcache.runas']) {
       expect(String(await r.call(name, '1').catch((e: Error) => e))).to.contain(`ERR unknown command '${name}'`);
       const viaScript = await r.eval(`return redis.call('${name.replace('\u0000', '\\0')}', '1')`, 0).catch((e: Error) => e);
       expect(String(viaScript)).to.contain('Unknown Redis command called from script');
