@@ -58,6 +58,8 @@ export interface ServerConfig {
   'list-max-listpack-size': number;
   'list-compress-depth': number;
   'hll-sparse-max-bytes': number;
+  'metrics-port': number;
+  'metrics-bind': string;
 }
 
 /** Redis 7.0 still accepts the ziplist names of the listpack options. */
@@ -191,6 +193,8 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'tracking-table-max-keys', kind: 'int', default: 1000000, min: 0, mutable: true, help: 'keys CLIENT TRACKING remembers before invalidating the oldest (0: no limit)' },
   { name: 'acllog-max-len', kind: 'int', default: 128, min: 0, mutable: true, help: 'how many entries ACL LOG keeps' },
   { name: 'aclfile', kind: 'string', default: '', mutable: false, help: 'file of ACL users (ACL LOAD / ACL SAVE); loaded into the replicated users at startup when set' },
+  { name: 'metrics-port', kind: 'int', default: 0, min: 0, max: 65535, mutable: false, help: 'HTTP port serving Prometheus metrics at GET /metrics (0: off)' },
+  { name: 'metrics-bind', kind: 'string', default: '127.0.0.1', mutable: false, help: 'address the metrics endpoint listens on (no authentication: keep it private)' },
   {
     name: 'disk-reserve',
     kind: 'bytes',

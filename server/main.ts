@@ -6,6 +6,7 @@ import { monitorEventLoop } from './loop-monitor';
 import { ConfigError, helpText, parseArgs, pinoLevel, type ServerConfig } from './config';
 import { loadClusterSecret } from './cluster-secret';
 import { isLoopbackAddress } from './protected-mode';
+import { CommandLatency, MetricsEndpoint } from './metrics';
 import { runForwardedAdmin } from './commands/cluster';
 import { buildCommandTable } from './commands/registry';
 import { aclCatalog } from './acl/catalog';
@@ -215,6 +216,10 @@ export async function main(argv: string[]): Promise<Server | undefined> {
   server.forwardedAdmin = (args, done) => runForwardedAdmin(server, table, args, done);
   if (plan.tls) server.tlsCredentials = { key: plan.tls.key, cert: plan.tls.cert, ca: plan.tls.ca };
 
+  // Prometheus endpoint (off by default): histograms are kept only while it is on.
+  const metrics = config['metrics-port'] > 0 ? new MetricsEndpoint(server) : undefined;
+  if (metrics) server.metricsLatency = new CommandLatency();
+
   let stopping = false;
   const SHUTDOWN_DEADLINE_MS = 10000;
   const stop = (signal: string) => {
@@ -230,8 +235,7 @@ export async function main(argv: string[]): Promise<Server | undefined> {
       unlock();
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS);
-    server
-      .close()
+    Promise.all([server.close(), metrics?.close()])
       .then(() => {
         step = 'stopping raft (transport, Ready loop, storage)';
         return cluster.close();
@@ -253,6 +257,11 @@ export async function main(argv: string[]): Promise<Server | undefined> {
   }
 
   try {
+    // Before the client port: once a node logs it is ready, its metrics answer too.
+    if (metrics) {
+      const port = await metrics.listen(config['metrics-port'], config['metrics-bind']);
+      log.info({ port, bind: config['metrics-bind'] }, 'metrics endpoint listening (GET /metrics)');
+    }
     await server.listen();
   } catch (err) {
     log.fatal({ err }, 'could not listen');

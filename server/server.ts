@@ -10,6 +10,7 @@ import { PeerPubSub } from './pubsub-peers';
 import { LockService } from './lock-service';
 import { Evictor } from './eviction';
 import { lockWaitMs } from './commands/locks';
+import type { CommandLatency } from './metrics';
 import type { DataCommand } from './commands/types';
 import { isToken } from './commands/util';
 import type { ServerConfig } from './config';
@@ -470,6 +471,8 @@ export class Server implements ConnectionHooks {
     }
     const micros = Number(process.hrtime.bigint() - start) / 1000;
     stat.usec += micros;
+    // Writes are observed when answered (proposeWrite), so their latency includes commit and apply.
+    if (this.metricsLatency && (cmd.kind === 'server' || !cmd.flags.includes('write'))) this.metricsLatency.observe(cmd.name, micros / 1e6);
     // Writes execute when applied (timed there); the slowlog redacts AUTH/HELLO/CONFIG SET secrets as Redis does.
     if (cmd.kind === 'server' ? !NOT_SLOWLOGGED.has(cmd.name) : !cmd.flags.includes('write')) this.slowlog.maybeAdd(argv, micros, conn.addr, conn.name);
   }
@@ -521,9 +524,11 @@ export class Server implements ConnectionHooks {
       return;
     }
     const done = conn.pendingWrite();
+    const started = this.metricsLatency ? performance.now() : 0;
     if (cmd.blocking) {
       const timeoutMs = parseTimeoutMs(argv[cmd.blocking.timeoutIndex(argv)]);
       this.blockedClients.run(conn.id, cmd, conn.db, argv, typeof timeoutMs === 'number' ? timeoutMs : 0, conn.proto, (reply) => {
+        this.metricsLatency?.observe(cmd.name, (performance.now() - started) / 1000);
         this.noteWritten(conn);
         done(this.counted(cmd.name, reply));
       });
@@ -531,6 +536,7 @@ export class Server implements ConnectionHooks {
     }
     const lookup = readsKey(cmd, argv);
     const answer = (reply: Reply) => {
+      this.metricsLatency?.observe(cmd.name, (performance.now() - started) / 1000);
       this.noteWritten(conn);
       if (lookup && !(reply instanceof ErrorReply)) {
         if (isNullReply(reply)) this.stats.keyspaceMisses++;
@@ -790,6 +796,8 @@ export class Server implements ConnectionHooks {
 
   /** Set by the cluster admin commands: runs a forwarded RAFT.* command on the leader. */
   forwardedAdmin: ((argv: Buffer[], done: (reply: Reply) => void) => void) | undefined;
+  /** Per-command latency histograms for /metrics; set by main.ts only when --metrics-port is on. */
+  metricsLatency: CommandLatency | undefined;
   /** SHUTDOWN: stop the process as SIGTERM does (set by main.ts; unset in embedded servers, where SHUTDOWN is refused). */
   onShutdown: (() => void) | undefined;
 

@@ -12,6 +12,7 @@
  * flush at a time; none starts while a snapshot installs, and an install
  * waits for the one in flight.
  */
+import { nodeObservations } from '../metrics-node';
 import { compactionPoint, type NodeWriteBatch } from './store';
 import type { NodeState } from './state';
 
@@ -110,6 +111,8 @@ export class Compaction {
       .then(() => {
         this.lastKeyspaceFlush = Date.now();
         const totalMs = performance.now() - started;
+        nodeObservations.keyspaceFlush.observe(totalMs / 1000);
+        nodeObservations.keyspaceFlushRecords += records;
         if ((!inTurns && encodeMs >= SLOW_FLUSH_ENCODE_MS) || totalMs >= SLOW_FLUSH_MS) {
           this.node.log.info({ records, inTurns, encodeMs: Math.round(encodeMs), totalMs: Math.round(totalMs) }, 'slow keyspace flush');
         }

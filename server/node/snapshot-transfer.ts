@@ -14,6 +14,7 @@
  * log and it catches up from there, however fast clients write.
  */
 import type { Logger } from '../log';
+import { nodeObservations } from '../metrics-node';
 import type { Message, SnapshotMeta } from '../raft/types';
 import { SnapshotSender, type SnapshotSource } from '../../storage/snapshot';
 import type { PeerTransport } from '../transport/peer-transport';
@@ -99,6 +100,8 @@ export class SnapshotOutbox {
             if (!transport.send(to, { type: 'raft', message: snapMsg })) return this.fail(to, t, 'peer queue full');
             t.phase = 'awaiting';
             t.sentAt = Date.now();
+            nodeObservations.snapshotsSent++;
+            nodeObservations.snapshotSentBytes += t.bytes;
             this.host.log.info({ to, index: t.meta.index, chunks: seq, bytes: t.bytes }, 'snapshot sent; waiting for the follower to install it');
             return;
           }

@@ -14,6 +14,7 @@
  * data, so it usually arrives before staging finishes: it is held and
  * stepped once it has.
  */
+import { nodeObservations } from '../metrics-node';
 import { SnapshotReceiver, type SnapshotSink } from '../../storage/snapshot';
 import type { Message, SnapshotMeta } from '../raft';
 import { SnapshotOutbox } from './snapshot-transfer';
@@ -237,6 +238,7 @@ export class Snapshots {
     const decide = this.stagedDecision;
     if (!decide || !this.stagedMeta || this.stagedMeta.index !== meta.index) throw new Error('snapshot to install is not staged');
     this.stagedDecision = undefined;
+    const started = performance.now();
     // A keyspace flush taken before the install lands before the switch.
     await this.opts.flushSettled();
     try {
@@ -258,6 +260,7 @@ export class Snapshots {
     node.durableIndex = Math.max(installed.index, node.storage.log.lastIndex());
     node.conf = installed.conf;
     this.opts.syncTransportPeers();
+    nodeObservations.snapshotInstall.observe((performance.now() - started) / 1000);
     this.node.log.info({ index: meta.index, term: meta.term }, 'snapshot installed');
   }
 }
