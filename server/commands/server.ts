@@ -511,6 +511,7 @@ const configCmd = container(
       { summary: 'Resets the server\'s statistics.', since: '2.0.0', group: 'server', complexity: 'O(1)' },
       ({ server }) => {
         server.stats.reset();
+        server.metricsLatency?.byCommand.clear(); // as Redis resets latencystats
         return OK;
       },
     ),

@@ -1,10 +1,11 @@
 import { expect } from 'chai';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import http from 'node:http';
+import path from 'node:path';
 import Redis from 'ioredis';
 import { parseInfo } from '../../server/launcher';
 import { Cluster, freePorts, waitFor } from '../cluster/harness';
-import { errorOf, startServer, type RunningServer } from '../support/proc';
+import { errorOf, ROOT, startServer, type RunningServer } from '../support/proc';
 
 /**
  * The Prometheus endpoint (--metrics-port): scraped with node:http, the text
@@ -268,6 +269,16 @@ describe('Prometheus metrics endpoint (--metrics-port)', function () {
       expect(m.types.get('redis_commands_total')).to.equal('counter');
       expect(m.types.get('redis_connected_clients')).to.equal('gauge');
     });
+
+    it('CONFIG RESETSTAT resets the counters and the latency histograms together', async () => {
+      await r.config('RESETSTAT');
+      await r.get('h1');
+      const m = await scrape(mport);
+      expect(m.value('redis_commands_total', { cmd: 'get' })).to.equal(1);
+      expect(m.value('raftcache_command_latency_seconds_count', { cmd: 'get' })).to.equal(1);
+      expect(m.all('raftcache_command_latency_seconds_count', { cmd: 'set' })).to.deep.equal([]);
+      expect(m.value('redis_keyspace_hits_total')).to.equal(1);
+    });
   });
 
   it('is off by default: no port but the client port, CONFIG GET metrics-port is 0', async () => {
@@ -321,6 +332,16 @@ describe('Prometheus metrics endpoint (--metrics-port)', function () {
       }
       expect(lm.value('redis_instance_info', { role: 'master' })).to.equal(1);
       lm.checkHistograms();
+
+      // Every series the Grafana dashboard queries exists (the leader's scrape has them all).
+      const dash = JSON.parse(readFileSync(path.join(ROOT, 'deploy/grafana/dashboards/raftcache.json'), 'utf8')) as { panels: Array<{ targets?: Array<{ expr: string }> }> };
+      const queried = new Set(dash.panels.flatMap((p) => p.targets ?? []).flatMap((t) => t.expr.match(/\b(redis|raftcache)_[a-z0-9_]+/g) ?? []));
+      expect(queried.size).to.be.at.least(20);
+      for (const name of queried) {
+        const family = lm.types.has(name) ? name : name.replace(/_(bucket|sum|count)$/, '');
+        expect(lm.types.get(family), `dashboard queries ${name}`).to.be.a('string');
+        if (family !== name) expect(lm.types.get(family)).to.equal('histogram');
+      }
 
       for (const f of followers) {
         const fm = await scrape(mports.get(f)!);
