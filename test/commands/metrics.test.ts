@@ -4,6 +4,7 @@ import http from 'node:http';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { parseInfo } from '../../server/launcher';
+import { Histogram } from '../../server/metrics-histogram';
 import { Cluster, freePorts, waitFor } from '../cluster/harness';
 import { errorOf, ROOT, startServer, type RunningServer } from '../support/proc';
 
@@ -270,6 +271,14 @@ describe('Prometheus metrics endpoint (--metrics-port)', function () {
       expect(m.types.get('redis_connected_clients')).to.equal('gauge');
     });
 
+    it('escapes label values: an error code with a quote and a backslash (from a script) round-trips', async () => {
+      await errorOf(r.eval(`return redis.error_reply('MY"CO\\\\DE boom')`, 0));
+      const info = parseInfo(await r.info('errorstats'));
+      expect(info['errorstat_MY"CO\\DE']).to.equal('count=1');
+      const m = await scrape(mport);
+      expect(m.value('redis_errors_total', { err: 'MY"CO\\DE' })).to.equal(1);
+    });
+
     it('CONFIG RESETSTAT resets the counters and the latency histograms together', async () => {
       await r.config('RESETSTAT');
       await r.get('h1');
@@ -279,6 +288,14 @@ describe('Prometheus metrics endpoint (--metrics-port)', function () {
       expect(m.all('raftcache_command_latency_seconds_count', { cmd: 'set' })).to.deep.equal([]);
       expect(m.value('redis_keyspace_hits_total')).to.equal(1);
     });
+  });
+
+  it('histogram buckets are upper-inclusive (le) and the rest goes to +Inf', () => {
+    const h = new Histogram([0.001, 0.01]);
+    for (const v of [0, 0.001, 0.0010001, 0.01, 0.5]) h.observe(v);
+    expect([...h.counts]).to.deep.equal([2, 2, 1]);
+    expect(h.count).to.equal(5);
+    expect(h.sum).to.be.closeTo(0.5120001, 1e-9);
   });
 
   it('is off by default: no port but the client port, CONFIG GET metrics-port is 0', async () => {
