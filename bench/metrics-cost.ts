@@ -99,6 +99,30 @@ interface Sample extends BenchResult {
   cpuUsPerOp: number;
 }
 
+/**
+ * Server CPU per scrape, on an idle node: CPU over a burst of sequential
+ * scrapes minus what the node uses idle (ticks, timers) over the same time.
+ */
+async function scrapeCpuMs(o: Options): Promise<number> {
+  const { srv, metricsPort } = await startMode('on', o);
+  try {
+    await redisBenchmarkAsync(srv.port, o.tests, { requests: 1000, clients: 5, pipeline: 1 }); // some commands to report
+    const pid = srv.proc.pid!;
+    let t0 = performance.now();
+    let c0 = cpuSeconds(pid);
+    await new Promise((r) => setTimeout(r, 2000));
+    const idlePerMs = (cpuSeconds(pid) - c0) / (performance.now() - t0);
+    const n = 200;
+    t0 = performance.now();
+    c0 = cpuSeconds(pid);
+    for (let i = 0; i < n; i++) await scrapeOnce(metricsPort);
+    const busy = cpuSeconds(pid) - c0 - idlePerMs * (performance.now() - t0);
+    return (busy * 1000) / n;
+  } finally {
+    await srv.stop();
+  }
+}
+
 async function startMode(mode: Mode, o: Options): Promise<{ srv: RunningServer; metricsPort: number }> {
   const metricsPort = mode === 'off' ? 0 : await freePort();
   const args = mode === 'off' ? o.serverArgs : [...o.serverArgs, '--metrics-port', String(metricsPort)];
@@ -157,7 +181,7 @@ async function main(): Promise<void> {
   const cpu = os.cpus()[0]?.model ?? 'unknown cpu';
   console.log(`\nredis-benchmark -c ${o.clients} -n ${o.requests} -P ${o.pipeline} -t ${o.tests.join(',')}, median of ${o.runs} runs (fresh servers, order rotated); ${os.cpus().length} x ${cpu}; ${new Date().toISOString().slice(0, 10)}`);
   console.log(`raftcache-server ${o.serverArgs.join(' ') || '(defaults: --sync always)'}; scraped: GET /metrics every second (${scrapes} scrapes, ${scrapeBytes} bytes each, median ${median(scrapeMs).toFixed(2)} ms to the last byte under load)`);
-  console.log(`CommandLatency.observe in isolation: ${observeNs().toFixed(1)} ns per call`);
+  console.log(`CommandLatency.observe in isolation: ${observeNs().toFixed(1)} ns per call; server CPU per scrape (idle node): ${(await scrapeCpuMs(o)).toFixed(2)} ms`);
   console.log('| test | metrics | ops/s | p50 ms | p99 ms | ops/s vs off | server CPU µs/op | CPU vs off |');
   console.log('|---|---|---:|---:|---:|---:|---:|---:|');
   const tests = [...new Set([...samples.keys()].map((k) => k.split('\t')[0]))];
