@@ -317,10 +317,14 @@ describe('Prometheus metrics endpoint (--metrics-port)', function () {
     before(async () => {
       const ports = await freePorts(3);
       ports.forEach((p, i) => mports.set(i + 1, p));
-      c = await Cluster.start({ nodeArgs: { 1: ['--metrics-port', String(ports[0])], 2: ['--metrics-port', String(ports[1])], 3: ['--metrics-port', String(ports[2])] } });
+      // A short log and tail so RAFT.COMPACT forces a snapshot on a follower that was down.
+      c = await Cluster.start({ args: ['--snapshot-entries', '10', '--log-tail', '10'], nodeArgs: { 1: ['--metrics-port', String(ports[0])], 2: ['--metrics-port', String(ports[1])], 3: ['--metrics-port', String(ports[2])] } });
     });
     after(async () => {
       await c?.stopAll();
+    });
+    afterEach(function () {
+      if (this.currentTest?.state === 'failed' && c) process.stderr.write(c.logTail() + '\n');
     });
 
     it('the leader shows each follower\'s match index and lag; followers show role follower', async () => {
@@ -377,6 +381,32 @@ describe('Prometheus metrics endpoint (--metrics-port)', function () {
       const fm = await scrape(mports.get(followers[0])!);
       expect(fm.value('raftcache_command_latency_seconds_count', { cmd: 'set' })).to.equal(10);
       expect(fm.value('raftcache_log_fsync_seconds_count')).to.be.greaterThan(0);
+    });
+
+    it('a follower restarted behind the compacted log: the leader counts the snapshot sent, the follower its install', async () => {
+      const leader = await c.leader();
+      const [lagger, other] = await c.followers(leader);
+      await c.kill(lagger, 'SIGKILL');
+      const w = c.client(leader);
+      for (let i = 0; i < 100; i++) await w.set(`s${i}`, 'v');
+      expect(await c.command(leader, ['RAFT.COMPACT'])).to.equal('OK');
+      expect(await c.command(other, ['RAFT.COMPACT'])).to.equal('OK');
+      const before = await scrape(mports.get(leader)!);
+      await c.restart(lagger);
+      await c.leader();
+      await c.settle();
+
+      const lm = await scrape(mports.get(leader)!);
+      expect(lm.value('raftcache_snapshots_sent_total')).to.equal(before.value('raftcache_snapshots_sent_total')! + 1);
+      expect(lm.value('raftcache_snapshot_sent_bytes_total')).to.be.greaterThan(before.value('raftcache_snapshot_sent_bytes_total')!);
+      expect(lm.value('raftcache_keyspace_flush_records_total')).to.be.at.least(100);
+      expect(lm.value('raftcache_keyspace_flush_seconds_count')).to.be.greaterThan(0);
+      const fm = await scrape(mports.get(lagger)!);
+      expect(fm.value('raftcache_snapshot_install_seconds_count')).to.equal(1);
+      expect(fm.value('raftcache_snapshot_install_seconds_sum')).to.be.greaterThan(0);
+      expect(fm.value('redis_db_keys', { db: 'db0' })).to.be.at.least(100);
+      expect(fm.value('raftcache_raft_snapshot_index')).to.be.at.least(lm.value('raftcache_raft_first_index')! - 1);
+      fm.checkHistograms();
     });
   });
 });
