@@ -271,6 +271,24 @@ describe('Prometheus metrics endpoint (--metrics-port)', function () {
       expect(m.types.get('redis_connected_clients')).to.equal('gauge');
     });
 
+    it('shows a client blocked in BLPOP as INFO does, and the BLPOP latency once it is served', async () => {
+      const blocker = new Redis({ port: srv.port });
+      try {
+        const popped = blocker.blpop('queue', 0);
+        await waitFor(async () => Number(parseInfo(await r.info('clients')).blocked_clients) === 1, 5000, 'the client to block');
+        const m = await scrape(mport);
+        expect(m.value('redis_blocked_clients')).to.equal(1);
+        expect(m.value('redis_connected_clients')).to.equal(Number(parseInfo(await r.info('clients')).connected_clients));
+        await r.rpush('queue', 'x');
+        expect(await popped).to.deep.equal(['queue', 'x']);
+        const after = await scrape(mport);
+        expect(after.value('redis_blocked_clients')).to.equal(0);
+        expect(after.value('raftcache_command_latency_seconds_count', { cmd: 'blpop' })).to.equal(1);
+      } finally {
+        blocker.disconnect();
+      }
+    });
+
     it('escapes label values: an error code with a quote and a backslash (from a script) round-trips', async () => {
       await errorOf(r.eval(`return redis.error_reply('MY"CO\\\\DE boom')`, 0));
       const info = parseInfo(await r.info('errorstats'));
