@@ -13,6 +13,7 @@ import { lcsCommands } from './lcs';
 import { zsetCommands } from './zset';
 import { hyperloglogCommands } from './hyperloglog';
 import { geoCommands } from './geo';
+import { functionCommands } from './functions';
 
 export { keyCommands } from './keys';
 export { stringCommands } from './string';
@@ -43,4 +44,5 @@ export const dataCommands: DataCommand[] = [
   ...zsetCommands,
   ...hyperloglogCommands,
   ...geoCommands,
+  ...functionCommands,
 ];

@@ -15,11 +15,13 @@
  */
 import { LockTable } from '../locks';
 import { AclTable } from '../acl/table';
+import { FunctionTable } from '../scripting/functions-table';
 
 import { hashKey } from './hash32';
 import { Collection, StringValue, TYPE_CODES, copiedString, createCollection, isPlainString, stringBytes, valueBytes, type Value } from './object';
 import {
   ELEMENT_DB,
+  FUNCTION_DB,
   LOCK_DB,
   ACL_DB,
   META_DB,
@@ -912,6 +914,8 @@ export class Keyspace {
   observer: { keyChanged(key: string): void; flushed(): void } | undefined;
   /** ACL users (server/acl/table.ts): replicated state, like the keys. */
   readonly acl = new AclTable(() => this.trackChanges);
+  /** Function libraries (FUNCTION LOAD): replicated state, like the script cache. */
+  readonly functions = new FunctionTable(() => this.trackChanges);
   /** Lua scripts by lower-case SHA1 hex: replicated state, like the keys. */
   private readonly scripts = new Map<string, Buffer>();
   private readonly changedScripts = new Set<string>();
@@ -959,6 +963,7 @@ export class Keyspace {
     this.scripts.clear();
     this.locks.clear();
     this.acl.clear();
+    this.functions.clear();
     this.nextCollectionId = 1;
     this.garbage = [];
     this.restoring.clear();
@@ -1122,6 +1127,7 @@ export class Keyspace {
     this.changedScripts.clear();
     for (const name of this.locks.drainChanged()) out.push({ db: LOCK_DB, key: name });
     for (const name of this.acl.drainChanged()) out.push({ db: ACL_DB, key: name });
+    for (const name of this.functions.drainChanged()) out.push({ db: FUNCTION_DB, key: name });
     return out;
   }
 
@@ -1151,6 +1157,7 @@ export class Keyspace {
     if (db === SCRIPT_DB) return this.encodeScript(key);
     if (db === LOCK_DB) return this.locks.encodeRecord(key);
     if (db === ACL_DB) return this.acl.encodeRecord(key);
+    if (db === FUNCTION_DB) return this.functions.encodeRecord(key);
     const d = this.dbs[db];
     if (d === undefined) return null;
     const rkey = keyRecordKey(db, key);
@@ -1200,6 +1207,10 @@ export class Keyspace {
     }
     if (recordKey[k0] === ACL_DB) {
       this.acl.applyRecord(k0 === 0 ? recordKey : recordKey.subarray(k0), recordValue);
+      return;
+    }
+    if (recordKey[k0] === FUNCTION_DB) {
+      this.functions.applyRecord(k0 === 0 ? recordKey : recordKey.subarray(k0), recordValue);
       return;
     }
     if (recordKey[k0] === ELEMENT_DB) {
@@ -1268,6 +1279,7 @@ export class Keyspace {
     this.changedScripts.clear();
     this.locks.drainChanged();
     this.acl.drainChanged();
+    this.functions.drainChanged();
   }
 }
 

@@ -11,6 +11,7 @@
  *   [SCRIPT_DB][sha1 hex]          a cached Lua script: its body
  *   [LOCK_DB][lock name]           a distributed lock (server/locks.ts encodes the value)
  *   [ACL_DB][user name]            an ACL user: its ACL LIST line (server/acl/table.ts)
+ *   [FUNCTION_DB][library name]    a function library (server/scripting/functions-table.ts encodes the value)
  *   [RESERVED_DB]['m'] / ['s']     the node driver's members and client sessions (it encodes the values)
  *   [META_DB]                      [db count u8][versionFloor f64 x n][writeFloor f64 x n][next collection id f64]
  *
@@ -23,7 +24,7 @@ export const RESERVED_DB = 0xfe;
 export const SCRIPT_DB = 0xfd;
 export const ELEMENT_DB = 0xfc;
 export const LOCK_DB = 0xfb;
-/** 0xfa is left for the function libraries (FUNCTION LOAD). */
+export const FUNCTION_DB = 0xfa;
 export const ACL_DB = 0xf9;
 
 /** The node driver's records: cluster members' addresses, and the state machine's client sessions (dedupe). */

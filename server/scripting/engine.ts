@@ -50,6 +50,22 @@ export interface ScriptRun {
   memoryBudget?: number;
   /** Called once the script has compiled, before it runs (EVAL caches it then). */
   compiled?: () => void;
+  /**
+   * FCALL: instead of compiling `body` as a script (shebang, KEYS/ARGV
+   * globals), the entry compiles and runs its library under the instruction
+   * budget and pushes the function to call and its arguments.
+   */
+  entry?: ScriptEntry;
+}
+
+/** How a run other than a plain script gets its callee (functions-lua.ts). */
+export interface ScriptEntry {
+  /**
+   * Called with the sandbox open and the budget hook set; `handler` is the
+   * error handler's stack index. Pushes a function and its arguments and
+   * returns the argument count, or the error to answer instead.
+   */
+  prepare(L: LuaState, handler: number): number | ErrorReply;
 }
 
 /** The SHA1 hex digest Redis names a script by. */
@@ -95,7 +111,7 @@ export function runScript(run: ScriptRun): Reply {
 }
 
 function runMetered(run: ScriptRun, memoryTripped: () => boolean): Reply {
-  const shebang = parseShebang(run.body);
+  const shebang = run.entry === undefined ? parseShebang(run.body) : { code: run.body, noWrites: false };
   if (shebang instanceof ErrorReply) return shebang;
   const budget = run.budget ?? DEFAULT_INSTRUCTION_BUDGET;
   const state: RunState = { resp: 2, killed: false, readOnly: run.readOnly || shebang.noWrites };
@@ -110,9 +126,6 @@ function runMetered(run: ScriptRun, memoryTripped: () => boolean): Reply {
   try {
     openSandbox(L, run, state);
     const handler = lua.lua_gettop(L); // the error handler the prelude returned
-    const compileErr = load(L, shebang.code);
-    if (compileErr !== null) return compileErr;
-    run.compiled?.();
     let executed = 0;
     const hook = (H: LuaState): void => {
       if (state.killed) {
@@ -129,10 +142,23 @@ function runMetered(run: ScriptRun, memoryTripped: () => boolean): Reply {
         lua.lua_error(H);
       }
     };
-    lua.lua_sethook(L, hook, lua.LUA_MASKCOUNT, HOOK_STEP);
+    let nargs = 0;
+    if (run.entry === undefined) {
+      const compileErr = load(L, shebang.code);
+      if (compileErr !== null) return compileErr;
+      run.compiled?.();
+      lua.lua_sethook(L, hook, lua.LUA_MASKCOUNT, HOOK_STEP);
+    } else {
+      // The library runs before the call: under the same budget.
+      lua.lua_sethook(L, hook, lua.LUA_MASKCOUNT, HOOK_STEP);
+      const pushed = run.entry.prepare(L, handler);
+      if (state.killed) return errBudget(budget);
+      if (pushed instanceof ErrorReply) return pushed;
+      nargs = pushed;
+    }
     let status: number;
     try {
-      status = lua.lua_pcall(L, 0, 1, handler);
+      status = lua.lua_pcall(L, nargs, 1, handler);
     } catch (err) {
       // fengari lets JS errors through pcall: V8's size limits (a string
       // past ~512 MB, a huge table) end the script rather than the apply loop.
@@ -212,8 +238,11 @@ function openSandbox(L: LuaState, run: ScriptRun, state: RunState): void {
   openBit(L);
   openCmsgpack(L);
   openStruct(L);
-  setStringArray(L, 'KEYS', run.keys);
-  setStringArray(L, 'ARGV', run.args);
+  // Functions get keys and arguments as the callback's parameters, not as globals.
+  if (run.entry === undefined) {
+    setStringArray(L, 'KEYS', run.keys);
+    setStringArray(L, 'ARGV', run.args);
+  }
 
   const prelude = Buffer.from(PRELUDE);
   if (lauxlib.luaL_loadbufferx(L, prelude, prelude.length, '=prelude', 't') !== lua.LUA_OK) throw new Error('scripting prelude does not compile');

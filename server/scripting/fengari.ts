@@ -24,6 +24,7 @@ export interface LuaApi {
   LUA_TNUMBER: number;
   LUA_TSTRING: number;
   LUA_TTABLE: number;
+  LUA_TFUNCTION: number;
   lua_close(L: LuaState): void;
   lua_gettop(L: LuaState): number;
   lua_settop(L: LuaState, idx: number): void;
