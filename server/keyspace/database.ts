@@ -1095,6 +1095,7 @@ export class Keyspace {
     this.trackChanges = tracking;
     if (tracking) {
       const dropped = this.droppedCollections;
+      const libraries = this.functions.drainChanged(); // pending library records survive FLUSHALL
       this.dropChanges();
       this.droppedCollections = dropped;
       this.marks.push({ flushAll: true });
@@ -1102,6 +1103,7 @@ export class Keyspace {
       // FLUSHALL keeps scripts (as in Redis), but the durable copy clears every
       // record on a flushAll mark: write the scripts again after it.
       for (const sha of this.scripts.keys()) this.changedScripts.add(sha);
+      this.functions.noteAll(libraries);
     }
   }
 
