@@ -224,7 +224,9 @@ function loadInto(L: LuaState, body: Buffer, registered: FunctionInfo[]): ErrorR
   if (lua.lua_pcall(L, 4, 3, 0) !== lua.LUA_OK) return new ErrorReply(errorLine(errorValue(L)));
   if (lua.lua_type(L, -3) === lua.LUA_TNIL) {
     const msg = lua.lua_tolstring(L, -2);
-    return new ErrorReply(errorLine(`ERR Error compiling function: ${msg === null ? 'unknown error' : luaBytes(msg).toString('latin1')}`));
+    // Lua 5.1 (Redis) quotes the end-of-input token as it quotes every other; 5.3 does not.
+    const text = msg === null ? 'unknown error' : luaBytes(msg).toString('latin1').replace(/ near <eof>$/, " near '<eof>'");
+    return new ErrorReply(errorLine(`ERR Error compiling function: ${text}`));
   }
   lua.lua_pushvalue(L, -3); // the chunk
   if (lua.lua_pcall(L, 0, 0, 0) !== lua.LUA_OK) return new ErrorReply(errorLine(`ERR Error registering functions: ${errorValue(L)}`));

@@ -68,6 +68,8 @@ const LOAD_CASES: string[] = [
   "error('boom')",
   "x = 1",
   'return 1',
+  "redis.register_function('f', function() return 1 end",
+  "redis.register_function('f', function() return (1 end)",
   "redis.register_function('x-y', function() end)",
   "redis.register_function('f', function() end) redis.register_function('f', function() end)",
   "redis.register_function{function_name='f', callback=function() end, flags={'bad'}}",
