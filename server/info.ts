@@ -84,6 +84,8 @@ function memorySection(s: Server): Section {
       ['maxmemory_human', human(s.config.maxmemory)],
       ['maxmemory_policy', s.config['maxmemory-policy']],
       ['number_of_cached_scripts', s.keyspace.scriptCount],
+      ['number_of_functions', s.keyspace.functions.functionCount],
+      ['number_of_libraries', s.keyspace.functions.libraryCount],
       ['used_memory_scripts', s.keyspace.scriptBytes],
       ['node_heap_used', mem.heapUsed],
     ],

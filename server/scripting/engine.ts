@@ -20,6 +20,7 @@ import { openCmsgpack } from './cmsgpack';
 import { openStruct } from './struct';
 import { ScriptRandom } from './random';
 import { parseShebang } from './shebang';
+import { REDIS_COMPAT_VERSION } from '../info';
 
 /**
  * VM instructions a script may execute. fengari runs 25-30 million simple
@@ -447,5 +448,11 @@ function openRedis(L: LuaState, run: ScriptRun, state: RunState): void {
     lua.lua_pushinteger(L, v);
     lua.lua_setfield(L, -2, ls(name));
   }
+  // Redis 7's version fields, for the version we report (INFO redis_version).
+  const [major, minor, patch] = REDIS_COMPAT_VERSION.split('.').map((x) => Number(x) || 0);
+  lua.lua_pushstring(L, REDIS_COMPAT_VERSION);
+  lua.lua_setfield(L, -2, ls('REDIS_VERSION'));
+  lua.lua_pushinteger(L, (major << 16) | (minor << 8) | patch);
+  lua.lua_setfield(L, -2, ls('REDIS_VERSION_NUM'));
   lua.lua_setglobal(L, ls('redis'));
 }

@@ -16,7 +16,6 @@
  */
 import { ErrorReply, type Reply } from '../../protocol/reply';
 import type { ExecContext } from '../commands/types';
-import { REDIS_COMPAT_VERSION } from '../info';
 import { errorLine, pushErrorTable, stringField } from './convert';
 import { runScript, type ScriptEntry } from './engine';
 import { lauxlib, ls, lua, luaBytes, type LuaJsFunction, type LuaState } from './fengari';
@@ -62,13 +61,12 @@ export function parseLibraryMeta(code: Buffer): LibraryMeta | ErrorReply {
 
 /**
  * Builds the load-time environment and compiles the library into it.
- * Arguments: the code, the register check (JS), the load-time redis API
- * values. Returns the chunk (or nil and the compile error), the function
+ * Arguments: the code and the register check (JS). Returns the chunk (or nil and the compile error), the function
  * that switches the library's globals to the full environment, and the
  * table of registered callbacks by name.
  */
 const LIBRARY_PRELUDE = `
-local code, check, version, version_num = ...
+local code, check = ...
 local G = _G
 local redis = G.redis
 local function refuse() error('Attempt to modify a readonly table', 2) end
@@ -92,7 +90,7 @@ local api = {
   log = redis.log,
   LOG_DEBUG = redis.LOG_DEBUG, LOG_VERBOSE = redis.LOG_VERBOSE,
   LOG_NOTICE = redis.LOG_NOTICE, LOG_WARNING = redis.LOG_WARNING,
-  REDIS_VERSION = version, REDIS_VERSION_NUM = version_num,
+  REDIS_VERSION = redis.REDIS_VERSION, REDIS_VERSION_NUM = redis.REDIS_VERSION_NUM,
 }
 local mt = { __index = readonly({ redis = readonly(api) }), __newindex = refuse, __metatable = false }
 local env = setmetatable({}, mt)
@@ -100,11 +98,6 @@ local chunk, err = load(code, '@user_function', 't', env)
 if not chunk then return nil, err, nil end
 return chunk, function() mt.__index = G end, callbacks
 `;
-
-function versionNum(v: string): number {
-  const [a, b, c] = v.split('.').map((x) => Number(x) || 0);
-  return (a << 16) | (b << 8) | c;
-}
 
 function raise(L: LuaState, message: string): never {
   pushErrorTable(L, message);
@@ -219,9 +212,7 @@ function loadInto(L: LuaState, body: Buffer, registered: FunctionInfo[]): ErrorR
   if (lauxlib.luaL_loadbufferx(L, prelude, prelude.length, '=prelude', 't') !== lua.LUA_OK) throw new Error('library prelude does not compile');
   lua.lua_pushstring(L, new Uint8Array(body.buffer, body.byteOffset, body.length));
   lua.lua_pushjsfunction(L, registerCheck(registered));
-  lua.lua_pushstring(L, REDIS_COMPAT_VERSION);
-  lua.lua_pushinteger(L, versionNum(REDIS_COMPAT_VERSION));
-  if (lua.lua_pcall(L, 4, 3, 0) !== lua.LUA_OK) return new ErrorReply(errorLine(errorValue(L)));
+  if (lua.lua_pcall(L, 2, 3, 0) !== lua.LUA_OK) return new ErrorReply(errorLine(errorValue(L)));
   if (lua.lua_type(L, -3) === lua.LUA_TNIL) {
     const msg = lua.lua_tolstring(L, -2);
     // Lua 5.1 (Redis) quotes the end-of-input token as it quotes every other; 5.3 does not.

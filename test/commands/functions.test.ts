@@ -302,6 +302,20 @@ print(json.dumps(out))
     expect(ours.ro_error).to.equal('Can not execute a script with write flag using *_ro command.');
   });
 
+  it('redis.REDIS_VERSION at load and in a call (the version INFO reports); INFO memory counts libraries and functions', async () => {
+    const code = lib('ver', "local v = redis.REDIS_VERSION_NUM\nredis.register_function('ver', function() return {redis.REDIS_VERSION, redis.REDIS_VERSION_NUM, v} end)");
+    await r.function('LOAD', code);
+    await x.function('LOAD', code);
+    const version = String(await r.info('server')).match(/redis_version:(\S+)/)![1];
+    const num = (v: string) => v.split('.').reduce((n, p) => n * 256 + Number(p), 0);
+    expect(await r.call('FCALL', 'ver', '0')).to.deep.equal([version, num(version), num(version)]);
+    const refVersion = String(await x.info('server')).match(/redis_version:(\S+)/)![1];
+    expect(await x.call('FCALL', 'ver', '0')).to.deep.equal([refVersion, num(refVersion), num(refVersion)]);
+    await same(['FUNCTION', 'LOAD', LIB]);
+    const field = async (c: Redis, name: string) => String(await c.info('memory')).match(new RegExp(`${name}:(\\d+)`))?.[1];
+    for (const name of ['number_of_functions', 'number_of_libraries']) expect(await field(r, name), name).to.equal(await field(x, name));
+  });
+
   it('a library that loops at load is stopped by the instruction budget, and nothing is loaded', async () => {
     const reply = await outcome(r, ['FUNCTION', 'LOAD', lib('spin', 'while true do end')]);
     expect(reply).to.match(/^error: ERR Script killed: exceeded the instruction budget/);
