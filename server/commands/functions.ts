@@ -60,8 +60,11 @@ function checkFunction(argv: Buffer[]): ErrorReply | null {
   if (arity > 0 ? argv.length !== arity : argv.length < -arity) return errArity(`function|${sub}`);
   switch (sub) {
     case 'load': {
+      // Metadata errors come first in Redis too: refused before the log.
       const opts = loadOptions(argv);
-      return opts instanceof ErrorReply ? opts : null;
+      if (opts instanceof ErrorReply) return opts;
+      const meta = parseLibraryMeta(opts.code);
+      return meta instanceof ErrorReply ? meta : null;
     }
     case 'flush':
       if (argv.length > 3) return syntaxError(argv[1].toString('latin1'));
@@ -74,7 +77,10 @@ function checkFunction(argv: Buffer[]): ErrorReply | null {
     case 'restore':
       if (argv.length > 4) return syntaxError(argv[1].toString('latin1'));
       if (argv.length === 4 && !['flush', 'append', 'replace'].includes(lowerArg(argv[3]))) return ERR_POLICY;
-      return null;
+      {
+        const codes = decodeFunctionDump(argv[2]);
+        return Array.isArray(codes) ? null : new ErrorReply(codes.reply);
+      }
     default:
       return null;
   }
