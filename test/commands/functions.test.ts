@@ -261,6 +261,21 @@ describe('functions (FUNCTION, FCALL, FCALL_RO) side by side with redis-server',
     await same(['FUNCTION', 'RESTORE', encodeFunctionDump([])]);
   });
 
+  it('FUNCTION DUMP is byte for byte what redis-server writes without string compression', async () => {
+    const plain = await startReferenceRedis(['--rdbcompression', 'no']);
+    const y = new Redis({ port: plain.port });
+    try {
+      expect(await r.callBuffer('FUNCTION', 'DUMP')).to.deep.equal(await y.callBuffer('FUNCTION', 'DUMP')); // no libraries
+      await r.function('LOAD', LIB);
+      await y.function('LOAD', LIB);
+      const ours = (await r.callBuffer('FUNCTION', 'DUMP')) as Buffer;
+      expect(ours.equals((await y.callBuffer('FUNCTION', 'DUMP')) as Buffer)).to.equal(true);
+    } finally {
+      y.disconnect();
+      await plain.stop();
+    }
+  });
+
   it('redis-py: function_load, fcall, fcall_ro, function_list, dump and restore', function () {
     const py = spawnSync('python3', ['-c', 'import redis']).status === 0 ? 'python3' : '/usr/bin/python3';
     if (spawnSync(py, ['-c', 'import redis']).status !== 0) this.skip();
