@@ -109,6 +109,8 @@ class Reader {
       case 3: {
         const clen = this.length().value;
         const len = this.length().value;
+        // LZF expands at most 264 bytes per 2 input bytes: a larger claim is a damaged payload, not an allocation.
+        if (len > clen * 132 + 8) throw new PayloadError();
         return lzfDecompress(this.take(clen), len);
       }
       default:
