@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
+import { createClient, RESP_TYPES } from 'redis';
 import { redisCli, startServer, type RunningServer } from '../support/proc';
 import { startReferenceRedis, type ReferenceRedis } from '../support/reference-redis';
 import { Keyspace } from '../../server/keyspace';
@@ -329,6 +330,34 @@ print(json.dumps(out))
     await same(['FUNCTION', 'LOAD', LIB]);
     const field = async (c: Redis, name: string) => String(await c.info('memory')).match(new RegExp(`${name}:(\\d+)`))?.[1];
     for (const name of ['number_of_functions', 'number_of_libraries']) expect(await field(r, name), name).to.equal(await field(x, name));
+  });
+
+  it('node-redis (RESP2 and RESP3): functionLoad, fCall, fCallRo, functionList, functionStats, dump and restore', async () => {
+    const ONE = lib('nodelib', "redis.register_function{function_name='nget', callback=function(keys) return redis.call('get', keys[1]) end, flags={'no-writes'}, description='get'}");
+    const session = async (port: number, RESP: 2 | 3) => {
+      const c = createClient({ RESP, socket: { port, host: '127.0.0.1', reconnectStrategy: false } });
+      await c.connect();
+      try {
+        await c.functionFlush();
+        await c.set('nk', 'nv');
+        const out: Record<string, unknown> = {};
+        out.load = await c.functionLoad(ONE);
+        out.fcall = await c.fCall('nget', { keys: ['nk'] });
+        out.fcallRo = await c.fCallRo('nget', { keys: ['nk'] });
+        out.list = await c.functionList();
+        out.listCode = await c.functionListWithCode({ LIBRARYNAME: 'node*' });
+        out.stats = await c.functionStats();
+        const dump = await c.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer }).functionDump();
+        await c.functionFlush();
+        out.restore = await c.functionRestore(dump as unknown as string, { mode: 'APPEND' });
+        out.again = await c.fCall('nget', { keys: ['nk'] });
+        out.delete = await c.functionDelete('nodelib');
+        return JSON.parse(JSON.stringify(out)) as unknown;
+      } finally {
+        await c.quit();
+      }
+    };
+    for (const resp of [2, 3] as const) expect(await session(srv.port, resp), `RESP${resp}`).to.deep.equal(await session(ref.port, resp));
   });
 
   it('a library that loops at load is stopped by the instruction budget, and nothing is loaded', async () => {
