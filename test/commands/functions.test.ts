@@ -415,6 +415,31 @@ describe('function libraries as durable state', function () {
     expect(ks.encodeRecord(FUNCTION_DB, 'recs')).to.equal(null);
   });
 
+  it('damaged payloads with a valid checksum are refused, never thrown (2000 seeded mutations)', () => {
+    let seed = 12345;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed % n;
+    };
+    const base = encodeFunctionDump([Buffer.from(LIB), Buffer.alloc(300, 'x')]);
+    // An LZF string record too: [0xc3][clen][len][compressed].
+    const lzf = Buffer.from([0xf5, 0xc3, 0x05, 0x0a, 0x01, 0x61, 0x62, 0xc0, 0x01]); // "ab" then 8 bytes back 2: ababababab
+    const signed = (b: Buffer) => {
+      const unsigned = Buffer.concat([b, Buffer.from([10, 0])]);
+      const crc = Buffer.alloc(8);
+      crc.writeBigUInt64LE(crc64(unsigned));
+      return Buffer.concat([unsigned, crc]);
+    };
+    expect(decodeFunctionDump(signed(lzf))).to.deep.equal([Buffer.from('ababababab')]);
+    for (let i = 0; i < 2000; i++) {
+      const body = Buffer.from(i % 2 ? base.subarray(0, base.length - 10) : lzf);
+      for (let k = 1 + rand(4); k > 0; k--) body[rand(body.length)] = rand(256);
+      const cut = rand(5) === 0 ? body.subarray(0, rand(body.length)) : body;
+      const out = decodeFunctionDump(signed(cut));
+      if (!Array.isArray(out)) expect(out.reply).to.match(/^ERR /);
+    }
+  });
+
   it('the dump payload format: CRC64 (Jones) check value, round trip', () => {
     expect(crc64(Buffer.from('123456789')).toString(16)).to.equal('e9c6d914c4b8d9ca');
     const codes = [Buffer.from('a'), Buffer.alloc(100, 'b'), Buffer.alloc(20000, 'c')];
