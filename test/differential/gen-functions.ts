@@ -20,6 +20,7 @@ const LIBS: Record<string, string> = {
   lists: "#!lua name=lists\nredis.register_function('push', function(keys, args) return redis.call('rpush', keys[1], unpack(args)) end)",
   safe: "#!lua name=safe\nredis.register_function{function_name='tryget', callback=function(keys) local r = redis.pcall('get', keys[1]) if type(r) == 'table' and r.err then return 'caught: ' .. r.err end return r end, flags={'no-writes', 'allow-stale'}}",
   shape: "#!lua name=shape\nredis.register_function('shape', function(keys, args) return {#keys, #args, keys[1] or false, args[1] or false, 3.99, {ok='fine'}} end)",
+  replies: "#!lua name=replies\nredis.register_function('replies', function(keys, args) local m = args[1] or 'x' if m == '1' then return redis.error_reply('MY failure') elseif m == '5' then return redis.status_reply('FINE') elseif m == 'v' then redis.setresp(3) return {redis.call('exists', keys[1] or 'none'), redis.call('get', keys[1] or 'none'), true, false} elseif m == '-3' then return cjson.encode({a = {1, 2}}) else return {redis.sha1hex(m), math.floor(7.9), tostring(nil)} end end)",
   // The same function name as counter's: a collision unless counter is gone.
   rival: "#!lua name=rival\nredis.register_function('BUMP', function() return 'rival' end)",
   // Faulty ones: each fails at a different stage.
@@ -31,7 +32,7 @@ const LIBS: Record<string, string> = {
   badname: "#!lua name=bad-name\nredis.register_function('bn', function() return 1 end)",
 };
 const LIB_NAMES = Object.keys(LIBS);
-const FUNCTIONS = ['bump', 'BUMP', 'peek', 'push', 'tryget', 'shape', 'nosuch'];
+const FUNCTIONS = ['bump', 'BUMP', 'peek', 'push', 'tryget', 'shape', 'replies', 'nosuch'];
 
 /** A version-2 library replacing counter's code (LOAD REPLACE / RESTORE REPLACE). */
 const COUNTER_V2 = "#!lua name=counter\nredis.register_function('bump', function(keys) return redis.call('incrby', keys[1], 100) end)";
@@ -44,7 +45,7 @@ const latin1 = (b: Buffer): string => b.toString('latin1');
  * two that collide with each other (checked in payload order).
  */
 function payload(g: Gen): string {
-  const pick = g.rng.pick(['counter', 'counter2', 'reader', 'lists', 'safe', 'shape', 'rival', 'pair']);
+  const pick = g.rng.pick(['counter', 'counter2', 'reader', 'lists', 'safe', 'shape', 'replies', 'rival', 'pair']);
   const code = (n: string): Buffer => Buffer.from(n === 'counter2' ? COUNTER_V2 : LIBS[n], 'latin1');
   const p = encodeFunctionDump(pick === 'pair' ? [code('counter'), code('rival')] : [code(pick)]);
   if (g.rng.chance(0.1)) p[p.length - 1] ^= 0x55; // a damaged checksum
