@@ -188,7 +188,8 @@ function registerCheck(registered: FunctionInfo[]): LuaJsFunction {
     }
     // Redis 7.0 answers a bad function name with the library-name wording.
     if (!NAME_RE.test(info.name)) raise(L, ERR_LIBRARY_NAME);
-    if (registered.some((f) => f.name === info.name)) raise(L, 'ERR Function already exists in the library');
+    // Case-insensitively, as FCALL finds them (Redis 7.0 accepts 'ab' and 'AB' in one library, then asserts on FUNCTION DELETE).
+    if (registered.some((f) => f.name.toLowerCase() === info.name.toLowerCase())) raise(L, 'ERR Function already exists in the library');
     registered.push(info);
     lua.lua_pushstring(L, Buffer.from(info.name, 'latin1'));
     lua.lua_pushvalue(L, callback);

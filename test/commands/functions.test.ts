@@ -360,6 +360,11 @@ print(json.dumps(out))
     for (const resp of [2, 3] as const) expect(await session(srv.port, resp), `RESP${resp}`).to.deep.equal(await session(ref.port, resp));
   });
 
+  it("two functions of one library whose names differ only in case are refused (Redis 7.0.15 loads them, then crashes on FUNCTION DELETE)", async () => {
+    const code = lib('cs', "redis.register_function('ab', function() return 1 end)\nredis.register_function('AB', function() return 2 end)");
+    expect(await outcome(r, ['FUNCTION', 'LOAD', code])).to.equal('error: ERR Error registering functions: ERR Function already exists in the library');
+  });
+
   it('a library that loops at load is stopped by the instruction budget, and nothing is loaded', async () => {
     const reply = await outcome(r, ['FUNCTION', 'LOAD', lib('spin', 'while true do end')]);
     expect(reply).to.match(/^error: ERR Script killed: exceeded the instruction budget/);
