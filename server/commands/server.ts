@@ -17,7 +17,7 @@ import type { ClientConnection } from '../connection';
 import type { Server } from '../server';
 import { commandDocs, commandInfo } from './introspection';
 import type { ArgDoc, CommandDoc, CommandFlag } from './types';
-import { AfterWrites, DeferredReply, type CommandDef, type ContainerCommand, type ServerCommand, type ServerContext } from './table';
+import { AfterWrites, DeferredReply, type CommandDef, type ContainerCommand, type ServerCommand } from './table';
 import { globMatch } from './glob';
 import { parseInt64 } from './util';
 import { checkCredentials, defaultIsNopass, defaultIsOpen } from '../acl/auth';

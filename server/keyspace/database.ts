@@ -1094,16 +1094,15 @@ export class Keyspace {
     for (const db of this.dbs) db.flush(index);
     this.trackChanges = tracking;
     if (tracking) {
-      const dropped = this.droppedCollections;
-      const libraries = this.functions.drainChanged(); // pending library records survive FLUSHALL
-      this.dropChanges();
-      this.droppedCollections = dropped;
-      this.marks.push({ flushAll: true });
+      // Only the numbered dbs are flushed: their pending key changes are replaced by the
+      // flushAll mark (it deletes their records). Pending changes of what FLUSHALL keeps
+      // (scripts, functions, locks, ACL users) stay pending: dropping them lost a lock
+      // granted or a SCRIPT FLUSH just before a FLUSHALL from the durable copy.
+      for (const c of this.dirtyCollections) c.clearDirty();
+      this.dirtyCollections = new Set();
+      for (const set of this.changed) set.clear();
+      this.marks = [{ flushAll: true }];
       this.metaChanged = true;
-      // FLUSHALL keeps scripts (as in Redis), but the durable copy clears every
-      // record on a flushAll mark: write the scripts again after it.
-      for (const sha of this.scripts.keys()) this.changedScripts.add(sha);
-      this.functions.noteAll(libraries);
     }
   }
 

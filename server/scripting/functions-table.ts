@@ -91,12 +91,6 @@ export class FunctionTable {
     if (this.tracking()) this.changed.add(name);
   }
 
-  /** FLUSHALL dropped the pending changes: write every library again, and the `pending` names (deletions). */
-  noteAll(pending: string[]): void {
-    for (const name of pending) this.note(name);
-    for (const name of this.libraries.keys()) this.note(name);
-  }
-
   drainChanged(): string[] {
     const out = [...this.changed];
     this.changed.clear();
