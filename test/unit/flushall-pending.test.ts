@@ -12,6 +12,7 @@ import { stringValue } from '../../server/keyspace/object';
 describe('FLUSHALL keeps the pending changes of what it does not flush', () => {
   it('locks, script deletions and ACL users changed before a FLUSHALL are still drained', () => {
     const ks = new Keyspace(2);
+    ks.acl.setCatalog({ command: () => undefined, category: () => undefined, allLeaves: () => [] });
     ks.addScript('a'.repeat(40), Buffer.from('return 1'));
     ks.trackChanges = true;
     ks.dbs[0].set('k', stringValue(Buffer.from('v')), 1);
