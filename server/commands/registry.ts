@@ -7,6 +7,7 @@ import { lockInfoCommand } from './lock-info';
 import { transactionCommands } from './transactions';
 import { aclCommand } from './acl';
 import { trackingSubcommands } from './tracking';
+import { opsCommands } from './ops';
 
 /** The full command table: keyspace commands plus connection/server commands. */
 export function buildCommandTable(): CommandTable {
@@ -18,6 +19,7 @@ export function buildCommandTable(): CommandTable {
   table.add(lockInfoCommand());
   for (const c of transactionCommands()) table.add(c);
   table.add(aclCommand());
+  opsCommands(table); // LOLWUT, COMMAND GETKEYS, LATENCY, DEBUG, MONITOR, CLIENT PAUSE/REPLY/NO-EVICT ...
   const client = table.get('client');
   if (client?.kind === 'container') {
     client.subcommands.set('readmode', clientReadmode());
