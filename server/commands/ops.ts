@@ -1,5 +1,6 @@
+import { getKeysSubcommands } from './getkeys';
 import { lolwutCommand } from './lolwut';
-import type { CommandTable } from './table';
+import type { CommandTable, ServerCommand } from './table';
 
 /**
  * The operations commands (issue 15): added to the table in one place so the
@@ -8,4 +9,11 @@ import type { CommandTable } from './table';
  */
 export function opsCommands(table: CommandTable): void {
   table.add(lolwutCommand());
+  addSubcommands(table, 'command', getKeysSubcommands((n) => table.get(n)));
+}
+
+function addSubcommands(table: CommandTable, container: string, subs: ServerCommand[]): void {
+  const c = table.get(container);
+  if (c?.kind !== 'container') return;
+  for (const s of subs) c.subcommands.set(s.name.slice(container.length + 1), s);
 }
