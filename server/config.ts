@@ -60,6 +60,8 @@ export interface ServerConfig {
   'hll-sparse-max-bytes': number;
   'metrics-port': number;
   'metrics-bind': string;
+  'latency-monitor-threshold': number;
+  'enable-debug-command': string;
 }
 
 /** Redis 7.0 still accepts the ziplist names of the listpack options. */
@@ -217,6 +219,8 @@ export const OPTIONS: OptionSpec[] = [
   { name: 'zset-max-listpack-entries', kind: 'int', default: 128, min: 0, mutable: true, help: 'a sorted set with more members than this is stored as a skiplist' },
   { name: 'zset-max-listpack-value', kind: 'int', default: 64, min: 0, mutable: true, help: 'a sorted set with a member longer than this is stored as a skiplist' },
   { name: 'list-max-listpack-size', kind: 'int', default: -2, min: -5, mutable: true, help: 'list node size (Redis compatibility; lists are always quicklists here)' },
+  { name: 'latency-monitor-threshold', kind: 'int', default: 0, min: 0, max: 2 ** 53 - 1, mutable: true, help: 'LATENCY records events (commands, fsync, keyspace flush, loop stalls) of at least this many ms (0: off)' },
+  { name: 'enable-debug-command', kind: 'enum', values: ['no', 'yes', 'local'], default: 'no', mutable: false, help: 'allow DEBUG: no, yes, or local (loopback clients only)' },
   { name: 'list-compress-depth', kind: 'int', default: 0, min: 0, mutable: true, help: 'list node compression depth (Redis compatibility; not compressed here)' },
   { name: 'hll-sparse-max-bytes', kind: 'bytes', default: 3000, min: 0, mutable: true, help: 'a sparse HyperLogLog growing past this many bytes is converted to dense; it decides the bytes PFADD/PFMERGE store, so give every node the same value' },
   { name: 'maxmemory', kind: 'bytes', default: 0, min: 0, mutable: true, help: 'memory limit for the data set (0: none); the leader evicts or refuses writes beyond it' },

@@ -6,6 +6,7 @@
  * synchronous disk call, a huge command, GC), not from the network.
  */
 import type { Logger } from 'pino';
+import { latencyMonitor } from './latency';
 
 export interface LoopMonitorOptions {
   /** How often the loop is sampled. */
@@ -21,6 +22,7 @@ export function monitorEventLoop(log: Logger, opts: LoopMonitorOptions): () => v
     const now = Date.now();
     const lateMs = now - expected;
     expected = now + opts.intervalMs;
+    if (lateMs > 0) latencyMonitor.maybeAdd('event-loop-stall', lateMs); // LATENCY (ops): its own threshold
     if (lateMs >= opts.thresholdMs) log.warn({ blockedMs: lateMs }, 'event loop was blocked');
   }, opts.intervalMs);
   timer.unref();

@@ -22,6 +22,7 @@ import type { Replicator } from './replicator';
 import { misconf, type RaftReplicator, type ReadMode, type RequestId } from './raft-replicator';
 import { decodeOp, encodeOp, OpKind, type WatchedKey } from './logop';
 import { POP_ACK } from './forwarding';
+import { latencyMonitor } from './latency';
 
 /** argv[0] of a transaction a follower forwards (argv[1] is the encoded Multi op). */
 const MULTI_FORWARD = Buffer.from('\u0000raftcache.multi');
@@ -179,7 +180,13 @@ export class Server implements ConnectionHooks {
       if (applied) this.pubsub.deliver(channel, message);
       else this.publish(channel, message);
     };
+    latencyMonitor.threshold = () => this.config['latency-monitor-threshold'];
     this.fsm.onApplyTimed = (op, micros) => {
+      // A write's apply blocks the loop on every node: a latency event where it is slow (ops).
+      if (op.kind === OpKind.Command || op.kind === OpKind.Multi) {
+        const fast = op.kind === OpKind.Command && this.table.get(op.argv[0].toString('latin1').toLowerCase())?.flags.includes('fast');
+        latencyMonitor.maybeAdd(fast ? 'fast-command' : 'command', micros / 1000);
+      }
       if (op.kind === OpKind.Command) this.slowlog.maybeAdd(op.argv, micros);
       else if (op.kind === OpKind.Multi) this.slowlog.maybeAdd([EXEC_ARGV], micros);
     };
@@ -473,6 +480,7 @@ export class Server implements ConnectionHooks {
     stat.usec += micros;
     // Writes are observed when answered (proposeWrite), so their latency includes commit and apply.
     if (this.metricsLatency && (cmd.kind === 'server' || !cmd.flags.includes('write'))) this.metricsLatency.observe(cmd.name, micros / 1e6);
+    latencyMonitor.commandDone(cmd.name, cmd.flags.includes('fast'), micros); // LATENCY HISTOGRAM and command events (ops)
     // Writes execute when applied (timed there); the slowlog redacts AUTH/HELLO/CONFIG SET secrets as Redis does.
     if (cmd.kind === 'server' ? !NOT_SLOWLOGGED.has(cmd.name) : !cmd.flags.includes('write')) this.slowlog.maybeAdd(argv, micros, conn.addr, conn.name);
   }

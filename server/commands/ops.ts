@@ -1,5 +1,6 @@
 import { getKeysSubcommands } from './getkeys';
 import { lolwutCommand } from './lolwut';
+import { latencyCommand } from './latency';
 import type { CommandTable, ServerCommand } from './table';
 
 /**
@@ -9,6 +10,7 @@ import type { CommandTable, ServerCommand } from './table';
  */
 export function opsCommands(table: CommandTable): void {
   table.add(lolwutCommand());
+  table.add(latencyCommand((n) => table.get(n)));
   addSubcommands(table, 'command', getKeysSubcommands((n) => table.get(n)));
 }
 

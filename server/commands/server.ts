@@ -19,6 +19,7 @@ import { commandDocs, commandInfo } from './introspection';
 import type { ArgDoc, CommandDoc, CommandFlag } from './types';
 import { AfterWrites, DeferredReply, type CommandDef, type ContainerCommand, type ServerCommand } from './table';
 import { globMatch } from './glob';
+import { latencyMonitor } from '../latency';
 import { parseInt64 } from './util';
 import { checkCredentials, defaultIsNopass, defaultIsOpen } from '../acl/auth';
 
@@ -512,6 +513,7 @@ const configCmd = container(
       ({ server }) => {
         server.stats.reset();
         server.metricsLatency?.byCommand.clear(); // as Redis resets latencystats
+        latencyMonitor.resetHistograms(); // as Redis's resetCommandTableStats (ops)
         return OK;
       },
     ),

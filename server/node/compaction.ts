@@ -15,6 +15,7 @@
 import { nodeObservations } from '../metrics-node';
 import { compactionPoint, type NodeWriteBatch } from './store';
 import type { NodeState } from './state';
+import { latencyMonitor } from '../latency';
 
 /** How often the durable keyspace copy is written when nothing forces it (the log covers the gap). */
 export const KEYSPACE_FLUSH_MS = 1000;
@@ -113,6 +114,7 @@ export class Compaction {
         const totalMs = performance.now() - started;
         nodeObservations.keyspaceFlush.observe(totalMs / 1000);
         nodeObservations.keyspaceFlushRecords += records;
+        latencyMonitor.maybeAdd('keyspace-copy-flush', totalMs); // LATENCY (ops)
         if ((!inTurns && encodeMs >= SLOW_FLUSH_ENCODE_MS) || totalMs >= SLOW_FLUSH_MS) {
           this.node.log.info({ records, inTurns, encodeMs: Math.round(encodeMs), totalMs: Math.round(totalMs) }, 'slow keyspace flush');
         }

@@ -28,6 +28,7 @@ import type { RejoinGuard } from './rejoin';
 import type { Snapshots } from './snapshots';
 import type { NodeState } from './state';
 import type { NodeWriteBatch } from './store';
+import { latencyMonitor } from '../latency';
 
 /**
  * Readies being persisted at once. The loop supports pipelining (the next
@@ -239,7 +240,9 @@ export class ReadyLoop {
         if (snapshot) await this.parts.snapshots.installSnapshot(snapshot);
         else if (snapStepped) this.parts.snapshots.dropStagedSnapshot();
         if (mustWrite) {
+          const writeStart = performance.now();
           await this.durableWrite(entryBatch, entryWrite);
+          latencyMonitor.maybeAdd('raft-log-sync', performance.now() - writeStart); // LATENCY (ops): write + fdatasync
           if (deferEntries) this.deferredEntryWrites--;
           if (rd && rd.entries.length > 0) this.node.durableIndex = rd.entries[rd.entries.length - 1].index;
         }
