@@ -1,6 +1,7 @@
 import { getKeysSubcommands } from './getkeys';
 import { lolwutCommand } from './lolwut';
 import { latencyCommand } from './latency';
+import { memorySubcommands } from './memory-stats';
 import type { CommandTable, ServerCommand } from './table';
 
 /**
@@ -12,6 +13,7 @@ export function opsCommands(table: CommandTable): void {
   table.add(lolwutCommand());
   table.add(latencyCommand((n) => table.get(n)));
   addSubcommands(table, 'command', getKeysSubcommands((n) => table.get(n)));
+  addSubcommands(table, 'memory', memorySubcommands());
 }
 
 function addSubcommands(table: CommandTable, container: string, subs: ServerCommand[]): void {
