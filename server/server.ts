@@ -151,6 +151,8 @@ export class Server implements ConnectionHooks {
   /** Keys whose expiry delete is proposed but not yet applied, so we propose each once. */
   private expiring = new Set<string>();
   private lastIssuedTs = 0;
+  /** DEBUG SET-ACTIVE-EXPIRE: false stops this node (as leader) proposing deletes of expired keys. */
+  activeExpireEnabled = true;
 
   constructor(deps: ServerDeps) {
     this.config = deps.config;
@@ -832,6 +834,7 @@ export class Server implements ConnectionHooks {
       return;
     }
     this.evictor.admit(); // e.g. after CONFIG SET maxmemory lowered the limit
+    if (!this.activeExpireEnabled) return;
     const now = Date.now();
     this.keyspace.dbs.forEach((db, dbIndex) => {
       for (const key of db.expiredCandidates(now, ACTIVE_EXPIRE_KEYS_PER_DB)) {

@@ -1,5 +1,6 @@
 import { getKeysSubcommands } from './getkeys';
 import { lolwutCommand } from './lolwut';
+import { debugCommand } from './debug';
 import { latencyCommand } from './latency';
 import { memorySubcommands } from './memory-stats';
 import type { CommandTable, ServerCommand } from './table';
@@ -11,6 +12,7 @@ import type { CommandTable, ServerCommand } from './table';
  */
 export function opsCommands(table: CommandTable): void {
   table.add(lolwutCommand());
+  table.add(debugCommand());
   table.add(latencyCommand((n) => table.get(n)));
   addSubcommands(table, 'command', getKeysSubcommands((n) => table.get(n)));
   addSubcommands(table, 'memory', memorySubcommands());

@@ -1,0 +1,235 @@
+import { ErrorReply, OK, SimpleString, type Reply } from '../../protocol/reply';
+import { ERR_NO_SUCH_KEY } from '../../protocol/errors';
+import { keyString, Keyspace, type Collection, type Value } from '../keyspace';
+import type { ClientConnection } from '../connection';
+import type { Server } from '../server';
+import { stringObjectEncoding } from './string-encoding';
+import { DeferredReply, type ServerCommand } from './table';
+import { serverCmd } from './ops-cmd';
+import { parseInt64 } from './util';
+
+/*
+ * DEBUG: the subcommands client test suites use (SLEEP, OBJECT,
+ * SET-ACTIVE-EXPIRE, RELOAD, HELP), refused unless enable-debug-command
+ * allows it, with Redis 7's refusal text. DEBUG is not replicated: it acts on
+ * the node the client is connected to.
+ */
+
+export const ERR_DEBUG_NOT_ALLOWED = new ErrorReply(
+  'ERR DEBUG command not allowed. If the enable-debug-command option is set to "local", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.',
+);
+
+const HELP = [
+  'DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'OBJECT <key>',
+  "    Show low level info about `key` and associated value.",
+  'RELOAD [option ...]',
+  '    Save the durable keyspace copy on disk and verify it loads back (this server',
+  '    does not replace its in-memory keyspace). Valid <option> values: MERGE,',
+  '    NOFLUSH, NOSAVE (accepted; NOSAVE only verifies the existing copy).',
+  'SET-ACTIVE-EXPIRE <0|1>',
+  '    Setting it to 0 disables expiring keys in background when they are not',
+  '    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the',
+  '    default.',
+  'SLEEP <seconds>',
+  '    Stop the server for <seconds>. Decimals allowed.',
+  'HELP',
+  '    Prints this help.',
+].map((l) => new SimpleString(l));
+
+/** Redis's connIsLocal: a loopback peer. */
+function isLocal(conn: ClientConnection): boolean {
+  const host = conn.addr.slice(0, conn.addr.lastIndexOf(':'));
+  return host.startsWith('127.') || host === '::1' || host.startsWith('::ffff:127.');
+}
+
+function allowed(server: Server, conn: ClientConnection): boolean {
+  const mode = server.config['enable-debug-command'];
+  return mode === 'yes' || (mode === 'local' && isLocal(conn));
+}
+
+/** C's strtod on the whole prefix that parses (DEBUG SLEEP abc sleeps 0). */
+function strtod(b: Buffer): number {
+  const m = /^\s*[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|inf(inity)?)/i.exec(b.toString('latin1'));
+  const v = m ? Number.parseFloat(m[0]) : 0;
+  return Number.isNaN(v) ? 0 : v;
+}
+
+/** Blocks the whole process, as Redis's DEBUG SLEEP blocks its one thread. */
+function sleepBlocking(ms: number): void {
+  if (ms <= 0) return;
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** RDB's length prefix: 1, 2 or 5 bytes (9 beyond 32 bits). */
+function rdbLenBytes(n: number): number {
+  if (n < 64) return 1;
+  if (n < 16384) return 2;
+  return n <= 0xffffffff ? 5 : 9;
+}
+
+/** One listpack entry's bytes: encoding + data + back-length (small integers are one byte). */
+function listpackEntryBytes(s: string): number {
+  let body: number;
+  const n = s.length <= 20 ? parseInt64(Buffer.from(s, 'latin1')) : null;
+  if (n !== null && typeof n === 'number' && n >= 0 && n <= 127) body = 1;
+  else if (n !== null && typeof n === 'number' && Math.abs(n) < 2 ** 31) body = Math.abs(n) < 4096 ? 2 : Math.abs(n) < 32768 ? 3 : Math.abs(n) < 2 ** 23 ? 4 : 5;
+  else if (n !== null) body = 9;
+  else body = (s.length < 64 ? 1 : s.length < 4096 ? 2 : 5) + s.length;
+  return body + (body < 128 ? 1 : body < 16384 ? 2 : 3);
+}
+
+/** A listpack's bytes: header, entries, terminator. */
+function listpackBytes(items: Iterable<string>): number {
+  let n = 7;
+  for (const s of items) n += listpackEntryBytes(s);
+  return n;
+}
+
+/**
+ * RDB serialized length: exact for strings (without LZF compression, which
+ * Redis applies to strings over 20 bytes) and for small lists (one quicklist
+ * node), an estimate from the elements otherwise.
+ */
+function serializedLength(v: Value): number {
+  if (v.type === 'string') {
+    const enc = stringObjectEncoding(v);
+    if (enc.encoding === 'int') {
+      const n = parseInt64(v.value);
+      if (typeof n === 'number' && n >= -128 && n <= 127) return 2;
+      if (typeof n === 'number' && n >= -32768 && n <= 32767) return 3;
+      if (typeof n === 'number' && n >= -(2 ** 31) && n < 2 ** 31) return 5;
+    }
+    return rdbLenBytes(v.length) + v.length;
+  }
+  const c = v as Collection;
+  if (c.type === 'list') {
+    const nodes = listNodes(c);
+    return rdbLenBytes(nodes.length) + nodes.reduce((a, lp) => a + 1 + rdbLenBytes(lp) + lp, 0);
+  }
+  const lp = listpackBytes(c.elements());
+  return rdbLenBytes(lp) + lp;
+}
+
+/** Listpack sizes of a list's quicklist nodes (list-max-listpack-size -2: 8 KB per node). */
+function listNodes(c: Collection): number[] {
+  const nodes: number[] = [];
+  let cur = 7;
+  let count = 0;
+  for (const s of c.elements()) {
+    const e = listpackEntryBytes(s);
+    if (count > 0 && cur + e > 8192) {
+      nodes.push(cur);
+      cur = 7;
+      count = 0;
+    }
+    cur += e;
+    count++;
+  }
+  if (count > 0) nodes.push(cur);
+  return nodes;
+}
+
+/** Redis's LRU clock: seconds, 24 bits. */
+const LRU_CLOCK_MAX = (1 << 24) - 1;
+
+function debugObject(server: Server, db: number, key: Buffer): Reply {
+  const k = keyString(key);
+  const now = Date.now();
+  const database = server.keyspace.dbs[db];
+  const v = database.lookupRead(k, now);
+  if (v === undefined) return ERR_NO_SUCH_KEY;
+  const at = database.accessedAt(k, now) || server.startedAt;
+  const encoding = v.type === 'string' ? stringObjectEncoding(v).encoding : v.encoding();
+  const refcount = v.type === 'string' && stringObjectEncoding(v).shared ? 2147483647 : 1;
+  let extra = '';
+  if (v.type === 'list') {
+    const nodes = listNodes(v);
+    const avg = nodes.length > 0 ? v.length / nodes.length : 0;
+    extra =
+      ` ql_nodes:${nodes.length} ql_avg_node:${avg.toFixed(2)} ql_listpack_max:${server.config['list-max-listpack-size']}` +
+      ` ql_compressed:${server.config['list-compress-depth']} ql_uncompressed_size:${nodes.reduce((a, b) => a + b, 0)}`;
+  }
+  // No address exists in JS: a stable per-key number stands in for Redis's pointer.
+  let h = 0x7f0000000000;
+  for (let i = 0; i < Math.min(k.length, 32); i++) h = (h + k.charCodeAt(i) * (i + 1) * 16) % 0x7fffffffffff;
+  return new SimpleString(
+    `Value at:0x${h.toString(16)} refcount:${refcount} encoding:${encoding} serializedlength:${serializedLength(v)} ` +
+      `lru:${Math.floor(at / 1000) & LRU_CLOCK_MAX} lru_seconds_idle:${Math.max(0, Math.floor((now - at) / 1000))}${extra}`,
+  );
+}
+
+/**
+ * DEBUG RELOAD: writes the durable keyspace copy (SAVE), then reads it back
+ * into a scratch keyspace and, when the copy is of the state applied now,
+ * checks every database has the same number of keys. Replacing the live
+ * keyspace under a running Raft node is not done: a node's state must only
+ * change through the log.
+ */
+function reload(server: Server, argv: Buffer[]): Reply | DeferredReply {
+  let save = true;
+  for (const a of argv.slice(2)) {
+    const opt = a.toString('latin1').toLowerCase();
+    if (opt === 'nosave') save = false;
+    else if (opt !== 'merge' && opt !== 'noflush') return new ErrorReply('ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.');
+  }
+  const c = server.cluster;
+  if (!c) return new ErrorReply('ERR this node has no durable storage');
+  return new DeferredReply((done) => {
+    (save ? c.saveNow() : Promise.resolve()).then(
+      () => {
+        const copy = new Keyspace(server.keyspace.dbs.length);
+        c.storage.keyspace.forEachRecord((key, start, value) => {
+          if (key[start] < copy.dbs.length) copy.applyRecord(key, value, start);
+        });
+        copy.finishRestore();
+        if (c.storage.keyspace.snapshotMeta().index === server.fsm.appliedIndex) {
+          for (let i = 0; i < copy.dbs.length; i++) {
+            if (copy.dbs[i].size() !== server.keyspace.dbs[i].size()) {
+              server.log.error({ db: i, copy: copy.dbs[i].size(), live: server.keyspace.dbs[i].size() }, 'DEBUG RELOAD: the durable copy differs from memory');
+              done(new ErrorReply('ERR Error trying to load the RDB dump, check server logs.'));
+              return;
+            }
+          }
+        }
+        done(OK);
+      },
+      (err: Error) => done(new ErrorReply(`ERR ${err.message.replace(/[\r\n]/g, ' ')}`)),
+    );
+  });
+}
+
+const errSub = (sub: Buffer): ErrorReply =>
+  new ErrorReply(`ERR unknown subcommand or wrong number of arguments for '${sub.toString('latin1')}'. Try DEBUG HELP.`);
+
+export function debugCommand(): ServerCommand {
+  return serverCmd(
+    'debug',
+    -2,
+    ['admin', 'noscript', 'loading', 'stale'],
+    ['@admin', '@slow', '@dangerous'],
+    {
+      summary: 'A container for debugging commands.',
+      since: '1.0.0',
+      group: 'server',
+      complexity: 'Depends on subcommand.',
+    },
+    ({ conn, server }, argv) => {
+      if (!allowed(server, conn)) return ERR_DEBUG_NOT_ALLOWED;
+      const sub = argv[1].toString('latin1').toLowerCase();
+      if (sub === 'help' && argv.length === 2) return HELP;
+      if (sub === 'sleep' && argv.length === 3) {
+        sleepBlocking(strtod(argv[2]) * 1000);
+        return OK;
+      }
+      if (sub === 'object' && argv.length === 3) return debugObject(server, conn.db, argv[2]);
+      if (sub === 'set-active-expire' && argv.length === 3) {
+        // Redis reads it with atoi: "abc" is 0 (off), "1x" is 1.
+        server.activeExpireEnabled = (Number.parseInt(argv[2].toString('latin1'), 10) || 0) !== 0;
+        return OK;
+      }
+      if (sub === 'reload') return reload(server, argv);
+      return errSub(argv[1]);
+    },
+  );
+}
