@@ -21,6 +21,8 @@ interface Slot {
   start: ((done: (r: Reply) => void) => void) | undefined;
   isWrite: boolean;
   started: boolean;
+  /** CLIENT REPLY OFF / SKIP: produced in order, never written. */
+  muted?: boolean;
 }
 
 /** Stands in for a written slot until the queue is compacted (drops the reply it held). */
@@ -66,6 +68,12 @@ export class ClientConnection {
   /** Pub/sub subscriptions (latin1 keys), kept in sync by PubSub. */
   readonly channels = new Set<string>();
   readonly patterns = new Set<string>();
+  /** CLIENT REPLY OFF: no reply (nor pub/sub message) is written until CLIENT REPLY ON. */
+  replyOff = false;
+  /** CLIENT REPLY SKIP: 'next' while SKIP runs, 'this' for the command after it. */
+  replySkip: 'none' | 'next' | 'this' = 'none';
+  /** The replies of the command being processed are dropped (set by the server around each command). */
+  muteCurrent = false;
   /** Read consistency chosen with CLIENT READMODE; undefined = the server default. */
   readMode: 'local' | 'lease' | 'linearizable' | undefined;
   lastActive: number;
@@ -176,11 +184,24 @@ export class ClientConnection {
   /** A reply available now; queued if earlier replies are still pending. */
   reply(r: Reply): void {
     if (this.pendingReplies === 0) {
+      if (this.muteCurrent) return;
       this.writer.write(r, this.proto);
       this.markDirty();
     } else {
-      this.queue.push({ reply: r, start: undefined, isWrite: false, started: true });
+      this.queue.push({ reply: r, start: undefined, isWrite: false, started: true, muted: this.muteCurrent });
     }
+  }
+
+  /** CLIENT REPLY: called before each command is processed; decides whether its replies are written. */
+  beginCommand(): void {
+    this.muteCurrent = this.replyOff || this.replySkip === 'this';
+  }
+
+  /** After each command: SKIP's "next command" becomes this one, then is done. */
+  endCommand(): void {
+    if (this.replySkip === 'this') this.replySkip = 'none';
+    else if (this.replySkip === 'next') this.replySkip = 'this';
+    this.muteCurrent = false;
   }
 
   get subscriptions(): number {
@@ -189,7 +210,7 @@ export class ClientConnection {
 
   /** A pub/sub message for this client, in order with its other replies. */
   push(r: Reply): void {
-    if (!this.closed) this.reply(r);
+    if (!this.closed && !this.replyOff) this.reply(r);
   }
 
   /** A read answered synchronously: runs now unless writes of this connection are still pending. */
@@ -200,14 +221,14 @@ export class ClientConnection {
 
   /** A read that may answer later (lease / ReadIndex barrier); starts once no write is pending ahead of it. */
   readAsync(start: (done: (r: Reply) => void) => void): void {
-    const slot: Slot = { reply: undefined, start, isWrite: false, started: false };
+    const slot: Slot = { reply: undefined, start, isWrite: false, started: false, muted: this.muteCurrent };
     this.queue.push(slot);
     if (this.unresolvedWrites === 0) this.startSlot(slot);
   }
 
   /** Reserves the reply position of a write; call the result with the applied reply. */
   pendingWrite(): (r: Reply) => void {
-    const slot: Slot = { reply: undefined, start: undefined, isWrite: true, started: true };
+    const slot: Slot = { reply: undefined, start: undefined, isWrite: true, started: true, muted: this.muteCurrent };
     this.queue.push(slot);
     this.unresolvedWrites++;
     return (r: Reply) => {
@@ -250,7 +271,7 @@ export class ClientConnection {
       while (this.head < q.length && q[this.head].reply !== undefined) {
         const s = q[this.head];
         q[this.head++] = DONE_SLOT;
-        this.writer.write(s.reply!, this.proto);
+        if (!s.muted) this.writer.write(s.reply!, this.proto);
       }
       if (this.head === q.length) {
         this.queue = [];

@@ -23,6 +23,7 @@ import { misconf, type RaftReplicator, type ReadMode, type RequestId } from './r
 import { decodeOp, encodeOp, OpKind, type WatchedKey } from './logop';
 import { POP_ACK } from './forwarding';
 import { latencyMonitor } from './latency';
+import { ClientPause } from './client-pause';
 
 /** argv[0] of a transaction a follower forwards (argv[1] is the encoded Multi op). */
 const MULTI_FORWARD = Buffer.from('\u0000raftcache.multi');
@@ -151,6 +152,11 @@ export class Server implements ConnectionHooks {
   /** Keys whose expiry delete is proposed but not yet applied, so we propose each once. */
   private expiring = new Set<string>();
   private lastIssuedTs = 0;
+  /** CLIENT PAUSE: this node's held clients (ops). */
+  readonly clientPause = new ClientPause(
+    (conn, argv) => this.onCommand(conn, argv),
+    (argv) => this.table.get(argv[0].toString('latin1').toLowerCase())?.flags.includes('write') ?? false,
+  );
   /** DEBUG SET-ACTIVE-EXPIRE: false stops this node (as leader) proposing deletes of expired keys. */
   activeExpireEnabled = true;
 
@@ -332,6 +338,7 @@ export class Server implements ConnectionHooks {
     if (conn.tracking) this.tracking.disable(conn);
     this.blockedClients.closed(conn.id);
     this.pubsub.drop(conn);
+    this.clientPause.drop(conn);
   }
 
   queryBufferLimit(): number {
@@ -393,12 +400,17 @@ export class Server implements ConnectionHooks {
 
   /** One request of a client; whatever goes wrong costs that client an error reply, never the process. */
   onCommand(conn: ClientConnection, argv: Buffer[]): void {
+    if (this.clientPause.holdBehind(conn, argv)) return; // behind its own paused command (ops)
+    conn.beginCommand(); // CLIENT REPLY OFF/SKIP (ops)
     try {
       this.processCommand(conn, argv);
     } catch (err) {
       this.log.error({ err, id: conn.id }, 'request failed');
       this.reject(conn, new ErrorReply('ERR internal error'));
     }
+    // A held command has not run yet: SKIP applies to it when it does.
+    if (this.clientPause.isHeld(conn)) conn.muteCurrent = false;
+    else conn.endCommand();
   }
 
   /** processCommand: lookup, arity, auth, then run, read or propose. */
@@ -454,6 +466,8 @@ export class Server implements ConnectionHooks {
       );
       return;
     }
+    // CLIENT PAUSE: held here, after every check, as Redis's processCommand (a write queued in MULTI too).
+    if (this.clientPause.hold(conn, cmd, argv)) return;
     if (conn.multi !== null && !TRANSACTION_CONTROL.has(cmd.name)) {
       if (cmd.kind !== 'data' && !TRANSACTION_PURE.has(cmd.name)) {
         // Only keyspace commands (and PING/ECHO/TIME, answered at apply) can go into the transaction's log entry.
@@ -834,7 +848,7 @@ export class Server implements ConnectionHooks {
       return;
     }
     this.evictor.admit(); // e.g. after CONFIG SET maxmemory lowered the limit
-    if (!this.activeExpireEnabled) return;
+    if (!this.activeExpireEnabled || this.clientPause.paused) return; // Redis expires nothing while writes are paused
     const now = Date.now();
     this.keyspace.dbs.forEach((db, dbIndex) => {
       for (const key of db.expiredCandidates(now, ACTIVE_EXPIRE_KEYS_PER_DB)) {

@@ -1,6 +1,7 @@
 import { getKeysSubcommands } from './getkeys';
 import { lolwutCommand } from './lolwut';
 import { debugCommand } from './debug';
+import { clientOpsSubcommands } from './client-ops';
 import { latencyCommand } from './latency';
 import { memorySubcommands } from './memory-stats';
 import type { CommandTable, ServerCommand } from './table';
@@ -16,6 +17,7 @@ export function opsCommands(table: CommandTable): void {
   table.add(latencyCommand((n) => table.get(n)));
   addSubcommands(table, 'command', getKeysSubcommands((n) => table.get(n)));
   addSubcommands(table, 'memory', memorySubcommands());
+  addSubcommands(table, 'client', clientOpsSubcommands());
 }
 
 function addSubcommands(table: CommandTable, container: string, subs: ServerCommand[]): void {
