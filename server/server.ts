@@ -24,6 +24,8 @@ import { decodeOp, encodeOp, OpKind, type WatchedKey } from './logop';
 import { POP_ACK } from './forwarding';
 import { latencyMonitor } from './latency';
 import { ClientPause } from './client-pause';
+import { MonitorFeed } from './monitor';
+import { scriptCalls } from './scripting/call';
 
 /** argv[0] of a transaction a follower forwards (argv[1] is the encoded Multi op). */
 const MULTI_FORWARD = Buffer.from('\u0000raftcache.multi');
@@ -157,6 +159,8 @@ export class Server implements ConnectionHooks {
     (conn, argv) => this.onCommand(conn, argv),
     (argv) => this.table.get(argv[0].toString('latin1').toLowerCase())?.flags.includes('write') ?? false,
   );
+  /** MONITOR clients and their feed (ops). */
+  readonly monitor = new MonitorFeed();
   /** DEBUG SET-ACTIVE-EXPIRE: false stops this node (as leader) proposing deletes of expired keys. */
   activeExpireEnabled = true;
 
@@ -189,6 +193,7 @@ export class Server implements ConnectionHooks {
       else this.publish(channel, message);
     };
     latencyMonitor.threshold = () => this.config['latency-monitor-threshold'];
+    scriptCalls.observer = (db, argv) => this.monitor.feed('lua', db, argv);
     this.fsm.onApplyTimed = (op, micros) => {
       // A write's apply blocks the loop on every node: a latency event where it is slow (ops).
       if (op.kind === OpKind.Command || op.kind === OpKind.Multi) {
@@ -339,6 +344,7 @@ export class Server implements ConnectionHooks {
     this.blockedClients.closed(conn.id);
     this.pubsub.drop(conn);
     this.clientPause.drop(conn);
+    this.monitor.drop(conn);
   }
 
   queryBufferLimit(): number {
@@ -466,6 +472,11 @@ export class Server implements ConnectionHooks {
       );
       return;
     }
+    if (this.monitor.has(conn) && (cmd.kind === 'data' || cmd.flags.includes('readonly') || cmd.flags.includes('may_replicate'))) {
+      // A MONITOR client is a replica to Redis: it may not touch the keyspace (ops).
+      this.reject(conn, new ErrorReply("ERR Replica can't interact with the keyspace"));
+      return;
+    }
     // CLIENT PAUSE: held here, after every check, as Redis's processCommand (a write queued in MULTI too).
     if (this.clientPause.hold(conn, cmd, argv)) return;
     if (conn.multi !== null && !TRANSACTION_CONTROL.has(cmd.name)) {
@@ -482,6 +493,7 @@ export class Server implements ConnectionHooks {
     conn.lastCommand = cmd.name;
     this.stats.totalCommandsProcessed++;
     stat.calls++;
+    this.monitor.before(conn, cmd, argv);
     const start = process.hrtime.bigint();
     try {
       this.execute(conn, cmd, argv);
@@ -497,6 +509,7 @@ export class Server implements ConnectionHooks {
     // Writes are observed when answered (proposeWrite), so their latency includes commit and apply.
     if (this.metricsLatency && (cmd.kind === 'server' || !cmd.flags.includes('write'))) this.metricsLatency.observe(cmd.name, micros / 1e6);
     latencyMonitor.commandDone(cmd.name, cmd.flags.includes('fast'), micros); // LATENCY HISTOGRAM and command events (ops)
+    this.monitor.after(conn, cmd, argv); // MONITOR (ops)
     // Writes execute when applied (timed there); the slowlog redacts AUTH/HELLO/CONFIG SET secrets as Redis does.
     if (cmd.kind === 'server' ? !NOT_SLOWLOGGED.has(cmd.name) : !cmd.flags.includes('write')) this.slowlog.maybeAdd(argv, micros, conn.addr, conn.name);
   }

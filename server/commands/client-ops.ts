@@ -18,6 +18,15 @@ export function isNoEvict(conn: ClientConnection): boolean {
   return noEvict.has(conn);
 }
 
+/** RESET's part for these modes: CLIENT REPLY ON, NO-EVICT off, out of MONITOR (Redis's clearClientConnectionState). */
+export function resetOpsState(conn: ClientConnection, server: Server): void {
+  conn.replyOff = false;
+  conn.replySkip = 'none';
+  conn.muteCurrent = false;
+  noEvict.delete(conn);
+  server.monitor.drop(conn);
+}
+
 const token = (name: string) => docArg(name.toLowerCase(), 'pure-token', { token: name });
 const ADMIN = ['admin', 'noscript', 'loading', 'stale'] as const;
 const ADMIN_ACL = ['@admin', '@slow', '@dangerous', '@connection'];

@@ -2,6 +2,7 @@ import { getKeysSubcommands } from './getkeys';
 import { lolwutCommand } from './lolwut';
 import { debugCommand } from './debug';
 import { clientOpsSubcommands } from './client-ops';
+import { monitorCommand } from './monitor-command';
 import { latencyCommand } from './latency';
 import { memorySubcommands } from './memory-stats';
 import type { CommandTable, ServerCommand } from './table';
@@ -14,6 +15,7 @@ import type { CommandTable, ServerCommand } from './table';
 export function opsCommands(table: CommandTable): void {
   table.add(lolwutCommand());
   table.add(debugCommand());
+  table.add(monitorCommand());
   table.add(latencyCommand((n) => table.get(n)));
   addSubcommands(table, 'command', getKeysSubcommands((n) => table.get(n)));
   addSubcommands(table, 'memory', memorySubcommands());

@@ -20,6 +20,7 @@ import type { ArgDoc, CommandDoc, CommandFlag } from './types';
 import { AfterWrites, DeferredReply, type CommandDef, type ContainerCommand, type ServerCommand } from './table';
 import { globMatch } from './glob';
 import { latencyMonitor } from '../latency';
+import { resetOpsState } from './client-ops';
 import { parseInt64 } from './util';
 import { checkCredentials, defaultIsNopass, defaultIsOpen } from '../acl/auth';
 
@@ -209,6 +210,7 @@ const reset = cmd(
   { summary: 'Resets the connection.', since: '6.2.0', group: 'connection', complexity: 'O(1)' },
   ({ conn, server }) => {
     server.pubsub.drop(conn);
+    resetOpsState(conn, server); // CLIENT REPLY, NO-EVICT, MONITOR (ops)
     conn.multi = null;
     conn.multiFailed = false;
     conn.watches = [];

@@ -35,6 +35,9 @@ function lookup(name: string): DataCommand | undefined {
   return byName.get(name);
 }
 
+/** Sees every command a script runs (MONITOR's `lua` lines); set by the server. */
+export const scriptCalls: { observer: ((db: number, argv: Buffer[]) => void) | undefined } = { observer: undefined };
+
 /** Runs one command for a script; errors come back as ErrorReply (the caller raises or returns them). */
 export function callFromScript(ctx: ExecContext, argv: Buffer[], readOnly: boolean): Reply {
   const name = argv[0].toString('latin1').toLowerCase();
@@ -57,6 +60,7 @@ export function callFromScript(ctx: ExecContext, argv: Buffer[], readOnly: boole
   if (write && readOnly) return ERR_WRITE_IN_READONLY;
   const bad = cmd.check?.(argv) ?? null;
   if (bad !== null) return bad;
+  scriptCalls.observer?.(ctx.dbIndex, argv);
   if (!write || cmd.rewrite === undefined) return cmd.exec(ctx, argv);
   // A write runs as its logged form would (EX -> PXAT at the entry's time),
   // under the logged name (PEXPIRE is logged as PEXPIREAT, SETEX as SET).
