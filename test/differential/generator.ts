@@ -23,6 +23,7 @@
 import { hllFamily } from './gen-hll';
 import { geoFamily } from './gen-geo';
 import { functionsFamily } from './gen-functions';
+import { opsFamily } from './gen-ops';
 
 /** mulberry32: small, fast, and good enough to pick commands. */
 export class Rng {
@@ -673,7 +674,7 @@ const sortFamily: Family = {
 };
 
 /** Every family, in a fixed order (the order is part of what makes a seed reproducible). */
-export const FAMILIES: readonly Family[] = [stringFamily, keysFamily, hashFamily, listFamily, setFamily, zsetFamily, bitmapFamily, lcsFamily, sortFamily, hllFamily, geoFamily, functionsFamily];
+export const FAMILIES: readonly Family[] = [stringFamily, keysFamily, hashFamily, listFamily, setFamily, zsetFamily, bitmapFamily, lcsFamily, sortFamily, hllFamily, geoFamily, functionsFamily, opsFamily];
 
 export function familyByName(name: string): Family {
   const f = FAMILIES.find((x) => x.name === name);
