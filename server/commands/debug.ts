@@ -1,10 +1,10 @@
-import { ErrorReply, OK, SimpleString, type Reply } from '../../protocol/reply';
+import { BoolReply, DoubleReply, ErrorReply, MapReply, OK, PushReply, RawReply, SetReply, SimpleString, VerbatimReply, type Reply } from '../../protocol/reply';
 import { ERR_NO_SUCH_KEY } from '../../protocol/errors';
 import { keyString, Keyspace, type Collection, type Value } from '../keyspace';
 import type { ClientConnection } from '../connection';
 import type { Server } from '../server';
 import { stringObjectEncoding } from './string-encoding';
-import { DeferredReply, type ServerCommand } from './table';
+import { DeferredReply, Replies, type ServerCommand } from './table';
 import { serverCmd } from './ops-cmd';
 import { parseInt64 } from './util';
 
@@ -27,6 +27,10 @@ const HELP = [
   '    Save the durable keyspace copy on disk and verify it loads back (this server',
   '    does not replace its in-memory keyspace). Valid <option> values: MERGE,',
   '    NOFLUSH, NOSAVE (accepted; NOSAVE only verifies the existing copy).',
+  'PROTOCOL <type>',
+  '    Reply with a test value of the specified type. <type> can be: string,',
+  '    integer, double, bignum, null, array, set, map, attrib, push, verbatim,',
+  '    true, false.',
   'SET-ACTIVE-EXPIRE <0|1>',
   '    Setting it to 0 disables expiring keys in background when they are not',
   '    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the',
@@ -199,6 +203,45 @@ function reload(server: Server, argv: Buffer[]): Reply | DeferredReply {
   });
 }
 
+/** DEBUG PROTOCOL: Redis's test values of each RESP3 type (client libraries test their parsers with it). */
+function protocolValue(type: string, proto: 2 | 3): Reply | Replies {
+  const raw = (resp3: string, resp2: string) => new RawReply(Buffer.from(proto === 3 ? resp3 : resp2, 'latin1'));
+  switch (type) {
+    case 'string':
+      return 'Hello World';
+    case 'integer':
+      return 12345;
+    case 'double':
+      return new DoubleReply(3.141);
+    case 'bignum':
+      return raw('(1234567999999999999999999999999999999\r\n', '$37\r\n1234567999999999999999999999999999999\r\n');
+    case 'null':
+      return null;
+    case 'array':
+      return [0, 1, 2];
+    case 'set':
+      return new SetReply([0, 1, 2]);
+    case 'map':
+      return new MapReply([[0, new BoolReply(false)], [1, new BoolReply(true)], [2, new BoolReply(false)]]);
+    case 'attrib':
+      return raw(
+        '|1\r\n$14\r\nkey-popularity\r\n*2\r\n$7\r\nkey:123\r\n:90\r\n$39\r\nSome real reply following the attribute\r\n',
+        '$39\r\nSome real reply following the attribute\r\n',
+      );
+    case 'push':
+      if (proto === 2) return new ErrorReply('ERR RESP2 is not supported by this command');
+      return new Replies([new PushReply(['server-cpu-usage', 42]), 'Some real reply following the push reply']);
+    case 'verbatim':
+      return new VerbatimReply('txt', 'This is a verbatim\nstring');
+    case 'true':
+      return new BoolReply(true);
+    case 'false':
+      return new BoolReply(false);
+    default:
+      return new ErrorReply('ERR Wrong protocol type name. Please use one of the following: string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false');
+  }
+}
+
 const errSub = (sub: Buffer): ErrorReply =>
   new ErrorReply(`ERR unknown subcommand or wrong number of arguments for '${sub.toString('latin1')}'. Try DEBUG HELP.`);
 
@@ -229,6 +272,7 @@ export function debugCommand(): ServerCommand {
         return OK;
       }
       if (sub === 'reload') return reload(server, argv);
+      if (sub === 'protocol' && argv.length === 3) return protocolValue(argv[2].toString('latin1').toLowerCase(), conn.proto);
       return errSub(argv[1]);
     },
   );

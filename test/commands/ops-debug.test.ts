@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import Redis from 'ioredis';
 import { errorOf, serverForSuite, startServer } from '../support/proc';
 import { startReferenceRedis, type ReferenceRedis } from '../support/reference-redis';
+import { RawClient, resp } from '../support/raw';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -111,5 +112,22 @@ describe('DEBUG (ops)', function () {
     expect(await t.r.call('debug', 'reload', 'nosave', 'noflush', 'merge')).to.equal('OK');
     const help = (await t.r.call('debug', 'help')) as string[];
     expect(help[0]).to.equal('DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:');
+  });
+
+  it('PROTOCOL answers the same bytes as redis-server in RESP2 and RESP3', async () => {
+    const types = ['string', 'integer', 'double', 'bignum', 'null', 'array', 'set', 'map', 'attrib', 'push', 'verbatim', 'true', 'false', 'foo'];
+    const run = async (port: number, proto: string) => {
+      const c = await RawClient.connect(port);
+      try {
+        c.write(resp('HELLO', proto));
+        await c.waitFor((text) => text.includes('modules'));
+        const skip = c.received.length;
+        c.write(Buffer.concat([...types.map((ty) => resp('DEBUG', 'PROTOCOL', ty)), resp('ECHO', 'end')]));
+        return (await c.waitFor((text) => text.includes('end'))).slice(skip);
+      } finally {
+        c.close();
+      }
+    };
+    for (const proto of ['2', '3']) expect(await run(t.srv.port, proto), `RESP${proto}`).to.equal(await run(ref.port, proto));
   });
 });
