@@ -32,10 +32,9 @@ const HIST_MAX_NS = 1_000_000_000;
 /** log2 of the sub-bucket half count for 2 significant digits (256 sub-buckets). */
 const SUB_HALF_MAGNITUDE = 7;
 
-/** The resolution of the bucket holding v ns: 1 below 256, then doubling per power of two. */
-function resolution(v: number): number {
-  const mag = Math.floor(Math.log2(Math.max(1, v)));
-  return 2 ** Math.max(0, mag - SUB_HALF_MAGNITUDE);
+/** The highest value (ns) in the equivalence range of 2^k: buckets hold 256 values, resolution doubling per power of two. */
+function highestAt(k: number): number {
+  return 2 ** k + 2 ** Math.max(0, k - SUB_HALF_MAGNITUDE) - 1;
 }
 
 export class CommandHistogram {
@@ -47,8 +46,8 @@ export class CommandHistogram {
     const ns = Math.min(HIST_MAX_NS, Math.max(HIST_MIN_NS, Math.round(micros * 1000)));
     this.calls++;
     // Reporting levels are 1024 ns * 2^n; a value belongs to the first level whose equivalence range reaches it.
-    let k = 10;
-    while (ns > 2 ** k + resolution(2 ** k) - 1) k++;
+    let k = Math.max(10, Math.ceil(Math.log2(ns)) - 1);
+    while (ns > highestAt(k)) k++;
     this.levels.set(k, (this.levels.get(k) ?? 0) + 1);
   }
 
@@ -58,8 +57,7 @@ export class CommandHistogram {
     let cumulative = 0;
     for (const k of [...this.levels.keys()].sort((a, b) => a - b)) {
       cumulative += this.levels.get(k)!;
-      const level = 2 ** k;
-      out.push([Math.floor((level + resolution(level) - 1) / 1000), cumulative]);
+      out.push([Math.floor(highestAt(k) / 1000), cumulative]);
     }
     return out;
   }
@@ -73,10 +71,15 @@ export class LatencyMonitor {
   /** For tests and DEBUG: the clock (ms). */
   now: () => number = Date.now;
 
+  /** Whether a duration is at or over the threshold (monitoring on). */
+  over(ms: number): boolean {
+    const t = this.threshold();
+    return t > 0 && ms >= t;
+  }
+
   /** latencyAddSampleIfNeeded. */
   maybeAdd(event: string, ms: number): void {
-    const t = this.threshold();
-    if (t > 0 && ms >= t) this.add(event, Math.floor(ms));
+    if (this.over(ms)) this.add(event, Math.floor(ms));
   }
 
   add(event: string, ms: number): void {

@@ -196,7 +196,7 @@ export class Server implements ConnectionHooks {
     scriptCalls.observer = (db, argv) => this.monitor.feed('lua', db, argv);
     this.fsm.onApplyTimed = (op, micros) => {
       // A write's apply blocks the loop on every node: a latency event where it is slow (ops).
-      if (op.kind === OpKind.Command || op.kind === OpKind.Multi) {
+      if ((op.kind === OpKind.Command || op.kind === OpKind.Multi) && latencyMonitor.over(micros / 1000)) {
         const fast = op.kind === OpKind.Command && this.table.get(op.argv[0].toString('latin1').toLowerCase())?.flags.includes('fast');
         latencyMonitor.maybeAdd(fast ? 'fast-command' : 'command', micros / 1000);
       }
