@@ -11,6 +11,13 @@ import { redactArgv } from './slowlog';
  * A write forwarded to the leader shows here, on the node its client asked;
  * a script's redis.call() lines show as `[<db> lua]` on the nodes that run it.
  */
+/** Every node's MONITOR clients, for CLIENT LIST's `O` flag (which has the connection, not the server). */
+const monitoring = new WeakSet<ClientConnection>();
+
+export function isMonitor(conn: ClientConnection): boolean {
+  return monitoring.has(conn);
+}
+
 const SCRIPT_COMMANDS = new Set(['eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro']);
 
 export class MonitorFeed {
@@ -26,10 +33,12 @@ export class MonitorFeed {
 
   add(conn: ClientConnection): void {
     this.monitors.add(conn);
+    monitoring.add(conn);
   }
 
   drop(conn: ClientConnection): void {
     this.monitors.delete(conn);
+    monitoring.delete(conn);
   }
 
   /** Redis shows a command after it ran, but not admin commands nor those flagged skip_monitor (EVAL is shown before it runs). */

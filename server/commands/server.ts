@@ -20,7 +20,8 @@ import type { ArgDoc, CommandDoc, CommandFlag } from './types';
 import { AfterWrites, DeferredReply, type CommandDef, type ContainerCommand, type ServerCommand } from './table';
 import { globMatch } from './glob';
 import { latencyMonitor } from '../latency';
-import { resetOpsState } from './client-ops';
+import { isNoEvict, resetOpsState } from './client-ops';
+import { isMonitor } from '../monitor';
 import { parseInt64 } from './util';
 import { checkCredentials, defaultIsNopass, defaultIsOpen } from '../acl/auth';
 
@@ -266,7 +267,8 @@ export function clientInfoLine(c: ClientConnection, now: number): string {
   const idle = Math.floor((now - c.lastActive) / 1000);
   const q = c.queryBufferStats;
   const o = c.outputStats;
-  const flags = c.subscriptions > 0 ? 'P' : 'N';
+  // Redis's letters in its order: O monitor, P pub/sub, e no-evict; N for none.
+  const flags = (isMonitor(c) ? 'O' : '') + (c.subscriptions > 0 ? 'P' : '') + (isNoEvict(c) ? 'e' : '') || 'N';
   return (
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=-1 name=${c.name} age=${age} idle=${idle} flags=${flags} db=${c.db} ` +
     `sub=${c.channels.size} psub=${c.patterns.size} ssub=0 multi=-1 qbuf=${q.qbuf} qbuf-free=${q.free} argv-mem=${q.argvMem} multi-mem=0 rbs=0 rbp=0 ` +

@@ -84,7 +84,9 @@ describe('CLIENT PAUSE / REPLY / NO-EVICT (ops)', function () {
       expect(await errorOf(t.r.call('client', ...args)), args.join(' ')).to.equal(await errorOf(rr.call('client', ...args)));
     }
     expect(await t.r.call('client', 'no-evict', 'on')).to.equal('OK');
+    expect(String(await t.r.call('client', 'info'))).to.match(/ flags=e /);
     expect(await t.r.call('client', 'no-evict', 'OFF')).to.equal('OK');
+    expect(String(await t.r.call('client', 'info'))).to.match(/ flags=N /);
   });
 
   it('PAUSE WRITE holds writes, scripts that write and EXEC of writes; reads go on', async () => {

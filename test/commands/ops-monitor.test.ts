@@ -94,6 +94,24 @@ describe('MONITOR (ops)', function () {
     expect(ours).to.include("-ERR Replica can't interact with the keyspace");
   });
 
+  it('CLIENT LIST shows a monitor with flag O, as redis-server', async () => {
+    const flagsOf = async (port: number) => {
+      const c = await RawClient.connect(port);
+      const m = await RawClient.connect(port);
+      try {
+        m.write(resp('MONITOR'));
+        await m.waitFor((s) => s.startsWith('+OK'));
+        c.write(resp('CLIENT', 'LIST'));
+        const text = await c.waitFor((s) => s.includes('cmd=client'));
+        return text.split('\n').filter((l) => l.includes('cmd=monitor')).map((l) => / flags=(\S+) /.exec(l)![1]);
+      } finally {
+        c.close();
+        m.close();
+      }
+    };
+    expect(await flagsOf(t.srv.port)).to.deep.equal(await flagsOf(ref.port)).and.deep.equal(['O']);
+  });
+
   it('RESET ends MONITOR and CLIENT REPLY OFF, as redis-server', async () => {
     const run = async (port: number) => {
       const c = await RawClient.connect(port);
