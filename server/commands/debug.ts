@@ -1,6 +1,9 @@
 import { BoolReply, DoubleReply, ErrorReply, MapReply, OK, PushReply, RawReply, SetReply, SimpleString, VerbatimReply, type Reply } from '../../protocol/reply';
 import { ERR_NO_SUCH_KEY } from '../../protocol/errors';
 import { keyString, Keyspace, type Collection, type Value } from '../keyspace';
+import { HashValue } from '../keyspace/hash';
+import { ListValue } from '../keyspace/list';
+import { ZSetValue } from '../keyspace/zset';
 import type { ClientConnection } from '../connection';
 import type { Server } from '../server';
 import { stringObjectEncoding } from './string-encoding';
@@ -90,29 +93,70 @@ function listpackBytes(items: Iterable<string>): number {
   return n;
 }
 
+/** rdbSaveRawString: up to 11 bytes that read as a 32-bit integer take 2, 3 or 5 bytes; others a length and the bytes. */
+function rdbStringBytes(s: string): number {
+  if (s.length <= 11) {
+    const n = parseInt64(Buffer.from(s, 'latin1'));
+    if (typeof n === 'number' && String(n) === s) {
+      if (n >= -128 && n <= 127) return 2;
+      if (n >= -32768 && n <= 32767) return 3;
+      if (n >= -(2 ** 31) && n < 2 ** 31) return 5;
+    }
+  }
+  return rdbLenBytes(s.length) + s.length;
+}
+
+/** A blob (listpack, intset) saved as an RDB string. */
+const blob = (bytes: number): number => rdbLenBytes(bytes) + bytes;
+
+/** An intset's bytes: 8 of header, then every member at the width of the widest. */
+function intsetBytes(members: Iterable<string>): number {
+  let n = 0;
+  let width = 2;
+  for (const m of members) {
+    n++;
+    const v = Number(m);
+    if (v < -(2 ** 31) || v >= 2 ** 31) width = 8;
+    else if ((v < -32768 || v > 32767) && width < 4) width = 4;
+  }
+  return 8 + n * width;
+}
+
 /**
- * RDB serialized length: exact for strings (without LZF compression, which
- * Redis applies to strings over 20 bytes) and for small lists (one quicklist
- * node), an estimate from the elements otherwise.
+ * RDB serialized length, as rdbSavedObjectLen, without LZF compression (which
+ * Redis applies to strings over 20 bytes when it saves space): exact for
+ * strings, lists, intsets and listpacks of short elements; sorted-set scores
+ * are counted as %.17g text where Redis may print them shorter.
  */
 function serializedLength(v: Value): number {
   if (v.type === 'string') {
     const enc = stringObjectEncoding(v);
-    if (enc.encoding === 'int') {
-      const n = parseInt64(v.value);
-      if (typeof n === 'number' && n >= -128 && n <= 127) return 2;
-      if (typeof n === 'number' && n >= -32768 && n <= 32767) return 3;
-      if (typeof n === 'number' && n >= -(2 ** 31) && n < 2 ** 31) return 5;
-    }
-    return rdbLenBytes(v.length) + v.length;
+    return enc.encoding === 'int' ? rdbStringBytes(v.value.toString('latin1')) : rdbLenBytes(v.length) + v.length;
   }
   const c = v as Collection;
-  if (c.type === 'list') {
+  const encoding = c.encoding();
+  if (c instanceof ListValue) {
     const nodes = listNodes(c);
-    return rdbLenBytes(nodes.length) + nodes.reduce((a, lp) => a + 1 + rdbLenBytes(lp) + lp, 0);
+    return rdbLenBytes(nodes.length) + nodes.reduce((a, lp) => a + 1 + blob(lp), 0);
   }
-  const lp = listpackBytes(c.elements());
-  return rdbLenBytes(lp) + lp;
+  if (c instanceof HashValue) {
+    if (encoding === 'listpack') return blob(listpackBytes([...c.entries()].flat()));
+    let n = rdbLenBytes(c.length);
+    for (const [f, val] of c.entries()) n += rdbStringBytes(f) + rdbStringBytes(val);
+    return n;
+  }
+  if (c instanceof ZSetValue) {
+    const score = (m: string) => String(c.score(m) ?? 0);
+    if (encoding === 'listpack') return blob(listpackBytes([...c.elements()].flatMap((m) => [m, score(m)])));
+    let n = rdbLenBytes(c.length);
+    for (const m of c.elements()) n += rdbStringBytes(m) + 8; // RDB_TYPE_ZSET_2: a binary double per member
+    return n;
+  }
+  if (encoding === 'intset') return blob(intsetBytes(c.elements()));
+  if (encoding === 'listpack') return blob(listpackBytes(c.elements()));
+  let n = rdbLenBytes(c.length);
+  for (const m of c.elements()) n += rdbStringBytes(m);
+  return n;
 }
 
 /** Listpack sizes of a list's quicklist nodes (list-max-listpack-size -2: 8 KB per node). */
