@@ -14,6 +14,7 @@ import { zsetCommands } from './zset';
 import { hyperloglogCommands } from './hyperloglog';
 import { geoCommands } from './geo';
 import { functionCommands } from './functions';
+import { dumpCommands } from './dump';
 
 export { keyCommands } from './keys';
 export { stringCommands } from './string';
@@ -45,4 +46,5 @@ export const dataCommands: DataCommand[] = [
   ...hyperloglogCommands,
   ...geoCommands,
   ...functionCommands,
+  ...dumpCommands,
 ];

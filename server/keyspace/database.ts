@@ -455,6 +455,12 @@ export class Database {
     if (e !== undefined) e.accessedAt = accessSeconds(now);
   }
 
+  /** RESTORE IDLETIME: the key was last accessed at `ms` (entry time minus the idle time, so every node agrees). */
+  setAccessedAt(key: string, ms: number): void {
+    const e = this.table.get(key);
+    if (e !== undefined) e.accessedAt = accessSeconds(Math.max(0, ms));
+  }
+
   /** When this node last read or wrote the key (see Entry.accessedAt), or undefined if absent at `now`. */
   accessedAt(key: string, now: number): number | undefined {
     const e = this.table.get(key);
