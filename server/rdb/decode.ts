@@ -30,9 +30,13 @@ export function registerDecoder(rdbType: number, d: Decoder): void {
   DECODERS.set(rdbType, d);
 }
 
-/** Decodes a payload already checked by verifyPayload (its footer is ignored, as Redis's reader does). */
+/**
+ * Decodes a payload already checked by verifyPayload. The reader sees the
+ * whole payload, footer included, as Redis's does (rioInitWithBuffer over the
+ * argument): a value may end inside the footer, and bytes after it are ignored.
+ */
 export function decodePayload(p: Buffer, version: number): DecodedValue {
-  const r = new RdbReader(p.subarray(0, p.length - 10));
+  const r = new RdbReader(p);
   const type = r.byte();
   const d = DECODERS.get(type);
   if (d === undefined) fail(`unsupported RDB type ${type}`);
