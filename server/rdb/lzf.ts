@@ -11,6 +11,15 @@ const MAX_LIT = 1 << 5;
 const MAX_OFF = 1 << 13;
 const MAX_REF = (1 << 8) + (1 << 3);
 
+/**
+ * The hash table, shared by every call: a slot is valid only if its stamp is
+ * this call's generation, so each call starts from an empty table without
+ * clearing (or allocating) 64 K slots.
+ */
+const htab = new Int32Array(HSIZE);
+const stamps = new Uint32Array(HSIZE);
+let generation = 0;
+
 function idx(h: number): number {
   return ((h >>> (3 * 8 - HLOG)) - Math.imul(h, 5)) & (HSIZE - 1);
 }
@@ -35,14 +44,18 @@ function matchLength(input: Uint8Array, ref: number, ip: number, maxlen: number)
 
 /**
  * Compresses `input` into at most `outLen` bytes; null when it does not fit
- * (lzf_compress returning 0). Positions in the table are stored + 1 so that
- * 0 means "empty" (lzf_c.c rejects a reference to the first byte anyway).
+ * (lzf_compress returning 0).
  */
 export function lzfCompress(input: Uint8Array, outLen: number): Buffer | null {
   const inLen = input.length;
   if (inLen === 0 || outLen === 0) return null;
-  const htab = new Int32Array(HSIZE);
-  const out = Buffer.alloc(outLen + 8);
+  generation = (generation + 1) >>> 0;
+  if (generation === 0) {
+    stamps.fill(0);
+    generation = 1;
+  }
+  const gen = generation;
+  const out = Buffer.allocUnsafe(outLen + 8);
   const inEnd = inLen;
   const outEnd = outLen;
   let ip = 0;
@@ -53,8 +66,9 @@ export function lzfCompress(input: Uint8Array, outLen: number): Buffer | null {
   while (ip < inEnd - 2) {
     hval = ((hval << 8) | input[ip + 2]) >>> 0;
     const slot = idx(hval);
-    const ref = htab[slot] - 1; // -1: empty
-    htab[slot] = ip + 1;
+    const ref = stamps[slot] === gen ? htab[slot] : -1;
+    htab[slot] = ip;
+    stamps[slot] = gen;
     const off = ip - ref - 1;
     if (ref > 0 && off < MAX_OFF && input[ref + 2] === input[ip + 2] && input[ref] === input[ip] && input[ref + 1] === input[ip + 1]) {
       let maxlen = inEnd - ip - 2;
@@ -80,10 +94,14 @@ export function lzfCompress(input: Uint8Array, outLen: number): Buffer | null {
       ip -= 2;
       hval = ((input[ip] << 8) | input[ip + 1]) >>> 0;
       hval = ((hval << 8) | input[ip + 2]) >>> 0;
-      htab[idx(hval)] = ip + 1;
+      let h = idx(hval);
+      htab[h] = ip;
+      stamps[h] = gen;
       ip++;
       hval = ((hval << 8) | input[ip + 2]) >>> 0;
-      htab[idx(hval)] = ip + 1;
+      h = idx(hval);
+      htab[h] = ip;
+      stamps[h] = gen;
       ip++;
     } else {
       if (op >= outEnd) return null;
