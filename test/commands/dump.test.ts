@@ -8,6 +8,7 @@
 import { expect } from 'chai';
 import Redis from 'ioredis';
 import { createClient } from 'redis';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -368,6 +369,30 @@ describe('DUMP / RESTORE side by side with redis-server', function () {
       expect(ours.status).to.equal(0);
       expect(ours.stdout).to.equal(redisCli(ref.port, ['--no-raw', 'DUMP', 'k']).stdout);
       expect(redisCli(t.srv.port, ['DUMP', 'nokey']).stdout).to.equal(redisCli(ref.port, ['DUMP', 'nokey']).stdout);
+    });
+
+    it('redis-py dump / restore with its option keywords', function () {
+      const py = spawnSync('python3', ['-c', 'import redis']).status === 0 ? 'python3' : '/usr/bin/python3';
+      if (spawnSync(py, ['-c', 'import redis']).status !== 0) this.skip();
+      const script = [
+        'import sys, redis',
+        'r = redis.Redis(port=int(sys.argv[1]))',
+        'r.rpush("pl", "a", 1, 2)',
+        'p = r.dump("pl")',
+        'print(r.restore("pl2", 0, p))',
+        'print(r.restore("pl2", 10000, p, replace=True, idletime=50))',
+        'print(r.pttl("pl2") > 9000, r.object("idletime", "pl2") >= 50)',
+        'print(r.restore("pl3", 0, p, frequency=3))',
+        'print(r.lrange("pl3", 0, -1))',
+        'try:',
+        '    r.restore("pl3", 0, p)',
+        'except redis.ResponseError as e:',
+        '    print(e)',
+      ].join('\n');
+      const run = spawnSync(py, ['-c', script, String(t.srv.port)], { encoding: 'utf8' });
+      expect(run.stderr).to.equal('');
+      // What the same script prints against redis-server 7.0.15 (redis-py leaves RESTORE's reply as bytes).
+      expect(run.stdout).to.equal("b'OK'\nb'OK'\nTrue True\nb'OK'\n[b'a', b'1', b'2']\nBUSYKEY Target key name already exists.\n");
     });
 
     it('node-redis over RESP3 dumps and restores buffers', async () => {

@@ -226,6 +226,16 @@ describe('rdb: payloads', () => {
     }
   });
 
+  it('the reader runs over the footer as Redis\'s does: a value may end inside it', () => {
+    const w = new RdbWriter();
+    w.byte(0);
+    w.len(5);
+    w.bytes(Buffer.from('hel'));
+    const p = w.finish();
+    expect(decodePayload(p, 10)).to.deep.equal({ type: 'string', value: p.subarray(2, 7) });
+    expect(p.subarray(5, 7)).to.deep.equal(Buffer.from([10, 0])); // the version bytes
+  });
+
   it('lengths: 6, 14, 32 and 64-bit forms read back', () => {
     for (const n of [0, 63, 64, 16383, 16384, 2 ** 32 - 1, 2 ** 32, 2 ** 40]) {
       const w = new RdbWriter();
