@@ -318,6 +318,21 @@ describe('DUMP / RESTORE side by side with redis-server', function () {
     });
   });
 
+  it('a RESTOREd list wakes a client blocked on the key (BLPOP), as a push does', async () => {
+    await rr.rpush('src', 'x', 'y');
+    const payload = (await rr.dumpBuffer('src')) as Buffer;
+    const blocked = new Redis({ port: t.srv.port });
+    try {
+      const pop = blocked.blpop('q', 5);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await t.r.restore('q', 0, payload)).to.equal('OK');
+      expect(await pop).to.deep.equal(['q', 'x']);
+      expect(await t.r.lrange('q', 0, -1)).to.deep.equal(['y']);
+    } finally {
+      blocked.disconnect();
+    }
+  });
+
   describe('damaged payloads', () => {
     it('flipped bytes, truncations and forged checksums never hurt the server', async () => {
       await rr.rpush('l', ...range(200, (i) => (i % 2 ? `item${i}` : String(i * 99991))));
