@@ -50,6 +50,12 @@ const CASES: Case[] = [
   { name: 'list of 3000 integers (quicklist nodes)', cmds: [['RPUSH', 'k', ...range(3000, (i) => String(i * 37))]], sameBytes: true },
   { name: 'list of long strings', cmds: [['RPUSH', 'k', ...range(300, (i) => 'z'.repeat(i * 13))]], sameBytes: true },
   { name: 'list with a 5000-byte element', cmds: [['RPUSH', 'k', 'a', 'q'.repeat(5000), 'b', 'r'.repeat(9000)]], sameBytes: true },
+  {
+    // redis-server DUMPs compressed inner nodes as their LZF blob: the same bytes rdbSaveRawString's LZF gives.
+    name: 'list with list-compress-depth 1',
+    cmds: [['CONFIG', 'SET', 'list-compress-depth', '1'], ['RPUSH', 'k', ...range(4000, (i) => (i % 3 ? `element-${i}` : String(i * 7919)))]],
+    sameBytes: true,
+  },
   { name: 'intset of 16-bit members', cmds: [['SADD', 'k', '1', '-5', '300', '32767']], sameBytes: true },
   { name: 'intset of 32-bit members', cmds: [['SADD', 'k', '1', '-70000', '2147483647']], sameBytes: true },
   { name: 'intset of 64-bit members', cmds: [['SADD', 'k', '1', '-9223372036854775808', '5000000000']], sameBytes: true },
@@ -85,6 +91,7 @@ describe('DUMP / RESTORE side by side with redis-server', function () {
   });
   beforeEach(async () => {
     await Promise.all([t.r.flushall(), rr.flushall()]);
+    await Promise.all([t.r.config('SET', 'list-compress-depth', '0'), rr.config('SET', 'list-compress-depth', '0')]);
   });
 
   /** A comparable picture of a key: type, encoding and contents (sets and hashes sorted). */
