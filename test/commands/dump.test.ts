@@ -253,6 +253,11 @@ describe('DUMP / RESTORE side by side with redis-server', function () {
         expect(ours, c.map(String).join(' ').slice(0, 80)).to.equal(theirs);
       }
       expect(await errorOf(t.r.call('RESTORE', 'k', '0'))).to.equal("ERR wrong number of arguments for 'restore' command");
+      // Extreme TTLs: the largest absolute deadline is kept; a relative one past int64 is already expired.
+      expect(await both('abs', '9223372036854775807', payload, 'ABSTTL')).to.deep.equal(['OK', 'OK']);
+      expect(await t.r.call('PEXPIRETIME', 'abs')).to.equal(await rr.call('PEXPIRETIME', 'abs'));
+      expect(await both('rel', '9223372036854775807', payload)).to.deep.equal(['OK', 'OK']);
+      expect([await t.r.exists('rel'), await rr.exists('rel')]).to.deep.equal([0, 0]);
     });
 
     it('BUSYKEY, REPLACE and a relative TTL turned into a deadline', async () => {
