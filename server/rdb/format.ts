@@ -44,6 +44,9 @@ const ENC_INT16 = 1;
 const ENC_INT32 = 2;
 const ENC_LZF = 3;
 
+/** Most bytes LZF can produce per compressed byte (a 3-byte reference of 264 bytes). */
+const LZF_MAX_RATIO = 88;
+
 export class RdbFormatError extends Error {}
 
 export function fail(what: string): never {
@@ -220,7 +223,9 @@ export class RdbReader {
         const ulen = this.len();
         const data = this.take(clen);
         if (ulen === 0) return Buffer.alloc(0); // lzf_decompress "returns" 0 = the expected length
-        if (ulen > 512 * 1024 * 1024) fail('string too large');
+        // A 3-byte back-reference expands to at most 264 bytes: a claim beyond that is refused before
+        // anything is allocated (RESTORE runs on every node; no payload may make them all allocate 512 MiB).
+        if (ulen > clen * LZF_MAX_RATIO || ulen > 512 * 1024 * 1024) fail('impossible LZF length');
         return lzfDecompress(data, ulen) ?? fail('invalid LZF data');
       }
       default:

@@ -236,6 +236,21 @@ describe('rdb: payloads', () => {
     expect(p.subarray(5, 7)).to.deep.equal(Buffer.from([10, 0])); // the version bytes
   });
 
+  it('an LZF string claiming more than its data can expand to is refused before allocating', () => {
+    const w = new RdbWriter();
+    w.byte(0);
+    w.byte(0xc3);
+    w.len(3);
+    w.len(400 * 1024 * 1024);
+    w.bytes(Buffer.from([0x00, 0x61, 0xe0]));
+    expect(() => decodePayload(w.finish(), 10)).to.throw(RdbFormatError, 'impossible LZF length');
+    // The densest real stream: one literal, then 3-byte references of 264 bytes each.
+    const big = Buffer.alloc(100000, 0x61);
+    const c = lzfCompress(big, big.length - 4)!;
+    expect(big.length).to.be.at.most(c.length * 88);
+    expect(lzfDecompress(c, big.length)!.equals(big)).to.equal(true);
+  });
+
   it('lengths: 6, 14, 32 and 64-bit forms read back', () => {
     for (const n of [0, 63, 64, 16383, 16384, 2 ** 32 - 1, 2 ** 32, 2 ** 40]) {
       const w = new RdbWriter();
