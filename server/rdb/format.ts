@@ -244,11 +244,24 @@ export class RdbReader {
     if (n === 253) return NaN;
     if (n === 254) return Infinity;
     if (n === 255) return -Infinity;
-    const s = this.take(n).toString('latin1');
-    const v = parseCDouble(s);
+    const v = scanDouble(this.take(n).toString('latin1'));
     if (v === null) fail('bad double');
     return v;
   }
+}
+
+/**
+ * sscanf("%lg") as rdbLoadDoubleValue uses it: leading spaces, then the
+ * longest prefix that reads as a double ("1x2" is 1); null if none does.
+ */
+export function scanDouble(s: string): number | null {
+  const m = /^[ \t\n\v\f\r]*([+-]?)(infinity|inf|nan|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)/i.exec(s);
+  if (m === null) return null;
+  const body = m[2].toLowerCase();
+  const neg = m[1] === '-';
+  if (body.startsWith('inf')) return neg ? -Infinity : Infinity;
+  if (body === 'nan') return NaN;
+  return neg ? -Number(body) : Number(body);
 }
 
 /** strtod over a whole string as Redis's %lg sscanf would accept it (decimal, exponent, inf/nan). */

@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { errorOf, redisCli, serverForSuite, startServer } from '../support/proc';
 import { startReferenceRedis, type ReferenceRedis } from '../support/reference-redis';
-import { legacy } from '../unit/rdb-legacy';
+import { legacy, payload as craft } from '../unit/rdb-legacy';
 import { crc64 } from '../../server/rdb/crc64';
 
 type Cmd = Array<string | Buffer | number>;
@@ -192,6 +192,25 @@ describe('DUMP / RESTORE side by side with redis-server', function () {
       expect(ours[1]).to.equal(1); // one node
       expect(await rr.restore('k2', 0, ours)).to.equal('OK');
       expect(await rr.lrange('k2', 0, -1)).to.deep.equal(['a', '1', '2', 'b']);
+    });
+
+    it('edge payloads (NaN and text scores, quicklist containers, plain nodes, streams, modules) answer as redis-server', async () => {
+      const cases: Array<[string, Buffer]> = [
+        ['ZSET_2 NaN', craft(5, (w) => { w.len(1); w.string(Buffer.from('a')); w.binaryDouble(NaN); })],
+        ['ZSET nan marker', craft(3, (w) => { w.len(1); w.string(Buffer.from('a')); w.byte(253); })],
+        ['ZSET score with junk after it', craft(3, (w) => { w.len(1); w.string(Buffer.from('a')); w.byte(3); w.bytes(Buffer.from('1x2')); })],
+        ['quicklist bad container', craft(18, (w) => { w.len(1); w.len(3); w.string(Buffer.from('abc')); })],
+        ['quicklist plain node', craft(18, (w) => { w.len(2); w.len(1); w.string(Buffer.from('plain')); w.len(1); w.string(Buffer.from('x'.repeat(30))); })],
+        ['stream', craft(15, (w) => w.len(0))],
+        ['module', craft(7, (w) => w.len(0))],
+        ['unknown type', craft(99, (w) => w.len(0))],
+        ['empty string', craft(0, (w) => w.len(0))],
+      ];
+      for (const [name, p] of cases) {
+        const theirs = await rr.restore(name, 0, p).then(String, (e: Error) => e.message);
+        expect(await t.r.restore(name, 0, p).then(String, (e: Error) => e.message), name).to.equal(theirs);
+        if (theirs === 'OK') expect(await snapshot(t.r, name), name).to.deep.equal(await snapshot(rr, name));
+      }
     });
 
     it('empty collections and duplicate members are refused as by redis-server', async () => {

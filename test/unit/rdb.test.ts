@@ -10,7 +10,7 @@ import { decodeListpack, encodeListpack } from '../../server/rdb/listpack';
 import { decodeIntset, encodeIntset } from '../../server/rdb/intset';
 import { decodeZiplist, decodeZipmap } from '../../server/rdb/ziplist';
 import { formatG17, listpackScore } from '../../server/rdb/score';
-import { RdbFormatError, RdbReader, RdbWriter, verifyPayload } from '../../server/rdb/format';
+import { RdbFormatError, RdbReader, RdbWriter, scanDouble, verifyPayload } from '../../server/rdb/format';
 import { decodePayload } from '../../server/rdb/decode';
 import { dumpValue } from '../../server/rdb/encode';
 import { buildValue } from '../../server/rdb/build';
@@ -249,6 +249,19 @@ describe('rdb: payloads', () => {
     const c = lzfCompress(big, big.length - 4)!;
     expect(big.length).to.be.at.most(c.length * 88);
     expect(lzfDecompress(c, big.length)!.equals(big)).to.equal(true);
+  });
+
+  it('RDB_TYPE_ZSET text scores read as sscanf %lg does (a valid prefix counts)', () => {
+    expect(scanDouble('1x2')).to.equal(1);
+    expect(scanDouble('  -2.5e3junk')).to.equal(-2500);
+    expect(scanDouble('1e')).to.equal(1);
+    expect(scanDouble('.5')).to.equal(0.5);
+    expect(scanDouble('-inf')).to.equal(-Infinity);
+    expect(scanDouble('Infinity')).to.equal(Infinity);
+    expect(Number.isNaN(scanDouble('nan'))).to.equal(true);
+    expect(scanDouble('x1')).to.equal(null);
+    expect(scanDouble('')).to.equal(null);
+    expect(scanDouble('-')).to.equal(null);
   });
 
   it('lengths: 6, 14, 32 and 64-bit forms read back', () => {
