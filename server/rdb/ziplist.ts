@@ -96,7 +96,7 @@ export function decodeZiplist(zl: Buffer): string[] {
 export function decodeZipmap(zm: Buffer): string[] {
   if (zm.length < 2) fail('zipmap too short');
   const out: string[] = [];
-  let p = 1; // zmlen: a count hint only
+  let p = 1; // after zmlen
   const end = zm.length;
   const readLen = (): number => {
     if (p >= end) fail('zipmap truncated');
@@ -128,5 +128,7 @@ export function decodeZipmap(zm: Buffer): string[] {
     p += vlen + free;
   }
   if (p !== end - 1) fail('zipmap trailing bytes');
+  // zmlen counts the pairs until it saturates at 254 (zipmapValidateIntegrity).
+  if (zm[0] < 254 && zm[0] !== out.length / 2) fail('zipmap count mismatch');
   return out;
 }

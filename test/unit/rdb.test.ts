@@ -108,6 +108,9 @@ describe('rdb: element encodings', () => {
     const items = [...INT_EDGES, ...NOT_INTS, 'v'.repeat(300), 'u'.repeat(17000)];
     expect(decodeZiplist(ziplist(items))).to.deep.equal(items);
     expect(decodeZipmap(zipmap(['f', 'v', 'long', 'x'.repeat(300)], 3))).to.deep.equal(['f', 'v', 'long', 'x'.repeat(300)]);
+    const zm = zipmap(['f', 'v']);
+    zm[0] = 2;
+    expect(() => decodeZipmap(zm)).to.throw(RdbFormatError, 'count');
     const zl = ziplist(['a', 'b']);
     for (let n = 0; n < zl.length; n++) expect(() => decodeZiplist(zl.subarray(0, n))).to.throw(RdbFormatError);
   });
