@@ -8,7 +8,7 @@
  * Each RDB type has one entry in DECODERS; a module for another type (the
  * stream encodings 15/19/21) adds its own with registerDecoder.
  */
-import { QUICKLIST_NODE_PACKED, QUICKLIST_NODE_PLAIN, RDB_TYPE, RdbReader, fail, parseCDouble } from './format';
+import { QUICKLIST_NODE_PACKED, QUICKLIST_NODE_PLAIN, RDB_TYPE, RdbReader, fail, scanDouble } from './format';
 import { decodeIntset } from './intset';
 import { decodeListpack } from './listpack';
 import { decodeZiplist, decodeZipmap } from './ziplist';
@@ -75,8 +75,9 @@ function zsetFromPairs(flat: string[]): DecodedValue {
   const members: string[] = [];
   const scores: number[] = [];
   for (let i = 0; i < flat.length; i += 2) {
-    const s = parseCDouble(flat[i + 1]);
-    if (s === null || Number.isNaN(s)) fail('bad score');
+    // zzlGetScore: strtod of the entry, no error check (no number at all reads as 0); NaN cannot be stored.
+    const s = scanDouble(flat[i + 1]) ?? 0;
+    if (Number.isNaN(s)) fail('NaN score');
     members.push(flat[i]);
     scores.push(s);
   }

@@ -201,10 +201,9 @@ export class RdbReader {
     fail('unknown length encoding');
   }
 
+  /** rdbLoadLen: an encoding tag where a length belongs reads as its low 6 bits, as in Redis. */
   len(): number {
-    const l = this.lenOrEncoding();
-    if (l.encoded) fail('unexpected string encoding');
-    return l.n;
+    return this.lenOrEncoding().n;
   }
 
   /** rdbGenericLoadStringObject: raw, integer-encoded or LZF-compressed. */
@@ -251,10 +250,18 @@ export class RdbReader {
 }
 
 /**
- * sscanf("%lg") as rdbLoadDoubleValue uses it: leading spaces, then the
- * longest prefix that reads as a double ("1x2" is 1); null if none does.
+ * sscanf("%lg") / strtod as Redis reads a score: leading spaces, then the
+ * longest prefix that reads as a double, hexadecimal included ("1x2" is 1);
+ * null if none does.
  */
 export function scanDouble(s: string): number | null {
+  const hex = /^[ \t\n\v\f\r]*([+-]?)0x([0-9a-f]*)(?:\.([0-9a-f]*))?(?:p([+-]?\d+))?/i.exec(s);
+  if (hex !== null && (hex[2] + (hex[3] ?? '')).length > 0) {
+    const frac = hex[3] ?? '';
+    let v = parseInt(hex[2] || '0', 16) + (frac ? parseInt(frac, 16) / 16 ** frac.length : 0);
+    if (hex[4] !== undefined) v *= 2 ** Number(hex[4]);
+    return hex[1] === '-' ? -v : v;
+  }
   const m = /^[ \t\n\v\f\r]*([+-]?)(infinity|inf|nan|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)/i.exec(s);
   if (m === null) return null;
   const body = m[2].toLowerCase();
@@ -262,13 +269,4 @@ export function scanDouble(s: string): number | null {
   if (body.startsWith('inf')) return neg ? -Infinity : Infinity;
   if (body === 'nan') return NaN;
   return neg ? -Number(body) : Number(body);
-}
-
-/** strtod over a whole string as Redis's %lg sscanf would accept it (decimal, exponent, inf/nan). */
-export function parseCDouble(s: string): number | null {
-  const t = s.trim();
-  if (/^[+-]?(inf|infinity)$/i.test(t)) return t.startsWith('-') ? -Infinity : Infinity;
-  if (/^[+-]?nan$/i.test(t)) return NaN;
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return null;
-  return Number(t);
 }

@@ -205,6 +205,8 @@ describe('DUMP / RESTORE side by side with redis-server', function () {
         ['module', craft(7, (w) => w.len(0))],
         ['unknown type', craft(99, (w) => w.len(0))],
         ['empty string', craft(0, (w) => w.len(0))],
+        ['listpack scores that are no number (read as 0) or a number and junk', legacy.zsetZiplist(['a', 'xyz', 'b', '2junk', 'c', '0x10'])],
+        ['an encoding tag as a set length', craft(2, (w) => { w.byte(0xc2); w.string(Buffer.from('a')); w.string(Buffer.from('b')); })],
       ];
       for (const [name, p] of cases) {
         const theirs = await rr.restore(name, 0, p).then(String, (e: Error) => e.message);
@@ -221,8 +223,8 @@ describe('DUMP / RESTORE side by side with redis-server', function () {
     });
 
     // redis-server 7.0 (sanitize-dump-payload no) loads these into a corrupt value; this server refuses them.
-    it('duplicate hash fields and unparsable scores are refused where redis-server loads them unchecked', async () => {
-      for (const p of [legacy.hash(['f', '1', 'f', '2']), legacy.zsetZiplist(['a', 'nan']), legacy.zsetZiplist(['a', 'xyz'])]) {
+    it('duplicate hash fields and NaN scores are refused where redis-server loads them unchecked', async () => {
+      for (const p of [legacy.hash(['f', '1', 'f', '2']), legacy.zsetZiplist(['a', 'nan'])]) {
         expect(await errorOf(t.r.restore('k', 0, p))).to.equal('ERR Bad data format');
       }
     });
@@ -395,6 +397,40 @@ describe('DUMP / RESTORE side by side with redis-server', function () {
         }
       }
       expect(await t.r.ping()).to.equal('PONG');
+    });
+
+    // With sanitize-dump-payload yes redis-server validates a payload in depth, as this server always does:
+    // then both must accept and refuse the same forged payloads.
+    it('forged payloads (valid checksum, damaged body) are accepted and refused as by redis-server with sanitize-dump-payload yes', async () => {
+      const strict = await startReferenceRedis(['--sanitize-dump-payload', 'yes', '--hash-max-listpack-entries', '128']);
+      const sr = new Redis({ port: strict.port });
+      try {
+        await sr.rpush('l', ...range(50, (i) => (i % 2 ? `item${i}` : String(i * 99991))));
+        await sr.hset('h', 'f', 'v', 'g', 'w', 'n', '123');
+        await sr.zadd('z', 1, 'a', 2.5, 'b', 3, 'c');
+        await sr.sadd('s', 1, 2, 3, 70000);
+        await sr.sadd('s2', 'a', 'b');
+        await sr.set('str', 'compressible '.repeat(20));
+        const bases: Buffer[] = [];
+        for (const k of ['l', 'h', 'z', 's', 's2', 'str']) bases.push((await sr.dumpBuffer(k)) as Buffer);
+        bases.push(legacy.hashZipmap(['a', 'b', 'cc', 'dd']), legacy.listZiplist(['a', '1', '300', 'x'.repeat(70)]), legacy.hashZiplist(['a', '1', 'b', '2']), legacy.quicklistV1([['a', '1'], ['b']]));
+        let seed = 7;
+        const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+        for (const p of bases) {
+          for (let round = 0; round < 60; round++) {
+            const body = Buffer.from(p.subarray(0, p.length - 10));
+            for (let f = 1 + Math.floor(rand() * 2); f > 0; f--) body[Math.floor(rand() * body.length)] = Math.floor(rand() * 256);
+            const q = withFooter(body);
+            const theirs = await sr.restore('x', 0, q, 'REPLACE').then(String, (e: Error) => e.message);
+            const ours = await t.r.restore('x', 0, q, 'REPLACE').then(String, (e: Error) => e.message);
+            expect(ours, q.toString('hex')).to.equal(theirs);
+            if (ours === 'OK') expect(await t.r.type('x')).to.equal(await sr.type('x'));
+          }
+        }
+      } finally {
+        sr.disconnect();
+        await strict.stop();
+      }
     });
 
     it('a version newer than 11 is refused as redis-server refuses one newer than 10', async () => {

@@ -179,6 +179,7 @@ describe('rdb: payloads', () => {
     for (const p of [legacy.hash(pairs), legacy.hashZiplist(pairs), legacy.hashZipmap(pairs, 2)]) {
       expect(decodePayload(p, 9)).to.deep.equal({ type: 'hash', pairs });
     }
+    expect(decodePayload(legacy.zsetZiplist(['a', 'xyz', 'b', '2junk']), 9)).to.deep.equal({ type: 'zset', members: ['a', 'b'], scores: [0, 2] });
     expect(decodePayload(legacy.zsetZiplist(['a', '1.5', 'b', '2']), 9)).to.deep.equal({ type: 'zset', members: ['a', 'b'], scores: [1.5, 2] });
     expect(decodePayload(legacy.zsetText([['a', '0.25'], ['b', 'inf'], ['c', '-inf']]), 9)).to.deep.equal({
       type: 'zset',
@@ -197,7 +198,6 @@ describe('rdb: payloads', () => {
       legacy.hashZiplist(['f', '1', 'f', '2']),
       legacy.hashZiplist(['f']),
       legacy.zsetZiplist(['a', 'nan']),
-      legacy.zsetZiplist(['a', 'xyz']),
       legacy.zsetText([['a', '1'], ['a', '2']]),
       Buffer.concat([Buffer.of(15), Buffer.alloc(12)]),
     ];
@@ -265,6 +265,17 @@ describe('rdb: payloads', () => {
     expect(scanDouble('x1')).to.equal(null);
     expect(scanDouble('')).to.equal(null);
     expect(scanDouble('-')).to.equal(null);
+    expect(scanDouble('0x1A')).to.equal(26);
+    expect(scanDouble('-0x1.8p1')).to.equal(-3);
+  });
+
+  it('an encoding tag where a length belongs reads as its low 6 bits (rdbLoadLen)', () => {
+    const w = new RdbWriter();
+    w.byte(2); // SET
+    w.byte(0xc2); // "int32 follows" as a length: 2
+    w.string(Buffer.from('a'));
+    w.string(Buffer.from('b'));
+    expect(decodePayload(w.finish(), 10)).to.deep.equal({ type: 'set', members: ['a', 'b'] });
   });
 
   it('lengths: 6, 14, 32 and 64-bit forms read back', () => {
