@@ -128,7 +128,7 @@ export function decodeZipmap(zm: Buffer): string[] {
     p += vlen + free;
   }
   if (p !== end - 1) fail('zipmap trailing bytes');
-  // zmlen counts the pairs until it saturates at 254 (zipmapValidateIntegrity).
-  if (zm[0] < 254 && zm[0] !== out.length / 2) fail('zipmap count mismatch');
+  // zmlen counts the pairs; 254 means "too many to count" (zipmapValidateIntegrity).
+  if (zm[0] !== 254 && zm[0] !== out.length / 2) fail('zipmap count mismatch');
   return out;
 }

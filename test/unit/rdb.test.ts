@@ -111,6 +111,10 @@ describe('rdb: element encodings', () => {
     const zm = zipmap(['f', 'v']);
     zm[0] = 2;
     expect(() => decodeZipmap(zm)).to.throw(RdbFormatError, 'count');
+    zm[0] = 255;
+    expect(() => decodeZipmap(zm)).to.throw(RdbFormatError, 'count');
+    zm[0] = 254;
+    expect(decodeZipmap(zm)).to.deep.equal(['f', 'v']);
     const zl = ziplist(['a', 'b']);
     for (let n = 0; n < zl.length; n++) expect(() => decodeZiplist(zl.subarray(0, n))).to.throw(RdbFormatError);
   });
