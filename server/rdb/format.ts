@@ -157,8 +157,8 @@ export class RdbWriter {
 
 /**
  * verifyDumpPayload: at least the 10-byte footer, a version this server
- * knows, and a matching CRC64. Returns the body (type byte onwards,
- * footer included as Redis's reader sees it) or null.
+ * knows (up to 11: Redis 7.2's payloads load here, where 7.0 stops at 10)
+ * and a matching CRC64. Returns the payload's RDB version, or null.
  */
 export function verifyPayload(p: Buffer): { version: number } | null {
   if (p.length < 10) return null;
