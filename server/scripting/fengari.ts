@@ -205,6 +205,76 @@ function installMeter(): void {
   /* eslint-enable @typescript-eslint/no-require-imports */
 }
 
+/** Source edits to fengari's integer arithmetic: [file, what, replacement]. Each must match exactly once. */
+const ARITH_EDITS: Array<[string, string, string]> = [
+  ['lvm.js', 'L.stack[ra].setivalue((op1.value + op2.value)|0);', 'rc_setarith(L.stack[ra], op1.value + op2.value);'],
+  ['lvm.js', 'L.stack[ra].setivalue((op1.value - op2.value)|0);', 'rc_setarith(L.stack[ra], op1.value - op2.value);'],
+  ['lvm.js', 'L.stack[ra].setivalue(luaV_imul(op1.value, op2.value));', 'rc_setarith(L.stack[ra], op1.value * op2.value);'],
+  ['lvm.js', 'L.stack[ra].setivalue((-op.value)|0);', 'rc_setarith(L.stack[ra], -op.value);'],
+  // string.format('%d', n): Lua 5.1 casts the double (a timestamp in ms is not a 32-bit integer).
+  [
+    'lstrlib.js',
+    "case 'o': case 'u': case 'x': case 'X': {\n                    let n = luaL_checkinteger(L, arg);",
+    "case 'o': case 'u': case 'x': case 'X': {\n                    let n = Math.trunc(luaL_checknumber(L, arg));",
+  ],
+  // Constant folding in the compiler (`return 65536*65536`) goes through luaO_arith.
+  [
+    'lobject.js',
+    'res.setivalue(intarith(L, op, p1.value, p2.value));',
+    'if (!rc_exactarith(res, op, p1.value, p2.value)) res.setivalue(intarith(L, op, p1.value, p2.value));',
+  ],
+];
+
+const ARITH_HELPERS = `
+/* raftcache: integer results that do not fit fengari's 32-bit integers become floats (server/scripting/fengari.ts). */
+const rc_setarith = (o, r) => { if ((r | 0) === r) o.setivalue(r); else o.setfltvalue(r); };
+const rc_exactarith = (res, op, a, b) => {
+  const r = op === 0 ? a + b : op === 1 ? a - b : op === 2 ? a * b : op === 12 ? -a : undefined;
+  if (r === undefined || (r | 0) === r) return false;
+  res.setfltvalue(r);
+  return true;
+};
+`;
+
+/**
+ * Redis embeds Lua 5.1, whose numbers are doubles: `tonumber(ARGV[1]) * 1000`
+ * with a timestamp in seconds is 1.7e12. fengari is Lua 5.3 with 32-bit
+ * integers that wrap (-807049216), which breaks rate limiters and queue
+ * scores. Its VM cannot be patched from outside (the opcodes are inline in
+ * luaV_execute), so lvm.js and lobject.js are loaded from their source with
+ * the integer +, -, * and unary minus (and the compiler's constant folding)
+ * giving a float when the exact result does not fit 32 bits — what a double
+ * gives. Small integers stay integers. Any edit that no longer matches (a
+ * different fengari version) stops the load rather than running unpatched.
+ */
+function installArithmetic(): () => void {
+  if (Object.keys(require.cache).some((p) => /[\\/]fengari[\\/]src[\\/]l(vm|object|strlib)\.js$/.test(p))) {
+    throw new Error('fengari was loaded before its arithmetic could be patched');
+  }
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const Module = require('node:module') as { _extensions: Record<string, (m: { _compile(code: string, filename: string): void }, filename: string) => void> };
+  const fs = require('node:fs') as typeof import('node:fs');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const targets = new Map(['lvm.js', 'lobject.js', 'lstrlib.js'].map((f) => [require.resolve(`fengari/src/${f}`), f]));
+  const loadJs = Module._extensions['.js'];
+  // Node loads the files in fengari's own order (they require each other); only their source is edited.
+  Module._extensions['.js'] = (m, filename) => {
+    const file = targets.get(filename);
+    if (file === undefined) return loadJs(m, filename);
+    let src = fs.readFileSync(filename, 'utf8');
+    for (const [f, from, to] of ARITH_EDITS) {
+      if (f !== file) continue;
+      const at = src.indexOf(from);
+      if (at < 0 || src.indexOf(from, at + 1) >= 0) throw new Error(`fengari ${file}: arithmetic edit does not match exactly once: ${from}`);
+      src = src.slice(0, at) + to + src.slice(at + from.length);
+    }
+    m._compile(src.replace('"use strict";', `"use strict";${ARITH_HELPERS}`), filename);
+  };
+  return () => {
+    Module._extensions['.js'] = loadJs;
+  };
+}
+
 /**
  * Loads fengari with LUA_COMPAT_FLOATSTRING (read from FENGARICONF once, at
  * load): integral floats print as "5", not "5.0", as in the Lua 5.1 that
@@ -214,11 +284,13 @@ function loadFengari(): Fengari {
   const previous = process.env.FENGARICONF;
   const conf = previous ? (JSON.parse(previous) as Record<string, unknown>) : {};
   process.env.FENGARICONF = JSON.stringify({ ...conf, LUA_COMPAT_FLOATSTRING: true });
+  const restoreLoader = installArithmetic();
   try {
     installMeter();
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require('fengari') as Fengari;
   } finally {
+    restoreLoader();
     if (previous === undefined) delete process.env.FENGARICONF;
     else process.env.FENGARICONF = previous;
   }

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Redis from 'ioredis';
 import { errorOf, startServer, type RunningServer } from '../support/proc';
+import { startReferenceRedis, type ReferenceRedis } from '../support/reference-redis';
 
 const err = errorOf;
 
@@ -170,6 +171,56 @@ describe('the script cache survives a restart', function () {
       r.disconnect();
       await srv.stop();
       srv = undefined;
+    }
+  });
+});
+
+/**
+ * Redis's Lua 5.1 computes with doubles; fengari's Lua 5.3 integers are 32
+ * bits and used to wrap (`tonumber(ARGV[1]) * 1000` with a timestamp in
+ * seconds gave -807049216), which broke rate limiters and queue scores.
+ * server/scripting/fengari.ts loads fengari's arithmetic so that results that
+ * do not fit become floats, as a double would.
+ */
+describe('Lua arithmetic as Redis (Lua 5.1 doubles), side by side with redis-server', function () {
+  this.timeout(30000);
+  let srv: RunningServer;
+  let ref: ReferenceRedis;
+  let a: Redis;
+  let b: Redis;
+  before(async () => {
+    srv = await startServer();
+    ref = await startReferenceRedis();
+    a = new Redis({ port: srv.port });
+    b = new Redis({ port: ref.port });
+  });
+  after(async () => {
+    a?.disconnect();
+    b?.disconnect();
+    await srv?.stop();
+    await ref?.stop();
+  });
+
+  it('overflowing +, -, *, unary minus, constant folding, loops and string.format %d give what redis-server gives', async () => {
+    const scripts = [
+      'return 65536*65536',
+      'return tonumber(ARGV[1])*1000',
+      'return tostring(tonumber(ARGV[1])*1000)',
+      'return tostring(2147483647+1)',
+      'return tostring(-2147483647-2)',
+      'return -(-2147483647-1)',
+      'return math.floor(tonumber(ARGV[1])*1000/7)',
+      'return {1+2, 7*6, tostring(5-9), tostring(10/4), 2^53}',
+      'local t = 0 for i=1,100000 do t = t + i end return t',
+      "return string.format('%d %d %5.2f', 2^31, -3.7, 1.5)",
+      "local n = redis.call('incrby', KEYS[1], 2000000000) return {n + n, tostring(n * 3)}",
+    ];
+    for (const s of scripts) {
+      await a.del('lua:n');
+      await b.del('lua:n');
+      const mine = await a.eval(s, 1, 'lua:n', '1700000000').catch((e: Error) => `ERR ${e.message}`);
+      const theirs = await b.eval(s, 1, 'lua:n', '1700000000').catch((e: Error) => `ERR ${e.message}`);
+      expect(mine, s).to.deep.equal(theirs);
     }
   });
 });
