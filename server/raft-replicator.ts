@@ -375,6 +375,17 @@ export class RaftReplicator implements Replicator {
    * SAVE / BGSAVE: write the durable keyspace copy (this node's snapshot) now
    * and compact the log behind it. One at a time, as Redis runs one bgsave.
    */
+  /**
+   * DEBUG RELOAD's second half: replaces the in-memory keyspace with the
+   * durable copy, as a restart would, when that copy is of exactly the state
+   * applied now (false otherwise: an entry was applied after the save).
+   */
+  reloadFromCopy(): boolean {
+    if (this.storage.keyspace.snapshotMeta().index !== this.node.fsm.appliedIndex) return false;
+    this.copy.load();
+    return true;
+  }
+
   saveNow(): Promise<void> {
     return this.compaction.saveNow();
   }

@@ -112,11 +112,17 @@ describe('DEBUG (ops)', function () {
     expect(await t.r.dbsize()).to.equal(0);
   });
 
-  it('RELOAD saves the keyspace copy and verifies it; the data stays', async () => {
+  it('RELOAD saves the keyspace copy and loads it again; the data stays', async () => {
     await t.r.set('kept', 'v');
     await t.r.hset('h', 'f', 'v');
+    // APPEND leaves a raw string; loaded from the copy it is re-encoded (embstr), as Redis re-encodes on RDB load.
+    await t.r.set('grown', 'ab');
+    await t.r.append('grown', 'c');
+    expect(await t.r.object('ENCODING', 'grown')).to.equal('raw');
     const before = await t.r.lastsave();
     expect(await t.r.call('debug', 'reload')).to.equal('OK');
+    expect(await t.r.object('ENCODING', 'grown')).to.equal('embstr');
+    expect(await t.r.get('grown')).to.equal('abc');
     expect(await t.r.get('kept')).to.equal('v');
     expect(await t.r.hget('h', 'f')).to.equal('v');
     expect(await t.r.lastsave()).to.be.at.least(before);
