@@ -18,3 +18,4 @@ export {
 } from './records';
 import './hash';
 import './list';
+import './stream';

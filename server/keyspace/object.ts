@@ -19,7 +19,7 @@
  */
 
 /** TYPE's answer. */
-export type ValueType = 'string' | 'list' | 'hash' | 'set' | 'zset';
+export type ValueType = 'string' | 'list' | 'hash' | 'set' | 'zset' | 'stream';
 export type CollectionType = Exclude<ValueType, 'string'>;
 
 /**
@@ -260,7 +260,7 @@ export type EncodingOption = keyof typeof encodingConfig;
  * Type codes of key records (records.ts). 0 and 1 are the tombstone and the
  * string; collections follow Redis's RDB order shifted by one.
  */
-export const TYPE_CODES: Record<CollectionType, number> = { list: 2, set: 3, zset: 4, hash: 5 };
+export const TYPE_CODES: Record<CollectionType, number> = { list: 2, set: 3, zset: 4, hash: 5, stream: 6 };
 
 const factories = new Map<number, () => Collection>();
 
