@@ -113,8 +113,9 @@ export class ReplyWriter {
     } else if (r instanceof MapReply) {
       const entries = r.entries;
       if (proto === 3) this.header(37 /* % */, entries.length);
-      else this.header(42, entries.length * 2);
+      else this.header(42, r.resp2Pairs ? entries.length : entries.length * 2);
       for (let i = 0; i < entries.length; i++) {
+        if (proto === 2 && r.resp2Pairs) this.header(42, 2);
         this.reply(entries[i][0], proto);
         this.reply(entries[i][1], proto);
       }

@@ -51,9 +51,12 @@ export class NullArray {
   private constructor() {}
 }
 
-/** RESP3 map `%`; RESP2 renders a flat array k1 v1 k2 v2 ... */
+/**
+ * RESP3 map `%`; RESP2 renders a flat array k1 v1 k2 v2 ..., or with
+ * `resp2Pairs` an array of [k, v] arrays (XREAD's per-stream replies).
+ */
 export class MapReply {
-  constructor(readonly entries: Array<[Reply, Reply]>) {}
+  constructor(readonly entries: Array<[Reply, Reply]>, readonly resp2Pairs = false) {}
 }
 
 /**

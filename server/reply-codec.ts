@@ -37,6 +37,8 @@ enum Tag {
   Raw,
   Pairs,
   DoubleText,
+  /** A MapReply with resp2Pairs. */
+  PairsMap,
 }
 
 class Writer {
@@ -89,7 +91,7 @@ function write(w: Writer, r: Reply): void {
     w.str(r.message);
   } else if (r instanceof NullArray) w.tag(Tag.NullArray);
   else if (r instanceof MapReply) {
-    w.tag(Tag.Map);
+    w.tag(r.resp2Pairs ? Tag.PairsMap : Tag.Map);
     w.u32(r.entries.length);
     for (const [k, v] of r.entries) {
       write(w, k);
@@ -181,11 +183,12 @@ export class ReplyReader {
         return new ErrorReply(this.str());
       case Tag.NullArray:
         return NullArray.instance;
-      case Tag.Map: {
+      case Tag.Map:
+      case Tag.PairsMap: {
         const n = this.u32();
         const entries: Array<[Reply, Reply]> = [];
         for (let i = 0; i < n; i++) entries.push([this.reply(), this.reply()]);
-        return new MapReply(entries);
+        return new MapReply(entries, tag === Tag.PairsMap);
       }
       case Tag.Pairs: {
         const n = this.u32();

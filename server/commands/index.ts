@@ -15,6 +15,7 @@ import { hyperloglogCommands } from './hyperloglog';
 import { geoCommands } from './geo';
 import { functionCommands } from './functions';
 import { dumpCommands } from './dump';
+import { streamCommands } from './stream';
 
 export { keyCommands } from './keys';
 export { stringCommands } from './string';
@@ -47,4 +48,5 @@ export const dataCommands: DataCommand[] = [
   ...geoCommands,
   ...functionCommands,
   ...dumpCommands,
+  ...streamCommands,
 ];

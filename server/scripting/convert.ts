@@ -85,7 +85,7 @@ export function pushReply(L: LuaState, r: Reply, resp: ScriptResp, depth = 0): v
     else pushArray(L, r.pairs, resp, depth);
   } else if (r instanceof MapReply) {
     if (resp === 2) {
-      pushArray(L, r.entries.flat(), resp, depth);
+      pushArray(L, r.resp2Pairs ? r.entries : r.entries.flat(), resp, depth);
     } else {
       lua.lua_createtable(L, 0, 1);
       lua.lua_createtable(L, 0, r.entries.length);

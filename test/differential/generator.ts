@@ -25,6 +25,7 @@ import { geoFamily } from './gen-geo';
 import { functionsFamily } from './gen-functions';
 import { opsFamily } from './gen-ops';
 import { dumpFamily } from './gen-dump';
+import { streamFamily } from './gen-stream';
 
 /** mulberry32: small, fast, and good enough to pick commands. */
 export class Rng {
@@ -675,7 +676,7 @@ const sortFamily: Family = {
 };
 
 /** Every family, in a fixed order (the order is part of what makes a seed reproducible). */
-export const FAMILIES: readonly Family[] = [stringFamily, keysFamily, hashFamily, listFamily, setFamily, zsetFamily, bitmapFamily, lcsFamily, sortFamily, hllFamily, geoFamily, functionsFamily, opsFamily, dumpFamily];
+export const FAMILIES: readonly Family[] = [stringFamily, keysFamily, hashFamily, listFamily, setFamily, zsetFamily, bitmapFamily, lcsFamily, sortFamily, hllFamily, geoFamily, functionsFamily, opsFamily, dumpFamily, streamFamily];
 
 export function familyByName(name: string): Family {
   const f = FAMILIES.find((x) => x.name === name);

@@ -518,6 +518,7 @@ export async function checkKey(p: Pair, key: string): Promise<Outcome & { comman
     list: { argv: ['LRANGE', key, '0', '-1'], group: 1, ordered: true },
     set: { argv: ['SMEMBERS', key], group: 1, ordered: compact },
     zset: { argv: ['ZRANGE', key, '0', '-1', 'WITHSCORES'], group: 1, ordered: true },
+    stream: { argv: ['XRANGE', key, '-', '+'], group: 1, ordered: true },
   };
   const r = read[type];
   if (r) {

@@ -1,0 +1,327 @@
+/**
+ * Streams through real clients against a real server: ioredis (RESP2),
+ * exact RESP2 and RESP3 bytes side by side with a reference redis-server
+ * (reply shapes, nulls, error texts), node-redis with RESP3, redis-py, and
+ * restarts (entries, metadata and consumer groups come back from the
+ * durable copy).
+ */
+import { expect } from 'chai';
+import Redis from 'ioredis';
+import { createClient } from 'redis';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { errorOf, serverForSuite, startServer, type RunningServer } from '../support/proc';
+import { startReferenceRedis, type ReferenceRedis } from '../support/reference-redis';
+import { RawClient, resp } from '../support/raw';
+
+const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
+
+describe('stream commands through ioredis', function () {
+  this.timeout(30000);
+  const t = serverForSuite();
+  beforeEach(async () => {
+    await t.r.flushall();
+  });
+
+  it('XADD with explicit, ms-* and * ids; XRANGE / XREVRANGE / XLEN; binary fields', async () => {
+    const { r } = t;
+    const bin = Buffer.from([0, 255, 13, 10]);
+    expect(await r.xadd('s', '1-1', 'a', '1', 'b', '2')).to.equal('1-1');
+    expect(await r.xadd('s', '1-*', bin, bin)).to.equal('1-2');
+    expect(await r.xadd('s', '5', 'a', '3')).to.equal('5-0');
+    const before = Date.now();
+    const auto = (await r.xadd('s', '*', 'a', '4'))!;
+    const [ms, seq] = auto.split('-').map(Number);
+    expect(ms).to.be.within(before - 5000, Date.now() + 5000);
+    expect(seq).to.equal(0);
+    // Ids stay increasing even when the clock does not move.
+    const ids = await Promise.all(Array.from({ length: 20 }, () => r.xadd('s', '*', 'x', 'y')));
+    for (let i = 1; i < ids.length; i++) {
+      const [a, b] = [ids[i - 1]!, ids[i]!].map((s) => s.split('-').map(BigInt));
+      expect(a[0] < b[0] || (a[0] === b[0] && a[1] < b[1])).to.equal(true);
+    }
+    expect(await r.xlen('s')).to.equal(24);
+    const first = await r.xrangeBuffer('s', '-', '(5-0');
+    expect(first.map(([id]) => id.toString())).to.deep.equal(['1-1', '1-2']);
+    expect(first[1][1]).to.deep.equal([bin, bin]);
+    expect(await r.xrange('s', '1', '1', 'COUNT', 1)).to.deep.equal([['1-1', ['a', '1', 'b', '2']]]);
+    expect((await r.xrevrange('s', '+', '-', 'COUNT', 2)).map(([id]) => id)).to.deep.equal([ids[19], ids[18]]);
+    expect(await r.type('s')).to.equal('stream');
+    expect(await r.object('ENCODING', 's')).to.equal('stream');
+  });
+
+  it('errors: ids, ordering, arity, options, wrong type', async () => {
+    const { r } = t;
+    await r.xadd('s', '5-5', 'a', '1');
+    expect(await errorOf(r.xadd('s', '5-5', 'a', '1'))).to.equal('ERR The ID specified in XADD is equal or smaller than the target stream top item');
+    expect(await errorOf(r.xadd('n', '0-0', 'a', '1'))).to.equal('ERR The ID specified in XADD must be greater than 0-0');
+    expect(await r.exists('n')).to.equal(0);
+    expect(await errorOf(r.xadd('s', 'x-1', 'a', '1'))).to.equal('ERR Invalid stream ID specified as stream command argument');
+    expect(await errorOf(r.call('xadd', 's', '*', 'a', '1', 'b'))).to.equal("ERR wrong number of arguments for 'xadd' command");
+    expect(await errorOf(r.call('xadd', 's', 'MAXLEN', '1', 'LIMIT', '5', '*', 'a', '1'))).to.equal('ERR syntax error, LIMIT cannot be used without the special ~ option');
+    expect(await errorOf(r.call('xadd', 's', 'MAXLEN', '-1', '*', 'a', '1'))).to.equal('ERR The MAXLEN argument must be >= 0.');
+    await r.xadd('m', '18446744073709551615-18446744073709551615', 'a', '1');
+    expect(await errorOf(r.xadd('m', '*', 'a', '1'))).to.equal('ERR The stream has exhausted the last possible ID, unable to add more items');
+    expect(await r.xadd('gone', 'NOMKSTREAM', '*', 'a', '1')).to.equal(null);
+    await r.set('str', 'x');
+    expect(await errorOf(r.xadd('str', '*', 'a', '1'))).to.equal(WRONGTYPE);
+    expect(await errorOf(r.xrange('str', '-', '+'))).to.equal(WRONGTYPE);
+    expect(await errorOf(r.call('xinfo', 'stream', 'none'))).to.equal('ERR no such key');
+  });
+
+  it('XDEL, XTRIM (MAXLEN / MINID, = and ~, LIMIT), XSETID; an emptied stream stays', async () => {
+    const { r } = t;
+    for (let i = 1; i <= 350; i++) await r.xadd('s', `${i}-0`, 'f', String(i));
+    expect(await r.xdel('s', '1-0', '2-0', '999-0')).to.equal(2);
+    expect(await r.call('xtrim', 's', 'MAXLEN', '~', '200')).to.equal(98); // the first node (100 entries, 2 deleted) goes whole
+    expect(await r.call('xtrim', 's', 'MAXLEN', '=', '240')).to.equal(10);
+    expect(await r.call('xtrim', 's', 'MINID', '150')).to.equal(39);
+    expect(await r.call('xtrim', 's', 'MAXLEN', '~', '0', 'LIMIT', '100')).to.equal(51);
+    expect(await r.xlen('s')).to.equal(150);
+    expect(await r.xtrim('s', 'MAXLEN', 0)).to.equal(150);
+    expect(await r.exists('s')).to.equal(1);
+    expect(await r.xlen('s')).to.equal(0);
+    expect(await r.call('xsetid', 's', '1000-0', 'ENTRIESADDED', '999', 'MAXDELETEDID', '7-7')).to.equal('OK');
+    const info = (await r.call('xinfo', 'stream', 's')) as unknown[];
+    expect(info.slice(6, 14)).to.deep.equal(['last-generated-id', '1000-0', 'max-deleted-entry-id', '7-7', 'entries-added', 999, 'recorded-first-entry-id', '0-0']);
+    expect(await r.xadd('s', '1000-*', 'a', '1')).to.equal('1000-1');
+  });
+
+  it('XREAD: several streams, COUNT, $, missing keys', async () => {
+    const { r } = t;
+    await r.xadd('a', '1-1', 'x', '1');
+    await r.xadd('a', '2-1', 'x', '2');
+    await r.xadd('b', '3-1', 'y', '3');
+    expect(await r.xread('COUNT', 1, 'STREAMS', 'a', 'b', 'none', '0', '0', '0')).to.deep.equal([
+      ['a', [['1-1', ['x', '1']]]],
+      ['b', [['3-1', ['y', '3']]]],
+    ]);
+    expect(await r.xread('STREAMS', 'a', '1-1')).to.deep.equal([['a', [['2-1', ['x', '2']]]]]);
+    expect(await r.xread('STREAMS', 'a', '$')).to.equal(null);
+  });
+
+  it('generic commands: RENAME, COPY, DEL, EXPIRE, SCAN TYPE stream', async () => {
+    const { r } = t;
+    await r.xadd('s', '1-1', 'a', '1');
+    await r.set('str', 'v');
+    expect(await r.rename('s', 's2')).to.equal('OK');
+    expect(await r.copy('s2', 's3')).to.equal(1);
+    await r.xadd('s2', '2-1', 'b', '2');
+    expect(await r.xlen('s3')).to.equal(1);
+    expect(await r.scan(0, 'TYPE', 'stream').then(([, keys]) => keys.sort())).to.deep.equal(['s2', 's3']);
+    expect(await r.pexpire('s3', 100000)).to.equal(1);
+    expect(await r.pttl('s3')).to.be.above(90000);
+    expect(await r.del('s2', 's3')).to.equal(2);
+  });
+});
+
+/** Each command's exact reply bytes, one at a time (an ECHO marker ends each reply). */
+async function rawReplies(port: number, proto: 2 | 3, cmds: string[][]): Promise<string[]> {
+  const c = await RawClient.connect(port);
+  try {
+    const out: string[] = [];
+    let seen = 0;
+    const step = async (cmd: string[], keep: boolean): Promise<void> => {
+      const marker = `$10\r\n__end__${String(out.length).padStart(3, '0')}\r\n`;
+      c.write(Buffer.concat([resp(...cmd), resp('ECHO', marker.slice(5, 15))]));
+      const text = await c.waitFor((s) => s.indexOf(marker, seen) >= 0);
+      const end = text.indexOf(marker, seen);
+      if (keep) out.push(text.slice(seen, end));
+      seen = end + marker.length;
+    };
+    if (proto === 3) await step(['HELLO', '3'], false);
+    for (const cmd of cmds) await step(cmd, true);
+    return out;
+  } finally {
+    c.close();
+  }
+}
+
+describe('streams against a reference redis-server (exact bytes)', function () {
+  this.timeout(60000);
+  const t = serverForSuite();
+  let ref: ReferenceRedis | undefined;
+  before(async function () {
+    if (spawnSync('redis-server', ['--version']).status !== 0) this.skip();
+    ref = await startReferenceRedis();
+  });
+  after(async () => {
+    await ref?.stop();
+  });
+
+  const CMDS: string[][] = [
+    ['FLUSHALL'],
+    ['XADD', 's', '1-1', 'a', '1', 'b', '2'],
+    ['XADD', 's', '1-*', 'a', '3'],
+    ['XADD', 's', 'MAXLEN', '~', '10', '2', 'c', 'x'.repeat(100)],
+    ['XADD', 's', 'NOMKSTREAM', 'MINID', '=', '0', 'LIMIT', '0', '3-*', 'a', ''],
+    ['XADD', 's', '0-0', 'a', '1'],
+    ['XADD', 's', '2-0', 'a', '1'],
+    ['XADD', 's', '3-1-1', 'a', '1'],
+    ['XADD', 's', '*', 'a'],
+    ['XADD', 's', 'MAXLEN', '1', 'MINID', '1', '*', 'a', '1'],
+    ['XADD', 's', 'LIMIT', '5', '*', 'a', '1'],
+    ['XADD', 'none', 'NOMKSTREAM', '*', 'a', '1'],
+    ['XLEN', 's'],
+    ['XLEN', 'none'],
+    ['XRANGE', 's', '-', '+'],
+    ['XRANGE', 's', '(1-1', '+', 'COUNT', '2'],
+    ['XRANGE', 's', '-', '+', 'COUNT', '0'],
+    ['XRANGE', 'none', '-', '+', 'COUNT', '0'],
+    ['XRANGE', 's', '(-', '+'],
+    ['XRANGE', 's', '-', '+', 'COUNT'],
+    ['XRANGE', 's', '(18446744073709551615-18446744073709551615', '+'],
+    ['XREVRANGE', 's', '(3', '-'],
+    ['XDEL', 's', '1-2', '7-7'],
+    ['XDEL', 's', 'x'],
+    ['XTRIM', 's', 'MAXLEN', '2'],
+    ['XTRIM', 's', 'LIMIT', '0'],
+    ['XTRIM', 's'],
+    ['XSETID', 's', '1'],
+    ['XSETID', 's', '9-9', 'ENTRIESADDED', '1'],
+    ['XSETID', 's', '9-9', 'MAXDELETEDID', '10-0'],
+    ['XSETID', 's', '9-9', 'ENTRIESADDED', '9', 'MAXDELETEDID', '2-0'],
+    ['XSETID', 'none', '1'],
+    ['XINFO', 'STREAM', 's'],
+    ['XINFO', 'STREAM', 's', 'FULL'],
+    ['XINFO', 'STREAM', 's', 'FULL', 'COUNT', '1'],
+    ['XINFO', 'STREAM', 's', 'x'],
+    ['XINFO', 'STREAM'],
+    ['XINFO', 'nosuch'],
+    ['XINFO', 'HELP'],
+    ['XADD', 'e', 'MAXLEN', '0', '5-5', 'a', '1'],
+    ['XINFO', 'STREAM', 'e'],
+    ['XREAD', 'COUNT', '1', 'STREAMS', 's', 'e', 'none', '0', '0', '0'],
+    ['XREAD', 'STREAMS', 's', '$'],
+    ['XREAD', 'STREAMS', 's'],
+    ['XREAD', 'STREAMS', 's', 'e', '0'],
+    ['XREAD', 'STREAMS', 's', '>'],
+    ['XREAD', 'NOACK', 'STREAMS', 's', '0'],
+    ['XREAD', 'BLOCK', 'x', 'STREAMS', 's', '0'],
+    ['SET', 'str', 'v'],
+    ['XREAD', 'STREAMS', 'str', '0'],
+    ['XLEN', 'str'],
+    ['TYPE', 's'],
+    ['OBJECT', 'ENCODING', 's'],
+  ];
+
+  for (const proto of [2, 3] as const) {
+    it(`answers every reply byte for byte as redis-server does (RESP${proto})`, async () => {
+      const ours = await rawReplies(t.srv.port, proto, CMDS);
+      const theirs = await rawReplies(ref!.port, proto, CMDS);
+      for (let i = 0; i < CMDS.length; i++) expect(ours[i], CMDS[i].join(' ')).to.equal(theirs[i]);
+    });
+  }
+});
+
+describe('streams through node-redis (RESP3) and redis-py', function () {
+  this.timeout(30000);
+  const t = serverForSuite();
+
+  it('node-redis RESP3: XREAD is a map of stream name to entries; XINFO STREAM a map', async () => {
+    const c = createClient({ socket: { port: t.srv.port }, RESP: 3 });
+    await c.connect();
+    try {
+      await c.sendCommand(['FLUSHALL']);
+      await c.sendCommand(['XADD', 'a', '1-1', 'f', 'v']);
+      const read = (await c.sendCommand(['XREAD', 'STREAMS', 'a', '0'])) as unknown;
+      const entries = read instanceof Map ? read.get('a') : (read as Record<string, unknown>)['a'];
+      expect(entries).to.deep.equal([['1-1', ['f', 'v']]]);
+      const info = (await c.sendCommand(['XINFO', 'STREAM', 'a'])) as unknown;
+      const length = info instanceof Map ? info.get('length') : (info as Record<string, unknown>)['length'];
+      expect(length).to.equal(1);
+      expect(await c.sendCommand(['XREAD', 'STREAMS', 'a', '$'])).to.equal(null);
+    } finally {
+      await c.quit();
+    }
+  });
+
+  it('redis-py: xadd / xrange / xread / xinfo_stream / xtrim as applications call them', function () {
+    const py = spawnSync('python3', ['-c', 'import redis']).status === 0 ? 'python3' : '/usr/bin/python3';
+    if (spawnSync(py, ['-c', 'import redis']).status !== 0) this.skip();
+    const script = `
+import json, sys, redis
+r = redis.Redis(port=int(sys.argv[1]), decode_responses=True)
+r.flushdb()
+out = {}
+out["ids"] = [r.xadd("events", {"type": "click", "n": i}, id="%d-0" % (i + 1)) for i in range(5)]
+out["auto"] = r.xadd("events", {"type": "view"}, maxlen=3, approximate=False).split("-")[1]
+out["len"] = r.xlen("events")
+out["range"] = r.xrange("events", "-", "+", count=2)
+out["rev"] = r.xrevrange("events", "+", "-", count=1)[0][1]
+out["read"] = r.xread({"events": "4-0"}, count=1)
+info = r.xinfo_stream("events")
+out["info"] = [info["length"], info["entries-added"], info["first-entry"][0]]
+out["trim"] = r.xtrim("events", maxlen=1)
+out["del"] = r.xdel("events", "1-0")
+print(json.dumps(out))
+`;
+    const run = spawnSync(py, ['-c', script, String(t.srv.port)], { encoding: 'utf8' });
+    expect(run.stderr).to.equal('');
+    expect(JSON.parse(run.stdout)).to.deep.equal({
+      ids: ['1-0', '2-0', '3-0', '4-0', '5-0'],
+      auto: '0',
+      len: 3,
+      range: [
+        ['4-0', { type: 'click', n: '3' }],
+        ['5-0', { type: 'click', n: '4' }],
+      ],
+      rev: { type: 'view' },
+      read: [['events', [['5-0', { type: 'click', n: '4' }]]]],
+      info: [3, 6, '4-0'],
+      trim: 0, // redis-py trims approximately by default: no whole node to drop
+      del: 0,
+    });
+  });
+});
+
+describe('streams across a restart', function () {
+  this.timeout(60000);
+  let srv: RunningServer | undefined;
+  let dir = '';
+  afterEach(async () => {
+    await srv?.stop();
+    srv = undefined;
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
+    it(`keeps entries, deletions and metadata after ${signal}`, async () => {
+      dir = mkdtempSync(path.join(os.tmpdir(), 'raftcache-stream-restart-'));
+      srv = await startServer([], { dir });
+      let r = new Redis({ port: srv.port });
+      const snapshot = async (): Promise<unknown> => [
+        await r.xrange('big', '-', '+'),
+        await r.call('xinfo', 'stream', 'big'),
+        await r.call('xinfo', 'stream', 'empty'),
+      ];
+      let before: unknown;
+      try {
+        const p = r.pipeline();
+        for (let i = 1; i <= 2500; i++) p.xadd('big', `${i}-${i % 3}`, 'a', String(i), 'b', i % 10 === 0 ? 'x'.repeat(500) : 'y');
+        await p.exec();
+        await r.xdel('big', '7-1', '2000-2');
+        await r.call('xtrim', 'big', 'MAXLEN', '~', '2200');
+        await r.call('xtrim', 'big', 'MINID', '401');
+        await r.call('xadd', 'empty', 'MAXLEN', '0', '9-9', 'a', '1');
+        before = await snapshot();
+      } finally {
+        r.disconnect();
+      }
+      await srv.stop(signal);
+      srv = await startServer([], { dir });
+      r = new Redis({ port: srv.port });
+      try {
+        expect(await snapshot()).to.deep.equal(before);
+        const len = await r.xlen('big');
+        expect(len).to.be.within(1000, 2100);
+        expect(await r.xadd('big', '*', 'a', 'new')).to.match(/^\d+-0$/);
+        expect(await r.xlen('big')).to.equal(len + 1);
+      } finally {
+        r.disconnect();
+      }
+    });
+  }
+});
