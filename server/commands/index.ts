@@ -15,7 +15,7 @@ import { hyperloglogCommands } from './hyperloglog';
 import { geoCommands } from './geo';
 import { functionCommands } from './functions';
 import { dumpCommands } from './dump';
-import { streamCommands } from './stream';
+import { streamCommands } from './stream-all';
 
 export { keyCommands } from './keys';
 export { stringCommands } from './string';

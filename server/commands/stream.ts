@@ -138,6 +138,8 @@ const xadd = defineCommand({
     } else if (p.seqGiven) {
       id = p.id;
     } else if (p.id.ms === last.ms) {
+      // redis-server 7.0 leaves errno unset on this path and answers whichever text a stale errno
+      // picks ("Elements are too large to be stored" or this); this one is the deterministic choice.
       if (last.seq === U64_MAX) return ERR_ID_SMALLER;
       id = { ms: last.ms, seq: last.seq + 1n };
     } else {
@@ -360,10 +362,8 @@ export function parseReadArgs(argv: Buffer[], group: boolean): ReadArgs | ErrorR
     } else if (isToken(a, 'streams') && more > 0) {
       o.streamsAt = i + 1;
       const n = argv.length - o.streamsAt;
-      if (n % 2 !== 0) {
-        const sym = group ? '>' : '$';
-        return new ErrorReply(`ERR Unbalanced ${group ? 'XREADGROUP' : 'XREAD'} list of streams: for each stream key an ID or '${sym}' must be specified.`);
-      }
+      // 7.0 words it so for XREADGROUP too.
+      if (n % 2 !== 0) return new ErrorReply("ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.");
       o.keys = n / 2;
       break;
     } else if (isToken(a, 'group') && more >= 2) {
@@ -533,6 +533,12 @@ function xinfoStream(ctx: ExecContext, argv: Buffer[]): Reply {
   return new MapReply(head);
 }
 
+/** A name as Redis's "%s" prints it: up to its first NUL byte. */
+export function cString(b: Buffer): string {
+  const nul = b.indexOf(0);
+  return (nul < 0 ? b : b.subarray(0, nul)).toString('latin1');
+}
+
 /** Groups by name (Redis keeps them in a rax). */
 export function sortedGroups(s: StreamValue): ConsumerGroup[] {
   return [...s.groups.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -560,7 +566,7 @@ function xinfoConsumers(ctx: ExecContext, argv: Buffer[]): Reply {
   if (isErr(s)) return s;
   if (s === null) return ERR_NO_SUCH_KEY;
   const g = s.groups.get(argv[3].toString('latin1'));
-  if (g === undefined) return new ErrorReply(`NOGROUP No such consumer group '${argv[3].toString('latin1')}' for key name '${argv[2].toString('latin1')}'`);
+  if (g === undefined) return new ErrorReply(`NOGROUP No such consumer group '${cString(argv[3])}' for key name '${cString(argv[2])}'`);
   return g.sortedConsumers().map(
     (c) =>
       new MapReply([
@@ -603,4 +609,4 @@ const xinfo = defineCommand({
   },
 });
 
-export const streamCommands: DataCommand[] = [xadd, xtrim, xlen, xrange, xrevrange, xdel, xsetid, xread, xinfo];
+export const streamBaseCommands: DataCommand[] = [xadd, xtrim, xlen, xrange, xrevrange, xdel, xsetid, xread, xinfo];

@@ -257,9 +257,12 @@ export class StreamValue extends Collection {
         if (compareIds(b.base, end) > 0) break;
         if (b.live === 0 || compareIds(b.last, start) < 0) continue;
         let done = false;
+        // Deleted entries are skipped before any comparison: after XSETID lowered the last id, a
+        // deleted entry may have a greater id than live ones after it (Redis's iterator does the same).
         b.forEach((id, deleted, off) => {
+          if (deleted) return true;
           if (compareIds(id, end) > 0) return !(done = true);
-          if (deleted || compareIds(id, start) < 0) return true;
+          if (compareIds(id, start) < 0) return true;
           out.push({ id, pairs: b.pairsAt(off) });
           if (count > 0 && out.length >= count) return !(done = true);
           return true;
@@ -274,8 +277,9 @@ export class StreamValue extends Collection {
       if (b.live === 0 || compareIds(b.base, end) > 0) continue;
       const here: Array<[StreamId, number]> = [];
       b.forEach((id, deleted, off) => {
+        if (deleted) return true;
         if (compareIds(id, end) > 0) return false;
-        if (!deleted && compareIds(id, start) >= 0) here.push([id, off]);
+        if (compareIds(id, start) >= 0) here.push([id, off]);
         return true;
       });
       for (let i = here.length - 1; i >= 0; i--) {
@@ -318,9 +322,10 @@ export class StreamValue extends Collection {
     if (compareIds(id, b.base) < 0 || compareIds(id, b.last) > 0) return false;
     let found = false;
     b.forEach((eid, deleted, off) => {
+      if (deleted) return true;
       const c = compareIds(eid, id);
       if (c > 0) return false;
-      if (c === 0 && !deleted) {
+      if (c === 0) {
         b.markDeleted(off);
         found = true;
         return false;

@@ -102,6 +102,46 @@ describe('stream commands through ioredis', function () {
     expect(await r.xread('STREAMS', 'a', '$')).to.equal(null);
   });
 
+  it('consumer groups: XGROUP, XREADGROUP (>, history, NOACK), XACK, XPENDING, XCLAIM, XAUTOCLAIM, XINFO', async () => {
+    const { r } = t;
+    for (let i = 1; i <= 5; i++) await r.xadd('s', `${i}-0`, 'n', String(i));
+    expect(await r.xgroup('CREATE', 's', 'g', '0')).to.equal('OK');
+    expect(await errorOf(r.xgroup('CREATE', 's', 'g', '$'))).to.equal('BUSYGROUP Consumer Group name already exists');
+    expect(await r.xreadgroup('GROUP', 'g', 'alice', 'COUNT', 2, 'STREAMS', 's', '>')).to.deep.equal([['s', [['1-0', ['n', '1']], ['2-0', ['n', '2']]]]]);
+    expect(await r.xreadgroup('GROUP', 'g', 'bob', 'COUNT', 1, 'NOACK', 'STREAMS', 's', '>')).to.deep.equal([['s', [['3-0', ['n', '3']]]]]);
+    expect(await r.xreadgroup('GROUP', 'g', 'bob', 'STREAMS', 's', '>')).to.deep.equal([['s', [['4-0', ['n', '4']], ['5-0', ['n', '5']]]]]);
+    expect(await r.xreadgroup('GROUP', 'g', 'bob', 'STREAMS', 's', '>')).to.equal(null);
+    // History: bob's pending entries (3-0 was NOACK), with a deleted one as [id, nil].
+    await r.xdel('s', '4-0');
+    expect(await r.xreadgroup('GROUP', 'g', 'bob', 'STREAMS', 's', '0')).to.deep.equal([['s', [['4-0', null], ['5-0', ['n', '5']]]]]);
+    expect(await r.xpending('s', 'g')).to.deep.equal([4, '1-0', '5-0', [['alice', '2'], ['bob', '2']]]);
+    const ext = (await r.xpending('s', 'g', '-', '+', 10, 'bob')) as Array<[string, string, number, number]>;
+    expect(ext.map(([id, c, , n]) => [id, c, n])).to.deep.equal([['4-0', 'bob', 1], ['5-0', 'bob', 2]]);
+    expect(ext[0][2]).to.be.within(0, 5000);
+    expect(await r.xack('s', 'g', '1-0', '9-0')).to.equal(1);
+    expect(await r.xclaim('s', 'g', 'carol', 0, '2-0', 'JUSTID')).to.deep.equal(['2-0']);
+    expect(await r.xclaim('s', 'g', 'carol', 3600000, '5-0')).to.deep.equal([]);
+    expect(await r.xclaim('s', 'g', 'carol', 0, '5-0', 'RETRYCOUNT', 7)).to.deep.equal([['5-0', ['n', '5']]]);
+    expect(await r.xautoclaim('s', 'g', 'dave', 0, '0', 'COUNT', 5)).to.deep.equal(['0-0', [['2-0', ['n', '2']], ['5-0', ['n', '5']]], ['4-0']]);
+    expect(await r.xpending('s', 'g')).to.deep.equal([2, '2-0', '5-0', [['dave', '2']]]);
+    const groups = (await r.xinfo('GROUPS', 's')) as unknown[][];
+    expect(groups).to.deep.equal([['name', 'g', 'consumers', 4, 'pending', 2, 'last-delivered-id', '5-0', 'entries-read', 5, 'lag', 0]]);
+    const consumers = (await r.xinfo('CONSUMERS', 's', 'g')) as unknown[][];
+    expect(consumers.map((c) => c.slice(0, 4))).to.deep.equal([
+      ['name', 'alice', 'pending', 0],
+      ['name', 'bob', 'pending', 0],
+      ['name', 'carol', 'pending', 0],
+      ['name', 'dave', 'pending', 2],
+    ]);
+    expect(await r.xgroup('DELCONSUMER', 's', 'g', 'dave')).to.equal(2);
+    expect(await r.xgroup('CREATECONSUMER', 's', 'g', 'erin')).to.equal(1);
+    expect(await r.xgroup('SETID', 's', 'g', '0')).to.equal('OK');
+    expect(await r.xgroup('DESTROY', 's', 'g')).to.equal(1);
+    expect(await errorOf(r.xreadgroup('GROUP', 'g', 'x', 'STREAMS', 's', '>'))).to.equal("NOGROUP No such key 's' or consumer group 'g' in XREADGROUP with GROUP option");
+    expect(await r.xgroup('CREATE', 'fresh', 'g', '$', 'MKSTREAM')).to.equal('OK');
+    expect(await r.xlen('fresh')).to.equal(0);
+  });
+
   it('generic commands: RENAME, COPY, DEL, EXPIRE, SCAN TYPE stream', async () => {
     const { r } = t;
     await r.xadd('s', '1-1', 'a', '1');
@@ -205,6 +245,54 @@ describe('streams against a reference redis-server (exact bytes)', function () {
     ['XLEN', 'str'],
     ['TYPE', 's'],
     ['OBJECT', 'ENCODING', 's'],
+    // Consumer groups: every reply that is not a clock.
+    ['XADD', 'q', '1-0', 'a', '1'],
+    ['XADD', 'q', '2-0', 'b', '2'],
+    ['XADD', 'q', '3-0', 'c', '3'],
+    ['XGROUP', 'CREATE', 'q', 'g', '0'],
+    ['XGROUP', 'CREATE', 'q', 'g', '$'],
+    ['XGROUP', 'CREATE', 'q', 'h', '$', 'ENTRIESREAD', '3'],
+    ['XGROUP', 'CREATE', 'q', 'i', '-'],
+    ['XGROUP', 'CREATE', 'none', 'g', '$'],
+    ['XGROUP', 'CREATE', 'q', 'j', '0', 'ENTRIESREAD', '-2'],
+    ['XGROUP', 'CREATE', 'q', 'j', '0', 'MKSTREAM', 'ENTRIESREAD', '1', 'MKSTREAM', 'x'],
+    ['XGROUP', 'SETID', 'q', 'nog', '0'],
+    ['XGROUP', 'SETID', 'q', 'h', '+', 'ENTRIESREAD', '2'],
+    ['XGROUP', 'CREATECONSUMER', 'q', 'g', 'zed'],
+    ['XGROUP', 'DELCONSUMER', 'q', 'g', 'zed'],
+    ['XGROUP', 'nosuch'],
+    ['XGROUP', 'HELP'],
+    ['XGROUP', 'CREATE', 'q'],
+    ['XREADGROUP', 'GROUP', 'g', 'a', 'COUNT', '1', 'STREAMS', 'q', '>'],
+    ['XREADGROUP', 'GROUP', 'g', 'b', 'STREAMS', 'q', '>'],
+    ['XREADGROUP', 'GROUP', 'g', 'b', 'STREAMS', 'q', '>'],
+    ['XREADGROUP', 'GROUP', 'g', 'a', 'STREAMS', 'q', '0'],
+    ['XREADGROUP', 'GROUP', 'g', 'a', 'STREAMS', 'q', '$'],
+    ['XREADGROUP', 'GROUP', 'nog', 'a', 'STREAMS', 'q', '>'],
+    ['XREADGROUP', 'STREAMS', 'q', '>'],
+    ['XREADGROUP', 'GROUP', 'g', 'a', 'STREAMS', 'q', 'e', '>'],
+    ['XPENDING', 'q', 'g'],
+    ['XPENDING', 'q', 'h'],
+    ['XPENDING', 'q', 'nog'],
+    ['XPENDING', 'q', 'g', '-', '+'],
+    ['XPENDING', 'q', 'g', '-', '+', '10', 'nobody'],
+    ['XINFO', 'GROUPS', 'q'],
+    ['XACK', 'q', 'g', '1-0', '1-0', '7-0'],
+    ['XACK', 'q', 'g', 'x'],
+    ['XDEL', 'q', '2-0'],
+    ['XREADGROUP', 'GROUP', 'g', 'b', 'STREAMS', 'q', '0'],
+    ['XCLAIM', 'q', 'g', 'c', '0', '3-0', 'JUSTID'],
+    ['XCLAIM', 'q', 'g', 'c', '0', '2-0', '1-0', 'FORCE'],
+    ['XCLAIM', 'q', 'g', 'c', 'x', '3-0'],
+    ['XCLAIM', 'q', 'g', 'c', '0', '3-0', 'bogus'],
+    ['XAUTOCLAIM', 'q', 'g', 'd', '0', '0', 'COUNT', '1'],
+    ['XAUTOCLAIM', 'q', 'g', 'd', '0', '0', 'JUSTID'],
+    ['XAUTOCLAIM', 'q', 'g', 'd', '0', '0', 'COUNT', '0'],
+    ['XPENDING', 'q', 'g'],
+    ['XINFO', 'GROUPS', 'q'],
+    ['XINFO', 'CONSUMERS', 'q', 'nog'],
+    ['XGROUP', 'DESTROY', 'q', 'g'],
+    ['XINFO', 'GROUPS', 'q'],
   ];
 
   for (const proto of [2, 3] as const) {
@@ -288,7 +376,7 @@ describe('streams across a restart', function () {
   });
 
   for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
-    it(`keeps entries, deletions and metadata after ${signal}`, async () => {
+    it(`keeps entries, deletions, metadata, groups, consumers and pending entries after ${signal}`, async () => {
       dir = mkdtempSync(path.join(os.tmpdir(), 'raftcache-stream-restart-'));
       srv = await startServer([], { dir });
       let r = new Redis({ port: srv.port });
@@ -296,6 +384,10 @@ describe('streams across a restart', function () {
         await r.xrange('big', '-', '+'),
         await r.call('xinfo', 'stream', 'big'),
         await r.call('xinfo', 'stream', 'empty'),
+        await r.call('xinfo', 'groups', 'big'),
+        await r.call('xpending', 'big', 'g1'),
+        await r.call('xpending', 'big', 'g1', '-', '+', '10').then((ps) => (ps as unknown[][]).map((p) => [p[0], p[1], p[3]])),
+        await r.call('xinfo', 'consumers', 'big', 'g1').then((cs) => (cs as unknown[][]).map((c) => c.slice(0, 4))),
       ];
       let before: unknown;
       try {
@@ -306,6 +398,13 @@ describe('streams across a restart', function () {
         await r.call('xtrim', 'big', 'MAXLEN', '~', '2200');
         await r.call('xtrim', 'big', 'MINID', '401');
         await r.call('xadd', 'empty', 'MAXLEN', '0', '9-9', 'a', '1');
+        await r.call('xgroup', 'create', 'big', 'g1', '0');
+        await r.call('xgroup', 'create', 'big', 'g2', '$');
+        await r.call('xreadgroup', 'group', 'g1', 'alice', 'count', '3', 'streams', 'big', '>');
+        await r.call('xreadgroup', 'group', 'g1', 'bob', 'count', '2', 'streams', 'big', '>');
+        await r.call('xgroup', 'createconsumer', 'big', 'g1', 'carol');
+        await r.call('xclaim', 'big', 'g1', 'carol', '0', '401-2', 'RETRYCOUNT', '9');
+        await r.call('xack', 'big', 'g1', '402-0');
         before = await snapshot();
       } finally {
         r.disconnect();
