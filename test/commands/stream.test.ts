@@ -15,6 +15,7 @@ import path from 'node:path';
 import { errorOf, serverForSuite, startServer, type RunningServer } from '../support/proc';
 import { startReferenceRedis, type ReferenceRedis } from '../support/reference-redis';
 import { RawClient, resp } from '../support/raw';
+import { Cluster } from '../cluster/harness';
 
 const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
 
@@ -405,6 +406,11 @@ describe('streams across a restart', function () {
         await r.call('xgroup', 'createconsumer', 'big', 'g1', 'carol');
         await r.call('xclaim', 'big', 'g1', 'carol', '0', '401-2', 'RETRYCOUNT', '9');
         await r.call('xack', 'big', 'g1', '402-0');
+        // A deleted stream's records (blocks, groups, PEL) must all go: nothing comes back after the restart.
+        await r.xadd('gone', '1-1', 'a', '1');
+        await r.call('xgroup', 'create', 'gone', 'g', '0');
+        await r.call('xreadgroup', 'group', 'g', 'c', 'streams', 'gone', '>');
+        await r.del('gone');
         before = await snapshot();
       } finally {
         r.disconnect();
@@ -414,6 +420,7 @@ describe('streams across a restart', function () {
       r = new Redis({ port: srv.port });
       try {
         expect(await snapshot()).to.deep.equal(before);
+        expect(await r.exists('gone')).to.equal(0);
         const len = await r.xlen('big');
         expect(len).to.be.within(1000, 2100);
         expect(await r.xadd('big', '*', 'a', 'new')).to.match(/^\d+-0$/);
@@ -423,4 +430,62 @@ describe('streams across a restart', function () {
       }
     });
   }
+});
+
+/**
+ * Three nodes: `*` ids, consumer-group deliveries and their times are fixed
+ * by the log, so every node holds the same stream, groups and PELs, whether
+ * the writes came through the leader or a follower, and a follower brought
+ * back by a snapshot install has them too.
+ */
+describe('streams in a 3-node cluster', function () {
+  this.timeout(120000);
+  let cluster: Cluster;
+  before(async () => {
+    cluster = await Cluster.start({ nodes: 3, args: ['--snapshot-entries', '20', '--log-tail', '20'] });
+    await cluster.leader();
+  });
+  after(async () => {
+    await cluster?.stopAll();
+  });
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed' && cluster) process.stderr.write(cluster.logTail(60) + '\n');
+  });
+
+  const state = async (id: number): Promise<unknown> => {
+    const r = cluster.client(id);
+    return [
+      await r.xrange('log', '-', '+'),
+      await r.call('xinfo', 'stream', 'log', 'full'), // delivery and seen times included: they are log times
+      await r.call('xinfo', 'groups', 'log'),
+      await r.call('xpending', 'log', 'workers'),
+    ];
+  };
+
+  it('holds identical streams and groups on every node, also after a snapshot install', async () => {
+    const leader = await cluster.leader();
+    const [f1, f2] = await cluster.followers(leader);
+    const viaLeader = cluster.client(leader);
+    const viaFollower = cluster.client(f1);
+    await viaFollower.xgroup('CREATE', 'log', 'workers', '0', 'MKSTREAM');
+    for (let i = 0; i < 30; i++) await (i % 2 ? viaLeader : viaFollower).xadd('log', '*', 'n', String(i));
+    await viaFollower.xreadgroup('GROUP', 'workers', 'w1', 'COUNT', 5, 'STREAMS', 'log', '>');
+    await viaLeader.xreadgroup('GROUP', 'workers', 'w2', 'COUNT', 5, 'STREAMS', 'log', '>');
+    await cluster.settle();
+    const expected = await state(leader);
+    expect(await state(f1)).to.deep.equal(expected);
+    expect(await state(f2)).to.deep.equal(expected);
+
+    await cluster.kill(f2, 'SIGKILL');
+    for (let i = 0; i < 60; i++) await viaFollower.xadd('log', 'MAXLEN', '~', '50', '*', 'n', `later${i}`);
+    await viaFollower.xclaim('log', 'workers', 'w3', 0, ...((await viaLeader.xpending('log', 'workers', '-', '+', 3)) as string[][]).map((p) => p[0]));
+    await viaLeader.xack('log', 'workers', ...((await viaLeader.xpending('log', 'workers', '-', '+', 2, 'w2')) as string[][]).map((p) => p[0]));
+    const before = cluster.node(f2).logs.length;
+    await cluster.restart(f2);
+    await cluster.settle();
+    const now = await state(leader);
+    expect(await state(f1)).to.deep.equal(now);
+    expect(await state(f2)).to.deep.equal(now);
+    expect(cluster.node(f2).logs.slice(before).join('\n'), 'the restarted node installed a snapshot').to.match(/snapshot installed/);
+  });
 });

@@ -176,6 +176,20 @@ describe('stream blocks', () => {
     expect(restore(store).groups.has('g1')).to.equal(false);
   });
 
+  it('reads skip deleted entries before comparing ids (after XSETID a deleted id may exceed live ones)', () => {
+    const s = new StreamValue();
+    s.add(id(6, 1), pairs('b', 'x'));
+    s.add(id(U64_MAX, U64_MAX), pairs('a', 'y'));
+    expect(s.delete(id(U64_MAX, U64_MAX))).to.equal(true);
+    s.lastId = id(11, 2);
+    s.add(id(11, 3), pairs('a', '1'));
+    expect(s.blockCount).to.equal(1);
+    expect(all(s)).to.deep.equal(['6-1:b,x', '11-3:a,1']);
+    expect(s.range(id(0, 0), id(12, 0), 0, true).map((e) => formatId(e.id))).to.deep.equal(['11-3', '6-1']);
+    expect(s.delete(id(11, 3))).to.equal(true);
+    expect(s.length).to.equal(1);
+  });
+
   it('clone is deep and has every record pending', () => {
     const s = new StreamValue();
     for (let i = 1; i <= 150; i++) s.add(id(i, 0), pairs('a', String(i)));
