@@ -1,7 +1,7 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import { randomBytes } from 'node:crypto';
-import { ErrorReply, OK, QUEUED, RawReply, type Reply } from '../protocol/reply';
+import { ErrorReply, NullArray, OK, QUEUED, RawReply, type Reply } from '../protocol/reply';
 import { errArity, errUnknownCommand, errUnknownSubcommand, ERR_NOAUTH } from '../protocol/errors';
 import { ClientConnection, type ConnectionHooks } from './connection';
 import { AfterWrites, CommandTable, DeferredReply, Replies, arityOk, type LeafCommand } from './commands/table';
@@ -50,6 +50,7 @@ import { aclCatalog } from './acl/catalog';
 import { defaultIsNopass, defaultIsOpen } from './acl/auth';
 import { clientInfoLine } from './commands/server';
 import { parseTimeoutMs } from './commands/blocking-args';
+import { blockingReadTimeout, resolveLastIds, StreamReadWaits } from './commands/stream-wait';
 
 export interface ServerDeps {
   config: ServerConfig;
@@ -132,6 +133,8 @@ export class Server implements ConnectionHooks {
   readonly locks: LockService = new LockService(this);
   /** The leader's parked blocking commands (BLPOP ...), from any node's clients. */
   readonly blocking: BlockingService;
+  /** XREAD BLOCK reads waiting on this node for applied entries. */
+  readonly streamWaits = new StreamReadWaits();
   /** This node's clients waiting in a blocking command. */
   readonly blockedClients: BlockedClients;
   private readonly evictor: Evictor = new Evictor(this);
@@ -230,6 +233,7 @@ export class Server implements ConnectionHooks {
       this.locks.afterApply();
       this.tracking.flush();
       this.blocking.afterApply();
+      this.streamWaits.afterApply();
       this.flushDirty();
     });
     this.cluster?.setForwardHandler((db, argv, done, id) => this.executeForwarded(db, argv, done, id));
@@ -342,6 +346,7 @@ export class Server implements ConnectionHooks {
     this.clients.delete(conn.id);
     if (conn.tracking) this.tracking.disable(conn);
     this.blockedClients.closed(conn.id);
+    this.streamWaits.closed(conn.id);
     this.pubsub.drop(conn);
     this.clientPause.drop(conn);
     this.monitor.drop(conn);
@@ -524,7 +529,10 @@ export class Server implements ConnectionHooks {
       // A node that lost its data and is catching up reads only behind a ReadIndex barrier: never its empty state.
       const mode: ReadMode = this.cluster?.recovery.catchingUp ? 'linearizable' : (conn.readMode ?? (this.config['read-mode'] as ReadMode));
       if (conn.tracking) this.tracking.rememberKeys(conn, keyIndexes(cmd, argv).map((i) => argv[i]));
-      if (mode === 'local' || this.cluster === undefined) {
+      const waitMs = blockingReadTimeout(cmd.name, argv);
+      if (waitMs !== null) {
+        this.waitingRead(conn, cmd, argv, mode, waitMs);
+      } else if (mode === 'local' || this.cluster === undefined) {
         if (conn.pendingReplies === 0) conn.reply(this.counted(cmd.name, this.readCommand(cmd, db, argv, conn)));
         else conn.read(() => this.counted(cmd.name, this.readCommand(cmd, db, argv, conn)));
       } else {
@@ -534,6 +542,22 @@ export class Server implements ConnectionHooks {
         );
       }
     }
+  }
+
+  /** XREAD BLOCK (commands/stream-wait.ts): read now; if nothing, wait for this node's applies or the timeout. */
+  private waitingRead(conn: ClientConnection, cmd: DataCommand, argv: Buffer[], mode: ReadMode, waitMs: number): void {
+    const db = conn.db;
+    conn.readAsync((done) => {
+      const go = (): void => {
+        const resolved = resolveLastIds(this.keyspace.dbs[db], argv, Date.now());
+        const run = (): Reply => this.readCommand(cmd, db, resolved);
+        const first = run();
+        if (first !== NullArray.instance) done(this.counted(cmd.name, first));
+        else this.streamWaits.wait(conn.id, waitMs, run, (r) => done(this.counted(cmd.name, r)));
+      };
+      if (mode === 'local' || this.cluster === undefined) go();
+      else this.cluster.readBarrier(mode, (err) => (err ? done(this.counted(cmd.name, err)) : go()));
+    });
   }
 
   private replyServer(conn: ClientConnection, name: string, r: Reply | DeferredReply | Replies | AfterWrites): void {

@@ -1,7 +1,8 @@
 /**
  * Stream commands (Redis 7.0 t_stream.c): XADD, XLEN, XRANGE, XREVRANGE,
- * XDEL, XTRIM, XSETID, XREAD (without BLOCK's wait) and XINFO STREAM; the
- * consumer-group commands are in stream-groups.ts. Data lives in
+ * XDEL, XTRIM, XSETID, XREAD and XINFO STREAM; the consumer-group commands
+ * are in stream-groups.ts. XREAD's exec never waits (MULTI and Lua get
+ * that); a client's XREAD BLOCK waits in stream-wait.ts. Data lives in
  * keyspace/stream.ts.
  *
  * `*` ids are computed at apply time from ctx.now (the log entry's cluster

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { errorOf, serverForSuite, startServer, type RunningServer } from '../support/proc';
 import { startReferenceRedis, type ReferenceRedis } from '../support/reference-redis';
 import { RawClient, resp } from '../support/raw';
-import { Cluster } from '../cluster/harness';
+import { Cluster, sleep } from '../cluster/harness';
 
 const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
 
@@ -141,6 +141,39 @@ describe('stream commands through ioredis', function () {
     expect(await errorOf(r.xreadgroup('GROUP', 'g', 'x', 'STREAMS', 's', '>'))).to.equal("NOGROUP No such key 's' or consumer group 'g' in XREADGROUP with GROUP option");
     expect(await r.xgroup('CREATE', 'fresh', 'g', '$', 'MKSTREAM')).to.equal('OK');
     expect(await r.xlen('fresh')).to.equal(0);
+  });
+
+  it('XREAD BLOCK waits on this node: woken by an XADD ($ and explicit ids), times out with null, keeps replies in order', async () => {
+    const { r } = t;
+    const waiter = r.duplicate();
+    const other = r.duplicate();
+    try {
+      await r.xadd('w', '1-1', 'old', '1');
+      const started = Date.now();
+      const pending = waiter.xread('BLOCK', 0, 'STREAMS', 'w', 'none', '$', '$');
+      const after = waiter.ping(); // queued behind the blocked read, as in Redis
+      await new Promise((res) => setTimeout(res, 150));
+      await other.xadd('none', '5-5', 'new', '2');
+      expect(await pending).to.deep.equal([['none', [['5-5', ['new', '2']]]]]);
+      expect(await after).to.equal('PONG');
+      expect(Date.now() - started).to.be.at.least(140);
+      const timed = Date.now();
+      expect(await waiter.xread('BLOCK', 200, 'STREAMS', 'w', '1-1')).to.equal(null);
+      expect(Date.now() - timed).to.be.within(150, 3000);
+      // Entries already there answer at once.
+      expect(await waiter.xread('BLOCK', 0, 'STREAMS', 'w', '0')).to.deep.equal([['w', [['1-1', ['old', '1']]]]]);
+      // A client that leaves while blocked leaves nothing behind.
+      const leaver = r.duplicate();
+      void leaver.xread('BLOCK', 0, 'STREAMS', 'w', '$').catch(() => undefined);
+      await new Promise((res) => setTimeout(res, 100));
+      leaver.disconnect();
+      await new Promise((res) => setTimeout(res, 100));
+      expect(await other.xadd('w', '2-1', 'x', 'y')).to.equal('2-1');
+      expect(await errorOf(waiter.xread('BLOCK', -1, 'STREAMS', 'w', '$'))).to.equal('ERR timeout is negative');
+    } finally {
+      waiter.disconnect();
+      other.disconnect();
+    }
   });
 
   it('generic commands: RENAME, COPY, DEL, EXPIRE, SCAN TYPE stream', async () => {
@@ -487,5 +520,15 @@ describe('streams in a 3-node cluster', function () {
     expect(await state(f1)).to.deep.equal(now);
     expect(await state(f2)).to.deep.equal(now);
     expect(cluster.node(f2).logs.slice(before).join('\n'), 'the restarted node installed a snapshot').to.match(/snapshot installed/);
+  });
+
+  it('XREAD BLOCK on a follower wakes when an entry written through the leader is applied there', async () => {
+    const leader = await cluster.leader();
+    const [f1] = await cluster.followers(leader);
+    const reader = cluster.client(f1);
+    const pending = reader.xread('BLOCK', 10000, 'STREAMS', 'wake', '$');
+    await sleep(200);
+    const id = await cluster.client(leader).xadd('wake', '*', 'hello', 'world');
+    expect(await pending).to.deep.equal([['wake', [[id, ['hello', 'world']]]]]);
   });
 });
