@@ -104,7 +104,7 @@ export class BlockedClients {
   private attempt(b: Blocked, timeoutMs: number): void {
     const spec = b.cmd.blocking!;
     const argv = b.argv.slice();
-    argv[spec.timeoutIndex(argv)] = timeoutMs === 0 ? Buffer.from('0') : timeoutArg(timeoutMs);
+    argv[spec.timeoutIndex(argv)] = timeoutMs === 0 ? Buffer.from('0') : (spec.timeoutArg ?? timeoutArg)(timeoutMs);
     this.host.submit(b.db, b.cmd, argv, b.token, timeoutMs, b.proto, (reply) => this.settled(b, reply));
   }
 

@@ -158,7 +158,7 @@ export class BlockingService {
     const q = this.byKey.get(tag);
     if (q === undefined) return;
     const w = q.find((x) => !x.granting && !x.finished);
-    if (w === undefined || !this.ready(tag, w.spec.type)) return;
+    if (w === undefined || !this.ready(tag, w)) return;
     w.granting = true;
     this.host.propose(
       w.db,
@@ -180,11 +180,11 @@ export class BlockingService {
   }
 
   /** The key exists with the type the waiter needs (a key of another type keeps it waiting, as in Redis). */
-  private ready(tag: string, type: BlockingSpec['type']): boolean {
+  private ready(tag: string, w: Waiter): boolean {
     const colon = tag.indexOf(':');
     const db = this.host.keyspace.dbs[Number(tag.slice(0, colon))];
     const v = db?.lookupRead(tag.slice(colon + 1), Date.now());
-    return v !== undefined && v.type === type;
+    return v !== undefined && v.type === w.spec.type && (w.spec.ready?.(v, w.argv) ?? true);
   }
 
   private finish(w: Waiter, reply: Reply, index: number): void {

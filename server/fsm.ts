@@ -110,7 +110,9 @@ export class StateMachine {
     }
     const cached = s.replies.get(op.seq) ?? s.pops.get(op.seq);
     if (cached !== undefined) return cached;
-    const blocking = op.kind === OpKind.Command && this.lookup(op.argv[0].toString('latin1').toLowerCase())?.blocking !== undefined;
+    const spec = op.kind === OpKind.Command ? this.lookup(op.argv[0].toString('latin1').toLowerCase())?.blocking : undefined;
+    // XREADGROUP is blocking only with a BLOCK option (timeoutMs null otherwise).
+    const blocking = op.kind === OpKind.Command && spec !== undefined && spec.timeoutMs?.(op.argv) !== null;
     if (!blocking) {
       if (op.seq < s.floor) return new ErrorReply('ERR duplicate of an already answered request');
       const reply = this.applyOp(index, op);

@@ -64,6 +64,15 @@ export interface ServerDeps {
 }
 
 /** Writes that read their key first count a keyspace hit or miss, as in Redis (on the node the client asked). */
+/** A blocking command's timeout in ms (0 = forever), or null when this call does not block (XREADGROUP without BLOCK). */
+function blockTimeoutMs(cmd: DataCommand, argv: Buffer[]): number | null {
+  const spec = cmd.blocking;
+  if (spec === undefined) return null;
+  if (spec.timeoutMs) return spec.timeoutMs(argv);
+  const t = parseTimeoutMs(argv[spec.timeoutIndex(argv)]);
+  return typeof t === 'number' ? t : 0;
+}
+
 function readsKey(cmd: DataCommand, argv: Buffer[]): boolean {
   switch (cmd.name) {
     case 'getdel':
@@ -586,9 +595,9 @@ export class Server implements ConnectionHooks {
     }
     const done = conn.pendingWrite();
     const started = this.metricsLatency ? performance.now() : 0;
-    if (cmd.blocking) {
-      const timeoutMs = parseTimeoutMs(argv[cmd.blocking.timeoutIndex(argv)]);
-      this.blockedClients.run(conn.id, cmd, conn.db, argv, typeof timeoutMs === 'number' ? timeoutMs : 0, conn.proto, (reply) => {
+    const timeoutMs = blockTimeoutMs(cmd, argv);
+    if (timeoutMs !== null) {
+      this.blockedClients.run(conn.id, cmd, conn.db, argv, timeoutMs, conn.proto, (reply) => {
         this.metricsLatency?.observe(cmd.name, (performance.now() - started) / 1000);
         this.noteWritten(conn);
         done(this.counted(cmd.name, reply));
@@ -657,10 +666,8 @@ export class Server implements ConnectionHooks {
     const rewritten = cmd.rewrite ? cmd.rewrite(argv, ts) : argv;
     const logged = runAsUser === undefined ? rewritten : runAs(runAsUser, rewritten);
     let finish = this.locks.wrap(logged, done);
-    if (cmd.blocking && blockToken !== undefined) {
-      const timeoutMs = parseTimeoutMs(argv[cmd.blocking.timeoutIndex(argv)]);
-      finish = this.blocking.wrap(cmd.blocking, db, logged, typeof timeoutMs === 'number' ? timeoutMs : 0, blockToken, finish, id);
-    }
+    const timeoutMs = blockToken === undefined ? null : blockTimeoutMs(cmd, argv);
+    if (cmd.blocking && timeoutMs !== null) finish = this.blocking.wrap(cmd.blocking, db, logged, timeoutMs, blockToken, finish, id);
     const op = { kind: OpKind.Command as const, ts, db, clientId: id?.clientId ?? 0, seq: id?.seq ?? 0, ackedBelow: id?.ackedBelow ?? 0, argv: logged };
     if (this.cluster) this.cluster.proposeData(encodeOp(op), finish);
     else this.replicator.propose(op, (reply) => finish(reply, 0));

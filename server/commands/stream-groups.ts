@@ -16,7 +16,7 @@ import { compareIds, idBuffer, idKey, MAX_ID, nextId, type StreamId } from '../k
 import { arg, block, defineCommand, keyArg, pureToken } from './define';
 import { int64Arg, intervalId, looseId, strictId } from './stream-args';
 import { cString, entryReply, errSubcommandSyntax, estimateEntriesRead, hasTombstonesFrom, parseReadArgs, streamDoc, streamWritten, subcommandArityOk } from './stream';
-import { lookupRead, type DataCommand, type ExecContext } from './types';
+import { lookupRead, type BlockingSpec, type DataCommand, type ExecContext } from './types';
 import { isToken } from './util';
 
 const STREAM_WRITE = ['@write', '@stream'];
@@ -256,6 +256,39 @@ function xreadgroup(ctx: ExecContext, argv: Buffer[]): Reply {
   return served.length === 0 ? NullArray.instance : new MapReply(served, true);
 }
 
+/**
+ * XREADGROUP BLOCK on the leader's blocking machinery (server/blocking.ts,
+ * as BLPOP): an apply that delivers nothing parks the caller; it is woken
+ * (its XREADGROUP proposed again) once a stream it waits on has entries
+ * past its group's last delivered id. Without BLOCK it never parks.
+ */
+const xreadgroupBlocking: BlockingSpec = {
+  keys(argv) {
+    const o = parseReadArgs(argv, true);
+    return isErr(o) ? [] : Array.from({ length: o.keys }, (_, k) => o.streamsAt + k);
+  },
+  timeoutIndex(argv) {
+    const o = parseReadArgs(argv, true);
+    return isErr(o) ? 0 : o.blockAt;
+  },
+  timeoutMs(argv) {
+    const o = parseReadArgs(argv, true);
+    return isErr(o) || o.block < 0 ? null : o.block;
+  },
+  timeoutArg: (ms) => Buffer.from(String(Math.max(1, Math.ceil(ms))), 'latin1'),
+  type: 'stream',
+  ready(v, argv) {
+    const o = parseReadArgs(argv, true);
+    if (isErr(o) || !(v instanceof StreamValue)) return false;
+    const g = v.groups.get(o.group!.name);
+    // A destroyed group wakes it too: the retry answers NOGROUP.
+    return g === undefined || (v.length > 0 && compareIds(v.lastValidId(), g.lastId) > 0);
+  },
+  timeoutReply: NullArray.instance,
+  // What it was given stays in its consumer's PEL (Redis does not undo a delivery either).
+  giveBack: () => [],
+};
+
 const xreadgroupCmd = defineCommand({
   name: 'xreadgroup',
   arity: -7,
@@ -274,6 +307,7 @@ const xreadgroupCmd = defineCommand({
     return isErr(o) ? o : null;
   },
   exec: xreadgroup,
+  blocking: xreadgroupBlocking,
 });
 
 // ------------------------------------------------------------ XACK

@@ -338,6 +338,8 @@ export interface ReadArgs {
   block: number;
   group: { name: string; consumer: string } | null;
   noack: boolean;
+  /** argv index of BLOCK's value, or 0. */
+  blockAt: number;
   /** argv index of the first key; `keys` keys follow, then as many ids. */
   streamsAt: number;
   keys: number;
@@ -345,7 +347,7 @@ export interface ReadArgs {
 
 /** XREAD / XREADGROUP options (Redis xreadCommand's loop); ids are parsed by the caller. */
 export function parseReadArgs(argv: Buffer[], group: boolean): ReadArgs | ErrorReply {
-  const o: ReadArgs = { count: 0, block: -1, group: null, noack: false, streamsAt: 0, keys: 0 };
+  const o: ReadArgs = { count: 0, block: -1, blockAt: 0, group: null, noack: false, streamsAt: 0, keys: 0 };
   for (let i = 1; i < argv.length; i++) {
     const more = argv.length - i - 1;
     const a = argv[i];
@@ -355,6 +357,7 @@ export function parseReadArgs(argv: Buffer[], group: boolean): ReadArgs | ErrorR
       if (isErr(t)) return ERR_TIMEOUT_NOT_INT;
       if (t < 0) return ERR_TIMEOUT_NEGATIVE;
       o.block = t;
+      o.blockAt = i;
     } else if (isToken(a, 'count') && more > 0) {
       i++;
       const n = int64Arg(argv[i]);

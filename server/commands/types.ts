@@ -102,7 +102,16 @@ export interface BlockingSpec {
   /** argv index of the timeout (seconds, a float; 0 = forever). */
   timeoutIndex(argv: Buffer[]): number;
   /** The type whose arrival wakes it (a key of another type does not). */
-  type: 'list' | 'zset';
+  type: 'list' | 'zset' | 'stream';
+  /** When a key of that type is not enough to serve it (XREADGROUP: entries past the group's last id). */
+  ready?(value: Value, argv: Buffer[]): boolean;
+  /**
+   * Timeout in ms when the timeout argument is not BLPOP's seconds
+   * (XREADGROUP BLOCK ms); null = this call does not block (no BLOCK option).
+   */
+  timeoutMs?(argv: Buffer[]): number | null;
+  /** The timeout argument for `ms` left, in this command's unit (default: seconds, as BLPOP). */
+  timeoutArg?(ms: number): Buffer;
   /** The reply when the timeout passes. */
   timeoutReply: Reply;
   /** Writes (argv) that put back what `reply` took, for a client that left before it was answered. */

@@ -176,6 +176,41 @@ describe('stream commands through ioredis', function () {
     }
   });
 
+  it('XREADGROUP BLOCK parks until an entry for its group arrives, times out with null, and never parks without BLOCK', async () => {
+    const { r } = t;
+    const waiter = r.duplicate();
+    const other = r.duplicate();
+    try {
+      await r.xgroup('CREATE', 'jobs', 'workers', '$', 'MKSTREAM');
+      expect(await r.xreadgroup('GROUP', 'workers', 'w0', 'STREAMS', 'jobs', '>')).to.equal(null);
+      const pending = waiter.xreadgroup('GROUP', 'workers', 'w1', 'BLOCK', 0, 'STREAMS', 'jobs', '>');
+      await new Promise((res) => setTimeout(res, 150));
+      // Another group's progress or another key does not wake it.
+      await other.xadd('elsewhere', '1-1', 'a', '1');
+      await new Promise((res) => setTimeout(res, 100));
+      await other.xadd('jobs', '7-1', 'task', 'a');
+      expect(await pending).to.deep.equal([['jobs', [['7-1', ['task', 'a']]]]]);
+      expect(await r.xpending('jobs', 'workers')).to.deep.equal([1, '7-1', '7-1', [['w1', '1']]]);
+      const timed = Date.now();
+      expect(await waiter.xreadgroup('GROUP', 'workers', 'w1', 'BLOCK', 200, 'STREAMS', 'jobs', '>')).to.equal(null);
+      expect(Date.now() - timed).to.be.within(150, 5000);
+      // History never blocks.
+      expect(await waiter.xreadgroup('GROUP', 'workers', 'w1', 'BLOCK', 0, 'STREAMS', 'jobs', '0')).to.deep.equal([['jobs', [['7-1', ['task', 'a']]]]]);
+      // Two waiters, one entry each, in arrival order.
+      const a = waiter.xreadgroup('GROUP', 'workers', 'wa', 'COUNT', 1, 'BLOCK', 5000, 'STREAMS', 'jobs', '>');
+      await new Promise((res) => setTimeout(res, 100));
+      const b = other.xreadgroup('GROUP', 'workers', 'wb', 'COUNT', 1, 'BLOCK', 5000, 'STREAMS', 'jobs', '>');
+      await new Promise((res) => setTimeout(res, 100));
+      await r.xadd('jobs', '8-1', 'task', 'b');
+      await r.xadd('jobs', '9-1', 'task', 'c');
+      expect(await a).to.deep.equal([['jobs', [['8-1', ['task', 'b']]]]]);
+      expect(await b).to.deep.equal([['jobs', [['9-1', ['task', 'c']]]]]);
+    } finally {
+      waiter.disconnect();
+      other.disconnect();
+    }
+  });
+
   it('generic commands: RENAME, COPY, DEL, EXPIRE, SCAN TYPE stream', async () => {
     const { r } = t;
     await r.xadd('s', '1-1', 'a', '1');
@@ -520,6 +555,21 @@ describe('streams in a 3-node cluster', function () {
     expect(await state(f1)).to.deep.equal(now);
     expect(await state(f2)).to.deep.equal(now);
     expect(cluster.node(f2).logs.slice(before).join('\n'), 'the restarted node installed a snapshot').to.match(/snapshot installed/);
+  });
+
+  it('XREADGROUP BLOCK through a follower is served once an entry arrives; every node holds the same PEL', async () => {
+    const leader = await cluster.leader();
+    const [f1, f2] = await cluster.followers(leader);
+    await cluster.client(leader).xgroup('CREATE', 'q', 'g', '$', 'MKSTREAM');
+    const pending = cluster.client(f1).xreadgroup('GROUP', 'g', 'c1', 'BLOCK', 10000, 'STREAMS', 'q', '>');
+    await sleep(300);
+    const id = await cluster.client(f2).xadd('q', '*', 'job', '1');
+    expect(await pending).to.deep.equal([['q', [[id, ['job', '1']]]]]);
+    await cluster.settle();
+    const pel = await cluster.client(leader).xpending('q', 'g');
+    expect(pel).to.deep.equal([1, id, id, [['c1', '1']]]);
+    expect(await cluster.client(f1).xpending('q', 'g')).to.deep.equal(pel);
+    expect(await cluster.client(f2).xpending('q', 'g')).to.deep.equal(pel);
   });
 
   it('XREAD BLOCK on a follower wakes when an entry written through the leader is applied there', async () => {
