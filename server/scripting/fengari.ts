@@ -217,6 +217,12 @@ const ARITH_EDITS: Array<[string, string, string]> = [
     "case 'o': case 'u': case 'x': case 'X': {\n                    let n = luaL_checkinteger(L, arg);",
     "case 'o': case 'u': case 'x': case 'X': {\n                    let n = Math.trunc(luaL_checknumber(L, arg));",
   ],
+  // Hex literals past 32 bits (BullMQ's `% 0x100000000`) wrapped to 0; Lua 5.1 reads them as doubles. Not an integer: parsed as a float.
+  [
+    'lobject.js',
+    'a = (a * 16 + luaO_hexavalue(s[i]))|0;',
+    'a = a * 16 + luaO_hexavalue(s[i]); if (a > 2147483648 || (a === 2147483648 && !neg)) return null;',
+  ],
   // Constant folding in the compiler (`return 65536*65536`) goes through luaO_arith.
   [
     'lobject.js',

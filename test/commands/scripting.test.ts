@@ -214,6 +214,8 @@ describe('Lua arithmetic as Redis (Lua 5.1 doubles), side by side with redis-ser
       'local t = 0 for i=1,100000 do t = t + i end return t',
       "return string.format('%d %d %5.2f', 2^31, -3.7, 1.5)",
       "local n = redis.call('incrby', KEYS[1], 2000000000) return {n + n, tostring(n * 3)}",
+      // BullMQ's priority score: 32-bit hex literals used to wrap to 0 ("attempt to perform 'n%%0'").
+      'return {tostring(0x100000000), tostring(0xFFFFFFFF), 5 % 0x100000000, tostring(3 * 0x100000000 + 7), tonumber("0x100000000")}',
     ];
     for (const s of scripts) {
       await a.del('lua:n');
