@@ -1,0 +1,181 @@
+/**
+ * Streams side by side with redis-server in one run (issue 14's targets):
+ *
+ * 1. Durable XADD on a 3-node cluster (at the leader, --sync always) against
+ *    redis-server with `appendfsync always`, next to SET measured the same way:
+ *    XADD's ratio should reach SET's.
+ * 2. XRANGE ... COUNT 100 and XREAD COUNT 100 on a follower against
+ *    redis-server (no persistence): target >= 0.5x.
+ * 3. With --fill N (default 1,000,000): N entries XADDed in pipelined batches
+ *    into one single-node raftcache and one redis-server while a probe
+ *    connection PINGs every 5 ms; the slowest PING is the longest the event
+ *    loop stalled (target: no stall over 20 ms), then used_memory and RSS of
+ *    both (target: memory <= 2x redis's used_memory).
+ *
+ *   tsc -p . && node dist/bench/streams.js [--requests 20000] [--clients 50] [--runs 3] [--fill 1000000] [--fields 5]
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import Redis from 'ioredis';
+import { Cluster } from '../test/cluster/harness';
+import { startServer, type RunningServer } from '../test/support/proc';
+import { median, startRedisServer, type ReferenceRedis } from './redis-benchmark';
+
+interface Options {
+  requests: number;
+  clients: number;
+  runs: number;
+  fill: number;
+  fields: number;
+}
+
+function parse(argv: string[]): Options {
+  const o: Options = { requests: 20000, clients: 50, runs: 3, fill: 1_000_000, fields: 5 };
+  for (let i = 0; i < argv.length; i += 2) {
+    const v = Number(argv[i + 1]);
+    if (!Number.isFinite(v)) throw new Error(`option ${argv[i]} needs a number`);
+    if (argv[i] === '--requests') o.requests = v;
+    else if (argv[i] === '--clients') o.clients = v;
+    else if (argv[i] === '--runs') o.runs = v;
+    else if (argv[i] === '--fill') o.fill = v;
+    else if (argv[i] === '--fields') o.fields = v;
+    else throw new Error(`unknown option ${argv[i]}`);
+  }
+  return o;
+}
+
+/** One redis-benchmark command; requests/second from --csv. Any error reply fails the run. */
+function rps(port: number, o: Options, cmd: string[]): number {
+  const r = spawnSync('redis-benchmark', ['-p', String(port), '-n', String(o.requests), '-c', String(o.clients), '--csv', ...cmd], { encoding: 'utf8', timeout: 900000 });
+  if (r.status !== 0) throw new Error(`redis-benchmark ${cmd.join(' ')} failed: ${r.stderr}`);
+  const out = r.stdout;
+  if (/ERR|WRONGTYPE|error/i.test(out.replace(/"test","rps".*\n/, ''))) throw new Error(`errors from ${cmd[0]} on port ${port}:\n${out}`);
+  const line = out.split('\n').find((l) => l && !l.startsWith('"test"'));
+  return Number(line?.split(',')[1]?.replace(/"/g, '') ?? NaN);
+}
+
+async function seed(port: number, key: string, n: number): Promise<void> {
+  const r = new Redis({ port });
+  const p = r.pipeline();
+  for (let i = 0; i < n; i++) p.xadd(key, '*', 'field', `value-${i}`, 'n', String(i));
+  await p.exec();
+  r.disconnect();
+}
+
+function rssOf(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+/** Fills `key` with n entries in pipelined batches while a probe PINGs; returns the slowest PING (ms). */
+async function fill(port: number, n: number, fields: number): Promise<{ maxPingMs: number; seconds: number }> {
+  const w = new Redis({ port });
+  const probe = new Redis({ port });
+  let maxPing = 0;
+  let running = true;
+  const probing = (async () => {
+    while (running) {
+      const t = process.hrtime.bigint();
+      await probe.ping();
+      const ms = Number(process.hrtime.bigint() - t) / 1e6;
+      if (ms > maxPing) maxPing = ms;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  })();
+  const args: string[] = [];
+  for (let f = 0; f < fields; f++) args.push(`f${f}`, `v${f}-xxxxxxxx`);
+  const start = Date.now();
+  const BATCH = 1000;
+  for (let done = 0; done < n; done += BATCH) {
+    const p = w.pipeline();
+    for (let i = 0; i < Math.min(BATCH, n - done); i++) p.xadd('big', '*', ...args);
+    await p.exec();
+    if (done % 100000 === 0) process.stderr.write(`  ${port}: ${done.toLocaleString('en-US')} / ${n.toLocaleString('en-US')} entries\n`);
+  }
+  const seconds = (Date.now() - start) / 1000;
+  running = false;
+  await probing;
+  w.disconnect();
+  probe.disconnect();
+  return { maxPingMs: maxPing, seconds };
+}
+
+async function usedMemory(port: number): Promise<number> {
+  const r = new Redis({ port });
+  const info = String(await r.info('memory'));
+  r.disconnect();
+  return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? NaN);
+}
+
+async function main(): Promise<void> {
+  const o = parse(process.argv.slice(2));
+  const refs: ReferenceRedis[] = [];
+  let cluster: Cluster | undefined;
+  let single: RunningServer | undefined;
+  const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
+  try {
+    cluster = await Cluster.start({ nodes: 3, args: ['--sync', 'always'] });
+    const leader = await cluster.leader();
+    const [follower] = await cluster.followers(leader);
+    const plain = await startRedisServer();
+    const aof = await startRedisServer(['--save', '', '--appendonly', 'yes', '--appendfsync', 'always']);
+    refs.push(plain, aof);
+    const lport = cluster.node(leader).port;
+    const fport = cluster.node(follower).port;
+    await seed(lport, 'bench:r', 1000);
+    await seed(plain.port, 'bench:r', 1000);
+    await cluster.settle();
+    const s: Record<string, number[]> = {};
+    const add = (k: string, v: number) => (s[k] ??= []).push(v);
+    for (let run = 1; run <= o.runs; run++) {
+      process.stderr.write(`run ${run}/${o.runs}\n`);
+      add('xadd-cluster', rps(lport, o, ['XADD', 'bench:w', '*', 'field', 'value']));
+      add('xadd-aof', rps(aof.port, o, ['XADD', 'bench:w', '*', 'field', 'value']));
+      add('set-cluster', rps(lport, o, ['SET', 'bench:k', 'value']));
+      add('set-aof', rps(aof.port, o, ['SET', 'bench:k', 'value']));
+      add('xrange-follower', rps(fport, o, ['XRANGE', 'bench:r', '-', '+', 'COUNT', '100']));
+      add('xrange-redis', rps(plain.port, o, ['XRANGE', 'bench:r', '-', '+', 'COUNT', '100']));
+      add('xread-follower', rps(fport, o, ['XREAD', 'COUNT', '100', 'STREAMS', 'bench:r', '0']));
+      add('xread-redis', rps(plain.port, o, ['XREAD', 'COUNT', '100', 'STREAMS', 'bench:r', '0']));
+    }
+    const m = (k: string) => median(s[k]);
+    const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+    console.log(`redis-benchmark -n ${o.requests} -c ${o.clients}; median of ${o.runs} interleaved runs; ${os.cpus().length} x ${cpu}, node ${process.version}; raftcache --sync always\n`);
+    console.log('| command | raftcache | redis | ratio |');
+    console.log('|---|---:|---:|---:|');
+    console.log(`| XADD, 3 nodes at the leader vs redis AOF always | ${fmt(m('xadd-cluster'))} | ${fmt(m('xadd-aof'))} | ${(m('xadd-cluster') / m('xadd-aof')).toFixed(2)} |`);
+    console.log(`| SET, 3 nodes at the leader vs redis AOF always | ${fmt(m('set-cluster'))} | ${fmt(m('set-aof'))} | ${(m('set-cluster') / m('set-aof')).toFixed(2)} |`);
+    console.log(`| XRANGE - + COUNT 100 (1,000 entries), follower vs redis | ${fmt(m('xrange-follower'))} | ${fmt(m('xrange-redis'))} | ${(m('xrange-follower') / m('xrange-redis')).toFixed(2)} |`);
+    console.log(`| XREAD COUNT 100 STREAMS s 0, follower vs redis | ${fmt(m('xread-follower'))} | ${fmt(m('xread-redis'))} | ${(m('xread-follower') / m('xread-redis')).toFixed(2)} |`);
+    await cluster.stopAll();
+    cluster = undefined;
+
+    if (o.fill > 0) {
+      single = await startServer(['--sync', 'always']);
+      const big = await startRedisServer();
+      refs.push(big);
+      process.stderr.write(`filling ${fmt(o.fill)} entries (${o.fields} fields each)\n`);
+      const mine = await fill(single.port, o.fill, o.fields);
+      const theirs = await fill(big.port, o.fill, o.fields);
+      const [memMine, memTheirs] = [await usedMemory(single.port), await usedMemory(big.port)];
+      const [rssMine, rssTheirs] = [rssOf(single.proc.pid ?? 0), rssOf(big.pid)];
+      console.log(`\nOne stream of ${fmt(o.fill)} entries x ${o.fields} fields, XADD pipelined 1,000 at a time, a PING every 5 ms alongside:\n`);
+      console.log('| | raftcache (1 node) | redis-server | ratio |');
+      console.log('|---|---:|---:|---:|');
+      console.log(`| fill time (s) | ${mine.seconds.toFixed(1)} | ${theirs.seconds.toFixed(1)} | ${(mine.seconds / theirs.seconds).toFixed(2)} |`);
+      console.log(`| slowest PING during the fill (ms) | ${mine.maxPingMs.toFixed(1)} | ${theirs.maxPingMs.toFixed(1)} | |`);
+      console.log(`| used_memory (MB) | ${(memMine / 1e6).toFixed(1)} | ${(memTheirs / 1e6).toFixed(1)} | ${(memMine / memTheirs).toFixed(2)} |`);
+      console.log(`| RSS (MB) | ${(rssMine / 1e6).toFixed(1)} | ${(rssTheirs / 1e6).toFixed(1)} | ${(rssMine / rssTheirs).toFixed(2)} |`);
+    }
+  } finally {
+    await Promise.all(refs.map((r) => r.stop()));
+    await single?.stop();
+    await cluster?.stopAll();
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
