@@ -29,6 +29,9 @@ import { scriptCalls } from './scripting/call';
 
 /** argv[0] of a transaction a follower forwards (argv[1] is the encoded Multi op). */
 const MULTI_FORWARD = Buffer.from('\u0000raftcache.multi');
+/** Commands whose replies may hold errors inside (EXEC's results, a script's tables): the rest are checked at the top only. */
+const NESTED_ERRORS = new Set(['exec', 'eval', 'evalsha', 'eval_ro', 'evalsha_ro', 'fcall', 'fcall_ro']);
+
 /** argv[0] of a blocking command a follower forwards: [BLOCK_FORWARD, token, ...argv]. */
 const BLOCK_FORWARD = Buffer.from('\u0000raftcache.block');
 /** [BLOCK_CANCEL, token]: the blocked client left; forget its waiter. */
@@ -871,8 +874,8 @@ export class Server implements ConnectionHooks {
 
   /** Counts error replies per command (failed_calls) on their way out. */
   private counted(name: string, reply: Reply): Reply {
-    // Errors nested in an array (EXEC) count in errorstats, not as the command's failure.
-    if (this.stats.countErrors(reply)) this.stats.command(name).failedCalls++;
+    // Errors nested in an array (EXEC, scripts) count in errorstats, not as the command's failure.
+    if (this.stats.countErrors(reply, NESTED_ERRORS.has(name))) this.stats.command(name).failedCalls++;
     return reply;
   }
 
