@@ -265,8 +265,11 @@ export class StreamBlock {
     return true;
   }
 
-  /** Appends an entry (its id greater than `last`). */
-  append(id: StreamId, pairs: Buffer[]): void {
+  /**
+   * Appends an entry (its id greater than `last`); `deleted` writes it as a
+   * deleted entry (RESTORE of a node that holds some).
+   */
+  append(id: StreamId, pairs: Buffer[], deleted = false): void {
     const same = this.sameFields(pairs);
     const msDelta = asDelta(id.ms - this.base.ms);
     const seqField = asDelta(id.ms === this.base.ms ? id.seq - this.base.seq : id.seq);
@@ -277,7 +280,7 @@ export class StreamBlock {
     this.reserve(size);
     const d = this.data;
     let off = this.used;
-    d[off++] = same ? FLAG_SAMEFIELDS : 0;
+    d[off++] = (same ? FLAG_SAMEFIELDS : 0) | (deleted ? FLAG_DELETED : 0);
     off = writeBigVarint(d, off, msDelta);
     off = writeBigVarint(d, off, seqField);
     if (!same) off = writeVarint(d, off, nf);
@@ -293,8 +296,15 @@ export class StreamBlock {
     lp += lpIntBytes(same ? nf + 3 : 2 * nf + 4);
     this.lpBytes += lp;
     this.count++;
-    this.live++;
+    if (!deleted) this.live++;
     this.last = id;
+  }
+
+  /** The master field names (Redis's master entry), views of this block's bytes. */
+  masterFields(): Buffer[] {
+    const out: Buffer[] = [];
+    for (let i = 0; i < this.fieldOffs.length; i += 2) out.push(this.data.subarray(this.fieldOffs[i], this.fieldOffs[i + 1]));
+    return out;
   }
 
   /** Drops spare capacity (a full block takes no more entries). */

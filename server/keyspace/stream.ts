@@ -226,6 +226,30 @@ export class StreamValue extends Collection {
     this.dirtyKeys.add('m');
   }
 
+  /**
+   * RESTORE: appends one whole node as Redis serialized it (its master
+   * fields, then its entries, deleted ones included) as a block after the
+   * existing ones, built by the same appends XADD makes; ids are the
+   * caller's to check (at or above `base`, increasing). The metadata
+   * (lastId, entriesAdded, ...) is the caller's to set.
+   */
+  restoreNode(base: StreamId, masterFields: Buffer[], entries: ReadonlyArray<{ id: StreamId; pairs: Buffer[]; deleted: boolean }>): void {
+    const prev = this.blocks[this.blocks.length - 1];
+    if (prev !== undefined) this.resized(prev, () => prev.seal());
+    const b = StreamBlock.create(base, masterFields.flatMap((f) => [f, f]));
+    this.blocks.push(b);
+    this.bytes += BLOCK_OVERHEAD + b.memoryBytes;
+    for (const e of entries) this.resized(b, () => b.append(e.id, e.pairs, e.deleted));
+    this.len += b.live;
+    this.dirtyBlocks.add(b);
+    this.dirtyKeys.add('m');
+  }
+
+  /** The blocks in id order (DUMP writes one RDB node per block). */
+  nodes(): readonly StreamBlock[] {
+    return this.blocks;
+  }
+
   private resized(b: StreamBlock, fn: () => void): void {
     const before = b.memoryBytes;
     fn();

@@ -12,6 +12,7 @@ import { MAX_SET_MEMBERS, SetValue } from '../keyspace/set';
 import { ZSetValue } from '../keyspace/zset';
 import { fail } from './format';
 import type { DecodedValue } from './decode';
+import { buildStream } from './stream';
 
 export function buildValue(d: DecodedValue): Value {
   switch (d.type) {
@@ -38,5 +39,7 @@ export function buildValue(d: DecodedValue): Value {
       d.members.forEach((m, i) => z.set(m, d.scores[i]));
       return z;
     }
+    case 'stream':
+      return buildStream(d.stream);
   }
 }

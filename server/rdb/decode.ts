@@ -12,6 +12,7 @@ import { QUICKLIST_NODE_PACKED, QUICKLIST_NODE_PLAIN, RDB_TYPE, RdbReader, fail,
 import { decodeIntset } from './intset';
 import { decodeListpack } from './listpack';
 import { decodeZiplist, decodeZipmap } from './ziplist';
+import type { DecodedStream } from './stream';
 
 /** What a payload holds; elements as latin1 strings. */
 export type DecodedValue =
@@ -20,7 +21,9 @@ export type DecodedValue =
   | { type: 'set'; members: string[] }
   /** Field/value pairs flattened: [f1, v1, f2, v2, ...]. */
   | { type: 'hash'; pairs: string[] }
-  | { type: 'zset'; members: string[]; scores: number[] };
+  | { type: 'zset'; members: string[]; scores: number[] }
+  /** Registered by stream.ts (STREAM_LISTPACKS, _2, _3). */
+  | { type: 'stream'; stream: DecodedStream };
 
 export type Decoder = (r: RdbReader, version: number) => DecodedValue;
 

@@ -11,10 +11,12 @@ import type { ListValue } from '../keyspace/list';
 import type { HashValue } from '../keyspace/hash';
 import type { SetValue } from '../keyspace/set';
 import type { ZSetValue } from '../keyspace/zset';
+import type { StreamValue } from '../keyspace/stream';
 import { QUICKLIST_NODE_PACKED, RDB_TYPE, RdbWriter } from './format';
 import { encodeIntset } from './intset';
 import { encodeListpack, entrySize } from './listpack';
 import { listpackScore } from './score';
+import { writeStream } from './stream';
 
 export function dumpValue(v: Value): Buffer {
   const w = new RdbWriter();
@@ -35,9 +37,13 @@ export function dumpValue(v: Value): Buffer {
     case 'zset':
       writeZset(w, v as ZSetValue);
       break;
-    default:
-      // Streams: their writer goes here and their reader in decode.ts (not yet).
-      throw new Error(`no RDB encoding for ${v.type}`);
+    case 'stream':
+      writeStream(w, v as StreamValue);
+      break;
+    default: {
+      const unknown: never = v;
+      throw new Error(`no RDB encoding for ${(unknown as Value).type}`);
+    }
   }
   return w.finish();
 }

@@ -203,7 +203,9 @@ describe('rdb: payloads', () => {
       legacy.hashZiplist(['f']),
       legacy.zsetZiplist(['a', 'nan']),
       legacy.zsetText([['a', '1'], ['a', '2']]),
-      Buffer.concat([Buffer.of(15), Buffer.alloc(12)]),
+      // A stream of no nodes claiming one entry (an empty one is valid: rdb-stream.test.ts).
+      Buffer.concat([Buffer.of(15, 0, 1), Buffer.alloc(12)]),
+      Buffer.concat([Buffer.of(99), Buffer.alloc(12)]),
     ];
     for (const p of bad) expect(() => decodePayload(p, 9)).to.throw(RdbFormatError);
   });
