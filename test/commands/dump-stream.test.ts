@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { errorOf, serverForSuite, startServer } from '../support/proc';
 import { startReferenceRedis, type ReferenceRedis } from '../support/reference-redis';
+import { Cluster } from '../cluster/harness';
 import { crc64 } from '../../server/rdb/crc64';
 import { RDB_TYPE, RdbWriter } from '../../server/rdb/format';
 import { decodePayload } from '../../server/rdb/decode';
@@ -232,6 +233,31 @@ describe('DUMP / RESTORE of streams side by side with redis-server', function ()
     expect(await t.r.exists('x')).to.equal(0);
   });
 
+  it('RESTORE wakes XREAD BLOCK and XREADGROUP BLOCK waiters as redis-server does', async () => {
+    const results: unknown[] = [];
+    for (const port of [ref.port, t.srv.port]) {
+      const r = new Redis({ port });
+      const b1 = new Redis({ port });
+      const b2 = new Redis({ port });
+      try {
+        await r.xadd('src', '1-1', 'a', '1');
+        await r.xadd('src', '2-1', 'b', '2');
+        await r.xgroup('CREATE', 'src', 'g', '0');
+        const p = (await r.dumpBuffer('src')) as Buffer;
+        await r.xgroup('CREATE', 'q2', 'g', '$', 'MKSTREAM');
+        const read = b1.call('XREAD', 'BLOCK', '5000', 'STREAMS', 'q', '$');
+        const readGroup = b2.call('XREADGROUP', 'GROUP', 'g', 'c', 'BLOCK', '5000', 'STREAMS', 'q2', '>');
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect(await r.restore('q', 0, p)).to.equal('OK');
+        expect(await r.restore('q2', 0, p, 'REPLACE')).to.equal('OK');
+        results.push([await read, await readGroup, await r.call('XPENDING', 'q2', 'g')]);
+      } finally {
+        for (const c of [r, b1, b2]) c.disconnect();
+      }
+    }
+    expect(results[1]).to.deep.equal(results[0]);
+  });
+
   it('a restored stream is accounted like one built by commands and survives a restart', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'raftcache-dump-stream-'));
     let srv = await startServer([], { dir });
@@ -296,6 +322,40 @@ describe('DUMP / RESTORE of streams side by side with redis-server', function ()
     } finally {
       sr.disconnect();
       await strict.stop();
+    }
+  });
+});
+
+describe('RESTORE of a stream in a 3-node cluster', function () {
+  this.timeout(120000);
+  let cluster: Cluster;
+  let ref: ReferenceRedis;
+  before(async () => {
+    ref = await startReferenceRedis();
+    cluster = await Cluster.start({ nodes: 3 });
+    await cluster.leader();
+  });
+  after(async () => {
+    await cluster?.stopAll();
+    await ref?.stop();
+  });
+
+  it('every node holds the same restored stream (times from the payload, not the node\'s clock)', async () => {
+    const rr = new Redis({ port: ref.port });
+    try {
+      for (const [name, ...args] of CASES[15].cmds) await rr.call(String(name), ...args);
+      const p = (await rr.dumpBuffer('s')) as Buffer;
+      const leader = await cluster.leader();
+      const [f1, f2] = await cluster.followers(leader);
+      expect(await cluster.client(f1).restore('r', 0, p)).to.equal('OK');
+      await cluster.settle();
+      for (const id of [leader, f1, f2]) {
+        const c = cluster.client(id);
+        expect(((await c.dumpBuffer('r')) as Buffer).toString('hex'), `node ${id}`).to.equal(p.toString('hex'));
+        expect(await c.call('XINFO', 'STREAM', 'r', 'FULL'), `node ${id}`).to.deep.equal(await cluster.client(leader).call('XINFO', 'STREAM', 'r', 'FULL'));
+      }
+    } finally {
+      rr.disconnect();
     }
   });
 });
