@@ -55,10 +55,16 @@ function writeId(w: RdbWriter, id: StreamId): void {
   lenU64(w, id.seq);
 }
 
-/** rdbSaveMillisecondTime: int64 little-endian. */
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** rdbSaveMillisecondTime: int64 little-endian (a time restored near the int64 limits may have rounded past them). */
 function msTime(w: RdbWriter, t: number): void {
+  let v = BigInt(Math.trunc(t));
+  if (v > INT64_MAX) v = INT64_MAX;
+  else if (v < INT64_MIN) v = INT64_MIN;
   const b = Buffer.alloc(8);
-  b.writeBigInt64LE(BigInt(Math.trunc(t)), 0);
+  b.writeBigInt64LE(v, 0);
   w.bytes(b);
 }
 

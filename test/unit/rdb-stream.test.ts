@@ -122,6 +122,20 @@ describe('rdb: streams', () => {
     expect(picture(restored(dumpValue(s)))).to.deep.equal(picture(s));
   });
 
+  it('times at the int64 limits restore and DUMP again (rounded to a double, kept within int64)', () => {
+    const s = new StreamValue();
+    s.add(id(1, 1), bufs('f', 'v'));
+    const g = s.createGroup('g', id(1, 1), 1n);
+    const c = s.createConsumer(g, 'c', 2 ** 63);
+    s.addPending(g, c, id(1, 1), -(2 ** 63));
+    const p = dumpValue(s);
+    expect(p.includes(Buffer.from('ffffffffffffff7f', 'hex'))).to.equal(true);
+    const r = restored(p);
+    expect(r.groups.get('g')!.consumers.get('c')!.seenTime).to.equal(2 ** 63);
+    expect(r.groups.get('g')!.pel.first()!.deliveryTime).to.equal(-(2 ** 63));
+    expect(dumpValue(r).equals(p)).to.equal(true);
+  });
+
   it('STREAM_LISTPACKS (Redis 5/6) loads with entries added = length and entries read estimated', () => {
     const s = sample();
     const w = new RdbWriter();
