@@ -230,8 +230,8 @@ export class StreamValue extends Collection {
    * RESTORE: appends one whole node as Redis serialized it (its master
    * fields, then its entries, deleted ones included) as a block after the
    * existing ones, built by the same appends XADD makes; ids are the
-   * caller's to check (at or above `base`, increasing). The metadata
-   * (lastId, entriesAdded, ...) is the caller's to set.
+   * caller's to check (none below `base`, bases increasing from block to
+   * block). The metadata (lastId, entriesAdded, ...) is the caller's to set.
    */
   restoreNode(base: StreamId, masterFields: Buffer[], entries: ReadonlyArray<{ id: StreamId; pairs: Buffer[]; deleted: boolean }>): void {
     const prev = this.blocks[this.blocks.length - 1];
