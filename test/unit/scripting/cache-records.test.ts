@@ -7,9 +7,10 @@ function persist(ks: Keyspace, store: Map<string, Buffer>): void {
   for (const ch of ks.drainChanges()) {
     if ('flushAll' in ch || 'flushDb' in ch) {
       const db = 'flushDb' in ch ? ch.flushDb : -1;
+      // As server/node/keyspace-copy.ts: a flush deletes the records of the numbered dbs only.
       for (const k of [...store.keys()]) {
         const d = Buffer.from(k, 'latin1')[0];
-        if (d !== 0xfe && (db === -1 || d === db)) store.delete(k);
+        if (d < ks.dbs.length && (db === -1 || d === db)) store.delete(k);
       }
       continue;
     }
