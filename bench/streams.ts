@@ -12,7 +12,7 @@
  *    bounds how long the event loop stalled (target: no stall over 20 ms), then used_memory and RSS of
  *    both (target: memory <= 2x redis's used_memory).
  *
- *   tsc -p . && node dist/bench/streams.js [--requests 20000] [--clients 50] [--runs 3] [--fill 1000000] [--fields 5]
+ *   tsc -p . && node dist/bench/streams.js [--requests 20000] [--clients 50] [--runs 3 (0: skip 1-2)] [--fill 1000000 (0: skip 3)] [--fields 5]
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -23,9 +23,10 @@ import { startServer, type RunningServer } from '../test/support/proc';
 import { median, startRedisServer, type ReferenceRedis } from './redis-benchmark';
 
 interface Options {
+  /** 0: skip the throughput part (only the fill). */
+  runs: number;
   requests: number;
   clients: number;
-  runs: number;
   fill: number;
   fields: number;
 }
@@ -119,14 +120,12 @@ async function usedMemory(port: number): Promise<number> {
   return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? NaN);
 }
 
-async function main(): Promise<void> {
-  const o = parse(process.argv.slice(2));
-  const refs: ReferenceRedis[] = [];
-  let cluster: Cluster | undefined;
-  let single: RunningServer | undefined;
-  const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
+const fmt = (x: number) => Math.round(x).toLocaleString('en-US');
+
+/** Part 1 and 2: durable XADD vs SET at a 3-node leader, XRANGE/XREAD on a follower, against redis-server. */
+async function throughput(o: Options, refs: ReferenceRedis[]): Promise<void> {
+  const cluster = await Cluster.start({ nodes: 3, args: ['--sync', 'always'] });
   try {
-    cluster = await Cluster.start({ nodes: 3, args: ['--sync', 'always'] });
     const leader = await cluster.leader();
     const [follower] = await cluster.followers(leader);
     const plain = await startRedisServer();
@@ -159,30 +158,42 @@ async function main(): Promise<void> {
     console.log(`| SET, 3 nodes at the leader vs redis AOF always | ${fmt(m('set-cluster'))} | ${fmt(m('set-aof'))} | ${(m('set-cluster') / m('set-aof')).toFixed(2)} |`);
     console.log(`| XRANGE - + COUNT 100 (1,000 entries), follower vs redis | ${fmt(m('xrange-follower'))} | ${fmt(m('xrange-redis'))} | ${(m('xrange-follower') / m('xrange-redis')).toFixed(2)} |`);
     console.log(`| XREAD COUNT 100 STREAMS s 0, follower vs redis | ${fmt(m('xread-follower'))} | ${fmt(m('xread-redis'))} | ${(m('xread-follower') / m('xread-redis')).toFixed(2)} |`);
+  } finally {
     await cluster.stopAll();
-    cluster = undefined;
+  }
+}
 
-    if (o.fill > 0) {
-      single = await startServer(['--sync', 'always']);
-      const big = await startRedisServer();
-      refs.push(big);
-      process.stderr.write(`filling ${fmt(o.fill)} entries (${o.fields} fields each)\n`);
-      const mine = await fill(single.port, o.fill, o.fields);
-      const theirs = await fill(big.port, o.fill, o.fields);
-      const [memMine, memTheirs] = [await usedMemory(single.port), await usedMemory(big.port)];
-      const [rssMine, rssTheirs] = [rssOf(single.proc.pid ?? 0), rssOf(big.pid)];
-      console.log(`\nOne stream of ${fmt(o.fill)} entries x ${o.fields} fields, XADD pipelined 1,000 at a time, a PING every 5 ms alongside:\n`);
-      console.log('| | raftcache (1 node) | redis-server | ratio |');
-      console.log('|---|---:|---:|---:|');
-      console.log(`| fill time (s) | ${mine.seconds.toFixed(1)} | ${theirs.seconds.toFixed(1)} | ${(mine.seconds / theirs.seconds).toFixed(2)} |`);
-      console.log(`| slowest PING during the fill (ms) | ${mine.maxPingMs.toFixed(1)} | ${theirs.maxPingMs.toFixed(1)} | |`);
-      console.log(`| used_memory (MB) | ${(memMine / 1e6).toFixed(1)} | ${(memTheirs / 1e6).toFixed(1)} | ${(memMine / memTheirs).toFixed(2)} |`);
-      console.log(`| RSS (MB) | ${(rssMine / 1e6).toFixed(1)} | ${(rssTheirs / 1e6).toFixed(1)} | ${(rssMine / rssTheirs).toFixed(2)} |`);
-    }
+/** Part 3: one big stream filled on one node and on redis-server: time, slowest PING, memory. */
+async function fillBoth(o: Options, refs: ReferenceRedis[]): Promise<void> {
+  const single: RunningServer = await startServer(['--sync', 'always']);
+  try {
+    const big = await startRedisServer();
+    refs.push(big);
+    process.stderr.write(`filling ${fmt(o.fill)} entries (${o.fields} fields each)\n`);
+    const mine = await fill(single.port, o.fill, o.fields);
+    const theirs = await fill(big.port, o.fill, o.fields);
+    const [memMine, memTheirs] = [await usedMemory(single.port), await usedMemory(big.port)];
+    const [rssMine, rssTheirs] = [rssOf(single.proc.pid ?? 0), rssOf(big.pid)];
+    console.log(`\nOne stream of ${fmt(o.fill)} entries x ${o.fields} fields, XADD pipelined 1,000 at a time, a PING every 5 ms alongside (another process):\n`);
+    console.log('| | raftcache (1 node) | redis-server | ratio |');
+    console.log('|---|---:|---:|---:|');
+    console.log(`| fill time (s) | ${mine.seconds.toFixed(1)} | ${theirs.seconds.toFixed(1)} | ${(mine.seconds / theirs.seconds).toFixed(2)} |`);
+    console.log(`| slowest PING during the fill (ms) | ${mine.maxPingMs.toFixed(1)} | ${theirs.maxPingMs.toFixed(1)} | |`);
+    console.log(`| used_memory (MB) | ${(memMine / 1e6).toFixed(1)} | ${(memTheirs / 1e6).toFixed(1)} | ${(memMine / memTheirs).toFixed(2)} |`);
+    console.log(`| RSS (MB) | ${(rssMine / 1e6).toFixed(1)} | ${(rssTheirs / 1e6).toFixed(1)} | ${(rssMine / rssTheirs).toFixed(2)} |`);
+  } finally {
+    await single.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const o = parse(process.argv.slice(2));
+  const refs: ReferenceRedis[] = [];
+  try {
+    if (o.runs > 0) await throughput(o, refs);
+    if (o.fill > 0) await fillBoth(o, refs);
   } finally {
     await Promise.all(refs.map((r) => r.stop()));
-    await single?.stop();
-    await cluster?.stopAll();
   }
 }
 
