@@ -548,6 +548,8 @@ describe('streams in a 3-node cluster', function () {
     for (let i = 0; i < 60; i++) await viaFollower.xadd('log', 'MAXLEN', '~', '50', '*', 'n', `later${i}`);
     await viaFollower.xclaim('log', 'workers', 'w3', 0, ...((await viaLeader.xpending('log', 'workers', '-', '+', 3)) as string[][]).map((p) => p[0]));
     await viaLeader.xack('log', 'workers', ...((await viaLeader.xpending('log', 'workers', '-', '+', 2, 'w2')) as string[][]).map((p) => p[0]));
+    // Compact now (the leader's timer may not have yet on a loaded machine), so f2 must catch up by snapshot.
+    for (const id of cluster.running()) expect(await cluster.command(id, ['RAFT.COMPACT'], 30000)).to.equal('OK');
     const before = cluster.node(f2).logs.length;
     await cluster.restart(f2);
     await cluster.settle();
