@@ -104,3 +104,47 @@ describe('cluster: ACL users', function () {
     expect(await r.set('jobs:9', 'v').catch((e: Error) => e.message)).to.equal('NOPERM this user has no permissions to access one of the keys used as arguments');
   });
 });
+
+describe('cluster: ACL users reach a lagging node by snapshot install', function () {
+  this.timeout(90000);
+  let c: Cluster;
+  before(async () => {
+    // A short log tail, so RAFT.COMPACT leaves the stopped node behind the log.
+    c = await Cluster.start({ nodes: 3, args: ['--snapshot-entries', '20', '--log-tail', '5'] });
+    await c.leader();
+  });
+  after(async () => {
+    await c?.stopAll();
+  });
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed' && c) process.stderr.write(c.logTail() + '\n');
+  });
+
+  it('a user made while a follower was down is installed with the snapshot, and works there', async () => {
+    const leader = await c.leader();
+    const [down] = await c.followers(leader);
+    expect(await c.command(leader, ['ACL', 'SETUSER', 'old', 'on', '>opw', '+@all', '~*'])).to.equal('OK');
+    await c.settle();
+    await c.kill(down, 'SIGKILL');
+    expect(await c.command(leader, ['ACL', 'SETUSER', 'snap', 'on', '>spw', '+get', '~s*'])).to.equal('OK');
+    expect(await c.command(leader, ['ACL', 'DELUSER', 'old'])).to.equal(1);
+    for (let i = 0; i < 40; i++) await c.command(leader, ['SET', `s${i}`, String(i)]);
+    for (const id of c.running()) expect(await c.command(id, ['RAFT.COMPACT'], 30000)).to.equal('OK');
+    const before = c.node(down).logs.length;
+    await c.restart(down);
+    await c.leader();
+    await c.settle();
+    expect(c.node(down).logs.slice(before).join('\n'), 'the restarted node installed a snapshot').to.match(/snapshot installed/);
+    expect(await c.command(down, ['ACL', 'LIST'])).to.deep.equal(await c.command(leader, ['ACL', 'LIST']));
+    expect(await c.command(down, ['ACL', 'USERS'])).to.deep.equal(['default', 'snap']);
+    const r = new Redis({ port: c.node(down).port, username: 'snap', password: 'spw', lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    r.on('error', () => undefined);
+    try {
+      await r.connect();
+      expect(await r.get('s7')).to.equal('7');
+      expect(await r.set('s7', 'x').catch((e: Error) => e.message)).to.equal("NOPERM this user has no permissions to run the 'set' command");
+    } finally {
+      r.disconnect();
+    }
+  });
+});
