@@ -13,7 +13,7 @@ import type { CommandDef, LeafCommand, ServerCommand } from './table';
  * have no Redis spec: their first/last/step range with RW or RO flags.
  */
 
-interface FoundKey {
+export interface FoundKey {
   pos: number;
   flags: string[];
 }
@@ -187,8 +187,12 @@ function fallbackKeys(name: string, argv: Buffer[]): FoundKey[] | undefined {
   }
 }
 
-/** The keys of argv (already arity-checked) for cmd, or undefined when Redis finds none it trusts. */
-function findKeys(cmd: LeafCommand, argv: Buffer[]): FoundKey[] {
+/**
+ * The keys of argv (already arity-checked) for cmd with their key-spec flags
+ * (RW/RO/OW/RM, access/update/insert/delete); empty when Redis finds none it
+ * trusts. ACL checks (server/acl/keys.ts) and client tracking use it too.
+ */
+export function findKeys(cmd: LeafCommand, argv: Buffer[]): FoundKey[] {
   const specs = REDIS_KEY_SPECS[cmd.name];
   if (specs === undefined) {
     // One of our own commands: its COMMAND INFO range.

@@ -101,6 +101,13 @@ describe('ACL through real clients', function () {
       ['LMOVE', 'r1', 'w1', 'LEFT', 'LEFT'],
       ['SET', 'w1', 'v', 'GET'],
       ['INCR', 'rw1'],
+      // Write-only key specs (Redis 7's insert/update/delete without access): %W~ is enough.
+      ['LPUSH', 'w9', 'a'],
+      ['EXPIRE', 'w9', '100'],
+      ['SUNIONSTORE', 'w5', 'r1'],
+      ['SUNIONSTORE', 'r5', 'w1'],
+      ['RENAME', 'w9', 'w8'],
+      ['GETDEL', 'w8'],
       ['PUBLISH', 'news.a', 'hi'],
       ['PUBLISH', 'sport', 'hi'],
       ['FLUSHALL'],
