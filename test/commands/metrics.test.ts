@@ -333,10 +333,19 @@ describe('Prometheus metrics endpoint (--metrics-port)', function () {
     const mports = new Map<number, number>();
 
     before(async () => {
-      const ports = await freePorts(3);
-      ports.forEach((p, i) => mports.set(i + 1, p));
-      // A short log and tail so RAFT.COMPACT forces a snapshot on a follower that was down.
-      c = await Cluster.start({ args: ['--snapshot-entries', '10', '--log-tail', '10'], nodeArgs: { 1: ['--metrics-port', String(ports[0])], 2: ['--metrics-port', String(ports[1])], 3: ['--metrics-port', String(ports[2])] } });
+      // The metrics ports are picked before the cluster picks its own, and a port picked free can be taken
+      // before a node binds it (a fresh-clone run once lost node 2 to EADDRINUSE): start again on new ports.
+      for (let attempt = 1; ; attempt++) {
+        const ports = await freePorts(3);
+        ports.forEach((p, i) => mports.set(i + 1, p));
+        try {
+          // A short log and tail so RAFT.COMPACT forces a snapshot on a follower that was down.
+          c = await Cluster.start({ args: ['--snapshot-entries', '10', '--log-tail', '10'], nodeArgs: { 1: ['--metrics-port', String(ports[0])], 2: ['--metrics-port', String(ports[1])], 3: ['--metrics-port', String(ports[2])] } });
+          break;
+        } catch (e) {
+          if (attempt >= 3 || !/EADDRINUSE/.test((e as Error).message)) throw e;
+        }
+      }
     });
     after(async () => {
       await c?.stopAll();
