@@ -1,6 +1,8 @@
-import { execFile } from 'node:child_process';
 import { statSync } from 'node:fs';
+import { Fallocator, type AllocateResult } from './fallocator';
 import { freeBytes } from './lmdb-errors';
+
+export type { AllocateResult } from './fallocator';
 
 /**
  * Disk space kept allocated ahead of data.mdb, so that LMDB's own writes never
@@ -22,7 +24,8 @@ import { freeBytes } from './lmdb-errors';
  *
  * Node has no fallocate binding and native addons would need install
  * scripts, so the allocation runs util-linux's `fallocate -n` (present on
- * every Debian system), once per `targetBytes` of file growth. Where that is
+ * every Debian system), once per `targetBytes` of file growth, through a
+ * shell started with the store (fallocator.ts: never a fork of a big server). Where that is
  * missing or the file system cannot preallocate, the reserve degrades to
  * checking free space before each commit (`free-space` mode), which narrows
  * but does not close the window in which another process fills the disk.
@@ -31,8 +34,6 @@ import { freeBytes } from './lmdb-errors';
  * the window too.
  */
 export type ReserveMode = 'fallocate' | 'free-space' | 'off';
-
-export type AllocateResult = 'ok' | 'full' | 'unsupported';
 
 export interface DiskReserveOptions {
   /** Bytes to keep allocated beyond the end of data.mdb (0: no reserve). */
@@ -60,6 +61,8 @@ export class DiskReserve {
   /** Allocation attempts the file system refused for lack of space. */
   private diskRefusals = 0;
   private readonly allocate: (file: string, length: number) => Promise<AllocateResult>;
+  /** The shell running fallocate, unless a test injected `allocate`. */
+  private readonly fallocator: Fallocator | undefined;
   private readonly freeBytesOf: (dir: string) => number;
   private readonly minStep: number;
   mode: ReserveMode;
@@ -74,7 +77,13 @@ export class DiskReserve {
     private readonly options: DiskReserveOptions,
   ) {
     this.mode = options.targetBytes > 0 ? 'fallocate' : 'off';
-    this.allocate = options.allocate ?? fallocateKeepSize;
+    if (options.allocate) this.allocate = options.allocate;
+    else if (this.mode === 'off') this.allocate = async () => 'unsupported';
+    else {
+      const fallocator = new Fallocator(file);
+      this.fallocator = fallocator;
+      this.allocate = (_file, length) => fallocator.allocate(length);
+    }
     this.freeBytesOf = options.freeBytes ?? ((dir) => freeBytes(dir) ?? Infinity);
     this.minStep = options.minStepBytes ?? 1024 * 1024;
     this.refresh();
@@ -117,6 +126,13 @@ export class DiskReserve {
   /** Resolves once no allocation is running (close waits for it: fallocate must not outlive the store). */
   async idle(): Promise<void> {
     while (this.extending) await this.extending.catch(() => undefined);
+  }
+
+  /** The store is closing: no more top-ups, the running one finishes, the fallocate shell ends. */
+  async close(): Promise<void> {
+    this.stop();
+    await this.idle();
+    this.fallocator?.close();
   }
 
   /** No more top-ups (the store is closing). */
@@ -172,22 +188,6 @@ export class DiskReserve {
       this.lastProblem = `no space left to allocate ${step} bytes ahead of ${this.file}`;
     }
   }
-}
-
-/** `fallocate --keep-size`: allocates without changing the file's size or contents. */
-export function fallocateKeepSize(file: string, length: number): Promise<AllocateResult> {
-  return new Promise((resolve) => {
-    execFile(
-      'fallocate',
-      ['--keep-size', '--offset', '0', '--length', String(length), file],
-      { env: { ...process.env, LC_ALL: 'C' }, timeout: 30000 },
-      (error, _stdout, stderr) => {
-        if (!error) return resolve('ok');
-        const text = `${stderr} ${error.message}`;
-        resolve(/No space left|Disk quota exceeded/i.test(text) ? 'full' : 'unsupported');
-      },
-    );
-  });
 }
 
 /**

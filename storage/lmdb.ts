@@ -381,8 +381,7 @@ export class LmdbStorage {
     this.closed = true;
     this.queue.close();
     await this.queue.idle();
-    this.reserve.stop();
-    await this.reserve.idle();
+    await this.reserve.close();
     for (const view of [...this.views]) view.release();
     // Without this, lmdb-js keeps a read-only environment's file open after close (the mount stays busy).
     this.env.resetReadTxn();

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DiskReserve, fallocateKeepSize, txnGrowthEstimate, type AllocateResult } from '../../storage/disk-reserve';
+import { DiskReserve, txnGrowthEstimate, type AllocateResult } from '../../storage/disk-reserve';
+import { Fallocator } from '../../storage/fallocator';
 import { tempDir } from './helpers';
 
 const MiB = 1024 * 1024;
@@ -130,14 +131,45 @@ describe('DiskReserve: space allocated ahead of data.mdb', () => {
   it('fallocate --keep-size allocates blocks without changing the size or contents of the file', async function () {
     const target = join(tmp.dir, 'real.mdb');
     writeFileSync(target, Buffer.from('hello'));
-    const result = await fallocateKeepSize(target, 2 * MiB);
-    if (result === 'unsupported') this.skip(); // no util-linux fallocate, or a file system without it
-    expect(result).to.equal('ok');
-    const { readFileSync, statSync } = await import('node:fs');
-    const st = statSync(target);
-    expect(st.size).to.equal(5);
-    expect(st.blocks * 512).to.be.at.least(2 * MiB);
-    expect(readFileSync(target, 'utf8')).to.equal('hello');
+    const fallocator = new Fallocator(target);
+    try {
+      const result = await fallocator.allocate(2 * MiB);
+      if (result === 'unsupported') this.skip(); // no util-linux fallocate, or a file system without it
+      expect(result).to.equal('ok');
+      const { readFileSync, statSync } = await import('node:fs');
+      const st = statSync(target);
+      expect(st.size).to.equal(5);
+      expect(st.blocks * 512).to.be.at.least(2 * MiB);
+      expect(readFileSync(target, 'utf8')).to.equal('hello');
+      // Several at once are answered in order, by the one shell.
+      const many = await Promise.all([3, 4, 5].map((m) => fallocator.allocate(m * MiB)));
+      expect(many).to.deep.equal(['ok', 'ok', 'ok']);
+      expect(statSync(target).blocks * 512).to.be.at.least(5 * MiB);
+    } finally {
+      fallocator.close();
+    }
+  });
+
+  it('the fallocate shell: a path it cannot allocate answers unsupported, a killed shell is started again, a closed one answers unsupported', async function () {
+    const bad = new Fallocator(join(tmp.dir, 'no-such-dir', 'data.mdb'));
+    try {
+      expect(await bad.allocate(MiB)).to.equal('unsupported');
+    } finally {
+      bad.close();
+    }
+    const target = join(tmp.dir, 'again.mdb');
+    writeFileSync(target, Buffer.from('x'));
+    const fallocator = new Fallocator(target);
+    if ((await fallocator.allocate(MiB)) === 'unsupported') {
+      fallocator.close();
+      this.skip();
+    }
+    const shell = (fallocator as unknown as { child: { pid: number } }).child;
+    process.kill(shell.pid, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await fallocator.allocate(2 * MiB)).to.equal('ok');
+    fallocator.close();
+    expect(await fallocator.allocate(3 * MiB)).to.equal('unsupported');
   });
 
   it('estimates a transaction\'s growth generously (the bytes put, a copied leaf per operation, a margin)', () => {
