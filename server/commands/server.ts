@@ -786,23 +786,9 @@ const slowlogCmd = container(
 
 // ---------------------------------------------------------------- memory
 
-const MEMORY_HELP = [
-  'MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
-  'DOCTOR',
-  '    Return memory problems reports.',
-  'MALLOC-STATS',
-  '    Return internal statistics report from the memory allocator.',
-  'PURGE',
-  '    Attempt to purge dirty pages for reclamation by the allocator.',
-  'USAGE <key> [SAMPLES <count>]',
-  '    Return memory in bytes used by <key> and its value (what maxmemory counts).',
-  'HELP',
-  '    Prints this help.',
-].map((line) => new SimpleString(line));
-
 const memoryDoc = (summary: string, since: string, args: ArgDoc[] = []): CommandDoc => ({ summary, since, group: 'server', complexity: 'O(1)', arguments: args });
 
-/** MEMORY: USAGE (redis-cli --memkeys relies on it), DOCTOR, MALLOC-STATS, PURGE, HELP. */
+/** MEMORY: USAGE (redis-cli --memkeys relies on it), DOCTOR, MALLOC-STATS, PURGE; STATS and HELP come from memory-stats.ts. */
 const memoryCmd = container(
   'memory',
   { summary: 'A container for memory diagnostics commands.', since: '4.0.0', group: 'server', complexity: 'Depends on subcommand.' },
@@ -841,7 +827,6 @@ const memoryCmd = container(
       Buffer.from('Stats not supported for the current allocator'),
     ),
     cmd('memory|purge', 2, [], ['@slow'], memoryDoc('Asks the allocator to release memory.', '4.0.0'), () => OK),
-    cmd('memory|help', 2, ['loading', 'stale'], ['@slow'], memoryDoc('Returns helpful text about the different subcommands.', '4.0.0'), () => MEMORY_HELP),
   ],
 );
 
