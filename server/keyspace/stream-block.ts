@@ -17,6 +17,7 @@
  * size, mirrored in `lpBytes`), so that approximate trimming (`~`), which
  * drops whole blocks only, removes exactly what redis-server removes.
  */
+import { grown, opened, sealedCopy } from './block-arena';
 import type { StreamId } from './stream-id';
 
 export const BLOCK_MAX_ENTRIES = 100;
@@ -178,6 +179,8 @@ export class StreamBlock {
   /** Size redis-server's listpack for this node would have (see the file comment). */
   lpBytes = 0;
   private used: number;
+  /** The bytes sit in a slab (block-arena.ts), exactly `used` long; an append moves them out again. */
+  private sealed = false;
   private readonly fieldsEnd: number;
   /** Master field names as [start, end) offsets into `data`. */
   private readonly fieldOffs: number[];
@@ -205,7 +208,7 @@ export class StreamBlock {
     const nf = pairs.length / 2;
     let size = varintSize(nf);
     for (let i = 0; i < pairs.length; i += 2) size += varintSize(pairs[i].length) + pairs[i].length;
-    const data = Buffer.allocUnsafeSlow(Math.max(INITIAL_CAPACITY, size * 2));
+    const data = opened(Math.max(INITIAL_CAPACITY, size * 2));
     let off = writeVarint(data, 0, nf);
     let lp = 7 + lpIntBytes(1) + lpIntBytes(0) + lpIntBytes(nf) + lpIntBytes(0);
     for (let i = 0; i < pairs.length; i += 2) {
@@ -222,9 +225,9 @@ export class StreamBlock {
   static decode(base: StreamId, record: Buffer): StreamBlock {
     if (record.length < 8) throw new RangeError('stream block record truncated');
     const lpBytes = record.readUInt32BE(0);
-    const data = Buffer.allocUnsafeSlow(record.length - 4);
-    record.copy(data, 0, 4);
+    const data = sealedCopy(record.subarray(4), record.length - 4);
     const b = new StreamBlock(base, data, data.length);
+    b.sealed = true;
     b.lpBytes = lpBytes;
     b.forEach((id, deleted) => {
       b.count++;
@@ -309,18 +312,16 @@ export class StreamBlock {
 
   /** Drops spare capacity (a full block takes no more entries). */
   seal(): void {
-    if (this.data.length === this.used) return;
-    const d = Buffer.allocUnsafeSlow(this.used);
-    this.data.copy(d, 0, 0, this.used);
-    this.data = d;
+    if (this.sealed) return;
+    this.data = sealedCopy(this.data, this.used);
+    this.sealed = true;
   }
 
   private reserve(extra: number): void {
     if (this.used + extra <= this.data.length) return;
-    let cap = this.data.length * 2;
-    while (cap < this.used + extra) cap *= 2;
-    const d = Buffer.allocUnsafeSlow(cap);
+    const d = grown(this.data.length, this.used + extra);
     this.data.copy(d, 0, 0, this.used);
+    this.sealed = false;
     this.data = d;
   }
 
@@ -371,9 +372,8 @@ export class StreamBlock {
 
   /** A deep copy. */
   clone(): StreamBlock {
-    const data = Buffer.allocUnsafeSlow(this.used);
-    this.data.copy(data, 0, 0, this.used);
-    const b = new StreamBlock(this.base, data, this.used);
+    const b = new StreamBlock(this.base, sealedCopy(this.data, this.used), this.used);
+    b.sealed = true;
     b.count = this.count;
     b.live = this.live;
     b.last = this.last;

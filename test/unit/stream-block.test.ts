@@ -203,4 +203,27 @@ describe('stream blocks', () => {
     expect(all(restore(store))).to.deep.equal(all(c));
     expect(restore(store).groups.get('g')!.pel.size).to.equal(1);
   });
+
+  it('sealed blocks share slabs (few ArrayBuffers for many blocks), and views taken before a seal keep their bytes', () => {
+    const s = new StreamValue();
+    const v = 'v'.repeat(60);
+    let held: Buffer[] = [];
+    for (let i = 1; i <= 50 * BLOCK_MAX_ENTRIES; i++) {
+      s.add(id(i, 0), pairs('f', `${v}${i}`));
+      // A reply's view of the open block, taken just before the block fills up and is sealed.
+      if (i === 150) held = s.range(id(150, 0), id(150, 0), 0, false)[0].pairs;
+    }
+    expect(held.map((p) => p.toString('latin1'))).to.deep.equal(['f', `${v}150`]);
+    const buffers = new Set<ArrayBufferLike>();
+    for (const e of s.range(id(0, 0), id(U64_MAX, U64_MAX), 0, false)) buffers.add(e.pairs[1].buffer);
+    // 50+ blocks of ~4 KiB: with one ArrayBuffer each this would be over 50.
+    expect(buffers.size).to.be.below(5);
+    expect(all(s)).to.have.length(50 * BLOCK_MAX_ENTRIES);
+    expect(all(s)[149]).to.equal(`150-0:f,${v}150`);
+    // A sealed block taken out of its slab for an append (a clone's last block) leaves the original alone.
+    const c = s.clone();
+    c.add(id(10 ** 6, 0), pairs('f', 'new'));
+    expect(all(c)).to.have.length(all(s).length + 1);
+    expect(all(s)[all(s).length - 1]).to.equal(`${50 * BLOCK_MAX_ENTRIES}-0:f,${v}${50 * BLOCK_MAX_ENTRIES}`);
+  });
 });
