@@ -534,7 +534,7 @@ export class SegmentLog implements LogStore {
           if (seg.fd < 0) continue;
           this.files.close(seg.fd);
           seg.fd = -1;
-          this.files.unlink(seg.name);
+          await this.files.unlink(seg.name);
           this.allocatedBytes -= seg.size;
         }
         await this.sync();
@@ -675,7 +675,7 @@ export class SegmentLog implements LogStore {
         this.files.close(fd);
       }
       if (name.endsWith('.tmp') && !this.options.readOnly) {
-        this.files.unlink(name);
+        await this.files.unlink(name);
         dirChanged = true;
       }
     }
@@ -802,7 +802,7 @@ export class SegmentLog implements LogStore {
         this.segments.push(seg);
       } else {
         this.files.close(seg.fd);
-        this.files.unlink(seg.name);
+        await this.files.unlink(seg.name);
         this.allocatedBytes -= seg.size;
         dirChanged = true;
       }

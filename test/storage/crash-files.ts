@@ -125,9 +125,10 @@ export class CrashableFiles implements LogFiles {
     this.names.set(to, file);
   }
 
-  unlink(name: string): void {
+  async unlink(name: string): Promise<void> {
     this.checkAlive();
     if (!this.names.delete(name)) throw Object.assign(new Error(`ENOENT: ${name}`), { code: 'ENOENT' });
+    await Promise.resolve();
   }
 
   async syncDir(): Promise<void> {

@@ -176,7 +176,7 @@ describe('SegmentLog', () => {
     for (let i = 0; i < 10; i++) await log.append(range(i * 5 + 1, i * 5 + 5, 1, 200));
     await log.close();
     const names = segNames(files);
-    files.unlink(names[1]);
+    await files.unlink(names[1]);
     const error = await failure(() => openSegmentLog(files, opts));
     expect(error).to.be.instanceOf(StorageCorruptionError);
     expect((error as Error).message).to.include(names[2]).and.match(/follows index \d+/);
