@@ -40,6 +40,8 @@ export interface ConnectionHooks {
   outputLimit(conn: ClientConnection): OutputLimit;
   /** The client is being closed for going over a limit (logged as Redis does). */
   onOverLimit(conn: ClientConnection, what: 'query' | 'output', bytes: number): void;
+  /** INFO's total_net_input_bytes / total_net_output_bytes: every client's bytes read and written. */
+  readonly stats: { netInputBytes: number; netOutputBytes: number };
 }
 
 /** One client: its socket, decoder, session state and ordered reply queue. */
@@ -163,6 +165,7 @@ export class ClientConnection {
   private readonly onData = (chunk: Buffer): void => {
     if (this.closing) return;
     this.lastActive = Date.now();
+    this.hooks.stats.netInputBytes += chunk.length;
     const error = this.decoder.feed(chunk, this.onArgv);
     if (error !== null) {
       // Redis answers a protocol error and closes: nothing after it is trusted.
@@ -304,6 +307,7 @@ export class ClientConnection {
     const out = this.writer.take();
     if (out.length > 0) {
       this.lastActive = Date.now();
+      this.hooks.stats.netOutputBytes += out.length;
       this.writesQueued++;
       if (!this.socket.write(out, this.onWritten)) {
         // The client is not reading its replies: stop reading its requests

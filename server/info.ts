@@ -94,12 +94,22 @@ function memorySection(s: Server): Section {
 
 function statsSection(s: Server): Section {
   const st = s.stats;
+  const kbps = st.instantaneousKbps();
   return [
     'Stats',
     [
       ['total_connections_received', st.totalConnectionsReceived],
       ['total_commands_processed', st.totalCommandsProcessed],
       ['instantaneous_ops_per_sec', st.instantaneousOpsPerSec()],
+      ['total_net_input_bytes', st.netInputBytes],
+      ['total_net_output_bytes', st.netOutputBytes],
+      // Replication traffic is Raft's (INFO raft), not Redis replication's.
+      ['total_net_repl_input_bytes', 0],
+      ['total_net_repl_output_bytes', 0],
+      ['instantaneous_input_kbps', kbps.input.toFixed(2)],
+      ['instantaneous_output_kbps', kbps.output.toFixed(2)],
+      ['instantaneous_input_repl_kbps', '0.00'],
+      ['instantaneous_output_repl_kbps', '0.00'],
       ['rejected_connections', st.rejectedConnections],
       ['expired_keys', st.expiredKeys],
       ['evicted_keys', st.evictedKeys],

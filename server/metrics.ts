@@ -124,6 +124,8 @@ function serverMetrics(e: Exposition, s: Server): void {
   e.one('redis_commands_processed_total', 'counter', 'Commands processed', st.totalCommandsProcessed);
   e.one('redis_expired_keys_total', 'counter', 'Keys deleted on expiry', st.expiredKeys);
   e.one('redis_evicted_keys_total', 'counter', 'Keys evicted by maxmemory', st.evictedKeys);
+  e.one('redis_net_input_bytes_total', 'counter', 'Bytes read from clients', st.netInputBytes);
+  e.one('redis_net_output_bytes_total', 'counter', 'Bytes written to clients', st.netOutputBytes);
   e.one('redis_keyspace_hits_total', 'counter', 'Key lookups that found the key', st.keyspaceHits);
   e.one('redis_keyspace_misses_total', 'counter', 'Key lookups that did not find the key', st.keyspaceMisses);
   e.one('redis_total_error_replies', 'counter', 'Error replies sent to clients', st.totalErrorReplies);

@@ -23,8 +23,8 @@ export class ServerStats {
   /** INFO errorstats. */
   readonly errors = new ErrorCounts();
   readonly commands = new Map<string, CommandStat>();
-  /** Ring of (time, commands processed) samples for instantaneous_ops_per_sec. */
-  private samples: Array<[number, number]> = [];
+  /** Ring of (time, commands processed, bytes in, bytes out) samples for the instantaneous_* rates. */
+  private samples: Array<[number, number, number, number]> = [];
 
   /**
    * Counts every error in a reply a client gets; returns whether the reply
@@ -57,15 +57,25 @@ export class ServerStats {
   }
 
   sample(now: number): void {
-    this.samples.push([now, this.totalCommandsProcessed]);
+    this.samples.push([now, this.totalCommandsProcessed, this.netInputBytes, this.netOutputBytes]);
     if (this.samples.length > 16) this.samples.shift();
   }
 
   instantaneousOpsPerSec(): number {
+    return Math.round(this.rate(1));
+  }
+
+  /** instantaneous_input_kbps / instantaneous_output_kbps (Redis: KB per second, two decimals). */
+  instantaneousKbps(): { input: number; output: number } {
+    return { input: this.rate(2) / 1024, output: this.rate(3) / 1024 };
+  }
+
+  /** Per second over the sample ring, of the counter at `column`. */
+  private rate(column: 1 | 2 | 3): number {
     if (this.samples.length < 2) return 0;
-    const [t0, c0] = this.samples[0];
-    const [t1, c1] = this.samples[this.samples.length - 1];
-    return t1 > t0 ? Math.round(((c1 - c0) * 1000) / (t1 - t0)) : 0;
+    const first = this.samples[0];
+    const last = this.samples[this.samples.length - 1];
+    return last[0] > first[0] ? ((last[column] - first[column]) * 1000) / (last[0] - first[0]) : 0;
   }
 
   reset(): void {

@@ -234,6 +234,9 @@ describe('Prometheus metrics endpoint (--metrics-port)', function () {
       expect(m.value('redis_keyspace_hits_total')).to.equal(Number(info.keyspace_hits));
       expect(m.value('redis_keyspace_misses_total')).to.equal(Number(info.keyspace_misses));
       expect(m.value('redis_keyspace_misses_total')).to.be.at.least(5);
+      // Scraped just before INFO everything was sent: INFO also counts that request (its own reply goes out after).
+      expect(m.value('redis_net_input_bytes_total')).to.be.above(0).and.below(Number(info.total_net_input_bytes));
+      expect(m.value('redis_net_output_bytes_total')).to.be.above(0).and.at.most(Number(info.total_net_output_bytes));
       expect(m.value('redis_expired_keys_total')).to.equal(Number(info.expired_keys));
       expect(m.value('redis_evicted_keys_total')).to.equal(Number(info.evicted_keys));
       expect(m.value('redis_connected_clients')).to.equal(Number(info.connected_clients));
