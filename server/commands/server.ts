@@ -476,10 +476,34 @@ const time = cmd(
   ['@fast'],
   { summary: 'Returns the server time.', since: '2.6.0', group: 'server', complexity: 'O(1)' },
   () => {
-    const us = BigInt(Date.now()) * 1000n + (process.hrtime.bigint() / 1000n) % 1000n;
-    return [String(us / 1000000n), String(us % 1000000n)];
+    const us = nowMicros();
+    return [String(Math.floor(us / 1e6)), String(us % 1e6)];
   },
 );
+
+let monoOffsetUs = 0;
+let lastTimeUs = 0;
+
+/**
+ * TIME's microseconds since the epoch: the wall clock (Date.now, whole ms)
+ * refined by the monotonic clock, re-anchored whenever the two part by a
+ * millisecond (the wall clock was set or slewed). Never lower than the last
+ * answer, unless the wall clock went back by a second or more (as Redis's
+ * gettimeofday would show). Adding hrtime's sub-millisecond digits to
+ * Date.now() instead could go backwards within a millisecond.
+ */
+function nowMicros(): number {
+  const mono = performance.now() * 1000;
+  const wall = Date.now() * 1000;
+  let us = Math.floor(mono + monoOffsetUs);
+  if (us < wall || us >= wall + 1000) {
+    monoOffsetUs = wall - mono;
+    us = wall;
+  }
+  if (us < lastTimeUs && lastTimeUs - us < 1e6) us = lastTimeUs;
+  lastTimeUs = us;
+  return us;
+}
 
 const configCmd = container(
   'config',

@@ -231,6 +231,12 @@ describe('connection and server commands (ioredis, raw RESP)', function () {
     const [s, us] = (await r.time()) as unknown as [string, string];
     expect(Math.abs(Number(s) - Date.now() / 1000)).to.be.lessThan(5);
     expect(Number(us)).to.be.within(0, 999999);
+    // 5,000 TIMEs in a pipeline never go backwards, and their microseconds are not stuck on whole milliseconds.
+    const p = r.pipeline();
+    for (let i = 0; i < 5000; i++) p.time();
+    const times = ((await p.exec()) ?? []).map(([, t]) => t as [string, string]).map(([sec, micros]) => Number(sec) * 1e6 + Number(micros));
+    for (let i = 1; i < times.length; i++) expect(times[i], `TIME #${i}`).to.be.at.least(times[i - 1]);
+    expect(times.some((t) => t % 1000 !== 0)).to.equal(true);
   });
 
   it('COMMAND COUNT, INFO and DOCS come from the command table', async () => {
