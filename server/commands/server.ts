@@ -12,7 +12,7 @@ import { pinoLevel } from '../config';
 import { applyEncodingOptions, configGet, configSet } from '../config-command';
 import { REDIS_COMPAT_VERSION, renderInfo } from '../info';
 import { keyString, type Value } from '../keyspace';
-import { stringObjectEncoding } from './string-encoding';
+import { ERR_NO_LFU, OBJECT_HELP, objectEncoding, objectRefcount } from './object-info';
 import type { ClientConnection } from '../connection';
 import type { Server } from '../server';
 import { commandDocs, commandInfo } from './introspection';
@@ -676,27 +676,6 @@ const role = cmd('role', 1, ['noscript', 'loading', 'stale', 'fast'], ['@admin',
 
 // ---------------------------------------------------------------- object
 
-const OBJECT_HELP = [
-  'OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
-  'ENCODING <key>',
-  '    Return the kind of internal representation used in order to store the value',
-  '    associated with a <key>.',
-  'FREQ <key>',
-  '    Return the access frequency index of the <key>. The returned integer is',
-  '    proportional to the logarithm of the recent access frequency of the key.',
-  'IDLETIME <key>',
-  '    Return the idle time of the <key>, that is the approximated number of',
-  '    seconds elapsed since the last access to the key.',
-  'REFCOUNT <key>',
-  '    Return the number of references of the value associated with the specified',
-  '    <key>.',
-  'HELP',
-  '    Prints this help.',
-].map((line) => new SimpleString(line));
-
-/** Refcount of Redis's shared integers (string-encoding.ts). */
-const OBJ_SHARED_REFCOUNT = 2147483647;
-
 const objectDoc = (summary: string, since: string): CommandDoc => ({ summary, since, group: 'generic', complexity: 'O(1)', arguments: [arg('key', 'key')] });
 
 function objectSub(name: string, summary: string, since: string, run: (value: Value) => Reply): ServerCommand {
@@ -746,19 +725,10 @@ const objectCmd = container(
   { summary: 'A container for object introspection commands.', since: '2.2.3', group: 'generic', complexity: 'Depends on subcommand.' },
   [],
   [
-    objectSub('encoding', 'Returns the internal encoding of a Redis object.', '2.2.3', (v) =>
-      v.type === 'string' ? stringObjectEncoding(v).encoding : v.encoding(),
-    ),
-    objectSub('refcount', 'Returns the reference count of a value of a key.', '2.2.3', (v) => {
-      if (v.type !== 'string') return 1;
-      return stringObjectEncoding(v).shared ? OBJ_SHARED_REFCOUNT : 1;
-    }),
+    objectSub('encoding', 'Returns the internal encoding of a Redis object.', '2.2.3', objectEncoding),
+    objectSub('refcount', 'Returns the reference count of a value of a key.', '2.2.3', objectRefcount),
     // No LFU policy exists here, so FREQ answers what Redis answers without one.
-    objectSub('freq', 'Returns the logarithmic access frequency counter of a Redis object.', '4.0.0', () =>
-      new ErrorReply(
-        'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
-      ),
-    ),
+    objectSub('freq', 'Returns the logarithmic access frequency counter of a Redis object.', '4.0.0', () => ERR_NO_LFU),
     objectIdletime,
     cmd('object|help', 2, ['loading', 'stale'], ['@keyspace', '@slow'], { summary: 'Returns helpful text about the different subcommands.', since: '6.2.0', group: 'generic', complexity: 'O(1)' }, () => OBJECT_HELP),
   ],

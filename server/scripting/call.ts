@@ -9,6 +9,8 @@ import { dataCommands } from '../commands/index';
 import type { DataCommand, ExecContext } from '../commands/types';
 import { channelAccesses, keyAccesses } from '../acl/keys';
 import { Denial, type AclUser } from '../acl/user';
+import { ERR_NO_LFU, OBJECT_HELP, objectEncoding, objectRefcount } from '../commands/object-info';
+import { keyString } from '../keyspace';
 
 export const ERR_UNKNOWN_SCRIPT_COMMAND = new ErrorReply('ERR Unknown Redis command called from script');
 export const ERR_NOT_ALLOWED = new ErrorReply('ERR This Redis command is not allowed from script');
@@ -83,6 +85,26 @@ function scriptAclDenial(user: AclUser | null, cmd: DataCommand, argv: Buffer[])
 }
 
 /**
+ * OBJECT ENCODING / REFCOUNT / FREQ / HELP from a script (rate limiters and
+ * libraries check encodings). IDLETIME is refused: it counts this node's own
+ * reads, so a script using it could compute differently on each node.
+ */
+function objectInScript(ctx: ExecContext, argv: Buffer[]): Reply {
+  if (argv.length < 2) return ERR_SCRIPT_ARITY;
+  const sub = argv[1].toString('latin1').toLowerCase();
+  if (sub === 'help') return argv.length === 2 ? OBJECT_HELP : ERR_SCRIPT_ARITY;
+  if (sub !== 'encoding' && sub !== 'refcount' && sub !== 'freq') return sub === 'idletime' ? ERR_NOT_ALLOWED : ERR_UNKNOWN_SCRIPT_COMMAND;
+  if (argv.length !== 3) return ERR_SCRIPT_ARITY;
+  if (ctx.aclUser !== undefined) {
+    const d = ctx.aclUser === null ? null : ctx.aclUser.check(`object|${sub}`, argv, [{ index: 2, read: false, write: false }], []);
+    if (ctx.aclUser === null || d !== null) return d?.reason === Denial.Key ? ERR_ACL_KEY : ERR_ACL_COMMAND;
+  }
+  const v = ctx.db.lookupRead(keyString(argv[2]), ctx.now);
+  if (v === undefined) return null;
+  return sub === 'encoding' ? objectEncoding(v) : sub === 'refcount' ? objectRefcount(v) : ERR_NO_LFU;
+}
+
+/**
  * The few server commands scripts commonly use, answered from the script's
  * context: TIME is the entry's cluster time (never the local clock), so
  * every node computes the same result.
@@ -100,6 +122,8 @@ function serverCommandInScript(ctx: ExecContext, name: string, argv: Buffer[]): 
     case 'echo':
       if (argv.length !== 2) return ERR_SCRIPT_ARITY;
       return argv[1];
+    case 'object':
+      return objectInScript(ctx, argv);
     case 'publish':
       // Job queues announce events this way. The receiver count would differ
       // from node to node (each delivers to its own subscribers), and a script
