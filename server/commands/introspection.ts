@@ -1,6 +1,7 @@
 import { MapReply, SetReply, SimpleString, type Reply } from '../../protocol/reply';
 import type { ArgDoc, DataCommand } from './types';
 import type { CommandDef } from './table';
+import { redisKeySpecs } from './key-spec-reply';
 
 /**
  * COMMAND INFO and COMMAND DOCS replies generated from the command table, in
@@ -11,6 +12,8 @@ import type { CommandDef } from './table';
 type AnyCommand = CommandDef;
 
 function keySpecs(cmd: AnyCommand): Reply[] {
+  const redis = redisKeySpecs(cmd.name);
+  if (redis !== undefined) return redis;
   if (cmd.firstKey <= 0) return [];
   const write = cmd.flags.includes('write');
   const lastkey = cmd.lastKey < 0 ? cmd.lastKey : cmd.lastKey - cmd.firstKey;

@@ -526,7 +526,14 @@ const configCmd = container(
 
 // ------------------------------------------------------------------ COMMAND
 
-function commandSubs(getTable: () => Iterable<CommandDef>, find: (n: string) => CommandDef | undefined): ServerCommand[] {
+function commandSubs(getTable: () => Iterable<CommandDef>, findTop: (n: string) => CommandDef | undefined): ServerCommand[] {
+  // COMMAND INFO / DOCS also take a subcommand's full name ('xinfo|stream'), as Redis's lookupCommandBySds.
+  const find = (n: string): CommandDef | undefined => {
+    const bar = n.indexOf('|');
+    if (bar < 0) return findTop(n);
+    const c = findTop(n.slice(0, bar));
+    return c?.kind === 'container' ? c.subcommands.get(n.slice(bar + 1)) : undefined;
+  };
   return [
     cmd('command|count', 2, ['loading', 'stale'], ['@slow', '@connection'], { summary: 'Returns a count of commands.', since: '2.8.13', group: 'server', complexity: 'O(1)' }, () => [...getTable()].length),
     cmd(

@@ -142,4 +142,10 @@ export interface DataCommand {
   exec(ctx: ExecContext, argv: Buffer[]): Reply;
   /** Present on blocking commands. */
   blocking?: BlockingSpec;
+  /**
+   * A keyspace command with subcommands (XINFO, XGROUP): how clients see
+   * each one (arity, flags, keys, ACL, docs). This command itself stays what
+   * the log, MULTI and scripts run: its exec dispatches on argv[1].
+   */
+  subcommands?: ReadonlyMap<string, DataCommand>;
 }

