@@ -565,7 +565,14 @@ export class Server implements ConnectionHooks {
         const run = (): Reply => this.readCommand(cmd, db, resolved);
         const first = run();
         if (first !== NullArray.instance) done(this.counted(cmd.name, first));
-        else this.streamWaits.wait(conn.id, waitMs, run, (r) => done(this.counted(cmd.name, r)));
+        else {
+          const answer = (r: Reply): void => {
+            this.blockedClients.localDone(conn.id);
+            done(this.counted(cmd.name, r));
+          };
+          this.streamWaits.wait(conn.id, waitMs, run, answer);
+          this.blockedClients.waitLocal(conn.id, waitMs, NullArray.instance, (r) => this.streamWaits.release(conn.id, r));
+        }
       };
       if (mode === 'local' || this.cluster === undefined) go();
       else this.cluster.readBarrier(mode, (err) => (err ? done(this.counted(cmd.name, err)) : go()));

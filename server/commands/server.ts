@@ -262,13 +262,13 @@ function kill(c: ClientConnection, caller: ClientConnection): void {
   else c.destroy();
 }
 
-export function clientInfoLine(c: ClientConnection, now: number): string {
+export function clientInfoLine(c: ClientConnection, now: number, blocked = false): string {
   const age = Math.floor((now - c.createdAt) / 1000);
   const idle = Math.floor((now - c.lastActive) / 1000);
   const q = c.queryBufferStats;
   const o = c.outputStats;
-  // Redis's letters in its order: O monitor, P pub/sub, e no-evict; N for none.
-  const flags = (isMonitor(c) ? 'O' : '') + (c.subscriptions > 0 ? 'P' : '') + (isNoEvict(c) ? 'e' : '') || 'N';
+  // Redis's letters in its order: O monitor, P pub/sub, b blocked, e no-evict; N for none.
+  const flags = (isMonitor(c) ? 'O' : '') + (c.subscriptions > 0 ? 'P' : '') + (blocked ? 'b' : '') + (isNoEvict(c) ? 'e' : '') || 'N';
   return (
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=-1 name=${c.name} age=${age} idle=${idle} flags=${flags} db=${c.db} ` +
     `sub=${c.channels.size} psub=${c.patterns.size} ssub=0 multi=-1 qbuf=${q.qbuf} qbuf-free=${q.free} argv-mem=${q.argvMem} multi-mem=0 rbs=0 rbp=0 ` +
@@ -358,7 +358,7 @@ const clientCmd = container(
         for (const c of server.clients.values()) {
           if (ids && !ids.has(c.id)) continue;
           if (type !== undefined && type !== (c.subscriptions > 0 ? 'pubsub' : 'normal')) continue;
-          lines.push(clientInfoLine(c, now) + '\n');
+          lines.push(clientInfoLine(c, now, server.blockedClients.isBlocked(c.id)) + '\n');
         }
         return new VerbatimReply('txt', lines.join(''));
       },

@@ -8,6 +8,7 @@
  */
 import { expect } from 'chai';
 import Redis from 'ioredis';
+import { spawn } from 'node:child_process';
 import { errorOf, redisCli, startServer, type RunningServer } from '../support/proc';
 import { startReferenceRedis, type ReferenceRedis } from '../support/reference-redis';
 
@@ -20,6 +21,14 @@ function parseInfo(text: string): Info {
     if (i > 0 && !line.startsWith('#')) out[line.slice(0, i)] = line.slice(i + 1);
   }
   return out;
+}
+
+async function until(pred: () => Promise<boolean>, what: string, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await pred())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 /** A RESP2 array of [key, value, ...] as an object (COMMAND DOCS bodies). */
@@ -65,6 +74,12 @@ describe('stream command surface', function () {
     const [a, b] = await Promise.all([run(ours), run(theirs)]);
     expect(a, args.join(' ')).to.deep.equal(b);
     return a;
+  }
+
+  function client(port: number, opts: { username?: string; password?: string } = {}): Redis {
+    const c = new Redis({ port, ...opts });
+    extra.push(c);
+    return c;
   }
 
   describe('XINFO and XGROUP are containers', () => {
@@ -199,6 +214,77 @@ describe('stream command surface', function () {
       // A wrong subcommand fails the transaction as in Redis (redis-cli keeps one connection for its input).
       const input = 'MULTI\nXGROUP nope\nXINFO stream\nEXEC\n';
       expect(redisCli(srv.port, [], input).stdout).to.equal(redisCli(ref.port, [], input).stdout);
+    });
+  });
+
+  describe('XREAD / XREADGROUP BLOCK are blocked clients', () => {
+    async function blocked(c: Redis, n: number): Promise<void> {
+      await until(async () => parseInfo(await c.info('clients')).blocked_clients === String(n), `${n} blocked clients`);
+    }
+
+    /** The CLIENT LIST line of the client `id`. */
+    async function listLine(c: Redis, id: number): Promise<string> {
+      const text = (await c.call('client', 'list')) as string;
+      return text.split('\n').find((l) => l.startsWith(`id=${id} `)) ?? '';
+    }
+
+    for (const [label, port] of [['raftcache', () => srv.port], ['redis-server', () => ref.port]] as const) {
+      it(`${label}: counted in INFO, flags=b cmd=xread(group), released by CLIENT UNBLOCK`, async () => {
+        const admin = client(port());
+        await admin.config('RESETSTAT');
+        await admin.call('xgroup', 'create', 'g', 'grp', '$', 'MKSTREAM');
+        const readers = [client(port()), client(port()), client(port()), client(port())];
+        const ids = (await Promise.all(readers.map((r) => r.client('ID')))) as number[];
+        const p0 = readers[0].call('xread', 'BLOCK', '0', 'STREAMS', 's', '$');
+        const p1 = errorOf(readers[1].call('xread', 'BLOCK', '100000', 'STREAMS', 's', '$'));
+        const p2 = readers[2].call('xreadgroup', 'GROUP', 'grp', 'c', 'BLOCK', '0', 'STREAMS', 'g', '>');
+        const p3 = errorOf(readers[3].call('xreadgroup', 'GROUP', 'grp', 'c', 'BLOCK', '100000', 'STREAMS', 'g', '>'));
+        await blocked(admin, 4);
+        const info = parseInfo(await admin.info('clients'));
+        expect(info.clients_in_timeout_table).to.equal('2'); // BLOCK 0 waits are not in Redis's timeout table
+        for (const [i, cmd] of [[0, 'xread'], [1, 'xread'], [2, 'xreadgroup'], [3, 'xreadgroup']] as const) {
+          const line = await listLine(admin, ids[i]);
+          expect(line, line).to.include(' flags=b ').and.include(` cmd=${cmd} `);
+        }
+        expect(await listLine(admin, (await admin.client('ID')) as number)).to.include(' flags=N ');
+        expect(await admin.call('client', 'unblock', String(ids[0]), 'TIMEOUT')).to.equal(1);
+        expect(await p0).to.equal(null);
+        expect(await admin.call('client', 'unblock', String(ids[1]), 'ERROR')).to.equal(1);
+        expect(await p1).to.equal('UNBLOCKED client unblocked via CLIENT UNBLOCK');
+        expect(await admin.call('client', 'unblock', String(ids[2]))).to.equal(1);
+        expect(await p2).to.equal(null);
+        expect(await admin.call('client', 'unblock', String(ids[3]), 'ERROR')).to.equal(1);
+        expect(await p3).to.equal('UNBLOCKED client unblocked via CLIENT UNBLOCK');
+        await blocked(admin, 0);
+        expect(await admin.call('client', 'unblock', String(ids[0]))).to.equal(0);
+        expect(parseInfo(await admin.info('clients')).clients_in_timeout_table).to.equal('0');
+        expect(await listLine(admin, ids[0])).to.include(' flags=N ');
+        // Still usable after being unblocked; an XADD serves a new wait.
+        const again = readers[0].call('xread', 'BLOCK', '0', 'STREAMS', 's', '$');
+        await blocked(admin, 1);
+        await admin.xadd('s', '5-1', 'f', 'v');
+        expect(await again).to.deep.equal([['s', [['5-1', ['f', 'v']]]]]);
+        const errs = parseInfo(await admin.info('errorstats'));
+        expect(errs.errorstat_UNBLOCKED).to.equal('count=2');
+      });
+    }
+
+    it('RESP3 (redis-cli -3): CLIENT UNBLOCK TIMEOUT answers XREAD with a null, as redis-server', async () => {
+      for (const port of [srv.port, ref.port]) {
+        const admin = client(port);
+        const cli = new Promise<string>((resolve) => {
+          const p = spawn('redis-cli', ['-3', '-p', String(port), 'xread', 'BLOCK', '0', 'STREAMS', 's3', '$'], { timeout: 10000 });
+          let out = '';
+          p.stdout.on('data', (d: Buffer) => (out += d.toString()));
+          p.on('exit', () => resolve(out));
+        });
+        await until(async () => parseInfo(await admin.info('clients')).blocked_clients === '1', 'redis-cli blocked');
+        const line = ((await admin.call('client', 'list')) as string).split('\n').find((l) => l.includes(' flags=b '))!;
+        expect(line).to.include(' cmd=xread ');
+        expect(line).to.match(/ resp=3( |$)/);
+        await admin.call('client', 'unblock', /^id=(\d+)/.exec(line)![1], 'TIMEOUT');
+        expect(await cli).to.equal('\n'); // redis-cli prints a RESP3 null as an empty line
+      }
     });
   });
 });
