@@ -210,12 +210,13 @@ export class BlockingService {
     );
   }
 
-  /** The key exists with the type the waiter needs (a key of another type keeps it waiting, as in Redis). */
+  /** The key exists with the type the waiter needs (a key of another type keeps it waiting, as in Redis, unless unblockOnNoKey). */
   private ready(tag: string, w: Waiter): boolean {
     const colon = tag.indexOf(':');
     const db = this.host.keyspace.dbs[Number(tag.slice(0, colon))];
     const v = db?.lookupRead(tag.slice(colon + 1), Date.now());
-    return v !== undefined && v.type === w.spec.type && (w.spec.ready?.(v, w.argv) ?? true);
+    if (v === undefined || v.type !== w.spec.type) return w.spec.unblockOnNoKey === true;
+    return w.spec.ready?.(v, w.argv) ?? true;
   }
 
   private finish(w: Waiter, reply: Reply, index: number): void {

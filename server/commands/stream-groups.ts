@@ -343,11 +343,17 @@ const xreadgroupBlocking: BlockingSpec = {
   },
   timeoutArg: (ms) => Buffer.from(String(Math.max(1, Math.ceil(ms))), 'latin1'),
   type: 'stream',
+  // Redis 7.2 (blocked.c unblock_on_nokey): a stream deleted (DEL, FLUSHALL) or
+  // overwritten by another type wakes it, and its retry answers "NOGROUP No such
+  // key ..." or WRONGTYPE. Redis 7.0.15 instead answers "-UNBLOCKED the stream key
+  // no longer exists" for both; we follow 7.2, the version INFO reports.
+  unblockOnNoKey: true,
   ready(v, argv) {
     const o = parseReadArgs(argv, true);
     if (isErr(o) || !(v instanceof StreamValue)) return false;
     const g = v.groups.get(o.group!.name);
-    // A destroyed group wakes it too: the retry answers NOGROUP.
+    // A destroyed group wakes it too: the retry answers NOGROUP (7.2's words; 7.0 says
+    // "NOGROUP the consumer group this client was blocked on no longer exists").
     return g === undefined || (v.length > 0 && compareIds(v.lastValidId(), g.lastId) > 0);
   },
   timeoutReply: NullArray.instance,

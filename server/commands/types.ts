@@ -105,6 +105,8 @@ export interface BlockingSpec {
   type: 'list' | 'zset' | 'stream';
   /** When a key of that type is not enough to serve it (XREADGROUP: entries past the group's last id). */
   ready?(value: Value, argv: Buffer[]): boolean;
+  /** A key deleted or of another type wakes it too, and the retry answers the error (XREADGROUP, Redis 7.2's unblock_on_nokey). */
+  unblockOnNoKey?: boolean;
   /**
    * Timeout in ms when the timeout argument is not BLPOP's seconds
    * (XREADGROUP BLOCK ms); null = this call does not block (no BLOCK option).

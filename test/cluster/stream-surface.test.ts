@@ -7,7 +7,8 @@ import { Cluster, waitFor } from './harness';
  * Stream blocking reads on a follower seen as blocked clients: an XREAD BLOCK
  * (waiting on the follower itself) and an XREADGROUP BLOCK (parked on the
  * leader) count in the follower's INFO, show flags=b in its CLIENT LIST and
- * are released by CLIENT UNBLOCK sent to that follower.
+ * are released by CLIENT UNBLOCK sent to that follower. A blocked XREADGROUP
+ * whose stream goes away is answered as Redis 7.2 does.
  */
 describe('cluster: stream blocked clients on a follower', function () {
   this.timeout(60000);
@@ -74,5 +75,23 @@ describe('cluster: stream blocked clients on a follower', function () {
     await waitFor(async () => (await admin.xlen('gs')) === 1, 5000, 'the entry applied on the follower');
     expect(await admin.xpending('gs', 'g')).to.deep.equal([0, null, null, null]);
     expect(await reader.call('xreadgroup', 'GROUP', 'g', 'c2', 'STREAMS', 'gs', '>')).to.deep.equal([['gs', [['1-1', ['f', 'v']]]]]);
+  });
+
+  it("an XREADGROUP BLOCK on a follower is answered when its stream is deleted or overwritten through another node (Redis 7.2's replies)", async () => {
+    const admin = c.client(follower);
+    const other = c.client(leader);
+    for (const [key, change, expected] of [
+      ['del1', () => other.del('del1'), "NOGROUP No such key 'del1' or consumer group 'g' in XREADGROUP with GROUP option"],
+      ['set1', () => other.set('set1', 'x'), 'WRONGTYPE Operation against a key holding the wrong kind of value'],
+    ] as const) {
+      await admin.call('xgroup', 'create', key, 'g', '$', 'MKSTREAM');
+      const reader = c.client(follower);
+      const p = errorOf(reader.call('xreadgroup', 'GROUP', 'g', 'c', 'BLOCK', '0', 'STREAMS', key, '>'));
+      await blockedOn(follower, 1);
+      await admin.set('fence', key); // behind the XREADGROUP on the follower's link: the leader has parked it
+      await change();
+      expect(await p).to.equal(expected);
+      await blockedOn(follower, 0);
+    }
   });
 });

@@ -287,4 +287,56 @@ describe('stream command surface', function () {
       }
     });
   });
+
+  describe('a blocked XREADGROUP whose stream or group goes away', () => {
+    // redis-server 7.0.15 answers "-UNBLOCKED the stream key no longer exists" (DEL, SET, FLUSHALL) and
+    // "-NOGROUP the consumer group this client was blocked on no longer exists" (XGROUP DESTROY). Redis 7.2
+    // re-runs the command (blocked.c, unblock_on_nokey), which then answers NOGROUP or WRONGTYPE: our INFO
+    // says 7.2.4, so we give 7.2's answers. The reference is only asked to unblock the client with an error.
+    const cases: Array<[string, (c: Redis) => Promise<unknown>, string]> = [
+      ['DEL', (c) => c.del('s'), "NOGROUP No such key 's' or consumer group 'g' in XREADGROUP with GROUP option"],
+      ['SET over it', (c) => c.set('s', 'x'), 'WRONGTYPE Operation against a key holding the wrong kind of value'],
+      ['XGROUP DESTROY', (c) => c.call('xgroup', 'destroy', 's', 'g'), "NOGROUP No such key 's' or consumer group 'g' in XREADGROUP with GROUP option"],
+      ['FLUSHALL', (c) => c.flushall(), "NOGROUP No such key 's' or consumer group 'g' in XREADGROUP with GROUP option"],
+    ];
+    for (const [what, change, expected] of cases) {
+      it(`${what}: the waiter is answered at once (Redis 7.2's reply)`, async () => {
+        const answers: string[] = [];
+        for (const port of [srv.port, ref.port]) {
+          const admin = client(port);
+          const reader = client(port);
+          await admin.call('xgroup', 'create', 's', 'g', '$', 'MKSTREAM');
+          const start = Date.now();
+          const p = errorOf(reader.call('xreadgroup', 'GROUP', 'g', 'c', 'BLOCK', '10000', 'STREAMS', 's', '>'));
+          await until(async () => parseInfo(await admin.info('clients')).blocked_clients === '1', 'blocked');
+          await change(admin);
+          answers.push(await p);
+          expect(Date.now() - start, `${what} on ${port}`).to.be.lessThan(5000);
+          expect(parseInfo(await admin.info('clients')).blocked_clients).to.equal('0');
+          await admin.flushall();
+        }
+        expect(answers[0]).to.equal(expected);
+        expect(answers[1]).to.match(/^(UNBLOCKED|NOGROUP|WRONGTYPE) /);
+      });
+    }
+
+    it('a multi-stream XREADGROUP is answered when one of its streams is deleted; XREAD keeps waiting (as Redis)', async () => {
+      await ours.call('xgroup', 'create', 'a', 'g', '$', 'MKSTREAM');
+      await ours.call('xgroup', 'create', 'b', 'g', '$', 'MKSTREAM');
+      const r1 = client(srv.port);
+      const r2 = client(srv.port);
+      const grp = errorOf(r1.call('xreadgroup', 'GROUP', 'g', 'c', 'BLOCK', '0', 'STREAMS', 'a', 'b', '>', '>'));
+      const plain = r2.call('xread', 'BLOCK', '0', 'STREAMS', 'b', '$');
+      await until(async () => parseInfo(await ours.info('clients')).blocked_clients === '2', 'both blocked');
+      await ours.del('b');
+      expect(await grp).to.equal("NOGROUP No such key 'b' or consumer group 'g' in XREADGROUP with GROUP option");
+      // XREAD stays blocked across the delete and a type change, and is served by the next XADD.
+      await ours.set('b', 'x');
+      await ours.del('b');
+      await new Promise((r) => setTimeout(r, 100));
+      expect(parseInfo(await ours.info('clients')).blocked_clients).to.equal('1');
+      await ours.xadd('b', '9-1', 'f', 'v');
+      expect(await plain).to.deep.equal([['b', [['9-1', ['f', 'v']]]]]);
+    });
+  });
 });
