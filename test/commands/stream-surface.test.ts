@@ -99,6 +99,25 @@ describe('stream command surface', function () {
       expect(await ours.call('command', 'count')).to.equal((await ours.call('command') as unknown[]).length);
     });
 
+    it("COMMAND INFO key specs are redis-server's for every command and subcommand both servers have", async () => {
+      const all = (await ours.call('command')) as unknown[][];
+      const theirsAll = new Map(((await theirs.call('command')) as unknown[][]).map((e) => [e[0], e]));
+      let compared = 0;
+      const walk = (a: unknown[], b: unknown[]): void => {
+        expect(a[8], String(a[0])).to.deep.equal(b[8]);
+        compared++;
+        for (const sub of a[9] as unknown[][]) {
+          const other = (b[9] as unknown[][]).find((x) => x[0] === sub[0]);
+          if (other) walk(sub, other);
+        }
+      };
+      for (const e of all) {
+        const r = theirsAll.get(e[0]);
+        if (r) walk(e, r);
+      }
+      expect(compared).to.be.greaterThan(250);
+    });
+
     it('COMMAND DOCS lists the subcommands with their summaries and arguments', async () => {
       for (const name of ['xinfo', 'xgroup']) {
         const a = pairs((await ours.call('command', 'docs', name)) as unknown[]);
