@@ -2,6 +2,7 @@ import { MapReply, SetReply, SimpleString, type Reply } from '../../protocol/rep
 import type { ArgDoc, DataCommand } from './types';
 import type { CommandDef } from './table';
 import { redisKeySpecs } from './key-spec-reply';
+import { commandTips } from './command-tips';
 
 /**
  * COMMAND INFO and COMMAND DOCS replies generated from the command table, in
@@ -33,7 +34,9 @@ function keySpecs(cmd: AnyCommand): Reply[] {
 }
 
 export function commandInfo(cmd: AnyCommand): Reply {
-  const subs: Reply[] = cmd.kind === 'container' ? [...cmd.subcommands.values()].map((s) => commandInfo(s)) : [];
+  // RESP3 types as Redis 7's addReplyCommandInfo: tips and key specs are sets, and so is a
+  // missing subcommand list (an empty set), while a container's subcommands are an array.
+  const subs: Reply = cmd.kind === 'container' ? [...cmd.subcommands.values()].map((s) => commandInfo(s)) : new SetReply([]);
   return [
     cmd.name,
     cmd.arity,
@@ -42,8 +45,8 @@ export function commandInfo(cmd: AnyCommand): Reply {
     cmd.lastKey,
     cmd.keyStep,
     new SetReply(cmd.aclCategories.map((c) => new SimpleString(c))),
-    [],
-    keySpecs(cmd),
+    new SetReply(commandTips(cmd.name).map((t) => Buffer.from(t))),
+    new SetReply(keySpecs(cmd)),
     subs,
   ];
 }
