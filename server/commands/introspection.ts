@@ -77,6 +77,7 @@ export function commandDocs(cmd: AnyCommand): Reply {
     ['group', d.group],
   ];
   if (d.complexity) entries.push(['complexity', d.complexity]);
+  if (d.history) entries.push(['history', new SetReply(d.history.map(([v, what]): Reply => [v, what]))]);
   if (d.arguments && d.arguments.length) entries.push(['arguments', d.arguments.map((a) => argDoc(a))]);
   if (cmd.kind === 'container') {
     entries.push([

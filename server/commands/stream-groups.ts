@@ -193,13 +193,16 @@ const xgroupCmd = withSubcommands(xgroupWhole, [
     flags: ['write', 'denyoom'],
     keys: [2, 2, 1],
     acl: [...STREAM_WRITE, '@slow'],
-    doc: streamDoc('Create a consumer group.', '5.0.0', 'O(1)', [
-      keyArg(),
-      arg('groupname', 'string'),
-      groupId(),
-      pureToken('mkstream', 'MKSTREAM', { optional: true }),
-      entriesReadArg(),
-    ]),
+    doc: {
+      ...streamDoc('Create a consumer group.', '5.0.0', 'O(1)', [
+        keyArg(),
+        arg('groupname', 'string'),
+        groupId(),
+        pureToken('mkstream', 'MKSTREAM', { optional: true }),
+        entriesReadArg(),
+      ]),
+      history: [['7.0.0', 'Added the `entries_read` named argument.']],
+    },
   },
   {
     name: 'xgroup|setid',
@@ -207,7 +210,10 @@ const xgroupCmd = withSubcommands(xgroupWhole, [
     flags: ['write'],
     keys: [2, 2, 1],
     acl: [...STREAM_WRITE, '@slow'],
-    doc: streamDoc('Set a consumer group to an arbitrary last delivered ID value.', '5.0.0', 'O(1)', [keyArg(), arg('groupname', 'string'), groupId(), entriesReadArg()]),
+    doc: {
+      ...streamDoc('Set a consumer group to an arbitrary last delivered ID value.', '5.0.0', 'O(1)', [keyArg(), arg('groupname', 'string'), groupId(), entriesReadArg()]),
+      history: [['7.0.0', 'Added the optional `entries_read` argument.']],
+    },
   },
   {
     name: 'xgroup|destroy',

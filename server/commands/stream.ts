@@ -622,10 +622,16 @@ const xinfo = withSubcommands(xinfoWhole, [
     flags: ['readonly'],
     keys: [2, 2, 1],
     acl: [...STREAM_READ, '@slow'],
-    doc: streamDoc('Get information about a stream', '5.0.0', 'O(1)', [
-      keyArg(),
-      block('full', [arg('count', 'integer', { token: 'COUNT', optional: true })], { token: 'FULL', optional: true }),
-    ]),
+    doc: {
+      ...streamDoc('Get information about a stream', '5.0.0', 'O(1)', [
+        keyArg(),
+        block('full', [arg('count', 'integer', { token: 'COUNT', optional: true })], { token: 'FULL', optional: true }),
+      ]),
+      history: [
+        ['6.0.0', 'Added the `FULL` modifier.'],
+        ['7.0.0', 'Added the `max-deleted-entry-id`, `entries-added`, `recorded-first-entry-id`, `entries-read` and `lag` fields'],
+      ],
+    },
   },
   {
     name: 'xinfo|groups',
@@ -633,7 +639,7 @@ const xinfo = withSubcommands(xinfoWhole, [
     flags: ['readonly'],
     keys: [2, 2, 1],
     acl: [...STREAM_READ, '@slow'],
-    doc: streamDoc('List the consumer groups of a stream', '5.0.0', 'O(1)', [keyArg()]),
+    doc: { ...streamDoc('List the consumer groups of a stream', '5.0.0', 'O(1)', [keyArg()]), history: [['7.0.0', 'Added the `entries-read` and `lag` fields']] },
   },
   {
     name: 'xinfo|consumers',

@@ -39,6 +39,8 @@ export interface CommandDoc {
   since: string;
   group: 'string' | 'bitmap' | 'generic' | 'connection' | 'server' | 'list' | 'hash' | 'set' | 'sorted-set' | 'geo' | 'hyperloglog' | 'stream' | 'pubsub' | 'transactions' | 'scripting' | 'cluster';
   complexity?: string;
+  /** [version, what changed], as COMMAND DOCS `history`. */
+  history?: Array<[string, string]>;
   arguments?: ArgDoc[];
 }
 

@@ -152,6 +152,8 @@ describe('stream command surface', function () {
           const da = body(subsA[sub]);
           const db = body(subsB[sub]);
           for (const f of ['summary', 'since', 'group', 'complexity']) expect(da[f], `${sub} ${f}`).to.equal(db[f]);
+          expect(da.history, `${sub} history`).to.deep.equal(db.history);
+          expect(Object.keys(da), `${sub} fields`).to.deep.equal(Object.keys(db));
           // Argument names and types (7.2 adds display_text; 7.0.15 has none).
           const args = (d: Record<string, unknown>) => ((d.arguments as unknown[] | undefined) ?? []).map((x) => [pairs(x).name, pairs(x).type]);
           expect(args(da), sub).to.deep.equal(args(db));
