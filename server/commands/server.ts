@@ -568,11 +568,12 @@ function commandSubs(getTable: () => Iterable<CommandDef>, findTop: (n: string) 
       ['@slow', '@connection'],
       { summary: 'Returns a list of command names.', since: '7.0.0', group: 'server', complexity: 'O(N) where N is the total number of Redis commands' },
       (_ctx, argv) => {
-        if (argv.length === 2) return [...getTable()].map((c) => c.name);
+        // Redis lists each container's subcommands after it ('xinfo', 'xinfo|stream', ...), filtered alike.
+        const all = [...getTable()].flatMap((c): CommandDef[] => (c.kind === 'container' ? [c, ...c.subcommands.values()] : [c]));
+        if (argv.length === 2) return all.map((c) => c.name);
         if (argv.length === 5 && lower(argv[2]) === 'filterby') {
           const how = lower(argv[3]);
           const v = str(argv[4]);
-          const all = [...getTable()];
           if (how === 'pattern') return all.filter((c) => globMatch(Buffer.from(v), Buffer.from(c.name), true)).map((c) => c.name);
           if (how === 'aclcat') return all.filter((c) => c.aclCategories.includes('@' + v.toLowerCase())).map((c) => c.name);
           if (how === 'module') return [];

@@ -100,6 +100,16 @@ describe('stream command surface', function () {
       expect(await ours.call('command', 'count')).to.equal((await ours.call('command') as unknown[]).length);
     });
 
+    it('COMMAND LIST names the subcommands after their container, also when filtered', async () => {
+      const sorted = async (c: Redis, ...args: string[]) => ((await c.call('command', 'list', ...args)) as string[]).sort();
+      for (const filter of [['FILTERBY', 'ACLCAT', 'stream'], ['FILTERBY', 'PATTERN', 'x*'], ['FILTERBY', 'PATTERN', 'xgroup|*']]) {
+        expect(await sorted(ours, ...filter), filter.join(' ')).to.deep.equal(await sorted(theirs, ...filter));
+      }
+      const all = (await ours.call('command', 'list')) as string[];
+      expect(all.indexOf('xinfo|stream')).to.be.greaterThan(all.indexOf('xinfo'));
+      expect(all).to.include.members(['xgroup|destroy', 'config|get', 'client|unblock']);
+    });
+
     it("COMMAND INFO tips and key specs are redis-server's for every command and subcommand both servers have", async () => {
       const all = (await ours.call('command')) as unknown[][];
       const theirsAll = new Map(((await theirs.call('command')) as unknown[][]).map((e) => [e[0], e]));
