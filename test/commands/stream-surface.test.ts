@@ -207,9 +207,12 @@ describe('stream command surface', function () {
     it('ACL rules name subcommands: +xinfo|stream, -xgroup|destroy', async () => {
       for (const c of [ours, theirs]) await c.call('acl', 'setuser', 'u', 'on', 'nopass', '~*', '+@all', '-xgroup|destroy', '-xinfo', '+xinfo|stream');
       await same('xgroup', 'create', 's', 'g', '$', 'MKSTREAM');
-      for (const c of [['xgroup', 'destroy', 's', 'g'], ['xgroup', 'create', 's', 'g2', '$'], ['xinfo', 'groups', 's'], ['xinfo', 'stream', 's'], ['xinfo', 'nope', 's']]) {
+      for (const c of [['xgroup', 'destroy', 's', 'g'], ['xgroup', 'create', 's', 'g2', '$'], ['xinfo', 'groups', 's'], ['xinfo', 'stream', 's'], ['xinfo', 'nope', 's'], ['xinfo'], ['xgroup', 'create']]) {
         await same('acl', 'dryrun', 'u', ...c);
       }
+      // Found by the stream-surface differential family: an empty modifier is a no-op in Redis.
+      await same('acl', 'setuser', 'u', '', '+xinfo|groups', '');
+      await same('acl', 'dryrun', 'u', 'xinfo', 'groups', 's');
       // Not in `extra`: closed here, before the next test deletes their user.
       const [uo, ut] = [new Redis({ port: srv.port, username: 'u', password: 'x' }), new Redis({ port: ref.port, username: 'u', password: 'x' })];
       try {
