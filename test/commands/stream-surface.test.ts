@@ -374,6 +374,30 @@ describe('stream command surface', function () {
       });
     }
 
+    it('RENAME over the stream: served when the new stream has the group and entries, else NOGROUP', async () => {
+      const answers: string[][] = [];
+      for (const port of [srv.port, ref.port]) {
+        const admin = client(port);
+        const got: string[] = [];
+        for (const withGroup of [true, false]) {
+          await admin.flushall();
+          await admin.call('xgroup', 'create', 'ms{t}', 'g', '$', 'MKSTREAM');
+          const reader = client(port);
+          const p = reader.call('xreadgroup', 'GROUP', 'g', 'alice', 'BLOCK', '10000', 'STREAMS', 'ms{t}', '>').then((v) => JSON.stringify(v), (e: Error) => e.message);
+          await until(async () => parseInfo(await admin.info('clients')).blocked_clients === '1', 'blocked');
+          if (withGroup) await admin.call('xgroup', 'create', 'ms2{t}', 'g', '$', 'MKSTREAM');
+          await admin.xadd('ms2{t}', '100-1', 'f1', 'v1');
+          await admin.rename('ms2{t}', 'ms{t}');
+          got.push(await p);
+        }
+        answers.push(got);
+      }
+      expect(answers[0][0]).to.equal(JSON.stringify([['ms{t}', [['100-1', ['f1', 'v1']]]]]));
+      expect(answers[0][0]).to.equal(answers[1][0]);
+      expect(answers[0][1]).to.equal("NOGROUP No such key 'ms{t}' or consumer group 'g' in XREADGROUP with GROUP option");
+      expect(answers[1][1]).to.match(/^NOGROUP /);
+    });
+
     it('a multi-stream XREADGROUP is answered when one of its streams is deleted; XREAD keeps waiting (as Redis)', async () => {
       await ours.call('xgroup', 'create', 'a', 'g', '$', 'MKSTREAM');
       await ours.call('xgroup', 'create', 'b', 'g', '$', 'MKSTREAM');
