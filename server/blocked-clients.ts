@@ -50,8 +50,19 @@ interface Blocked {
 const RETRY_MS = 50;
 const UNBLOCKED = new ErrorReply('UNBLOCKED client unblocked via CLIENT UNBLOCK');
 
+/**
+ * A wait served on this node alone (XREAD BLOCK, commands/stream-wait.ts):
+ * nothing to cancel on the leader, but it counts and unblocks like the rest.
+ */
+interface LocalWait {
+  timed: boolean;
+  timeoutReply: Reply;
+  release: (reply: Reply) => void;
+}
+
 export class BlockedClients {
   private readonly byConn = new Map<number, Blocked>();
+  private readonly local = new Map<number, LocalWait>();
   private seq = 0;
 
   constructor(
@@ -62,11 +73,29 @@ export class BlockedClients {
 
   /** Clients of this node waiting in a blocking command (INFO blocked_clients). */
   get size(): number {
-    return this.byConn.size;
+    return this.byConn.size + this.local.size;
+  }
+
+  /** Those with a timeout (INFO clients_in_timeout_table: Redis leaves BLOCK 0 / timeout 0 out of it). */
+  get timed(): number {
+    let n = 0;
+    for (const b of this.byConn.values()) if (b.deadline !== Infinity) n++;
+    for (const w of this.local.values()) if (w.timed) n++;
+    return n;
   }
 
   isBlocked(connId: number): boolean {
-    return this.byConn.has(connId);
+    return this.byConn.has(connId) || this.local.has(connId);
+  }
+
+  /** A client now waits on this node only; `release` answers it (CLIENT UNBLOCK). Ends with localDone. */
+  waitLocal(connId: number, timeoutMs: number, timeoutReply: Reply, release: (reply: Reply) => void): void {
+    this.local.set(connId, { timed: timeoutMs > 0, timeoutReply, release });
+  }
+
+  /** The local wait of connId ended (answered, timed out or the client closed). */
+  localDone(connId: number): void {
+    this.local.delete(connId);
   }
 
   /** Runs a blocking command for a client; `answer` is called exactly once (unless the client leaves first). */
@@ -89,6 +118,12 @@ export class BlockedClients {
 
   /** CLIENT UNBLOCK: true if the client was blocked here. */
   unblock(connId: number, withError: boolean): boolean {
+    const w = this.local.get(connId);
+    if (w !== undefined) {
+      this.local.delete(connId);
+      w.release(withError ? UNBLOCKED : w.timeoutReply);
+      return true;
+    }
     const b = this.byConn.get(connId);
     if (b === undefined) return false;
     this.leave(b, withError ? UNBLOCKED : (b.cmd.blocking?.timeoutReply ?? null));
@@ -97,6 +132,7 @@ export class BlockedClients {
 
   /** The client closed. */
   closed(connId: number): void {
+    this.local.delete(connId);
     const b = this.byConn.get(connId);
     if (b !== undefined) this.leave(b, undefined);
   }

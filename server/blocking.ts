@@ -63,9 +63,21 @@ export function isEmptyPop(reply: Reply): boolean {
   return reply === null || reply === NullArray.instance;
 }
 
+/** How many cancels of not-yet-parked waiters are remembered, and for how long. */
+const EARLY_CANCELS_MAX = 1000;
+const EARLY_CANCEL_MS = 60000;
+
 export class BlockingService {
   private readonly byKey = new Map<string, Waiter[]>();
   private readonly byToken = new Map<string, Waiter>();
+  /**
+   * Cancels that came before their waiter was parked: CLIENT UNBLOCK (or a
+   * close) right after the command was sent can overtake its entry's apply.
+   * Parking such a waiter would let a later write serve it (an XREADGROUP
+   * would move an entry into the PEL of a consumer nobody reads for), so it
+   * is answered at once instead. Token -> when the cancel came.
+   */
+  private readonly earlyCancels = new Map<string, number>();
   private count = 0;
 
   constructor(private readonly host: BlockingHost) {}
@@ -105,8 +117,22 @@ export class BlockingService {
   /** The client behind `token` is gone or was unblocked: forget its waiter unless a pop for it is already in flight. */
   cancel(token: string): void {
     const w = this.byToken.get(token);
-    if (w === undefined || w.granting) return;
+    if (w === undefined) {
+      this.rememberEarlyCancel(token);
+      return;
+    }
+    if (w.granting) return;
     this.finish(w, w.spec.timeoutReply, 0);
+  }
+
+  private rememberEarlyCancel(token: string): void {
+    const now = Date.now();
+    this.earlyCancels.set(token, now);
+    // Most of them never park (the command was served, or answered with an error): keep few, briefly.
+    for (const [t, at] of this.earlyCancels) {
+      if (this.earlyCancels.size <= EARLY_CANCELS_MAX && now - at < EARLY_CANCEL_MS) break;
+      this.earlyCancels.delete(t);
+    }
   }
 
   /** After every applied batch: serve waiters whose keys now hold their type. */
@@ -132,6 +158,11 @@ export class BlockingService {
       again.done = done;
       // A pop already proposed stays under the old id (its reply is cached there).
       if (!again.granting) again.id = id;
+      return;
+    }
+    if (token !== undefined && this.earlyCancels.delete(token)) {
+      // Its client already left (see earlyCancels): nobody to wait for.
+      done(spec.timeoutReply, 0);
       return;
     }
     const tags = spec.keys(argv).map((i) => `${db}:${argv[i].toString('latin1')}`);
@@ -179,12 +210,13 @@ export class BlockingService {
     );
   }
 
-  /** The key exists with the type the waiter needs (a key of another type keeps it waiting, as in Redis). */
+  /** The key exists with the type the waiter needs (a key of another type keeps it waiting, as in Redis, unless unblockOnNoKey). */
   private ready(tag: string, w: Waiter): boolean {
     const colon = tag.indexOf(':');
     const db = this.host.keyspace.dbs[Number(tag.slice(0, colon))];
     const v = db?.lookupRead(tag.slice(colon + 1), Date.now());
-    return v !== undefined && v.type === w.spec.type && (w.spec.ready?.(v, w.argv) ?? true);
+    if (v === undefined || v.type !== w.spec.type) return w.spec.unblockOnNoKey === true;
+    return w.spec.ready?.(v, w.argv) ?? true;
   }
 
   private finish(w: Waiter, reply: Reply, index: number): void {

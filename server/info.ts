@@ -48,7 +48,7 @@ function clientsSection(s: Server): Section {
       ['client_recent_max_output_buffer', maxObuf],
       ['blocked_clients', s.blockedClients.size],
       ['tracking_clients', s.tracking.trackingClients],
-      ['clients_in_timeout_table', s.blockedClients.size],
+      ['clients_in_timeout_table', s.blockedClients.timed],
     ],
   ];
 }

@@ -172,7 +172,7 @@ export class Server implements ConnectionHooks {
   /** CLIENT PAUSE: this node's held clients (ops). */
   readonly clientPause = new ClientPause(
     (conn, argv) => this.onCommand(conn, argv),
-    (argv) => this.table.get(argv[0].toString('latin1').toLowerCase())?.flags.includes('write') ?? false,
+    (argv) => this.table.leaf(argv)?.flags.includes('write') ?? false,
   );
   /** MONITOR clients and their feed (ops). */
   readonly monitor = new MonitorFeed();
@@ -212,7 +212,7 @@ export class Server implements ConnectionHooks {
     this.fsm.onApplyTimed = (op, micros) => {
       // A write's apply blocks the loop on every node: a latency event where it is slow (ops).
       if ((op.kind === OpKind.Command || op.kind === OpKind.Multi) && latencyMonitor.over(micros / 1000)) {
-        const fast = op.kind === OpKind.Command && this.table.get(op.argv[0].toString('latin1').toLowerCase())?.flags.includes('fast');
+        const fast = op.kind === OpKind.Command && this.table.leaf(op.argv)?.flags.includes('fast');
         latencyMonitor.maybeAdd(fast ? 'fast-command' : 'command', micros / 1000);
       }
       if (op.kind === OpKind.Command) this.slowlog.maybeAdd(op.argv, micros);
@@ -565,7 +565,14 @@ export class Server implements ConnectionHooks {
         const run = (): Reply => this.readCommand(cmd, db, resolved);
         const first = run();
         if (first !== NullArray.instance) done(this.counted(cmd.name, first));
-        else this.streamWaits.wait(conn.id, waitMs, run, (r) => done(this.counted(cmd.name, r)));
+        else {
+          const answer = (r: Reply): void => {
+            this.blockedClients.localDone(conn.id);
+            done(this.counted(cmd.name, r));
+          };
+          this.streamWaits.wait(conn.id, waitMs, run, answer);
+          this.blockedClients.waitLocal(conn.id, waitMs, NullArray.instance, (r) => this.streamWaits.release(conn.id, r));
+        }
       };
       if (mode === 'local' || this.cluster === undefined) go();
       else this.cluster.readBarrier(mode, (err) => (err ? done(this.counted(cmd.name, err)) : go()));
@@ -682,7 +689,7 @@ export class Server implements ConnectionHooks {
    */
   executeForwarded(db: number, argv: Buffer[], done: (reply: Reply, index: number) => void, id?: RequestId): void {
     const name = argv[0]?.toString('latin1').toLowerCase() ?? '';
-    const def = this.table.get(name);
+    const def = this.table.leaf(argv); // XGROUP CREATE: the subcommand, as on the follower
     if (argv[0]?.equals(MULTI_FORWARD) && argv.length === 2) {
       let op;
       try {

@@ -337,6 +337,7 @@ export class AclUser {
 
   /** Applies one ACL SETUSER rule; throws AclError with Redis's reason. */
   apply(rule: string, catalog: AclCatalog): void {
+    if (rule === '') return; // Redis's ACLSetUser: an empty modifier is a no-op
     const lower = rule.toLowerCase();
     if (rule.startsWith('(')) {
       if (!rule.endsWith(')')) throw new AclError('Unmatched parenthesis in acl selector starting at');

@@ -95,6 +95,8 @@ export function aclCommand(): ContainerCommand {
       const args = argv.slice(3);
       let def = server.table.get(str(args[0]).toLowerCase());
       if (def?.kind === 'container' && args.length >= 2) def = def.subcommands.get(str(args[1]).toLowerCase()) ?? def;
+      // A bare container is itself the command Redis looks up (then fails its arity: 'xgroup').
+      if (def?.kind === 'container' && args.length < 2 && !arityOk(def.arity, args.length)) return new ErrorReply(`ERR wrong number of arguments for '${def.name}' command`);
       if (def === undefined || def.kind === 'container') return new ErrorReply(`ERR Command '${str(args[0])}' not found`);
       if (!arityOk(def.arity, args.length)) return new ErrorReply(`ERR wrong number of arguments for '${def.name}' command`);
       const d = user.check(def.name, args, keyAccesses(def, args), channelAccesses(def, args));

@@ -1,6 +1,8 @@
 import { MapReply, SetReply, SimpleString, type Reply } from '../../protocol/reply';
 import type { ArgDoc, DataCommand } from './types';
 import type { CommandDef } from './table';
+import { redisKeySpecs } from './key-spec-reply';
+import { commandTips } from './command-tips';
 
 /**
  * COMMAND INFO and COMMAND DOCS replies generated from the command table, in
@@ -11,6 +13,8 @@ import type { CommandDef } from './table';
 type AnyCommand = CommandDef;
 
 function keySpecs(cmd: AnyCommand): Reply[] {
+  const redis = redisKeySpecs(cmd.name);
+  if (redis !== undefined) return redis;
   if (cmd.firstKey <= 0) return [];
   const write = cmd.flags.includes('write');
   const lastkey = cmd.lastKey < 0 ? cmd.lastKey : cmd.lastKey - cmd.firstKey;
@@ -30,7 +34,9 @@ function keySpecs(cmd: AnyCommand): Reply[] {
 }
 
 export function commandInfo(cmd: AnyCommand): Reply {
-  const subs: Reply[] = cmd.kind === 'container' ? [...cmd.subcommands.values()].map((s) => commandInfo(s)) : [];
+  // RESP3 types as Redis 7's addReplyCommandInfo: tips and key specs are sets, and so is a
+  // missing subcommand list (an empty set), while a container's subcommands are an array.
+  const subs: Reply = cmd.kind === 'container' ? [...cmd.subcommands.values()].map((s) => commandInfo(s)) : new SetReply([]);
   return [
     cmd.name,
     cmd.arity,
@@ -39,8 +45,8 @@ export function commandInfo(cmd: AnyCommand): Reply {
     cmd.lastKey,
     cmd.keyStep,
     new SetReply(cmd.aclCategories.map((c) => new SimpleString(c))),
-    [],
-    keySpecs(cmd),
+    new SetReply(commandTips(cmd.name).map((t) => Buffer.from(t))),
+    new SetReply(keySpecs(cmd)),
     subs,
   ];
 }
@@ -71,6 +77,7 @@ export function commandDocs(cmd: AnyCommand): Reply {
     ['group', d.group],
   ];
   if (d.complexity) entries.push(['complexity', d.complexity]);
+  if (d.history) entries.push(['history', new SetReply(d.history.map(([v, what]): Reply => [v, what]))]);
   if (d.arguments && d.arguments.length) entries.push(['arguments', d.arguments.map((a) => argDoc(a))]);
   if (cmd.kind === 'container') {
     entries.push([

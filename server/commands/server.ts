@@ -262,13 +262,13 @@ function kill(c: ClientConnection, caller: ClientConnection): void {
   else c.destroy();
 }
 
-export function clientInfoLine(c: ClientConnection, now: number): string {
+export function clientInfoLine(c: ClientConnection, now: number, blocked = false): string {
   const age = Math.floor((now - c.createdAt) / 1000);
   const idle = Math.floor((now - c.lastActive) / 1000);
   const q = c.queryBufferStats;
   const o = c.outputStats;
-  // Redis's letters in its order: O monitor, P pub/sub, e no-evict; N for none.
-  const flags = (isMonitor(c) ? 'O' : '') + (c.subscriptions > 0 ? 'P' : '') + (isNoEvict(c) ? 'e' : '') || 'N';
+  // Redis's letters in its order: O monitor, P pub/sub, b blocked, e no-evict; N for none.
+  const flags = (isMonitor(c) ? 'O' : '') + (c.subscriptions > 0 ? 'P' : '') + (blocked ? 'b' : '') + (isNoEvict(c) ? 'e' : '') || 'N';
   return (
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=-1 name=${c.name} age=${age} idle=${idle} flags=${flags} db=${c.db} ` +
     `sub=${c.channels.size} psub=${c.patterns.size} ssub=0 multi=-1 qbuf=${q.qbuf} qbuf-free=${q.free} argv-mem=${q.argvMem} multi-mem=0 rbs=0 rbp=0 ` +
@@ -358,7 +358,7 @@ const clientCmd = container(
         for (const c of server.clients.values()) {
           if (ids && !ids.has(c.id)) continue;
           if (type !== undefined && type !== (c.subscriptions > 0 ? 'pubsub' : 'normal')) continue;
-          lines.push(clientInfoLine(c, now) + '\n');
+          lines.push(clientInfoLine(c, now, server.blockedClients.isBlocked(c.id)) + '\n');
         }
         return new VerbatimReply('txt', lines.join(''));
       },
@@ -550,7 +550,14 @@ const configCmd = container(
 
 // ------------------------------------------------------------------ COMMAND
 
-function commandSubs(getTable: () => Iterable<CommandDef>, find: (n: string) => CommandDef | undefined): ServerCommand[] {
+function commandSubs(getTable: () => Iterable<CommandDef>, findTop: (n: string) => CommandDef | undefined): ServerCommand[] {
+  // COMMAND INFO / DOCS also take a subcommand's full name ('xinfo|stream'), as Redis's lookupCommandBySds.
+  const find = (n: string): CommandDef | undefined => {
+    const bar = n.indexOf('|');
+    if (bar < 0) return findTop(n);
+    const c = findTop(n.slice(0, bar));
+    return c?.kind === 'container' ? c.subcommands.get(n.slice(bar + 1)) : undefined;
+  };
   return [
     cmd('command|count', 2, ['loading', 'stale'], ['@slow', '@connection'], { summary: 'Returns a count of commands.', since: '2.8.13', group: 'server', complexity: 'O(1)' }, () => [...getTable()].length),
     cmd(
@@ -585,11 +592,12 @@ function commandSubs(getTable: () => Iterable<CommandDef>, find: (n: string) => 
       ['@slow', '@connection'],
       { summary: 'Returns a list of command names.', since: '7.0.0', group: 'server', complexity: 'O(N) where N is the total number of Redis commands' },
       (_ctx, argv) => {
-        if (argv.length === 2) return [...getTable()].map((c) => c.name);
+        // Redis lists each container's subcommands after it ('xinfo', 'xinfo|stream', ...), filtered alike.
+        const all = [...getTable()].flatMap((c): CommandDef[] => (c.kind === 'container' ? [c, ...c.subcommands.values()] : [c]));
+        if (argv.length === 2) return all.map((c) => c.name);
         if (argv.length === 5 && lower(argv[2]) === 'filterby') {
           const how = lower(argv[3]);
           const v = str(argv[4]);
-          const all = [...getTable()];
           if (how === 'pattern') return all.filter((c) => globMatch(Buffer.from(v), Buffer.from(c.name), true)).map((c) => c.name);
           if (how === 'aclcat') return all.filter((c) => c.aclCategories.includes('@' + v.toLowerCase())).map((c) => c.name);
           if (how === 'module') return [];

@@ -13,10 +13,11 @@ import { ERR_SYNTAX, errArity, errUnknownSubcommand, WRONGTYPE } from '../../pro
 import { keyString } from '../keyspace';
 import { ENTRIES_READ_UNKNOWN, StreamValue, type Consumer, type ConsumerGroup } from '../keyspace/stream';
 import { compareIds, idBuffer, idKey, MAX_ID, nextId, type StreamId } from '../keyspace/stream-id';
-import { arg, block, defineCommand, keyArg, pureToken } from './define';
+import { arg, block, defineCommand, keyArg, oneOf, pureToken } from './define';
+import { withSubcommands } from './data-container';
 import { int64Arg, intervalId, looseId, strictId } from './stream-args';
 import { cString, entryReply, errSubcommandSyntax, estimateEntriesRead, hasTombstonesFrom, parseReadArgs, streamDoc, streamWritten, subcommandArityOk } from './stream';
-import { lookupRead, type BlockingSpec, type DataCommand, type ExecContext } from './types';
+import { lookupRead, type ArgDoc, type BlockingSpec, type DataCommand, type ExecContext } from './types';
 import { isToken } from './util';
 
 const STREAM_WRITE = ['@write', '@stream'];
@@ -167,7 +168,7 @@ function xgroup(ctx: ExecContext, argv: Buffer[]): Reply {
   }
 }
 
-const xgroupCmd = defineCommand({
+const xgroupWhole = defineCommand({
   name: 'xgroup',
   arity: -2,
   flags: ['write', 'denyoom'],
@@ -176,6 +177,77 @@ const xgroupCmd = defineCommand({
   doc: streamDoc('A container for consumer groups commands', '5.0.0', 'Depends on subcommand.', [arg('subcommand', 'string')]),
   exec: xgroup,
 });
+
+const groupId = (): ArgDoc => oneOf('id', [arg('id', 'string'), pureToken('new_id', '$')]);
+const entriesReadArg = (): ArgDoc => arg('entries_read', 'integer', { token: 'ENTRIESREAD', optional: true });
+
+/**
+ * XGROUP's subcommands as redis-server 7.0 describes them (COMMAND INFO / DOCS
+ * xgroup): each is a write of its own for ACL rules, CLIENT PAUSE WRITE and
+ * OOM checks (only CREATE and CREATECONSUMER are denyoom); HELP is not a write.
+ */
+const xgroupCmd = withSubcommands(xgroupWhole, [
+  {
+    name: 'xgroup|create',
+    arity: -5,
+    flags: ['write', 'denyoom'],
+    keys: [2, 2, 1],
+    acl: [...STREAM_WRITE, '@slow'],
+    doc: {
+      ...streamDoc('Create a consumer group.', '5.0.0', 'O(1)', [
+        keyArg(),
+        arg('groupname', 'string'),
+        groupId(),
+        pureToken('mkstream', 'MKSTREAM', { optional: true }),
+        entriesReadArg(),
+      ]),
+      history: [['7.0.0', 'Added the `entries_read` named argument.']],
+    },
+  },
+  {
+    name: 'xgroup|setid',
+    arity: -5,
+    flags: ['write'],
+    keys: [2, 2, 1],
+    acl: [...STREAM_WRITE, '@slow'],
+    doc: {
+      ...streamDoc('Set a consumer group to an arbitrary last delivered ID value.', '5.0.0', 'O(1)', [keyArg(), arg('groupname', 'string'), groupId(), entriesReadArg()]),
+      history: [['7.0.0', 'Added the optional `entries_read` argument.']],
+    },
+  },
+  {
+    name: 'xgroup|destroy',
+    arity: 4,
+    flags: ['write'],
+    keys: [2, 2, 1],
+    acl: [...STREAM_WRITE, '@slow'],
+    doc: streamDoc('Destroy a consumer group.', '5.0.0', "O(N) where N is the number of entries in the group's pending entries list (PEL).", [keyArg(), arg('groupname', 'string')]),
+  },
+  {
+    name: 'xgroup|createconsumer',
+    arity: 5,
+    flags: ['write', 'denyoom'],
+    keys: [2, 2, 1],
+    acl: [...STREAM_WRITE, '@slow'],
+    doc: streamDoc('Create a consumer in a consumer group.', '6.2.0', 'O(1)', [keyArg(), arg('groupname', 'string'), arg('consumername', 'string')]),
+  },
+  {
+    name: 'xgroup|delconsumer',
+    arity: 5,
+    flags: ['write'],
+    keys: [2, 2, 1],
+    acl: [...STREAM_WRITE, '@slow'],
+    doc: streamDoc('Delete a consumer from a consumer group.', '5.0.0', 'O(1)', [keyArg(), arg('groupname', 'string'), arg('consumername', 'string')]),
+  },
+  {
+    name: 'xgroup|help',
+    arity: 2,
+    flags: ['loading', 'stale'],
+    keys: [0, 0, 0],
+    acl: ['@stream', '@slow'],
+    doc: streamDoc('Show helpful text about the different subcommands', '5.0.0', 'O(1)', []),
+  },
+]);
 
 // ------------------------------------------------------------ XREADGROUP
 
@@ -277,11 +349,17 @@ const xreadgroupBlocking: BlockingSpec = {
   },
   timeoutArg: (ms) => Buffer.from(String(Math.max(1, Math.ceil(ms))), 'latin1'),
   type: 'stream',
+  // Redis 7.2 (blocked.c unblock_on_nokey): a stream deleted (DEL, FLUSHALL) or
+  // overwritten by another type wakes it, and its retry answers "NOGROUP No such
+  // key ..." or WRONGTYPE. Redis 7.0.15 instead answers "-UNBLOCKED the stream key
+  // no longer exists" for both; we follow 7.2, the version INFO reports.
+  unblockOnNoKey: true,
   ready(v, argv) {
     const o = parseReadArgs(argv, true);
     if (isErr(o) || !(v instanceof StreamValue)) return false;
     const g = v.groups.get(o.group!.name);
-    // A destroyed group wakes it too: the retry answers NOGROUP.
+    // A destroyed group wakes it too: the retry answers NOGROUP (7.2's words; 7.0 says
+    // "NOGROUP the consumer group this client was blocked on no longer exists").
     return g === undefined || (v.length > 0 && compareIds(v.lastValidId(), g.lastId) > 0);
   },
   timeoutReply: NullArray.instance,

@@ -9,9 +9,11 @@
  * entries is the answer. The timeout (ms, 0 = forever) answers a null
  * array; a closed connection just drops its waits. `$` is resolved to the
  * stream's last id when the wait starts, so entries added meanwhile are seen.
+ * While parked the client counts as blocked (server/blocked-clients.ts:
+ * INFO blocked_clients, CLIENT LIST flags=b, CLIENT UNBLOCK releases it).
  *
- * XREADGROUP BLOCK (a write: it moves the PEL) is not on this path; it
- * answers at once (see stream-groups.ts).
+ * XREADGROUP BLOCK (a write: it moves the PEL) is not on this path: the
+ * leader parks it as BLPOP (see stream-groups.ts).
  */
 import { NullArray, type Reply } from '../../protocol/reply';
 import { keyString, type Database } from '../keyspace';
@@ -70,6 +72,11 @@ export class StreamReadWaits {
       // A key that became another type keeps the client waiting, as in Redis.
       if (r !== NullArray.instance && !isError(r)) this.finish(w, r);
     }
+  }
+
+  /** CLIENT UNBLOCK: the connection's wait ends now with `reply` (the null array, or -UNBLOCKED). */
+  release(connId: number, reply: Reply): void {
+    for (const w of [...this.waiters]) if (w.connId === connId) this.finish(w, reply);
   }
 
   /** The connection closed: its waits end without an answer. */

@@ -22,6 +22,7 @@ import { int64Arg, intervalId, parseAddTrim, strictId } from './stream-args';
 import { readTyped, writeTyped } from './typed';
 import type { ArgDoc, CommandDoc, DataCommand, ExecContext } from './types';
 import { isToken } from './util';
+import { withSubcommands } from './data-container';
 import { ERR_TIMEOUT_NEGATIVE } from './blocking-args';
 
 const ERR_ZERO_ID = new ErrorReply('ERR The ID specified in XADD must be greater than 0-0');
@@ -597,7 +598,7 @@ export function subcommandArityOk(arity: number, n: number): boolean {
   return arity >= 0 ? n === arity : n >= -arity;
 }
 
-const xinfo = defineCommand({
+const xinfoWhole = defineCommand({
   name: 'xinfo',
   arity: -2,
   flags: ['readonly'],
@@ -612,5 +613,50 @@ const xinfo = defineCommand({
     return sub.run(ctx, argv);
   },
 });
+
+/** XINFO's subcommands as redis-server 7.0 describes them (COMMAND INFO / DOCS xinfo); the table lists XINFO as their container. */
+const xinfo = withSubcommands(xinfoWhole, [
+  {
+    name: 'xinfo|stream',
+    arity: -3,
+    flags: ['readonly'],
+    keys: [2, 2, 1],
+    acl: [...STREAM_READ, '@slow'],
+    doc: {
+      ...streamDoc('Get information about a stream', '5.0.0', 'O(1)', [
+        keyArg(),
+        block('full', [arg('count', 'integer', { token: 'COUNT', optional: true })], { token: 'FULL', optional: true }),
+      ]),
+      history: [
+        ['6.0.0', 'Added the `FULL` modifier.'],
+        ['7.0.0', 'Added the `max-deleted-entry-id`, `entries-added`, `recorded-first-entry-id`, `entries-read` and `lag` fields'],
+      ],
+    },
+  },
+  {
+    name: 'xinfo|groups',
+    arity: 3,
+    flags: ['readonly'],
+    keys: [2, 2, 1],
+    acl: [...STREAM_READ, '@slow'],
+    doc: { ...streamDoc('List the consumer groups of a stream', '5.0.0', 'O(1)', [keyArg()]), history: [['7.0.0', 'Added the `entries-read` and `lag` fields']] },
+  },
+  {
+    name: 'xinfo|consumers',
+    arity: 4,
+    flags: ['readonly'],
+    keys: [2, 2, 1],
+    acl: [...STREAM_READ, '@slow'],
+    doc: streamDoc('List the consumers in a consumer group', '5.0.0', 'O(1)', [keyArg(), arg('groupname', 'string')]),
+  },
+  {
+    name: 'xinfo|help',
+    arity: 2,
+    flags: ['loading', 'stale'],
+    keys: [0, 0, 0],
+    acl: ['@stream', '@slow'],
+    doc: streamDoc('Show helpful text about the different subcommands', '5.0.0', 'O(1)', []),
+  },
+]);
 
 export const streamBaseCommands: DataCommand[] = [xadd, xtrim, xlen, xrange, xrevrange, xdel, xsetid, xread, xinfo];

@@ -2,6 +2,7 @@ import type { Reply } from '../../protocol/reply';
 import type { CommandDoc, CommandFlag, DataCommand } from './types';
 import type { ClientConnection } from '../connection';
 import type { Server } from '../server';
+import { dataContainer } from './data-container';
 
 /** A reply that a server command produces later (cluster administration waits for the log). */
 export class DeferredReply {
@@ -51,6 +52,8 @@ export interface ContainerCommand {
   subcommands: Map<string, ServerCommand | DataCommand>;
   /** Runs the container without a subcommand (bare `COMMAND`); absent = arity error. */
   bare?: (ctx: ServerContext, argv: Buffer[]) => Reply | DeferredReply;
+  /** A keyspace container (XINFO, XGROUP, see data-container.ts): the whole command the state machine applies. */
+  apply?: DataCommand;
 }
 
 export type CommandDef = DataCommand | ServerCommand | ContainerCommand;
@@ -65,17 +68,25 @@ export class CommandTable {
   }
 
   add(def: CommandDef): void {
-    this.byName.set(def.name, def);
+    // A keyspace command with subcommands is listed as the container clients see.
+    this.byName.set(def.name, def.kind === 'data' && def.subcommands ? dataContainer(def, def.subcommands) : def);
   }
 
   get(name: string): CommandDef | undefined {
     return this.byName.get(name);
   }
 
-  /** A data command by name, for apply (subcommands are never logged). */
+  /** A data command by name, for apply (subcommands are never logged: a keyspace container applies as a whole). */
   data(name: string): DataCommand | undefined {
     const d = this.byName.get(name);
-    return d && d.kind === 'data' ? d : undefined;
+    return d?.kind === 'data' ? d : d?.kind === 'container' ? d.apply : undefined;
+  }
+
+  /** The command a request runs: argv[0], or a container's subcommand argv[1] (undefined if none is named). */
+  leaf(argv: Buffer[]): LeafCommand | undefined {
+    const d = argv.length > 0 ? this.byName.get(argv[0].toString('latin1').toLowerCase()) : undefined;
+    if (d?.kind !== 'container') return d;
+    return argv.length > 1 ? d.subcommands.get(argv[1].toString('latin1').toLowerCase()) : undefined;
   }
 
   all(): CommandDef[] {

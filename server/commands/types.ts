@@ -39,6 +39,8 @@ export interface CommandDoc {
   since: string;
   group: 'string' | 'bitmap' | 'generic' | 'connection' | 'server' | 'list' | 'hash' | 'set' | 'sorted-set' | 'geo' | 'hyperloglog' | 'stream' | 'pubsub' | 'transactions' | 'scripting' | 'cluster';
   complexity?: string;
+  /** [version, what changed], as COMMAND DOCS `history`. */
+  history?: Array<[string, string]>;
   arguments?: ArgDoc[];
 }
 
@@ -105,6 +107,8 @@ export interface BlockingSpec {
   type: 'list' | 'zset' | 'stream';
   /** When a key of that type is not enough to serve it (XREADGROUP: entries past the group's last id). */
   ready?(value: Value, argv: Buffer[]): boolean;
+  /** A key deleted or of another type wakes it too, and the retry answers the error (XREADGROUP, Redis 7.2's unblock_on_nokey). */
+  unblockOnNoKey?: boolean;
   /**
    * Timeout in ms when the timeout argument is not BLPOP's seconds
    * (XREADGROUP BLOCK ms); null = this call does not block (no BLOCK option).
@@ -142,4 +146,10 @@ export interface DataCommand {
   exec(ctx: ExecContext, argv: Buffer[]): Reply;
   /** Present on blocking commands. */
   blocking?: BlockingSpec;
+  /**
+   * A keyspace command with subcommands (XINFO, XGROUP): how clients see
+   * each one (arity, flags, keys, ACL, docs). This command itself stays what
+   * the log, MULTI and scripts run: its exec dispatches on argv[1].
+   */
+  subcommands?: ReadonlyMap<string, DataCommand>;
 }

@@ -6,6 +6,7 @@
 import { ErrorReply, PONG, type Reply } from '../../protocol/reply';
 import { arityOk } from '../commands/define';
 import { dataCommands } from '../commands/index';
+import { subcommandOf } from '../commands/data-container';
 import type { DataCommand, ExecContext } from '../commands/types';
 import { channelAccesses, keyAccesses } from '../acl/keys';
 import { Denial, type AclUser } from '../acl/user';
@@ -50,8 +51,11 @@ export function callFromScript(ctx: ExecContext, argv: Buffer[], readOnly: boole
   }
   const special = serverCommandInScript(ctx, name, argv);
   if (special !== undefined) return special;
-  const cmd = lookup(name);
-  if (cmd === undefined) return SERVER_ONLY.has(name) || name.includes('|') ? ERR_NOT_ALLOWED : ERR_UNKNOWN_SCRIPT_COMMAND;
+  const whole = lookup(name);
+  if (whole === undefined) return SERVER_ONLY.has(name) || name.includes('|') ? ERR_NOT_ALLOWED : ERR_UNKNOWN_SCRIPT_COMMAND;
+  // XINFO / XGROUP: flags, arity and ACL are the subcommand's (Redis's lookupCommand); it runs as the whole command.
+  const cmd = whole.subcommands === undefined || argv.length < 2 ? whole : subcommandOf(whole, argv);
+  if (cmd === undefined) return ERR_UNKNOWN_SCRIPT_COMMAND;
   if (cmd.flags.includes('noscript')) return ERR_NOT_ALLOWED;
   if (!arityOk(cmd.arity, argv.length)) return ERR_SCRIPT_ARITY;
   if (ctx.aclUser !== undefined) {

@@ -26,6 +26,7 @@ import { functionsFamily } from './gen-functions';
 import { opsFamily } from './gen-ops';
 import { dumpFamily } from './gen-dump';
 import { streamFamily } from './gen-stream';
+import { streamSurfaceFamily } from './gen-stream-surface';
 
 /** mulberry32: small, fast, and good enough to pick commands. */
 export class Rng {
@@ -676,7 +677,7 @@ const sortFamily: Family = {
 };
 
 /** Every family, in a fixed order (the order is part of what makes a seed reproducible). */
-export const FAMILIES: readonly Family[] = [stringFamily, keysFamily, hashFamily, listFamily, setFamily, zsetFamily, bitmapFamily, lcsFamily, sortFamily, hllFamily, geoFamily, functionsFamily, opsFamily, dumpFamily, streamFamily];
+export const FAMILIES: readonly Family[] = [stringFamily, keysFamily, hashFamily, listFamily, setFamily, zsetFamily, bitmapFamily, lcsFamily, sortFamily, hllFamily, geoFamily, functionsFamily, opsFamily, dumpFamily, streamFamily, streamSurfaceFamily];
 
 export function familyByName(name: string): Family {
   const f = FAMILIES.find((x) => x.name === name);
