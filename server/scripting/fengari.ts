@@ -223,6 +223,14 @@ const ARITH_EDITS: Array<[string, string, string]> = [
     'a = (a * 16 + luaO_hexavalue(s[i]))|0;',
     'a = a * 16 + luaO_hexavalue(s[i]); if (a > 2147483648 || (a === 2147483648 && !neg)) return null;',
   ],
+  // tostring / `..` of a float: C's %.14g as Lua 5.1 prints it (1e+15, inf, -nan), not JS's String (1000000000000000, Infinity).
+  ['luaconf.js', 'return String(Number(n.toPrecision(14))); /* should match behaviour of LUA_NUMBER_FMT */', 'return rc_g14(n);'],
+  // string.format's %e %f %g: C's printf (sprintf-js formats as JS does).
+  [
+    'lstrlib.js',
+    "let n = luaL_checknumber(L, arg);\n                    addlenmod(form, to_luastring(LUA_INTEGER_FRMLEN, true));\n                    luaL_addstring(b, to_luastring(sprintf(String.fromCharCode(...form), n)));",
+    "let n = luaL_checknumber(L, arg);\n                    addlenmod(form, to_luastring(LUA_INTEGER_FRMLEN, true));\n                    luaL_addstring(b, to_luastring(rc_cfmt(String.fromCharCode(...form), n)));",
+  ],
   // Constant folding in the compiler (`return 65536*65536`) goes through luaO_arith.
   [
     'lobject.js',
@@ -234,6 +242,76 @@ const ARITH_EDITS: Array<[string, string, string]> = [
 const ARITH_HELPERS = `
 /* raftcache: integer results that do not fit fengari's 32-bit integers become floats (server/scripting/fengari.ts). */
 const rc_setarith = (o, r) => { if ((r | 0) === r) o.setivalue(r); else o.setfltvalue(r); };
+/* raftcache: C's printf %e %f %g (flags, width, precision) for Lua's tostring (%.14g) and string.format:
+   sprintf-js and String() format as JS does (1000000000000000, Infinity, 1.00000e+15), and JS rounds exact ties up where C rounds them to even. */
+const rc_digits = (a) => {
+  if (a >= 1e21) { const d = BigInt(a).toString(); return [d, d.length - 1]; }
+  const [m, e] = a.toExponential(99).split('e');
+  return [m.replace('.', ''), Number(e)];
+};
+/* a > 0 rounded to sig >= 1 significant digits: [digits, exponent of the first]. */
+const rc_round = (a, sig) => {
+  const [d, e] = rc_digits(a);
+  let head = d.slice(0, sig).padEnd(sig, '0');
+  const rest = d.slice(sig);
+  const up = rest[0] > '5' || (rest[0] === '5' && (/[1-9]/.test(rest.slice(1)) || Number(head[sig - 1]) % 2 === 1));
+  if (!up) return [head, e];
+  const inc = (BigInt(head) + 1n).toString();
+  return inc.length > sig ? [inc.slice(0, sig), e + 1] : [inc, e];
+};
+const rc_exp = (a, p, alt, upper) => {
+  const [h, e] = a === 0 ? ['0'.repeat(p + 1), 0] : rc_round(a, p + 1);
+  const ae = Math.abs(e);
+  return h[0] + (p > 0 || alt ? '.' : '') + h.slice(1) + (upper ? 'E' : 'e') + (e < 0 ? '-' : '+') + (ae < 10 ? '0' : '') + ae;
+};
+const rc_fixed = (a, p, alt) => {
+  let h = '', e = 0;
+  if (a !== 0) {
+    const [d, e0] = rc_digits(a);
+    const sig = e0 + 1 + p;
+    if (sig > 0) [h, e] = rc_round(a, sig);
+    else if (sig === 0 && (d[0] > '5' || (d[0] === '5' && /[1-9]/.test(d.slice(1))))) [h, e] = ['1', -p];
+  }
+  let int = '0', frac = '0'.repeat(p);
+  if (h !== '') {
+    const all = h.padEnd(e + 1 + p, '0');
+    if (e >= 0) { int = all.slice(0, e + 1); frac = all.slice(e + 1); }
+    else frac = ('0'.repeat(-e - 1) + all).slice(0, p);
+  }
+  return int + (p > 0 || alt ? '.' + frac : '');
+};
+const rc_general = (a, P, alt, upper) => {
+  if (P === 0) P = 1;
+  const x = a === 0 ? 0 : rc_round(a, P)[1];
+  let out = P > x && x >= -4 ? rc_fixed(a, P - 1 - x, alt) : rc_exp(a, P - 1, alt, upper);
+  if (alt) return out;
+  const ei = out.search(/[eE]/);
+  const [mant, exp] = ei < 0 ? [out, ''] : [out.slice(0, ei), out.slice(ei)];
+  return (mant.includes('.') ? mant.replace(/\\.?0+$/, '') : mant) + exp;
+};
+const rc_cfmt = (form, n) => {
+  const m = /^%([-+ #0]*)(\\d*)(?:\\.(\\d*))?([eEfFgG])$/.exec(form);
+  if (!m) throw new Error('invalid conversion ' + form);
+  const [, flags, width, prec, conv] = m;
+  const alt = flags.includes('#');
+  const upper = conv === 'E' || conv === 'G' || conv === 'F';
+  const p = prec === undefined ? 6 : Number(prec || 0);
+  const neg = n < 0 || Object.is(n, -0) || (n !== n && (new Uint8Array(new Float64Array([n]).buffer)[7] & 0x80) !== 0);
+  const a = Math.abs(n);
+  let body;
+  if (n !== n) body = 'nan';
+  else if (a === Infinity) body = 'inf';
+  else body = conv === 'e' || conv === 'E' ? rc_exp(a, p, alt, upper) : conv === 'f' || conv === 'F' ? rc_fixed(a, p, alt) : rc_general(a, p, alt, upper);
+  if (upper) body = body.toUpperCase();
+  const sign = neg ? '-' : flags.includes('+') ? '+' : flags.includes(' ') ? ' ' : '';
+  const w = Number(width || 0);
+  const len = sign.length + body.length;
+  if (len >= w) return sign + body;
+  if (flags.includes('-')) return sign + body + ' '.repeat(w - len);
+  if (flags.includes('0') && a === a && a !== Infinity) return sign + '0'.repeat(w - len) + body;
+  return ' '.repeat(w - len) + sign + body;
+};
+const rc_g14 = (n) => rc_cfmt('%.14g', n);
 const rc_exactarith = (res, op, a, b) => {
   const r = op === 0 ? a + b : op === 1 ? a - b : op === 2 ? a * b : op === 12 ? -a : undefined;
   if (r === undefined || (r | 0) === r) return false;
@@ -254,14 +332,14 @@ const rc_exactarith = (res, op, a, b) => {
  * different fengari version) stops the load rather than running unpatched.
  */
 function installArithmetic(): () => void {
-  if (Object.keys(require.cache).some((p) => /[\\/]fengari[\\/]src[\\/]l(vm|object|strlib)\.js$/.test(p))) {
+  if (Object.keys(require.cache).some((p) => /[\\/]fengari[\\/]src[\\/](lvm|lobject|lstrlib|luaconf)\.js$/.test(p))) {
     throw new Error('fengari was loaded before its arithmetic could be patched');
   }
   /* eslint-disable @typescript-eslint/no-require-imports */
   const Module = require('node:module') as { _extensions: Record<string, (m: { _compile(code: string, filename: string): void }, filename: string) => void> };
   const fs = require('node:fs') as typeof import('node:fs');
   /* eslint-enable @typescript-eslint/no-require-imports */
-  const targets = new Map(['lvm.js', 'lobject.js', 'lstrlib.js'].map((f) => [require.resolve(`fengari/src/${f}`), f]));
+  const targets = new Map(['lvm.js', 'lobject.js', 'lstrlib.js', 'luaconf.js'].map((f) => [require.resolve(`fengari/src/${f}`), f]));
   const loadJs = Module._extensions['.js'];
   // Node loads the files in fengari's own order (they require each other); only their source is edited.
   Module._extensions['.js'] = (m, filename) => {
