@@ -6,7 +6,7 @@ import { DEFAULT_RESERVE_BYTES, DiskReserve, type DiskReserveOptions, type Reser
 import { CommitQueue, type TxnOp } from './lmdb-commit';
 import { FORMAT_VERSION, META, decodeJson, encodeJson, isValidRawRecord, type KeyspaceSlot } from './lmdb-codec';
 import { StorageCorruptionError, StorageError, StorageReadOnlyError, classifyStorageError, quiet } from './lmdb-errors';
-import { LmdbKeyspaceStore, slotBytes, type KeyspaceChange, type KeyspaceView, type RawRecord } from './lmdb-keyspace';
+import { LmdbKeyspaceStore, type KeyspaceChange, type KeyspaceView, type RawRecord } from './lmdb-keyspace';
 import { LmdbLogStore, type BinaryDb, type MetaDb } from './lmdb-log';
 import { LmdbStableStore } from './lmdb-stable';
 

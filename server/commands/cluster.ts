@@ -6,7 +6,7 @@ import type { RaftReplicator } from '../raft-replicator';
 import type { Server } from '../server';
 import { parseLongLong } from './util';
 import { rejoinOnLeader } from '../node/rejoin';
-import { DeferredReply, type CommandTable, type ContainerCommand, type ServerCommand, type ServerContext } from './table';
+import { container, DeferredReply, type CommandTable, type ContainerCommand, type ServerCommand, type ServerContext } from './table';
 import type { ArgDoc, CommandDoc, CommandFlag } from './types';
 
 /**
@@ -177,18 +177,7 @@ function waitCommand(): ServerCommand {
 
 export function clusterCommands(): Array<ServerCommand | ContainerCommand> {
   const subs = nodeSubcommands();
-  const node: ContainerCommand = {
-    kind: 'container',
-    name: 'raft.node',
-    arity: -2,
-    flags: ADMIN_FLAGS,
-    firstKey: 0,
-    lastKey: 0,
-    keyStep: 0,
-    aclCategories: ADMIN_ACL,
-    doc: doc('A container for cluster membership commands.'),
-    subcommands: new Map(subs.map((s) => [s.name.slice('raft.node|'.length), s])),
-  };
+  const node = container('raft.node', doc('A container for cluster membership commands.'), ADMIN_FLAGS, subs, ADMIN_ACL);
   return [
     node,
     waitCommand(),

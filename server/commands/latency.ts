@@ -2,7 +2,7 @@ import { ErrorReply, MapReply, SimpleString, VerbatimReply, type Reply } from '.
 import { latencyMonitor, type LatencyMonitor } from '../latency';
 import type { Server } from '../server';
 import { docArg, serverCmd } from './ops-cmd';
-import type { CommandDef, ContainerCommand, ServerCommand } from './table';
+import { container, type CommandDef, type ContainerCommand, type ServerCommand } from './table';
 
 /*
  * LATENCY LATEST / HISTORY / RESET / GRAPH / DOCTOR / HISTOGRAM / HELP in
@@ -212,16 +212,5 @@ export function latencyCommand(find: (n: string) => CommandDef | undefined): Con
     ),
     serverCmd('latency|help', 2, ['loading', 'stale'], ['@slow'], doc('Show helpful text about the different subcommands.', '2.8.13', 'O(1)'), () => HELP),
   ];
-  return {
-    kind: 'container',
-    name: 'latency',
-    arity: -2,
-    flags: [],
-    firstKey: 0,
-    lastKey: 0,
-    keyStep: 0,
-    aclCategories: ['@slow'],
-    doc: { summary: 'A container for latency diagnostics commands.', since: '2.8.13', group: 'server', complexity: 'Depends on subcommand.' },
-    subcommands: new Map(subs.map((s) => [s.name.slice('latency|'.length), s])),
-  };
+  return container('latency', { summary: 'A container for latency diagnostics commands.', since: '2.8.13', group: 'server', complexity: 'Depends on subcommand.' }, [], subs);
 }

@@ -14,7 +14,7 @@
  * LPOP's count), after it where Redis does (LINDEX, LSET).
  */
 import { ErrorReply, isError as isErr, NullArray, OK, type Reply } from '../../protocol/reply';
-import { ERR_NOT_INTEGER, ERR_NO_SUCH_KEY, ERR_SYNTAX, WRONGTYPE } from '../../protocol/errors';
+import { ERR_NOT_INTEGER, ERR_NO_SUCH_KEY, ERR_SYNTAX } from '../../protocol/errors';
 import { elementBuffer, elementString, keyBuffer, keyString } from '../keyspace';
 import { ListValue, type ListEnd } from '../keyspace/list';
 import { arg, defineCommand, keyArg, oneOf, pureToken } from './define';

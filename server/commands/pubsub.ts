@@ -1,6 +1,6 @@
 import { ErrorReply, PushReply, type Reply } from '../../protocol/reply';
 import type { ArgDoc, CommandDoc, CommandFlag } from './types';
-import { DeferredReply, Replies, type ContainerCommand, type ServerCommand, type ServerContext } from './table';
+import { container, DeferredReply, Replies, type ContainerCommand, type ServerCommand, type ServerContext } from './table';
 
 /**
  * SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE, PUNSUBSCRIBE, PUBLISH and PUBSUB, as in
@@ -71,18 +71,7 @@ export function pubsubCommands(): Array<ServerCommand | ContainerCommand> {
       new DeferredReply((done) => server.peerPubSub.patterns((remote) => done(union([...server.pubsub.patternList(), ...remote]).length))),
     ),
   ];
-  const pubsub: ContainerCommand = {
-    kind: 'container',
-    name: 'pubsub',
-    arity: -2,
-    flags: [],
-    firstKey: 0,
-    lastKey: 0,
-    keyStep: 0,
-    aclCategories: ['@slow'],
-    doc: { summary: 'A container for Pub/Sub commands.', since: '2.8.0', group: 'pubsub', complexity: 'Depends on subcommand.' },
-    subcommands: new Map(subs.map((s) => [s.name.slice('pubsub|'.length), s])),
-  };
+  const pubsub = container('pubsub', { summary: 'A container for Pub/Sub commands.', since: '2.8.0', group: 'pubsub', complexity: 'Depends on subcommand.' }, [], subs);
   return [
     cmd('subscribe', -2, FLAGS, doc('Listens for messages published to channels.', '2.0.0', 'O(N) where N is the number of channels to subscribe to.', channelsArg), ({ conn, server }, argv) =>
       new Replies(

@@ -17,7 +17,7 @@ import type { ClientConnection } from '../connection';
 import type { Server } from '../server';
 import { commandDocs, commandInfo } from './introspection';
 import type { ArgDoc, CommandDoc, CommandFlag } from './types';
-import { AfterWrites, DeferredReply, type CommandDef, type ContainerCommand, type ServerCommand } from './table';
+import { AfterWrites, container, DeferredReply, type CommandDef, type ContainerCommand, type ServerCommand } from './table';
 import { globMatch } from './glob';
 import { latencyMonitor } from '../latency';
 import { isNoEvict, resetOpsState } from './client-ops';
@@ -39,20 +39,7 @@ export function cmd(
   return { kind: 'server', name, arity, flags, firstKey: 0, lastKey: 0, keyStep: 0, aclCategories: acl, doc, run };
 }
 
-export function container(name: string, doc: CommandDoc, flags: CommandFlag[], subs: ServerCommand[]): ContainerCommand {
-  return {
-    kind: 'container',
-    name,
-    arity: -2,
-    flags,
-    firstKey: 0,
-    lastKey: 0,
-    keyStep: 0,
-    aclCategories: ['@slow'],
-    doc,
-    subcommands: new Map(subs.map((s) => [s.name.slice(name.length + 1), s])),
-  };
-}
+export { container } from './table';
 
 const arg = (name: string, type: ArgDoc['type'], extra: Partial<ArgDoc> = {}): ArgDoc => ({ name, type, ...extra });
 

@@ -99,3 +99,19 @@ export class CommandTable {
 }
 
 export { arityOk } from './define';
+
+/** A server command with subcommands (`name|sub` each), described as Redis describes its containers. */
+export function container(name: string, doc: CommandDoc, flags: CommandFlag[], subs: ServerCommand[], aclCategories: string[] = ['@slow']): ContainerCommand {
+  return {
+    kind: 'container',
+    name,
+    arity: -2,
+    flags,
+    firstKey: 0,
+    lastKey: 0,
+    keyStep: 0,
+    aclCategories,
+    doc,
+    subcommands: new Map(subs.map((s) => [s.name.slice(name.length + 1), s])),
+  };
+}

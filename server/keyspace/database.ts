@@ -26,7 +26,6 @@ import {
   ACL_DB,
   META_DB,
   NO_EXPIRE,
-  RECORD_HEADER,
   SCRIPT_DB,
   TYPE_STRING,
   TYPE_TOMBSTONE,
@@ -1288,10 +1287,4 @@ export class Keyspace {
     this.acl.drainChanged();
     this.functions.drainChanged();
   }
-}
-
-function writeHeader(buf: Buffer, type: number, expireAt: number, version: number): void {
-  buf[0] = type;
-  buf.writeDoubleBE(expireAt, 1);
-  buf.writeDoubleBE(version, 9);
 }

@@ -22,7 +22,6 @@ import { CodecError, Reader, uvarintSize, writeUvarint } from './varint';
 export const PROTOCOL_VERSION = 1;
 const PROTOCOL_LABEL = Buffer.from('raftcache-peer-auth-v1', 'latin1');
 const NONCE_BYTES = 32;
-const PROOF_BYTES = 32;
 /** Frame limit while unauthenticated: handshake frames are tiny. */
 export const HANDSHAKE_MAX_FRAME_BYTES = 1024;
 

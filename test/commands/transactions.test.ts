@@ -2,10 +2,9 @@ import { expect } from 'chai';
 import { redisPython } from '../support/python';
 import { spawnSync } from 'node:child_process';
 import Redis from 'ioredis';
-import { errorOf, startServer, type RunningServer } from '../support/proc';
+import { startServer, type RunningServer } from '../support/proc';
 import { RawClient, resp } from '../support/raw';
 
-const err = errorOf;
 
 describe('MULTI/EXEC/WATCH (ioredis, raw RESP, redis-py pipeline)', function () {
   let srv: RunningServer;

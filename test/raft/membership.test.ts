@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { ConfChangeType, RaftError, Role } from '../../server/raft';
 import type { ConfChange } from '../../server/raft';
-import { enc, Network } from './network';
+import { Network } from './network';
 
 const add = (node: number) => ({ type: ConfChangeType.AddNode, node });
 const remove = (node: number) => ({ type: ConfChangeType.RemoveNode, node });
