@@ -504,6 +504,7 @@ export class Server implements ConnectionHooks {
         return;
       }
       conn.multi.push(this.scriptCaller(conn, cmd.name, argv));
+      conn.lastCommand = cmd.name; // CLIENT LIST cmd= names a queued command too, as Redis's lastcmd
       conn.reply(QUEUED);
       return;
     }

@@ -254,12 +254,19 @@ export function clientInfoLine(c: ClientConnection, now: number, blocked = false
   const idle = Math.floor((now - c.lastActive) / 1000);
   const q = c.queryBufferStats;
   const o = c.outputStats;
-  // Redis's letters in its order: O monitor, P pub/sub, b blocked, e no-evict; N for none.
-  const flags = (isMonitor(c) ? 'O' : '') + (c.subscriptions > 0 ? 'P' : '') + (blocked ? 'b' : '') + (isNoEvict(c) ? 'e' : '') || 'N';
+  // Redis's letters in its order: O monitor, P pub/sub, x in MULTI, b blocked, t tracking, B broadcast tracking, e no-evict; N for none.
+  const flags =
+    (isMonitor(c) ? 'O' : '') +
+      (c.subscriptions > 0 ? 'P' : '') +
+      (c.multi !== null ? 'x' : '') +
+      (blocked ? 'b' : '') +
+      (c.tracking ? 't' : '') +
+      (c.tracking?.bcast ? 'B' : '') +
+      (isNoEvict(c) ? 'e' : '') || 'N';
   return (
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=-1 name=${c.name} age=${age} idle=${idle} flags=${flags} db=${c.db} ` +
-    `sub=${c.channels.size} psub=${c.patterns.size} ssub=0 multi=-1 qbuf=${q.qbuf} qbuf-free=${q.free} argv-mem=${q.argvMem} multi-mem=0 rbs=0 rbp=0 ` +
-    `obl=${o.obl} oll=${o.oll} omem=${o.omem} tot-mem=${c.totalMemory} events=r cmd=${c.lastCommand} user=${c.user} redir=-1 ` +
+    `sub=${c.channels.size} psub=${c.patterns.size} ssub=0 multi=${c.multi === null ? -1 : c.multi.length} qbuf=${q.qbuf} qbuf-free=${q.free} argv-mem=${q.argvMem} multi-mem=0 rbs=0 rbp=0 ` +
+    `obl=${o.obl} oll=${o.oll} omem=${o.omem} tot-mem=${c.totalMemory} events=r cmd=${c.lastCommand} user=${c.user} redir=${c.tracking ? c.tracking.redirect || -1 : -1} ` +
     `resp=${c.proto} lib-name=${c.libName} lib-ver=${c.libVer}`
   );
 }
