@@ -1,10 +1,18 @@
 /**
  * Runs one Lua script (EVAL and friends) against the keyspace.
  *
- * Each run gets a fresh Lua state, so nothing a script does to its globals
- * or libraries can leak into the next run: a node that restarted runs the
- * next script exactly like one that did not. The run is deterministic:
- * `math.random` is seeded from the log index, `redis.call('TIME')` is the
+ * Scripts run in one Lua state kept between runs (building it costs about a
+ * millisecond, which capped EVALSHA near 900 a second), and nothing a script
+ * does may survive into the next run: a node that restarted must run the
+ * next script exactly like one that did not. So after every run the globals,
+ * every library table and the string metatable are checked against what
+ * they held when the state was built (the prelude's `verify`); if a script
+ * changed any of them, or was stopped by a budget or a JS error, the state
+ * is dropped and the next run builds a fresh one. Compiled scripts are kept
+ * by SHA1; compiling and building are not charged to a run's memory budget,
+ * so whether a state was reused never changes what a script may do. The run
+ * is deterministic: `math.random` is seeded from the log index, fengari's
+ * object ids restart at the same number, `redis.call('TIME')` is the
  * entry's cluster time, `os`/`io`/file loading are absent, and a runaway
  * script is stopped after a fixed number of VM instructions (the same on
  * every node), not after a wall-clock timeout.
@@ -106,16 +114,8 @@ function load(L: LuaState, code: Buffer): ErrorReply | null {
 
 /** Runs the script and returns its reply (errors included, never throws for script faults). */
 export function runScript(run: ScriptRun): Reply {
-  const limit = run.memoryBudget ?? DEFAULT_MEMORY_BUDGET;
-  const { result, tripped } = withMemoryMeter(limit, (memoryTripped) => runMetered(run, memoryTripped));
-  return tripped || result === undefined ? errMemoryBudget(limit) : result;
-}
-
-function runMetered(run: ScriptRun, memoryTripped: () => boolean): Reply {
   const shebang = run.entry === undefined ? parseShebang(run.body) : { code: run.body, noWrites: false };
   if (shebang instanceof ErrorReply) return shebang;
-  const budget = run.budget ?? DEFAULT_INSTRUCTION_BUDGET;
-  const state: RunState = { resp: 2, killed: false, readOnly: run.readOnly || shebang.noWrites };
   // fengari's table.sort picks random pivots with Math.random once its
   // partitions get unbalanced, and with an inconsistent comparator the
   // result depends on them. The run is synchronous, so Math.random is
@@ -123,35 +123,62 @@ function runMetered(run: ScriptRun, memoryTripped: () => boolean): Reply {
   const realRandom = Math.random;
   const internal = new ScriptRandom(run.ctx.index ^ 0x5bd1e995);
   Math.random = () => internal.next();
-  const L = lauxlib.luaL_newstate();
+  const box = acquireSandbox();
+  let clean = false;
   try {
-    openSandbox(L, run, state);
-    const handler = lua.lua_gettop(L); // the error handler the prelude returned
-    let executed = 0;
-    const hook = (H: LuaState): void => {
-      if (state.killed) {
-        pushErrorTable(H, errBudget(budget).message);
-        lua.lua_error(H);
-      }
-      executed += HOOK_STEP;
-      // Past the memory budget (a pcall may have caught the meter's error): stop like the budget does.
-      if (executed >= budget || memoryTripped()) {
-        // Keep raising at every instruction so that pcall cannot swallow it.
-        state.killed = true;
-        lua.lua_sethook(H, hook, lua.LUA_MASKCOUNT, 1);
-        pushErrorTable(H, errBudget(budget).message);
-        lua.lua_error(H);
-      }
-    };
-    let nargs = 0;
+    const state: RunState = { resp: 2, killed: false, readOnly: run.readOnly || shebang.noWrites };
+    box.binding.run = run;
+    box.binding.state = state;
+    box.binding.random = new ScriptRandom(run.ctx.index);
+    let compiled = true;
     if (run.entry === undefined) {
-      const compileErr = load(L, shebang.code);
-      if (compileErr !== null) return compileErr;
+      // Outside the memory meter: a script compiled earlier must not leave a run more room than a fresh compile would.
+      const compileErr = pushCompiled(box, run.sha, shebang.code);
+      if (compileErr !== null) {
+        compiled = false;
+        clean = true;
+        return compileErr;
+      }
       run.compiled?.();
-      lua.lua_sethook(L, hook, lua.LUA_MASKCOUNT, HOOK_STEP);
-    } else {
+      setArgs(box.L, run.keys, run.args);
+    }
+    box.setIdCounter(box.idBase);
+    const limit = run.memoryBudget ?? DEFAULT_MEMORY_BUDGET;
+    const { result, tripped } = withMemoryMeter(limit, (memoryTripped) => runMetered(box, run, state, memoryTripped));
+    clean = compiled && !tripped && !state.killed && result !== undefined;
+    return tripped || result === undefined ? errMemoryBudget(limit) : result;
+  } finally {
+    Math.random = realRandom;
+    releaseSandbox(box, clean);
+  }
+}
+
+/** Runs the function on top of the stack (a compiled script), or the entry's callee, under the instruction budget. */
+function runMetered(box: Sandbox, run: ScriptRun, state: RunState, memoryTripped: () => boolean): Reply {
+  const L = box.L;
+  const budget = run.budget ?? DEFAULT_INSTRUCTION_BUDGET;
+  const handler = HANDLER_INDEX;
+  let executed = 0;
+  const hook = (H: LuaState): void => {
+    if (state.killed) {
+      pushErrorTable(H, errBudget(budget).message);
+      lua.lua_error(H);
+    }
+    executed += HOOK_STEP;
+    // Past the memory budget (a pcall may have caught the meter's error): stop like the budget does.
+    if (executed >= budget || memoryTripped()) {
+      // Keep raising at every instruction so that pcall cannot swallow it.
+      state.killed = true;
+      lua.lua_sethook(H, hook, lua.LUA_MASKCOUNT, 1);
+      pushErrorTable(H, errBudget(budget).message);
+      lua.lua_error(H);
+    }
+  };
+  let nargs = 0;
+  try {
+    lua.lua_sethook(L, hook, lua.LUA_MASKCOUNT, HOOK_STEP);
+    if (run.entry !== undefined) {
       // The library runs before the call: under the same budget.
-      lua.lua_sethook(L, hook, lua.LUA_MASKCOUNT, HOOK_STEP);
       const pushed = run.entry.prepare(L, handler);
       if (state.killed) return errBudget(budget);
       if (pushed instanceof ErrorReply) return pushed;
@@ -163,6 +190,7 @@ function runMetered(run: ScriptRun, memoryTripped: () => boolean): Reply {
     } catch (err) {
       // fengari lets JS errors through pcall: V8's size limits (a string
       // past ~512 MB, a huge table) end the script rather than the apply loop.
+      state.killed = true; // the state is not trusted after this
       return new ErrorReply(errorLine(`ERR Script failed: ${err instanceof Error ? err.message : String(err)}`));
     }
     lua.lua_sethook(L, null, 0, 0);
@@ -170,9 +198,187 @@ function runMetered(run: ScriptRun, memoryTripped: () => boolean): Reply {
     if (status !== lua.LUA_OK) return scriptError(L, run.sha);
     return toReply(L, -1, state.resp);
   } finally {
-    lua.lua_close(L);
-    Math.random = realRandom;
+    lua.lua_sethook(L, null, 0, 0);
   }
+}
+
+// ------------------------------------------------------------ the kept state
+
+/** The prelude's error handler sits at this stack index for the state's whole life. */
+const HANDLER_INDEX = 1;
+/** Compiled scripts kept per state (oldest dropped first). */
+const COMPILED_KEPT = 1000;
+
+/** What the sandbox's JS functions read of the run in progress. */
+interface Binding {
+  run: ScriptRun | undefined;
+  state: RunState;
+  random: ScriptRandom;
+}
+
+interface Sandbox {
+  L: LuaState;
+  binding: Binding;
+  /** What the shared tables held when the state was built. */
+  shared: TableSnapshot[];
+  /** fengari's object id counter after the build: every run starts from it (ids show in tostring of tables and functions). */
+  idBase: number;
+  setIdCounter(n: number): void;
+  /** Compiled scripts: SHA1 -> registry reference, oldest first. */
+  compiled: Map<string, number>;
+  busy: boolean;
+}
+
+let kept: Sandbox | undefined;
+
+/** The kept state, or a fresh one if it is in use (never expected: scripts do not nest) or was dropped. */
+function acquireSandbox(): Sandbox {
+  if (kept !== undefined && !kept.busy) {
+    kept.busy = true;
+    return kept;
+  }
+  const box = buildSandbox();
+  if (kept === undefined) kept = box;
+  box.busy = true;
+  return box;
+}
+
+/** After a run: the stack back to the handler, KEYS/ARGV gone; the state is kept only if the run was clean and changed nothing shared. */
+function releaseSandbox(box: Sandbox, clean: boolean): void {
+  box.busy = false;
+  box.binding.run = undefined;
+  let keep = clean;
+  if (keep) {
+    const L = box.L;
+    lua.lua_settop(L, HANDLER_INDEX);
+    setArgs(L, undefined, undefined);
+    keep = unchanged(box.shared);
+  }
+  if (!keep && kept === box) kept = undefined;
+  if (kept !== box) lua.lua_close(box.L);
+}
+
+/** Pushes the compiled script (from the cache, or compiled now), or returns the compile error. */
+function pushCompiled(box: Sandbox, sha: string, code: Buffer): ErrorReply | null {
+  const L = box.L;
+  const ref = box.compiled.get(sha);
+  if (ref !== undefined) {
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, ref);
+    // A chunk's one upvalue is _ENV, and Lua 5.3 lets a script assign it: the kept closure gets the globals back.
+    lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
+    lua.lua_setupvalue(L, -2, 1);
+    return null;
+  }
+  const err = load(L, code);
+  if (err !== null) return err;
+  lua.lua_pushvalue(L, -1);
+  box.compiled.set(sha, lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX));
+  if (box.compiled.size > COMPILED_KEPT) {
+    const [oldest, oldRef] = box.compiled.entries().next().value as [string, number];
+    box.compiled.delete(oldest);
+    lauxlib.luaL_unref(L, lua.LUA_REGISTRYINDEX, oldRef);
+  }
+  return null;
+}
+
+/** Sets (or, with undefined, removes) the KEYS and ARGV globals, bypassing the read-only guard. */
+function setArgs(L: LuaState, keys: Buffer[] | undefined, args: Buffer[] | undefined): void {
+  lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
+  for (const [name, items] of [['KEYS', keys], ['ARGV', args]] as const) {
+    lua.lua_pushstring(L, name);
+    if (items === undefined) lua.lua_pushnil(L);
+    else pushStringArray(L, items);
+    lua.lua_rawset(L, -3);
+  }
+  lua.lua_pop(L, 1);
+}
+
+function pushStringArray(L: LuaState, items: Buffer[]): void {
+  lua.lua_createtable(L, items.length, 0);
+  items.forEach((b, i) => {
+    lua.lua_pushstring(L, new Uint8Array(b.buffer, b.byteOffset, b.length));
+    lua.lua_rawseti(L, -2, i + 1);
+  });
+}
+
+/** fengari's per-state object id counter and per-type metatables (not part of its API). */
+interface FengariGlobal {
+  l_G: { id_counter: number; mt: Array<FengariTable | undefined> };
+}
+
+/** fengari's table: entries by key hash, each value a TValue (type tag, payload), updated in place. */
+interface FengariTable {
+  strong: Map<unknown, { value: { type: number; value: unknown } }>;
+  metatable: FengariTable | null;
+}
+
+interface TableSnapshot {
+  table: FengariTable;
+  metatable: FengariTable | null;
+  entries: Array<[unknown, number, unknown]>;
+}
+
+const LUA_TTABLE_TAG = 5;
+const LUA_TSTRING_TAG = 4;
+
+/**
+ * What every table a script can reach without creating it holds: the
+ * globals, the library tables in them (recursively), their metatables and
+ * the string metatable. Read from fengari's tables directly: a Lua walk over
+ * these few hundred entries after every run cost more than the script.
+ */
+function snapshotShared(L: LuaState): TableSnapshot[] {
+  lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, lua.LUA_RIDX_GLOBALS);
+  const globals = lua.lua_topointer(L, -1) as FengariTable;
+  lua.lua_pop(L, 1);
+  const stringMeta = (L as unknown as FengariGlobal).l_G.mt[LUA_TSTRING_TAG];
+  const out: TableSnapshot[] = [];
+  const seen = new Set<FengariTable>();
+  const queue: FengariTable[] = stringMeta ? [globals, stringMeta] : [globals];
+  while (queue.length > 0) {
+    const t = queue.pop() as FengariTable;
+    if (seen.has(t)) continue;
+    seen.add(t);
+    const entries: TableSnapshot['entries'] = [];
+    for (const [hash, e] of t.strong) {
+      entries.push([hash, e.value.type, e.value.value]);
+      if ((e.value.type & 0x0f) === LUA_TTABLE_TAG) queue.push(e.value.value as FengariTable);
+    }
+    out.push({ table: t, metatable: t.metatable, entries });
+    if (t.metatable) queue.push(t.metatable);
+  }
+  return out;
+}
+
+/** Whether the shared tables still hold exactly what they did (same keys, same values by identity, same metatables). */
+function unchanged(snapshot: TableSnapshot[]): boolean {
+  for (const s of snapshot) {
+    const t = s.table;
+    if (t.metatable !== s.metatable || t.strong.size !== s.entries.length) return false;
+    for (const [hash, type, value] of s.entries) {
+      const e = t.strong.get(hash);
+      if (e === undefined || e.value.type !== type || e.value.value !== value) return false;
+    }
+  }
+  return true;
+}
+
+function buildSandbox(): Sandbox {
+  const L = lauxlib.luaL_newstate();
+  const binding: Binding = { run: undefined, state: { resp: 2, killed: false, readOnly: true }, random: new ScriptRandom(0) };
+  openSandbox(L, binding); // stack: [handler]
+  const g = (L as unknown as FengariGlobal).l_G;
+  return {
+    L,
+    binding,
+    shared: snapshotShared(L),
+    idBase: g.id_counter,
+    setIdCounter: (n) => {
+      g.id_counter = n;
+    },
+    compiled: new Map(),
+    busy: false,
+  };
 }
 
 interface RunState {
@@ -198,11 +404,11 @@ function scriptError(L: LuaState, sha: string): ErrorReply {
 
 /**
  * Builds the script's world: base/table/string/math libraries, the redis
- * table, cjson and bit, KEYS and ARGV, a seeded math.random, no file or OS
- * access, and globals that refuse unknown reads and any write. Leaves the
- * error handler (from the prelude) on the stack.
+ * table, cjson and bit, a math.random seeded per run, no file or OS access,
+ * and globals that refuse unknown reads and any write (KEYS and ARGV are
+ * set per run). Leaves the error handler (from the prelude) on the stack.
  */
-function openSandbox(L: LuaState, run: ScriptRun, state: RunState): void {
+function openSandbox(L: LuaState, binding: Binding): void {
   const libs: Array<[string, LuaJsFunction]> = [
     ['_G', lualib.luaopen_base],
     ['table', lualib.luaopen_table],
@@ -225,25 +431,19 @@ function openSandbox(L: LuaState, run: ScriptRun, state: RunState): void {
     return 1;
   });
 
-  const random = new ScriptRandom(run.ctx.index);
   lua.lua_getglobal(L, ls('math'));
-  setFunction(L, 'random', mathRandom(random));
+  setFunction(L, 'random', mathRandom(binding));
   setFunction(L, 'randomseed', (S) => {
-    random.seed(lua.lua_tonumber(S, 1));
+    binding.random.seed(lua.lua_tonumber(S, 1));
     return 0;
   });
   lua.lua_pop(L, 1);
 
-  openRedis(L, run, state);
+  openRedis(L, binding);
   openCjson(L);
   openBit(L);
   openCmsgpack(L);
   openStruct(L);
-  // Functions get keys and arguments as the callback's parameters, not as globals.
-  if (run.entry === undefined) {
-    setStringArray(L, 'KEYS', run.keys);
-    setStringArray(L, 'ARGV', run.args);
-  }
 
   const prelude = Buffer.from(PRELUDE);
   if (lauxlib.luaL_loadbufferx(L, prelude, prelude.length, '=prelude', 't') !== lua.LUA_OK) throw new Error('scripting prelude does not compile');
@@ -300,15 +500,6 @@ function setGlobalFunction(L: LuaState, name: string, f: LuaJsFunction): void {
   lua.lua_setglobal(L, ls(name));
 }
 
-function setStringArray(L: LuaState, name: string, items: Buffer[]): void {
-  lua.lua_createtable(L, items.length, 0);
-  items.forEach((b, i) => {
-    lua.lua_pushstring(L, new Uint8Array(b.buffer, b.byteOffset, b.length));
-    lua.lua_rawseti(L, -2, i + 1);
-  });
-  lua.lua_setglobal(L, ls(name));
-}
-
 /** Raises {err = message} the way redis.call's own errors are raised. */
 function raise(L: LuaState, message: string): never {
   pushErrorTable(L, message);
@@ -322,8 +513,9 @@ function raiseString(L: LuaState, message: string): never {
 }
 
 /** Lua 5.3 math.random over the seeded generator: (), (m) or (m, n). */
-function mathRandom(random: ScriptRandom): LuaJsFunction {
+function mathRandom(binding: Binding): LuaJsFunction {
   return (L) => {
+    const random = binding.random;
     const n = lua.lua_gettop(L);
     if (n === 0) {
       lua.lua_pushnumber(L, random.next());
@@ -372,15 +564,18 @@ function formatArgNumber(x: number): string {
   return String(x);
 }
 
-function openRedis(L: LuaState, run: ScriptRun, state: RunState): void {
+function openRedis(L: LuaState, binding: Binding): void {
   const call = (raiseErrors: boolean): LuaJsFunction => (S) => {
     const argv = commandArgv(S);
+    const run = binding.run;
     let reply: Reply;
     if (argv instanceof ErrorReply) {
       reply = argv;
+    } else if (run === undefined) {
+      reply = new ErrorReply('ERR no script is running');
     } else {
       try {
-        reply = callFromScript(run.ctx, argv, state.readOnly);
+        reply = callFromScript(run.ctx, argv, binding.state.readOnly);
       } catch {
         // A handler bug: deterministic, so every node answers the same.
         reply = new ErrorReply(`ERR internal error executing '${argv[0].toString('latin1').toLowerCase()}'`);
@@ -391,7 +586,7 @@ function openRedis(L: LuaState, run: ScriptRun, state: RunState): void {
       pushErrorTable(S, reply.message);
       return 1;
     }
-    pushReply(S, reply, state.resp);
+    pushReply(S, reply, binding.state.resp);
     return 1;
   };
 
@@ -422,7 +617,7 @@ function openRedis(L: LuaState, run: ScriptRun, state: RunState): void {
     if (lua.lua_gettop(S) !== 1) raise(S, 'ERR redis.setresp() requires one argument.');
     const v = lua.lua_tonumber(S, 1);
     if (v !== 2 && v !== 3) raise(S, 'ERR RESP version must be 2 or 3.');
-    state.resp = v;
+    binding.state.resp = v;
     return 0;
   });
   setFunction(L, 'log', (S) => {

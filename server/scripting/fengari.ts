@@ -19,6 +19,7 @@ export interface LuaApi {
   LUA_MULTRET: number;
   LUA_MASKCOUNT: number;
   LUA_REGISTRYINDEX: number;
+  LUA_RIDX_GLOBALS: number;
   LUA_TNIL: number;
   LUA_TBOOLEAN: number;
   LUA_TNUMBER: number;
@@ -46,6 +47,7 @@ export interface LuaApi {
   lua_isinteger(L: LuaState, idx: number): boolean;
   lua_tolstring(L: LuaState, idx: number): LuaString | null;
   lua_touserdata(L: LuaState, idx: number): unknown;
+  lua_topointer(L: LuaState, idx: number): unknown;
   lua_createtable(L: LuaState, narr: number, nrec: number): void;
   lua_newtable(L: LuaState): void;
   lua_setfield(L: LuaState, idx: number, k: Str): void;
@@ -59,6 +61,7 @@ export interface LuaApi {
   lua_getglobal(L: LuaState, name: Str): number;
   lua_error(L: LuaState): never;
   lua_pcall(L: LuaState, nargs: number, nresults: number, msgh: number): number;
+  lua_setupvalue(L: LuaState, funcindex: number, n: number): LuaString | null;
   lua_sethook(L: LuaState, hook: ((L: LuaState) => void) | null, mask: number, count: number): void;
 }
 
@@ -66,6 +69,8 @@ export interface LauxApi {
   luaL_newstate(): LuaState;
   luaL_loadbufferx(L: LuaState, buff: LuaString, size: number, name: Str, mode: Str | null): number;
   luaL_requiref(L: LuaState, modname: Str, openf: LuaJsFunction, glb: boolean | number): void;
+  luaL_ref(L: LuaState, t: number): number;
+  luaL_unref(L: LuaState, t: number, ref: number): void;
 }
 
 export interface LualibApi {

@@ -340,4 +340,65 @@ describe('scripting engine', () => {
       expect(lua("redis.call('set', KEYS[1], ARGV[1]) local v = redis.call('get', KEYS[1]) return #(v .. '!')", { ks, keys: ['big'], args: [big] })).to.equal(20 * MB + 1);
     });
   });
+
+  describe('one Lua state kept between runs', () => {
+    const leaks: Array<[string, string, unknown]> = [
+      ['string.upper = nil', 'return type(string.upper)', 'function'],
+      ['string.extra = 1', 'return type(string.extra)', 'nil'],
+      ["getmetatable('').__index = nil", "return ('a'):upper()", 'A'],
+      ["getmetatable('').__index.upper = function() return 'x' end", "return ('a'):upper()", 'A'],
+      ["rawset(_G, 'leaked', 1)", "return rawget(_G, 'leaked') == nil", 1],
+      ['redis = nil', 'return type(redis)', 'table'],
+      ['redis.call = redis.pcall', "return redis.pcall('nosuchcmd') ~= nil and type(redis.call) == 'function'", 1],
+      ['math.random = function() return 4 end', 'return math.random(1000000)', 'random'],
+      ['setmetatable(cjson, {__index = function() return 1 end})', 'return type(cjson.nothere)', 'nil'],
+      ["table.insert = function() end; local t = {} table.insert(t, 1) return #t", 'local t = {} table.insert(t, 1) return #t', 1],
+      ['KEYS[1] = "changed"', 'return KEYS[1]', 'k'],
+    ];
+
+    it('a kept compiled script that assigned _ENV gets the globals back next run', () => {
+      const body = "if ARGV[1] == 'swap' then _ENV = {type = function() return 'swapped' end} end return type(1)";
+      expect(lua(body, { args: ['swap'] })).to.equal('swapped');
+      expect(lua(body, { args: ['keep'] })).to.equal('number');
+    });
+    for (const [change, check, expected] of leaks) {
+      it(`nothing a script changes reaches the next run: ${change}`, () => {
+        const before = lua(check, { keys: ['k'] });
+        lua(change, { keys: ['k'] });
+        const after = lua(check, { keys: ['k'] });
+        if (expected === 'random') expect(after).to.equal(before);
+        else expect(after).to.deep.equal(expected);
+      });
+    }
+
+    it('object ids (tostring of tables and functions) restart at the same number every run', () => {
+      const first = lua('return {tostring({}), tostring(function() end)}');
+      lua('local t = {} for i = 1, 100 do t[i] = {} end return #t');
+      expect(lua('return {tostring({}), tostring(function() end)}')).to.deep.equal(first);
+    });
+
+    it('a run stopped by the budgets leaves a state the next run can use', () => {
+      expect(rawLua('while true do end', { budget: 100000 })).to.deep.equal(errBudget(100000));
+      expect(lua('return 1 + 1')).to.equal(2);
+      expect(rawLua("local s = 'x' while true do s = s .. s end", { memoryBudget: 1024 * 1024 })).to.deep.equal(errMemoryBudget(1024 * 1024));
+      expect(lua("return string.rep('a', 3)")).to.equal('aaa');
+    });
+
+    it('a script compiled in an earlier run gets the same memory budget as a fresh compile', () => {
+      const body = "local s = string.rep('y', 60000) return #s";
+      const fits = (limit: number, variant = ''): boolean => lua(body + variant, { memoryBudget: limit }) === 60000;
+      // The smallest budget the (by now compiled) script fits in.
+      let lo = 60000;
+      let hi = 1_000_000;
+      expect(fits(hi)).to.equal(true);
+      while (hi - lo > 1) {
+        const mid = Math.floor((lo + hi) / 2);
+        if (fits(mid)) hi = mid;
+        else lo = mid;
+      }
+      // A new text (a trailing comment: same run, another SHA1) is compiled in its run: the budget is the same.
+      expect(fits(hi, ' -- a')).to.equal(true);
+      expect(fits(hi - 1, ' -- b')).to.equal(false);
+    });
+  });
 });
