@@ -13,7 +13,6 @@ import { DoubleReply, ErrorReply, NullArray, isError as isErr, type Reply } from
 import { ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_SYNTAX } from '../../protocol/errors';
 import { elementBuffer, elementString, keyString } from '../keyspace';
 import { ZSetValue } from '../keyspace/zset';
-import { scoreLteMax, type ScoreRange } from '../keyspace/skiplist';
 import { arg, block, defineCommand, keyArg, oneOf, pureToken } from './define';
 import {
   GEO_LAT_MAX,
@@ -22,13 +21,11 @@ import {
   GEO_LONG_MIN,
   decodeScore,
   distance,
-  distanceIfWithin,
   encodeScoreBits,
   geohashString,
-  scanRanges,
-  searchBoxes,
   type Shape,
 } from './geohash';
+import { collect, distanceOrder, exactDistance, type GeoPoint } from './geo-candidates';
 import { formatLongDoubleHuman } from './long-double';
 import { readTyped, storeCollection, writeTyped } from './typed';
 import type { ArgDoc, CommandFlag, DataCommand, ExecContext } from './types';
@@ -295,37 +292,6 @@ function parseSearch(argv: Buffer[], variant: Variant, readOnly: boolean, store:
 
 // ------------------------------------------------------------------ search
 
-interface GeoPoint {
-  member: string;
-  score: number;
-  x: number;
-  y: number;
-  dist: number;
-}
-
-/** membersOfAllNeighbors: points within the shape, box by box, each box in (score, member) order. */
-function collect(z: ZSetValue, shape: Shape, limit: number): GeoPoint[] {
-  const out: GeoPoint[] = [];
-  for (const [min, max] of scanRanges(searchBoxes(shape))) {
-    if (out.length > 0 && limit > 0 && out.length >= limit) break;
-    const range: ScoreRange = { min, max, minex: false, maxex: true };
-    let n = z.index.firstInScoreRange(range).node;
-    while (n !== null && scoreLteMax(n.score, range)) {
-      const [x, y] = decodeScore(n.score);
-      const dist = distanceIfWithin(shape, x, y);
-      if (dist !== null) out.push({ member: n.member, score: n.score, x, y, dist });
-      if (out.length > 0 && limit > 0 && out.length >= limit) break;
-      n = n.next[0];
-    }
-  }
-  return out;
-}
-
-type Cmp = (a: GeoPoint, b: GeoPoint) => number;
-
-const byDistAsc: Cmp = (a, b) => (a.dist === b.dist ? 0 : a.dist > b.dist ? 1 : -1);
-const byDistDesc: Cmp = (a, b) => -byDistAsc(a, b);
-
 /**
  * Redis's pqsort (pqsort.c, a NetBSD quicksort that only recurses into
  * partitions overlapping [lrange, rrange]): used when COUNT cuts the
@@ -397,8 +363,8 @@ export function pqsort<T>(a: T[], cmp: (x: T, y: T) => number, lrange: number, r
 }
 
 /** ASC/DESC: a full sort is glibc's qsort (a stable merge sort for these sizes); a cut one is pqsort. */
-function sortPoints(points: GeoPoint[], sort: 'asc' | 'desc', returned: number): void {
-  const cmp = sort === 'asc' ? byDistAsc : byDistDesc;
+function sortPoints(points: GeoPoint[], shape: Shape, sort: 'asc' | 'desc', returned: number): void {
+  const cmp = distanceOrder(shape, sort === 'desc');
   if (returned === points.length) points.sort(cmp);
   else pqsort(points, cmp, 0, returned - 1);
 }
@@ -422,7 +388,7 @@ function runSearch(ctx: ExecContext, argv: Buffer[], variant: Variant, readOnly:
   const points = collect(src, shape, spec.any ? spec.count : 0);
   if (points.length === 0 && spec.storeKey === null) return [];
   const returned = spec.count === 0 || points.length < spec.count ? points.length : spec.count;
-  if (sort !== 'none') sortPoints(points, sort, returned);
+  if (sort !== 'none') sortPoints(points, shape, sort, returned);
 
   if (spec.storeKey === null) {
     const options = spec.withDist || spec.withHash || spec.withCoord;
@@ -435,7 +401,7 @@ function runSearch(ctx: ExecContext, argv: Buffer[], variant: Variant, readOnly:
         continue;
       }
       const item: Reply[] = [member];
-      if (spec.withDist) item.push(distanceReply(p.dist / shape.conversion));
+      if (spec.withDist) item.push(distanceReply(exactDistance(shape, p) / shape.conversion));
       if (spec.withHash) item.push(hashReply(p.score));
       if (spec.withCoord) item.push(coordsReply([p.x, p.y]));
       out.push(item);
@@ -447,7 +413,7 @@ function runSearch(ctx: ExecContext, argv: Buffer[], variant: Variant, readOnly:
   dst.convertToSkiplist();
   for (let i = 0; i < returned; i++) {
     const p = points[i];
-    dst.set(p.member, spec.storeDist ? p.dist / shape.conversion : p.score);
+    dst.set(p.member, spec.storeDist ? exactDistance(shape, p) / shape.conversion : p.score);
   }
   dst.settleEncoding();
   storeCollection(ctx, keyString(spec.storeKey), dst);

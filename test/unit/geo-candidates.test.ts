@@ -1,0 +1,108 @@
+import { expect } from 'chai';
+import { ZSetValue } from '../../server/keyspace/zset';
+import { approxCos, approxDistance, decodeScore, distance, distanceIfWithin, encodeScoreBits, scanRanges, searchBoxes, type Shape } from '../../server/commands/geohash';
+import { collect, distanceOrder, exactDistance, type GeoPoint } from '../../server/commands/geo-candidates';
+import { pqsort } from '../../server/commands/geo';
+
+/** A seeded uniform [0, 1). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The search as it was before approximations: the exact distance for every candidate. */
+function collectExact(z: ZSetValue, shape: Shape, limit: number): Array<{ member: string; dist: number }> {
+  const out: Array<{ member: string; dist: number }> = [];
+  for (const [min, max] of scanRanges(searchBoxes(shape))) {
+    if (limit > 0 && out.length >= limit) break;
+    for (let n = z.index.firstInScoreRange({ min, max, minex: false, maxex: true }).node; n !== null && n.score < max; n = n.next[0]) {
+      const [x, y] = decodeScore(n.score);
+      const d = distanceIfWithin(shape, x, y);
+      if (d !== null) out.push({ member: n.member, dist: d });
+      if (limit > 0 && out.length >= limit) break;
+    }
+  }
+  return out;
+}
+
+const exactAsc = (a: { dist: number }, b: { dist: number }) => (a.dist === b.dist ? 0 : a.dist > b.dist ? 1 : -1);
+
+describe('geo search candidates (approximate distance, exact decisions)', () => {
+  it('approxDistance is within 1e-13 of distance(), NaN for nearly antipodal points', () => {
+    const r = rng(1);
+    let nan = 0;
+    for (let i = 0; i < 50000; i++) {
+      const x1 = r() * 360 - 180;
+      const y1 = r() * 170 - 85;
+      const near = i % 2 === 0;
+      const x2 = near ? x1 + (r() - 0.5) * 10 ** (-r() * 6) : r() * 360 - 180;
+      const y2 = near ? Math.max(-85, Math.min(85, y1 + (r() - 0.5) * 10 ** (-r() * 6))) : r() * 170 - 85;
+      const a = approxDistance(x1, y1, x2, y2, approxCos(y1), approxCos(y2));
+      const e = distance(x1, y1, x2, y2);
+      if (Number.isNaN(a)) {
+        nan++;
+        expect(e).to.be.above(2 * 6372797.560856 * Math.asin(0.98));
+        continue;
+      }
+      expect(Math.abs(a - e)).to.be.at.most(e * 1e-13, `${x1},${y1} -> ${x2},${y2}`);
+    }
+    expect(nan).to.be.above(0);
+    expect(approxDistance(10, 20, 10, 21, approxCos(20), approxCos(21))).to.equal(distance(10, 20, 10, 21));
+  });
+
+  it('finds and orders the points the exact distance does, also on the limit, in ties and under COUNT', function () {
+    this.timeout(20000);
+    const r = rng(2);
+    const z = ZSetValue.create(1000);
+    const centre: [number, number] = [13.361389, 38.115556];
+    for (let i = 0; i < 6000; i++) {
+      // A third of the points share a few positions: equal distances.
+      const dup = i % 3 === 0;
+      const lon = dup ? centre[0] + 0.01 * (i % 7) : centre[0] + (r() - 0.5) * 2;
+      const lat = dup ? centre[1] + 0.01 * (i % 5) : centre[1] + (r() - 0.5) * 2;
+      z.set(`m${i}`, Number(encodeScoreBits(lon, lat)));
+    }
+    const members = [...z.elements()];
+    const shapes: Shape[] = [];
+    for (let k = 0; k < 12; k++) {
+      // Radii equal to a member's exact distance (it is inside, by ==), and one ulp below (outside).
+      const [x, y] = decodeScore(z.score(members[Math.floor(r() * members.length)])!);
+      const d = distance(centre[0], centre[1], x, y);
+      shapes.push({ type: 'radius', x: centre[0], y: centre[1], conversion: 1, radius: d });
+      shapes.push({ type: 'radius', x: centre[0], y: centre[1], conversion: 1, radius: d * (1 - Number.EPSILON) });
+      // A box whose east edge passes through the member: the east-west test at its limit.
+      const w = distance(x, y, centre[0], y);
+      shapes.push({ type: 'box', x: centre[0], y: centre[1], conversion: 1, width: 2 * w, height: 2e5 });
+    }
+    shapes.push({ type: 'radius', x: centre[0], y: centre[1], conversion: 1000, radius: 60 });
+    shapes.push({ type: 'box', x: centre[0] + 0.3, y: centre[1], conversion: 1609.34, width: 50, height: 30 });
+    for (const shape of shapes) {
+      for (const limit of [0, 5]) {
+        const want = collectExact(z, shape, limit);
+        const got = collect(z, shape, limit);
+        expect(got.map((p) => p.member)).to.deep.equal(want.map((p) => p.member));
+        expect(got.map((p) => exactDistance(shape, p))).to.deep.equal(want.map((p) => p.dist));
+        for (const desc of [false, true]) {
+          const cmp = distanceOrder(shape, desc);
+          const wcmp = desc ? (a: { dist: number }, b: { dist: number }) => -exactAsc(a, b) : exactAsc;
+          // A full stable sort, and pqsort's partial one (COUNT 10).
+          const full = collect(z, shape, limit).sort(cmp);
+          expect(full.map((p) => p.member)).to.deep.equal([...want].sort(wcmp).map((p) => p.member));
+          const cut: GeoPoint[] = collect(z, shape, limit);
+          const wcut = [...want];
+          if (cut.length > 10) {
+            pqsort(cut, cmp, 0, 9);
+            pqsort(wcut, wcmp, 0, 9);
+            expect(cut.map((p) => p.member)).to.deep.equal(wcut.map((p) => p.member));
+          }
+        }
+      }
+    }
+  });
+});
