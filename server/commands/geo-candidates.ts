@@ -14,6 +14,7 @@
  * distance makes, so replies are those of computing it everywhere.
  */
 import type { ZSetValue } from '../keyspace/zset';
+import { lowerBound, noteWalked, scoreArray } from '../keyspace/zset-score-array';
 import { approxCos, approxDistance, decodeScoreTo, distance, latDistance, scanRanges, searchBoxes, type Shape } from './geohash';
 
 /** Relative gap (with an absolute floor in metres) beyond which approxDistance decides: 10^4 times its error bound. */
@@ -48,56 +49,87 @@ function side(approx: number, limit: number): number {
   return approx > limit + gap ? 1 : approx < limit - gap ? -1 : 0;
 }
 
+/**
+ * geoAppendIfWithinShape's test for one candidate at a time: within()
+ * decodes a score and answers whether the point is inside the shape,
+ * leaving the point and its distance in x, y, dist, exact.
+ */
+class ShapeTest {
+  x = 0;
+  y = 0;
+  dist = 0;
+  exact = false;
+  private readonly xy = new Float64Array(2);
+  private readonly cosC: number;
+  private readonly radiusM: number;
+  private readonly halfW: number;
+  private readonly halfH: number;
+
+  constructor(private readonly shape: Shape) {
+    this.cosC = approxCos(shape.y);
+    this.radiusM = shape.type === 'radius' ? shape.radius * shape.conversion : 0;
+    this.halfW = shape.type === 'box' ? (shape.width * shape.conversion) / 2 : 0;
+    this.halfH = shape.type === 'box' ? (shape.height * shape.conversion) / 2 : 0;
+  }
+
+  within(score: number): boolean {
+    decodeScoreTo(score, this.xy);
+    const x = this.xy[0];
+    const y = this.xy[1];
+    const cx = this.shape.x;
+    const cy = this.shape.y;
+    const cosY = approxCos(y);
+    this.x = x;
+    this.y = y;
+    this.exact = false;
+    if (this.shape.type === 'radius') {
+      let d = approxDistance(cx, cy, x, y, this.cosC, cosY);
+      const s = side(d, this.radiusM);
+      if (s === 0) {
+        d = distance(cx, cy, x, y);
+        this.exact = true;
+      }
+      this.dist = d;
+      return s < 0 || (s === 0 && !(d > this.radiusM));
+    }
+    // geohashGetDistanceIfInRectangle: latitude first (no trigonometry), then the east-west distance at the point's latitude.
+    if (latDistance(y, cy) > this.halfH) return false;
+    const s = side(approxDistance(x, y, cx, y, cosY, cosY), this.halfW);
+    if (s > 0 || (s === 0 && distance(x, y, cx, y) > this.halfW)) return false;
+    this.dist = approxDistance(cx, cy, x, y, this.cosC, cosY);
+    return true;
+  }
+}
+
 /** Points within the shape, box by box, each box in (score, member) order; at most `limit` of them when limit > 0 (ANY). */
 export function collect(z: ZSetValue, shape: Shape, limit: number): GeoPoint[] {
   const out: GeoPoint[] = [];
-  const xy = new Float64Array(2);
-  const cx = shape.x;
-  const cy = shape.y;
-  const cosC = approxCos(cy);
-  const radiusM = shape.type === 'radius' ? shape.radius * shape.conversion : 0;
-  const widthM = shape.type === 'box' ? shape.width * shape.conversion : 0;
-  const heightM = shape.type === 'box' ? shape.height * shape.conversion : 0;
+  const t = new ShapeTest(shape);
+  const keep = (member: string, score: number): boolean => {
+    const p: GeoPoint = { member, score, x: t.x, y: t.y, dist: t.dist, exact: t.exact };
+    // NaN: nearly antipodal, or anything approxDistance does not vouch for.
+    if (Number.isNaN(p.dist)) exactDistance(shape, p);
+    out.push(p);
+    return limit > 0 && out.length >= limit;
+  };
+  const flat = scoreArray(z);
+  let walked = 0;
   for (const [min, max] of scanRanges(searchBoxes(shape))) {
     if (limit > 0 && out.length >= limit) break;
-    // [min, max): the first node at or above min, then forward until max.
-    let n = z.index.firstInScoreRange({ min, max, minex: false, maxex: true }).node;
-    while (n !== null && n.score < max) {
-      decodeScoreTo(n.score, xy);
-      const x = xy[0];
-      const y = xy[1];
-      const cosY = approxCos(y);
-      let exact = false;
-      let d: number;
-      if (shape.type === 'radius') {
-        d = approxDistance(cx, cy, x, y, cosC, cosY);
-        const s = side(d, radiusM);
-        if (s === 0) {
-          d = distance(cx, cy, x, y);
-          exact = true;
-        }
-        if (s > 0 || (s === 0 && d > radiusM)) {
-          n = n.next[0];
-          continue;
-        }
-      } else {
-        // geohashGetDistanceIfInRectangle: latitude first (no trigonometry), then the east-west distance at the point's latitude.
-        const halfW = widthM / 2;
-        const s = latDistance(y, cy) > heightM / 2 ? 1 : side(approxDistance(x, y, cx, y, cosY, cosY), halfW);
-        if (s > 0 || (s === 0 && distance(x, y, cx, y) > halfW)) {
-          n = n.next[0];
-          continue;
-        }
-        d = approxDistance(cx, cy, x, y, cosC, cosY);
+    // [min, max): the first element at or above min, then forward until max.
+    if (flat !== null) {
+      const scores = flat.scores;
+      for (let i = lowerBound(scores, min); i < scores.length && scores[i] < max; i++) {
+        if (t.within(scores[i]) && keep(flat.members[i], scores[i])) break;
       }
-      const p: GeoPoint = { member: n.member, score: n.score, x, y, dist: d, exact };
-      // NaN: nearly antipodal, or anything approxDistance does not vouch for.
-      if (Number.isNaN(d)) exactDistance(shape, p);
-      out.push(p);
-      if (limit > 0 && out.length >= limit) break;
-      n = n.next[0];
+      continue;
+    }
+    for (let n = z.index.firstInScoreRange({ min, max, minex: false, maxex: true }).node; n !== null && n.score < max; n = n.next[0]) {
+      walked++;
+      if (t.within(n.score) && keep(n.member, n.score)) break;
     }
   }
+  if (flat === null) noteWalked(z, walked);
   return out;
 }
 

@@ -56,6 +56,32 @@ describe('geo search candidates (approximate distance, exact decisions)', () => 
     expect(approxDistance(10, 20, 10, 21, approxCos(20), approxCos(21))).to.equal(distance(10, 20, 10, 21));
   });
 
+  it('a set changed between searches is searched as changed (the flat score copy follows the version)', () => {
+    const r = rng(3);
+    const z = ZSetValue.create(2000);
+    for (let i = 0; i < 3000; i++) z.set(`m${i}`, Number(encodeScoreBits(10 + r(), 50 + r())));
+    const shape: Shape = { type: 'radius', x: 10.5, y: 50.5, conversion: 1000, radius: 30 };
+    const members = () => collect(z, shape, 0).map((p) => p.member);
+    const same = () => expect(members()).to.deep.equal(collectExact(z, shape, 0).map((p) => p.member));
+    // Enough searches of the unchanged set to make the copy, then each kind of change.
+    for (let k = 0; k < 4; k++) same();
+    const before = z.version;
+    z.set('new', Number(encodeScoreBits(10.5, 50.5)));
+    expect(z.version).to.not.equal(before);
+    expect(members()).to.include('new');
+    for (let k = 0; k < 4; k++) same();
+    z.set('new', Number(encodeScoreBits(10.5, 55)));
+    expect(members()).to.not.include('new');
+    for (let k = 0; k < 4; k++) same();
+    z.set('new', Number(encodeScoreBits(10.5001, 50.5)));
+    z.remove('m1');
+    same();
+    for (let k = 0; k < 4; k++) same();
+    expect(z.remove('new')).to.equal(true);
+    expect(members()).to.not.include('new');
+    same();
+  });
+
   it('finds and orders the points the exact distance does, also on the limit, in ties and under COUNT', function () {
     this.timeout(20000);
     const r = rng(2);
