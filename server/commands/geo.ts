@@ -25,7 +25,7 @@ import {
   geohashString,
   type Shape,
 } from './geohash';
-import { collect, distanceOrder, exactDistance, type GeoPoint } from './geo-candidates';
+import { collect, distanceOrder, distanceText, exactDistance, type GeoPoint } from './geo-candidates';
 import { formatLongDoubleHuman } from './long-double';
 import { readTyped, storeCollection, writeTyped } from './typed';
 import type { ArgDoc, CommandFlag, DataCommand, ExecContext } from './types';
@@ -53,6 +53,11 @@ const SIGN_BIT = 1n << 63n;
  * binary value's exact decimal expansion rounded half to even.
  */
 export function formatFixed(x: number, digits: number): string {
+  return toFixedAsPrintf(x, digits) ?? formatFixedExact(x, digits);
+}
+
+/** formatFixed by BigInt arithmetic, for every double. */
+export function formatFixedExact(x: number, digits: number): string {
   if (!Number.isFinite(x)) return Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf';
   const buf = Buffer.allocUnsafe(8);
   buf.writeDoubleBE(x, 0);
@@ -86,14 +91,39 @@ export function formatFixed(x: number, digits: number): string {
   return neg ? '-' + s : s;
 }
 
-/** addReplyDoubleDistance: "%.4f" as a bulk string, in RESP2 and RESP3 alike. */
-function distanceReply(d: number): Buffer {
-  return Buffer.from(formatFixed(d, 4), 'latin1');
+/**
+ * "%.<digits>f" through Number#toFixed (native, about 20 times faster than
+ * the BigInt expansion: WITHDIST and WITHCOORD format every point) when it
+ * is the same string, else null. toFixed also rounds the exact binary value,
+ * but breaks ties upward where glibc breaks them to even; a double is a tie
+ * at `digits` decimals only when it is an odd multiple of 2^-(digits+1)
+ * (its exact expansion then ends with that 5, one place further), so those
+ * go the slow way, as do -0 (toFixed drops its sign) and values toFixed
+ * would print in exponent form.
+ */
+export function toFixedAsPrintf(x: number, digits: number): string | null {
+  if (!(Math.abs(x) < 1e21) || digits > 20 || Object.is(x, -0)) return null;
+  const p = 2 ** (digits + 1);
+  if (Number.isInteger(x * p) && !Number.isInteger(x * (p / 2))) return null;
+  return x.toFixed(digits);
+}
+
+/** ld2string(LD_STR_HUMAN) of a double: "%.17Lf", trailing zeros and '.' trimmed, "-0" as "0". */
+export function formatCoord(v: number): string {
+  const fast = toFixedAsPrintf(v, 17);
+  if (fast === null) return formatLongDoubleHuman(v);
+  const s = fast.replace(/\.?0+$/, '');
+  return s === '-0' ? '0' : s;
+}
+
+/** addReplyDoubleDistance: "%.4f" as a bulk string, in RESP2 and RESP3 alike (ASCII: a string is the same bytes as a Buffer, without one). */
+function distanceReply(d: number): string {
+  return formatFixed(d, 4);
 }
 
 /** addReplyHumanLongDouble: "%.17Lf" trimmed; RESP3 sends it as a double. */
 function coordReply(v: number): DoubleReply {
-  return new DoubleReply(v, formatLongDoubleHuman(v));
+  return new DoubleReply(v, formatCoord(v));
 }
 
 function coordsReply(xy: [number, number]): Reply[] {
@@ -401,7 +431,7 @@ function runSearch(ctx: ExecContext, argv: Buffer[], variant: Variant, readOnly:
         continue;
       }
       const item: Reply[] = [member];
-      if (spec.withDist) item.push(distanceReply(exactDistance(shape, p) / shape.conversion));
+      if (spec.withDist) item.push(distanceText(shape, p, distanceReply));
       if (spec.withHash) item.push(hashReply(p.score));
       if (spec.withCoord) item.push(coordsReply([p.x, p.y]));
       out.push(item);

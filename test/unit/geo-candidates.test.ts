@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import { ZSetValue } from '../../server/keyspace/zset';
 import { approxCos, approxDistance, decodeScore, distance, distanceIfWithin, encodeScoreBits, scanRanges, searchBoxes, type Shape } from '../../server/commands/geohash';
-import { collect, distanceOrder, exactDistance, type GeoPoint } from '../../server/commands/geo-candidates';
-import { pqsort } from '../../server/commands/geo';
+import { collect, distanceOrder, distanceText, exactDistance, type GeoPoint } from '../../server/commands/geo-candidates';
+import { formatCoord, formatFixed, formatFixedExact, pqsort, toFixedAsPrintf } from '../../server/commands/geo';
+import { formatLongDoubleHuman } from '../../server/commands/long-double';
 
 /** A seeded uniform [0, 1). */
 function rng(seed: number): () => number {
@@ -54,6 +55,50 @@ describe('geo search candidates (approximate distance, exact decisions)', () => 
     }
     expect(nan).to.be.above(0);
     expect(approxDistance(10, 20, 10, 21, approxCos(20), approxCos(21))).to.equal(distance(10, 20, 10, 21));
+  });
+
+  it('formats distances ("%.4f") and coordinates ("%.17Lf" trimmed) as the BigInt expansion does, ties to even included', () => {
+    const r = rng(4);
+    const values: number[] = [0, -0, 0.03125, 0.09375, -0.09375, 2.5, 0.00005, 1e21, 1e20, -1e-30, 5e-324, 123456.78125, 1 / 3, 166274.15156960038];
+    for (let i = 0; i < 4000; i++) {
+      values.push(r() * 20037726 * 2, (r() - 0.5) * 360, Math.round(r() * 1e6) / 32, Math.round(r() * 1e9) / 2 ** 18, (r() - 0.5) * 10 ** (r() * 30 - 15));
+      values.push(...decodeScore(Math.floor(r() * 2 ** 52)));
+    }
+    let ties = 0;
+    for (const v of values) {
+      expect(formatFixed(v, 4), String(v)).to.equal(formatFixedExact(v, 4));
+      expect(formatFixed(v, 6), String(v)).to.equal(formatFixedExact(v, 6));
+      expect(formatCoord(v), String(v)).to.equal(formatLongDoubleHuman(v));
+      if (toFixedAsPrintf(v, 4) === null) ties++;
+    }
+    // The BigInt path was taken for ties (0.03125 at 4 places: "0.0312", not toFixed's "0.0313").
+    expect(formatFixed(0.03125, 4)).to.equal('0.0312');
+    expect(ties).to.be.above(100);
+  });
+
+  it('WITHDIST prints what the exact distance prints, also when it sits on a rounding boundary', () => {
+    const r = rng(5);
+    const z = ZSetValue.create(1000);
+    for (let i = 0; i < 3000; i++) z.set(`m${i}`, Number(encodeScoreBits(-73.98 + (r() - 0.5) * 0.8, 40.75 + (r() - 0.5) * 0.8)));
+    const f4 = (d: number) => formatFixed(d, 4);
+    let checked = 0;
+    for (const conversion of [1, 1000, 0.3048, 1609.34]) {
+      const shape: Shape = { type: 'radius', x: -73.98, y: 40.75, conversion, radius: 50000 / conversion };
+      for (const p of collect(z, shape, 0)) {
+        expect(distanceText(shape, { ...p }, f4)).to.equal(f4(exactDistance(shape, { ...p }) / conversion));
+        checked++;
+      }
+    }
+    // Units chosen so that the distance lands on a "%.4f" tie (x.xxxx5): the approximation cannot decide those.
+    const shape0: Shape = { type: 'radius', x: -73.98, y: 40.75, conversion: 1, radius: 50000 };
+    for (const p of collect(z, shape0, 0).slice(0, 500)) {
+      const exact = exactDistance(shape0, { ...p });
+      const shape: Shape = { ...shape0, conversion: exact / 1234.56785 };
+      const approx = { ...p, exact: false, dist: p.exact ? approxDistance(-73.98, 40.75, p.x, p.y, approxCos(40.75), approxCos(p.y)) : p.dist };
+      expect(distanceText(shape, approx, f4)).to.equal(f4(exact / shape.conversion));
+      checked++;
+    }
+    expect(checked).to.be.above(5000);
   });
 
   it('a set changed between searches is searched as changed (the flat score copy follows the version)', () => {
