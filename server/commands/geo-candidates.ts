@@ -167,6 +167,8 @@ export function distanceOrder(shape: Shape, desc: boolean): (a: GeoPoint, b: Geo
     const gap = (da + db) * MARGIN + FLOOR;
     if (da > db + gap) return 1;
     if (db > da + gap) return -1;
+    // The same score is the same position, so the same distance (many members often share one).
+    if (a.score === b.score) return 0;
     const ea = exactDistance(shape, a);
     const eb = exactDistance(shape, b);
     return ea === eb ? 0 : ea > eb ? 1 : -1;

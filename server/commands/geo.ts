@@ -121,6 +121,16 @@ function distanceReply(d: number): string {
   return formatFixed(d, 4);
 }
 
+/**
+ * A member as a bulk string: an ASCII member goes as the string itself (the
+ * encoder writes strings as UTF-8, the same bytes), sparing a Buffer per
+ * point of a big reply; any other byte needs the latin1 Buffer.
+ */
+function memberReply(m: string): string | Buffer {
+  for (let i = 0; i < m.length; i++) if (m.charCodeAt(i) > 0x7f) return elementBuffer(m);
+  return m;
+}
+
 /** addReplyHumanLongDouble: "%.17Lf" trimmed; RESP3 sends it as a double. */
 function coordReply(v: number): DoubleReply {
   return new DoubleReply(v, formatCoord(v));
@@ -425,7 +435,7 @@ function runSearch(ctx: ExecContext, argv: Buffer[], variant: Variant, readOnly:
     const out: Reply[] = [];
     for (let i = 0; i < returned; i++) {
       const p = points[i];
-      const member = elementBuffer(p.member);
+      const member = memberReply(p.member);
       if (!options) {
         out.push(member);
         continue;

@@ -68,7 +68,8 @@ function points(rng: Rng, n: number, prefix: string): string[][] {
     const spread = shared ? 0 : rng.pick([0.05, 0.5, 2]);
     const lon = shared ? CX + 0.01 * (i % 8) : CX + (u() - 0.5) * 2 * spread;
     const lat = shared ? CY + 0.004 * (i % 8) : CY + (u() - 0.5) * 2 * spread;
-    args.push(lon.toFixed(6), lat.toFixed(6), `${prefix}${i}`);
+    // Some members with bytes above 0x7f (replied from a Buffer, the others from their string).
+    args.push(lon.toFixed(6), lat.toFixed(6), `${prefix}${i}${i % 100 === 7 ? '\xe9\xff' : ''}`);
     if (args.length === 300) {
       cmds.push(['GEOADD', KEY, ...args]);
       args = [];
