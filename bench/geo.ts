@@ -4,10 +4,13 @@
  * square around 13E 52N), loaded by pipelined GEOADDs; then GEOSEARCH
  * FROMLONLAT at the centre BYRADIUS r km ASC, with COUNT 10 and without, at
  * radii matching about 100, 5,000 and 50,000 points. Each search is timed
- * (client round trip) several times after five untimed runs; the median and
- * raftcache / redis are printed, and before them the first search after the
- * load (raftcache's skiplist walk, before it keeps a flat copy of the set). The replies of both servers are compared once per search, so a
- * faster but different answer does not go unnoticed.
+ * (client round trip) several times after 20 untimed runs (V8 optimizes hot
+ * code late); the median and raftcache / redis are printed. Before them: the
+ * first search after the load (raftcache walks the skiplist; later searches
+ * of the unchanged set use its flat copy, zset-score-array.ts) and a PING
+ * round trip on each server, the floor under the small searches. The
+ * replies of both servers are compared once per search, so a faster but
+ * different answer does not go unnoticed. About 40 s on a 2-core machine.
  *
  *   tsc -p . && node dist/bench/geo.js [--members 200000] [--runs 7]
  */
@@ -58,6 +61,17 @@ async function timeIt(r: Redis, args: Array<string | number>, runs: number): Pro
   return { ms: median(times), reply };
 }
 
+/** Median PING round trip: what any command costs on each server, for the small searches' scale. */
+async function pingMs(r: Redis): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const t = process.hrtime.bigint();
+    await r.ping();
+    times.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return median(times);
+}
+
 async function main(): Promise<void> {
   const opt = (name: string, dflt: number) => {
     const i = process.argv.indexOf(name);
@@ -85,7 +99,9 @@ async function main(): Promise<void> {
     console.log(`first search after the load, BYRADIUS 49 km ASC COUNT 10: redis-server ${coldRedis.ms.toFixed(2)} ms, raftcache ${coldRc.ms.toFixed(2)} ms (${(coldRc.ms / coldRedis.ms).toFixed(1)}x)`);
     // The set has now been walked once; one more walk and the third search uses the flat copy.
     await timeIt(rc, cold, 2);
-    console.log(`median of ${runs} runs after 5 untimed ones, client round trip; ratio = raftcache / redis-server`);
+    const [pingRedis, pingRc] = [await pingMs(redis), await pingMs(rc)];
+    console.log(`PING round trip (median of 200): redis-server ${pingRedis.toFixed(3)} ms, raftcache ${pingRc.toFixed(3)} ms`);
+    console.log(`median of ${runs} runs after 20 untimed ones, client round trip; ratio = raftcache / redis-server`);
     console.log('command'.padEnd(66) + 'results'.padStart(8) + 'redis ms'.padStart(10) + 'raftcache ms'.padStart(14) + 'ratio'.padStart(8));
     // Density is about 6.6 points per km^2: radii for ~100, ~5,000 and ~50,000 points.
     for (const radius of [2.2, 15.5, 49]) {
@@ -93,8 +109,8 @@ async function main(): Promise<void> {
         const args: Array<string | number> = [KEY, 'FROMLONLAT', CENTRE[0], CENTRE[1], 'BYRADIUS', radius, 'km', 'ASC'];
         if (count) args.push('COUNT', 10);
         const matches = ((await redis.call('GEOSEARCH', ...args.slice(0, 8))) as unknown[]).length;
-        await timeIt(redis, args, 5);
-        await timeIt(rc, args, 5);
+        await timeIt(redis, args, 20);
+        await timeIt(rc, args, 20);
         const a = await timeIt(redis, args, runs);
         const b = await timeIt(rc, args, runs);
         const same = isDeepStrictEqual(a.reply, b.reply) ? '' : '  REPLIES DIFFER';
