@@ -14,7 +14,7 @@
  * distance makes, so replies are those of computing it everywhere.
  */
 import type { ZSetValue } from '../keyspace/zset';
-import { lowerBound, noteWalked, scoreArray } from '../keyspace/zset-score-array';
+import { flatCopy, noteWalked } from '../keyspace/zset-score-array';
 import { approxCos, approxDistance, decodeScoreTo, distance, latDistance, scanRanges, searchBoxes, type Shape } from './geohash';
 
 /** Relative gap (with an absolute floor in metres) beyond which approxDistance decides: 10^4 times its error bound. */
@@ -134,21 +134,20 @@ export function collect(z: ZSetValue, shape: Shape, limit: number): GeoPoint[] {
     out.push(p);
     return limit > 0 && out.length >= limit;
   };
-  const flat = scoreArray(z);
+  const flat = flatCopy(z);
   let walked = 0;
+  // True when the search has all it wants (ANY's count).
+  const visit = (score: number, member: string): boolean => t.within(score) && keep(member, score);
   for (const [min, max] of scanRanges(searchBoxes(shape))) {
     if (limit > 0 && out.length >= limit) break;
     // [min, max): the first element at or above min, then forward until max.
     if (flat !== null) {
-      const scores = flat.scores;
-      for (let i = lowerBound(scores, min); i < scores.length && scores[i] < max; i++) {
-        if (t.within(scores[i]) && keep(flat.members[i], scores[i])) break;
-      }
+      flat.forEachInRange(min, max, visit);
       continue;
     }
     for (let n = z.index.firstInScoreRange({ min, max, minex: false, maxex: true }).node; n !== null && n.score < max; n = n.next[0]) {
       walked++;
-      if (t.within(n.score) && keep(n.member, n.score)) break;
+      if (visit(n.score, n.member)) break;
     }
   }
   if (flat === null) noteWalked(z, walked);

@@ -57,6 +57,11 @@ export class ZSetValue extends Collection {
   private restoreMaxLen = 0;
   /** Bumped by every change of a score or of the membership (read caches check it: zset-score-array.ts). */
   private changes = 0;
+  /**
+   * Told of each add, re-score and removal after it is made (zset-score-array.ts
+   * patches its flat copy with it); changes not told (restore, encoding) only bump `version`.
+   */
+  changeObserver: ((member: string, before: number | undefined, after: number | undefined) => void) | null = null;
 
   /**
    * An empty set sized for what the command is about to add (Redis 7.0's
@@ -111,6 +116,7 @@ export class ZSetValue extends Collection {
       this.bytes += member.length + ZSET_ELEMENT_OVERHEAD;
       this.pending.add(member);
       this.changes++;
+      this.changeObserver?.(member, undefined, score);
       return 'added';
     }
     // Redis (zsetAdd) changes nothing when the scores compare equal (0 and -0 too).
@@ -120,6 +126,7 @@ export class ZSetValue extends Collection {
     this.zsl.updateScore(cur, member, score);
     this.pending.add(member);
     this.changes++;
+    this.changeObserver?.(member, cur, score);
     return 'updated';
   }
 
@@ -132,6 +139,7 @@ export class ZSetValue extends Collection {
     this.bytes -= member.length + ZSET_ELEMENT_OVERHEAD;
     this.pending.add(member);
     this.changes++;
+    this.changeObserver?.(member, cur, undefined);
     return true;
   }
 

@@ -4,7 +4,9 @@
  * ties), every search option, replies compared byte for byte. Searches
  * that walk the whole set make raftcache keep a flat copy of the scores
  * (zset-score-array.ts); the set is then changed (moves, removals, new
- * points) and searched again, so both scan paths are compared.
+ * points: too many to patch the copy, so it is dropped) and searched again,
+ * then changed a little (the copy is patched) and searched again: the
+ * skiplist, the copy and the patched copy are all compared.
  */
 import { expect } from 'chai';
 import { startServer, type RunningServer } from '../support/proc';
@@ -156,6 +158,11 @@ describe('geo searches on a 20,000-point set side by side with redis-server', fu
     const changed = await both(resp2, changes);
     expect(sameShown(changed)).to.equal(true);
     await expectSame(resp2, searches());
+    await expectSame(resp2, searches());
+    // A few writes (fewer than n/32): raftcache patches its copy rather than dropping it.
+    const few: string[][] = [...points(new Rng(8), 100, 'p').slice(0, 1), ['ZREM', KEY, 'p11', 'p12', 'q5'], ['GEOADD', KEY, String(CX), String(CY), 'p13']];
+    const fewChanged = await both(resp2, few);
+    expect(sameShown(fewChanged)).to.equal(true);
     await expectSame(resp2, searches());
   });
 

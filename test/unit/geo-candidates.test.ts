@@ -127,6 +127,43 @@ describe('geo search candidates (approximate distance, exact decisions)', () => 
     same();
   });
 
+  it('a flat copy patched by many writes scans as the skiplist does (adds, re-scores, removals, ties, overflow)', function () {
+    this.timeout(20000);
+    const r = rng(6);
+    const z = ZSetValue.create(2000);
+    // A few shared positions, so equal scores are ordered by member bytes in the merge.
+    const pos = () => (r() < 0.3 ? Number(encodeScoreBits(10.5 + 0.001 * Math.floor(r() * 4), 50.5)) : Number(encodeScoreBits(10 + r(), 50 + r())));
+    for (let i = 0; i < 3000; i++) z.set(`m${i}`, pos());
+    const shapes: Shape[] = [
+      { type: 'radius', x: 10.5, y: 50.5, conversion: 1000, radius: 30 },
+      { type: 'radius', x: 10.5, y: 50.5, conversion: 1000, radius: 1 },
+      { type: 'box', x: 10.3, y: 50.6, conversion: 1000, width: 40, height: 20 },
+    ];
+    const same = () => {
+      for (const shape of shapes) {
+        for (const limit of [0, 7]) {
+          expect(collect(z, shape, limit).map((p) => p.member)).to.deep.equal(collectExact(z, shape, limit).map((p) => p.member));
+        }
+      }
+    };
+    let next = 3000;
+    let patched = 0;
+    for (let round = 0; round < 60; round++) {
+      if (z.changeObserver !== null) patched++; // a copy exists and is being patched
+      const writes = round < 20 ? 1 + Math.floor(r() * 5) : Math.floor(r() * 60);
+      for (let w = 0; w < writes; w++) {
+        const x = r();
+        const m = `m${Math.floor(r() * next)}`;
+        if (x < 0.3) z.set(`m${next++}${r() < 0.1 ? '\xff' : ''}`, pos());
+        else if (x < 0.7) z.set(m, pos());
+        else if (x < 0.9) z.remove(m);
+        else z.set(m, z.score(`m${Math.floor(r() * next)}`) ?? pos()); // onto another member's score
+      }
+      same();
+    }
+    expect(patched, 'rounds that patched a copy').to.be.above(30);
+  });
+
   it('finds and orders the points the exact distance does, also on the limit, in ties and under COUNT', function () {
     this.timeout(20000);
     const r = rng(2);
