@@ -9,15 +9,19 @@
  * approxDistance (within 1e-13 relative of the exact one), and the exact
  * distance is computed only where the approximation could decide otherwise
  * than the exact value: a distance within MARGIN of a limit, two distances
- * within MARGIN of each other in a sort, a distance that is replied
- * (WITHDIST) or stored (STOREDIST). Every decision is the one the exact
+ * within MARGIN of each other in a sort (unless their scores are equal), a
+ * WITHDIST distance whose "%.4f" the approximation cannot settle, a
+ * distance that is stored (STOREDIST). Every decision is the one the exact
  * distance makes, so replies are those of computing it everywhere.
+ *
+ * The walk itself: a flat copy of the set's scores when scans have earned
+ * one (zset-score-array.ts), else the skiplist, its ranges walked in step.
  */
 import type { ZSetValue } from '../keyspace/zset';
 import { flatCopy, noteWalked } from '../keyspace/zset-score-array';
 import { approxCos, approxDistance, decodeScoreTo, distance, latDistance, scanRanges, searchBoxes, type Shape } from './geohash';
 
-/** Relative gap (with an absolute floor in metres) beyond which approxDistance decides: 10^4 times its error bound. */
+/** Relative gap (with an absolute floor in metres) beyond which approxDistance decides: 10^5 times its analysed error bound (about 1e-14). */
 const MARGIN = 1e-9;
 const FLOOR = 1e-9;
 
@@ -207,8 +211,9 @@ export function distanceOrder(shape: Shape, desc: boolean): (a: GeoPoint, b: Geo
     const gap = (da + db) * MARGIN + FLOOR;
     if (da > db + gap) return 1;
     if (db > da + gap) return -1;
-    // The same score is the same position, so the same distance (many members often share one).
-    if (a.score === b.score) return 0;
+    // The same score is the same position, so the same distance (many members often share one);
+    // but NaN (from asin past 1, nearly antipodal) compares -1 even with itself, as sort_gp_asc.
+    if (a.score === b.score && !Number.isNaN(da)) return 0;
     const ea = exactDistance(shape, a);
     const eb = exactDistance(shape, b);
     return ea === eb ? 0 : ea > eb ? 1 : -1;
