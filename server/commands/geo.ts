@@ -13,7 +13,6 @@ import { DoubleReply, ErrorReply, NullArray, isError as isErr, type Reply } from
 import { ERR_NOT_FLOAT, ERR_NOT_INTEGER, ERR_SYNTAX } from '../../protocol/errors';
 import { elementBuffer, elementString, keyString } from '../keyspace';
 import { ZSetValue } from '../keyspace/zset';
-import { scoreLteMax, type ScoreRange } from '../keyspace/skiplist';
 import { arg, block, defineCommand, keyArg, oneOf, pureToken } from './define';
 import {
   GEO_LAT_MAX,
@@ -22,13 +21,11 @@ import {
   GEO_LONG_MIN,
   decodeScore,
   distance,
-  distanceIfWithin,
   encodeScoreBits,
   geohashString,
-  scanRanges,
-  searchBoxes,
   type Shape,
 } from './geohash';
+import { collect, distanceOrder, distanceText, exactDistance, type GeoPoint } from './geo-candidates';
 import { formatLongDoubleHuman } from './long-double';
 import { readTyped, storeCollection, writeTyped } from './typed';
 import type { ArgDoc, CommandFlag, DataCommand, ExecContext } from './types';
@@ -56,6 +53,11 @@ const SIGN_BIT = 1n << 63n;
  * binary value's exact decimal expansion rounded half to even.
  */
 export function formatFixed(x: number, digits: number): string {
+  return toFixedAsPrintf(x, digits) ?? formatFixedExact(x, digits);
+}
+
+/** formatFixed by BigInt arithmetic, for every double. */
+export function formatFixedExact(x: number, digits: number): string {
   if (!Number.isFinite(x)) return Number.isNaN(x) ? 'nan' : x > 0 ? 'inf' : '-inf';
   const buf = Buffer.allocUnsafe(8);
   buf.writeDoubleBE(x, 0);
@@ -89,14 +91,49 @@ export function formatFixed(x: number, digits: number): string {
   return neg ? '-' + s : s;
 }
 
-/** addReplyDoubleDistance: "%.4f" as a bulk string, in RESP2 and RESP3 alike. */
-function distanceReply(d: number): Buffer {
-  return Buffer.from(formatFixed(d, 4), 'latin1');
+/**
+ * "%.<digits>f" through Number#toFixed (native, about 20 times faster than
+ * the BigInt expansion: WITHDIST and WITHCOORD format every point) when it
+ * is the same string, else null. toFixed also rounds the exact binary value,
+ * but breaks ties upward where glibc breaks them to even; a double is a tie
+ * at `digits` decimals only when it is an odd multiple of 2^-(digits+1)
+ * (its exact expansion then ends with that 5, one place further), so those
+ * go the slow way, as do -0 (toFixed drops its sign) and values toFixed
+ * would print in exponent form.
+ */
+export function toFixedAsPrintf(x: number, digits: number): string | null {
+  if (!(Math.abs(x) < 1e21) || digits > 20 || Object.is(x, -0)) return null;
+  const p = 2 ** (digits + 1);
+  if (Number.isInteger(x * p) && !Number.isInteger(x * (p / 2))) return null;
+  return x.toFixed(digits);
+}
+
+/** ld2string(LD_STR_HUMAN) of a double: "%.17Lf", trailing zeros and '.' trimmed, "-0" as "0". */
+export function formatCoord(v: number): string {
+  const fast = toFixedAsPrintf(v, 17);
+  if (fast === null) return formatLongDoubleHuman(v);
+  const s = fast.replace(/\.?0+$/, '');
+  return s === '-0' ? '0' : s;
+}
+
+/** addReplyDoubleDistance: "%.4f" as a bulk string, in RESP2 and RESP3 alike (ASCII: a string is the same bytes as a Buffer, without one). */
+function distanceReply(d: number): string {
+  return formatFixed(d, 4);
+}
+
+/**
+ * A member as a bulk string: an ASCII member goes as the string itself (the
+ * encoder writes strings as UTF-8, the same bytes), sparing a Buffer per
+ * point of a big reply; any other byte needs the latin1 Buffer.
+ */
+function memberReply(m: string): string | Buffer {
+  for (let i = 0; i < m.length; i++) if (m.charCodeAt(i) > 0x7f) return elementBuffer(m);
+  return m;
 }
 
 /** addReplyHumanLongDouble: "%.17Lf" trimmed; RESP3 sends it as a double. */
 function coordReply(v: number): DoubleReply {
-  return new DoubleReply(v, formatLongDoubleHuman(v));
+  return new DoubleReply(v, formatCoord(v));
 }
 
 function coordsReply(xy: [number, number]): Reply[] {
@@ -295,37 +332,6 @@ function parseSearch(argv: Buffer[], variant: Variant, readOnly: boolean, store:
 
 // ------------------------------------------------------------------ search
 
-interface GeoPoint {
-  member: string;
-  score: number;
-  x: number;
-  y: number;
-  dist: number;
-}
-
-/** membersOfAllNeighbors: points within the shape, box by box, each box in (score, member) order. */
-function collect(z: ZSetValue, shape: Shape, limit: number): GeoPoint[] {
-  const out: GeoPoint[] = [];
-  for (const [min, max] of scanRanges(searchBoxes(shape))) {
-    if (out.length > 0 && limit > 0 && out.length >= limit) break;
-    const range: ScoreRange = { min, max, minex: false, maxex: true };
-    let n = z.index.firstInScoreRange(range).node;
-    while (n !== null && scoreLteMax(n.score, range)) {
-      const [x, y] = decodeScore(n.score);
-      const dist = distanceIfWithin(shape, x, y);
-      if (dist !== null) out.push({ member: n.member, score: n.score, x, y, dist });
-      if (out.length > 0 && limit > 0 && out.length >= limit) break;
-      n = n.next[0];
-    }
-  }
-  return out;
-}
-
-type Cmp = (a: GeoPoint, b: GeoPoint) => number;
-
-const byDistAsc: Cmp = (a, b) => (a.dist === b.dist ? 0 : a.dist > b.dist ? 1 : -1);
-const byDistDesc: Cmp = (a, b) => -byDistAsc(a, b);
-
 /**
  * Redis's pqsort (pqsort.c, a NetBSD quicksort that only recurses into
  * partitions overlapping [lrange, rrange]): used when COUNT cuts the
@@ -397,8 +403,8 @@ export function pqsort<T>(a: T[], cmp: (x: T, y: T) => number, lrange: number, r
 }
 
 /** ASC/DESC: a full sort is glibc's qsort (a stable merge sort for these sizes); a cut one is pqsort. */
-function sortPoints(points: GeoPoint[], sort: 'asc' | 'desc', returned: number): void {
-  const cmp = sort === 'asc' ? byDistAsc : byDistDesc;
+function sortPoints(points: GeoPoint[], shape: Shape, sort: 'asc' | 'desc', returned: number): void {
+  const cmp = distanceOrder(shape, sort === 'desc');
   if (returned === points.length) points.sort(cmp);
   else pqsort(points, cmp, 0, returned - 1);
 }
@@ -422,20 +428,20 @@ function runSearch(ctx: ExecContext, argv: Buffer[], variant: Variant, readOnly:
   const points = collect(src, shape, spec.any ? spec.count : 0);
   if (points.length === 0 && spec.storeKey === null) return [];
   const returned = spec.count === 0 || points.length < spec.count ? points.length : spec.count;
-  if (sort !== 'none') sortPoints(points, sort, returned);
+  if (sort !== 'none') sortPoints(points, shape, sort, returned);
 
   if (spec.storeKey === null) {
     const options = spec.withDist || spec.withHash || spec.withCoord;
     const out: Reply[] = [];
     for (let i = 0; i < returned; i++) {
       const p = points[i];
-      const member = elementBuffer(p.member);
+      const member = memberReply(p.member);
       if (!options) {
         out.push(member);
         continue;
       }
       const item: Reply[] = [member];
-      if (spec.withDist) item.push(distanceReply(p.dist / shape.conversion));
+      if (spec.withDist) item.push(distanceText(shape, p, distanceReply));
       if (spec.withHash) item.push(hashReply(p.score));
       if (spec.withCoord) item.push(coordsReply([p.x, p.y]));
       out.push(item);
@@ -447,7 +453,7 @@ function runSearch(ctx: ExecContext, argv: Buffer[], variant: Variant, readOnly:
   dst.convertToSkiplist();
   for (let i = 0; i < returned; i++) {
     const p = points[i];
-    dst.set(p.member, spec.storeDist ? p.dist / shape.conversion : p.score);
+    dst.set(p.member, spec.storeDist ? exactDistance(shape, p) / shape.conversion : p.score);
   }
   dst.settleEncoding();
   storeCollection(ctx, keyString(spec.storeKey), dst);

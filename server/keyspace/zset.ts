@@ -55,6 +55,13 @@ export class ZSetValue extends Collection {
   private restoringDuplicate = false;
   /** Longest member seen while restoring (finishRestore decides the encoding). */
   private restoreMaxLen = 0;
+  /** Bumped by every change of a score or of the membership (read caches check it: zset-score-array.ts). */
+  private changes = 0;
+  /**
+   * Told of each add, re-score and removal after it is made (zset-score-array.ts
+   * patches its flat copy with it); changes not told (restore, encoding) only bump `version`.
+   */
+  changeObserver: ((member: string, before: number | undefined, after: number | undefined) => void) | null = null;
 
   /**
    * An empty set sized for what the command is about to add (Redis 7.0's
@@ -69,6 +76,11 @@ export class ZSetValue extends Collection {
 
   get length(): number {
     return this.dict.size;
+  }
+
+  /** Changes so far: equal numbers mean the same (score, member) contents. */
+  get version(): number {
+    return this.changes;
   }
 
   /** The ordered index (read it; change the set only through this class). */
@@ -103,6 +115,8 @@ export class ZSetValue extends Collection {
       this.scanIdx?.insert(scanHash(member), member);
       this.bytes += member.length + ZSET_ELEMENT_OVERHEAD;
       this.pending.add(member);
+      this.changes++;
+      this.changeObserver?.(member, undefined, score);
       return 'added';
     }
     // Redis (zsetAdd) changes nothing when the scores compare equal (0 and -0 too).
@@ -111,6 +125,8 @@ export class ZSetValue extends Collection {
     this.dict.set(member, score);
     this.zsl.updateScore(cur, member, score);
     this.pending.add(member);
+    this.changes++;
+    this.changeObserver?.(member, cur, score);
     return 'updated';
   }
 
@@ -122,6 +138,8 @@ export class ZSetValue extends Collection {
     this.scanIdx?.delete(scanHash(member), member);
     this.bytes -= member.length + ZSET_ELEMENT_OVERHEAD;
     this.pending.add(member);
+    this.changes++;
+    this.changeObserver?.(member, cur, undefined);
     return true;
   }
 
@@ -165,6 +183,7 @@ export class ZSetValue extends Collection {
       if (Object.is(n.score, -0)) {
         n.score = 0; // same place in the order
         this.dict.set(n.member, 0);
+        this.changes++;
       }
     }
   }
@@ -234,6 +253,7 @@ export class ZSetValue extends Collection {
     }
     this.setEncoding(exceeds(this.dict.size, this.restoreMaxLen));
     this.restoreMaxLen = 0;
+    this.changes++;
   }
 
   clone(): ZSetValue {
