@@ -535,7 +535,7 @@ export class Server implements ConnectionHooks {
   private execute(conn: ClientConnection, cmd: LeafCommand, argv: Buffer[]): void {
     if (cmd.kind === 'server') {
       this.replyServer(conn, cmd.name, cmd.run({ conn, server: this }, argv));
-    } else if (cmd.flags.includes('write')) {
+    } else if (cmd.flags.includes('write') && !(cmd.readOnlyWhen?.(argv) ?? false)) {
       this.proposeWrite(conn, cmd, argv);
     } else {
       const db = conn.db;

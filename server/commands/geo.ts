@@ -412,7 +412,7 @@ function sortPoints(points: GeoPoint[], shape: Shape, sort: 'asc' | 'desc', retu
 function runSearch(ctx: ExecContext, argv: Buffer[], variant: Variant, readOnly: boolean, store: boolean, srcIdx: number): Reply {
   const srcKey = keyString(argv[srcIdx]);
   // Reads look up as clients' reads do; at apply time an expired source is deleted first.
-  const z = readOnly ? readTyped(ctx, srcKey, ZSetValue) : writeTyped(ctx, srcKey, ZSetValue);
+  const z = readOnly || !namesStore(argv) ? readTyped(ctx, srcKey, ZSetValue) : writeTyped(ctx, srcKey, ZSetValue);
   if (isErr(z)) return z;
   const src = z ?? null;
   const spec = parseSearch(argv, variant, readOnly, store, src);
@@ -601,5 +601,21 @@ const georadiusbymember = searchCommand('georadiusbymember', -5, ['write', 'deny
 const georadiusbymemberRo = searchCommand('georadiusbymember_ro', -5, ['readonly'], [1, 1, 1], 'Returns members from a geospatial index that are within a distance from a member.', '3.2.10', RADIUS_CX, [KEY, ...BYMEMBER_ARGS], 'georadiusbymember', false);
 const geosearch = searchCommand('geosearch', -7, ['readonly'], [1, 1, 1], 'Queries a geospatial index for members inside an area of a box or a circle.', '6.2.0', SEARCH_CX, [KEY, FROM, BY, ORDER, COUNT, ...WITH], 'geosearch', false);
 const geosearchstore = searchCommand('geosearchstore', -8, ['write', 'denyoom'], [1, 2, 1], 'Queries a geospatial index for members inside an area of a box or a circle, optionally stores the result.', '6.2.0', SEARCH_CX, [keyArg('destination'), keyArg('source'), FROM, BY, ORDER, COUNT, pureToken('storedist', 'STOREDIST', { optional: true })], 'geosearch', true);
+
+/**
+ * Whether GEORADIUS / GEORADIUSBYMEMBER name STORE or STOREDIST. Any argument
+ * spelled so counts (a member or key could be, but never a real option's
+ * value): erring toward "stores" only sends a search through the log.
+ */
+function namesStore(argv: Buffer[]): boolean {
+  for (let i = 2; i < argv.length; i++) {
+    const a = argv[i];
+    if ((a.length === 5 || a.length === 9) && /^store(dist)?$/i.test(a.toString('latin1'))) return true;
+  }
+  return false;
+}
+// Without STORE they only read: served where the client is, as GEORADIUS_RO.
+georadius.readOnlyWhen = (argv) => !namesStore(argv);
+georadiusbymember.readOnlyWhen = (argv) => !namesStore(argv);
 
 export const geoCommands: DataCommand[] = [geoadd, geopos, geohash, geodist, georadius, georadiusRo, georadiusbymember, georadiusbymemberRo, geosearch, geosearchstore];

@@ -282,6 +282,9 @@ const sort = defineCommand({
   exec: (ctx, argv) => runSort(ctx, argv, false),
 });
 
+// Without STORE, SORT only reads (lookupRead): served where the client is, as SORT_RO. Any argument spelled STORE counts.
+sort.readOnlyWhen = (argv) => !argv.some((a, i) => i >= 2 && a.length === 5 && a.toString('latin1').toLowerCase() === 'store');
+
 const sortRo = defineCommand({
   name: 'sort_ro',
   arity: -2,

@@ -147,6 +147,13 @@ export interface DataCommand {
   /** Present on blocking commands. */
   blocking?: BlockingSpec;
   /**
+   * A write command that changes nothing with these arguments (GEORADIUS and
+   * SORT without STORE): a client's call is served as a read on the node it
+   * is connected to instead of being logged. Must only answer true when exec
+   * with these arguments reads through lookupRead and writes nothing.
+   */
+  readOnlyWhen?(argv: Buffer[]): boolean;
+  /**
    * A keyspace command with subcommands (XINFO, XGROUP): how clients see
    * each one (arity, flags, keys, ACL, docs). This command itself stays what
    * the log, MULTI and scripts run: its exec dispatches on argv[1].
