@@ -69,6 +69,8 @@ export interface ScriptRun {
 
 /** How a run other than a plain script gets its callee (functions-lua.ts). */
 export interface ScriptEntry {
+  /** Compiles what prepare runs (kept per state), before the run and outside its memory meter; the compile error, or null. */
+  compile?(L: LuaState): ErrorReply | null;
   /**
    * Called with the sandbox open and the budget hook set; `handler` is the
    * error handler's stack index. Pushes a function and its arguments and
@@ -141,6 +143,13 @@ export function runScript(run: ScriptRun): Reply {
       }
       run.compiled?.();
       setArgs(box.L, run.keys, run.args);
+    } else if (run.entry.compile !== undefined) {
+      const compileErr = run.entry.compile(box.L);
+      if (compileErr !== null) {
+        compiled = false;
+        clean = true;
+        return compileErr;
+      }
     }
     box.setIdCounter(box.idBase);
     const limit = run.memoryBudget ?? DEFAULT_MEMORY_BUDGET;

@@ -3,11 +3,13 @@
  * its code to learn what it registers (FUNCTION LOAD), and calling one of
  * its functions (FCALL).
  *
- * Redis keeps one Lua state with every library loaded in it. Here each run
- * gets a fresh state (as EVAL does, engine.ts): FCALL runs the library's code
- * again, which only registers functions, then calls the one asked for. That
- * is deterministic on every node and after a restart; the one difference is
- * that a library's local variables do not live on between calls.
+ * Redis keeps one Lua state with every library loaded in it. Here FCALL
+ * runs the library's code again in the script state (engine.ts), which only
+ * registers functions, then calls the one asked for. That is deterministic
+ * on every node and after a restart; the one difference is that a library's
+ * local variables do not live on between calls. The compiled library (and
+ * the load-time prelude) are kept per Lua state, compiled outside the
+ * memory meter, so only running them is charged to a call.
  *
  * While the library code runs, its globals are only `redis` with
  * register_function, log and the version constants, as in Redis; once
@@ -17,7 +19,7 @@
 import { ErrorReply, type Reply } from '../../protocol/reply';
 import type { ExecContext } from '../commands/types';
 import { errorLine, pushErrorTable, stringField } from './convert';
-import { runScript, type ScriptEntry } from './engine';
+import { runScript, scriptSha, type ScriptEntry } from './engine';
 import { lauxlib, ls, lua, luaBytes, type LuaJsFunction, type LuaState } from './fengari';
 
 /** Function flags, in the order Redis lists them (scripts_flags_def). */
@@ -60,13 +62,14 @@ export function parseLibraryMeta(code: Buffer): LibraryMeta | ErrorReply {
 }
 
 /**
- * Builds the load-time environment and compiles the library into it.
- * Arguments: the code and the register check (JS). Returns the chunk (or nil and the compile error), the function
- * that switches the library's globals to the full environment, and the
- * table of registered callbacks by name.
+ * Builds the load-time environment for a compiled library.
+ * Arguments: the chunk and the register check (JS). Returns the chunk, the
+ * function that switches the library's globals to the full environment, the
+ * table of registered callbacks by name, and the environment (the caller
+ * makes it the chunk's _ENV).
  */
 const LIBRARY_PRELUDE = `
-local code, check = ...
+local chunk, check = ...
 local G = _G
 local redis = G.redis
 local function refuse() error('Attempt to modify a readonly table', 2) end
@@ -94,9 +97,7 @@ local api = {
 }
 local mt = { __index = readonly({ redis = readonly(api) }), __newindex = refuse, __metatable = false }
 local env = setmetatable({}, mt)
-local chunk, err = load(code, '@user_function', 't', env)
-if not chunk then return nil, err, nil end
-return chunk, function() mt.__index = G end, callbacks
+return chunk, function() mt.__index = G end, callbacks, env
 `;
 
 function raise(L: LuaState, message: string): never {
@@ -209,20 +210,59 @@ function errorValue(L: LuaState): string {
  * the callbacks table on top of the stack (callbacks at -1).
  */
 function loadInto(L: LuaState, body: Buffer, registered: FunctionInfo[]): ErrorReply | null {
-  const prelude = Buffer.from(LIBRARY_PRELUDE);
-  if (lauxlib.luaL_loadbufferx(L, prelude, prelude.length, '=prelude', 't') !== lua.LUA_OK) throw new Error('library prelude does not compile');
-  lua.lua_pushstring(L, new Uint8Array(body.buffer, body.byteOffset, body.length));
+  const cache = cacheOf(L);
+  const chunkRef = cache.chunks.get(scriptSha(body));
+  if (chunkRef === undefined) throw new Error('library not compiled before its run (compileLibrary)');
+  lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, cache.prelude);
+  lua.lua_rawgeti(L, lua.LUA_REGISTRYINDEX, chunkRef);
   lua.lua_pushjsfunction(L, registerCheck(registered));
-  if (lua.lua_pcall(L, 2, 3, 0) !== lua.LUA_OK) return new ErrorReply(errorLine(errorValue(L)));
-  if (lua.lua_type(L, -3) === lua.LUA_TNIL) {
-    const msg = lua.lua_tolstring(L, -2);
+  if (lua.lua_pcall(L, 2, 4, 0) !== lua.LUA_OK) return new ErrorReply(errorLine(errorValue(L)));
+  lua.lua_setupvalue(L, -4, 1); // env becomes the chunk's _ENV; stack: chunk, switch, callbacks
+  lua.lua_pushvalue(L, -3); // the chunk
+  if (lua.lua_pcall(L, 0, 0, 0) !== lua.LUA_OK) return new ErrorReply(errorLine(`ERR Error registering functions: ${errorValue(L)}`));
+  if (registered.length === 0) return new ErrorReply('ERR No functions registered');
+  return null;
+}
+
+/** Per Lua state: the compiled load-time prelude and libraries (registry references). */
+interface LibraryCache {
+  prelude: number;
+  chunks: Map<string, number>;
+}
+
+const caches = new WeakMap<LuaState, LibraryCache>();
+/** Compiled libraries kept per state (oldest dropped first). */
+const CHUNKS_KEPT = 200;
+
+function cacheOf(L: LuaState): LibraryCache {
+  let cache = caches.get(L);
+  if (cache === undefined) {
+    const prelude = Buffer.from(LIBRARY_PRELUDE);
+    if (lauxlib.luaL_loadbufferx(L, prelude, prelude.length, '=prelude', 't') !== lua.LUA_OK) throw new Error('library prelude does not compile');
+    cache = { prelude: lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX), chunks: new Map() };
+    caches.set(L, cache);
+  }
+  return cache;
+}
+
+/** Compiles the library's code into this state once (before the run, outside its memory meter); the compile error Redis gives, or null. */
+function compileLibrary(L: LuaState, body: Buffer): ErrorReply | null {
+  const cache = cacheOf(L);
+  const sha = scriptSha(body);
+  if (cache.chunks.has(sha)) return null;
+  if (lauxlib.luaL_loadbufferx(L, new Uint8Array(body.buffer, body.byteOffset, body.length), body.length, '@user_function', 't') !== lua.LUA_OK) {
+    const msg = lua.lua_tolstring(L, -1);
+    lua.lua_pop(L, 1);
     // Lua 5.1 (Redis) quotes the end-of-input token as it quotes every other; 5.3 does not.
     const text = msg === null ? 'unknown error' : luaBytes(msg).toString('latin1').replace(/ near <eof>$/, " near '<eof>'");
     return new ErrorReply(errorLine(`ERR Error compiling function: ${text}`));
   }
-  lua.lua_pushvalue(L, -3); // the chunk
-  if (lua.lua_pcall(L, 0, 0, 0) !== lua.LUA_OK) return new ErrorReply(errorLine(`ERR Error registering functions: ${errorValue(L)}`));
-  if (registered.length === 0) return new ErrorReply('ERR No functions registered');
+  cache.chunks.set(sha, lauxlib.luaL_ref(L, lua.LUA_REGISTRYINDEX));
+  if (cache.chunks.size > CHUNKS_KEPT) {
+    const [oldest, ref] = cache.chunks.entries().next().value as [string, number];
+    cache.chunks.delete(oldest);
+    lauxlib.luaL_unref(L, lua.LUA_REGISTRYINDEX, ref);
+  }
   return null;
 }
 
@@ -232,6 +272,7 @@ const noop: LuaJsFunction = () => 0;
 export function loadLibrary(ctx: ExecContext, meta: LibraryMeta): FunctionInfo[] | ErrorReply {
   const registered: FunctionInfo[] = [];
   const entry: ScriptEntry = {
+    compile: (L) => compileLibrary(L, meta.body),
     prepare(L) {
       const err = loadInto(L, meta.body, registered);
       if (err !== null) return err;
@@ -265,6 +306,7 @@ function pushStrings(L: LuaState, items: Buffer[]): void {
 /** FCALL / FCALL_RO: runs the library, then the function with (keys, args). */
 export function callFunction(call: FunctionCall): Reply {
   const entry: ScriptEntry = {
+    compile: (L) => compileLibrary(L, call.meta.body),
     prepare(L) {
       const err = loadInto(L, call.meta.body, []);
       if (err !== null) return err;
