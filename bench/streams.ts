@@ -12,7 +12,7 @@
  *    bounds how long the event loop stalled (target: no stall over 20 ms), then used_memory and RSS of
  *    both (target: memory <= 2x redis's used_memory).
  *
- *   tsc -p . && node dist/bench/streams.js [--requests 20000] [--clients 50] [--runs 3 (0: skip 1-2)] [--fill 1000000 (0: skip 3)] [--fields 5]
+ *   tsc -p . && node dist/bench/streams.js [--requests 20000] [--clients 50] [--runs 3 (0: skip 1-2)] [--fill 1000000 (0: skip 3)] [--fields 5] [--only reads (skip part 1)]
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -29,11 +29,18 @@ interface Options {
   clients: number;
   fill: number;
   fields: number;
+  /** Part 2 only (the follower reads), without part 1's durable writes. */
+  readsOnly: boolean;
 }
 
 function parse(argv: string[]): Options {
-  const o: Options = { requests: 20000, clients: 50, runs: 3, fill: 1_000_000, fields: 5 };
+  const o: Options = { requests: 20000, clients: 50, runs: 3, fill: 1_000_000, fields: 5, readsOnly: false };
   for (let i = 0; i < argv.length; i += 2) {
+    if (argv[i] === '--only') {
+      if (argv[i + 1] !== 'reads') throw new Error('--only takes "reads"');
+      o.readsOnly = true;
+      continue;
+    }
     const v = Number(argv[i + 1]);
     if (!Number.isFinite(v)) throw new Error(`option ${argv[i]} needs a number`);
     if (argv[i] === '--requests') o.requests = v;
@@ -129,8 +136,9 @@ async function throughput(o: Options, refs: ReferenceRedis[]): Promise<void> {
     const leader = await cluster.leader();
     const [follower] = await cluster.followers(leader);
     const plain = await startRedisServer();
-    const aof = await startRedisServer(['--save', '', '--appendonly', 'yes', '--appendfsync', 'always']);
-    refs.push(plain, aof);
+    refs.push(plain);
+    const aof = o.readsOnly ? plain : await startRedisServer(['--save', '', '--appendonly', 'yes', '--appendfsync', 'always']);
+    if (aof !== plain) refs.push(aof);
     const lport = cluster.node(leader).port;
     const fport = cluster.node(follower).port;
     await seed(lport, 'bench:r', 1000);
@@ -140,10 +148,12 @@ async function throughput(o: Options, refs: ReferenceRedis[]): Promise<void> {
     const add = (k: string, v: number) => (s[k] ??= []).push(v);
     for (let run = 1; run <= o.runs; run++) {
       process.stderr.write(`run ${run}/${o.runs}\n`);
-      add('xadd-cluster', rps(lport, o, ['XADD', 'bench:w', '*', 'field', 'value']));
-      add('xadd-aof', rps(aof.port, o, ['XADD', 'bench:w', '*', 'field', 'value']));
-      add('set-cluster', rps(lport, o, ['SET', 'bench:k', 'value']));
-      add('set-aof', rps(aof.port, o, ['SET', 'bench:k', 'value']));
+      if (!o.readsOnly) {
+        add('xadd-cluster', rps(lport, o, ['XADD', 'bench:w', '*', 'field', 'value']));
+        add('xadd-aof', rps(aof.port, o, ['XADD', 'bench:w', '*', 'field', 'value']));
+        add('set-cluster', rps(lport, o, ['SET', 'bench:k', 'value']));
+        add('set-aof', rps(aof.port, o, ['SET', 'bench:k', 'value']));
+      }
       add('xrange-follower', rps(fport, o, ['XRANGE', 'bench:r', '-', '+', 'COUNT', '100']));
       add('xrange-redis', rps(plain.port, o, ['XRANGE', 'bench:r', '-', '+', 'COUNT', '100']));
       add('xread-follower', rps(fport, o, ['XREAD', 'COUNT', '100', 'STREAMS', 'bench:r', '0']));
@@ -154,8 +164,10 @@ async function throughput(o: Options, refs: ReferenceRedis[]): Promise<void> {
     console.log(`redis-benchmark -n ${o.requests} -c ${o.clients}; median of ${o.runs} interleaved runs; ${os.cpus().length} x ${cpu}, node ${process.version}; raftcache --sync always\n`);
     console.log('| command | raftcache | redis | ratio |');
     console.log('|---|---:|---:|---:|');
-    console.log(`| XADD, 3 nodes at the leader vs redis AOF always | ${fmt(m('xadd-cluster'))} | ${fmt(m('xadd-aof'))} | ${(m('xadd-cluster') / m('xadd-aof')).toFixed(2)} |`);
-    console.log(`| SET, 3 nodes at the leader vs redis AOF always | ${fmt(m('set-cluster'))} | ${fmt(m('set-aof'))} | ${(m('set-cluster') / m('set-aof')).toFixed(2)} |`);
+    if (!o.readsOnly) {
+      console.log(`| XADD, 3 nodes at the leader vs redis AOF always | ${fmt(m('xadd-cluster'))} | ${fmt(m('xadd-aof'))} | ${(m('xadd-cluster') / m('xadd-aof')).toFixed(2)} |`);
+      console.log(`| SET, 3 nodes at the leader vs redis AOF always | ${fmt(m('set-cluster'))} | ${fmt(m('set-aof'))} | ${(m('set-cluster') / m('set-aof')).toFixed(2)} |`);
+    }
     console.log(`| XRANGE - + COUNT 100 (1,000 entries), follower vs redis | ${fmt(m('xrange-follower'))} | ${fmt(m('xrange-redis'))} | ${(m('xrange-follower') / m('xrange-redis')).toFixed(2)} |`);
     console.log(`| XREAD COUNT 100 STREAMS s 0, follower vs redis | ${fmt(m('xread-follower'))} | ${fmt(m('xread-redis'))} | ${(m('xread-follower') / m('xread-redis')).toFixed(2)} |`);
   } finally {
