@@ -254,6 +254,7 @@ export class StateMachine {
   /** A client's read against the applied state; `lookups` counts its keyspace hits and misses. */
   read(cmd: DataCommand, dbIndex: number, argv: Buffer[], now: number, lookups?: ExecContext['lookups'], aclUser?: AclUser): Reply {
     const ctx = this.context(dbIndex, now, 0, lookups);
+    ctx.directReply = true;
     if (aclUser !== undefined) ctx.aclUser = aclUser;
     return this.run(cmd, ctx, argv);
   }

@@ -24,6 +24,7 @@ import type { ArgDoc, CommandDoc, DataCommand, ExecContext } from './types';
 import { isToken } from './util';
 import { withSubcommands } from './data-container';
 import { ERR_TIMEOUT_NEGATIVE } from './blocking-args';
+import { rangeReply } from './stream-reply';
 
 const ERR_ZERO_ID = new ErrorReply('ERR The ID specified in XADD must be greater than 0-0');
 const ERR_ID_SMALLER = new ErrorReply('ERR The ID specified in XADD is equal or smaller than the target stream top item');
@@ -214,6 +215,7 @@ function rangeCommand(ctx: ExecContext, argv: Buffer[], rev: boolean): Reply {
   if (isErr(s)) return s;
   if (s === null) return [];
   if (count === 0) return NullArray.instance;
+  if (ctx.directReply === true) return rangeReply(s, start, end, count < 0 ? 0 : count, rev);
   return entriesReply(s.range(start, end, count < 0 ? 0 : count, rev));
 }
 
@@ -416,7 +418,8 @@ export function xreadNow(ctx: ExecContext, argv: Buffer[], o: ReadArgs): Reply {
   ids.forEach(({ s, after }, k) => {
     if (s === null || s.length === 0 || compareIds(s.lastValidId(), after) <= 0) return;
     const start = nextId(after) ?? MAX_ID;
-    served.push([argv[o.streamsAt + k], entriesReply(s.range(start, MAX_ID, o.count, false))]);
+    const entries = ctx.directReply === true ? rangeReply(s, start, MAX_ID, o.count, false) : entriesReply(s.range(start, MAX_ID, o.count, false));
+    served.push([argv[o.streamsAt + k], entries]);
   });
   return served.length === 0 ? NullArray.instance : new MapReply(served, true);
 }

@@ -75,6 +75,13 @@ export interface ExecContext {
   aclUser?: AclUser | null;
   /** Counters for a client's read (INFO keyspace_hits/misses); absent at apply time, which runs on every node. */
   lookups?: { keyspaceHits: number; keyspaceMisses: number };
+  /**
+   * The reply goes straight to a client's connection (a client's read): a
+   * command may answer RESP it encoded itself (a RawReply whose bytes are the
+   * same in RESP2 and RESP3). Absent where the structured reply is needed:
+   * applies (transactions, the reply cache) and commands a script calls.
+   */
+  directReply?: boolean;
 }
 
 /**

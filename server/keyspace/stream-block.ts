@@ -370,6 +370,11 @@ export class StreamBlock {
     this.live--;
   }
 
+  /** A walker over this block's entries (see BlockWalker); `from` is an entry offset, default the first. */
+  walk(w: BlockWalker, from = this.fieldsEnd): void {
+    w.reset(this.data, from, this.used, this.base, this.fieldOffs);
+  }
+
   /** A deep copy. */
   clone(): StreamBlock {
     const b = new StreamBlock(this.base, sealedCopy(this.data, this.used), this.used);
@@ -379,5 +384,154 @@ export class StreamBlock {
     b.last = this.last;
     b.lpBytes = this.lpBytes;
     return b;
+  }
+}
+
+// ------------------------------------------------------------ allocation-free walk
+
+const SAFE_MAX = Number.MAX_SAFE_INTEGER;
+
+/**
+ * A forward walk over one block's entries that allocates nothing per entry
+ * (the read commands' hot path, stream-reply.ts). After next() returns true
+ * it describes the current entry: its offset, deleted flag, id and where its
+ * strings are. Ids are numbers while exact (both parts below 2^53, which
+ * millisecond timestamps are); otherwise `exact` is false and id() gives
+ * the bigints. Reuse one walker: reset by StreamBlock.walk.
+ */
+export class BlockWalker {
+  /** The block's bytes (strings are read as [start, end) offsets into it). */
+  data: Buffer = Buffer.alloc(0);
+  /** Offset of the current entry (for StreamBlock.walk's `from`). */
+  entryOff = 0;
+  deleted = false;
+  exact = true;
+  /** The id's parts when `exact`. */
+  ms = 0;
+  seq = 0;
+  /** Field/value pairs of the current entry. */
+  pairs = 0;
+  /** After nextString(): the string's bytes are data[strStart, strEnd). */
+  strStart = 0;
+  strEnd = 0;
+  private off = 0;
+  private end = 0;
+  private baseMs = 0n;
+  private baseSeq = 0n;
+  /** Base id parts as numbers, NaN when not exact. */
+  private baseMsNum = 0;
+  private baseSeqNum = 0;
+  private msDelta: Delta = 0;
+  private seqField: Delta = 0;
+  private fieldOffs: readonly number[] = [];
+  private same = false;
+  /** The next string to read: its index among the entry's 2 * pairs strings, and the offset of the entry's next own string. */
+  private strIndex = 0;
+  private valOff = 0;
+
+  reset(data: Buffer, from: number, end: number, base: StreamId, fieldOffs: readonly number[]): void {
+    this.data = data;
+    this.off = from;
+    this.end = end;
+    this.baseMs = base.ms;
+    this.baseSeq = base.seq;
+    this.baseMsNum = base.ms <= 0x1fffffffffffffn ? Number(base.ms) : NaN;
+    this.baseSeqNum = base.seq <= 0x1fffffffffffffn ? Number(base.seq) : NaN;
+    this.fieldOffs = fieldOffs;
+  }
+
+  /** Moves to the next entry; false past the last. */
+  next(): boolean {
+    const d = this.data;
+    let off = this.off;
+    if (off >= this.end) return false;
+    this.entryOff = off;
+    const flags = d[off++];
+    this.deleted = (flags & FLAG_DELETED) !== 0;
+    this.same = (flags & FLAG_SAMEFIELDS) !== 0;
+    // Id deltas: one byte is the common case; longer ones take the general varint path.
+    let msDelta: Delta;
+    let b = d[off];
+    if (b < 0x80) {
+      msDelta = b;
+      off++;
+    } else {
+      const c = new Cursor(d, off);
+      msDelta = c.delta();
+      off = c.off;
+    }
+    let seqField: Delta;
+    b = d[off];
+    if (b < 0x80) {
+      seqField = b;
+      off++;
+    } else {
+      const c = new Cursor(d, off);
+      seqField = c.delta();
+      off = c.off;
+    }
+    this.msDelta = msDelta;
+    this.seqField = seqField;
+    let ms = NaN;
+    let seq = NaN;
+    if (typeof msDelta === 'number' && typeof seqField === 'number') {
+      ms = this.baseMsNum + msDelta;
+      seq = msDelta === 0 ? this.baseSeqNum + seqField : seqField;
+    }
+    this.exact = ms <= SAFE_MAX && seq <= SAFE_MAX; // false for NaN
+    this.ms = ms;
+    this.seq = seq;
+    let strings: number;
+    if (this.same) {
+      strings = this.fieldOffs.length / 2; // values only
+      this.pairs = strings;
+    } else {
+      const c = new Cursor(d, off);
+      this.pairs = c.varint();
+      off = c.off;
+      strings = 2 * this.pairs;
+    }
+    this.valOff = off;
+    this.strIndex = 0;
+    // Skip the entry's own strings to find the next entry.
+    for (let i = 0; i < strings; i++) {
+      let len = d[off++];
+      if (len >= 0x80) {
+        const c = new Cursor(d, off - 1);
+        len = c.varint();
+        off = c.off;
+      }
+      off += len;
+    }
+    this.off = off;
+    return true;
+  }
+
+  /** The current entry's id as bigints (any entry, exact or not). */
+  id(): StreamId {
+    const ms = this.msDelta === 0 ? this.baseMs : this.baseMs + BigInt(this.msDelta);
+    const seq = this.msDelta === 0 ? this.baseSeq + BigInt(this.seqField) : BigInt(this.seqField);
+    return { ms, seq };
+  }
+
+  /** The current entry's strings in order (field, value, field, value, ...): sets strStart / strEnd. */
+  nextString(): void {
+    const i = this.strIndex++;
+    if (this.same && (i & 1) === 0) {
+      this.strStart = this.fieldOffs[i];
+      this.strEnd = this.fieldOffs[i + 1];
+      return;
+    }
+    const d = this.data;
+    let off = this.valOff;
+    let len = d[off++];
+    if (len >= 0x80) {
+      const c = new Cursor(d, off - 1);
+      len = c.varint();
+      off = c.off;
+    }
+    this.strStart = off;
+    this.strEnd = off + len;
+    this.valOff = off + len;
   }
 }

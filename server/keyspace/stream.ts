@@ -19,7 +19,7 @@
  * delivered, 'g' and its consumer's 'c'.
  */
 import { Collection, registerCollection, type RecordSink } from './object';
-import { StreamBlock, type StreamEntry } from './stream-block';
+import { BlockWalker, StreamBlock, type StreamEntry } from './stream-block';
 import { compareIds, idFromKey, idKey, MIN_ID, readId, writeId, type StreamId } from './stream-id';
 
 export type { StreamEntry } from './stream-block';
@@ -30,6 +30,8 @@ const BLOCK_OVERHEAD = 160;
 const GROUP_OVERHEAD = 200;
 const CONSUMER_OVERHEAD = 120;
 const PENDING_OVERHEAD = 120;
+
+const lastWalker = new BlockWalker();
 
 /** Redis's SCG_INVALID_ENTRIES_READ. */
 export const ENTRIES_READ_UNKNOWN = -1n;
@@ -256,8 +258,8 @@ export class StreamValue extends Collection {
     this.bytes += b.memoryBytes - before;
   }
 
-  /** Index of the last block whose base is <= id (0 when none). */
-  private blockFor(id: StreamId): number {
+  /** Index (in nodes()) of the last block whose base is <= id (0 when none). */
+  blockFor(id: StreamId): number {
     let lo = 0;
     let hi = this.blocks.length - 1;
     let ans = 0;
@@ -333,9 +335,25 @@ export class StreamValue extends Collection {
     return this.first()?.id ?? MIN_ID;
   }
 
-  /** Redis streamLastValidID: the last live entry's id, 0-0 when empty. */
+  /**
+   * Redis streamLastValidID: the last live entry's id, 0-0 when empty. (XREAD
+   * asks for it on every call: a walk of the last live block without
+   * collecting its entries, as last() does.)
+   */
   lastValidId(): StreamId {
-    return this.last()?.id ?? MIN_ID;
+    for (let bi = this.blocks.length - 1; bi >= 0; bi--) {
+      const b = this.blocks[bi];
+      if (b.live === 0) continue;
+      const w = lastWalker;
+      b.walk(w);
+      let off = -1;
+      while (w.next()) if (!w.deleted) off = w.entryOff;
+      if (off < 0) continue; // (live counts agree with flags; never taken)
+      b.walk(w, off);
+      w.next();
+      return w.id();
+    }
+    return MIN_ID;
   }
 
   /** Marks one entry deleted; false when no live entry has this id. */

@@ -67,6 +67,8 @@ export function callFromScript(ctx: ExecContext, argv: Buffer[], readOnly: boole
   const bad = cmd.check?.(argv) ?? null;
   if (bad !== null) return bad;
   scriptCalls.observer?.(ctx.dbIndex, argv);
+  // The script reads the reply as Lua values: no pre-encoded RESP (a read-only script runs in a client's read).
+  if (ctx.directReply === true) ctx = { ...ctx, directReply: false };
   if (!write || cmd.rewrite === undefined) return cmd.exec(ctx, argv);
   // A write runs as its logged form would (EX -> PXAT at the entry's time),
   // under the logged name (PEXPIRE is logged as PEXPIREAT, SETEX as SET).
