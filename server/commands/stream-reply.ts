@@ -1,11 +1,11 @@
 /**
  * XRANGE / XREVRANGE / XREAD's entries encoded as RESP straight from the
  * stream's blocks, for a client's read (ExecContext.directReply): no entry
- * objects, no bigint ids, no Buffer views, one Buffer per reply. The bytes
- * are those the encoder would write for stream.ts's entriesReply: an array
- * of [id, [field, value, ...]], the same in RESP2 and RESP3. Which entries
- * are chosen mirrors StreamValue.range exactly (deleted entries skipped
- * before any comparison).
+ * objects, no bigint ids, no Buffer view per field; each reply is a view of
+ * a shared slab, written once. The bytes are those the encoder writes for
+ * stream.ts's entriesReply: an array of [id, [field, value, ...]], the same
+ * in RESP2 and RESP3. Which entries are chosen mirrors StreamValue.range
+ * exactly (deleted entries skipped before any comparison).
  */
 import { RawReply } from '../../protocol/reply';
 import type { StreamValue } from '../keyspace/stream';
@@ -16,9 +16,11 @@ const CR = 13;
 const LF = 10;
 /** Room left before the entries for the array header (`*` + up to 20 digits + CRLF). */
 const HEADER_ROOM = 24;
-/** A reply up to this size is copied out of the scratch buffer; a larger one takes it. */
-const COPY_LIMIT = 64 * 1024;
-const SCRATCH_SIZE = 16 * 1024;
+/**
+ * Replies are written into slabs of this size and handed out as views of
+ * them (no copy); a reply that outgrows its slab moves to a bigger one.
+ */
+const SLAB_SIZE = 256 * 1024;
 /** Strings shorter than this are copied byte by byte (cheaper than the native call). */
 const SHORT = 32;
 
@@ -46,39 +48,88 @@ function compareTo(w: BlockWalker, b: Bound): number {
   return 0;
 }
 
+/** Decimal digits of a non-negative safe integer. */
+function digitCount(n: number): number {
+  if (n < 10) return 1;
+  if (n < 100) return 2;
+  let d = 2;
+  for (let t = n; t >= 100; t = Math.floor(t / 10)) d++;
+  return d;
+}
+
+/** Writes the digits of a non-negative safe integer at `off`; returns the offset after them. */
+function writeUint(buf: Buffer, off: number, n: number): number {
+  if (n < 10) {
+    buf[off] = 48 + n;
+    return off + 1;
+  }
+  if (n < 2147483648) {
+    // 32-bit integer arithmetic.
+    let end = off + digitCount(n);
+    const after = end;
+    let v = n | 0;
+    while (v >= 10) {
+      const q = (v / 10) | 0;
+      buf[--end] = 48 + v - q * 10;
+      v = q;
+    }
+    buf[--end] = 48 + v;
+    return after;
+  }
+  // Above 2^31 (millisecond times): the low 8 digits and the rest, each in 32-bit arithmetic.
+  const hi = Math.floor(n / 1e8);
+  let lo = n - hi * 1e8;
+  off = writeUint(buf, off, hi);
+  for (let i = off + 7; i >= off; i--) {
+    const q = (lo / 10) | 0;
+    buf[i] = 48 + lo - q * 10;
+    lo = q;
+  }
+  return off + 8;
+}
+
 class RespOut {
-  buf = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
-  len = HEADER_ROOM;
+  buf = Buffer.allocUnsafeSlow(SLAB_SIZE);
+  /** Where the reply being written starts in `buf` (its header room). */
+  start = 0;
+  len = 0;
+  /** The last id ms formatted, and its digits (consecutive entries often share it). */
+  private ms = -1;
+  private readonly msDigits = Buffer.alloc(20);
+  private msLen = 0;
+
+  /** Starts a reply. */
+  begin(): void {
+    this.start = this.len;
+    this.ensure(HEADER_ROOM);
+    this.len += HEADER_ROOM;
+  }
+
+  /** Drops a reply left unfinished (an exception). */
+  abandon(): void {
+    this.len = this.start;
+  }
 
   ensure(extra: number): void {
     const need = this.len + extra;
     if (need <= this.buf.length) return;
-    const grown = Buffer.allocUnsafeSlow(Math.max(need, this.buf.length * 2));
-    this.buf.copy(grown, 0, 0, this.len);
-    this.buf = grown;
+    // The reply so far moves to the start of a new slab.
+    const used = this.len - this.start;
+    const slab = Buffer.allocUnsafeSlow(Math.max(SLAB_SIZE, 2 * (used + extra)));
+    this.buf.copy(slab, 0, this.start, this.len);
+    this.buf = slab;
+    this.start = 0;
+    this.len = used;
   }
 
   /** `<prefix><n>\r\n` (caller ensured room). */
   header(prefix: number, n: number): void {
-    this.buf[this.len++] = prefix;
-    this.uint(n);
-    this.buf[this.len++] = CR;
-    this.buf[this.len++] = LF;
-  }
-
-  /** A non-negative safe integer's digits (caller ensured room). */
-  uint(n: number): void {
     const buf = this.buf;
-    let digits = 1;
-    for (let t = n; t >= 10; t = Math.floor(t / 10)) digits++;
-    let p = this.len + digits;
-    this.len = p;
-    while (n >= 10) {
-      const q = Math.floor(n / 10);
-      buf[--p] = 48 + (n - q * 10);
-      n = q;
-    }
-    buf[--p] = 48 + n;
+    buf[this.len] = prefix;
+    const o = writeUint(buf, this.len + 1, n);
+    buf[o] = CR;
+    buf[o + 1] = LF;
+    this.len = o + 2;
   }
 
   /** `*2\r\n$<len>\r\n<ms>-<seq>\r\n`: the entry's array header and its id. */
@@ -90,10 +141,16 @@ class RespOut {
     buf[this.len++] = CR;
     buf[this.len++] = LF;
     if (w.exact) {
-      this.header(36 /* $ */, digitCount(w.ms) + 1 + digitCount(w.seq));
-      this.uint(w.ms);
-      buf[this.len++] = 45; /* - */
-      this.uint(w.seq);
+      if (w.ms !== this.ms) {
+        this.ms = w.ms;
+        this.msLen = writeUint(this.msDigits, 0, w.ms);
+      }
+      this.header(36 /* $ */, this.msLen + 1 + digitCount(w.seq));
+      const d = this.msDigits;
+      let o = this.len;
+      for (let i = 0; i < this.msLen; i++) buf[o++] = d[i];
+      buf[o++] = 45; /* - */
+      this.len = writeUint(buf, o, w.seq);
     } else {
       const id = w.id();
       const text = `${id.ms}-${id.seq}`;
@@ -134,29 +191,21 @@ class RespOut {
     }
   }
 
-  /** The array of `entries` entries written so far, as one Buffer the caller owns; resets for the next reply. */
+  /** The array of `entries` entries written since begin(), as a view of the slab (never written again). */
   finish(entries: number): Buffer {
-    const start = HEADER_ROOM - digitCount(entries) - 3;
+    const at = this.start + HEADER_ROOM - digitCount(entries) - 3;
     const end = this.len;
     const buf = this.buf;
-    this.len = start;
+    this.len = at;
     this.header(42, entries);
-    this.len = HEADER_ROOM;
-    if (end - start > COPY_LIMIT) {
-      // Hand the scratch buffer over instead of copying a big reply.
-      this.buf = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
-      return buf.subarray(start, end);
+    this.len = end;
+    // A slab grown for a big reply stays with that reply only.
+    if (buf.length > SLAB_SIZE) {
+      this.buf = Buffer.allocUnsafeSlow(SLAB_SIZE);
+      this.len = 0;
     }
-    const copy = Buffer.allocUnsafe(end - start);
-    buf.copy(copy, 0, start, end);
-    return copy;
+    return buf.subarray(at, end);
   }
-}
-
-function digitCount(n: number): number {
-  let d = 1;
-  for (let t = n; t >= 10; t = Math.floor(t / 10)) d++;
-  return d;
 }
 
 const out = new RespOut();
@@ -167,10 +216,11 @@ const out = new RespOut();
  */
 export function rangeReply(s: StreamValue, start: StreamId, end: StreamId, count: number, reverse: boolean): RawReply {
   let n = 0;
+  out.begin();
   try {
     n = reverse ? writeReverse(s, start, end, count) : writeForward(s, start, end, count);
   } catch (err) {
-    out.len = HEADER_ROOM; // never leave a half reply for the next one
+    out.abandon();
     throw err;
   }
   return new RawReply(out.finish(n));
