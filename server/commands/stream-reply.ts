@@ -165,13 +165,24 @@ class RespOut {
   bulk(data: Buffer, start: number, end: number): void {
     const n = end - start;
     this.ensure(n + 24);
-    this.header(36, n);
     const buf = this.buf;
     if (n < SHORT) {
+      // `$<n>\r\n` and the bytes, without calls (most fields and values are short).
       let o = this.len;
+      buf[o++] = 36; /* $ */
+      if (n >= 10) {
+        const t = (n / 10) | 0;
+        buf[o++] = 48 + t;
+        buf[o++] = 48 + n - t * 10;
+      } else {
+        buf[o++] = 48 + n;
+      }
+      buf[o++] = CR;
+      buf[o++] = LF;
       for (let i = start; i < end; i++) buf[o++] = data[i];
       this.len = o;
     } else {
+      this.header(36, n);
       this.len += data.copy(buf, this.len, start, end);
     }
     buf[this.len++] = CR;
