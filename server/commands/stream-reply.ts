@@ -57,35 +57,42 @@ function digitCount(n: number): number {
   return d;
 }
 
-/** Writes the digits of a non-negative safe integer at `off`; returns the offset after them. */
-function writeUint(buf: Buffer, off: number, n: number): number {
-  if (n < 10) {
-    buf[off] = 48 + n;
-    return off + 1;
+/** Writes the digits of a non-negative integer below 2^31 at `off`; returns the offset after them. */
+function writeUint32(buf: Buffer, off: number, n: number): number {
+  const after = off + digitCount(n);
+  let end = after;
+  let v = n | 0;
+  while (v >= 10) {
+    const q = (v / 10) | 0;
+    buf[--end] = 48 + v - q * 10;
+    v = q;
   }
-  if (n < 2147483648) {
-    // 32-bit integer arithmetic.
-    let end = off + digitCount(n);
-    const after = end;
-    let v = n | 0;
-    while (v >= 10) {
-      const q = (v / 10) | 0;
-      buf[--end] = 48 + v - q * 10;
-      v = q;
-    }
-    buf[--end] = 48 + v;
-    return after;
-  }
-  // Above 2^31 (millisecond times): the low 8 digits and the rest, each in 32-bit arithmetic.
-  const hi = Math.floor(n / 1e8);
-  let lo = n - hi * 1e8;
-  off = writeUint(buf, off, hi);
+  buf[--end] = 48 + v;
+  return after;
+}
+
+/** Writes exactly 8 digits (zero-padded) of a non-negative integer below 10^8 at `off`. */
+function writePadded8(buf: Buffer, off: number, n: number): number {
+  let v = n | 0;
   for (let i = off + 7; i >= off; i--) {
-    const q = (lo / 10) | 0;
-    buf[i] = 48 + lo - q * 10;
-    lo = q;
+    const q = (v / 10) | 0;
+    buf[i] = 48 + v - q * 10;
+    v = q;
   }
   return off + 8;
+}
+
+/**
+ * Writes the digits of a non-negative safe integer at `off`; returns the
+ * offset after them. Above 2^31 (millisecond times) as the part above the
+ * low 8 digits and those 8 digits, each in 32-bit arithmetic. Callees get
+ * int32 arguments only: a double argument to a call that is not inlined
+ * is boxed, an allocation per id.
+ */
+function writeUint(buf: Buffer, off: number, n: number): number {
+  if (n < 2147483648) return writeUint32(buf, off, n | 0);
+  const hi = Math.floor(n / 1e8);
+  return writePadded8(buf, writeUint32(buf, off, hi | 0), (n - hi * 1e8) | 0);
 }
 
 class RespOut {
@@ -145,12 +152,14 @@ class RespOut {
         this.ms = w.ms;
         this.msLen = writeUint(this.msDigits, 0, w.ms);
       }
-      this.header(36 /* $ */, this.msLen + 1 + digitCount(w.seq));
+      const seq = w.seq;
+      const small = seq < 2147483648; // the common case: int32 arithmetic only
+      this.header(36 /* $ */, this.msLen + 1 + (small ? digitCount(seq | 0) : digitCount(seq)));
       const d = this.msDigits;
       let o = this.len;
       for (let i = 0; i < this.msLen; i++) buf[o++] = d[i];
       buf[o++] = 45; /* - */
-      this.len = writeUint(buf, o, w.seq);
+      this.len = small ? writeUint32(buf, o, seq | 0) : writeUint(buf, o, seq);
     } else {
       const id = w.id();
       const text = `${id.ms}-${id.seq}`;

@@ -414,24 +414,30 @@ export class BlockWalker {
   /** After nextString(): the string's bytes are data[strStart, strEnd). */
   strStart = 0;
   strEnd = 0;
-  private off = 0;
+  /** Read position (next entry, or inside the current one while reading it). */
+  private pos = 0;
   private end = 0;
   private baseMs = 0n;
   private baseSeq = 0n;
   /** Base id parts as numbers, NaN when not exact. */
   private baseMsNum = 0;
   private baseSeqNum = 0;
-  private msDelta: Delta = 0;
-  private seqField: Delta = 0;
+  /** The current entry's id fields as stored: numbers, or bigints (then the number is -1) past 7 varint bytes. */
+  private msDelta = 0;
+  private seqField = 0;
+  private msDeltaBig: bigint | null = null;
+  private seqFieldBig: bigint | null = null;
+  /** A varint longer than 7 bytes, read by varint(). */
+  private big = 0n;
   private fieldOffs: readonly number[] = [];
   private same = false;
-  /** The next string to read: its index among the entry's 2 * pairs strings, and the offset of the entry's next own string. */
+  /** The next string to read: its index among the entry's strings, and the offset of the entry's next own string. */
   private strIndex = 0;
   private valOff = 0;
 
   reset(data: Buffer, from: number, end: number, base: StreamId, fieldOffs: readonly number[]): void {
     this.data = data;
-    this.off = from;
+    this.pos = from;
     this.end = end;
     this.baseMs = base.ms;
     this.baseSeq = base.seq;
@@ -440,77 +446,83 @@ export class BlockWalker {
     this.fieldOffs = fieldOffs;
   }
 
+  /**
+   * The varint at `pos`: up to 7 bytes (49 bits, exact as a number) returned
+   * as a number without allocating; a longer one (only id deltas are) is put
+   * in `big` and -1 returned.
+   */
+  private varint(): number {
+    const d = this.data;
+    let off = this.pos;
+    let b = d[off++];
+    if (b < 0x80) {
+      this.pos = off;
+      return b;
+    }
+    let v = b & 0x7f;
+    let mul = 128;
+    for (let i = 1; i < 7; i++) {
+      b = d[off++];
+      v += (b & 0x7f) * mul;
+      if (b < 0x80) {
+        this.pos = off;
+        return v;
+      }
+      mul *= 128;
+    }
+    const c = new Cursor(d, this.pos);
+    this.big = BigInt(c.delta());
+    this.pos = c.off;
+    return -1;
+  }
+
   /** Moves to the next entry; false past the last. */
   next(): boolean {
+    if (this.pos >= this.end) return false;
     const d = this.data;
-    let off = this.off;
-    if (off >= this.end) return false;
-    this.entryOff = off;
-    const flags = d[off++];
+    this.entryOff = this.pos;
+    const flags = d[this.pos++];
     this.deleted = (flags & FLAG_DELETED) !== 0;
     this.same = (flags & FLAG_SAMEFIELDS) !== 0;
-    // Id deltas: one byte is the common case; longer ones take the general varint path.
-    let msDelta: Delta;
-    let b = d[off];
-    if (b < 0x80) {
-      msDelta = b;
-      off++;
-    } else {
-      const c = new Cursor(d, off);
-      msDelta = c.delta();
-      off = c.off;
-    }
-    let seqField: Delta;
-    b = d[off];
-    if (b < 0x80) {
-      seqField = b;
-      off++;
-    } else {
-      const c = new Cursor(d, off);
-      seqField = c.delta();
-      off = c.off;
-    }
+    const msDelta = this.varint();
+    this.msDeltaBig = msDelta < 0 ? this.big : null;
+    const seqField = this.varint();
+    this.seqFieldBig = seqField < 0 ? this.big : null;
     this.msDelta = msDelta;
     this.seqField = seqField;
-    let ms = NaN;
-    let seq = NaN;
-    if (typeof msDelta === 'number' && typeof seqField === 'number') {
-      ms = this.baseMsNum + msDelta;
-      seq = msDelta === 0 ? this.baseSeqNum + seqField : seqField;
+    if (msDelta >= 0 && seqField >= 0) {
+      const ms = this.baseMsNum + msDelta;
+      const seq = msDelta === 0 ? this.baseSeqNum + seqField : seqField;
+      this.exact = ms <= SAFE_MAX && seq <= SAFE_MAX; // false for NaN
+      this.ms = ms;
+      this.seq = seq;
+    } else {
+      this.exact = false;
     }
-    this.exact = ms <= SAFE_MAX && seq <= SAFE_MAX; // false for NaN
-    this.ms = ms;
-    this.seq = seq;
     let strings: number;
     if (this.same) {
       strings = this.fieldOffs.length / 2; // values only
       this.pairs = strings;
     } else {
-      const c = new Cursor(d, off);
-      this.pairs = c.varint();
-      off = c.off;
+      this.pairs = this.varint();
       strings = 2 * this.pairs;
     }
-    this.valOff = off;
+    this.valOff = this.pos;
     this.strIndex = 0;
     // Skip the entry's own strings to find the next entry.
     for (let i = 0; i < strings; i++) {
-      let len = d[off++];
-      if (len >= 0x80) {
-        const c = new Cursor(d, off - 1);
-        len = c.varint();
-        off = c.off;
-      }
-      off += len;
+      const len = this.varint();
+      this.pos += len;
     }
-    this.off = off;
     return true;
   }
 
   /** The current entry's id as bigints (any entry, exact or not). */
   id(): StreamId {
-    const ms = this.msDelta === 0 ? this.baseMs : this.baseMs + BigInt(this.msDelta);
-    const seq = this.msDelta === 0 ? this.baseSeq + BigInt(this.seqField) : BigInt(this.seqField);
+    const msDelta = this.msDeltaBig ?? BigInt(this.msDelta);
+    const seqField = this.seqFieldBig ?? BigInt(this.seqField);
+    const ms = msDelta === 0n ? this.baseMs : this.baseMs + msDelta;
+    const seq = msDelta === 0n ? this.baseSeq + seqField : seqField;
     return { ms, seq };
   }
 
@@ -522,16 +534,12 @@ export class BlockWalker {
       this.strEnd = this.fieldOffs[i + 1];
       return;
     }
-    const d = this.data;
-    let off = this.valOff;
-    let len = d[off++];
-    if (len >= 0x80) {
-      const c = new Cursor(d, off - 1);
-      len = c.varint();
-      off = c.off;
-    }
-    this.strStart = off;
-    this.strEnd = off + len;
-    this.valOff = off + len;
+    const pos = this.pos;
+    this.pos = this.valOff;
+    const len = this.varint();
+    this.strStart = this.pos;
+    this.strEnd = this.pos + len;
+    this.valOff = this.strEnd;
+    this.pos = pos;
   }
 }
