@@ -21,10 +21,16 @@ import { StreamValue } from '../keyspace/stream';
 import { idBuffer } from '../keyspace/stream-id';
 import { parseReadArgs } from './stream';
 import { isError } from '../../protocol/reply';
+import { isToken } from './util';
 
 /** The BLOCK timeout of a well-formed XREAD in ms, or null (not XREAD, no BLOCK, or malformed: it then runs as a plain read). */
 export function blockingReadTimeout(name: string, argv: Buffer[]): number | null {
   if (name !== 'xread') return null;
+  // Every XREAD asks: parse (XREAD parses again) only when an argument before STREAMS is BLOCK. A
+  // `streams` that stops this scan early is COUNT's value, which the parse refuses anyway.
+  let i = 1;
+  while (i < argv.length && !isToken(argv[i], 'block') && !isToken(argv[i], 'streams')) i++;
+  if (i === argv.length || !isToken(argv[i], 'block')) return null;
   const o = parseReadArgs(argv, false);
   return isError(o) || o.block < 0 ? null : o.block;
 }
