@@ -81,27 +81,35 @@ function rssOf(pid: number): number {
  * busy building pipelines, does not delay it): the slowest round trip bounds
  * how long the server's event loop stalled.
  */
-function startProbe(port: number): { stop(): Promise<number> } {
+interface ProbeResult {
+  /** Slowest round trip (ms). */
+  max: number;
+  /** Round trips over 20 ms, of n. */
+  over: number;
+  n: number;
+}
+
+function startProbe(port: number): { stop(): Promise<ProbeResult> } {
   const code = `
     const net = require('net');
     const s = net.connect(${port}, '127.0.0.1');
-    let max = 0, t = 0, pending = false;
-    s.on('data', () => { const ms = Number(process.hrtime.bigint() - t) / 1e6; if (ms > max) max = ms; pending = false; });
+    let max = 0, over = 0, n = 0, t = 0, pending = false;
+    s.on('data', () => { const ms = Number(process.hrtime.bigint() - t) / 1e6; if (ms > max) max = ms; if (ms > 20) over++; n++; pending = false; });
     const tick = setInterval(() => { if (pending) return; pending = true; t = process.hrtime.bigint(); s.write('PING\\r\\n'); }, 5);
-    process.on('message', () => { clearInterval(tick); process.send(max, () => process.exit(0)); });
+    process.on('message', () => { clearInterval(tick); process.send({ max, over, n }, () => process.exit(0)); });
   `;
   const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   return {
     stop: () =>
-      new Promise<number>((resolve) => {
-        child.once('message', (m) => resolve(Number(m)));
+      new Promise<ProbeResult>((resolve) => {
+        child.once('message', (m) => resolve(m as ProbeResult));
         child.send('stop');
       }),
   };
 }
 
 /** Fills `key` with n entries in pipelined batches while the probe PINGs; returns the slowest PING (ms). */
-async function fill(port: number, n: number, fields: number): Promise<{ maxPingMs: number; seconds: number }> {
+async function fill(port: number, n: number, fields: number): Promise<{ ping: ProbeResult; seconds: number }> {
   const w = new Redis({ port });
   const probe = startProbe(port);
   const args: string[] = [];
@@ -115,9 +123,19 @@ async function fill(port: number, n: number, fields: number): Promise<{ maxPingM
     if (done % 500000 === 0) process.stderr.write(`  ${port}: ${done.toLocaleString('en-US')} / ${n.toLocaleString('en-US')} entries\n`);
   }
   const seconds = (Date.now() - start) / 1000;
-  const maxPing = await probe.stop();
+  const ping = await probe.stop();
   w.disconnect();
-  return { maxPingMs: maxPing, seconds };
+  return { ping, seconds };
+}
+
+/** LATENCY HISTORY event-loop-stall: how many seconds saw a stall over the threshold, and the worst (ms). */
+async function loopStalls(port: number): Promise<{ seconds: number; worst: number }> {
+  const r = new Redis({ port });
+  const history = (await r.call('LATENCY', 'HISTORY', 'event-loop-stall')) as Array<[number, number]>;
+  const latest = (await r.call('LATENCY', 'LATEST')) as Array<[string, number, number, number]>;
+  r.disconnect();
+  const worst = latest.find((e) => e[0] === 'event-loop-stall')?.[3] ?? 0;
+  return { seconds: history.length, worst };
 }
 
 async function usedMemory(port: number): Promise<number> {
@@ -177,20 +195,24 @@ async function throughput(o: Options, refs: ReferenceRedis[]): Promise<void> {
 
 /** Part 3: one big stream filled on one node and on redis-server: time, slowest PING, memory. */
 async function fillBoth(o: Options, refs: ReferenceRedis[]): Promise<void> {
-  const single: RunningServer = await startServer(['--sync', 'always']);
+  // The server's own loop monitor records every stall of 20 ms or more (LATENCY HISTORY event-loop-stall).
+  const single: RunningServer = await startServer(['--sync', 'always', '--latency-monitor-threshold', '20']);
   try {
     const big = await startRedisServer();
     refs.push(big);
     process.stderr.write(`filling ${fmt(o.fill)} entries (${o.fields} fields each)\n`);
     const mine = await fill(single.port, o.fill, o.fields);
     const theirs = await fill(big.port, o.fill, o.fields);
+    const stalls = await loopStalls(single.port);
     const [memMine, memTheirs] = [await usedMemory(single.port), await usedMemory(big.port)];
     const [rssMine, rssTheirs] = [rssOf(single.proc.pid ?? 0), rssOf(big.pid)];
     console.log(`\nOne stream of ${fmt(o.fill)} entries x ${o.fields} fields, XADD pipelined 1,000 at a time, a PING every 5 ms alongside (another process):\n`);
     console.log('| | raftcache (1 node) | redis-server | ratio |');
     console.log('|---|---:|---:|---:|');
     console.log(`| fill time (s) | ${mine.seconds.toFixed(1)} | ${theirs.seconds.toFixed(1)} | ${(mine.seconds / theirs.seconds).toFixed(2)} |`);
-    console.log(`| slowest PING during the fill (ms) | ${mine.maxPingMs.toFixed(1)} | ${theirs.maxPingMs.toFixed(1)} | |`);
+    console.log(`| slowest PING during the fill (ms) | ${mine.ping.max.toFixed(1)} | ${theirs.ping.max.toFixed(1)} | |`);
+    console.log(`| PINGs over 20 ms | ${mine.ping.over} of ${fmt(mine.ping.n)} | ${theirs.ping.over} of ${fmt(theirs.ping.n)} | |`);
+    console.log(`| event-loop stalls >= 20 ms (server's LATENCY monitor: seconds with one, worst ms) | ${stalls.seconds}, ${stalls.worst} | | |`);
     console.log(`| used_memory (MB) | ${(memMine / 1e6).toFixed(1)} | ${(memTheirs / 1e6).toFixed(1)} | ${(memMine / memTheirs).toFixed(2)} |`);
     console.log(`| RSS (MB) | ${(rssMine / 1e6).toFixed(1)} | ${(rssTheirs / 1e6).toFixed(1)} | ${(rssMine / rssTheirs).toFixed(2)} |`);
   } finally {
