@@ -83,6 +83,11 @@ export interface ReadyParts {
   onLeaderChange(leader: number, role: Role): void;
 }
 
+/** Applying committed entries yields to the event loop after about this long (whole entries; at least one). */
+const APPLY_TURN_MS = 5;
+/** Entries applied between clock reads. */
+const APPLY_STEP = 32;
+
 export class ReadyLoop {
   private lastVote = -1;
   /** The newest hard state from the core (persisted lazily when only commit moved). */
@@ -212,7 +217,8 @@ export class ReadyLoop {
     ) {
       let n = 0;
       while (n < committed.length && committed[n].index <= this.node.durableIndex) n++;
-      this.applyEntries(committed.slice(0, n));
+      // At most one turn's worth here; the rest goes through the chain below, a turn at a time.
+      n = this.applyForATurn(committed.slice(0, n));
       committed = committed.slice(n);
     }
     const holdsApplies = committed.length > 0;
@@ -248,9 +254,19 @@ export class ReadyLoop {
         }
         this.send(late);
         if (holdsApplies) {
-          while (this.applyGate) await this.applyGate;
+          // A long batch (a deep pipeline, a follower catching up) is applied over
+          // several event-loop turns, so clients, heartbeats and timers are not
+          // held up for its whole length. Each turn applies whole entries and
+          // ends at an applied index, which is all a read or a keyspace flush
+          // in between needs; pendingApplies keeps later Readies behind it.
+          let rest = committed;
+          for (;;) {
+            while (this.applyGate) await this.applyGate;
+            rest = rest.slice(this.applyForATurn(rest));
+            if (rest.length === 0 || this.node.closed) break;
+            await new Promise<void>((resolve) => setImmediate(resolve));
+          }
           this.pendingApplies--;
-          this.applyEntries(committed);
         }
         if (rd) {
           this.parts.reads.onReadStates(rd.readStates);
@@ -337,29 +353,39 @@ export class ReadyLoop {
     }
   }
 
-  private applyEntries(entries: readonly Entry[]): void {
-    for (const e of entries) {
-      let reply: Reply = null;
-      if (e.type === EntryType.ConfChange) {
-        reply = this.parts.membership.applyConfChange(e);
-      } else if (e.data.byteLength === 0) {
-        this.node.fsm.applyEmpty(e.index);
-      } else {
-        try {
-          reply = this.node.fsm.apply(e.index, decodeOp(e.data));
-        } catch (err) {
-          this.node.log.error({ err, index: e.index }, 'undecodable log entry');
-          this.node.fsm.applyEmpty(e.index);
-          reply = new ErrorReply('ERR internal error: undecodable log entry');
-        }
-        this.parts.compaction.countChange();
-      }
-      this.node.appliedTerm = e.term;
-      this.parts.proposals.onApplied(e, reply);
-      this.parts.reads.runApplyWaiters();
+  /** Applies entries from the front until a turn's budget of time is spent (at least one); returns how many. */
+  private applyForATurn(entries: readonly Entry[]): number {
+    if (entries.length === 0) return 0;
+    const deadline = performance.now() + APPLY_TURN_MS;
+    let n = 0;
+    while (n < entries.length) {
+      this.applyEntry(entries[n++]);
+      if (n % APPLY_STEP === 0 && performance.now() >= deadline) break;
     }
     if (this.parts.recovery.state !== 'none') this.parts.recovery.onApplied();
     for (const cb of this.batchCallbacks) cb();
+    return n;
+  }
+
+  private applyEntry(e: Entry): void {
+    let reply: Reply = null;
+    if (e.type === EntryType.ConfChange) {
+      reply = this.parts.membership.applyConfChange(e);
+    } else if (e.data.byteLength === 0) {
+      this.node.fsm.applyEmpty(e.index);
+    } else {
+      try {
+        reply = this.node.fsm.apply(e.index, decodeOp(e.data));
+      } catch (err) {
+        this.node.log.error({ err, index: e.index }, 'undecodable log entry');
+        this.node.fsm.applyEmpty(e.index);
+        reply = new ErrorReply('ERR internal error: undecodable log entry');
+      }
+      this.parts.compaction.countChange();
+    }
+    this.node.appliedTerm = e.term;
+    this.parts.proposals.onApplied(e, reply);
+    this.parts.reads.runApplyWaiters();
   }
 
   /** Each message on its own: one that cannot be sent is logged and left to Raft to retry, never stopping the Ready loop. */
