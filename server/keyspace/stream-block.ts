@@ -239,10 +239,21 @@ export class StreamBlock {
 
   /** The record value: [lpBytes u32][data]. */
   encode(): Buffer {
-    const out = Buffer.allocUnsafe(4 + this.used);
-    out.writeUInt32BE(this.lpBytes, 0);
-    this.data.copy(out, 4, 0, this.used);
+    const out = Buffer.allocUnsafe(this.encodedLength);
+    this.encodeInto(out, 0);
     return out;
+  }
+
+  /** Bytes of the record value. */
+  get encodedLength(): number {
+    return 4 + this.used;
+  }
+
+  /** Writes the record value at `off` of `out`; returns its length. */
+  encodeInto(out: Buffer, off: number): number {
+    out.writeUInt32BE(this.lpBytes, off);
+    this.data.copy(out, off + 4, 0, this.used);
+    return 4 + this.used;
   }
 
   /** Bytes held in memory (for the keyspace's accounting). */
