@@ -28,6 +28,9 @@ interface Slot {
 /** Stands in for a written slot until the queue is compacted (drops the reply it held). */
 const DONE_SLOT: Slot = { reply: null, start: undefined, isWrite: false, started: true };
 
+/** Received request bytes fed to the decoder per event-loop turn (see feedBacklog). */
+const FEED_TURN_BYTES = 16 * 1024;
+
 export interface ConnectionHooks {
   onCommand(conn: ClientConnection, argv: Buffer[]): void;
   /** The connection has output to flush at the end of this turn. */
@@ -166,19 +169,71 @@ export class ClientConnection {
     if (this.closing) return;
     this.lastActive = Date.now();
     this.hooks.stats.netInputBytes += chunk.length;
+    this.backlog.push(chunk);
+    this.backlogBytes += chunk.length;
+    // Bytes wait here only while an earlier chunk is being fed over several turns: stop reading meanwhile.
+    if (this.backlogBytes > FEED_TURN_BYTES) this.socket.pause();
+    if (!this.feedScheduled) this.feedBacklog();
+  };
+
+  /** Received bytes not yet fed to the decoder (a deep pipeline is fed FEED_TURN_BYTES per event-loop turn). */
+  private backlog: Buffer[] = [];
+  private backlogBytes = 0;
+  private feedScheduled = false;
+
+  /**
+   * Feeds at most FEED_TURN_BYTES of received requests to the decoder, then
+   * lets the event loop run before the rest: one client's 64 KB pipeline of
+   * writes (hundreds of commands) cannot hold every other client, heartbeats
+   * and timers for its whole length. The decoder takes any split of the bytes.
+   */
+  private feedBacklog(): void {
+    this.feedScheduled = false;
+    let budget = FEED_TURN_BYTES;
+    while (this.backlog.length > 0 && budget > 0) {
+      if (this.closing || this.closed) break;
+      let chunk = this.backlog[0];
+      if (chunk.length > budget) {
+        this.backlog[0] = chunk.subarray(budget);
+        chunk = chunk.subarray(0, budget);
+      } else {
+        this.backlog.shift();
+      }
+      budget -= chunk.length;
+      this.backlogBytes -= chunk.length;
+      if (!this.feed(chunk)) break;
+    }
+    if (this.closing || this.closed) {
+      this.backlog = [];
+      this.backlogBytes = 0;
+      return;
+    }
+    if (this.backlog.length > 0) {
+      this.feedScheduled = true;
+      setImmediate(() => this.feedBacklog());
+    } else if (this.socket.isPaused() && !this.socket.writableNeedDrain) {
+      // Paused for the backlog only (output backpressure resumes on 'drain').
+      this.socket.resume();
+    }
+  }
+
+  /** One piece of input through the decoder; false once the connection is closing (protocol error, query limit). */
+  private feed(chunk: Buffer): boolean {
     const error = this.decoder.feed(chunk, this.onArgv);
     if (error !== null) {
       // Redis answers a protocol error and closes: nothing after it is trusted.
       this.reply(new ErrorReply(error));
       this.closeAfterReplies();
-      return;
+      return false;
     }
     const held = this.decoder.memoryBytes;
     if (held > this.hooks.queryBufferLimit()) {
       this.hooks.onOverLimit(this, 'query', held);
       this.destroy();
+      return false;
     }
-  };
+    return true;
+  }
 
   private readonly onArgv = (argv: Buffer[]): void => {
     if (!this.closing && !this.closed) this.hooks.onCommand(this, argv);
