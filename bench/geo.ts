@@ -18,21 +18,10 @@ import { isDeepStrictEqual } from 'node:util';
 import Redis from 'ioredis';
 import { startServer } from '../test/support/proc';
 import { median, startRedisServer } from './redis-benchmark';
+import { rng } from '../test/support/rng';
 
 const KEY = 'bench:geo';
 const CENTRE = [13, 52] as const;
-
-/** mulberry32: the same points on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function load(r: Redis, members: number): Promise<void> {
   const next = rng(20261203);

@@ -4,18 +4,7 @@ import { approxCos, approxDistance, decodeScore, distance, distanceIfWithin, enc
 import { collect, distanceOrder, distanceText, exactDistance, type GeoPoint } from '../../server/commands/geo-candidates';
 import { formatCoord, formatFixed, formatFixedExact, pqsort, toFixedAsPrintf } from '../../server/commands/geo';
 import { formatLongDoubleHuman } from '../../server/commands/long-double';
-
-/** A seeded uniform [0, 1). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../support/rng';
 
 /** The search as it was before approximations: the exact distance for every candidate. */
 function collectExact(z: ZSetValue, shape: Shape, limit: number): Array<{ member: string; dist: number }> {

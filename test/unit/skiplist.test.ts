@@ -1,17 +1,6 @@
 import { expect } from 'chai';
 import { MINUS_INF, PLUS_INF, Skiplist, compare, levelOf } from '../../server/keyspace/skiplist';
-
-/** Seeded PRNG (mulberry32): every run and every failure replays exactly. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../support/rng';
 
 type El = [number, string];
 

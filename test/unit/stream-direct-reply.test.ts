@@ -4,6 +4,7 @@ import { StreamValue } from '../../server/keyspace/stream';
 import { MAX_ID, MIN_ID, type StreamId } from '../../server/keyspace/stream-id';
 import { entriesReply } from '../../server/commands/stream';
 import { rangeReply } from '../../server/commands/stream-reply';
+import { rng } from '../support/rng';
 
 /**
  * commands/stream-reply.ts writes the RESP of a range straight from the
@@ -13,18 +14,6 @@ import { rangeReply } from '../../server/commands/stream-reply';
  * blocks, fields like and unlike the block's first entry, long and binary
  * values; random bounds, counts and directions.
  */
-
-/** mulberry32: a small seeded generator, so a failure names its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const BASES = [0n, 1n, 2147483000n, 1700000000000n, 9007199254740900n, 18446744073709551000n];
 

@@ -4,6 +4,7 @@ import { NullArray } from '../../../protocol/reply';
 import { ListValue, CHUNK_MAX_ITEMS, orderKeyBytes, orderKeyOf } from '../../../server/keyspace/list';
 import { lmpopFirst, moveBetween, popFromList, pushToList } from '../../../server/commands/list';
 import { command, argv, err, Harness, OK_ } from './helpers';
+import { rng } from '../../support/rng';
 
 const WRONGTYPE = err('WRONGTYPE Operation against a key holding the wrong kind of value');
 const SYNTAX = err('ERR syntax error');
@@ -47,18 +48,6 @@ function listAt(ks: Keyspace, key: string, db = 0): ListValue {
   const v = ks.dbs[db].lookupRead(key, 0);
   expect(v).to.be.instanceOf(ListValue);
   return v as ListValue;
-}
-
-/** Seeded PRNG (mulberry32) so a failing run replays. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('list commands', () => {
