@@ -14,10 +14,12 @@ import { classifyStorageError } from './lmdb-errors';
  *    bytes and size durable;
  *  - create(), rename() and unlink() change the directory; they are durable
  *    after syncDir().
- * Reads and small writes are synchronous (the log's reads are synchronous;
- * a write to the page cache costs microseconds); waiting on the disk is not,
- * and neither is unlink: freeing a preallocated 64 MiB segment's extents
- * took the file system up to a second.
+ * Reads are synchronous (the log's reads are synchronous). Writes are not:
+ * a write to the page cache usually costs microseconds, but on ext4 it can
+ * wait 15-20 ms for a journal commit another fsync started (the write dirties
+ * the inode's times), which stalled the event loop under a pipelined fill.
+ * Neither is waiting on the disk, nor unlink: freeing a preallocated 64 MiB
+ * segment's extents took the file system up to a second.
  */
 export interface LogFiles {
   /** Names of the files in the directory. */
@@ -29,7 +31,8 @@ export interface LogFiles {
   size(fd: number): number;
   /** Read into buf from position; returns the number of bytes read (short at end of file). */
   read(fd: number, buf: Uint8Array, position: number): number;
-  write(fd: number, buf: Uint8Array, position: number): void;
+  /** Writes all of buf at position (in the thread pool: see above). */
+  write(fd: number, buf: Uint8Array, position: number): Promise<void>;
   /** Extend the file to `size` bytes by writing zeros (real blocks, not a hole). */
   zeroFill(fd: number, size: number): Promise<void>;
   fdatasync(fd: number): Promise<void>;
@@ -87,11 +90,13 @@ export class NodeLogFiles implements LogFiles {
     });
   }
 
-  write(fd: number, buf: Uint8Array, position: number): void {
-    this.guard('write', () => {
+  async write(fd: number, buf: Uint8Array, position: number): Promise<void> {
+    try {
       let done = 0;
-      while (done < buf.byteLength) done += fs.writeSync(fd, buf, done, buf.byteLength - done, position + done);
-    });
+      while (done < buf.byteLength) done += await writeAsync(fd, buf, done, buf.byteLength - done, position + done);
+    } catch (error) {
+      throw classifyStorageError(error, this.dir, 'write');
+    }
   }
 
   /**

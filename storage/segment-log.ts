@@ -9,6 +9,7 @@ import {
   StorageReadOnlyError,
   classifyStorageError,
 } from './lmdb-errors';
+import { LogColumn } from './log-column';
 import { NodeLogFiles, type LogFiles } from './log-files';
 import {
   RECORD_HEADER_BYTES,
@@ -115,6 +116,13 @@ interface Segment {
   lastIndex: number;
 }
 
+/** The largest write buffer kept for reuse (writeBuffer). */
+const MAX_KEPT_WRITE_BUFFER = 4 << 20;
+const EMPTY_BUFFER = Buffer.alloc(0);
+
+/** What the segment column holds in slots without an entry. */
+const NO_SEGMENT: Segment = { seq: 0, name: '', fd: -1, size: 0, prevIndex: 0, prevTerm: 0, end: 0, lastIndex: 0 };
+
 type Op =
   | { kind: 'create'; seg: Segment }
   | { kind: 'write'; seg: Segment; pos: number; entries: Entry[]; seq: number }
@@ -137,12 +145,12 @@ export class SegmentLog implements LogStore {
   private last = 0;
   /** Per live entry, index base + k: term, segment, offset, data length, write op, cached entry. */
   private base = 1;
-  private terms: number[] = [];
-  private segOf: Segment[] = [];
-  private offs: number[] = [];
-  private lens: number[] = [];
-  private opOf: number[] = [];
-  private cache: Array<Entry | undefined> = [];
+  private readonly terms = new LogColumn<number>(0);
+  private readonly segOf = new LogColumn<Segment>(NO_SEGMENT);
+  private readonly offs = new LogColumn<number>(0);
+  private readonly lens = new LogColumn<number>(0);
+  private readonly opOf = new LogColumn<number>(0);
+  private readonly cache = new LogColumn<Entry | undefined>(undefined);
   private cacheFrom = 1;
   private cachedBytes = 0;
   /** Segments on disk or queued for creation, in order. */
@@ -167,6 +175,7 @@ export class SegmentLog implements LogStore {
   private syncFailed = false;
   private closed = false;
   private spareFd = -1;
+  private writeBuf = EMPTY_BUFFER;
   private spareJob: Promise<void> | undefined;
   private creatingSegment = false;
 
@@ -193,7 +202,7 @@ export class SegmentLog implements LogStore {
   term(index: number): number | undefined {
     if (index === this.snap.index) return this.snap.term;
     if (index <= this.snap.index || index > this.last) return undefined;
-    return this.terms[index - this.base];
+    return this.terms.get(index - this.base);
   }
 
   entries(lo: number, hi: number, maxBytes: number): Entry[] {
@@ -204,14 +213,14 @@ export class SegmentLog implements LogStore {
     let index = lo;
     while (index < hi) {
       const k = index - this.base;
-      let entry = this.cache[k];
+      let entry = this.cache.get(k);
       if (entry === undefined) {
         // Read the run of uncached entries in the same segment with one read.
-        const seg = this.segOf[k];
+        const seg = this.segOf.get(k);
         let end = index + 1;
-        let runBytes = this.lens[k];
-        while (end < hi && this.cache[end - this.base] === undefined && this.segOf[end - this.base] === seg && runBytes <= maxBytes) {
-          runBytes += this.lens[end - this.base];
+        let runBytes = this.lens.get(k);
+        while (end < hi && this.cache.get(end - this.base) === undefined && this.segOf.get(end - this.base) === seg && runBytes <= maxBytes) {
+          runBytes += this.lens.get(end - this.base);
           end++;
         }
         const read = this.readRun(index, end);
@@ -296,7 +305,7 @@ export class SegmentLog implements LogStore {
         this.dropPrefix(upTo);
         this.snap = snapshot;
         // Segments before the one holding the first live entry hold nothing live.
-        const keepFrom = this.last > upTo ? this.segOf[0] : this.current;
+        const keepFrom = this.last > upTo ? this.segOf.get(0) : this.current;
         const at = keepFrom ? this.segments.indexOf(keepFrom) : this.segments.length;
         drop = this.segments.slice(0, Math.max(0, at));
       } else {
@@ -359,15 +368,15 @@ export class SegmentLog implements LogStore {
   private truncateMemory(keep: number): void {
     const k = Math.max(0, keep + 1 - this.base);
     for (let i = k; i < this.cache.length; i++) {
-      const e = this.cache[i];
+      const e = this.cache.get(i);
       if (e) this.cachedBytes -= cacheCost(e);
     }
-    this.terms.length = k;
-    this.segOf.length = k;
-    this.offs.length = k;
-    this.lens.length = k;
-    this.opOf.length = k;
-    this.cache.length = k;
+    this.terms.truncate(k);
+    this.segOf.truncate(k);
+    this.offs.truncate(k);
+    this.lens.truncate(k);
+    this.opOf.truncate(k);
+    this.cache.truncate(k);
     this.last = Math.max(keep, this.snap.index);
     if (this.cacheFrom > this.last + 1) this.cacheFrom = this.last + 1;
   }
@@ -377,15 +386,15 @@ export class SegmentLog implements LogStore {
     const n = upTo + 1 - this.base;
     if (n <= 0) return;
     for (let i = 0; i < n; i++) {
-      const e = this.cache[i];
+      const e = this.cache.get(i);
       if (e) this.cachedBytes -= cacheCost(e);
     }
-    dropFront(this.terms, n);
-    dropFront(this.segOf, n);
-    dropFront(this.offs, n);
-    dropFront(this.lens, n);
-    dropFront(this.opOf, n);
-    dropFront(this.cache, n);
+    this.terms.dropFront(n);
+    this.segOf.dropFront(n);
+    this.offs.dropFront(n);
+    this.lens.dropFront(n);
+    this.opOf.dropFront(n);
+    this.cache.dropFront(n);
     this.base = upTo + 1;
     this.cacheFrom = Math.max(this.cacheFrom, this.base);
   }
@@ -405,15 +414,15 @@ export class SegmentLog implements LogStore {
   private readRun(lo: number, hi: number): Entry[] {
     const k0 = lo - this.base;
     const k1 = hi - 1 - this.base;
-    const seg = this.segOf[k0];
-    const start = this.offs[k0];
-    const end = this.offs[k1] + recordBytes(this.lens[k1]);
+    const seg = this.segOf.get(k0);
+    const start = this.offs.get(k0);
+    const end = this.offs.get(k1) + recordBytes(this.lens.get(k1));
     const buf = Buffer.allocUnsafe(end - start);
     const n = this.files.read(seg.fd, buf, start);
     if (n < buf.length) throw new StorageCorruptionError(`${seg.name}: short read at offset ${start} (entries ${lo}..${hi - 1})`);
     const out: Entry[] = [];
     for (let index = lo; index < hi; index++) {
-      const at = this.offs[index - this.base] - start;
+      const at = this.offs.get(index - this.base) - start;
       const info = decodeRecord(buf, at);
       if (typeof info === 'string' || info.index !== index) {
         throw new StorageCorruptionError(
@@ -429,11 +438,11 @@ export class SegmentLog implements LogStore {
   private trimCache(): void {
     while (this.cachedBytes > this.cacheBudget && this.cacheFrom <= this.last) {
       const k = this.cacheFrom - this.base;
-      if (this.opOf[k] > this.writtenOp) return;
-      const e = this.cache[k];
+      if (this.opOf.get(k) > this.writtenOp) return;
+      const e = this.cache.get(k);
       if (e) {
         this.cachedBytes -= cacheCost(e);
-        this.cache[k] = undefined;
+        this.cache.set(k, undefined);
       }
       this.cacheFrom++;
     }
@@ -519,9 +528,9 @@ export class SegmentLog implements LogStore {
     switch (op.kind) {
       case 'write': {
         const end = op.entries.reduce((sum, e) => sum + recordBytes(e.data.byteLength), 0);
-        const buf = Buffer.alloc(end);
+        const buf = this.writeBuffer(end);
         encodeRecords(buf, 0, op.entries, this.group);
-        this.files.write(op.seg.fd, buf, op.pos);
+        await this.files.write(op.seg.fd, buf, op.pos);
         this.dirty.add(op.seg);
         this.writtenOp = op.seq;
         return;
@@ -547,6 +556,19 @@ export class SegmentLog implements LogStore {
         await this.sync();
         return;
     }
+  }
+
+  /**
+   * A zeroed buffer of `size` bytes for one write (record padding stays zero).
+   * One buffer, reused: writes run one at a time, and a fresh 100 KB+
+   * allocation per write is fresh memory to fault in (see log-column.ts).
+   */
+  private writeBuffer(size: number): Buffer {
+    if (this.writeBuf.length < size) this.writeBuf = Buffer.allocUnsafeSlow(Math.max(size, Math.min(2 * this.writeBuf.length, MAX_KEPT_WRITE_BUFFER)));
+    const buf = this.writeBuf.subarray(0, size);
+    buf.fill(0);
+    if (this.writeBuf.length > MAX_KEPT_WRITE_BUFFER) this.writeBuf = EMPTY_BUFFER; // a rare huge write is not kept
+    return buf;
   }
 
   private async flush(): Promise<void> {
@@ -593,7 +615,7 @@ export class SegmentLog implements LogStore {
       fd = this.files.create(tmp);
       await this.files.zeroFill(fd, seg.size);
     }
-    this.files.write(fd, encodeSegmentHeader({ seq: seg.seq, prevIndex: seg.prevIndex, prevTerm: seg.prevTerm, group: this.group, size: seg.size }), 0);
+    await this.files.write(fd, encodeSegmentHeader({ seq: seg.seq, prevIndex: seg.prevIndex, prevTerm: seg.prevTerm, group: this.group, size: seg.size }), 0);
     await this.sync(fd);
     this.files.rename(tmp, seg.name);
     await this.sync();
@@ -639,7 +661,7 @@ export class SegmentLog implements LogStore {
     json.copy(buf, 8);
     const fd = this.files.create(META_TMP);
     try {
-      this.files.write(fd, buf, 0);
+      await this.files.write(fd, buf, 0);
       await this.sync(fd);
     } finally {
       this.files.close(fd);
@@ -699,7 +721,8 @@ export class SegmentLog implements LogStore {
     let baseTerm = 0;
     let superseded = 0; // segments before this index do not count
     const segs: Segment[] = [];
-    const termAt = (index: number): number | undefined => (index === this.base - 1 ? baseTerm : this.terms[index - this.base]);
+    const termAt = (index: number): number | undefined =>
+      index === this.base - 1 ? baseTerm : index >= this.base && index - this.base < this.terms.length ? this.terms.get(index - this.base) : undefined;
 
     for (let s = 0; s < names.length; s++) {
       const { name } = names[s];
@@ -775,7 +798,7 @@ export class SegmentLog implements LogStore {
         // A torn write: zero everything from pos on.
         const zeros = Buffer.alloc(rest ? rest - pos : 0);
         if (zeros.length > 0 && !this.options.readOnly) {
-          this.files.write(fd, zeros, pos);
+          await this.files.write(fd, zeros, pos);
           await this.files.fdatasync(fd);
         }
         this.options.onRepair?.(`log segment ${name}: torn write at offset ${pos} (${reason}); ${zeros.length} bytes zeroed`);
@@ -802,7 +825,7 @@ export class SegmentLog implements LogStore {
 
     // Keep the segments holding live entries and the one appends continue in.
     const tail = segs[segs.length - 1];
-    const live = new Set<Segment>(this.segOf);
+    const live = new Set<Segment>(this.segOf.values());
     this.current = tail !== undefined && segs.indexOf(tail) >= superseded && tail.lastIndex === this.last ? tail : undefined;
     for (const seg of segs) {
       if (live.has(seg) || seg === this.current || this.options.readOnly) {
@@ -820,12 +843,12 @@ export class SegmentLog implements LogStore {
   }
 
   private resetTo(index: number): void {
-    this.terms = [];
-    this.segOf = [];
-    this.offs = [];
-    this.lens = [];
-    this.opOf = [];
-    this.cache = [];
+    this.terms.clear();
+    this.segOf.clear();
+    this.offs.clear();
+    this.lens.clear();
+    this.opOf.clear();
+    this.cache.clear();
     this.cachedBytes = 0;
     this.base = index + 1;
     this.last = index;
@@ -861,18 +884,4 @@ function laterGroupAfter(buf: Buffer, pos: number, lastGroup: number): { group: 
     if (typeof info !== 'string' && (info.group > lastGroup + 1 || info.group < lastGroup)) return { group: info.group, pos: at };
   }
   return undefined;
-}
-
-/**
- * Removes the first n elements in place. splice(0, n) also builds an array of
- * the n removed elements: compacting 6 index arrays of a long log that way
- * held the event loop ~0.65 s (profile of a 2M-key node under SET -P 16).
- */
-function dropFront<T>(a: T[], n: number): void {
-  if (n >= a.length) {
-    a.length = 0;
-    return;
-  }
-  a.copyWithin(0, n);
-  a.length -= n;
 }

@@ -82,7 +82,7 @@ export class CrashableFiles implements LogFiles {
     return n;
   }
 
-  write(fd: number, buf: Uint8Array, position: number): void {
+  async write(fd: number, buf: Uint8Array, position: number): Promise<void> {
     this.checkAlive();
     this.file(fd).write(buf, position);
   }
