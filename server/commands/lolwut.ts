@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ERR_NOT_INTEGER } from '../../protocol/errors';
 import { ErrorReply, VerbatimReply, type Reply } from '../../protocol/reply';
 import { REDIS_COMPAT_VERSION } from '../info';
+import { mulberry32 } from './random';
 import { parseInt64 } from './util';
 import { docArg, parseLong, serverCmd } from './ops-cmd';
 import type { ServerCommand } from './table';
@@ -24,16 +25,10 @@ function cRound(v: number): number {
   return v < 0 ? -Math.floor(-v + 0.5) : Math.floor(v + 0.5);
 }
 
-/** A rand()-like source: non-negative 31-bit integers, seeded (mulberry32). */
+/** A rand()-like source: non-negative 31-bit integers, seeded. */
 function seededRand(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) & 0x7fffffff;
-  };
+  const next = mulberry32(seed);
+  return () => next() & 0x7fffffff;
 }
 const RAND_MAX = 0x7fffffff;
 

@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { errorOf, serverForSuite, startServer, type RunningServer } from '../support/proc';
 import { startReferenceRedis, type ReferenceRedis } from '../support/reference-redis';
+import { rng } from '../support/rng';
 
 const WRONGTYPE = 'WRONGTYPE Operation against a key holding the wrong kind of value';
 
@@ -251,18 +252,6 @@ describe('sorted sets across a restart', function () {
     });
   }
 });
-
-/** Seeded PRNG (mulberry32), so a mismatch replays exactly. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * The same seeded command stream against raftcache and a reference

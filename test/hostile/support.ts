@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import type { RunningServer } from '../support/proc';
+import { rng } from '../support/rng';
 
 /** Resident memory of a process in MiB, from /proc/<pid>/status (VmRSS). */
 export function rssMiB(pid: number): number {
@@ -60,14 +61,5 @@ export async function eventually(cond: () => boolean | Promise<boolean>, timeout
   }
 }
 
-/** mulberry32: a small seeded PRNG, so a failing fuzz run replays from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator, so a failing fuzz run replays from its seed. */
+export const prng = rng;

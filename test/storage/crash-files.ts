@@ -1,4 +1,5 @@
 import type { LogFiles } from '../../storage/log-files';
+import { rng } from '../support/rng';
 
 /**
  * A simulated disk for the segment log (storage/log-files.ts) that models
@@ -30,17 +31,8 @@ class SimFile {
 
 export type Rng = () => number;
 
-/** Deterministic PRNG (mulberry32). */
-export function seeded(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic generator (test/support/rng.ts). */
+export const seeded: (seed: number) => Rng = rng;
 
 export class CrashableFiles implements LogFiles {
   private names = new Map<string, SimFile>();

@@ -1,11 +1,7 @@
-/** mulberry32: a small seeded generator of uniform [0, 1), so a failing test or bench run replays from its seed. */
+import { mulberry32 } from '../../server/commands/random';
+
+/** mulberry32 as uniform [0, 1): a small seeded generator, so a failing test or bench run replays from its seed. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32(seed);
+  return () => next() / 4294967296;
 }

@@ -18,6 +18,7 @@ import {
   patLen,
   sparseToDense,
 } from '../../server/keyspace/hyperloglog';
+import { rng } from '../support/rng';
 
 /** MurmurHash64A written plainly with BigInt, to check the 32-bit-halves version. */
 function murmurRef(data: Uint8Array, seed: bigint): bigint {
@@ -44,18 +45,6 @@ function murmurRef(data: Uint8Array, seed: bigint): bigint {
   h = (h * M) & mask;
   h ^= h >> 47n;
   return h;
-}
-
-/** Deterministic pseudo-random bytes. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let x = s;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const registersOf = (s: Sds): number[] => {
