@@ -151,6 +151,8 @@ export class SegmentLog implements LogStore {
   private readonly lens = new LogColumn<number>(0);
   private readonly opOf = new LogColumn<number>(0);
   private readonly cache = new LogColumn<Entry | undefined>(undefined);
+  /** All of the above: they always hold the same entries. */
+  private readonly columns: ReadonlyArray<LogColumn<unknown>> = [this.terms, this.segOf, this.offs, this.lens, this.opOf, this.cache];
   private cacheFrom = 1;
   private cachedBytes = 0;
   /** Segments on disk or queued for creation, in order. */
@@ -371,12 +373,7 @@ export class SegmentLog implements LogStore {
       const e = this.cache.get(i);
       if (e) this.cachedBytes -= cacheCost(e);
     }
-    this.terms.truncate(k);
-    this.segOf.truncate(k);
-    this.offs.truncate(k);
-    this.lens.truncate(k);
-    this.opOf.truncate(k);
-    this.cache.truncate(k);
+    for (const c of this.columns) c.truncate(k);
     this.last = Math.max(keep, this.snap.index);
     if (this.cacheFrom > this.last + 1) this.cacheFrom = this.last + 1;
   }
@@ -389,12 +386,7 @@ export class SegmentLog implements LogStore {
       const e = this.cache.get(i);
       if (e) this.cachedBytes -= cacheCost(e);
     }
-    this.terms.dropFront(n);
-    this.segOf.dropFront(n);
-    this.offs.dropFront(n);
-    this.lens.dropFront(n);
-    this.opOf.dropFront(n);
-    this.cache.dropFront(n);
+    for (const c of this.columns) c.dropFront(n);
     this.base = upTo + 1;
     this.cacheFrom = Math.max(this.cacheFrom, this.base);
   }
@@ -843,12 +835,7 @@ export class SegmentLog implements LogStore {
   }
 
   private resetTo(index: number): void {
-    this.terms.clear();
-    this.segOf.clear();
-    this.offs.clear();
-    this.lens.clear();
-    this.opOf.clear();
-    this.cache.clear();
+    for (const c of this.columns) c.clear();
     this.cachedBytes = 0;
     this.base = index + 1;
     this.last = index;

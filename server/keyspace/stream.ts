@@ -553,18 +553,19 @@ export class StreamValue extends Collection {
   }
 
   drainRecords(sink: RecordSink): void {
-    const live = new Set<string>();
-    for (const b of this.dirtyBlocks) live.add('b' + idKey(b.base));
+    const blocks = [...this.dirtyBlocks];
+    const keys = blocks.map((b) => 'b' + idKey(b.base));
+    const live = new Set<string>(keys);
     for (const k of this.deletedBlocks) if (!live.has(k)) sink(k, null);
     // One buffer for every block record of this drain (a flush of a fast-growing stream holds hundreds):
     // one allocation instead of one per block, which fed the GC under a pipelined fill.
     let total = 0;
-    for (const b of this.dirtyBlocks) total += b.encodedLength;
+    for (const b of blocks) total += b.encodedLength;
     const out = Buffer.allocUnsafeSlow(total);
     let off = 0;
-    for (const b of this.dirtyBlocks) {
-      const n = b.encodeInto(out, off);
-      sink('b' + idKey(b.base), out.subarray(off, off + n));
+    for (let i = 0; i < blocks.length; i++) {
+      const n = blocks[i].encodeInto(out, off);
+      sink(keys[i], out.subarray(off, off + n));
       off += n;
     }
     for (const k of this.dirtyKeys) sink(k, this.recordOf(k));
