@@ -6,20 +6,23 @@
  * nonces and both node ids (the role keeps one side's proof from being
  * replayed as the other's, fresh nonces keep old proofs from being replayed).
  *
- *   dialer   -> HELLO     version, dialer id, expected listener id, nonceD
+ *   dialer   -> HELLO     version, dialer id, expected listener id, lane, nonceD
  *   listener -> CHALLENGE listener id, nonceL      (or REFUSE: wrong node id)
  *   dialer   -> PROOF     HMAC(secret, label, "dialer", ...)
  *   listener -> ACCEPT    HMAC(secret, label, "listener", ...) (or REFUSE: secret mismatch)
  *
  * The dialer proves first, so a listener reveals nothing derived from the
  * secret to a peer that does not know it, and always sees (and logs) why a
- * dialer was refused.
+ * dialer was refused. The lane (which of the dialer's two connections this
+ * is, see peer-transport.ts) is part of both proofs.
+ *
+ * Version 2 added the lane; a version 1 peer is refused with a reason.
  */
 import crypto from 'node:crypto';
 import { encodeRawFrame } from './frames';
 import { CodecError, Reader, uvarintSize, writeUvarint } from './varint';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 const PROTOCOL_LABEL = Buffer.from('raftcache-peer-auth-v1', 'latin1');
 const NONCE_BYTES = 32;
 /** Frame limit while unauthenticated: handshake frames are tiny. */
@@ -33,10 +36,22 @@ export const HandshakeCode = {
   Refuse: 0x44,
 } as const;
 
+/**
+ * Each node dials each peer twice: Data carries appends, snapshots and
+ * forwarded requests (megabytes at a time), Control carries heartbeats and
+ * votes, so they never wait behind data queued in the socket buffers.
+ */
+export const Lane = { Data: 0, Control: 1 } as const;
+export type Lane = (typeof Lane)[keyof typeof Lane];
+
+function isLane(v: number): v is Lane {
+  return v === Lane.Data || v === Lane.Control;
+}
+
 export type HandshakeResult =
   | { status: 'pending'; send: Buffer[] }
-  /** Authenticated: peerId is proven to hold the secret. */
-  | { status: 'done'; send: Buffer[]; peerId: number }
+  /** Authenticated: peerId is proven to hold the secret; lane is the dialer's (proven too). */
+  | { status: 'done'; send: Buffer[]; peerId: number; lane: Lane }
   /** Send `send` (a REFUSE telling the peer why, if any), then close. */
   | { status: 'refused'; send: Buffer[]; reason: string };
 
@@ -61,6 +76,7 @@ export function computeProof(
   nonceListener: Uint8Array,
   dialerId: number,
   listenerId: number,
+  lane: Lane,
 ): Buffer {
   return crypto
     .createHmac('sha256', secret)
@@ -68,7 +84,7 @@ export function computeProof(
     .update(role === 'dialer' ? 'D' : 'L')
     .update(nonceDialer)
     .update(nonceListener)
-    .update(ids(dialerId, listenerId))
+    .update(ids(dialerId, listenerId, lane))
     .digest();
 }
 
@@ -97,6 +113,8 @@ export class Handshake {
     secret: string,
     /** Dialer: the node it means to reach. */
     private readonly expectedPeer: number,
+    /** Dialer: the lane it opens; listener: the lane the dialer announced. */
+    private lane: Lane,
   ) {
     if (!isNodeId(id)) throw new Error(`bad node id ${id}`);
     if (secret.length === 0) throw new Error('the cluster secret must not be empty');
@@ -105,22 +123,22 @@ export class Handshake {
   }
 
   /** The side that opened the connection, trying to reach node `expectedPeer`. */
-  static dial(opts: HandshakeOptions, expectedPeer: number): Handshake {
-    const h = new Handshake('dialer', opts.id, opts.secret, expectedPeer);
+  static dial(opts: HandshakeOptions, expectedPeer: number, lane: Lane = Lane.Data): Handshake {
+    const h = new Handshake('dialer', opts.id, opts.secret, expectedPeer, lane);
     h.claimedId = expectedPeer;
     return h;
   }
 
   /** The side that accepted the connection. */
   static accept(opts: HandshakeOptions): Handshake {
-    return new Handshake('listener', opts.id, opts.secret, 0);
+    return new Handshake('listener', opts.id, opts.secret, 0, Lane.Data);
   }
 
   /** Frames to send when the connection opens (the dialer's HELLO). */
   start(): Buffer[] {
     if (this.role === 'listener') return [];
     this.state = 'hello-sent';
-    const head = ids(PROTOCOL_VERSION, this.id, this.expectedPeer);
+    const head = ids(PROTOCOL_VERSION, this.id, this.expectedPeer, this.lane);
     return [encodeRawFrame(HandshakeCode.Hello, Buffer.concat([head, this.nonce]))];
   }
 
@@ -145,9 +163,13 @@ export class Handshake {
         const version = r.uvarint();
         const dialerId = r.uvarint();
         const expected = r.uvarint();
-        this.peerNonce = Buffer.from(r.bytes(NONCE_BYTES));
         this.claimedId = dialerId;
+        // Checked before the fields that differ between versions are read.
         if (version !== PROTOCOL_VERSION) return this.refuse(`protocol version ${version} not supported (this node speaks ${PROTOCOL_VERSION})`);
+        const lane = r.uvarint();
+        this.peerNonce = Buffer.from(r.bytes(NONCE_BYTES));
+        if (!isLane(lane)) return this.refuse(`unknown lane ${lane}`);
+        this.lane = lane;
         if (!isNodeId(dialerId) || dialerId === this.id) return this.refuse(`bad dialer node id ${dialerId}`);
         if (expected !== this.id) return this.refuse(`wrong node id: this is node ${this.id}, the dialer expected node ${expected}`);
         this.state = 'wait-proof';
@@ -159,22 +181,22 @@ export class Handshake {
         this.claimedId = listenerId;
         if (listenerId !== this.expectedPeer) return this.refuse(`wrong node id: expected node ${this.expectedPeer}, the peer is node ${listenerId}`);
         this.state = 'proof-sent';
-        const proof = computeProof(this.secret, 'dialer', this.nonce, this.peerNonce, this.id, listenerId);
+        const proof = computeProof(this.secret, 'dialer', this.nonce, this.peerNonce, this.id, listenerId, this.lane);
         return { status: 'pending', send: [encodeRawFrame(HandshakeCode.Proof, proof)] };
       }
       case `wait-proof:${HandshakeCode.Proof}`: {
         const dialerId = this.claimedId as number;
-        const expected = computeProof(this.secret, 'dialer', this.peerNonce, this.nonce, dialerId, this.id);
+        const expected = computeProof(this.secret, 'dialer', this.peerNonce, this.nonce, dialerId, this.id, this.lane);
         if (!proofMatches(expected, payload)) return this.refuse('cluster secret mismatch (the dialer proof is wrong)');
         this.state = 'finished';
-        const proof = computeProof(this.secret, 'listener', this.peerNonce, this.nonce, dialerId, this.id);
-        return { status: 'done', send: [encodeRawFrame(HandshakeCode.Accept, proof)], peerId: dialerId };
+        const proof = computeProof(this.secret, 'listener', this.peerNonce, this.nonce, dialerId, this.id, this.lane);
+        return { status: 'done', send: [encodeRawFrame(HandshakeCode.Accept, proof)], peerId: dialerId, lane: this.lane };
       }
       case `proof-sent:${HandshakeCode.Accept}`: {
-        const expected = computeProof(this.secret, 'listener', this.nonce, this.peerNonce, this.id, this.expectedPeer);
+        const expected = computeProof(this.secret, 'listener', this.nonce, this.peerNonce, this.id, this.expectedPeer, this.lane);
         if (!proofMatches(expected, payload)) return this.refuse('cluster secret mismatch (the listener proof is wrong)');
         this.state = 'finished';
-        return { status: 'done', send: [], peerId: this.expectedPeer };
+        return { status: 'done', send: [], peerId: this.expectedPeer, lane: this.lane };
       }
       default:
         return this.refuse(`unexpected frame 0x${code.toString(16)} during the handshake (${this.role}, ${this.state})`);

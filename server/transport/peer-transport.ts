@@ -1,8 +1,14 @@
 /**
  * Peer links between cluster nodes. Each node dials each peer for its own
- * outbound traffic (one connection per direction, like etcd's streams);
- * accepted connections only receive. Every connection first runs the
- * cluster-secret handshake (auth.ts), optionally over TLS.
+ * outbound traffic; accepted connections only receive. Like etcd's two
+ * streams, there are two outbound connections per peer (lanes, auth.ts):
+ * Data for appends, snapshots and forwarded requests, Control for
+ * heartbeats, votes and their answers. A heartbeat queued behind a 100 MB
+ * entry on one connection waits for the kernel's socket buffers (tens of MB
+ * on loopback) to drain first: measured, 800 ms at 40 MB/s, which cost an
+ * election per huge write. While the Control connection is down they go on
+ * the Data one. Every connection first runs the cluster-secret handshake
+ * (auth.ts), optionally over TLS.
  *
  * Outbound frames are encoded at send(), queued per peer (bounded by bytes)
  * and written once per event-loop turn as one batch. When the queue is over
@@ -11,14 +17,14 @@
  *
  * A frame over the fragment size (a huge log entry, a forwarded 512 MB SET,
  * a snapshot chunk holding one huge record) is sent as Fragment frames the
- * receiver joins in a buffer bounded by maxMessageBytes. Small liveness
- * messages (heartbeats, votes, pings) may overtake the rest of a message
- * being written, so a long transfer does not starve the election timer.
+ * receiver joins in a buffer bounded by maxMessageBytes. Large parts are
+ * handed to the socket as views (a vectored write), never copied into a
+ * batch: copying megabytes into fresh memory is what stalls the event loop.
  */
 import net from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from '../log';
-import { HANDSHAKE_MAX_FRAME_BYTES, Handshake, HandshakeCode } from './auth';
+import { HANDSHAKE_MAX_FRAME_BYTES, Handshake, HandshakeCode, Lane } from './auth';
 import { MessageType } from '../raft/types';
 import {
   DEFAULT_FRAGMENT_BYTES,
@@ -67,8 +73,10 @@ export interface TransportOptions {
 }
 
 export interface PeerStats {
-  /** The outbound link is authenticated and writable. */
+  /** The outbound Data link is authenticated and writable. */
   connected: boolean;
+  /** The same for the Control link (heartbeats and votes go on the Data link while it is down). */
+  controlConnected: boolean;
   /** Bytes waiting in the queue and in the socket's write buffer. */
   queuedBytes: number;
   sentFrames: number;
@@ -82,8 +90,10 @@ export type PeerStateHandler = (peer: number, connected: boolean) => void;
 export type DrainHandler = (peer: number) => void;
 
 const DEFAULT_MAX_QUEUE_BYTES = 16 * 1024 * 1024;
-/** Frames are concatenated into writes of up to this size. */
+/** Frames are handed to the socket in batches of up to this size. */
 const WRITE_BATCH_BYTES = 1024 * 1024;
+/** Parts at least this long are written as they are; shorter ones are joined into one buffer per batch. */
+const WRITE_AS_IS_BYTES = 64 * 1024;
 const KEEPALIVE_MS = 10_000;
 /** Heartbeats and votes are queued even over the bound, up to this much more. */
 const URGENT_ALLOWANCE_BYTES = 1024 * 1024;
@@ -92,7 +102,7 @@ function describe(socket: net.Socket): string {
   return `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
 }
 
-/** Liveness messages that may overtake queued data: reordering them is harmless to Raft (a heartbeat's commit is capped at the peer's match). */
+/** Liveness messages, sent on the Control lane: overtaking queued data is harmless to Raft (a heartbeat's commit is capped at the peer's match). */
 function isUrgent(frame: Frame): boolean {
   if (frame.type === 'ping' || frame.type === 'pong') return true;
   if (frame.type !== 'raft') return false;
@@ -131,6 +141,12 @@ class HandlerFailure {
   constructor(readonly error: unknown) {}
 }
 
+/** The two outbound connections to one peer (see the file comment). */
+interface PeerLinks {
+  data: OutboundLink;
+  control: OutboundLink;
+}
+
 /** The contract between PeerTransport and its links. */
 interface LinkHost {
   readonly id: number;
@@ -145,15 +161,46 @@ interface LinkHost {
   drained(peer: number): void;
 }
 
-/** The outbound side towards one peer: dial, authenticate, write the queue, redial. */
+/**
+ * Writes one batch of frames, under cork so the socket makes one vectored
+ * write: short parts joined, long ones (fragments of a huge message) as
+ * they are. The caller then checks writableNeedDrain.
+ */
+function writeBatch(socket: net.Socket, frames: readonly QueuedFrame[], start: number, end: number): void {
+  socket.cork();
+  let small: Buffer[] = [];
+  let smallBytes = 0;
+  const writeSmall = (): void => {
+    if (small.length === 0) return;
+    socket.write(small.length === 1 ? small[0] : Buffer.concat(small, smallBytes));
+    small = [];
+    smallBytes = 0;
+  };
+  for (let i = start; i < end; i++) {
+    for (const b of frames[i]) {
+      if (b.length >= WRITE_AS_IS_BYTES) {
+        writeSmall();
+        socket.write(b);
+      } else {
+        small.push(b);
+        smallBytes += b.length;
+      }
+    }
+  }
+  writeSmall();
+  socket.uncork();
+}
+
+/** The outbound side towards one peer on one lane: dial, authenticate, write the queue, redial. */
 class OutboundLink {
   sentFrames = 0;
   reconnects = 0;
   private queue: QueuedFrame[] = [];
   private head = 0;
-  /** Frames written before anything in `queue` (see isUrgent). */
-  private urgent: QueuedFrame[] = [];
   private queued = 0;
+  /** Frames of the one queued message larger than the bound (see enqueue), and their bytes still queued. */
+  private oversizedFrames = new Set<QueuedFrame>();
+  private oversized = 0;
   private socket: net.Socket | null = null;
   private connected = false;
   private everConnected = false;
@@ -170,6 +217,7 @@ class OutboundLink {
     private readonly host: LinkHost,
     readonly peer: number,
     readonly addr: PeerAddress,
+    readonly lane: Lane,
   ) {}
 
   get isConnected(): boolean {
@@ -180,23 +228,32 @@ class OutboundLink {
     return this.queued + (this.connected && this.socket !== null ? this.socket.writableLength : 0);
   }
 
-  /** Queues one message's frames (all or none). */
+  /** Queues one message's frames (all or none). Urgent ones (liveness) may exceed the bound a little. */
   enqueue(frames: readonly QueuedFrame[], urgent: boolean): boolean {
     if (this.closed) return false;
     let bytes = 0;
     for (const f of frames) bytes += frameBytes(f);
     const max = this.host.maxQueueBytes;
-    // A message larger than the whole bound waits only for the queue to be under it (so the
-    // bound is max + one message); liveness messages get a small allowance of their own.
+    // A message larger than the whole bound is taken when the queue is under the bound and holds
+    // no other such message; it does not count against the bound for the messages behind it.
+    // (Counting it refused every small App for the seconds a 100 MB entry takes to send, which
+    // sent the follower to probing and the leader into resending the entry again and again.)
+    // So the queue holds at most max + one message, plus a small allowance for liveness messages.
+    const others = this.queued - this.oversized;
     const refuse = urgent
-      ? this.queued > max + URGENT_ALLOWANCE_BYTES
-      : this.queued > 0 && this.queued + bytes > max && (bytes <= max || this.queued >= max);
+      ? others > max + URGENT_ALLOWANCE_BYTES
+      : bytes > max
+        ? this.oversized > 0 || this.queued >= max
+        : others > 0 && others + bytes > max;
     if (refuse) {
       this.refusedSend = true;
       return false;
     }
-    if (urgent && frames.length === 1) this.urgent.push(frames[0]);
-    else for (const f of frames) this.queue.push(f);
+    for (const f of frames) this.queue.push(f);
+    if (bytes > max && !urgent) {
+      for (const f of frames) this.oversizedFrames.add(f);
+      this.oversized = bytes;
+    }
     this.queued += bytes;
     if (this.connected && !this.flushScheduled && !this.waitingDrain) {
       this.flushScheduled = true;
@@ -213,7 +270,7 @@ class OutboundLink {
     this.socket = socket;
     socket.setNoDelay(true);
     socket.setKeepAlive(true, KEEPALIVE_MS);
-    const handshake = Handshake.dial(this.host, this.peer);
+    const handshake = Handshake.dial(this.host, this.peer, this.lane);
     let authenticated = false;
     let ending = false;
     const where = `${host}:${port}`;
@@ -281,11 +338,13 @@ class OutboundLink {
     this.lastRefusal = '';
     if (this.everConnected) this.reconnects++;
     this.everConnected = true;
-    this.host.log.info({ peer: this.peer, peerAddress: `${this.addr.host}:${this.addr.port}` }, 'peer connected');
-    this.host.peerState(this.peer, true);
+    if (this.lane === Lane.Data) {
+      this.host.log.info({ peer: this.peer, peerAddress: `${this.addr.host}:${this.addr.port}` }, 'peer connected');
+      this.host.peerState(this.peer, true);
+    } else this.host.log.debug({ peer: this.peer, peerAddress: `${this.addr.host}:${this.addr.port}` }, 'peer control lane connected');
     // The rest of a message cut off by the lost connection cannot be joined on this one.
     while (this.head < this.queue.length && isContinuation(this.queue[this.head])) {
-      this.queued -= frameBytes(this.queue[this.head]);
+      this.dequeued(this.queue[this.head]);
       this.head++;
     }
     this.flush();
@@ -298,10 +357,10 @@ class OutboundLink {
     const wasConnected = this.connected;
     this.connected = false;
     if (this.closed) return;
-    if (wasConnected) {
+    if (wasConnected && this.lane === Lane.Data) {
       this.host.log.info({ peer: this.peer }, 'peer disconnected');
       this.host.peerState(this.peer, false);
-    }
+    } else if (wasConnected) this.host.log.debug({ peer: this.peer }, 'peer control lane disconnected');
     const { minMs, maxMs } = this.host.backoff;
     const ceiling = Math.min(maxMs, minMs * 2 ** Math.min(this.attempt, 30));
     this.attempt++;
@@ -319,31 +378,21 @@ class OutboundLink {
     const socket = this.socket;
     if (!this.connected || socket === null || this.waitingDrain) return;
     const q = this.queue;
-    while (this.head < q.length || this.urgent.length > 0) {
-      // Fragments are joined here, a batch at a time, not when a huge message is queued.
-      const parts: Buffer[] = [];
+    while (this.head < q.length) {
+      const start = this.head;
+      let end = start;
       let bytes = 0;
-      if (this.urgent.length > 0) {
-        const u = this.urgent;
-        this.urgent = [];
-        for (const f of u) for (const b of f) (parts.push(b), (bytes += b.length));
-        this.sentFrames += u.length;
-      } else {
-        const start = this.head;
-        let end = start;
-        while (end < q.length) {
-          const n = frameBytes(q[end]);
-          if (end > start && bytes + n > WRITE_BATCH_BYTES) break;
-          for (const b of q[end]) parts.push(b);
-          bytes += n;
-          end++;
-        }
-        this.head = end;
-        this.sentFrames += end - start;
+      while (end < q.length) {
+        const n = frameBytes(q[end]);
+        if (end > start && bytes + n > WRITE_BATCH_BYTES) break;
+        bytes += n;
+        this.dequeued(q[end]);
+        end++;
       }
-      const data = parts.length === 1 ? parts[0] : Buffer.concat(parts, bytes);
-      this.queued -= bytes;
-      if (!socket.write(data)) {
+      this.head = end;
+      this.sentFrames += end - start;
+      writeBatch(socket, q, start, end);
+      if (socket.writableNeedDrain) {
         this.waitingDrain = true;
         socket.once('drain', () => {
           if (this.socket !== socket) return;
@@ -366,6 +415,13 @@ class OutboundLink {
     }
   };
 
+  /** Accounts for a frame leaving the queue (written or dropped). */
+  private dequeued(f: QueuedFrame): void {
+    const n = frameBytes(f);
+    this.queued -= n;
+    if (this.oversized > 0 && this.oversizedFrames.delete(f)) this.oversized -= n;
+  }
+
   close(): void {
     this.closed = true;
     this.connected = false;
@@ -374,9 +430,10 @@ class OutboundLink {
     this.socket?.destroy();
     this.socket = null;
     this.queue = [];
-    this.urgent = [];
     this.head = 0;
     this.queued = 0;
+    this.oversizedFrames.clear();
+    this.oversized = 0;
   }
 }
 
@@ -393,9 +450,10 @@ export class PeerTransport implements LinkHost {
   readonly backoff: { minMs: number; maxMs: number };
 
   private readonly listenAddr: PeerAddress;
-  private readonly links = new Map<number, OutboundLink>();
-  /** Authenticated inbound connections, by peer id (the newest wins). */
-  private readonly inbound = new Map<number, net.Socket>();
+  /** Outbound links by peer id, one per lane. */
+  private readonly links = new Map<number, PeerLinks>();
+  /** Authenticated inbound connections by lane, then by peer id (the newest wins). */
+  private readonly inbound: Record<Lane, Map<number, net.Socket>> = { [Lane.Data]: new Map(), [Lane.Control]: new Map() };
   /** Every accepted TCP socket (under TLS too), destroyed by close(). */
   private readonly sockets = new Set<net.Socket>();
   private readonly received = new Map<number, number>();
@@ -458,7 +516,7 @@ export class PeerTransport implements LinkHost {
     });
     server.on('error', (err) => this.log.error({ err: err.message }, 'peer listener error'));
     this.boundPort = (server.address() as net.AddressInfo).port;
-    for (const link of this.links.values()) link.dial();
+    for (const l of this.links.values()) (l.data.dial(), l.control.dial());
   }
 
   /**
@@ -468,13 +526,15 @@ export class PeerTransport implements LinkHost {
    * field that cannot be encoded (e.g. a negative term).
    */
   send(to: number, frame: Frame): boolean {
-    const link = this.links.get(to);
-    if (link === undefined) return false;
+    const links = this.links.get(to);
+    if (links === undefined) return false;
     const { parts, length } = encodeFrameParts(frame);
     if (length - 4 > this.maxMessageBytes) {
       throw new FrameError(`message of ${length - 4} bytes exceeds the limit of ${this.maxMessageBytes}`);
     }
-    return link.enqueue(fragmentParts(parts, length, this.fragmentBytes), isUrgent(frame));
+    const urgent = isUrgent(frame);
+    const link = urgent && links.control.isConnected ? links.control : links.data;
+    return link.enqueue(fragmentParts(parts, length, this.fragmentBytes), urgent);
   }
 
   /** Adds (or re-addresses) a peer to dial. Peers not listed may still connect in. */
@@ -483,25 +543,29 @@ export class PeerTransport implements LinkHost {
     if (!Number.isSafeInteger(id) || id <= 0) throw new Error(`bad peer id ${id}`);
     const old = this.links.get(id);
     if (old !== undefined) {
-      if (old.addr.host === addr.host && old.addr.port === addr.port) return;
+      if (old.data.addr.host === addr.host && old.data.addr.port === addr.port) return;
       this.removePeer(id);
     }
-    const link = new OutboundLink(this, id, { host: addr.host, port: addr.port });
-    this.links.set(id, link);
-    if (this.started && !this.closed) link.dial();
+    const at = { host: addr.host, port: addr.port };
+    const links: PeerLinks = { data: new OutboundLink(this, id, at, Lane.Data), control: new OutboundLink(this, id, at, Lane.Control) };
+    this.links.set(id, links);
+    if (this.started && !this.closed) (links.data.dial(), links.control.dial());
   }
 
   /** Stops dialing a peer, drops its queue and closes its inbound connection. */
   removePeer(id: number): void {
-    const link = this.links.get(id);
-    if (link !== undefined) {
-      const wasConnected = link.isConnected;
-      link.close();
+    const links = this.links.get(id);
+    if (links !== undefined) {
+      const wasConnected = links.data.isConnected;
+      links.data.close();
+      links.control.close();
       this.links.delete(id);
       if (wasConnected) this.peerState(id, false);
     }
-    this.inbound.get(id)?.destroy();
-    this.inbound.delete(id);
+    for (const inbound of Object.values(this.inbound)) {
+      inbound.get(id)?.destroy();
+      inbound.delete(id);
+    }
   }
 
   onFrame(handler: FrameHandler): void {
@@ -520,17 +584,18 @@ export class PeerTransport implements LinkHost {
 
   stats(): Map<number, PeerStats> {
     const out = new Map<number, PeerStats>();
-    for (const [id, link] of this.links) {
+    for (const [id, { data, control }] of this.links) {
       out.set(id, {
-        connected: link.isConnected,
-        queuedBytes: link.queuedBytes,
-        sentFrames: link.sentFrames,
+        connected: data.isConnected,
+        controlConnected: control.isConnected,
+        queuedBytes: data.queuedBytes + control.queuedBytes,
+        sentFrames: data.sentFrames + control.sentFrames,
         receivedFrames: this.received.get(id) ?? 0,
-        reconnects: link.reconnects,
+        reconnects: data.reconnects,
       });
     }
     for (const [id, n] of this.received) {
-      if (!out.has(id)) out.set(id, { connected: false, queuedBytes: 0, sentFrames: 0, receivedFrames: n, reconnects: 0 });
+      if (!out.has(id)) out.set(id, { connected: false, controlConnected: false, queuedBytes: 0, sentFrames: 0, receivedFrames: n, reconnects: 0 });
     }
     return out;
   }
@@ -539,10 +604,12 @@ export class PeerTransport implements LinkHost {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const link of this.links.values()) link.close();
-    for (const s of this.inbound.values()) s.destroy();
+    for (const l of this.links.values()) (l.data.close(), l.control.close());
+    for (const inbound of Object.values(this.inbound)) {
+      for (const s of inbound.values()) s.destroy();
+      inbound.clear();
+    }
     for (const s of this.sockets) s.destroy();
-    this.inbound.clear();
     this.sockets.clear();
     const server = this.server;
     if (server !== null) await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -569,6 +636,7 @@ export class PeerTransport implements LinkHost {
     const where = describe(socket);
     const handshake = Handshake.accept(this);
     let peer = 0;
+    let lane: Lane = Lane.Data;
     let ending = false;
     const fail = (reason: string, message: string): void => {
       if (ending) return;
@@ -599,16 +667,18 @@ export class PeerTransport implements LinkHost {
         if (result.status === 'done') {
           clearTimeout(handshakeTimer);
           peer = result.peerId;
+          lane = result.lane;
           reader.maxFrameBytes = this.maxFrameBytes;
-          const previous = this.inbound.get(peer);
-          this.inbound.set(peer, socket);
+          const inbound = this.inbound[lane];
+          const previous = inbound.get(peer);
+          inbound.set(peer, socket);
           if (previous && !previous.destroyed) {
             // Usually the peer redialed and its old connection is dead or dying; but it may be
             // someone else holding the secret, so say where both came from.
-            this.log.warn({ peer, peerAddress: where, previousAddress: describe(previous) }, 'peer connection replaced by a new one from the same node id');
+            this.log.warn({ peer, lane, peerAddress: where, previousAddress: describe(previous) }, 'peer connection replaced by a new one from the same node id');
             previous.destroy();
           }
-          this.log.debug({ peer, peerAddress: where }, 'peer accepted');
+          this.log.debug({ peer, lane, peerAddress: where }, 'peer accepted');
         }
         return;
       }
@@ -638,7 +708,7 @@ export class PeerTransport implements LinkHost {
     socket.on('error', (err) => this.log.debug({ peerAddress: where, err: err.message }, 'peer connection error'));
     socket.on('close', () => {
       clearTimeout(handshakeTimer);
-      if (peer !== 0 && this.inbound.get(peer) === socket) this.inbound.delete(peer);
+      if (peer !== 0 && this.inbound[lane].get(peer) === socket) this.inbound[lane].delete(peer);
     });
   }
 }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Handshake, HandshakeCode, type HandshakeResult } from '../../server/transport/auth';
+import { Handshake, HandshakeCode, Lane, type HandshakeResult } from '../../server/transport/auth';
 import { FrameReader } from '../../server/transport/frames';
 
 /** Splits encoded frames back into (code, payload) pairs. */
@@ -89,6 +89,31 @@ describe('transport auth handshake', () => {
     const other = Handshake.accept({ id: 2, secret: 's' });
     const r = other.receive(HandshakeCode.Hello, Buffer.of(1, 1));
     expect(r.status === 'refused' && r.reason).to.match(/malformed handshake frame/);
+  });
+
+  it('carries the dialer lane to the listener, and both proofs cover it', () => {
+    const r = run(Handshake.dial({ id: 1, secret: 's' }, 2, Lane.Control), Handshake.accept({ id: 2, secret: 's' }));
+    expect(r.listener).to.include({ status: 'done', peerId: 1, lane: Lane.Control });
+    expect(r.dialer).to.include({ status: 'done', peerId: 2, lane: Lane.Control });
+    expect(run(Handshake.dial({ id: 1, secret: 's' }, 2), Handshake.accept({ id: 2, secret: 's' })).listener).to.include({ lane: Lane.Data });
+    // A HELLO whose lane was changed on the way fails the dialer proof.
+    const dialer = Handshake.dial({ id: 1, secret: 's' }, 2, Lane.Control);
+    const hello = unframe(dialer.start())[0][1];
+    const tampered = Buffer.from(hello);
+    tampered[3] = Lane.Data; // version, dialer id, expected id, lane: one byte each here
+    const listener = Handshake.accept({ id: 2, secret: 's' });
+    const challenge = unframe(listener.receive(HandshakeCode.Hello, tampered).send);
+    const proof = unframe(dialer.receive(challenge[0][0], challenge[0][1]).send);
+    const verdict = listener.receive(proof[0][0], proof[0][1]);
+    expect(verdict.status === 'refused' && verdict.reason).to.match(/cluster secret mismatch/);
+  });
+
+  it('refuses a version 1 dialer and an unknown lane, saying why', () => {
+    const nonce = Buffer.alloc(32, 7);
+    const v1 = Handshake.accept({ id: 2, secret: 's' }).receive(HandshakeCode.Hello, Buffer.concat([Buffer.of(1, 1, 2), nonce]));
+    expect(v1.status === 'refused' && v1.reason).to.equal('protocol version 1 not supported (this node speaks 2)');
+    const lane = Handshake.accept({ id: 2, secret: 's' }).receive(HandshakeCode.Hello, Buffer.concat([Buffer.of(2, 1, 2, 9), nonce]));
+    expect(lane.status === 'refused' && lane.reason).to.equal('unknown lane 9');
   });
 
   it('refuses to start without a secret', () => {

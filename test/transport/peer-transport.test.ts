@@ -205,6 +205,7 @@ describe('peer transport', function () {
 
   it('carries an 80 MiB entry over links whose frame limit is 64 MiB, in order, with heartbeats overtaking it', async () => {
     const [a, b] = await cluster(2, { maxQueueBytes: 256 * 1024 * 1024 });
+    await waitFor('both lanes up', () => a.t.stats().get(2)?.connected === true && a.t.stats().get(2)?.controlConnected === true);
     const data = Buffer.alloc(80 * 1024 * 1024);
     for (let i = 0; i < data.length; i += 4096) data.writeUInt32LE((i * 2654435761) >>> 0, i);
     const arrival: string[] = [];
@@ -222,6 +223,33 @@ describe('peer transport', function () {
     expect(Buffer.from(big.message.entries[0].data).equals(data)).to.equal(true);
   });
 
+  it('delivers heartbeats and votes while the Data connection is stuck behind a huge message (the Control lane)', async () => {
+    const [a, b] = await cluster(2, { maxQueueBytes: 256 * 1024 * 1024 });
+    await waitFor('both lanes up', () => a.t.stats().get(2)?.connected === true && a.t.stats().get(2)?.controlConnected === true);
+    // b stops reading its Data connection: the kernel's socket buffers fill and a's queue stops draining.
+    const dataIn = (b.t as unknown as { inbound: Record<number, Map<number, net.Socket>> }).inbound[0].get(1);
+    expect(dataIn, 'the inbound Data connection').to.not.equal(undefined);
+    dataIn!.pause();
+    const data = Buffer.alloc(64 * 1024 * 1024, 3);
+    a.t.send(2, { type: 'raft', message: app(1, 2, 1, data) });
+    let queued = Infinity;
+    for (;;) {
+      await sleep(200);
+      const now = a.t.stats().get(2)!.queuedBytes;
+      if (now === queued) break;
+      queued = now;
+    }
+    expect(queued, 'bytes still waiting behind the full socket').to.be.above(1024 * 1024);
+    a.t.send(2, { type: 'raft', message: msg({ type: MessageType.Heartbeat, from: 1, to: 2, term: 2, index: 5 }) });
+    a.t.send(2, { type: 'raft', message: msg({ type: MessageType.PreVote, from: 1, to: 2, term: 3, index: 6 }) });
+    await waitFor('heartbeat and pre-vote delivered past the stuck data', () => b.got.length === 2, 5000);
+    expect(b.got.map((r) => (r.frame.type === 'raft' ? MessageType[r.frame.message.type] : r.frame.type))).to.deep.equal(['Heartbeat', 'PreVote']);
+    dataIn!.resume();
+    await waitFor('the big entry', () => b.got.length === 3, 30000);
+    const big = b.got[2].frame;
+    expect(big.type === 'raft' && big.message.entries[0].data.byteLength).to.equal(data.length);
+  });
+
   it('drops the rest of a message cut off by a lost connection and delivers what follows on the next one', async () => {
     const [a, b] = await cluster(2, { maxQueueBytes: 256 * 1024 * 1024 });
     a.t.send(2, { type: 'ping', seq: 1 });
@@ -231,7 +259,7 @@ describe('peer transport', function () {
     a.t.send(2, { type: 'raft', message: app(1, 2, 3) });
     // Cut every inbound connection at b while the big message is being written.
     await waitFor('fragments in flight', () => (a.t.stats().get(2)?.queuedBytes ?? 0) < 39 * 1024 * 1024, 10000, );
-    (b.t as unknown as { inbound: Map<number, net.Socket> }).inbound.get(1)?.destroy();
+    (b.t as unknown as { inbound: Record<number, Map<number, net.Socket>> }).inbound[0].get(1)?.destroy(); // the Data lane
     await waitFor('App 3 delivered after the reconnect', () => b.got.some((r) => r.frame.type === 'raft' && r.frame.message.index === 3), 20000);
     a.t.send(2, { type: 'ping', seq: 2 });
     await waitFor('link still healthy', () => b.got.some((r) => r.frame.type === 'ping' && r.frame.seq === 2), 10000);
@@ -299,6 +327,34 @@ describe('peer transport', function () {
     );
     await waitFor('drain reported', () => drained.includes(2));
     expect(a.t.send(2, { type: 'ping', seq: 1 })).to.equal(true);
+  });
+
+  it('a message larger than the bound does not count against the small ones behind it; a second one waits', async () => {
+    const port = await unusedPort();
+    const maxQueueBytes = 64 * 1024;
+    const a = transport(1, { maxQueueBytes, peers: new Map([[2, { host: '127.0.0.1', port }]]) });
+    await a.t.start();
+    const big = Buffer.alloc(1024 * 1024, 5);
+    expect(a.t.send(2, { type: 'raft', message: app(1, 2, 1, big) })).to.equal(true);
+    const kib = Buffer.alloc(1024, 7);
+    const frameBytes = encodeFrame({ type: 'raft', message: app(1, 2, 1000, kib) }).length;
+    let accepted = 0;
+    for (let i = 2; i < 1000; i++) {
+      if (!a.t.send(2, { type: 'raft', message: app(1, 2, i, kib) })) break;
+      accepted++;
+    }
+    // Before, the big message filled the bound and every App behind it was refused.
+    expect(accepted).to.equal(Math.floor(maxQueueBytes / frameBytes));
+    expect(a.t.send(2, { type: 'raft', message: app(1, 2, 5000, big) }), 'a second oversized message').to.equal(false);
+    expect(a.t.send(2, { type: 'raft', message: msg({ type: MessageType.Heartbeat, from: 1, to: 2, term: 2 }) })).to.equal(true);
+    const b = transport(2, { listen: { host: '127.0.0.1', port } });
+    await b.t.start();
+    await waitFor('everything queued delivered', () => b.got.length === accepted + 2, 10000);
+    const apps = b.got.filter((r) => r.frame.type === 'raft' && r.frame.message.type === MessageType.App);
+    expect(apps.map((r) => (r.frame.type === 'raft' ? r.frame.message.index : -1))).to.deep.equal(Array.from({ length: accepted + 1 }, (_, i) => i + 1));
+    // Written, the big one no longer holds the place: the next one is taken.
+    await waitFor('queue empty', () => a.t.stats().get(2)?.queuedBytes === 0);
+    expect(a.t.send(2, { type: 'raft', message: app(1, 2, 5000, big) })).to.equal(true);
   });
 
   it('removes a peer: stops dialing and refuses sends to it', async () => {
