@@ -110,6 +110,29 @@ export function encodeRecords(buf: Buffer, offset: number, entries: readonly Ent
   return at;
 }
 
+/**
+ * The 40-byte header of one record, its checksum computed over the header
+ * and the data without joining them: a huge entry is written as header,
+ * its own data bytes and padding (recordPadding), never copied into one
+ * buffer. The bytes on disk are the same as encodeRecords writes.
+ */
+export function encodeRecordHeader(entry: Entry, group: number): Buffer {
+  const len = entry.data.byteLength;
+  const head = Buffer.alloc(RECORD_HEADER_BYTES);
+  head.writeUInt32LE(len, 0);
+  put64(head, 8, entry.index);
+  put64(head, 16, entry.term);
+  put64(head, 24, group);
+  head[32] = entry.type;
+  head.writeUInt32LE(crc32(entry.data, crc32(head.subarray(8), len)), 4);
+  return head;
+}
+
+/** Zero bytes after a record's data up to the 8-byte boundary recordBytes rounds to. */
+export function recordPadding(dataLength: number): number {
+  return recordBytes(dataLength) - RECORD_HEADER_BYTES - dataLength;
+}
+
 export interface RecordInfo {
   index: number;
   term: number;
@@ -144,8 +167,11 @@ export function decodeRecord(buf: Buffer, offset: number): RecordInfo | string {
   return { index: get64(buf, offset + 8), term: get64(buf, offset + 16), group: get64(buf, offset + 24), type: type as EntryType, len };
 }
 
-/** The entry of a record already validated with decodeRecord (data copied out of buf). */
+/** The entry of a record already validated with decodeRecord (its data copied out of buf, unless it is most of buf). */
 export function recordEntry(buf: Buffer, offset: number, info: RecordInfo): Entry {
-  const data = Buffer.from(buf.subarray(offset + RECORD_HEADER_BYTES, offset + RECORD_HEADER_BYTES + info.len));
+  const view = buf.subarray(offset + RECORD_HEADER_BYTES, offset + RECORD_HEADER_BYTES + info.len);
+  // A copy, so a small entry does not keep a large read buffer alive; an entry that is most of
+  // the buffer keeps it (copying a huge entry again is fresh memory to fault in, ~3 ms per MB here).
+  const data = info.len * 2 >= buf.length ? view : Buffer.from(view);
   return { index: info.index, term: info.term, type: info.type, data };
 }

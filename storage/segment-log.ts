@@ -16,11 +16,13 @@ import {
   SEGMENT_HEADER_BYTES,
   decodeRecord,
   decodeSegmentHeader,
+  encodeRecordHeader,
   encodeRecords,
   encodeSegmentHeader,
   isZeroHeader,
   parseSegmentName,
   recordBytes,
+  recordPadding,
   recordEntry,
   segmentName,
   type RecordInfo,
@@ -116,6 +118,8 @@ interface Segment {
   lastIndex: number;
 }
 
+/** Entries at least this long are written from their own bytes, not copied into the write buffer (writeRecords). */
+const LARGE_RECORD_BYTES = 1 << 20;
 /** The largest write buffer kept for reuse (writeBuffer). */
 const MAX_KEPT_WRITE_BUFFER = 4 << 20;
 const EMPTY_BUFFER = Buffer.alloc(0);
@@ -141,6 +145,8 @@ export async function openSegmentLog(where: string | LogFiles, options: SegmentL
 export class SegmentLog implements LogStore {
   private readonly segmentBytes: number;
   private readonly cacheBudget: number;
+  /** Entries from here on stay cached over the budget (keepCachedFrom); until told, none. */
+  private pinnedFrom = Infinity;
   private snap: SnapshotMeta;
   private last = 0;
   /** Per live entry, index base + k: term, segment, offset, data length, write op, cached entry. */
@@ -426,9 +432,14 @@ export class SegmentLog implements LogStore {
     return out;
   }
 
-  /** Forget cached entries (oldest first) beyond the budget, once they are written. */
+  keepCachedFrom(index: number): void {
+    this.pinnedFrom = index;
+    this.trimCache();
+  }
+
+  /** Forget cached entries (oldest first) beyond the budget, once they are written and applied. */
   private trimCache(): void {
-    while (this.cachedBytes > this.cacheBudget && this.cacheFrom <= this.last) {
+    while (this.cachedBytes > this.cacheBudget && this.cacheFrom <= this.last && this.cacheFrom < this.pinnedFrom) {
       const k = this.cacheFrom - this.base;
       if (this.opOf.get(k) > this.writtenOp) return;
       const e = this.cache.get(k);
@@ -518,15 +529,11 @@ export class SegmentLog implements LogStore {
 
   private async execute(op: Exclude<Op, { kind: 'done' }>): Promise<void> {
     switch (op.kind) {
-      case 'write': {
-        const end = op.entries.reduce((sum, e) => sum + recordBytes(e.data.byteLength), 0);
-        const buf = this.writeBuffer(end);
-        encodeRecords(buf, 0, op.entries, this.group);
-        await this.files.write(op.seg.fd, buf, op.pos);
+      case 'write':
+        await this.writeRecords(op.seg.fd, op.pos, op.entries);
         this.dirty.add(op.seg);
         this.writtenOp = op.seq;
         return;
-      }
       case 'create':
         // A segment is created only once everything before it is durable, so
         // only the last segment can ever hold a torn write.
@@ -547,6 +554,38 @@ export class SegmentLog implements LogStore {
         }
         await this.sync();
         return;
+    }
+  }
+
+  /**
+   * Writes entries as records from `pos`. Runs of ordinary entries are
+   * encoded into the reused write buffer, one write each; an entry of
+   * LARGE_RECORD_BYTES or more is written as its header, its own bytes and
+   * its padding. Copying 100 MB into fresh memory costs ~300 ms on the event
+   * loop here (page faults), which cost an election; a crash between these
+   * writes leaves a torn last record, as a torn single write does.
+   */
+  private async writeRecords(fd: number, pos: number, entries: readonly Entry[]): Promise<void> {
+    let from = 0;
+    while (from < entries.length) {
+      let to = from;
+      let bytes = 0;
+      while (to < entries.length && entries[to].data.byteLength < LARGE_RECORD_BYTES) bytes += recordBytes(entries[to++].data.byteLength);
+      if (to > from) {
+        const buf = this.writeBuffer(bytes);
+        encodeRecords(buf, 0, to === entries.length && from === 0 ? entries : entries.slice(from, to), this.group);
+        await this.files.write(fd, buf, pos);
+        pos += bytes;
+      }
+      if (to === entries.length) return;
+      const big = entries[to];
+      const len = big.data.byteLength;
+      await this.files.write(fd, encodeRecordHeader(big, this.group), pos);
+      await this.files.write(fd, big.data, pos + RECORD_HEADER_BYTES);
+      const pad = recordPadding(len);
+      if (pad > 0) await this.files.write(fd, Buffer.alloc(pad), pos + RECORD_HEADER_BYTES + len);
+      pos += recordBytes(len);
+      from = to + 1;
     }
   }
 

@@ -33,6 +33,13 @@ export interface LogStore extends LogReader {
   compact(upTo: number, meta: SnapshotMeta): Promise<void>;
   /** Size of the log on disk in bytes (INFO). */
   sizeBytes(): number;
+  /**
+   * Entries from `index` on are about to be applied (the driver's applied
+   * index + 1): a store that caches recent entries under a byte budget keeps
+   * these cached even over it, so a huge entry is not read back from disk
+   * (and copied) right after it was written.
+   */
+  keepCachedFrom?(index: number): void;
 }
 
 export interface StableStore {

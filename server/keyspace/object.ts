@@ -151,8 +151,19 @@ export function stringValue(bytes: Buffer, encoding?: StringEncoding): StringVal
   return v;
 }
 
-/** A string value holding a copy of `bytes` (which may alias a request or log buffer). */
+/** Values at least this long that are most of their buffer share it instead of copying (copiedString). */
+const SHARE_BYTES = 1 << 20;
+
+/**
+ * A string value holding a copy of `bytes` (which may alias a request or log
+ * buffer), so it does not keep a larger buffer alive. A huge value that is
+ * most of its buffer (a log entry holding one SET) shares it instead: those
+ * buffers are never written after they are made, a value's bytes are never
+ * written in place either (only APPEND's own spare capacity is), and copying
+ * 100 MB into fresh memory blocks the event loop ~300 ms here.
+ */
 export function copiedString(bytes: Buffer, encoding?: StringEncoding): StringValue {
+  if (bytes.length >= SHARE_BYTES && bytes.length * 2 >= bytes.buffer.byteLength) return stringValue(bytes, encoding);
   return stringValue(bytes.length <= SMALL_STRING_LIMIT ? bytes : Buffer.from(bytes), encoding);
 }
 

@@ -397,6 +397,7 @@ export class ReadyLoop {
       if (n % APPLY_STEP === 0 && performance.now() >= deadline) break;
     }
     this.applyBudget.spend(performance.now() - start);
+    this.node.storage.log.keepCachedFrom?.(this.node.fsm.appliedIndex + 1);
     if (this.parts.recovery.state !== 'none') this.parts.recovery.onApplied();
     for (const cb of this.batchCallbacks) cb();
     return n;

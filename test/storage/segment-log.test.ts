@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { MemoryStorage } from '../../storage/memory';
 import { StorageCorruptionError, StorageError, StorageFullError } from '../../storage/lmdb-errors';
 import { openSegmentLog, type SegmentLog, type SegmentLogOptions } from '../../storage/segment-log';
-import { SEGMENT_HEADER_BYTES, RECORD_HEADER_BYTES, recordBytes } from '../../storage/segment-format';
+import { SEGMENT_HEADER_BYTES, RECORD_HEADER_BYTES, encodeRecords, recordBytes } from '../../storage/segment-format';
 import { EntryType, type Entry, type SnapshotMeta } from '../../server/raft/types';
 import type { LogStore } from '../../storage/types';
 import { failure, meta, range, runLogStoreConformance, type StoresUnderTest } from './conformance';
@@ -84,6 +84,60 @@ describe('SegmentLog', () => {
     expect(log.lastIndex()).to.equal(5);
     expect(Buffer.from(log.entries(3, 4, Infinity)[0].data).equals(Buffer.alloc(20_000, 7))).to.equal(true);
     expect(log.sizeBytes()).to.be.greaterThan(20_000);
+    await log.close();
+  });
+
+  it('writes entries of 1 MiB and more from their own bytes: the file holds what one encoded buffer would', async () => {
+    const files = new CrashableFiles();
+    const log = await openSegmentLog(files, opts);
+    const bytes = (n: number, seed: number): Buffer => {
+      const b = Buffer.allocUnsafe(n);
+      for (let i = 0; i < n; i++) b[i] = (i * 31 + seed) & 0xff;
+      return b;
+    };
+    // Small and large mixed, large ones at the start, middle and end, lengths that need padding.
+    const entries: Entry[] = [
+      { index: 1, term: 2, type: EntryType.Normal, data: bytes((1 << 20) + 3, 1) },
+      ...range(2, 4, 2, 13),
+      { index: 5, term: 2, type: EntryType.ConfChange, data: bytes(1 << 20, 2) },
+      { index: 6, term: 2, type: EntryType.Normal, data: bytes((1 << 20) + 5, 3) },
+      ...range(7, 7, 2, 1),
+      { index: 8, term: 2, type: EntryType.Normal, data: bytes((3 << 20) + 1, 4) },
+    ];
+    await log.append(entries);
+    const total = entries.reduce((n, e) => n + recordBytes(e.data.byteLength), 0);
+    const expected = Buffer.alloc(total);
+    encodeRecords(expected, 0, entries, 0);
+    const [segment] = segNames(files);
+    expect(files.bytes(segment).subarray(SEGMENT_HEADER_BYTES, SEGMENT_HEADER_BYTES + total).equals(expected)).to.equal(true);
+    const before = dump(log);
+    await log.close();
+    const again = await openSegmentLog(files, opts);
+    expect(dump(again)).to.deep.equal(before);
+    expect(again.lastIndex()).to.equal(8);
+    await again.close();
+  });
+
+  it('keeps entries not yet applied cached over the budget (keepCachedFrom), and drops them once applied', async () => {
+    let reads = 0;
+    class CountingFiles extends CrashableFiles {
+      override read(fd: number, buf: Uint8Array, position: number): number {
+        reads++;
+        return super.read(fd, buf, position);
+      }
+    }
+    const files = new CountingFiles();
+    const log = await openSegmentLog(files, { segmentBytes: 1 << 20, cacheBytes: 1024, spare: false });
+    const big = Buffer.alloc(64 * 1024, 9);
+    await log.append(range(1, 2, 1, 10));
+    log.keepCachedFrom(3); // applied up to 2
+    await log.append([{ index: 3, term: 1, type: EntryType.Normal, data: big }, ...range(4, 4, 1, 10)]);
+    reads = 0;
+    expect(Buffer.from(log.entries(3, 5, Infinity)[0].data).equals(big)).to.equal(true);
+    expect(reads, 'read from the cache').to.equal(0);
+    log.keepCachedFrom(5); // applied up to 4: over the budget, dropped
+    expect(Buffer.from(log.entries(3, 5, Infinity)[0].data).equals(big)).to.equal(true);
+    expect(reads, 'read back from disk').to.be.greaterThan(0);
     await log.close();
   });
 
