@@ -55,6 +55,8 @@ export class Snapshots {
   private snapKey = '';
   private receiver: SnapshotReceiver | undefined;
   private receiverFrom = 0;
+  /** Counts transfers begun (chunk 0): a queued step of an older transfer sees it changed. */
+  private transfer = 0;
   private stagedMeta: SnapshotMeta | undefined;
   /** A Snap message that arrived while its data was still being staged: stepped once staging finishes. */
   private heldSnap: Message | undefined;
@@ -150,28 +152,36 @@ export class Snapshots {
     }
     if (seq === 0) {
       this.heldSnap = undefined;
-      const previous = this.receiver;
-      this.receiver = undefined;
       this.snapState = 'receiving';
       this.snapKey = key;
       this.receiverFrom = from;
       this.stagedMeta = undefined;
+      const transfer = ++this.transfer;
       const copy = Buffer.from(data);
       this.snapChain = this.snapChain
         .then(async () => {
+          // The receiver to abort is read here, not when the chunk came (nor cleared then): an
+          // earlier transfer's start may have finished since. Reading it early left that one
+          // holding the staging slot, and every later transfer failed "already being received"
+          // (two leaders in a row sent the same snapshot to a restarted follower).
+          const previous = this.receiver;
+          this.receiver = undefined;
           if (previous) await previous.abort();
-          if (this.snapKey !== key) return;
-          this.receiver = await SnapshotReceiver.start(this.snapshotSink());
-          await this.receiver.receive(copy);
+          if (this.transfer !== transfer) return;
+          const receiver = await SnapshotReceiver.start(this.snapshotSink());
+          if (this.transfer !== transfer) return void (await receiver.abort());
+          this.receiver = receiver;
+          await receiver.receive(copy);
         })
         .catch((err: unknown) => this.snapshotFailed(err, key));
       return;
     }
     if (this.snapState !== 'receiving' || this.snapKey !== key || this.receiverFrom !== from) return;
     const copy = Buffer.from(data);
+    const transfer = this.transfer;
     this.snapChain = this.snapChain
       .then(async () => {
-        if (this.receiver && this.snapKey === key) await this.receiver.receive(copy);
+        if (this.receiver && this.transfer === transfer) await this.receiver.receive(copy);
       })
       .catch((err: unknown) => this.snapshotFailed(err, key));
   }

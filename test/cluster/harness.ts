@@ -332,7 +332,7 @@ export class Cluster {
   }
 
   /** The last `n` log lines of every node, for a failed test's output. */
-  logTail(n = 40): string {
+  logTail(n = Number(process.env.LOG_TAIL ?? 40)): string {
     return [...this.nodes.values()].map((node) => `==== node ${node.id} (port ${node.port}, peer ${node.peerPort})\n${node.logs.slice(-n).join('\n')}`).join('\n');
   }
 
