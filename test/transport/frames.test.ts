@@ -194,6 +194,26 @@ describe('transport frames', () => {
       expect(plain(decodeFrame(got[0].code, got[0].payload, true))).to.deep.equal(plain(m));
     });
 
+    it('a large snapshot chunk or forwarded payload is framed as a view of its bytes, identical to one buffer', () => {
+      const big = Buffer.alloc(300 * 1024);
+      for (let i = 0; i < big.length; i += 8) big.writeUInt32LE((i * 2654435761) >>> 0, i);
+      const frames: Frame[] = [
+        { type: 'snapshot-chunk', index: 2 ** 40, term: 7, seq: 300, last: true, data: big.subarray(5) },
+        { type: 'snapshot-chunk', index: 1, term: 1, seq: 0, last: false, data: big },
+        { type: 'forward', payload: big.subarray(1) },
+        { type: 'forward-reply', payload: big },
+      ];
+      for (const f of frames) {
+        const whole = encodeFrame(f);
+        const { parts, length } = encodeFrameParts(f);
+        expect(length).to.equal(whole.length);
+        expect(Buffer.concat(parts).equals(whole)).to.equal(true);
+        expect(parts.some((p) => p.buffer === big.buffer), 'a view, not a copy').to.equal(true);
+        const got = join(fragmentParts(parts, length, 64 * 1024).map((x) => Buffer.concat(x)), 1024 * 1024);
+        expect(plain(decodeFrame(got[0].code, got[0].payload, true))).to.deep.equal(plain(f));
+      }
+    });
+
     it('bounds reassembly: a message announced over the limit is refused before any buffering', () => {
       const parts = fragmentFrame(bigFrame(5000), 1000);
       expect(() => join(parts, 2000, 4000)).to.throw(FrameError, /message of 5001 bytes exceeds the limit of 4000/);
