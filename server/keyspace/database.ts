@@ -1157,8 +1157,13 @@ export class Keyspace {
     if (this.trackChanges) this.metaChanged = true;
   }
 
-  /** The record for one key: its value, a tombstone, or null when neither is kept. */
-  encodeRecord(db: number, key: string): { key: Buffer; value: Buffer } | null {
+  /**
+   * The record for one key: its value, a tombstone, or null when neither is
+   * kept. With `deferFrom`, a string value at least that long is not copied:
+   * `fill` says which bytes go where in `value`, for the caller to copy (in
+   * slices, between event-loop turns, while the keyspace holds still).
+   */
+  encodeRecord(db: number, key: string, deferFrom = Infinity): { key: Buffer; value: Buffer; fill?: { from: Buffer; at: number } } | null {
     if (db === META_DB) return this.encodeMeta();
     if (db === SCRIPT_DB) return this.encodeScript(key);
     if (db === LOCK_DB) return this.locks.encodeRecord(key);
@@ -1172,6 +1177,8 @@ export class Keyspace {
       const v = unpack(e.value);
       if (v.type === 'string') {
         const value = keyRecordValue(TYPE_STRING, e.exactExpire ?? e.expireAt, e.version, v.length);
+        const d = v.data;
+        if (v.length >= deferFrom && typeof d !== 'string') return { key: rkey, value, fill: { from: d, at: value.length - v.length } };
         v.writeTo(value, value.length - v.length);
         return { key: rkey, value };
       }

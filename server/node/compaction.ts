@@ -21,6 +21,8 @@ import { latencyMonitor } from '../latency';
 export const KEYSPACE_FLUSH_MS = 1000;
 /** Above this many applied writes, a flush encodes over several event-loop turns (keyspaceBatchInTurns). */
 const FLUSH_IN_TURNS_CHANGES = 4000;
+/** An applied entry this large makes the next flush one over several turns. */
+const BIG_ENTRY_BYTES = 1 << 20;
 /** A flush whose encoding (on the event loop) or whole write took this long is logged. */
 const SLOW_FLUSH_ENCODE_MS = 100;
 const SLOW_FLUSH_MS = 2000;
@@ -57,6 +59,8 @@ export interface PersistenceInfo {
 export class Compaction {
   private lastKeyspaceFlush = Date.now();
   private pendingKeyspaceChanges = 0;
+  /** An applied entry since the last flush was BIG_ENTRY_BYTES or more (likely a huge value to copy). */
+  private bigEntryPending = false;
   private saving = false;
   private saveScheduled = false;
   private saveDone: Promise<void> = Promise.resolve();
@@ -72,9 +76,10 @@ export class Compaction {
     private readonly opts: CompactionOptions,
   ) {}
 
-  /** One applied write the durable copy does not have yet. */
-  countChange(): void {
+  /** One applied write the durable copy does not have yet (`bytes`: its log entry's size). */
+  countChange(bytes = 0): void {
     this.pendingKeyspaceChanges++;
+    if (bytes >= BIG_ENTRY_BYTES) this.bigEntryPending = true;
   }
 
   /** The timer's check: write the copy when it is due. */
@@ -98,8 +103,10 @@ export class Compaction {
     const started = performance.now();
     let encodeMs = 0;
     let records = 0;
-    // Many changes are encoded over several event-loop turns (applies wait meanwhile); few at once.
-    const inTurns = this.pendingKeyspaceChanges >= FLUSH_IN_TURNS_CHANGES;
+    // Many changes, or a huge one (its value is copied a slice per turn), are encoded over
+    // several event-loop turns (applies wait meanwhile); a few small ones at once.
+    const inTurns = this.pendingKeyspaceChanges >= FLUSH_IN_TURNS_CHANGES || this.bigEntryPending;
+    this.bigEntryPending = false;
     const encoded = inTurns ? this.opts.keyspaceBatchInTurns() : Promise.resolve(this.opts.keyspaceBatch());
     this.pendingKeyspaceChanges = 0;
     this.flushInFlight = encoded

@@ -417,7 +417,7 @@ export class ReadyLoop {
         this.node.fsm.applyEmpty(e.index);
         reply = new ErrorReply('ERR internal error: undecodable log entry');
       }
-      this.parts.compaction.countChange();
+      this.parts.compaction.countChange(e.data.byteLength);
     }
     this.node.appliedTerm = e.term;
     this.parts.proposals.onApplied(e, reply);

@@ -64,6 +64,35 @@ describe('keyspace string values', () => {
     expect((ks.dbs[0].lookupRead('small', 0) as StringValue).value.toString()).to.equal('abc');
   });
 
+  it('shares a value of 1 MiB or more that is most of its buffer (a log entry holding one SET); copies one that is a small part', () => {
+    const ks = new Keyspace();
+    const entry = Buffer.alloc((2 << 20) + 64, 3); // header + key + a 2 MiB value
+    const value = entry.subarray(64);
+    ks.dbs[0].set('shared', copiedString(value), 1);
+    expect((ks.dbs[0].lookupRead('shared', 0) as StringValue).value.buffer).to.equal(entry.buffer);
+    const batch = Buffer.alloc(8 << 20, 4); // one value among several in a bigger buffer
+    ks.dbs[0].set('copied', copiedString(batch.subarray(0, 1 << 20)), 2);
+    const copied = (ks.dbs[0].lookupRead('copied', 0) as StringValue).value;
+    expect(copied.buffer).to.not.equal(batch.buffer);
+    expect(copied.equals(batch.subarray(0, 1 << 20))).to.equal(true);
+  });
+
+  it('encodeRecord with deferFrom leaves a big value for the caller to copy: the record comes out the same', () => {
+    const ks = new Keyspace();
+    const big = Buffer.alloc(3 << 20);
+    for (let i = 0; i < big.length; i += 4) big.writeUInt32LE((i * 2654435761) >>> 0, i);
+    ks.dbs[0].set('big', copiedString(big), 7);
+    ks.dbs[0].set('small', copiedString(Buffer.from('abc')), 8);
+    const whole = ks.encodeRecord(0, 'big')!;
+    const deferred = ks.encodeRecord(0, 'big', 1 << 20)!;
+    expect(deferred.fill, 'the copy is left to the caller').to.not.equal(undefined);
+    expect(deferred.key.equals(whole.key)).to.equal(true);
+    const { from, at } = deferred.fill!;
+    for (let done = 0; done < from.length; done += 1 << 20) from.copy(deferred.value, at + done, done, Math.min(from.length, done + (1 << 20)));
+    expect(deferred.value.equals(whole.value)).to.equal(true);
+    expect(ks.encodeRecord(0, 'small', 1 << 20)!.fill, 'short values are copied at once').to.equal(undefined);
+  });
+
   it('reads canonical int32s only', () => {
     expect(canonicalInt32('0')).to.equal(0);
     expect(canonicalInt32('-1')).to.equal(-1);
