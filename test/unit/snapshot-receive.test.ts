@@ -44,18 +44,24 @@ function chunks(): [Buffer, Buffer] {
 
 const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 5));
 
+/** A follower's Snapshots over a StagingStore, recording the messages it steps. */
+function receiving(): { store: StagingStore; stepped: Message[]; snaps: Snapshots } {
+  const store = new StagingStore();
+  const stepped: Message[] = [];
+  const node = { log: silentLogger, storage: store, transport: undefined, raft: { reportSnapshot: () => undefined } } as unknown as SnapshotNode;
+  const snaps = new Snapshots(node, {
+    scheduleReady: () => undefined,
+    step: (m) => stepped.push(m),
+    reloadKeyspace: () => undefined,
+    syncTransportPeers: () => undefined,
+    flushSettled: async () => undefined,
+  });
+  return { store, stepped, snaps };
+}
+
 describe('snapshot receiving (server/node/snapshots.ts)', () => {
   it('a second sender of the same snapshot takes over from a transfer already started: it stages, nothing stays held', async () => {
-    const store = new StagingStore();
-    const stepped: Message[] = [];
-    const node = { log: silentLogger, storage: store, transport: undefined, raft: { reportSnapshot: () => undefined } } as unknown as SnapshotNode;
-    const snaps = new Snapshots(node, {
-      scheduleReady: () => undefined,
-      step: (m) => stepped.push(m),
-      reloadKeyspace: () => undefined,
-      syncTransportPeers: () => undefined,
-      flushSettled: async () => undefined,
-    });
+    const { store, stepped, snaps } = receiving();
     const [first, last] = chunks();
     // Node 2 (leader, then deposed) starts; node 3's chunk 0 of the same snapshot comes while
     // node 2's start is still under way (before, that one kept the staging slot for good).
@@ -71,16 +77,7 @@ describe('snapshot receiving (server/node/snapshots.ts)', () => {
   });
 
   it('a later snapshot from a new leader replaces a transfer cut off midway', async () => {
-    const store = new StagingStore();
-    const node = { log: silentLogger, storage: store, transport: undefined, raft: { reportSnapshot: () => undefined } } as unknown as SnapshotNode;
-    const stepped: Message[] = [];
-    const snaps = new Snapshots(node, {
-      scheduleReady: () => undefined,
-      step: (m) => stepped.push(m),
-      reloadKeyspace: () => undefined,
-      syncTransportPeers: () => undefined,
-      flushSettled: async () => undefined,
-    });
+    const { store, stepped, snaps } = receiving();
     const [first, last] = chunks();
     snaps.onChunk(2, 20, 1, first, 0); // never finished
     snaps.onChunk(3, 23, 1, first, 0); // queued right behind it, before its start finished
