@@ -1,5 +1,6 @@
 import { crc32 } from 'node:zlib';
 import type { Entry, EntryType } from '../server/raft/types';
+import { keptOrCopied } from './bytes';
 
 /**
  * On-disk format of the segment log (segment-log.ts). All integers little endian;
@@ -98,11 +99,7 @@ export function encodeRecords(buf: Buffer, offset: number, entries: readonly Ent
   let at = offset;
   for (const entry of entries) {
     const len = entry.data.byteLength;
-    buf.writeUInt32LE(len, at);
-    put64(buf, at + 8, entry.index);
-    put64(buf, at + 16, entry.term);
-    put64(buf, at + 24, group);
-    buf[at + 32] = entry.type;
+    writeRecordHead(buf, at, entry, group);
     buf.set(entry.data, at + RECORD_HEADER_BYTES);
     buf.writeUInt32LE(recordCrc(buf, at, len), at + 4);
     at += recordBytes(len);
@@ -117,15 +114,19 @@ export function encodeRecords(buf: Buffer, offset: number, entries: readonly Ent
  * buffer. The bytes on disk are the same as encodeRecords writes.
  */
 export function encodeRecordHeader(entry: Entry, group: number): Buffer {
-  const len = entry.data.byteLength;
   const head = Buffer.alloc(RECORD_HEADER_BYTES);
-  head.writeUInt32LE(len, 0);
-  put64(head, 8, entry.index);
-  put64(head, 16, entry.term);
-  put64(head, 24, group);
-  head[32] = entry.type;
-  head.writeUInt32LE(crc32(entry.data, crc32(head.subarray(8), len)), 4);
+  writeRecordHead(head, 0, entry, group);
+  head.writeUInt32LE(crc32(entry.data, crc32(head.subarray(8), entry.data.byteLength)), 4);
   return head;
+}
+
+/** A record header's fields but its checksum (bytes 4-7), at `at`. */
+function writeRecordHead(buf: Buffer, at: number, entry: Entry, group: number): void {
+  buf.writeUInt32LE(entry.data.byteLength, at);
+  put64(buf, at + 8, entry.index);
+  put64(buf, at + 16, entry.term);
+  put64(buf, at + 24, group);
+  buf[at + 32] = entry.type;
 }
 
 /** Zero bytes after a record's data up to the 8-byte boundary recordBytes rounds to. */
@@ -169,9 +170,6 @@ export function decodeRecord(buf: Buffer, offset: number): RecordInfo | string {
 
 /** The entry of a record already validated with decodeRecord (its data copied out of buf, unless it is most of buf). */
 export function recordEntry(buf: Buffer, offset: number, info: RecordInfo): Entry {
-  const view = buf.subarray(offset + RECORD_HEADER_BYTES, offset + RECORD_HEADER_BYTES + info.len);
-  // A copy, so a small entry does not keep a large read buffer alive; an entry that is most of
-  // the buffer keeps it (copying a huge entry again is fresh memory to fault in, ~3 ms per MB here).
-  const data = info.len * 2 >= buf.length ? view : Buffer.from(view);
+  const data = keptOrCopied(buf.subarray(offset + RECORD_HEADER_BYTES, offset + RECORD_HEADER_BYTES + info.len));
   return { index: info.index, term: info.term, type: info.type, data };
 }

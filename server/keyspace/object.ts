@@ -18,6 +18,8 @@
  * keyString / keyBuffer.
  */
 
+import { keptOrCopied } from '../../storage/bytes';
+
 /** TYPE's answer. */
 export type ValueType = 'string' | 'list' | 'hash' | 'set' | 'zset' | 'stream';
 export type CollectionType = Exclude<ValueType, 'string'>;
@@ -163,7 +165,7 @@ const SHARE_BYTES = 1 << 20;
  * 100 MB into fresh memory blocks the event loop ~300 ms here.
  */
 export function copiedString(bytes: Buffer, encoding?: StringEncoding): StringValue {
-  if (bytes.length >= SHARE_BYTES && bytes.length * 2 >= bytes.buffer.byteLength) return stringValue(bytes, encoding);
+  if (bytes.length >= SHARE_BYTES) return stringValue(keptOrCopied(bytes), encoding);
   return stringValue(bytes.length <= SMALL_STRING_LIMIT ? bytes : Buffer.from(bytes), encoding);
 }
 

@@ -15,6 +15,7 @@
  * stepped once it has.
  */
 import { nodeObservations } from '../metrics-node';
+import { keptOrCopied } from '../../storage/bytes';
 import { SnapshotReceiver, type SnapshotSink } from '../../storage/snapshot';
 import type { Message, SnapshotMeta } from '../raft';
 import { SnapshotOutbox } from './snapshot-transfer';
@@ -23,17 +24,6 @@ import type { StoreRecord } from './store';
 
 /** A staged snapshot whose Snap message does not come within this time is dropped. */
 const STAGED_TIMEOUT_MS = 10000;
-
-/**
- * A chunk's bytes to keep past this turn: copied out of a larger buffer (a
- * socket chunk holding other frames), kept as they are when they are most of
- * their buffer (a reassembled message's own): copying a 100 MB chunk into
- * fresh memory blocked the event loop ~500 ms here. Received bytes are never
- * written to.
- */
-function ownBytes(data: Uint8Array): Uint8Array {
-  return data.byteLength * 2 >= data.buffer.byteLength ? data : Buffer.from(data);
-}
 
 /** What snapshot transfer uses of the node's shared state (it writes what an install changes). */
 export type SnapshotNode = Pick<
@@ -168,7 +158,7 @@ export class Snapshots {
       this.receiverFrom = from;
       this.stagedMeta = undefined;
       const transfer = ++this.transfer;
-      const copy = ownBytes(data);
+      const copy = keptOrCopied(data);
       this.snapChain = this.snapChain
         .then(async () => {
           // The receiver to abort is read here, not when the chunk came (nor cleared then): an
@@ -188,7 +178,7 @@ export class Snapshots {
       return;
     }
     if (this.snapState !== 'receiving' || this.snapKey !== key || this.receiverFrom !== from) return;
-    const copy = ownBytes(data);
+    const copy = keptOrCopied(data);
     const transfer = this.transfer;
     this.snapChain = this.snapChain
       .then(async () => {

@@ -386,7 +386,7 @@ class OutboundLink {
         const n = frameBytes(q[end]);
         if (end > start && bytes + n > WRITE_BATCH_BYTES) break;
         bytes += n;
-        this.dequeued(q[end]);
+        this.dequeued(q[end], n);
         end++;
       }
       this.head = end;
@@ -416,8 +416,7 @@ class OutboundLink {
   };
 
   /** Accounts for a frame leaving the queue (written or dropped). */
-  private dequeued(f: QueuedFrame): void {
-    const n = frameBytes(f);
+  private dequeued(f: QueuedFrame, n = frameBytes(f)): void {
     this.queued -= n;
     if (this.oversized > 0 && this.oversizedFrames.delete(f)) this.oversized -= n;
   }
