@@ -59,6 +59,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import v8 from 'node:v8';
 import Redis from 'ioredis';
+import { SERVER_NODE_OPTIONS } from '../server/node-flags';
 import { nodeEntry } from '../test/support/proc';
 import { Keyspace, keyString, stringValue } from '../server/keyspace';
 import { keyName, load, procMem, valueFor, type ProcMem } from './keyspace-load';
@@ -91,7 +92,7 @@ interface Node {
 
 /** One raftcache node, `--sync none`, with extra node (V8) flags; resolves on its 'ready' log line. */
 async function startNode(dir: string, nodeFlags: string[]): Promise<Node> {
-  const proc = spawn(process.execPath, [...nodeFlags, ...nodeEntry('server/main.ts'), '--port', '0', '--dir', dir, '--sync', 'none'], {
+  const proc = spawn(process.execPath, [...SERVER_NODE_OPTIONS, ...nodeFlags, ...nodeEntry('server/main.ts'), '--port', '0', '--dir', dir, '--sync', 'none'], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, RAFTCACHE_LOG_LEVEL: 'info' },
   });

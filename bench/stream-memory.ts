@@ -28,6 +28,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import Redis from 'ioredis';
+import { SERVER_NODE_OPTIONS } from '../server/node-flags';
 import { nodeEntry } from '../test/support/proc';
 import { procMem } from './keyspace-load';
 import { startRedisServer } from './redis-benchmark';
@@ -43,7 +44,7 @@ function infoField(info: string, name: string): number {
 }
 
 async function startNode(dir: string): Promise<{ port: number; pid: number; stop(): Promise<void> }> {
-  const proc = spawn(process.execPath, [...nodeEntry('server/main.ts'), '--port', '0', '--dir', dir, '--sync', 'none'], {
+  const proc = spawn(process.execPath, [...SERVER_NODE_OPTIONS, ...nodeEntry('server/main.ts'), '--port', '0', '--dir', dir, '--sync', 'none'], {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, RAFTCACHE_LOG_LEVEL: 'warn' },
   });

@@ -10,9 +10,13 @@
  *    into one single-node raftcache and one redis-server while a probe
  *    connection PINGs every 5 ms; the slowest PING (sent from another process)
  *    bounds how long the event loop stalled (target: no stall over 20 ms), then used_memory and RSS of
- *    both (target: memory <= 2x redis's used_memory).
+ *    both (target: memory <= 2x redis's used_memory). The writer is
+ *    redis-benchmark (-c 1 -P 1000: one connection, 1,000 XADDs in flight),
+ *    which needs a few percent of a CPU; `--writer ioredis` (the earlier
+ *    writer) builds the same pipelines in node and takes most of a CPU, which
+ *    on a 2-CPU machine competes with the server being measured.
  *
- *   tsc -p . && node dist/bench/streams.js [--requests 20000] [--clients 50] [--runs 3 (0: skip 1-2)] [--fill 1000000 (0: skip 3)] [--fields 5] [--only reads (skip part 1)]
+ *   tsc -p . && node dist/bench/streams.js [--requests 20000] [--clients 50] [--runs 3 (0: skip 1-2)] [--fill 1000000 (0: skip 3)] [--fields 5] [--only reads (skip part 1)] [--writer redis-benchmark|ioredis]
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -31,11 +35,19 @@ interface Options {
   fields: number;
   /** Part 2 only (the follower reads), without part 1's durable writes. */
   readsOnly: boolean;
+  /** Who sends the fill's XADDs. */
+  writer: 'redis-benchmark' | 'ioredis';
 }
 
 function parse(argv: string[]): Options {
-  const o: Options = { requests: 20000, clients: 50, runs: 3, fill: 1_000_000, fields: 5, readsOnly: false };
+  const o: Options = { requests: 20000, clients: 50, runs: 3, fill: 1_000_000, fields: 5, readsOnly: false, writer: 'redis-benchmark' };
   for (let i = 0; i < argv.length; i += 2) {
+    if (argv[i] === '--writer') {
+      const w = argv[i + 1];
+      if (w !== 'redis-benchmark' && w !== 'ioredis') throw new Error('--writer takes "redis-benchmark" or "ioredis"');
+      o.writer = w;
+      continue;
+    }
     if (argv[i] === '--only') {
       if (argv[i + 1] !== 'reads') throw new Error('--only takes "reads"');
       o.readsOnly = true;
@@ -108,13 +120,20 @@ function startProbe(port: number): { stop(): Promise<ProbeResult> } {
   };
 }
 
-/** Fills `key` with n entries in pipelined batches while the probe PINGs; returns the slowest PING (ms). */
-async function fill(port: number, n: number, fields: number): Promise<{ ping: ProbeResult; seconds: number }> {
+/** XADDs `key` n times, 1,000 in flight, with redis-benchmark (its progress goes to stderr). */
+function fillWithRedisBenchmark(port: number, n: number, args: string[]): Promise<void> {
+  const rb = spawn('redis-benchmark', ['-p', String(port), '-c', '1', '-P', '1000', '-n', String(n), '-q', 'XADD', 'big', '*', ...args], {
+    stdio: ['ignore', process.stderr, 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    rb.once('error', reject);
+    rb.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`redis-benchmark exited with ${code}`))));
+  });
+}
+
+/** The same with ioredis pipelines of 1,000. */
+async function fillWithIoredis(port: number, n: number, args: string[]): Promise<void> {
   const w = new Redis({ port });
-  const probe = startProbe(port);
-  const args: string[] = [];
-  for (let f = 0; f < fields; f++) args.push(`f${f}`, `v${f}-xxxxxxxx`);
-  const start = Date.now();
   const BATCH = 1000;
   for (let done = 0; done < n; done += BATCH) {
     const p = w.pipeline();
@@ -122,9 +141,23 @@ async function fill(port: number, n: number, fields: number): Promise<{ ping: Pr
     await p.exec();
     if (done % 500000 === 0) process.stderr.write(`  ${port}: ${done.toLocaleString('en-US')} / ${n.toLocaleString('en-US')} entries\n`);
   }
+  w.disconnect();
+}
+
+/** Fills `big` with n entries while the probe PINGs; checks XLEN; returns the slowest PING (ms) and the time. */
+async function fill(port: number, n: number, fields: number, writer: Options['writer']): Promise<{ ping: ProbeResult; seconds: number }> {
+  const probe = startProbe(port);
+  const args: string[] = [];
+  for (let f = 0; f < fields; f++) args.push(`f${f}`, `v${f}-xxxxxxxx`);
+  const start = Date.now();
+  if (writer === 'redis-benchmark') await fillWithRedisBenchmark(port, n, args);
+  else await fillWithIoredis(port, n, args);
   const seconds = (Date.now() - start) / 1000;
   const ping = await probe.stop();
-  w.disconnect();
+  const r = new Redis({ port });
+  const len = await r.xlen('big');
+  r.disconnect();
+  if (len !== n) throw new Error(`port ${port}: XLEN big is ${len} after ${n} XADDs`);
   return { ping, seconds };
 }
 
@@ -201,12 +234,12 @@ async function fillBoth(o: Options, refs: ReferenceRedis[]): Promise<void> {
     const big = await startRedisServer();
     refs.push(big);
     process.stderr.write(`filling ${fmt(o.fill)} entries (${o.fields} fields each)\n`);
-    const mine = await fill(single.port, o.fill, o.fields);
-    const theirs = await fill(big.port, o.fill, o.fields);
+    const mine = await fill(single.port, o.fill, o.fields, o.writer);
+    const theirs = await fill(big.port, o.fill, o.fields, o.writer);
     const stalls = await loopStalls(single.port);
     const [memMine, memTheirs] = [await usedMemory(single.port), await usedMemory(big.port)];
     const [rssMine, rssTheirs] = [rssOf(single.proc.pid ?? 0), rssOf(big.pid)];
-    console.log(`\nOne stream of ${fmt(o.fill)} entries x ${o.fields} fields, XADD pipelined 1,000 at a time, a PING every 5 ms alongside (another process):\n`);
+    console.log(`\nOne stream of ${fmt(o.fill)} entries x ${o.fields} fields, XADD pipelined 1,000 at a time by ${o.writer}, a PING every 5 ms alongside (another process):\n`);
     console.log('| | raftcache (1 node) | redis-server | ratio |');
     console.log('|---|---:|---:|---:|');
     console.log(`| fill time (s) | ${mine.seconds.toFixed(1)} | ${theirs.seconds.toFixed(1)} | ${(mine.seconds / theirs.seconds).toFixed(2)} |`);

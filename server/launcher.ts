@@ -24,6 +24,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import Redis from 'ioredis';
 import { findOption } from './config';
+import { SERVER_NODE_OPTIONS } from './node-flags';
 
 export interface LauncherOptions {
   /** Client port of node 1; node N listens on basePort + N - 1, its peer port is that + 10000. */
@@ -302,8 +303,8 @@ export function formatLogLine(line: string): string {
 
 function serverEntry(): string[] {
   // Compiled: dist/server/main.js next to this file. From source (tsx): main.ts through tsx.
-  if (__filename.endsWith('.ts')) return ['--require', require.resolve('tsx/cjs'), path.join(__dirname, 'main.ts')];
-  return [path.join(__dirname, 'main.js')];
+  if (__filename.endsWith('.ts')) return [...SERVER_NODE_OPTIONS, '--require', require.resolve('tsx/cjs'), path.join(__dirname, 'main.ts')];
+  return [...SERVER_NODE_OPTIONS, path.join(__dirname, 'main.js')];
 }
 
 interface RunningNode {

@@ -1,8 +1,10 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
 import type { SyncMode } from '../storage/lmdb';
 import { openNodeStorage } from '../storage/node-storage';
 import { monitorEventLoop } from './loop-monitor';
+import { poolSizeWarning } from './node-flags';
 import { ConfigError, helpText, parseArgs, pinoLevel, type ServerConfig } from './config';
 import { loadClusterSecret } from './cluster-secret';
 import { isLoopbackAddress } from './protected-mode';
@@ -147,6 +149,8 @@ export async function main(argv: string[]): Promise<Server | undefined> {
   }
   const log = createLogger({ node: config['node-id'], port: config.port }, pinoLevel(config.loglevel));
   if (secretWarning) log.warn(secretWarning);
+  const gcThreads = poolSizeWarning(process.execArgv, process.env.NODE_OPTIONS, os.availableParallelism());
+  if (gcThreads) log.warn(gcThreads);
   const listensForPeers = plan.members.some((m) => m.id !== config['node-id']) || config.join === 'yes';
   if (listensForPeers && !isLoopbackAddress(plan.peerHost) && config['tls-cluster'] !== 'yes') {
     log.warn(

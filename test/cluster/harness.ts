@@ -13,6 +13,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import Redis, { type RedisOptions } from 'ioredis';
 import { infoField, parseInfo, raftView, type RaftView } from '../../server/launcher';
+import { SERVER_NODE_OPTIONS } from '../../server/node-flags';
 import { nodeEntry, redisCli } from '../support/proc';
 
 export { infoField, parseInfo, raftView, type RaftView };
@@ -170,6 +171,7 @@ export class Cluster {
     const node = this.node(id);
     if (node.proc) throw new Error(`node ${id} is already running`);
     const args = [
+      ...SERVER_NODE_OPTIONS,
       ...nodeEntry('server/main.ts'),
       '--node-id', String(id),
       '--port', String(node.port),

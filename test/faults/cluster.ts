@@ -18,6 +18,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import Redis from 'ioredis';
 import { freePorts, parseInfo, raftView, waitFor } from '../cluster/harness';
+import { SERVER_NODE_OPTIONS } from '../../server/node-flags';
 import { nodeEntry } from '../support/proc';
 import { NetnsNet, netnsAvailable } from './netns';
 import { ProxyNet, type FaultNet } from './proxy';
@@ -208,6 +209,7 @@ export class FaultCluster {
   private async spawnNode(id: number): Promise<void> {
     const node = this.node(id);
     const args = [
+      ...SERVER_NODE_OPTIONS,
       ...nodeEntry('server/main.ts'),
       '--node-id', String(id),
       '--port', String(node.port),

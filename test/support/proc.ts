@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import Redis, { type RedisOptions } from 'ioredis';
+import { SERVER_NODE_OPTIONS } from '../../server/node-flags';
 
 interface Started {
   proc: ChildProcess;
@@ -49,7 +50,7 @@ export interface RunningServer {
 export async function startServer(extraArgs: string[] = [], opts: { dir?: string } = {}): Promise<RunningServer> {
   const dir = opts.dir ?? mkdtempSync(path.join(os.tmpdir(), 'raftcache-test-'));
   const ownsDir = opts.dir === undefined;
-  const proc = spawn(process.execPath, [...nodeEntry('server/main.ts'), '--port', '0', '--dir', dir, ...extraArgs], {
+  const proc = spawn(process.execPath, [...SERVER_NODE_OPTIONS, ...nodeEntry('server/main.ts'), '--port', '0', '--dir', dir, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, RAFTCACHE_LOG_LEVEL: process.env.RAFTCACHE_LOG_LEVEL ?? 'info' },
   });

@@ -1,0 +1,30 @@
+/**
+ * Node options a raftcache server process is started with (the launcher,
+ * the test harnesses and the benchmarks all use these; the Dockerfile sets
+ * them in NODE_OPTIONS).
+ *
+ * `--v8-pool-size=0`: V8's background GC threads are sized to the machine
+ * (CPUs - 1, at least 1) instead of Node's fixed 4. On a 2-CPU machine four
+ * GC helpers plus the event loop, LMDB's writer and the fsync threads are
+ * more runnable threads than CPUs, and the parallel phases of a garbage
+ * collection wait for helpers the kernel has descheduled: a 10-million-entry
+ * XADD fill (bench/streams.ts --fill) had 6-9 event-loop stalls of 20-57 ms
+ * with four helpers and none with one (docs/operations.md, "GC threads").
+ */
+export const SERVER_NODE_OPTIONS: readonly string[] = ['--v8-pool-size=0'];
+
+/** Whether this process was started with a V8 pool size (argument or NODE_OPTIONS). */
+export function poolSizeChosen(execArgv: readonly string[], nodeOptions: string | undefined): boolean {
+  const given = (a: string) => a === '--v8-pool-size' || a.startsWith('--v8-pool-size=');
+  return execArgv.some(given) || (nodeOptions ?? '').split(/\s+/).some(given);
+}
+
+/**
+ * A warning for an operator who started the server without the options above
+ * on a machine where it matters (Node's 4 GC helpers outnumber the spare
+ * CPUs), or null.
+ */
+export function poolSizeWarning(execArgv: readonly string[], nodeOptions: string | undefined, cpus: number): string | null {
+  if (poolSizeChosen(execArgv, nodeOptions) || cpus > 4) return null;
+  return `node runs 4 V8 GC helper threads on this ${cpus}-CPU machine, which can stall the event loop for tens of ms during collections; start the server with \`node ${SERVER_NODE_OPTIONS.join(' ')}\` (or NODE_OPTIONS=${SERVER_NODE_OPTIONS.join(' ')})`;
+}

@@ -1,0 +1,45 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { expect } from 'chai';
+import { poolSizeChosen, poolSizeWarning, SERVER_NODE_OPTIONS } from '../../server/node-flags';
+import { startServer } from '../support/proc';
+
+describe('node options for server processes (server/node-flags.ts)', () => {
+  it('sizes V8 GC helper threads to the machine: --v8-pool-size=0 runs CPUs - 1 of them, not 4', () => {
+    // Threads of a node process started with and without the option: the difference is V8's pool.
+    const count = (opts: readonly string[]) => {
+      const r = spawnSync(process.execPath, [...opts, '-e', "setTimeout(() => process.stdout.write(String(require('fs').readdirSync('/proc/self/task').length)), 200)"], { encoding: 'utf8' });
+      return Number(r.stdout);
+    };
+    const plain = count([]);
+    const sized = count(SERVER_NODE_OPTIONS);
+    const cpus = require('node:os').availableParallelism() as number;
+    expect(plain - sized).to.equal(4 - Math.max(1, cpus - 1));
+  });
+
+  it('knows when the pool size was chosen, by argument or NODE_OPTIONS', () => {
+    expect(poolSizeChosen([], undefined)).to.equal(false);
+    expect(poolSizeChosen(['--v8-pool-size=0'], undefined)).to.equal(true);
+    expect(poolSizeChosen(['--v8-pool-size', '2'], undefined)).to.equal(true);
+    expect(poolSizeChosen([], '--max-old-space-size=512 --v8-pool-size=1')).to.equal(true);
+    expect(poolSizeChosen(['--v8-pool-sizes=1'], '--v8-pool-size-x')).to.equal(false);
+  });
+
+  it('warns only on a machine with 4 CPUs or fewer, when nothing was chosen', () => {
+    expect(poolSizeWarning([], undefined, 2)).to.match(/4 V8 GC helper threads on this 2-CPU machine.*--v8-pool-size=0/);
+    expect(poolSizeWarning([], undefined, 8)).to.equal(null);
+    expect(poolSizeWarning(['--v8-pool-size=0'], undefined, 2)).to.equal(null);
+  });
+
+  it('a server started by the test harness runs with the options and does not warn', async function () {
+    this.timeout(30000);
+    const s = await startServer();
+    try {
+      const cmdline = readFileSync(`/proc/${s.proc.pid}/cmdline`, 'utf8').split('\0');
+      for (const o of SERVER_NODE_OPTIONS) expect(cmdline).to.include(o);
+      expect(s.logs.join('\n')).to.not.include('GC helper threads');
+    } finally {
+      await s.stop();
+    }
+  });
+});
