@@ -18,6 +18,8 @@ const PROPOSAL_BATCH_BYTES = 8 * 1024 * 1024;
 /** The largest log entry: what a peer link carries (DEFAULT_MAX_MESSAGE_BYTES) less room for the message around it. */
 export const MAX_ENTRY_BYTES = DEFAULT_MAX_MESSAGE_BYTES - 1024 * 1024;
 
+const notApplied = () => errTryAgain('leadership changed before the write was committed; it was not applied');
+
 interface Waiter {
   term: number;
   done: (reply: Reply, index: number) => void;
@@ -63,7 +65,19 @@ export class Proposals {
 
   /** Calls `done` with the reply once the entry at `index` is applied, if its term is still `term`. */
   awaitApply(index: number, term: number, done: (reply: Reply, index: number) => void): void {
+    this.wait(index, term, done);
+  }
+
+  /**
+   * Registers a waiter. One already waiting at that index is from an earlier
+   * term whose entry was truncated away (the log only reuses an index after
+   * dropping the entry there, and committed entries are never dropped): it
+   * was not applied, and its client is answered now rather than never.
+   */
+  private wait(index: number, term: number, done: (reply: Reply, index: number) => void): void {
+    const stale = this.waiters.get(index);
     this.waiters.set(index, { term, done });
+    if (stale) stale.done(notApplied(), 0);
   }
 
   /** Writes wait to be handed to the core (the Ready loop has work). */
@@ -104,7 +118,7 @@ export class Proposals {
       const group = batch.slice(i, j);
       try {
         const res = this.node.raft.propose(group.map((p) => p.data));
-        for (let k = 0; k < group.length; k++) this.waiters.set(res.index + k, { term: res.term, done: group[k].done });
+        for (let k = 0; k < group.length; k++) this.wait(res.index + k, res.term, group[k].done);
       } catch (e) {
         const err = raftErrorReply(e, this.node.log);
         if (e instanceof RaftError && e.code === 'uncommitted-limit') {
@@ -136,7 +150,7 @@ export class Proposals {
     if (w) {
       this.waiters.delete(e.index);
       if (w.term === e.term) w.done(reply, e.index);
-      else w.done(errTryAgain('leadership changed before the write was committed; it was not applied'), 0);
+      else w.done(notApplied(), 0);
     }
   }
 
