@@ -18,8 +18,12 @@ import { classifyStorageError } from './lmdb-errors';
  * a write to the page cache usually costs microseconds, but on ext4 it can
  * wait 15-20 ms for a journal commit another fsync started (the write dirties
  * the inode's times), which stalled the event loop under a pipelined fill.
- * Neither is waiting on the disk, nor unlink: freeing a preallocated 64 MiB
- * segment's extents took the file system up to a second.
+ * Neither is waiting on the disk, nor unlink (freeing a preallocated 64 MiB
+ * segment's extents took the file system up to a second), nor create and
+ * rename, which change the directory and wait for the journal the same way
+ * (a rename of the snapshot meta file, written every compaction, blocked
+ * the event loop 37 ms). Opening an existing file for recovery stays
+ * synchronous.
  */
 export interface LogFiles {
   /** Names of the files in the directory. */
@@ -27,7 +31,7 @@ export interface LogFiles {
   /** Open an existing file for reading and writing. */
   open(name: string): number;
   /** Create an empty file (replacing one of the same name). */
-  create(name: string): number;
+  create(name: string): Promise<number>;
   size(fd: number): number;
   /** Read into buf from position; returns the number of bytes read (short at end of file). */
   read(fd: number, buf: Uint8Array, position: number): number;
@@ -37,12 +41,14 @@ export interface LogFiles {
   zeroFill(fd: number, size: number): Promise<void>;
   fdatasync(fd: number): Promise<void>;
   close(fd: number): void;
-  rename(from: string, to: string): void;
+  rename(from: string, to: string): Promise<void>;
   unlink(name: string): Promise<void>;
   syncDir(): Promise<void>;
 }
 
 const fdatasyncAsync = promisify(fs.fdatasync);
+const openAsync = promisify(fs.open);
+const closeAsync = promisify(fs.close);
 const fsyncAsync = promisify(fs.fsync);
 const writeAsync = (fd: number, buf: Uint8Array, offset: number, length: number, position: number): Promise<number> =>
   new Promise((resolve, reject) => fs.write(fd, buf, offset, length, position, (error, n) => (error ? reject(error) : resolve(n))));
@@ -70,8 +76,12 @@ export class NodeLogFiles implements LogFiles {
     return this.guard(`open ${name}`, () => fs.openSync(join(this.dir, name), this.readOnly ? 'r' : 'r+'));
   }
 
-  create(name: string): number {
-    return this.guard(`create ${name}`, () => fs.openSync(join(this.dir, name), 'w+'));
+  async create(name: string): Promise<number> {
+    try {
+      return await openAsync(join(this.dir, name), 'w+');
+    } catch (error) {
+      throw classifyStorageError(error, this.dir, `create ${name}`);
+    }
   }
 
   size(fd: number): number {
@@ -135,8 +145,12 @@ export class NodeLogFiles implements LogFiles {
     }
   }
 
-  rename(from: string, to: string): void {
-    this.guard(`rename ${from}`, () => fs.renameSync(join(this.dir, from), join(this.dir, to)));
+  async rename(from: string, to: string): Promise<void> {
+    try {
+      await fs.promises.rename(join(this.dir, from), join(this.dir, to));
+    } catch (error) {
+      throw classifyStorageError(error, this.dir, `rename ${from}`);
+    }
   }
 
   async unlink(name: string): Promise<void> {
@@ -150,12 +164,12 @@ export class NodeLogFiles implements LogFiles {
   async syncDir(): Promise<void> {
     let fd: number | undefined;
     try {
-      fd = fs.openSync(this.dir, 'r');
+      fd = await openAsync(this.dir, 'r');
       await fsyncAsync(fd);
     } catch (error) {
       throw classifyStorageError(error, this.dir, 'fsync log directory');
     } finally {
-      if (fd !== undefined) fs.closeSync(fd);
+      if (fd !== undefined) await closeAsync(fd).catch(() => undefined);
     }
   }
 

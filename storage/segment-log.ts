@@ -643,12 +643,12 @@ export class SegmentLog implements LogStore {
       this.spareFd = -1;
     } else {
       tmp = `${seg.name}.tmp`;
-      fd = this.files.create(tmp);
+      fd = await this.files.create(tmp);
       await this.files.zeroFill(fd, seg.size);
     }
     await this.files.write(fd, encodeSegmentHeader({ seq: seg.seq, prevIndex: seg.prevIndex, prevTerm: seg.prevTerm, group: this.group, size: seg.size }), 0);
     await this.sync(fd);
-    this.files.rename(tmp, seg.name);
+    await this.files.rename(tmp, seg.name);
     await this.sync();
     seg.fd = fd;
     this.allocatedBytes += seg.size;
@@ -667,7 +667,7 @@ export class SegmentLog implements LogStore {
   private prepareSpare(): void {
     if (this.options.spare === false || this.options.readOnly || this.spareFd >= 0 || this.spareJob || this.creatingSegment || this.closed || this.failed || this.stalled) return;
     const job = (async () => {
-      const fd = this.files.create(SPARE_FILE);
+      const fd = await this.files.create(SPARE_FILE);
       try {
         await this.files.zeroFill(fd, this.segmentBytes);
         await this.files.fdatasync(fd);
@@ -690,14 +690,14 @@ export class SegmentLog implements LogStore {
     buf.writeUInt32LE(json.length, 0);
     buf.writeUInt32LE(crc32(json), 4);
     json.copy(buf, 8);
-    const fd = this.files.create(META_TMP);
+    const fd = await this.files.create(META_TMP);
     try {
       await this.files.write(fd, buf, 0);
       await this.sync(fd);
     } finally {
       this.files.close(fd);
     }
-    this.files.rename(META_TMP, META_FILE);
+    await this.files.rename(META_TMP, META_FILE);
     await this.sync();
   }
 

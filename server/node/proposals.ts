@@ -10,7 +10,8 @@ import { errClusterDown, errTryAgain } from '../../protocol/errors';
 import { ErrorReply, type Reply } from '../../protocol/reply';
 import { DEFAULT_MAX_MESSAGE_BYTES } from '../transport/frames';
 import { RaftError, Role, type Entry } from '../raft';
-import { misconf, raftErrorReply } from './errors';
+import { ApplyWaiters } from './apply-waiters';
+import { ERR_OUTCOME_UNKNOWN_FAILOVER, misconf, raftErrorReply } from './errors';
 import type { NodeState } from './state';
 
 /** Proposals are handed to the core in groups of at most this many bytes (one larger entry goes alone). */
@@ -19,11 +20,6 @@ const PROPOSAL_BATCH_BYTES = 8 * 1024 * 1024;
 export const MAX_ENTRY_BYTES = DEFAULT_MAX_MESSAGE_BYTES - 1024 * 1024;
 
 const notApplied = () => errTryAgain('leadership changed before the write was committed; it was not applied');
-
-interface Waiter {
-  term: number;
-  done: (reply: Reply, index: number) => void;
-}
 
 interface PendingProposal {
   data: Buffer;
@@ -44,8 +40,12 @@ export class Proposals {
   private proposals: PendingProposal[] = [];
   /** Waiting for a leader to be known. */
   private noLeaderQueue: PendingProposal[] = [];
-  /** Proposed entries waiting to be applied, by log index. */
-  private readonly waiters = new Map<number, Waiter>();
+  /** Proposed entries waiting to be applied, in log order. */
+  private readonly waiters = new ApplyWaiters({
+    truncated: (done) => done(notApplied(), 0),
+    replaced: (done) => done(notApplied(), 0),
+    skipped: (done) => done(ERR_OUTCOME_UNKNOWN_FAILOVER, 0),
+  });
 
   constructor(
     private readonly node: ProposalNode,
@@ -65,19 +65,7 @@ export class Proposals {
 
   /** Calls `done` with the reply once the entry at `index` is applied, if its term is still `term`. */
   awaitApply(index: number, term: number, done: (reply: Reply, index: number) => void): void {
-    this.wait(index, term, done);
-  }
-
-  /**
-   * Registers a waiter. One already waiting at that index is from an earlier
-   * term whose entry was truncated away (the log only reuses an index after
-   * dropping the entry there, and committed entries are never dropped): it
-   * was not applied, and its client is answered now rather than never.
-   */
-  private wait(index: number, term: number, done: (reply: Reply, index: number) => void): void {
-    const stale = this.waiters.get(index);
-    this.waiters.set(index, { term, done });
-    if (stale) stale.done(notApplied(), 0);
+    this.waiters.add(index, term, done);
   }
 
   /** Writes wait to be handed to the core (the Ready loop has work). */
@@ -118,7 +106,7 @@ export class Proposals {
       const group = batch.slice(i, j);
       try {
         const res = this.node.raft.propose(group.map((p) => p.data));
-        for (let k = 0; k < group.length; k++) this.wait(res.index + k, res.term, group[k].done);
+        for (let k = 0; k < group.length; k++) this.waiters.add(res.index + k, res.term, group[k].done);
       } catch (e) {
         const err = raftErrorReply(e, this.node.log);
         if (e instanceof RaftError && e.code === 'uncommitted-limit') {
@@ -146,12 +134,7 @@ export class Proposals {
 
   /** An entry was applied: answer the write that proposed it (if this node did, in that term). */
   onApplied(e: Entry, reply: Reply): void {
-    const w = this.waiters.get(e.index);
-    if (w) {
-      this.waiters.delete(e.index);
-      if (w.term === e.term) w.done(reply, e.index);
-      else w.done(notApplied(), 0);
-    }
+    this.waiters.applied(e.index, e.term, reply);
   }
 
   /** A leader is known: writes that waited for one are proposed here, or refused so the client retries there. */

@@ -56,7 +56,9 @@ export class CrashableFiles implements LogFiles {
     return this.fdFor(file);
   }
 
-  create(name: string): number {
+  async create(name: string): Promise<number> {
+    this.checkAlive();
+    await Promise.resolve();
     this.checkAlive();
     const file = new SimFile();
     this.names.set(name, file);
@@ -109,7 +111,9 @@ export class CrashableFiles implements LogFiles {
     this.fds.delete(fd);
   }
 
-  rename(from: string, to: string): void {
+  async rename(from: string, to: string): Promise<void> {
+    this.checkAlive();
+    await Promise.resolve();
     this.checkAlive();
     const file = this.names.get(from);
     if (!file) throw Object.assign(new Error(`ENOENT: ${from}`), { code: 'ENOENT' });

@@ -32,10 +32,34 @@ describe('write intake: proposals wait for their entry (server/node/proposals.ts
     const got: Array<[Reply, number]> = [];
     for (let i = 0; i < 3; i++) proposals.proposeData(Buffer.from([i]), (r, index) => got.push([r, index]));
     proposals.submitProposals();
-    proposals.onApplied(entry(2, 1), 'two');
     proposals.onApplied(entry(1, 1), 'one');
+    proposals.onApplied(entry(2, 1), 'two');
+    expect(got).to.deep.equal([['one', 1], ['two', 2]]);
     proposals.onApplied(entry(3, 1), 'three');
-    expect(got).to.deep.equal([['two', 2], ['one', 1], ['three', 3]]);
+    expect(got).to.deep.equal([['one', 1], ['two', 2], ['three', 3]]);
+  });
+
+  it("entries it did not propose (another leader's, a no-op) answer nobody; thousands in flight stay in order", () => {
+    const { state, proposals } = leader();
+    const got: number[] = [];
+    proposals.onApplied(entry(1, 1), 'no-op');
+    state.next = 2;
+    for (let i = 0; i < 5000; i++) proposals.proposeData(Buffer.from([1]), (r) => got.push(r as number));
+    proposals.submitProposals();
+    for (let i = 2; i < 5002; i++) proposals.onApplied(entry(i, 1), i);
+    expect(got).to.have.length(5000);
+    expect(got.every((v, k) => v === k + 2)).to.equal(true);
+  });
+
+  it('writes passed over by a snapshot install are answered that their outcome is unknown', () => {
+    const { proposals } = leader();
+    const got: Reply[] = [];
+    for (let i = 0; i < 3; i++) proposals.proposeData(Buffer.from([i]), (r) => got.push(r));
+    proposals.submitProposals();
+    // Entries 1-3 came in a snapshot (never applied one by one here); 4 is the next applied.
+    proposals.onApplied(entry(4, 2), 'later');
+    expect(got).to.have.length(3);
+    for (const r of got) expect((r as ErrorReply).message).to.match(/^TRYAGAIN leadership changed while the write was in flight; it /);
   });
 
   it('an entry applied in another term answers its writer TRYAGAIN (it was not applied)', () => {
