@@ -1006,6 +1006,37 @@ export class Keyspace {
    * changed elements of live ones written. Call after encoding drainChanges().
    */
   drainElementRecords(sink: (key: Buffer, value: Buffer | null) => void): void {
+    for (const c of this.liveForDrain()) c.drainRecords((sub, value) => sink(elementRecordKey(c.id, sub), value));
+    this.drainGarbage(sink);
+  }
+
+  /**
+   * drainElementRecords, calling `nextTurn` whenever about `maxBytesPerTurn`
+   * of record values were emitted (a collection drains in steps:
+   * Collection.drainRecordsSome). The caller keeps the keyspace still until
+   * it resolves.
+   */
+  async drainElementRecordsInTurns(sink: (key: Buffer, value: Buffer | null) => void, maxBytesPerTurn: number, nextTurn: () => Promise<void>): Promise<void> {
+    let bytes = 0;
+    for (const c of this.liveForDrain()) {
+      const put = (sub: string, value: Buffer | null) => {
+        bytes += value?.length ?? 0;
+        sink(elementRecordKey(c.id, sub), value);
+      };
+      while (!c.drainRecordsSome(put, Math.max(1, maxBytesPerTurn - bytes))) {
+        await nextTurn();
+        bytes = 0;
+      }
+      if (bytes >= maxBytesPerTurn) {
+        await nextTurn();
+        bytes = 0;
+      }
+    }
+    this.drainGarbage(sink);
+  }
+
+  /** The collections whose records changed; dropped ones' records are queued as garbage. */
+  private liveForDrain(): Set<Collection> {
     const dropped = this.droppedCollections;
     this.droppedCollections = [];
     const live = new Set<Collection>();
@@ -1017,7 +1048,10 @@ export class Keyspace {
       c.forEachRecordKey((sub) => this.garbage.push(elementRecordKey(c.id, sub)));
       c.clearDirty();
     }
-    for (const c of live) c.drainRecords((sub, value) => sink(elementRecordKey(c.id, sub), value));
+    return live;
+  }
+
+  private drainGarbage(sink: (key: Buffer, value: Buffer | null) => void): void {
     // Deleting a huge collection's records is spread over several flushes, so
     // no single transaction stalls the node. Until then they are orphans: a
     // restore ignores them and queues them here again (finishRestore).

@@ -226,6 +226,17 @@ export abstract class Collection {
   abstract encoding(): string;
   /** Emit the element records changed since the last drain, then forget them. */
   abstract drainRecords(sink: RecordSink): void;
+  /**
+   * drainRecords in steps: emits about `maxBytes` of record values (at least
+   * one record) and returns false while more remain, true once all are out.
+   * Between steps the collection must not change. Only a collection whose
+   * drain can be large (a stream filled fast) splits it.
+   */
+  drainRecordsSome(sink: RecordSink, maxBytes: number): boolean {
+    void maxBytes;
+    this.drainRecords(sink);
+    return true;
+  }
   /** Forget pending changes (nothing is being persisted). */
   abstract clearDirty(): void;
   /** Every sub-key this collection may have in the store (current elements and pending deletes). */

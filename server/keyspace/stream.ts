@@ -553,23 +553,41 @@ export class StreamValue extends Collection {
   }
 
   drainRecords(sink: RecordSink): void {
-    const blocks = [...this.dirtyBlocks];
-    const keys = blocks.map((b) => 'b' + idKey(b.base));
-    const live = new Set<string>(keys);
-    for (const k of this.deletedBlocks) if (!live.has(k)) sink(k, null);
-    // One buffer for every block record of this drain (a flush of a fast-growing stream holds hundreds):
-    // one allocation instead of one per block, which fed the GC under a pipelined fill.
+    this.drainRecordsSome(sink, Infinity);
+  }
+
+  /**
+   * A flush of a fast-growing stream holds hundreds of new blocks (MBs): in
+   * steps of about `maxBytes` the copy into their records (fresh memory, ~3 ms
+   * a MB on a VM) is spread over event-loop turns (keyspace-copy.ts).
+   */
+  override drainRecordsSome(sink: RecordSink, maxBytes: number): boolean {
+    if (this.deletedBlocks.size > 0) {
+      const live = new Set<string>();
+      for (const b of this.dirtyBlocks) live.add('b' + idKey(b.base));
+      for (const k of this.deletedBlocks) if (!live.has(k)) sink(k, null);
+      this.deletedBlocks.clear();
+    }
+    const blocks: StreamBlock[] = [];
     let total = 0;
-    for (const b of blocks) total += b.encodedLength;
+    for (const b of this.dirtyBlocks) {
+      if (blocks.length > 0 && total + b.encodedLength > maxBytes) break;
+      blocks.push(b);
+      total += b.encodedLength;
+    }
+    // One buffer for this step's block records: one allocation instead of one per block, which fed the GC.
     const out = Buffer.allocUnsafeSlow(total);
     let off = 0;
-    for (let i = 0; i < blocks.length; i++) {
-      const n = blocks[i].encodeInto(out, off);
-      sink(keys[i], out.subarray(off, off + n));
+    for (const b of blocks) {
+      const n = b.encodeInto(out, off);
+      sink('b' + idKey(b.base), out.subarray(off, off + n));
       off += n;
+      this.dirtyBlocks.delete(b);
     }
+    if (this.dirtyBlocks.size > 0) return false;
     for (const k of this.dirtyKeys) sink(k, this.recordOf(k));
     this.clearDirty();
+    return true;
   }
 
   clearDirty(): void {

@@ -26,6 +26,8 @@ const COLLECT_CHUNK = 2000;
 /** In a flush over several turns, string values this long are copied into their record a slice per turn. */
 const FILL_IN_SLICES_FROM = 1 << 20;
 const FILL_SLICE_BYTES = 4 << 20;
+/** In a flush over several turns, element record bytes copied per turn (a fast-filled stream's new blocks: MBs). */
+const DRAIN_BYTES_PER_TURN = 512 << 10;
 
 export class KeyspaceCopy {
   /** restore() found a new data directory (no keyspace, no membership). */
@@ -117,7 +119,8 @@ export class KeyspaceCopy {
         from.copy(into, at + done, done, Math.min(from.length, done + FILL_SLICE_BYTES));
       }
     }
-    this.collectRest(out);
+    await this.node.keyspace.drainElementRecordsInTurns((key, value) => out.push({ key, value }), DRAIN_BYTES_PER_TURN, nextTurn);
+    this.collectReserved(out);
     return out;
   }
 
@@ -143,8 +146,13 @@ export class KeyspaceCopy {
 
   /** Element records of changed collections, members and sessions. */
   private collectRest(out: StoreChange[]): void {
+    this.node.keyspace.drainElementRecords((key, value) => out.push({ key, value }));
+    this.collectReserved(out);
+  }
+
+  /** The members and sessions records, when changed. */
+  private collectReserved(out: StoreChange[]): void {
     const node = this.node;
-    node.keyspace.drainElementRecords((key, value) => out.push({ key, value }));
     if (node.membersDirty) {
       out.push({ key: MEMBERS_KEY, value: encodeMembers(node.members.values()) });
       node.membersDirty = false;
