@@ -91,7 +91,10 @@ const APPLY_TURN_MS = 5;
  * in it: several Readies can finish in one turn (their log writes complete
  * together), and each used to apply a whole turn's worth, so a turn could
  * hold the loop for 15-30 ms under a pipelined fill. Spending arms an
- * immediate that gives the time back once the turn's callbacks have run.
+ * immediate that gives the time back in the next turn's check phase: an
+ * immediate armed during the poll phase runs in this turn's check phase, where
+ * a second Ready could then apply another budget before the loop went back to
+ * its sockets; the refill's own immediate always runs after a poll phase.
  */
 class TurnBudget {
   private spent = 0;
@@ -107,8 +110,10 @@ class TurnBudget {
   spend(ms: number): void {
     this.spent += ms;
     this.refill ??= setImmediate(() => {
-      this.spent = 0;
-      this.refill = undefined;
+      this.refill = setImmediate(() => {
+        this.spent = 0;
+        this.refill = undefined;
+      });
     });
   }
 }
