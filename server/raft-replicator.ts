@@ -302,12 +302,12 @@ export class RaftReplicator implements Replicator {
   }
 
   propose(op: LogOp, done: (reply: Reply) => void): void {
-    this.proposeData(encodeOp(op), (reply) => done(reply));
+    this.proposeData(encodeOp(op), (reply) => done(reply), op);
   }
 
-  /** Proposes encoded op bytes on the leader; `done` gets the applied reply and its index. */
-  proposeData(data: Buffer, done: (reply: Reply, index: number) => void): void {
-    this.proposals.proposeData(data, done);
+  /** Proposes encoded op bytes on the leader; `done` gets the applied reply and its index; `op`: what `data` encodes (Proposals.proposeData). */
+  proposeData(data: Buffer, done: (reply: Reply, index: number) => void, op?: LogOp): void {
+    this.proposals.proposeData(data, done, op);
   }
 
   /**

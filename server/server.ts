@@ -680,7 +680,7 @@ export class Server implements ConnectionHooks {
     const timeoutMs = blockToken === undefined ? null : blockTimeoutMs(cmd, argv);
     if (cmd.blocking && timeoutMs !== null) finish = this.blocking.wrap(cmd.blocking, db, logged, timeoutMs, blockToken, finish, id);
     const op = { kind: OpKind.Command as const, ts, db, clientId: id?.clientId ?? 0, seq: id?.seq ?? 0, ackedBelow: id?.ackedBelow ?? 0, argv: logged };
-    if (this.cluster) this.cluster.proposeData(encodeOp(op), finish);
+    if (this.cluster) this.cluster.proposeData(encodeOp(op), finish, op);
     else this.replicator.propose(op, (reply) => finish(reply, 0));
   }
 

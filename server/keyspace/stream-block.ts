@@ -272,9 +272,18 @@ export class StreamBlock {
   private sameFields(pairs: Buffer[]): boolean {
     const fo = this.fieldOffs;
     if (pairs.length !== fo.length) return false;
+    const d = this.data;
     for (let i = 0; i < fo.length; i += 2) {
       const f = pairs[i];
-      if (f.length !== fo[i + 1] - fo[i] || this.data.compare(f, 0, f.length, fo[i], fo[i + 1]) !== 0) return false;
+      const at = fo[i];
+      const n = f.length;
+      if (n !== fo[i + 1] - at) return false;
+      // Field names are short: a loop beats a native compare's call overhead (a tenth of XADD's apply).
+      if (n > 32) {
+        if (d.compare(f, 0, n, at, at + n) !== 0) return false;
+      } else {
+        for (let k = 0; k < n; k++) if (f[k] !== d[at + k]) return false;
+      }
     }
     return true;
   }

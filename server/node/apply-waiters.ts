@@ -20,10 +20,12 @@ export interface WaiterOutcomes {
   replaced(done: ApplyDone): void;
 }
 
-export class ApplyWaiters {
+/** `P`: what the proposer left with a waiter for the apply to use (the leader's decoded op). */
+export class ApplyWaiters<P = undefined> {
   private indexes: number[] = [];
   private terms: number[] = [];
   private dones: Array<ApplyDone | undefined> = [];
+  private payloads: Array<P | undefined> = [];
   private head = 0;
 
   constructor(private readonly outcomes: WaiterOutcomes) {}
@@ -37,15 +39,29 @@ export class ApplyWaiters {
    * the log was truncated: waiters at `index` and beyond are then for
    * entries that are gone, and are answered now.
    */
-  add(index: number, term: number, done: ApplyDone): void {
+  add(index: number, term: number, done: ApplyDone, payload?: P): void {
     while (this.size > 0 && this.indexes[this.indexes.length - 1] >= index) {
       this.indexes.pop();
       this.terms.pop();
+      this.payloads.pop();
       this.outcomes.truncated(this.dones.pop()!);
     }
     this.indexes.push(index);
     this.terms.push(term);
     this.dones.push(done);
+    this.payloads.push(payload);
+  }
+
+  /**
+   * The payload of the waiter for entry `index` of `term`, if one waits for
+   * exactly that entry (same index and term: the same entry, by Raft's log
+   * matching); undefined otherwise.
+   */
+  payloadFor(index: number, term: number): P | undefined {
+    let at = this.head;
+    const n = this.indexes.length;
+    while (at < n && this.indexes[at] < index) at++;
+    return at < n && this.indexes[at] === index && this.terms[at] === term ? this.payloads[at] : undefined;
   }
 
   /** Entry `index` of `term` was applied with `reply`: answers its waiter, and any passed over. */
@@ -54,6 +70,7 @@ export class ApplyWaiters {
       const at = this.head;
       const done = this.dones[at]!;
       this.dones[at] = undefined;
+      this.payloads[at] = undefined;
       this.head++;
       if (this.indexes[at] < index) this.outcomes.skipped(done);
       else if (this.terms[at] === term) done(reply, index);
@@ -70,11 +87,13 @@ export class ApplyWaiters {
       this.indexes.length = 0;
       this.terms.length = 0;
       this.dones.length = 0;
+      this.payloads.length = 0;
       this.head = 0;
     } else if (h >= 1024 && h * 2 >= this.indexes.length) {
       this.indexes.splice(0, h);
       this.terms.splice(0, h);
       this.dones.splice(0, h);
+      this.payloads.splice(0, h);
       this.head = 0;
     }
   }

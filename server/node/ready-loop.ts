@@ -72,7 +72,7 @@ export type ReadyNode = Pick<
 
 /** The other parts, as far as the Ready loop calls them. */
 export interface ReadyParts {
-  proposals: Pick<Proposals, 'hasPending' | 'submitProposals' | 'failQueuedWrites' | 'onApplied'>;
+  proposals: Pick<Proposals, 'hasPending' | 'submitProposals' | 'failQueuedWrites' | 'onApplied' | 'proposedOp'>;
   reads: Pick<ReadBarriers, 'hasBatch' | 'submitReadIndex' | 'onReadStates' | 'runApplyWaiters'>;
   snapshots: Pick<Snapshots, 'send' | 'takeStepped' | 'installSnapshot' | 'dropStagedSnapshot'>;
   membership: Pick<Membership, 'applyConfChange'>;
@@ -416,7 +416,7 @@ export class ReadyLoop {
       this.node.fsm.applyEmpty(e.index);
     } else {
       try {
-        reply = this.node.fsm.apply(e.index, decodeOp(e.data));
+        reply = this.node.fsm.apply(e.index, this.parts.proposals.proposedOp(e.index, e.term) ?? decodeOp(e.data));
       } catch (err) {
         this.node.log.error({ err, index: e.index }, 'undecodable log entry');
         this.node.fsm.applyEmpty(e.index);

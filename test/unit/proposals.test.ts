@@ -3,6 +3,7 @@ import pino from 'pino';
 import { ErrorReply, type Reply } from '../../protocol/reply';
 import { Proposals, type ProposalNode } from '../../server/node/proposals';
 import { EntryType, Role, type Entry } from '../../server/raft';
+import { decodeOp, encodeOp, OpKind, type LogOp } from '../../server/logop';
 
 /** A leader whose core hands out consecutive indexes from `next` in term `term` (both settable, as after a re-election). */
 function leader() {
@@ -91,5 +92,29 @@ describe('write intake: proposals wait for their entry (server/node/proposals.ts
     proposals.onApplied(entry(5, 3), 'OK');
     expect(second).to.deep.equal([['OK', 5]]);
     expect(first).to.have.length(1);
+  });
+  it("the leader applies the op it proposed (no decode) only for that very entry: same index and term", () => {
+    const { state, proposals } = leader();
+    const ops: LogOp[] = [0, 1, 2].map((i) => ({ kind: OpKind.Command, ts: 1000 + i, db: 0, clientId: 7, seq: i, ackedBelow: 0, argv: [Buffer.from('xadd'), Buffer.from(`k${i}`)] }));
+    for (const op of ops) proposals.proposeData(encodeOp(op), () => {}, op);
+    proposals.proposeData(Buffer.from([9]), () => {}); // proposed without its op: decoded as before
+    proposals.submitProposals();
+    expect(proposals.proposedOp(1, 1)).to.equal(ops[0]);
+    expect(proposals.proposedOp(3, 1)).to.equal(ops[2]);
+    expect(proposals.proposedOp(4, 1)).to.equal(undefined);
+    expect(proposals.proposedOp(2, 2), 'another term at that index is another entry').to.equal(undefined);
+    expect(proposals.proposedOp(5, 1), 'nothing proposed there').to.equal(undefined);
+    // What the leader applies equals what every follower decodes from the entry.
+    expect(decodeOp(encodeOp(ops[1]))).to.deep.equal(ops[1]);
+    proposals.onApplied(entry(1, 1), 'one');
+    expect(proposals.proposedOp(1, 1), 'answered: gone').to.equal(undefined);
+    expect(proposals.proposedOp(2, 1)).to.equal(ops[1]);
+    // A new leader truncated index 2 onwards and reused it: our ops there are gone with their waiters.
+    state.next = 2;
+    state.term = 2;
+    proposals.proposeData(Buffer.from([1]), () => {});
+    proposals.submitProposals();
+    expect(proposals.proposedOp(2, 1)).to.equal(undefined);
+    expect(proposals.proposedOp(3, 1)).to.equal(undefined);
   });
 });
