@@ -15,6 +15,7 @@
  *   kind Expire:  u32 len, key bytes
  * An empty entry (length 0) is the Raft leader's no-op and is never decoded.
  */
+import { entryBytes } from './entry-bytes';
 
 export enum OpKind {
   Command = 1,
@@ -99,7 +100,7 @@ export function encodeOp(op: LogOp): Buffer {
     case OpKind.LockRefresh:
       break;
   }
-  const buf = Buffer.allocUnsafe(size);
+  const buf = entryBytes(size);
   let off = buf.writeUInt8(op.kind, 0);
   off = buf.writeDoubleLE(op.ts, off);
   off = buf.writeUInt8(op.db, off);
