@@ -53,6 +53,36 @@ describe('connection and server commands (ioredis, raw RESP)', function () {
     expect(replies.map(([, v]) => v)).to.deep.equal(expected);
   });
 
+  it('a pipeline mixing large values and small commands is fed in pieces and answered whole, in order', async () => {
+    // server/connection.ts feeds received bytes a 4 KB piece at a time, about 48 requests or 64 KB a turn:
+    // values far larger than a piece (and than a turn) must cross many pieces and turns intact.
+    const sizes = [5000, 70000, 300000, 1 << 20, 4095, 4096, 4097];
+    const value = (n: number, seed: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 31 + seed) & 0xff));
+    const p = r.pipeline();
+    const expected: unknown[] = [];
+    for (let i = 0; i < 600; i++) {
+      if (i % 100 === 7) {
+        const v = value(sizes[(i / 100) | 0], i);
+        p.set(`feed:big${i}`, v);
+        p.strlen(`feed:big${i}`);
+        p.getBuffer(`feed:big${i}`);
+        expected.push('OK', v.length, v);
+      } else {
+        p.rpush('feed:list', `e${i}`);
+        expected.push(null); // the list's length, checked below
+      }
+    }
+    const replies = (await p.exec())!;
+    expect(replies.filter(([err]) => err !== null)).to.deep.equal([]);
+    let len = 0;
+    replies.forEach(([, v], i) => {
+      if (expected[i] === null) expect(v, `reply ${i}`).to.equal(++len);
+      else if (Buffer.isBuffer(expected[i])) expect((v as Buffer).equals(expected[i] as Buffer), `reply ${i}`).to.equal(true);
+      else expect(v, `reply ${i}`).to.equal(expected[i]);
+    });
+    expect(await r.lrange('feed:list', 0, 2)).to.deep.equal(['e0', 'e1', 'e2']);
+  });
+
   it('PING and ECHO', async () => {
     expect(await r.ping()).to.equal('PONG');
     expect(await r.ping('hi')).to.equal('hi');
