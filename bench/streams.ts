@@ -145,7 +145,7 @@ async function fillWithIoredis(port: number, n: number, args: string[]): Promise
 }
 
 /** Fills `big` with n entries while the probe PINGs; checks XLEN; returns the slowest PING (ms) and the time. */
-async function fill(port: number, n: number, fields: number, writer: Options['writer']): Promise<{ ping: ProbeResult; seconds: number }> {
+async function fill(port: number, n: number, fields: number, writer: Options['writer']): Promise<{ ping: ProbeResult; seconds: number; startedAt: number }> {
   const probe = startProbe(port);
   const args: string[] = [];
   for (let f = 0; f < fields; f++) args.push(`f${f}`, `v${f}-xxxxxxxx`);
@@ -158,17 +158,22 @@ async function fill(port: number, n: number, fields: number, writer: Options['wr
   const len = await r.xlen('big');
   r.disconnect();
   if (len !== n) throw new Error(`port ${port}: XLEN big is ${len} after ${n} XADDs`);
-  return { ping, seconds };
+  return { ping, seconds, startedAt: start };
 }
 
-/** LATENCY HISTORY event-loop-stall: how many seconds saw a stall over the threshold, and the worst (ms). */
-async function loopStalls(port: number): Promise<{ seconds: number; worst: number }> {
+/**
+ * LATENCY HISTORY event-loop-stall: how many seconds saw a stall over the
+ * threshold, the worst (ms), and each one as "second into the fill: ms"
+ * (a stall in the first seconds is the server warming up under load).
+ */
+async function loopStalls(port: number, fillStartedAt: number): Promise<{ seconds: number; worst: number; when: string }> {
   const r = new Redis({ port });
   const history = (await r.call('LATENCY', 'HISTORY', 'event-loop-stall')) as Array<[number, number]>;
   const latest = (await r.call('LATENCY', 'LATEST')) as Array<[string, number, number, number]>;
   r.disconnect();
   const worst = latest.find((e) => e[0] === 'event-loop-stall')?.[3] ?? 0;
-  return { seconds: history.length, worst };
+  const when = history.map(([at, ms]) => `${Math.round(at - fillStartedAt / 1000)} s: ${ms} ms`).join(', ');
+  return { seconds: history.length, worst, when };
 }
 
 async function usedMemory(port: number): Promise<number> {
@@ -236,7 +241,7 @@ async function fillBoth(o: Options, refs: ReferenceRedis[]): Promise<void> {
     process.stderr.write(`filling ${fmt(o.fill)} entries (${o.fields} fields each)\n`);
     const mine = await fill(single.port, o.fill, o.fields, o.writer);
     const theirs = await fill(big.port, o.fill, o.fields, o.writer);
-    const stalls = await loopStalls(single.port);
+    const stalls = await loopStalls(single.port, mine.startedAt);
     const [memMine, memTheirs] = [await usedMemory(single.port), await usedMemory(big.port)];
     const [rssMine, rssTheirs] = [rssOf(single.proc.pid ?? 0), rssOf(big.pid)];
     console.log(`\nOne stream of ${fmt(o.fill)} entries x ${o.fields} fields, XADD pipelined 1,000 at a time by ${o.writer}, a PING every 5 ms alongside (another process):\n`);
@@ -246,6 +251,7 @@ async function fillBoth(o: Options, refs: ReferenceRedis[]): Promise<void> {
     console.log(`| slowest PING during the fill (ms) | ${mine.ping.max.toFixed(1)} | ${theirs.ping.max.toFixed(1)} | |`);
     console.log(`| PINGs over 20 ms | ${mine.ping.over} of ${fmt(mine.ping.n)} | ${theirs.ping.over} of ${fmt(theirs.ping.n)} | |`);
     console.log(`| event-loop stalls >= 20 ms (server's LATENCY monitor: seconds with one, worst ms) | ${stalls.seconds}, ${stalls.worst} | | |`);
+    if (stalls.seconds > 0) console.log(`\nThe stalls, by second into the fill: ${stalls.when}`);
     console.log(`| used_memory (MB) | ${(memMine / 1e6).toFixed(1)} | ${(memTheirs / 1e6).toFixed(1)} | ${(memMine / memTheirs).toFixed(2)} |`);
     console.log(`| RSS (MB) | ${(rssMine / 1e6).toFixed(1)} | ${(rssTheirs / 1e6).toFixed(1)} | ${(rssMine / rssTheirs).toFixed(2)} |`);
   } finally {
