@@ -17,6 +17,12 @@ import type { NodeState } from './state';
 
 /** Proposals are handed to the core in groups of at most this many bytes (one larger entry goes alone). */
 const PROPOSAL_BATCH_BYTES = 8 * 1024 * 1024;
+/**
+ * A proposer's op is kept for the apply only for entries up to this size:
+ * decoding is what it saves, and a big entry's op would keep the request's
+ * copy of its value alive beside the entry until the apply.
+ */
+const KEEP_OP_MAX_BYTES = 64 * 1024;
 /** The largest log entry: what a peer link carries (DEFAULT_MAX_MESSAGE_BYTES) less room for the message around it. */
 export const MAX_ENTRY_BYTES = DEFAULT_MAX_MESSAGE_BYTES - 1024 * 1024;
 
@@ -69,7 +75,7 @@ export class Proposals {
       done(new ErrorReply(`ERR write of ${data.length} bytes exceeds the replication limit of ${MAX_ENTRY_BYTES} bytes`), 0);
       return;
     }
-    this.proposals.push({ data, done, deadline: Date.now() + this.opts.writeTimeoutMs, op });
+    this.proposals.push({ data, done, deadline: Date.now() + this.opts.writeTimeoutMs, op: data.length <= KEEP_OP_MAX_BYTES ? op : undefined });
     this.opts.scheduleReady();
   }
 

@@ -104,6 +104,11 @@ describe('write intake: proposals wait for their entry (server/node/proposals.ts
     expect(proposals.proposedOp(4, 1)).to.equal(undefined);
     expect(proposals.proposedOp(2, 2), 'another term at that index is another entry').to.equal(undefined);
     expect(proposals.proposedOp(5, 1), 'nothing proposed there').to.equal(undefined);
+    // A big entry's op is not kept (it would hold the request's copy of the value until the apply).
+    const big: LogOp = { kind: OpKind.Command, ts: 1, db: 0, clientId: 0, seq: 0, ackedBelow: 0, argv: [Buffer.from('set'), Buffer.from('k'), Buffer.alloc(100_000)] };
+    proposals.proposeData(encodeOp(big), () => {}, big);
+    proposals.submitProposals();
+    expect(proposals.proposedOp(5, 1)).to.equal(undefined);
     // What the leader applies equals what every follower decodes from the entry.
     expect(decodeOp(encodeOp(ops[1]))).to.deep.equal(ops[1]);
     proposals.onApplied(entry(1, 1), 'one');
