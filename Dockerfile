@@ -17,8 +17,8 @@ RUN npx tsc -p . && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM node:20-slim
 ENV NODE_ENV=production
-# V8's GC helper threads sized to the container's CPUs (server/node-flags.ts).
-ENV NODE_OPTIONS=--v8-pool-size=0
+# V8 GC helper threads sized to the container CPUs, a smaller young generation (server/node-flags.ts).
+ENV NODE_OPTIONS="--v8-pool-size=0 --max-semi-space-size=8"
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
