@@ -13,23 +13,12 @@
  * outlive a young GC, and a chunk is freed once its entries are.
  */
 
-/** Bytes per chunk: a few hundred typical entries. */
-const CHUNK_BYTES = 64 * 1024;
-/** Entries this large get a buffer of their own (they would waste a chunk's tail). */
-const OWN_BUFFER_FROM = 8 * 1024;
+import { ByteChunks } from './byte-chunks';
 
-let chunk: Buffer = Buffer.allocUnsafeSlow(0);
-let used = 0;
+/** 64 KB chunks (a few hundred typical entries); entries of 8 KB or more get a buffer of their own. */
+const entries = new ByteChunks(64 * 1024, 8 * 1024);
 
 /** Uninitialized memory for an entry of `size` bytes (the caller writes all of it). */
 export function entryBytes(size: number): Buffer {
-  if (size >= OWN_BUFFER_FROM) return Buffer.allocUnsafeSlow(size);
-  if (used + size > chunk.length) {
-    chunk = Buffer.allocUnsafeSlow(CHUNK_BYTES);
-    used = 0;
-  }
-  const b = chunk.subarray(used, used + size);
-  // 8-byte aligned starts, as Node's pool (typed-array views over the bytes need alignment).
-  used = (used + size + 7) & ~7;
-  return b;
+  return entries.take(size);
 }

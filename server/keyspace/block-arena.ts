@@ -17,30 +17,17 @@
  *   Its old buffers are never reused: a reply being written may still hold
  *   views of them.
  */
-const SLAB_BYTES = 256 * 1024;
-/** Larger sealed blocks (one huge entry) get an ArrayBuffer of their own. */
-const SLAB_MAX_PIECE = 16 * 1024;
+import { ByteChunks } from '../byte-chunks';
+
+/** Sealed blocks share 256 KiB slabs; larger ones (one huge entry, over 16 KiB) get an ArrayBuffer of their own. */
+const slabs = new ByteChunks(256 * 1024, 16 * 1024 + 1);
 /** Node's pool serves allocUnsafe below half its 8 KiB size. */
 const POOLED_MAX = 4095;
 
-let slab = Buffer.allocUnsafeSlow(0);
-let slabUsed = 0;
-
 /** A copy of `src[0, length)` that will not grow again. */
 export function sealedCopy(src: Buffer, length: number): Buffer {
-  if (length > SLAB_MAX_PIECE) {
-    const own = Buffer.allocUnsafeSlow(length);
-    src.copy(own, 0, 0, length);
-    return own;
-  }
-  if (slabUsed + length > slab.length) {
-    slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-    slabUsed = 0;
-  }
-  const out = slab.subarray(slabUsed, slabUsed + length);
+  const out = slabs.take(length);
   src.copy(out, 0, 0, length);
-  // Pieces start 8-byte aligned.
-  slabUsed += (length + 7) & ~7;
   return out;
 }
 
