@@ -190,11 +190,22 @@ export class RequestDecoder {
       pos = this.resumePayload(chunk, onCommand);
       if (pos < 0) return null;
     } else if (this.lineLen > 0) {
-      if (!this.lineCompletedBy(chunk)) return this.extendLine(chunk);
-      // Parse the carried line and this chunk as one buffer.
-      buf = Buffer.concat([this.line.subarray(0, this.lineLen), chunk]);
+      const take = this.lineEndIn(chunk);
+      if (take < 0) return this.extendLine(chunk);
+      // Complete the carried line from the chunk's first bytes and parse it on
+      // its own, then the rest of the chunk. Concatenating line and chunk
+      // allocated and copied a buffer of the chunk's size (an ArrayBuffer of
+      // its own beyond 4 KiB) whenever a header straddled two reads: about
+      // one feed piece in three of a pipelined XADD fill. A complete line
+      // leaves the parser at a request or argument boundary, so parse() never
+      // carries part of it back into `line`.
+      this.appendLine(chunk, 0, take);
+      const line = this.line.subarray(0, this.lineLen);
       this.lineLen = 0;
+      const failed = this.parse(line, 0, onCommand);
       if (this.line.length > 4096) this.line = EMPTY;
+      if (failed !== null || take === chunk.length) return failed;
+      pos = take;
     }
     return this.parse(buf, pos, onCommand);
   }
@@ -289,13 +300,19 @@ export class RequestDecoder {
     return null;
   }
 
-  /** Whether `chunk` ends the carried line (for a header: also brings the byte after '\r'). */
-  private lineCompletedBy(chunk: Buffer): boolean {
+  /**
+   * How many of `chunk`'s first bytes end the carried line, or -1 if it does
+   * not (a header ends with the byte after its '\r', an inline command at '\n').
+   */
+  private lineEndIn(chunk: Buffer): number {
     const crTerminated = this.argsLeft > 0 || this.line[0] === STAR;
-    if (!crTerminated) return chunk.indexOf(LF) >= 0;
-    if (this.line[this.lineLen - 1] === CR) return true;
+    if (!crTerminated) {
+      const lf = chunk.indexOf(LF);
+      return lf < 0 ? -1 : lf + 1;
+    }
+    if (this.line[this.lineLen - 1] === CR) return 1;
     const cr = chunk.indexOf(CR);
-    return cr >= 0 && cr + 1 < chunk.length;
+    return cr >= 0 && cr + 1 < chunk.length ? cr + 2 : -1;
   }
 
   /** Appends a chunk that does not end the carried line; fails once it is too long. */

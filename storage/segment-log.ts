@@ -82,13 +82,18 @@ export interface SegmentLogOptions {
 
 const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
 /**
- * Recent entries kept for followers' reads: about a tenth of a second to a
- * second of writes, enough for followers that keep up (a lagging one reads
- * from the page cache). Kept entries survive young-generation collections and
- * die old; 16 MiB of them made a 10M-entry XADD fill's slowest event-loop stall
- * 72 ms, 4 MiB 39 ms (bench/streams.ts --fill).
+ * Entries kept in memory once they are written and applied: none by default.
+ * Entries not yet written or applied always stay (keepCachedFrom), so the
+ * leader applies and replicates to followers that keep up from memory; a
+ * follower that lags reads from the page cache. Kept entries survive
+ * young-generation collections and die old, their data in ArrayBuffers that
+ * V8 counts as external memory: a 4 MiB cache turned over 17 MB/s of them in a
+ * pipelined XADD fill, and that churn started old-generation collections
+ * whose marking ran in 4-5 ms steps inside allocations (the fill's slowest
+ * event-loop stalls). Without it the fill was ~10% faster and the 3-node
+ * benchmark unchanged (bench/streams.ts).
  */
-const DEFAULT_CACHE_BYTES = 4 * 1024 * 1024;
+const DEFAULT_CACHE_BYTES = 0;
 /**
  * What a cached entry costs beyond its data: the Entry object and its
  * Uint8Array/ArrayBuffer (small SETs are ~50 data bytes: counting data alone
