@@ -17,8 +17,6 @@ RUN npx tsc -p . && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM node:20-slim
 ENV NODE_ENV=production
-# V8 GC helper threads sized to the container CPUs, a smaller young generation (server/node-flags.ts).
-ENV NODE_OPTIONS="--v8-pool-size=0 --max-semi-space-size=8"
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
@@ -30,7 +28,9 @@ USER node
 VOLUME /data
 # 6379: Redis clients; 16379: Raft traffic between nodes (client port + 10000).
 EXPOSE 6379 16379
-ENTRYPOINT ["raftcache-server"]
+# Node options of every server process (server/node-flags.ts: GC helper threads sized to the container CPUs,
+# a smaller young generation, no memory-reducing GC when idle); V8 takes the last one on the command line only.
+ENTRYPOINT ["node", "--v8-pool-size=0", "--max-semi-space-size=8", "--no-memory-reducer", "/app/bin/raftcache-server.js"]
 # Listen on all interfaces inside the container; keep data in the volume.
 # Clients arrive through Docker's network, never from loopback: protected mode
 # off, as in the official redis image (publish the port with care, or add --requirepass).

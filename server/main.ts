@@ -4,7 +4,7 @@ import os from 'node:os';
 import type { SyncMode } from '../storage/lmdb';
 import { openNodeStorage } from '../storage/node-storage';
 import { monitorEventLoop } from './loop-monitor';
-import { poolSizeWarning } from './node-flags';
+import { memoryReducerWarning, poolSizeWarning } from './node-flags';
 import { ConfigError, helpText, parseArgs, pinoLevel, type ServerConfig } from './config';
 import { loadClusterSecret } from './cluster-secret';
 import { isLoopbackAddress } from './protected-mode';
@@ -151,6 +151,8 @@ export async function main(argv: string[]): Promise<Server | undefined> {
   if (secretWarning) log.warn(secretWarning);
   const gcThreads = poolSizeWarning(process.execArgv, process.env.NODE_OPTIONS, os.availableParallelism());
   if (gcThreads) log.warn(gcThreads);
+  const reducer = memoryReducerWarning(process.execArgv);
+  if (reducer) log.warn(reducer);
   const listensForPeers = plan.members.some((m) => m.id !== config['node-id']) || config.join === 'yes';
   if (listensForPeers && !isLoopbackAddress(plan.peerHost) && config['tls-cluster'] !== 'yes') {
     log.warn(

@@ -1,7 +1,7 @@
 /**
  * Node options a raftcache server process is started with (the launcher,
- * the test harnesses and the benchmarks all use these; the Dockerfile sets
- * them in NODE_OPTIONS).
+ * the test harnesses, the benchmarks and the Docker image's entrypoint all
+ * pass them on node's command line).
  *
  * `--v8-pool-size=0`: V8's background GC threads are sized to the machine
  * (CPUs - 1, at least 1) instead of Node's fixed 4. On a 2-CPU machine four
@@ -18,8 +18,16 @@
  * pauses dropped from 7-18 ms to 5-6 ms; the same 10M XADD fill went from a
  * few stalls of 20-28 ms (and 5-13 of 15 ms or more) to none of 20 ms and 0-2
  * of 15 ms, at the same throughput (docs/operations.md, "Young generation").
+ *
+ * `--no-memory-reducer`: V8 otherwise runs a memory-reducing full GC some
+ * seconds after the process goes quiet, compacting the whole old generation
+ * in one pause: 36-196 ms after a 10M-entry fill, felt by the first client to
+ * arrive and by the Raft heartbeats (docs/operations.md, "Memory reducer"). A
+ * cache bounded by maxmemory gains little from handing heap pages back while
+ * idle. V8 takes it on the command line only (not NODE_OPTIONS, and
+ * v8.setFlagsFromString after startup does not stop it).
  */
-export const SERVER_NODE_OPTIONS: readonly string[] = ['--v8-pool-size=0', '--max-semi-space-size=8'];
+export const SERVER_NODE_OPTIONS: readonly string[] = ['--v8-pool-size=0', '--max-semi-space-size=8', '--no-memory-reducer'];
 
 /** Whether this process was started with a V8 pool size (argument or NODE_OPTIONS). */
 export function poolSizeChosen(execArgv: readonly string[], nodeOptions: string | undefined): boolean {
@@ -34,5 +42,11 @@ export function poolSizeChosen(execArgv: readonly string[], nodeOptions: string 
  */
 export function poolSizeWarning(execArgv: readonly string[], nodeOptions: string | undefined, cpus: number): string | null {
   if (poolSizeChosen(execArgv, nodeOptions) || cpus > 4) return null;
-  return `node runs 4 V8 GC helper threads on this ${cpus}-CPU machine, which can stall the event loop for tens of ms during collections; start the server with \`node ${SERVER_NODE_OPTIONS.join(' ')}\` (or NODE_OPTIONS=${SERVER_NODE_OPTIONS.join(' ')})`;
+  return `node runs 4 V8 GC helper threads on this ${cpus}-CPU machine, which can stall the event loop for tens of ms during collections; start the server with \`node ${SERVER_NODE_OPTIONS.join(' ')} ...\``;
+}
+
+/** A warning for a server started without --no-memory-reducer (it can only be given on node's command line), or null. */
+export function memoryReducerWarning(execArgv: readonly string[]): string | null {
+  if (execArgv.includes('--no-memory-reducer')) return null;
+  return `V8's memory reducer is on: some seconds after the server goes quiet a full GC compacts the heap in one pause (tens to hundreds of ms with a large data set); start the server with \`node ${SERVER_NODE_OPTIONS.join(' ')} ...\``;
 }

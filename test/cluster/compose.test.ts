@@ -7,6 +7,7 @@ import { loadClusterSecret } from '../../server/cluster-secret';
 import { parseArgs } from '../../server/config';
 import { parseMembers } from '../../server/members';
 import { hasBinary, ROOT } from '../support/proc';
+import { SERVER_NODE_OPTIONS } from '../../server/node-flags';
 
 /**
  * docker-compose.yml and the Dockerfile, checked without a Docker engine:
@@ -211,7 +212,13 @@ describe('docker-compose.yml (validated with docker-compose config, not run)', f
     const text = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
     expect(text).to.match(/^FROM node:20-slim/m);
     expect(text).to.match(/^RUN npm ci\b/m);
-    expect(text).to.match(/^ENTRYPOINT \["raftcache-server"\]/m);
+    // The entrypoint runs node with every server option on its command line (V8 refuses --no-memory-reducer in NODE_OPTIONS).
+    const entry = /^ENTRYPOINT (\[.*\])$/m.exec(text);
+    expect(entry).to.not.equal(null);
+    const argv = JSON.parse(entry![1]) as string[];
+    expect(argv[0]).to.equal('node');
+    expect(argv.slice(1, -1)).to.have.members([...SERVER_NODE_OPTIONS]);
+    expect(argv[argv.length - 1]).to.equal('/app/bin/raftcache-server.js');
     const cmd = /^CMD (\[.*\])$/m.exec(text);
     expect(cmd).to.not.equal(null);
     expect(() => parseArgs(JSON.parse(cmd![1]) as string[])).to.not.throw();

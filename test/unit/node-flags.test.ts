@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
-import { poolSizeChosen, poolSizeWarning, SERVER_NODE_OPTIONS } from '../../server/node-flags';
+import { memoryReducerWarning, poolSizeChosen, poolSizeWarning, SERVER_NODE_OPTIONS } from '../../server/node-flags';
 import { startServer } from '../support/proc';
 
 describe('node options for server processes (server/node-flags.ts)', () => {
@@ -31,6 +31,20 @@ describe('node options for server processes (server/node-flags.ts)', () => {
     expect(poolSizeWarning(['--v8-pool-size=0'], undefined, 2)).to.equal(null);
   });
 
+  it('warns when V8 memory reducer was left on (it can only be turned off on the command line)', () => {
+    expect(memoryReducerWarning([])).to.match(/memory reducer is on.*--no-memory-reducer/);
+    expect(memoryReducerWarning(['--v8-pool-size=0', '--max-semi-space-size=8'])).to.match(/memory reducer/);
+    expect(memoryReducerWarning([...SERVER_NODE_OPTIONS])).to.equal(null);
+  });
+
+  it('--no-memory-reducer is one V8 takes on the command line but refuses in NODE_OPTIONS', () => {
+    const run = (args: string[], env: NodeJS.ProcessEnv) => spawnSync(process.execPath, [...args, '-e', 'process.stdout.write("ok")'], { encoding: 'utf8', env: { ...process.env, ...env } });
+    expect(run(['--no-memory-reducer'], {}).stdout).to.equal('ok');
+    const refused = run([], { NODE_OPTIONS: '--no-memory-reducer' });
+    expect(refused.status).to.not.equal(0);
+    expect(refused.stderr).to.match(/not allowed in NODE_OPTIONS/);
+  });
+
   it('a server started by the test harness runs with the options and does not warn', async function () {
     this.timeout(30000);
     const s = await startServer();
@@ -38,6 +52,7 @@ describe('node options for server processes (server/node-flags.ts)', () => {
       const cmdline = readFileSync(`/proc/${s.proc.pid}/cmdline`, 'utf8').split('\0');
       for (const o of SERVER_NODE_OPTIONS) expect(cmdline).to.include(o);
       expect(s.logs.join('\n')).to.not.include('GC helper threads');
+      expect(s.logs.join('\n')).to.not.include('memory reducer');
     } finally {
       await s.stop();
     }
