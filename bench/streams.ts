@@ -161,19 +161,28 @@ async function fill(port: number, n: number, fields: number, writer: Options['wr
   return { ping, seconds, startedAt: start };
 }
 
-/**
- * LATENCY HISTORY event-loop-stall: how many seconds saw a stall over the
- * threshold, the worst (ms), and each one as "second into the fill: ms"
- * (a stall in the first seconds is the server warming up under load).
- */
-async function loopStalls(port: number, fillStartedAt: number): Promise<{ seconds: number; worst: number; when: string }> {
+interface Stall {
+  /** Unix second of the sample (the worst stall of that second). */
+  at: number;
+  ms: number;
+  /** Of it, ms the server's main thread waited for a CPU (LATENCY's event-loop-cpu-wait; absent = 0). */
+  cpuWaitMs: number;
+}
+
+/** LATENCY HISTORY event-loop-stall (the server keeps the last 160 seconds with one), with each one's CPU wait. */
+async function loopStalls(port: number): Promise<Stall[]> {
   const r = new Redis({ port });
   const history = (await r.call('LATENCY', 'HISTORY', 'event-loop-stall')) as Array<[number, number]>;
-  const latest = (await r.call('LATENCY', 'LATEST')) as Array<[string, number, number, number]>;
+  const cpuWait = new Map((await r.call('LATENCY', 'HISTORY', 'event-loop-cpu-wait')) as Array<[number, number]>);
   r.disconnect();
-  const worst = latest.find((e) => e[0] === 'event-loop-stall')?.[3] ?? 0;
-  const when = history.map(([at, ms]) => `${Math.round(at - fillStartedAt / 1000)} s: ${ms} ms`).join(', ');
-  return { seconds: history.length, worst, when };
+  return history.map(([at, ms]) => ({ at, ms, cpuWaitMs: cpuWait.get(at) ?? 0 }));
+}
+
+/** The stalls `keep` selects: how many, the worst, and when ("second into the fill: ms"). */
+function stallsWhere(stalls: Stall[], keep: (s: Stall) => boolean, zeroMs: number): { seconds: number; worst: number; when: string } {
+  const inside = stalls.filter(keep);
+  const when = inside.map((s) => `${Math.round(s.at - zeroMs / 1000)} s: ${s.ms} ms (${s.cpuWaitMs} ms of it waiting for a CPU)`).join(', ');
+  return { seconds: inside.length, worst: Math.max(0, ...inside.map((s) => s.ms)), when };
 }
 
 async function usedMemory(port: number): Promise<number> {
@@ -240,11 +249,16 @@ async function fillBoth(o: Options, refs: ReferenceRedis[]): Promise<void> {
     refs.push(big);
     process.stderr.write(`filling ${fmt(o.fill)} entries (${o.fields} fields each)\n`);
     const mine = await fill(single.port, o.fill, o.fields, o.writer);
-    // Read right after the fill: the target is about XADD. Read again after redis-server's fill, which takes both
-    // CPUs while this node, idle, finishes its last flush and collections (stalls then are mostly waits for a CPU).
-    const stalls = await loopStalls(single.port, mine.startedAt);
+    const fillEnd = mine.startedAt + mine.seconds * 1000;
+    // The target is about XADD: the stalls during the fill count. Also shown: those before it (start-up, the
+    // connections) and after, while redis-server is filled beside the idle node (both CPUs taken) as it finishes
+    // its last flush and collections; each with how much of it was a wait for a CPU.
     const theirs = await fill(big.port, o.fill, o.fields, o.writer);
-    const after = await loopStalls(single.port, mine.startedAt);
+    const stalls = await loopStalls(single.port);
+    // LATENCY's samples are per second: one whose second overlaps the fill at all counts as during it.
+    const before = stallsWhere(stalls, (s) => (s.at + 1) * 1000 <= mine.startedAt, mine.startedAt);
+    const during = stallsWhere(stalls, (s) => (s.at + 1) * 1000 > mine.startedAt && s.at * 1000 <= fillEnd, mine.startedAt);
+    const after = stallsWhere(stalls, (s) => s.at * 1000 > fillEnd, mine.startedAt);
     const [memMine, memTheirs] = [await usedMemory(single.port), await usedMemory(big.port)];
     const [rssMine, rssTheirs] = [rssOf(single.proc.pid ?? 0), rssOf(big.pid)];
     console.log(`\nOne stream of ${fmt(o.fill)} entries x ${o.fields} fields, XADD pipelined 1,000 at a time by ${o.writer}, a PING every 5 ms alongside (another process):\n`);
@@ -253,9 +267,10 @@ async function fillBoth(o: Options, refs: ReferenceRedis[]): Promise<void> {
     console.log(`| fill time (s) | ${mine.seconds.toFixed(1)} | ${theirs.seconds.toFixed(1)} | ${(mine.seconds / theirs.seconds).toFixed(2)} |`);
     console.log(`| slowest PING during the fill (ms) | ${mine.ping.max.toFixed(1)} | ${theirs.ping.max.toFixed(1)} | |`);
     console.log(`| PINGs over 20 ms | ${mine.ping.over} of ${fmt(mine.ping.n)} | ${theirs.ping.over} of ${fmt(theirs.ping.n)} | |`);
-    console.log(`| event-loop stalls >= 20 ms during the fill (server's LATENCY monitor: seconds with one, worst ms) | ${stalls.seconds}, ${stalls.worst} | | |`);
-    console.log(`| ... and afterwards, idle while redis-server was filled | ${after.seconds - stalls.seconds} | | |`);
-    if (after.seconds > 0) console.log(`\nThe stalls, by second into raftcache's fill (${mine.seconds.toFixed(1)} s long): ${after.when}`);
+    console.log(`| event-loop stalls >= 20 ms during the fill (server's LATENCY monitor: seconds with one, worst ms) | ${during.seconds}, ${during.worst} | | |`);
+    console.log(`| ... before it (start-up), and after it, idle while redis-server was filled | ${before.seconds}, ${after.seconds} | | |`);
+    const all = [before, during, after].filter((x) => x.seconds > 0).map((x) => x.when);
+    if (all.length > 0) console.log(`\nThe stalls, by second into raftcache's fill (${mine.seconds.toFixed(1)} s long): ${all.join(', ')}\n`);
     console.log(`| used_memory (MB) | ${(memMine / 1e6).toFixed(1)} | ${(memTheirs / 1e6).toFixed(1)} | ${(memMine / memTheirs).toFixed(2)} |`);
     console.log(`| RSS (MB) | ${(rssMine / 1e6).toFixed(1)} | ${(rssTheirs / 1e6).toFixed(1)} | ${(rssMine / rssTheirs).toFixed(2)} |`);
   } finally {

@@ -4,7 +4,9 @@
  * Events: `command` / `fast-command` (a client's command, or a write's apply,
  * that took at least `latency-monitor-threshold` ms) and this server's own:
  * `raft-log-sync` (a batch made durable: write + fdatasync), `keyspace-copy-flush`
- * (the durable keyspace copy written), `event-loop-stall` (the loop was late).
+ * (the durable keyspace copy written), `event-loop-stall` (the loop was late),
+ * `event-loop-cpu-wait` (of each second's worst stall, the time spent waiting
+ * for a CPU; recorded when over 0).
  * Each event keeps its last 160 samples, one per second (the worst of that
  * second), and its all-time maximum, as Redis does.
  *
@@ -93,6 +95,32 @@ export class LatencyMonitor {
     const prev = ts.samples[ts.samples.length - 1];
     if (prev !== undefined && prev.time === time) {
       if (ms > prev.ms) prev.ms = ms;
+      return;
+    }
+    ts.samples.push({ time, ms });
+    if (ts.samples.length > LATENCY_TS_LEN) ts.samples.shift();
+  }
+
+  /**
+   * Records `ms` for `event` as a companion of `leader`'s sample of this
+   * second, and only when `leaderMs` is that sample (the second's worst), so
+   * both series describe the same occurrence (event-loop-cpu-wait: how much
+   * of the worst event-loop-stall of each second was spent waiting for a CPU).
+   */
+  addAlong(event: string, leader: string, leaderMs: number, ms: number): void {
+    const lead = this.events.get(leader)?.samples;
+    const last = lead?.[lead.length - 1];
+    const time = Math.floor(this.now() / 1000);
+    if (last === undefined || last.time !== time || last.ms !== leaderMs) return;
+    let ts = this.events.get(event);
+    if (ts === undefined) {
+      ts = { samples: [], max: 0 };
+      this.events.set(event, ts);
+    }
+    if (ms > ts.max) ts.max = ms;
+    const prev = ts.samples[ts.samples.length - 1];
+    if (prev !== undefined && prev.time === time) {
+      prev.ms = ms;
       return;
     }
     ts.samples.push({ time, ms });

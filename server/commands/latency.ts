@@ -127,6 +127,8 @@ function doctor(m: LatencyMonitor, server: Server): string {
       advice.add('- Writing the durable keyspace copy was slow: many keys changed between flushes, or the disk is slow.');
     } else if (event === 'event-loop-stall') {
       advice.add('- The event loop was blocked (a huge command, a big script, GC pauses, or a starved CPU). Stalls near the election timeout cost heartbeats and may cause elections.');
+    } else if (event === 'event-loop-cpu-wait') {
+      advice.add('- Part of the event-loop stalls was spent waiting for a CPU: other processes or too few CPUs for this server (its event loop, GC helpers, LMDB and fsync threads). Compare LATENCY HISTORY event-loop-cpu-wait with event-loop-stall for the same seconds.');
     }
   });
   report += '\nI have a few advices for you:\n\n' + [...advice].join('\n') + '\n';
