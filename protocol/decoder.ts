@@ -184,7 +184,6 @@ export class RequestDecoder {
   feed(chunk: Buffer, onCommand: CommandSink): string | null {
     if (this.failed !== null) return this.failed;
     if (chunk.length === 0) return null;
-    let buf = chunk;
     let pos = 0;
     if (this.payload !== null) {
       pos = this.resumePayload(chunk, onCommand);
@@ -207,7 +206,7 @@ export class RequestDecoder {
       if (failed !== null || take === chunk.length) return failed;
       pos = take;
     }
-    return this.parse(buf, pos, onCommand);
+    return this.parse(chunk, pos, onCommand);
   }
 
   private parse(buf: Buffer, pos: number, onCommand: CommandSink): string | null {

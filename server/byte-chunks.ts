@@ -1,7 +1,7 @@
 /**
  * Small buffers cut one after another from large ArrayBuffers of their own,
  * for bytes that live and die together (a stream's sealed blocks, the Raft
- * log's recent entries). V8 tracks and counts every ArrayBuffer as external
+ * log's entries in flight). V8 tracks and counts every ArrayBuffer as external
  * memory, and Node's shared 8 KB pool mixes long- and short-lived bytes; a
  * chunk is freed by the garbage collector once nothing cut from it is
  * referenced. Pieces are never reused while referenced: each take is new memory.

@@ -79,26 +79,17 @@ export class LatencyMonitor {
     return t > 0 && ms >= t;
   }
 
-  /** latencyAddSampleIfNeeded. */
-  maybeAdd(event: string, ms: number): void {
-    if (this.over(ms)) this.add(event, Math.floor(ms));
+  /** latencyAddSampleIfNeeded; whether the sample was recorded. */
+  maybeAdd(event: string, ms: number): boolean {
+    if (!this.over(ms)) return false;
+    this.add(event, Math.floor(ms));
+    return true;
   }
 
   add(event: string, ms: number): void {
-    let ts = this.events.get(event);
-    if (ts === undefined) {
-      ts = { samples: [], max: 0 };
-      this.events.set(event, ts);
-    }
-    const time = Math.floor(this.now() / 1000);
-    if (ms > ts.max) ts.max = ms;
-    const prev = ts.samples[ts.samples.length - 1];
-    if (prev !== undefined && prev.time === time) {
+    this.record(event, ms, (prev) => {
       if (ms > prev.ms) prev.ms = ms;
-      return;
-    }
-    ts.samples.push({ time, ms });
-    if (ts.samples.length > LATENCY_TS_LEN) ts.samples.shift();
+    });
   }
 
   /**
@@ -110,17 +101,24 @@ export class LatencyMonitor {
   addAlong(event: string, leader: string, leaderMs: number, ms: number): void {
     const lead = this.events.get(leader)?.samples;
     const last = lead?.[lead.length - 1];
-    const time = Math.floor(this.now() / 1000);
-    if (last === undefined || last.time !== time || last.ms !== leaderMs) return;
+    if (last === undefined || last.time !== Math.floor(this.now() / 1000) || last.ms !== leaderMs) return;
+    this.record(event, ms, (prev) => {
+      prev.ms = ms;
+    });
+  }
+
+  /** Adds this second's sample to `event`'s series, or lets `sameSecond` update the one it already has. */
+  private record(event: string, ms: number, sameSecond: (prev: LatencySample) => void): void {
     let ts = this.events.get(event);
     if (ts === undefined) {
       ts = { samples: [], max: 0 };
       this.events.set(event, ts);
     }
+    const time = Math.floor(this.now() / 1000);
     if (ms > ts.max) ts.max = ms;
     const prev = ts.samples[ts.samples.length - 1];
     if (prev !== undefined && prev.time === time) {
-      prev.ms = ms;
+      sameSecond(prev);
       return;
     }
     ts.samples.push({ time, ms });

@@ -29,6 +29,9 @@
  */
 export const SERVER_NODE_OPTIONS: readonly string[] = ['--v8-pool-size=0', '--max-semi-space-size=8', '--no-memory-reducer'];
 
+/** How the warnings below say to start a server. */
+const START_HINT = `start the server with \`node ${SERVER_NODE_OPTIONS.join(' ')} ...\``;
+
 /** Whether this process was started with a V8 pool size (argument or NODE_OPTIONS). */
 export function poolSizeChosen(execArgv: readonly string[], nodeOptions: string | undefined): boolean {
   const given = (a: string) => a === '--v8-pool-size' || a.startsWith('--v8-pool-size=');
@@ -42,11 +45,11 @@ export function poolSizeChosen(execArgv: readonly string[], nodeOptions: string 
  */
 export function poolSizeWarning(execArgv: readonly string[], nodeOptions: string | undefined, cpus: number): string | null {
   if (poolSizeChosen(execArgv, nodeOptions) || cpus > 4) return null;
-  return `node runs 4 V8 GC helper threads on this ${cpus}-CPU machine, which can stall the event loop for tens of ms during collections; start the server with \`node ${SERVER_NODE_OPTIONS.join(' ')} ...\``;
+  return `node runs 4 V8 GC helper threads on this ${cpus}-CPU machine, which can stall the event loop for tens of ms during collections; ${START_HINT}`;
 }
 
 /** A warning for a server started without --no-memory-reducer (it can only be given on node's command line), or null. */
 export function memoryReducerWarning(execArgv: readonly string[]): string | null {
   if (execArgv.includes('--no-memory-reducer')) return null;
-  return `V8's memory reducer is on: some seconds after the server goes quiet a full GC compacts the heap in one pause (tens to hundreds of ms with a large data set); start the server with \`node ${SERVER_NODE_OPTIONS.join(' ')} ...\``;
+  return `V8's memory reducer is on: some seconds after the server goes quiet a full GC compacts the heap in one pause (tens to hundreds of ms with a large data set); ${START_HINT}`;
 }

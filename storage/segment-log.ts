@@ -89,7 +89,7 @@ const DEFAULT_SEGMENT_BYTES = 64 * 1024 * 1024;
  * young-generation collections and die old, their data in ArrayBuffers that
  * V8 counts as external memory: a 4 MiB cache turned over 17 MB/s of them in a
  * pipelined XADD fill, and that churn started old-generation collections
- * whose marking ran in 4-5 ms steps inside allocations (the fill's slowest
+ * whose marking ran in 4.5-10 ms steps inside allocations (the fill's slowest
  * event-loop stalls). Without it the fill was ~10% faster and the 3-node
  * benchmark unchanged (bench/streams.ts).
  */

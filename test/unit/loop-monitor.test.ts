@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import pino from 'pino';
 import { LatencyMonitor, latencyMonitor } from '../../server/latency';
-import { monitorEventLoop, runQueueWaitMs } from '../../server/loop-monitor';
+import { monitorEventLoop, openRunQueueWait, runQueueWaitMs } from '../../server/loop-monitor';
 
 /** Blocks the event loop for `ms`. */
 function busy(ms: number): void {
@@ -18,8 +18,19 @@ describe('event-loop monitor: stalls and their wait for a CPU (server/loop-monit
     expect(runQueueWaitMs(() => {
       throw new Error('ENOENT');
     })).to.equal(null);
-    // This machine is Linux: the real file answers.
-    expect(runQueueWaitMs()).to.be.a('number').and.to.be.at.least(0);
+    // This machine is Linux: the real file answers, through its one descriptor, and keeps answering.
+    const own = openRunQueueWait();
+    try {
+      const first = own.waitedMs();
+      expect(first).to.be.a('number').and.to.be.at.least(0);
+      busy(5);
+      expect(own.waitedMs()).to.be.at.least(first!);
+    } finally {
+      own.close();
+    }
+    const missing = openRunQueueWait('/proc/self/no-such-file');
+    expect(missing.waitedMs()).to.equal(null);
+    missing.close();
   });
 
   it('a companion sample is kept only for the second worst stall, replaced within the second', () => {
